@@ -1,0 +1,163 @@
+"""Allocation strategies: how a funder splits its budget over (country, goal) cells.
+
+Every strategy is a pure function with one signature (SALib-style symmetry: adding a
+strategy means adding one function and one registry entry):
+
+    strategy(ctx, budget, mask, params) -> allocation
+
+    ctx:        AllocationContext, the observable state (read only)
+    budget:     (S, D) USD per replication and funder
+    mask:       (D, C, G) bool, cells each funder may fund (each row has a True)
+    params:     dict name -> (D,) array, the strategy's parameters per funder
+    allocation: (S, D, C, G) USD, non-negative, zero outside `mask`, and summing over
+                (C, G) exactly to `budget` (up to float rounding)
+
+Strategies compute non-negative weights; `normalise` turns weights into money. If all
+weights of a funder are zero (e.g. every gap closed), the budget is split equally over
+its eligible cells rather than lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AllocationContext:
+    """Observable state for allocation decisions. Shapes: S replications, C countries, G goals."""
+
+    scores: np.ndarray  # (S, C, G) goal scores 0..100
+    population: np.ndarray  # (C,) people
+    gdp_per_capita: np.ndarray  # (C,) USD per person
+    governance: np.ndarray  # (C,) 0..100
+    priority: np.ndarray  # (C, G) roadmap priority, rows sum to 1
+    effectiveness: np.ndarray  # (S, G) κ_g
+    spend_scale: np.ndarray  # (G,) s_g, USD per capita
+    retention: np.ndarray  # (C,) 1 - leakage
+    other_spend_pc: np.ndarray  # (S, C, G) effective spend per capita already planned
+    propensity: np.ndarray | None = None  # (S, D, C, G) learned weights (adaptive donors)
+
+
+def normalise(weights: np.ndarray, mask: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """Scale non-negative weights (S|1, D, C, G) so each funder's cells sum to its budget."""
+    w = np.where(mask, np.maximum(weights, 0.0), 0.0)
+    w = np.broadcast_to(w, budget.shape + mask.shape[1:])
+    total = w.sum(axis=(-2, -1), keepdims=True)
+    uniform = mask / mask.sum(axis=(-2, -1), keepdims=True)
+    share = np.where(total > 0, w / np.where(total > 0, total, 1.0), uniform)
+    return budget[..., None, None] * share
+
+
+def _p(params: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """A per-funder parameter shaped (1, D, 1, 1) to broadcast against (S, D, C, G)."""
+    return params[name][None, :, None, None]
+
+
+def equal(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
+    """Equal split over eligible cells."""
+    return normalise(np.ones(mask.shape)[None], mask, budget)
+
+
+def needs(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
+    """∝ gap^gap_exponent · population^population_exponent · roadmap priority."""
+    gap = (100.0 - ctx.scores)[:, None]  # (S, 1, C, G)
+    pop = ctx.population[None, None, :, None]
+    w = gap ** _p(params, "gap_exponent") * pop ** _p(params, "population_exponent") * ctx.priority[None, None]
+    return normalise(w, mask, budget)
+
+
+def performance(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
+    """IDA-style: governance^a · population^b · GDP-per-capita^c per country, split by priority."""
+    gov = np.maximum(ctx.governance, 1e-9)[None, None, :, None]
+    pop = ctx.population[None, None, :, None]
+    inc = np.maximum(ctx.gdp_per_capita, 1e-9)[None, None, :, None]
+    w = (gov / 100.0) ** _p(params, "governance_exponent") * pop ** _p(params, "population_exponent")
+    w = w * inc ** _p(params, "income_exponent") * ctx.priority[None, None]
+    return normalise(w, mask, budget)
+
+
+def priority(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
+    """Roadmap shares: each country's goals by its roadmap priority, countries ∝ population^a."""
+    pop = ctx.population[None, None, :, None]
+    w = ctx.priority[None, None] * pop ** _p(params, "population_exponent")
+    return normalise(w, mask, budget)
+
+
+def marginal_gain(ctx: AllocationContext, spend_pc: np.ndarray) -> np.ndarray:
+    """d(score gain)/d(USD) at effective spend per capita `spend_pc` (S, D|1, C, G)."""
+    gap = (100.0 - ctx.scores)[:, None]
+    kappa = ctx.effectiveness[:, None, None, :]
+    scale = ctx.spend_scale[None, None, None, :]
+    per_usd = (ctx.retention / ctx.population)[None, None, :, None]
+    return gap * kappa * per_usd / scale * np.exp(-spend_pc / scale)
+
+
+def impact(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
+    """Greedy: the budget in `steps` equal chunks, each to the cell of largest marginal gain.
+
+    Each funder plans against the spending already planned (`ctx.other_spend_pc`),
+    including its own earlier chunks; funders plan independently of each other.
+    """
+    steps = int(params["steps"].max()) if len(params["steps"]) else 20
+    S, D = budget.shape
+    C, G = mask.shape[1:]
+    alloc = np.zeros((S, D, C, G))
+    chunk = budget / steps
+    per_usd = (ctx.retention / ctx.population)[None, None, :, None]
+    flat_mask = mask.reshape(1, D, C * G)
+    s_idx, d_idx = np.meshgrid(np.arange(S), np.arange(D), indexing="ij")
+    for _ in range(steps):
+        gain = marginal_gain(ctx, ctx.other_spend_pc[:, None] + alloc * per_usd).reshape(S, D, C * G)
+        best = np.where(flat_mask, gain, -np.inf).argmax(axis=-1)  # (S, D)
+        flat = alloc.reshape(S, D, C * G)
+        flat[s_idx, d_idx, best] += chunk
+    return alloc
+
+
+def adaptive(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
+    """∝ learned propensity (updated by the Donor agents from observed progress; PPI-like)."""
+    if ctx.propensity is None:
+        return needs(ctx, budget, mask, {**params, "gap_exponent": np.ones(mask.shape[0]),
+                                         "population_exponent": np.full(mask.shape[0], 0.5)})
+    return normalise(ctx.propensity, mask, budget)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    fn: Callable[..., np.ndarray]
+    params: dict[str, tuple[float, float]]  # name -> allowed (low, high)
+    defaults: dict[str, float]
+    summary: str
+
+
+STRATEGIES: dict[str, Strategy] = {
+    "equal": Strategy(equal, {}, {}, "equal split over eligible cells"),
+    "needs": Strategy(needs, {"gap_exponent": (0.0, 5.0), "population_exponent": (0.0, 2.0)},
+                      {"gap_exponent": 1.0, "population_exponent": 0.5},
+                      "∝ gap^a · population^b · roadmap priority"),
+    "performance": Strategy(performance, {"governance_exponent": (0.0, 10.0), "population_exponent": (0.0, 2.0),
+                                          "income_exponent": (-2.0, 2.0)},
+                            {"governance_exponent": 4.0, "population_exponent": 1.0, "income_exponent": -0.125},
+                            "IDA-style ∝ governance^4 · population · GDP-per-capita^-0.125"),
+    "priority": Strategy(priority, {"population_exponent": (0.0, 2.0)}, {"population_exponent": 0.0},
+                         "roadmap shares per country"),
+    "impact": Strategy(impact, {"steps": (1.0, 200.0)}, {"steps": 20.0},
+                       "greedy largest marginal score gain per dollar"),
+    "adaptive": Strategy(adaptive, {"learning_rate": (0.0, 1.0)}, {"learning_rate": 0.3},
+                         "learns from observed progress (starts as needs)"),
+}
+
+
+def stack_params(name: str, per_funder: list[dict[str, float]]) -> dict[str, np.ndarray]:
+    """Per-funder parameter dicts → name -> (D,) arrays, filling defaults."""
+    spec = STRATEGIES[name]
+    return {p: np.array([d.get(p, spec.defaults[p]) for d in per_funder], dtype=float) for p in spec.defaults}
+
+
+def allocate(name: str, ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray,
+             per_funder: list[dict[str, float]]) -> np.ndarray:
+    """Run strategy `name` for a group of funders."""
+    return STRATEGIES[name].fn(ctx, budget, mask, stack_params(name, per_funder))

@@ -1,0 +1,43 @@
+"""Plain-text tables for the terminal (fit in 80 columns)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .metrics import ALL
+
+
+def _get(df: pd.DataFrame, country: str, metric: str) -> pd.Series:
+    return df[(df.country == country) & (df.metric == metric)].iloc[0]
+
+
+def summary_table(result, table: pd.DataFrame) -> str:
+    """SDG index start → end per country: mean and 90 % interval over replications."""
+    sc = result.scenario
+    lines = [
+        f"{sc.name}: {result.runs} runs, seed {result.seed}, {sc.start_year}-{sc.end_year}",
+        f"SDG index = mean of {', '.join(sc.goal_ids)} scores (0-100); 90% interval over runs",
+        "",
+        f"{'country':<10}{'start':>7}{'end':>8}   {'90% interval':<15}{'change':>8}{'gap closed':>12}",
+        "-" * 68,
+    ]
+    names = {c.id: c.id for c in sc.countries}
+    for cid in [*sc.country_ids, ALL]:
+        s, e = _get(table, cid, "index_start"), _get(table, cid, "index_end")
+        ch, gc = _get(table, cid, "index_change"), _get(table, cid, "gap_closure")
+        label = names.get(cid, "all (mean)") if cid != ALL else "all (mean)"
+        if cid == ALL:
+            lines.append("-" * 68)
+        interval = f"[{e.p05:5.1f}, {e.p95:5.1f}]"
+        lines.append(f"{label:<10}{s['mean']:7.1f}{e['mean']:8.1f}   {interval:<15}{ch['mean']:+8.2f}"
+                     f"{gc['mean'] * 100:11.1f}%")
+    extra = {m: _get(table, ALL, m) for m in ("cost_per_point_usd", "private_per_public", "gini_end",
+                                               "adoption_end")}
+    lines += [
+        "",
+        f"cost per index point (all sources): US${extra['cost_per_point_usd']['mean'] / 1e9:,.1f} bn"
+        f"   private per public US$: {extra['private_per_public']['mean']:.3f}",
+        f"equity (Gini of country index, end): {extra['gini_end']['mean']:.3f}"
+        f"   mean technology adoption, end: {extra['adoption_end']['mean'] * 100:.1f}%",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,126 @@
+"""Run a scenario N times: batches of replications, serial or in worker processes.
+
+Replication i always uses `SeedSequence(seed).spawn(N)[i]` (see rng.py), so the results
+are bit-identical whatever the batch size or number of workers. Batches are merged back
+in replication order.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import rng
+from .ledger import ACCOUNTS
+from .model import FinancingModel
+from .scenario import Scenario
+
+DEFAULT_BATCH = 64
+
+
+@dataclass
+class RunResult:
+    """All replications of one scenario. Arrays have a leading replication axis (N)."""
+
+    scenario: Scenario
+    seed: int
+    scores: np.ndarray  # (N, T+1, C, G)
+    adoption: np.ndarray  # (N, T+1, C, K)
+    capacity: np.ndarray  # (N, T+1, C)
+    trl: np.ndarray  # (N, T+1, K)
+    private: np.ndarray  # (N, T) private finance mobilised, USD
+    public_external: np.ndarray  # (N, T) public external budgets, USD
+    balance: np.ndarray  # (N, T, len(ACCOUNTS)) USD
+    flows: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def runs(self) -> int:
+        return self.scores.shape[0]
+
+    @property
+    def years(self) -> list[int]:
+        return self.scenario.years
+
+    def scores_frame(self) -> pd.DataFrame:
+        """Tidy: run, year, country, goal, score."""
+        N, Y, C, G = self.scores.shape
+        sc = self.scenario
+        return pd.DataFrame({
+            "run": np.repeat(np.arange(N), Y * C * G),
+            "year": np.tile(np.repeat(np.array(self.years), C * G), N),
+            "country": np.tile(np.repeat(np.array(sc.country_ids, dtype=object), G), N * Y),
+            "goal": np.tile(np.array(sc.goal_ids, dtype=object), N * Y * C),
+            "score": self.scores.reshape(-1),
+        })
+
+    def balance_frame(self) -> pd.DataFrame:
+        """Tidy: run, year, account, amount_usd."""
+        N, T, A = self.balance.shape
+        return pd.DataFrame({
+            "run": np.repeat(np.arange(N), T * A),
+            "year": np.tile(np.repeat(np.array(self.years[:-1]), A), N),
+            "account": np.tile(np.array(ACCOUNTS, dtype=object), N * T),
+            "amount_usd": self.balance.reshape(-1),
+        })
+
+    def adoption_frame(self) -> pd.DataFrame:
+        """Tidy: run, year, country, technology, adoption (share 0..1)."""
+        N, Y, C, K = self.adoption.shape
+        sc = self.scenario
+        techs = [k.id for k in sc.technologies]
+        return pd.DataFrame({
+            "run": np.repeat(np.arange(N), Y * C * K),
+            "year": np.tile(np.repeat(np.array(self.years), C * K), N),
+            "country": np.tile(np.repeat(np.array(sc.country_ids, dtype=object), K), N * Y),
+            "technology": np.tile(np.array(techs, dtype=object), N * Y * C),
+            "adoption": self.adoption.reshape(-1),
+        })
+
+
+def run_batch(scenario: Scenario, seed: int, runs: int, start: int, stop: int, record_flows: bool) -> dict:
+    """Run replications start..stop-1 of a `runs`-replication run; picklable for workers."""
+    seeds = rng.replication_seeds(seed, runs)[start:stop]
+    m = FinancingModel(scenario, seeds, record_flows=record_flows).run()
+    h = m.history
+    out = {
+        "scores": h["scores"].swapaxes(0, 1), "adoption": h["adoption"].swapaxes(0, 1),
+        "capacity": h["capacity"].swapaxes(0, 1), "trl": h["trl"].swapaxes(0, 1),
+        "private": h["private"].swapaxes(0, 1), "public_external": h["public_external"].swapaxes(0, 1),
+        "balance": m.ledger.balance.swapaxes(0, 1),
+        "flows": m.ledger.flows_frame(np.arange(start, stop), scenario.years[:-1]) if record_flows else None,
+    }
+    return out
+
+
+def run_scenario(scenario: Scenario, runs: int = 100, seed: int = 0, workers: int = 1,
+                 batch_size: int | None = None, record_flows: bool = True,
+                 progress: Callable[[int], None] | None = None) -> RunResult:
+    """Run `runs` replications of `scenario`; `progress(n)` is called as n more finish."""
+    if runs < 1:
+        raise ValueError("runs must be >= 1")
+    batch = batch_size or min(DEFAULT_BATCH, max(1, -(-runs // max(1, workers))))
+    bounds = [(a, min(a + batch, runs)) for a in range(0, runs, batch)]
+    parts: list[dict] = [None] * len(bounds)  # type: ignore[list-item]
+    if workers <= 1 or len(bounds) == 1:
+        for i, (a, b) in enumerate(bounds):
+            parts[i] = run_batch(scenario, seed, runs, a, b, record_flows)
+            if progress:
+                progress(b - a)
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(bounds), os.cpu_count() or 1)) as pool:
+            futures = {pool.submit(run_batch, scenario, seed, runs, a, b, record_flows): i
+                       for i, (a, b) in enumerate(bounds)}
+            from concurrent.futures import as_completed
+            for fut in as_completed(futures):
+                i = futures[fut]
+                parts[i] = fut.result()
+                if progress:
+                    progress(bounds[i][1] - bounds[i][0])
+    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "flows"}
+    flows = pd.concat([p["flows"] for p in parts], ignore_index=True) if record_flows else None
+    return RunResult(scenario=scenario, seed=seed, flows=flows, **cat)
