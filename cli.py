@@ -126,5 +126,89 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
     click.echo(f"\nResults: {out}/  (scores.parquet, flows.parquet, summary.csv, manifest.json)")
 
 
+def _parse_metric(spec: str) -> tuple[str, str, str]:
+    """NAME[:GOAL][@COUNTRY] → (outcome, country, goal)."""
+    from simulation.compare import ALL, NO_GOAL, OUTCOMES
+
+    rest, _, country = spec.partition("@")
+    name, _, goal = rest.partition(":")
+    if name not in OUTCOMES:
+        raise click.BadParameter(f"unknown outcome '{name}' (allowed: {', '.join(OUTCOMES)})", param_hint="--metric")
+    return name, country or ALL, goal or NO_GOAL
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--runs", "-n", default=100, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Paired replications per scenario.")
+@click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),
+              help="Root seed shared by all scenarios (common random numbers).")
+@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes.")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("results/compare"),
+              show_default=True, help="Comparison folder.")
+@click.option("--reference", "-r", default=None, help="Scenario name to compare against [default: the first].")
+@click.option("--metric", "-m", "metric_specs", multiple=True, metavar="NAME[:GOAL][@COUNTRY]",
+              help="Outcome(s) to print, e.g. sdg_index_end, goal_score_end:SDG3@ETH, overhead_usd "
+                   "[default: sdg_index_end]. All outcomes are always written to comparison.csv.")
+@click.option("--interval", type=click.Choice(["t", "bootstrap"]), default="t", show_default=True,
+              help="Confidence interval method for means and paired differences.")
+@click.option("--force", is_flag=True, help="Replace an existing comparison folder.")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a field in every scenario.")
+def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out: Path, reference: str | None,
+            metric_specs: tuple[str, ...], interval: str, force: bool, sets: tuple[str, ...]) -> None:
+    """Compare SCENARIOS with paired statistics, plots and an HTML report.
+
+    Replication i of every scenario uses the same random streams, so differences are
+    paired (identical scenarios differ by exactly 0). For each outcome: mean and 95%
+    CI, paired difference to the reference with 95% CI, probability of beating the
+    reference, and probability of ranking first. Writes comparison.csv/.parquet, one
+    results folder per scenario, plots/ and report.html into --out.
+
+    \b
+    Example:
+      sdgsim compare scenarios/baseline.yaml scenarios/partnership-in-action.yaml --runs 200
+    """
+    from tqdm import tqdm
+
+    from simulation.compare import run_comparison
+
+    metrics_wanted = [_parse_metric(m) for m in (metric_specs or ("sdg_index_end",))]
+    try:
+        with tqdm(total=runs * len(scenarios), unit="run", disable=runs * len(scenarios) < 50, file=sys.stderr,
+                  leave=False) as bar:
+            comp, names = run_comparison([str(s) for s in scenarios], sets=list(sets), runs=runs, seed=seed,
+                                         workers=workers, out=out, force=force, reference=reference,
+                                         interval=interval, progress=bar.update)
+    except InputError as err:
+        _fail(err)
+    from simulation.report_text import comparison_table
+
+    for w in comp.warnings:
+        click.secho(f"warning: {w}", fg="yellow", err=True)
+    for outcome, country, goal in metrics_wanted:
+        click.echo(comparison_table(comp, outcome, country, goal, color=sys.stdout.isatty()))
+        click.echo()
+    click.echo(f"Report:  {out / 'report.html'}")
+    click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def report(folder: Path) -> None:
+    """Rebuild report.html (and plots/) of any results FOLDER: run, compare or sweep.
+
+    \b
+    Example:
+      sdgsim report results/compare
+    """
+    from simulation.report import build_report
+
+    try:
+        path = build_report(folder)
+    except InputError as err:
+        _fail(err)
+    click.echo(f"Report: {path}")
+
+
 if __name__ == "__main__":
     main()

@@ -41,3 +41,44 @@ def summary_table(result, table: pd.DataFrame) -> str:
         f"   mean technology adoption, end: {extra['adoption_end']['mean'] * 100:.1f}%",
     ]
     return "\n".join(lines)
+
+
+def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = False) -> str:
+    """One outcome across scenarios: mean [CI], paired difference [CI], P(better), P(first)."""
+    from .compare import NO_GOAL, OUTCOMES
+
+    t = comp.table
+    sel = t[(t.outcome == outcome) & (t.country == country) & (t.goal == goal)]
+    where = "all countries" if country == ALL else country
+    what = outcome + ("" if goal == NO_GOAL else f" {goal}")
+    if sel.empty:
+        return f"{what}, {where}: no such outcome row (see comparison.csv)"
+    higher = bool(sel.higher_is_better.iloc[0])
+    best = sel["mean"].idxmax() if higher else sel["mean"].idxmin()
+    scale, unit = (1e9, " bn") if sel["mean"].abs().max() >= 1e8 else (1.0, "")
+    digits = 2 if (sel["mean"].abs() / scale).max() < 1e4 else 0
+    lines = [f"{what}, {where} ({'higher' if higher else 'lower'} is better{', US$' + unit if unit else ''}); "
+             f"{comp.runs} paired runs, {comp.method} intervals",
+             f"{'scenario':<20}{'mean [95% CI]':<22}{'diff vs ' + comp.reference[:12]:<22}{'P(better)':>9}"
+             f"{'P(1st)':>7}",
+             "-" * 80]
+
+    def f(x: float) -> str:
+        return f"{x / scale:.{digits}f}"
+
+    for i, r in sel.iterrows():
+        mark = "*" if i == best else " "
+        name = (r.scenario[:18] + mark).ljust(20)
+        mean = f"{f(r['mean'])} [{f(r.ci_low)}, {f(r.ci_high)}]".ljust(22)
+        if r.scenario == comp.reference:
+            diff, sup = "(reference)".ljust(22), "—"
+        else:
+            diff = f"{r.diff_mean / scale:+.{digits}f} [{r.diff_ci_low / scale:+.{digits}f}, " \
+                   f"{r.diff_ci_high / scale:+.{digits}f}]"
+            diff, sup = diff.ljust(22), f"{r.p_superior:.0%}"
+        line = f"{name}{mean}{diff}{sup:>9}{r.p_best:>7.0%}"
+        if color and i == best:
+            line = f"\033[1m{line}\033[0m"
+        lines.append(line)
+    lines.append("* best mean")
+    return "\n".join(lines)
