@@ -210,5 +210,54 @@ def report(folder: Path) -> None:
     click.echo(f"Report: {path}")
 
 
+# --- scenario library: `sdgsim scenarios` (alias `list`) and `sdgsim show` (simulation/catalog.py)
+@main.command("scenarios")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+def scenarios_cmd(directory: Path | None) -> None:
+    """List the shipped scenarios (or those in DIRECTORY) with one-line descriptions.
+
+    Children are indented under the scenario they extend; docs/scenarios.md tells each
+    scenario's story, its sources and its assumptions.
+
+    \b
+    Examples:
+      sdgsim scenarios
+      sdgsim show covid-shock
+    """
+    from simulation.catalog import listing
+
+    try:
+        click.echo(listing(directory))
+    except InputError as err:
+        _fail(err)
+
+
+main.add_command(scenarios_cmd, name="list")
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+              help="Override a field after loading, e.g. --set facility.overhead_rate=0.02 (repeatable).")
+def show(scenario: str, sets: tuple[str, ...]) -> None:
+    """Print SCENARIO fully resolved (after extends: and --set) as YAML.
+
+    SCENARIO is a file or the name of a shipped scenario. Every field is spelled out,
+    defaults included; the output is itself a valid scenario file with the same content
+    hash (printed in its header, as in a results folder's manifest.json).
+
+    \b
+    Examples:
+      sdgsim show partnership-in-action
+      sdgsim show scenarios/baseline.yaml --set donors.JPN-ODA.budget_usd=3e9 > my.yaml
+    """
+    from simulation.catalog import show as show_scenario
+
+    try:
+        click.echo(show_scenario(scenario, sets), nl=False)
+    except InputError as err:
+        _fail(err)
+
+
 if __name__ == "__main__":
     main()
