@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine:
-#   make demo   create .venv if missing, install, validate and run the shipped scenario
+#   make demo   create .venv if missing, install, validate, run the baseline and compare it
+#               with triangular cooperation and the Partnership in Action (report.html)
 #   make test   same bootstrap, then the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -18,7 +19,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/sdgsim validate scenarios/*.yaml
 	$(VENV)/bin/sdgsim run scenarios/baseline.yaml --runs $(RUNS) --seed 2030 --out results/demo-baseline --force
-	@echo "Results folder: $(CURDIR)/results/demo-baseline"
+	$(VENV)/bin/sdgsim compare scenarios/baseline.yaml scenarios/triangular-cooperation.yaml \
+		scenarios/partnership-in-action.yaml --runs $(RUNS) --seed 2030 --out results/demo-compare --force \
+		--metric sdg_index_end --metric overhead_usd --metric private_per_public
+	@echo ""
+	@echo "Baseline results: $(CURDIR)/results/demo-baseline/"
+	@echo "Comparison:       $(CURDIR)/results/demo-compare/comparison.csv"
+	@echo "Report:           $(CURDIR)/results/demo-compare/report.html"
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --durations=10

@@ -114,7 +114,8 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
         _fail(err)
     from tqdm import tqdm
 
-    with tqdm(total=runs, unit="run", desc=sc.name, disable=runs < 50, file=sys.stderr, leave=False) as bar:
+    with tqdm(total=runs, unit="run", desc=sc.name, disable=runs < 50 or not sys.stderr.isatty(), file=sys.stderr,
+              leave=False) as bar:
         result = runner.run_scenario(sc, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                                      record_flows=flows, progress=bar.update)
     table = summary(result)
@@ -174,8 +175,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
 
     metrics_wanted = [_parse_metric(m) for m in (metric_specs or ("sdg_index_end",))]
     try:
-        with tqdm(total=runs * len(scenarios), unit="run", disable=runs * len(scenarios) < 50, file=sys.stderr,
-                  leave=False) as bar:
+        quiet = runs * len(scenarios) < 50 or not sys.stderr.isatty()
+        with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar:
             comp, names = run_comparison([str(s) for s in scenarios], sets=list(sets), runs=runs, seed=seed,
                                          workers=workers, out=out, force=force, reference=reference,
                                          interval=interval, progress=bar.update)

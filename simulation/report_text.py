@@ -57,28 +57,32 @@ def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = 
     best = sel["mean"].idxmax() if higher else sel["mean"].idxmin()
     scale, unit = (1e9, " bn") if sel["mean"].abs().max() >= 1e8 else (1.0, "")
     digits = 2 if (sel["mean"].abs() / scale).max() < 1e4 else 0
+    width = min(27, max(len(n) for n in sel.scenario) + 2)
+    if (sel["mean"].abs() / scale).max() < 1:
+        digits = 3
     lines = [f"{what}, {where} ({'higher' if higher else 'lower'} is better{', US$' + unit if unit else ''}); "
              f"{comp.runs} paired runs, {comp.method} intervals",
-             f"{'scenario':<20}{'mean [95% CI]':<22}{'diff vs ' + comp.reference[:12]:<22}{'P(better)':>9}"
-             f"{'P(1st)':>7}",
-             "-" * 80]
+             f"{'scenario':<{width}}{'mean [95% CI]':<21}{'diff vs ' + comp.reference[:12]:<21}{'P>ref':>6}"
+             f"{'P1st':>5}",
+             "-" * (width + 53)]
 
-    def f(x: float) -> str:
-        return f"{x / scale:.{digits}f}"
+    def f(x: float, sign: str = "") -> str:
+        return f"{x / scale:{sign}.{digits}f}"
 
     for i, r in sel.iterrows():
-        mark = "*" if i == best else " "
-        name = (r.scenario[:18] + mark).ljust(20)
-        mean = f"{f(r['mean'])} [{f(r.ci_low)}, {f(r.ci_high)}]".ljust(22)
+        mark = "*" if i == best else ""
+        name = r.scenario if len(r.scenario) < width - 1 else r.scenario[: width - 3] + "…"
+        name = (name + mark).ljust(width)
+        mean = f"{f(r['mean'])} [{f(r.ci_low)}, {f(r.ci_high)}]".ljust(21)
         if r.scenario == comp.reference:
-            diff, sup = "(reference)".ljust(22), "—"
+            diff, sup = "(reference)".ljust(21), "—"
         else:
-            diff = f"{r.diff_mean / scale:+.{digits}f} [{r.diff_ci_low / scale:+.{digits}f}, " \
-                   f"{r.diff_ci_high / scale:+.{digits}f}]"
-            diff, sup = diff.ljust(22), f"{r.p_superior:.0%}"
-        line = f"{name}{mean}{diff}{sup:>9}{r.p_best:>7.0%}"
+            diff = f"{f(r.diff_mean, '+')} [{f(r.diff_ci_low, '+')}, {f(r.diff_ci_high, '+')}]".ljust(21)
+            sup = f"{r.p_superior:.0%}"
+        line = f"{name}{mean}{diff}{sup:>6}{r.p_best:>5.0%}"
         if color and i == best:
             line = f"\033[1m{line}\033[0m"
         lines.append(line)
-    lines.append("* best mean")
+    lines.append("* best mean.  P>ref: share of paired runs better than the reference.")
+    lines.append("P1st: share of runs in which the scenario ranks first.")
     return "\n".join(lines)
