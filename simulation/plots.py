@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -46,6 +47,7 @@ def fan_chart(scores: dict[str, pd.DataFrame], out: Path) -> Figure:
         ax.fill_between(years, q[1], q[3], color=color, alpha=0.28, linewidth=0)
         ax.plot(years, q[2], color=color, linewidth=2, label=name)
     ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("SDG index (mean of goal scores, 0-100)")
     ax.grid(alpha=0.3)
     ax.legend(frameon=False)
@@ -128,6 +130,7 @@ def adoption_curves(adoption: dict[str, pd.DataFrame], out: Path) -> Figure | No
             s = a[a.technology == tech].groupby("year").adoption.mean()
             ax.plot(s.index, s.to_numpy() * 100, color=PALETTE[i % len(PALETTE)], label=name)
         ax.set_title(tech, fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(techs):]:
         ax.axis("off")

@@ -80,7 +80,9 @@ def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
     if isinstance(obj, dict):
         for k, v in obj.items():
             out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-    elif isinstance(obj, list) and obj and all(isinstance(i, dict) and "id" in i for i in obj):
+    elif isinstance(obj, list) and not obj:
+        pass  # an empty list of items: its items' fields show up on the other side
+    elif isinstance(obj, list) and all(isinstance(i, dict) and "id" in i for i in obj):
         for item in obj:
             out.update(_flatten(item, f"{prefix}.{item['id']}"))
     else:
