@@ -1,0 +1,584 @@
+"""PPI 3.0.7 dynamics, vectorised over Monte Carlo runs.
+
+Each period of PPI (Guerrero & Castañeda's Policy Priority Inference, `run_ppi`) is one
+method of `Batch`, in PPI's own order, on arrays with a leading run axis B:
+
+1. `indicator_changes`: ΔBin = 1[I > I_{t-1}] and the normalised changes of the
+   instrumental indicators ΔI / Σ|ΔI|.
+2. `contributions`: officials adjust their action X by the sign of ΔF·ΔX and contribute
+   C = P / (1 + e^-X); the rest, P − C, is diverted.
+3. `benefits`: diversion is spotted with probability qm · (P / max P) · (P − C) / P;
+   the benefit F = ΔI·C/P + (1 − θ·rl)·(P − C)/P; spotted inefficiency accumulates in H.
+4. `spillovers`: S = ΔBin · A.
+5. `growth_probabilities`: γ = β (c + ΣC / (ΣP + 1)) / (1 + e^-S) (or the frontier).
+6. `indicators`: +α with probability γ, else −α'; bounds Imin/Imax; an endogenous
+   governance indicator is clamped to [0, 1].
+7. `allocation`: propensities P0 += u · H / HC, then each programme k splits its budget
+   Bs[k, t] over its indicators in proportion to (P0 / Σ P0)^bs.
+
+Internally the instrumental indicators come first (`internal_order`), so no step
+gathers columns; results are returned in the caller's order.
+
+Random numbers: run r draws uniforms from its own stream (an SFC64 generator seeded by
+SeedSequence(seed) child r, `spawn_key=(r,)`), in exactly the order PPI draws them from
+NumPy's global state (setup: [p0], F, Ft, X, Xt, sign, ΔFt, C, It; then per period:
+monitoring (n), growth (N), allocation (n)). So a run does not depend on how runs are
+batched, and with `legacy_seeds` (one NumPy RandomState seed per run) a run reproduces
+PPI's own `np.random.seed(s); run_ppi(...)` to rounding.
+
+Spillovers are exact sums (A rounded to a power-of-two grid fine enough that any sum of
+N entries is exact in float64), so the matrix product gives the same bits whatever the
+batch size — BLAS kernels otherwise round differently for different shapes, and PPI's
+dynamics amplify last-bit differences.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Literal, Sequence
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from .spec import Governance, PPISpec, initial_allocation, prepare
+
+SERIES = ("I", "C", "F", "P", "S", "G")
+"""The six series of PPI's output: indicators, contributions, benefits, allocations,
+spillovers, growth probabilities (I, S, G have N rows; C, F, P have n rows)."""
+Keep = Literal["series", "mean", "final"]
+KEEP_MODES = ("series", "mean", "final")
+UNIFORM_BUFFER_BYTES = 4 * 2**20
+
+
+# --------------------------------------------------------------------------- randomness
+
+def run_seed_sequence(seed: int, run: int) -> np.random.SeedSequence:
+    """The seed sequence of run `run`: SeedSequence(seed).spawn(...)[run]."""
+    return np.random.SeedSequence(entropy=seed, spawn_key=(run,))
+
+
+class UniformSource:
+    """Uniform draws for a batch of runs, each run reading its own stream in PPI's order.
+
+    `draws[b](k)` returns the next k uniforms of run b (or fills `out=` when `fills`).
+    Per-period draws are fetched in blocks of periods into one reused buffer of at most
+    UNIFORM_BUFFER_BYTES (fresh large buffers cost page faults on every chunk).
+    """
+
+    def __init__(self, setup_len: int, period_len: int, T: int, max_runs: int):
+        self.setup_len, self.period_len, self.T = setup_len, period_len, T
+        self.block = int(max(1, min(T, UNIFORM_BUFFER_BYTES // max(1, max_runs * period_len * 8))))
+        self._buf = np.empty((max_runs, self.block, period_len))
+        self._setup = np.empty((max_runs, setup_len))
+
+    def start(self, draws: Sequence[Callable[..., np.ndarray]], fills: bool) -> np.ndarray:
+        """Begin a batch of len(draws) runs; returns their setup draws (B, setup_len)."""
+        self.draws, self.fills, self.B = list(draws), fills, len(draws)
+        self._t0, self._span = 0, 0
+        out = self._setup[:self.B]
+        for b, f in enumerate(self.draws):
+            if fills:
+                f(out=out[b])
+            else:
+                out[b] = f(self.setup_len)
+        return out
+
+    def period(self, t: int) -> np.ndarray:
+        """(B, period_len) uniforms of period t; periods must be requested in order."""
+        if t >= self._t0 + self._span:
+            span = min(self.block, self.T - t)
+            buf = self._buf[:self.B, :span]
+            for b, f in enumerate(self.draws):
+                if self.fills:
+                    f(out=buf[b])
+                else:
+                    buf[b] = f(span * self.period_len).reshape(span, self.period_len)
+            self._t0, self._span = t, span
+        return self._buf[:self.B, t - self._t0]
+
+
+def _generator_fns(seed: int, runs: range) -> list[Callable[[int], np.ndarray]]:
+    return [np.random.Generator(np.random.SFC64(run_seed_sequence(seed, r))).random for r in runs]
+
+
+def _legacy_fns(seeds: Sequence[int]) -> list[Callable[[int], np.ndarray]]:
+    return [np.random.RandomState(int(s)).random_sample for s in seeds]
+
+
+# --------------------------------------------------------------------------- equations
+
+def exact_parts(A: np.ndarray, parts: int = 1) -> list[np.ndarray]:
+    """Split A into matrices on power-of-two grids so that any row sum of N entries is exact.
+
+    For each part, entries are multiples of 2^-k with N·max|part|·2^k ≤ 2^52, so every
+    partial sum of a product with a 0/1 matrix is exactly representable and the result does
+    not depend on the order of summation. What is left after `parts` parts (below
+    2^-100 of max|A| for N ≤ 10^4) is dropped.
+    """
+    N = A.shape[0]
+    out, rest = [], A
+    for _ in range(parts):
+        m = float(np.abs(rest).max())
+        if m == 0.0:
+            break
+        k = 52 - math.frexp(N * m)[1]
+        part = np.ldexp(np.round(np.ldexp(rest, k)), -k)
+        out.append(part)
+        rest = rest - part
+    return out
+
+
+class Batch:
+    """B runs of one PPI model advanced in lock-step; state arrays have a leading run axis.
+
+    Indicators I, It (lagged) (B, N); officials' benefits F, Ft, actions X, Xt, previous
+    direction signt and change of benefit changeFt, spotted inefficiency H and count HC,
+    propensities P0 and allocation P (B, n). Each method is one step of PPI's period, in
+    PPI's order and with PPI's order of floating-point operations; arrays are updated in
+    place to keep the working set small.
+    """
+
+    def __init__(self, spec: PPISpec, u_setup: np.ndarray, parts: list[np.ndarray], allocator: "Allocator"):
+        self.spec = spec
+        B = u_setup.shape[0]
+        N, n = spec.N, spec.n
+        self.B, self.N, self.n = B, N, n
+        # internal order: the n instrumental indicators are the first n columns (see `internal_order`)
+        assert np.array_equal(spec.inst, np.arange(n)), "Batch expects instrumental indicators first"
+        self.parts = parts
+        self.allocator = allocator
+        o = 0
+        if spec.P_init is None:  # PPI: random initial propensities
+            self.P = initial_allocation(u_setup[:, :n], spec.Bs[:, 0], spec.prog_members)
+            o = n
+        else:
+            self.P = np.array(np.broadcast_to(spec.P_init, (B, n)))
+        seg = [u_setup[:, o + j * n: o + (j + 1) * n] for j in range(7)]
+        self.F, self.Ft = seg[0].copy(), seg[1].copy()
+        self.X, self.Xt = seg[2] - 0.5, seg[3] - 0.5
+        self.signt = np.sign(seg[4] - 0.5)
+        self.changeFt = seg[5] - 0.5
+        # seg[6] is PPI's initial C = rand(n)·P: drawn, never used
+        self.It = u_setup[:, o + 7 * n:].copy()
+        self.I = np.array(np.broadcast_to(spec.I0, (B, N)))
+        self.P0 = self.P.copy()  # PPI keeps the first allocation as the running propensities
+        self.H, self.HC = np.ones((B, n)), np.ones((B, n))
+        self.C, self.c, self.r = np.empty((B, n)), np.empty((B, n)), np.empty((B, n))
+        self.half_betas = spec.betas / 2.0
+        # bounds with ±inf where PPI has NaN (no bound): plain minimum / maximum give the same values
+        self.Imax = None if spec.Imax is None else np.where(np.isnan(spec.Imax), np.inf, spec.Imax)
+        self.Imin = None if spec.Imin is None else np.where(np.isnan(spec.Imin), -np.inf, spec.Imin)
+        self.frontier_set = None if spec.frontier is None else ~np.isnan(spec.frontier)
+        self.S = np.zeros((B, N))
+        self.gamma = np.empty((B, N))
+        # work arrays
+        self.dI, self.w1, self.changeF, self.sign = (np.empty((B, n)) for _ in range(4))
+        self.theta = np.empty((B, n), dtype=bool)
+        self.grew = np.empty((B, N), dtype=bool)
+        self.delta_bin = np.empty((B, N), dtype=bool)
+        self.wN = np.empty((B, N))
+        self.new_I = np.empty((B, N))
+
+    # 1. register indicator changes
+    def indicator_changes(self) -> None:
+        """ΔBin = 1[I > I_{t-1}]; ΔI = (I − I_{t-1}) / Σ|I − I_{t-1}| over instrumental indicators."""
+        np.greater(self.I, self.It, out=self.delta_bin)
+        n = self.n
+        np.subtract(self.I[:, :n], self.It[:, :n], out=self.dI)
+        total = np.abs(self.dI, out=self.w1).sum(axis=1)
+        total[total == 0] = 1.0
+        self.dI /= total[:, None]
+
+    # 2. contributions
+    def contributions(self) -> None:
+        """X ← X + sign(ΔF·ΔX)·|ΔF| (last direction / change when undefined); C = P / (1 + e^-X).
+
+        Also keeps c = C/P = 1/(1 + e^-X) and the diverted share r = (P − C)/P = 1 − c.
+        """
+        changeF, sign, w1 = self.changeF, self.sign, self.w1
+        np.subtract(self.F, self.Ft, out=changeF)
+        np.subtract(self.X, self.Xt, out=w1)
+        np.multiply(changeF, w1, out=w1)
+        np.sign(w1, out=sign)
+        if not w1.all():  # rare: a benefit or an action did not change
+            np.copyto(changeF, self.changeFt, where=changeF == 0)
+            np.copyto(sign, self.signt, where=sign == 0)
+        self.Xt, self.X = self.X, self.Xt  # the old X becomes the lag; its buffer receives the new X
+        np.abs(changeF, out=w1)
+        w1 *= sign
+        np.add(self.Xt, w1, out=self.X)
+        c, r = self.c, self.r
+        np.negative(self.X, out=c)
+        np.exp(c, out=c)
+        c += 1.0
+        np.reciprocal(c, out=c)
+        np.multiply(self.P, c, out=self.C)
+        np.subtract(1.0, c, out=r)
+        # the buffers of this period's sign and change become the "previous" ones
+        self.signt, self.sign = sign, self.signt
+        self.changeFt, self.changeF = changeF, self.changeFt
+
+    # 3. benefits, monitoring and punishment
+    def benefits(self, u: np.ndarray, qm, rl) -> None:
+        """θ = 1[u < qm·(P/max P)·r]; H += θ·r; HC += θ; F = ΔI·c + (1 − θ·rl)·r (c = C/P, r = 1 − c)."""
+        P, c, r, w1, theta = self.P, self.c, self.r, self.w1, self.theta
+        np.divide(P, P.max(axis=1, keepdims=True), out=w1)
+        w1 *= qm
+        w1 *= r
+        np.less(u, w1, out=theta)
+        np.multiply(r, theta, out=w1)  # exact: r·1 = r, r·0 = 0
+        self.H += w1
+        self.HC += theta
+        np.multiply(theta, rl, out=w1)
+        np.subtract(1.0, w1, out=w1)
+        w1 *= r
+        self.Ft, self.F = self.F, self.Ft
+        np.multiply(self.dI, c, out=self.F)
+        self.F += w1
+
+    # 4. spillovers
+    def spillovers(self) -> None:
+        """S = ΔBin · A, exact (see `exact_parts`)."""
+        if not self.parts:
+            return
+        D = self.wN
+        np.copyto(D, self.delta_bin)
+        np.matmul(D, self.parts[0], out=self.S)
+        for part in self.parts[1:]:
+            self.S += D @ part
+
+    # 5. growth probabilities
+    def growth_probabilities(self) -> None:
+        """γ = β (c + ΣC / (ΣP + 1)) / (1 + e^-S), c = C on instrumental indicators, 0 elsewhere."""
+        spec, gam = self.spec, self.gamma
+        share = self.C.sum(axis=1) / (self.P.sum(axis=1) + 1.0)
+        n = self.n
+        np.add(self.C, share[:, None], out=gam[:, :n])
+        if n < self.N:
+            gam[:, n:] = share[:, None]
+        if self.parts:
+            gam *= spec.betas
+            np.negative(self.S, out=self.wN)
+            np.exp(self.wN, out=self.wN)
+            self.wN += 1.0
+            gam /= self.wN
+        else:
+            gam *= self.half_betas  # S = 0: 1 / (1 + e^0) = 1/2
+        if spec.frontier is not None:
+            if spec.compat == "3.0.7":
+                gam[:] = spec.frontier  # PPI 3.0.7 replaces the whole vector, NaN entries included
+            else:
+                self.gamma = np.where(self.frontier_set, spec.frontier, gam)
+
+    # 6. indicators
+    def indicators(self, u: np.ndarray) -> None:
+        """I ← I + α with probability γ, else I − α'; bounds; governance indicators clamped to [0, 1]."""
+        spec = self.spec
+        np.less(u, self.gamma, out=self.grew)
+        np.subtract(self.I, spec.alphas_prime, out=self.wN)
+        np.add(self.I, spec.alphas, out=self.new_I)
+        new = np.where(self.grew, self.new_I, self.wN)  # (masked copies are slow in NumPy)
+        if self.Imax is not None:
+            np.minimum(new, self.Imax, out=new)
+        if self.Imin is not None:
+            np.maximum(new, self.Imin, out=new)
+        for g in (spec.qm, spec.rl):
+            if g.kind == "endogenous":
+                np.clip(new[:, g.index], 0.0, 1.0, out=new[:, g.index])
+        self.It, self.I = self.I, new
+
+    # 7. allocation
+    def allocation(self, u: np.ndarray, t: int) -> None:
+        """P0 += u·H/HC; P = the programmes' budgets Bs[:, t] split by (P0/ΣP0)^bs."""
+        np.multiply(u, self.H, out=self.w1)
+        self.w1 /= self.HC
+        self.P0 += self.w1
+        self.P = self.allocator(self.P0, t)
+
+    def governance(self, g: Governance) -> np.ndarray:
+        return g.values if g.kind == "exogenous" else self.I[:, g.index, None]
+
+
+class Allocator:
+    """The government's allocation by programme: P_i = Σ_k Bs[k,t] q̂_ki / Σ_j q̂_kj, q̂ = (P0/ΣP0)^bs."""
+
+    def __init__(self, spec: PPISpec):
+        self.Bs = spec.Bs_floor
+        self.bs = spec.bs
+        self.ones = bool((spec.bs == 1).all())
+        n = spec.n
+        mem = spec.prog_members
+        self.single = len(mem) == 1 and np.array_equal(mem[0], np.arange(n))
+        self.pos = np.concatenate(mem)
+        self.prog = np.repeat(np.arange(len(mem)), [len(m) for m in mem])
+        self.starts = np.concatenate(([0], np.cumsum([len(m) for m in mem])[:-1]))
+        self.bs_pair = self.bs[self.pos]
+        self.partition = self.pos.shape[0] == n  # each indicator in exactly one programme
+        if not self.partition:
+            order = np.lexsort((self.prog, self.pos))
+            self.order = order
+            self.pos_starts = np.searchsorted(self.pos[order], np.arange(n))
+
+    def __call__(self, P0: np.ndarray, t: int) -> np.ndarray:
+        if self.single:
+            if self.ones:  # q / Σq with q = P0 / ΣP0 is P0 / ΣP0
+                return P0 * (self.Bs[0, t] / P0.sum(axis=1, keepdims=True))
+            q = P0 / P0.sum(axis=1, keepdims=True)
+            q **= self.bs
+            q *= self.Bs[0, t] / q.sum(axis=1, keepdims=True)
+            return q
+        w = P0[:, self.pos]
+        if self.ones:
+            qs = w
+        else:
+            qs = w / np.add.reduceat(w, self.starts, axis=1)[:, self.prog]
+            qs **= self.bs_pair
+        contrib = qs * (self.Bs[:, t] / np.add.reduceat(qs, self.starts, axis=1))[:, self.prog]
+        if self.partition:
+            P = np.empty_like(P0)
+            P[:, self.pos] = contrib
+            return P
+        return np.add.reduceat(contrib[:, self.order], self.pos_starts, axis=1)
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass
+class PPIResult:
+    """Runs of a PPI model. Per-run arrays have a leading run axis.
+
+    Always present (runs, N): `I_final` (indicators in the last recorded period, PPI's
+    tsI[:, -1]), `gamma_mean` (time mean of γ, what PPI's calibration compares with the
+    success rates), `success_rate` (share of the T−1 recorded transitions that grew).
+    keep="series": tsI, tsC, tsF, tsP, tsS, tsG as (runs, rows, T) (views of (runs, T,
+    rows) buffers); keep="mean" or "series": `mean(name)` → (rows, T), mean over runs.
+    """
+
+    runs: int
+    T: int
+    N: int
+    instrumental: np.ndarray  # (n,) indices of the instrumental indicators
+    seed: int | None
+    first_run: int
+    compat: str
+    keep: str
+    I_final: np.ndarray
+    gamma_mean: np.ndarray
+    success_rate: np.ndarray
+    _series: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    _means: dict[str, np.ndarray] | None = field(default=None, repr=False)
+
+    def _ts(self, name: str) -> np.ndarray:
+        if self._series is None:
+            raise AttributeError(f"ts{name} was not kept: run with keep='series' (this result has keep="
+                                 f"'{self.keep}'; use .mean('{name}') or .I_final / .gamma_mean)")
+        return self._series[name].transpose(0, 2, 1)
+
+    tsI = property(lambda self: self._ts("I"), doc="(runs, N, T) indicators")
+    tsC = property(lambda self: self._ts("C"), doc="(runs, n, T) contributions")
+    tsF = property(lambda self: self._ts("F"), doc="(runs, n, T) benefits")
+    tsP = property(lambda self: self._ts("P"), doc="(runs, n, T) allocations")
+    tsS = property(lambda self: self._ts("S"), doc="(runs, N, T) spillovers")
+    tsG = property(lambda self: self._ts("G"), doc="(runs, N, T) growth probabilities")
+
+    def mean(self, name: str) -> np.ndarray:
+        """Mean over runs of series `name` (one of I, C, F, P, S, G): (rows, T)."""
+        if name not in SERIES:
+            raise KeyError(f"unknown series {name!r}; choose one of {SERIES}")
+        if self._means is not None:
+            return self._means[name].T / self.runs
+        if self._series is not None:
+            return self._ts(name).mean(axis=0)
+        raise AttributeError("means were not kept: run with keep='mean' or keep='series'")
+
+    def as_ppi(self, run: int = 0) -> tuple[np.ndarray, ...]:
+        """One run in PPI's return format: (tsI, tsC, tsF, tsP, tsS, tsG), each (rows, T)."""
+        return tuple(self._ts(name)[run] for name in SERIES)
+
+
+class _Recorder:
+    """Keeps what `keep` asks for, per chunk of runs [r0, r1)."""
+
+    def __init__(self, runs: int, T: int, N: int, n: int, keep: str):
+        self.keep, self.T = keep, T
+        rows = {"I": N, "C": n, "F": n, "P": n, "S": N, "G": N}
+        self.I_final = np.empty((runs, N))
+        self.gamma_mean = np.empty((runs, N))
+        self.success = np.empty((runs, N))
+        self.series = {k: np.empty((runs, T, r)) for k, r in rows.items()} if keep == "series" else None
+        self.means = {k: np.zeros((T, r)) for k, r in rows.items()} if keep == "mean" else None
+
+    def period(self, r0: int, r1: int, t: int, **values: np.ndarray) -> None:
+        if self.series is not None:
+            for k, v in values.items():
+                self.series[k][r0:r1, t] = v
+        elif self.means is not None:
+            for k, v in values.items():
+                # sequential in run order, so the sum does not depend on how runs are chunked
+                self.means[k][t] = np.cumsum(np.concatenate((self.means[k][t][None], v)), axis=0)[-1]
+
+
+# --------------------------------------------------------------------------- simulation
+
+def _setup_len(spec: PPISpec) -> int:
+    return (spec.n if spec.P_init is None else 0) + 7 * spec.n + spec.N
+
+
+def internal_order(spec: PPISpec) -> tuple[PPISpec, np.ndarray | None]:
+    """The same model with its instrumental indicators first (so no period step gathers columns).
+
+    Returns (spec in internal order, order) where internal column k is original indicator
+    order[k]; order is None when the model is already in that order.
+    """
+    n, N = spec.n, spec.N
+    if np.array_equal(spec.inst, np.arange(n)):
+        return spec, None
+    order = np.concatenate((spec.inst, np.flatnonzero(~spec.R)))
+    pos = np.empty(N, dtype=np.intp)
+    pos[order] = np.arange(N)
+
+    def perm(x):
+        if x is None:
+            return None
+        y = x[order]
+        y.setflags(write=False)
+        return y
+
+    def gov(g: Governance) -> Governance:
+        return g if g.kind == "exogenous" else Governance("endogenous", index=int(pos[g.index]))
+
+    R = np.zeros(N, dtype=bool)
+    R[:n] = True
+    A = None if spec.A is None else spec.A[np.ix_(order, order)]
+    vals = {k: getattr(spec, k) for k in spec.__dataclass_fields__}
+    vals.update(I0=perm(spec.I0), alphas=perm(spec.alphas), alphas_prime=perm(spec.alphas_prime),
+                betas=perm(spec.betas), A=A, R=R, inst=np.arange(n), qm=gov(spec.qm), rl=gov(spec.rl),
+                Imax=perm(spec.Imax), Imin=perm(spec.Imin), G=perm(spec.G), frontier=perm(spec.frontier))
+    return PPISpec(**vals), order
+
+
+def _simulate_chunk(spec: PPISpec, order: np.ndarray | None, src: UniformSource, u_setup: np.ndarray,
+                    rec: _Recorder, r0: int, parts: list[np.ndarray], allocator: Allocator) -> None:
+    """Runs r0.. of a batch; `spec` is in internal order, `order` maps it back (None: identity)."""
+    N, n, T = spec.N, spec.n, spec.T
+    back = None if order is None else np.argsort(order)  # original column i is internal column back[i]
+    if order is not None:  # uniforms of the N indicators come in the original order
+        k = _setup_len(spec) - N
+        u_setup = u_setup.copy()
+        u_setup[:, k:] = u_setup[:, k:][:, order]
+    b = Batch(spec, u_setup, parts, allocator)
+    gam_sum = np.zeros((b.B, N))
+    grew = np.zeros((b.B, N))
+    r1 = r0 + b.B
+    orig = (lambda x: x) if back is None else (lambda x: x[:, back])
+    for t in range(T):
+        v = src.period(t)
+        u_mon, u_grow, u_alloc = v[:, :n], v[:, n:n + N], v[:, n + N:]
+        if order is not None:
+            u_grow = u_grow[:, order]
+        qm, rl = b.governance(spec.qm), b.governance(spec.rl)
+        if t == T - 1:
+            rec.I_final[r0:r1] = orig(b.I)
+        I, P, F = b.I, b.P, b.F  # this period's levels, allocations and benefits (recorded below)
+        b.indicator_changes()
+        b.contributions()
+        b.benefits(u_mon, qm, rl)  # F's old buffer becomes Ft: intact until the next period
+        b.spillovers()
+        b.growth_probabilities()
+        gam_sum += b.gamma
+        if rec.keep != "final":
+            rec.period(r0, r1, t, I=orig(I), C=b.C, F=F, P=P, S=orig(b.S), G=orig(b.gamma))
+        b.indicators(u_grow)
+        if t < T - 1:
+            grew += b.grew
+        b.allocation(u_alloc, t)
+    rec.gamma_mean[r0:r1] = orig(gam_sum) / T
+    rec.success[r0:r1] = orig(grew) / max(T - 1, 1)
+
+
+def default_chunk(N: int) -> int:
+    """Runs advanced together: enough to amortise NumPy's per-call cost, small enough for cache."""
+    return int(min(512, max(32, 2**14 // max(N, 1))))
+
+
+def simulate(spec: PPISpec, runs: int = 1, seed: int | None = None, *, keep: str = "series", first_run: int = 0,
+             chunk: int | None = None, legacy_seeds: Sequence[int] | None = None,
+             progress: Callable[[int], None] | None = None) -> PPIResult:
+    """Run `runs` Monte Carlo runs of a prepared PPI model (see `run_ppi`)."""
+    if keep not in KEEP_MODES:
+        raise ValueError(f"keep must be one of {KEEP_MODES}, got {keep!r}")
+    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
+        raise ValueError(f"runs must be a positive integer, got {runs!r}")
+    if legacy_seeds is not None:
+        legacy_seeds = [int(s) for s in legacy_seeds]
+        if len(legacy_seeds) != runs:
+            raise ValueError(f"legacy_seeds has {len(legacy_seeds)} seeds for {runs} runs")
+        seed = None
+    elif seed is None:
+        seed = int(np.random.SeedSequence().entropy)
+    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    else:
+        seed = int(seed)
+    if first_run < 0:
+        raise ValueError("first_run must be >= 0")
+    chunk = chunk or default_chunk(spec.N)
+    rec = _Recorder(runs, spec.T, spec.N, spec.n, keep)
+    with threadpool_limits(1, user_api="blas"):  # small products: threads only contend
+        _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress)
+    return PPIResult(runs=runs, T=spec.T, N=spec.N, instrumental=spec.inst.copy(), seed=seed, first_run=first_run,
+                     compat=spec.compat, keep=keep, I_final=rec.I_final, gamma_mean=rec.gamma_mean,
+                     success_rate=rec.success, _series=rec.series, _means=rec.means)
+
+
+def _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress) -> None:
+    spec, order = internal_order(spec)
+    parts = exact_parts(spec.A) if spec.A is not None else []
+    allocator = Allocator(spec)
+    src = UniformSource(_setup_len(spec), 2 * spec.n + spec.N, spec.T, min(chunk, runs))
+    for r0 in range(0, runs, chunk):
+        r1 = min(runs, r0 + chunk)
+        if legacy_seeds is not None:
+            u_setup = src.start(_legacy_fns(legacy_seeds[r0:r1]), fills=False)
+        else:
+            u_setup = src.start(_generator_fns(seed, range(first_run + r0, first_run + r1)), fills=True)
+        _simulate_chunk(spec, order, src, u_setup, rec, r0, parts, allocator)
+        if progress:
+            progress(r1 - r0)
+
+
+def run_ppi(I0, alphas, alphas_prime, betas, A=None, R=None, bs=None, qm=None, rl=None, Imax=None, Imin=None,
+            Bs=None, B_dict=None, G=None, T=None, frontier=None, *, runs: int = 1, seed: int | None = None,
+            compat: str = "3.0.7", keep: str = "series", first_run: int = 0, chunk: int | None = None,
+            legacy_seeds: Sequence[int] | None = None,
+            progress: Callable[[int], None] | None = None) -> PPIResult:
+    """Run PPI's model `runs` times, vectorised over runs.
+
+    The positional and keyword arguments up to `frontier` have the names and meanings of
+    `policy_priority_inference.run_ppi` 3.0.7: I0, alphas, alphas_prime, betas (N,);
+    A (N, N) network (rows = origins); R (N,) 1 = instrumental; bs (n,); qm and rl: a
+    float (constant), an int (index of the indicator that measures it, endogenous) or a
+    vector (N or n entries); Imax, Imin (N,) with NaN = no bound; Bs (T,) or (K, T)
+    budgets by programme and period; B_dict {indicator: [programme rows of Bs]}; G (N,)
+    goals for the initial allocation; T periods (default 50, or the columns of Bs);
+    frontier (N,) exogenous growth probabilities (NaN = endogenous).
+
+    Keyword-only:
+        runs: Monte Carlo runs. seed: root seed (None → fresh entropy, kept in the
+        result); run r uses SeedSequence(seed) child `first_run + r`, so results do not
+        depend on `chunk` or on how runs are split over calls.
+        compat: "3.0.7" reproduces PPI 3.0.7 including its quirks; "fixed" corrects the
+        initial allocation with goals G (gaps of the instrumental indicators, not of the
+        first n) and treats NaN frontier entries as endogenous (see docs/ppi.md).
+        keep: "series" (all six series per run), "mean" (their means over runs), or
+        "final" (only final levels, mean γ and success rates per run: memory O(runs·N)).
+        legacy_seeds: one seed per run; run r then reproduces PPI's
+        `np.random.seed(legacy_seeds[r]); run_ppi(...)`.
+
+    Inputs are never modified. Inconsistent inputs raise `PPIInputError` (a ValueError).
+    """
+    spec = prepare(I0, alphas, alphas_prime, betas, A=A, R=R, bs=bs, qm=qm, rl=rl, Imax=Imax, Imin=Imin, Bs=Bs,
+                   B_dict=B_dict, G=G, T=T, frontier=frontier, compat=compat)
+    return simulate(spec, runs, seed, keep=keep, first_run=first_run, chunk=chunk, legacy_seeds=legacy_seeds,
+                    progress=progress)
