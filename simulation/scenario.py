@@ -7,21 +7,31 @@ donor and technology named exists). Every problem is reported as one line
 
 Inheritance: `extends: parent.yaml` (path relative to the file) deep-merges the file
 over its parent. Mappings merge key by key; lists of items with an `id` merge item by
-item (same id → merged, new id → appended, `{id: X, remove: true}` → dropped); other
-lists are replaced. `--set a.b.c=value` applies after inheritance; list items are
-addressed by their `id` (`donors.JPN-ODA.budget_usd=2e9`).
+item (same id → merged, new id → appended, `{id: X, remove: true}` → dropped, an error if
+the parent has no X); other lists, and `[]`, replace the parent's list. A cycle (a → b → a) is reported with its
+chain. `--set a.b.c=value` applies after inheritance; list items are addressed by their
+`id` (`donors.JPN-ODA.budget_usd=2e9`), problems in overrides point at `--set #N`.
+
+Where problems point: a wrong value at the line of its key, an unknown key at its own
+line, a missing key at the line of the mapping that lacks it.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import math
+import re
+import types
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+import annotated_types
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
-from .yamlio import InputError, LocDict, LocList, Problem, load_located, parse_located, to_plain
+from .yamlio import InputError, LocDict, LocList, Problem, field_name, join_path, load_located, parse_located, to_plain
 
 SDG_IDS = tuple(f"SDG{i}" for i in range(1, 18))
 MAX_ITEMS = 1000
@@ -247,39 +257,69 @@ class Scenario(_Strict):
 # --------------------------------------------------------------------------- loading
 
 
-def _merge(base: Any, over: Any) -> Any:
-    """Deep-merge `over` onto `base`, keeping location info from whichever side wins."""
+def _merge(base: Any, over: Any, path: str = "") -> Any:
+    """Deep-merge `over` onto `base`, keeping location info from whichever side wins.
+
+    Lists whose items all have an `id` merge item by item; `{id: X, remove: true}` drops
+    the parent's item X (an error if the parent has no X). Other lists, and an empty list,
+    replace the parent's list (`donors: []` removes every donor).
+    """
     if isinstance(base, dict) and isinstance(over, dict):
         out = LocDict(where=getattr(over, "where", ("?", 1)))
         out.locs = dict(getattr(base, "locs", {}))
         out.update(base)
         for key, value in over.items():
-            out[key] = _merge(base[key], value) if key in base else value
+            out[key] = _merge(base[key], value, join_path(path, key)) if key in base else value
             if key in getattr(over, "locs", {}):
                 out.locs[key] = over.locs[key]
         return out
-    if isinstance(base, list) and isinstance(over, list) and _all_ids(base) and _all_ids(over):
+    if isinstance(base, list) and isinstance(over, list) and over and _all_ids(base) and _all_ids(over):
         out = LocList(where=getattr(over, "where", ("?", 1)))
         index = {item["id"]: i for i, item in enumerate(base)}
-        items = list(base)
+        items: list[Any] = list(base)
         locs = [getattr(base, "locs", {}).get(i, out.where) for i in range(len(base))]
         for j, item in enumerate(over):
             loc = getattr(over, "locs", {}).get(j, out.where)
-            if item["id"] in index:
+            here = join_path(path, item["id"])
+            if _remove_flag(item, here):
+                if item["id"] not in index:
+                    have = ", ".join(str(it["id"]) for it in base) or "none"
+                    where = getattr(item, "locs", {}).get("id", loc)
+                    raise InputError([Problem(*where, join_path(here, "id"),
+                                              f"no item with id '{item['id']}' in the parent to remove (parent has: {have})")])
+                items[index[item["id"]]] = None
+                continue
+            item = _without(item, "remove")
+            if item["id"] in index and items[index[item["id"]]] is not None:
                 i = index[item["id"]]
-                items[i] = _merge(items[i], item)
+                items[i] = _merge(items[i], item, here)
                 locs[i] = loc
             else:
                 index[item["id"]] = len(items)
                 items.append(item)
                 locs.append(loc)
-        for i, (item, loc) in enumerate(
-            (it, lc) for it, lc in zip(items, locs) if not (isinstance(it, dict) and it.get("remove") is True)
-        ):
-            out.append(item)
-            out.locs[i] = loc
+        for item, loc in zip(items, locs):
+            if item is not None:
+                out.locs[len(out)] = loc
+                out.append(item)
         return out
     return over
+
+
+def _remove_flag(item: Any, path: str) -> bool:
+    flag = item.get("remove", False)
+    if not isinstance(flag, bool):
+        where = getattr(item, "locs", {}).get("remove", getattr(item, "where", ("?", 1)))
+        raise InputError([Problem(*where, join_path(path, "remove"), f"got {_show(flag)}, wrong type (allowed: true or false)")])
+    return flag
+
+
+def _without(item: Any, key: str) -> Any:
+    if key not in item:
+        return item
+    out = LocDict({k: v for k, v in item.items() if k != key}, where=getattr(item, "where", ("?", 1)))
+    out.locs = {k: v for k, v in getattr(item, "locs", {}).items() if k != key}
+    return out
 
 
 def _all_ids(items: list) -> bool:
@@ -290,173 +330,307 @@ def _load_chain(path: Path, stack: tuple[Path, ...]) -> Any:
     label = str(path)
     data = load_located(path, label)
     if data is None:
-        raise InputError([Problem(label, 1, "(root)", "file is empty (expected a scenario mapping with name, start_year, ...)")])
+        raise InputError([Problem(label, 1, "(root)", "file is empty (allowed: a scenario mapping with name, start_year, ...)")])
     if not isinstance(data, dict):
-        raise InputError([Problem(label, 1, "(root)", f"expected a mapping of fields, got {type(data).__name__}")])
-    parent = data.pop("extends", None)
-    if parent is None:
+        raise InputError([Problem(label, 1, "(root)",
+                                  f"got {_show(data)}, not a mapping of fields "
+                                  "(allowed: a scenario mapping with name, start_year, ...)")])
+    if "extends" not in data:
         return data
     line = data.locs.get("extends", (label, 1))[1]
-    if not isinstance(parent, str) or not parent:
-        raise InputError([Problem(label, line, "extends", "must be a file name (e.g. extends: baseline.yaml)")])
-    ppath = (path.parent / parent).resolve()
-    if ppath in stack or ppath == path.resolve():
-        chain = " -> ".join(str(p.name) for p in (*stack, path.resolve(), ppath))
-        raise InputError([Problem(label, line, "extends", f"cycle in extends chain: {chain}")])
-    if len(stack) > 20:
-        raise InputError([Problem(label, line, "extends", "extends chain deeper than 20 files")])
-    if not ppath.exists():
-        raise InputError([Problem(label, line, "extends", f"parent scenario '{parent}' not found (looked for {ppath})")])
-    base = _load_chain(ppath, (*stack, path.resolve()))
-    merged = _merge(base, data)
-    return merged
+    parent = data.pop("extends")
+    if not isinstance(parent, str) or not parent.strip():
+        raise InputError([Problem(label, line, "extends",
+                                  f"got {_show(parent)} (allowed: a file name, e.g. extends: baseline.yaml)")])
+    ppath = path.parent / parent
+    try:
+        me, target = path.resolve(), ppath.resolve()
+        found, is_dir = target.exists(), target.is_dir()
+    except (OSError, ValueError, RuntimeError) as exc:  # NUL in the name, name too long, symlink loop
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError([Problem(label, line, "extends", f"parent scenario {_clip(parent)} cannot be used ({why})")]) from None
+    if target in stack or target == me:
+        chain = " -> ".join(p.name for p in (*stack, me, target))
+        raise InputError([Problem(label, line, "extends", f"cycle in extends chain: {chain} (allowed: a chain without loops)")])
+    if len(stack) >= 20:
+        raise InputError([Problem(label, line, "extends", "extends chain deeper than 20 files (allowed: at most 20)")])
+    if not found:
+        raise InputError([Problem(label, line, "extends", f"parent scenario {_clip(parent)} not found (looked for {ppath})")])
+    if is_dir:
+        raise InputError([Problem(label, line, "extends", f"parent {_clip(parent)} is a directory (allowed: a YAML file)")])
+    base = _load_chain(ppath, (*stack, me))
+    return _merge(base, data)
 
 
 def parse_set(expr: str, n: int) -> tuple[list[str], Any]:
     """Parse one `--set field.path=value`; value is read as YAML (number, list, text)."""
     label = f"--set #{n}"
+    example = "allowed: field.path=value, e.g. donors.JPN-ODA.budget_usd=2e9"
     if "=" not in expr:
-        raise InputError([Problem(label, 1, expr, "expected field.path=value (e.g. donors.JPN-ODA.budget_usd=2e9)")])
+        raise InputError([Problem(label, 1, field_name(expr.strip()) if expr.strip() else "<set>",
+                                  f"no '=' in {_clip(expr)} ({example})")])
     key, _, raw = expr.partition("=")
-    parts = [p for p in key.strip().split(".")]
-    if not key.strip() or any(not p for p in parts):
-        raise InputError([Problem(label, 1, key or "(empty)", "field path must be dot-separated names, e.g. facility.overhead_rate")])
-    value = parse_located(raw, label) if raw.strip() else None
+    parts = [p.strip() for p in key.split(".")]
+    if any(not p for p in parts):
+        raise InputError([Problem(label, 1, field_name(key.strip()) if key.strip() else "<set>",
+                                  f"field path {_clip(key)} has an empty name ({example})")])
+    path = ".".join(field_name(p) for p in parts)
+    if parts[0] == "extends":
+        raise InputError([Problem(label, 1, path, "'extends' cannot be set on the command line (allowed: scenario fields)")])
+    try:
+        value = parse_located(raw, label) if raw.strip() else None
+    except InputError as err:
+        raise InputError([Problem(label, 1, path, f"value {_clip(raw)} cannot be read: {p.message}")
+                          for p in err.problems]) from None
     return parts, value
 
 
 def apply_set(data: Any, parts: list[str], value: Any, n: int) -> None:
     label = f"--set #{n}"
     node = data
+    here = ""
     for depth, part in enumerate(parts):
-        here = ".".join(parts[: depth + 1])
+        here = join_path(here, part)
         last = depth == len(parts) - 1
         if isinstance(node, list):
             idx = next((i for i, it in enumerate(node) if isinstance(it, dict) and it.get("id") == part), None)
-            if idx is None and part.isdigit() and int(part) < len(node):
+            if idx is None and part.isascii() and part.isdigit() and int(part) < len(node):
                 idx = int(part)
             if idx is None:
-                ids = [str(it.get("id")) for it in node if isinstance(it, dict)]
-                raise InputError([Problem(label, 1, here, f"no item with id '{part}' (have: {', '.join(ids) or 'none'})")])
+                ids = [str(it.get("id")) for it in node if isinstance(it, dict) and "id" in it]
+                have = (f"known ids: {', '.join(ids)}" if ids
+                        else f"items 0..{len(node) - 1} by index" if node else "the list is empty")
+                raise InputError([Problem(label, 1, here, f"no item with id {_clip(part)} ({have})")])
             if last:
                 node[idx] = value
-                node.locs[idx] = (label, 1)
+                if hasattr(node, "locs"):
+                    node.locs[idx] = (label, 1)
             else:
                 node = node[idx]
         elif isinstance(node, dict):
             if last:
                 node[part] = value
-                node.locs[part] = (label, 1)
+                if hasattr(node, "locs"):
+                    node.locs[part] = (label, 1)
             else:
                 if part not in node or node[part] is None:
                     node[part] = LocDict(where=(label, 1))
-                    node.locs[part] = (label, 1)
+                    if hasattr(node, "locs"):
+                        node.locs[part] = (label, 1)
                 node = node[part]
         else:
-            raise InputError([Problem(label, 1, here, f"cannot set inside a {type(node).__name__} value")])
+            raise InputError([Problem(label, 1, here, f"cannot set a field inside {_show(node)} "
+                                                      "(allowed: a path through mappings and lists)")])
 
 
 def _locate(tree: Any, loc: tuple) -> tuple[tuple[str, int], str]:
-    """Find (file, line) and a readable dotted path for a pydantic error location."""
+    """Find (file, line) and a readable dotted path for a pydantic error location.
+
+    A wrong or unknown value points at the line of its key; a missing key at the line
+    of the mapping that lacks it. List items are named by their `id`.
+    """
     where = getattr(tree, "where", ("?", 1))
     node: Any = tree
     names: list[str] = []
     for key in loc:
         if isinstance(node, list) and isinstance(key, int):
-            item = node[key] if key < len(node) else None
-            names.append(str(item["id"]) if isinstance(item, dict) and isinstance(item.get("id"), str) else str(key))
-            where = node.locs.get(key, where) if hasattr(node, "locs") else where
+            item = node[key] if 0 <= key < len(node) else None
+            names.append(field_name(item["id"]) if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"]
+                         else str(key))
+            where = getattr(node, "locs", {}).get(key, where)
             node = item
         elif isinstance(node, dict) and isinstance(key, str) and key in node:
-            names.append(key)
-            where = node.locs.get(key, where) if hasattr(node, "locs") else where
+            names.append(field_name(key))
+            where = getattr(node, "locs", {}).get(key, where)
             node = node[key]
-        elif isinstance(key, str) and key in {"pandemic", "budget_cut"}:
+        elif isinstance(key, str) and key in _SHOCK_KINDS:
             continue  # discriminated-union tag in pydantic's location
         else:
-            names.append(str(key))
+            names.append(field_name(key))
             node = None
     return where, ".".join(names) or "(root)"
 
 
-_SCALAR_HINT = {
-    "float_type": "a number",
-    "int_type": "a whole number",
-    "string_type": "text",
-    "bool_type": "true or false",
-    "dict_type": "a mapping",
-    "list_type": "a list",
-}
+# --------------------------------------------------------------------------- messages
+
+_SHOCK_KINDS: dict[str, type[BaseModel]] = {"pandemic": Pandemic, "budget_cut": BudgetCut}
 
 
-def _message(err: dict, model_fields: list[str] | None) -> str:
-    kind = err["type"]
-    value = err.get("input")
-    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    if kind == "extra_forbidden":
-        allowed = f" (allowed: {', '.join(model_fields)})" if model_fields else ""
-        return f"unknown field{allowed}"
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "finite_number":
-        return f"got {shown}; must be a finite number (not NaN or infinity)"
-    if kind in _SCALAR_HINT:
-        return f"got {shown}; must be {_SCALAR_HINT[kind]}"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        ctx = err.get("ctx", {})
-        return f"got {shown}; {err['msg'].lower()} (allowed range {_range_text(ctx)})"
-    if kind == "literal_error":
-        return f"got {shown}; {err['msg'].replace('Input should be', 'must be')}"
-    if kind == "union_tag_invalid":
-        return f"unknown shock kind {shown} (allowed: pandemic, budget_cut)"
-    if kind == "union_tag_not_found":
-        return "shock needs a 'kind' (allowed: pandemic, budget_cut)"
-    if kind == "string_pattern_mismatch":
-        return f"got {shown}; ids use letters, digits and _ . : - and start with a letter or digit"
-    if kind in ("too_long", "too_short"):
-        return f"{err['msg']}"
-    return f"got {shown}; {err['msg']}"
+def _clip(text: str, limit: int = 60) -> str:
+    """A user-given string quoted for a message, shortened if long."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
-def _range_text(ctx: dict) -> str:
-    lo = ctx.get("ge", ctx.get("gt"))
-    hi = ctx.get("le", ctx.get("lt"))
-    if lo is not None and hi is not None:
-        return f"{lo}..{hi}"
-    if lo is not None:
-        return f">= {lo}" if "ge" in ctx else f"> {lo}"
-    return f"<= {hi}" if "le" in ctx else f"< {hi}"
+def _show(value: Any) -> str:
+    """A short, one-line rendering of an input value for messages."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if not math.isfinite(value) else f"{value:.12g}"
+    if isinstance(value, int):
+        text = str(value) if abs(value) < 10**40 else f"a {len(str(abs(value)))}-digit number"
+        return text
+    if isinstance(value, str):
+        text = value if len(value) <= 40 else value[:37] + "..."
+        return f"text {text!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
 
 
-def _fields_at(loc: tuple) -> list[str] | None:
-    """The allowed field names of the model that owns an unknown key at `loc`."""
-    model: Any = Scenario
-    for key in loc[:-1]:
-        if isinstance(key, int) or model is None:
-            continue
-        if key in {"pandemic", "budget_cut"}:
-            model = Pandemic if key == "pandemic" else BudgetCut
-            continue
-        field = getattr(model, "model_fields", {}).get(key)
-        if field is None:
+def _unwrap(tp: Any) -> tuple[Any, list]:
+    """Strip `Annotated[...]` layers; return (type, constraint metadata)."""
+    meta: list = []
+    while get_origin(tp) is Annotated:
+        tp, *extra = get_args(tp)
+        for m in extra:
+            meta.extend(m.metadata if isinstance(m, FieldInfo) else [m])
+    return tp, meta
+
+
+def _is_union(tp: Any) -> bool:
+    return get_origin(tp) in (Union, types.UnionType)
+
+
+def _strip_none(tp: Any, meta: list) -> tuple[Any, list]:
+    if _is_union(tp):
+        arms = [a for a in get_args(tp) if a is not type(None)]
+        if len(arms) == 1:
+            inner, more = _unwrap(arms[0])
+            return inner, meta + more
+    return tp, meta
+
+
+def _type_at(loc: tuple) -> tuple[Any, list] | None:
+    """The schema type (and its constraints) at a pydantic location, or None."""
+    tp: Any = Scenario
+    meta: list = []
+    for key in loc:
+        tp, meta = _strip_none(tp, meta)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            info = tp.model_fields.get(key) if isinstance(key, str) else None
+            if info is None:
+                return None
+            tp, meta = _unwrap(info.annotation)
+            meta = list(info.metadata) + meta
+        elif _is_union(tp) and key in _SHOCK_KINDS:
+            tp, meta = _SHOCK_KINDS[key], []
+        elif get_origin(tp) is list and isinstance(key, int):
+            tp, meta = _unwrap(get_args(tp)[0])
+        elif get_origin(tp) is dict and isinstance(key, str):
+            tp, meta = _unwrap(get_args(tp)[1])
+        else:
             return None
-        model = _inner_model(field.annotation)
-    return list(getattr(model, "model_fields", {}).keys()) or None
+    return _strip_none(tp, meta)
 
 
-def _inner_model(annotation: Any) -> Any:
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    meta = getattr(annotation, "__origin__", None)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if meta is not None:
-        return _inner_model(meta)
-    return None
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _range(meta: list) -> str:
+    lo = next((("<=", m.ge) for m in meta if isinstance(m, annotated_types.Ge)), None) or next(
+        (("<", m.gt) for m in meta if isinstance(m, annotated_types.Gt)), None)
+    hi = next((("<=", m.le) for m in meta if isinstance(m, annotated_types.Le)), None) or next(
+        (("<", m.lt) for m in meta if isinstance(m, annotated_types.Lt)), None)
+    if lo and hi:
+        return f"{_num(lo[1])} {lo[0]} value {hi[0]} {_num(hi[1])}"
+    if lo:
+        return f"value {'>=' if lo[0] == '<=' else '>'} {_num(lo[1])}"
+    if hi:
+        return f"value {hi[0]} {_num(hi[1])}"
+    return ""
+
+
+def _describe(tp: Any, meta: list) -> str:
+    """What a field accepts, in words: 'a number, 0 <= value <= 1'."""
+    if tp is bool:
+        return "true or false"
+    if tp in (int, float):
+        base = "a whole number" if tp is int else "a number"
+        rng = _range(meta)
+        return f"{base}, {rng}" if rng else base
+    if tp is str:
+        if any(getattr(m, "pattern", None) for m in meta):
+            return "an id of letters, digits and _ . : - starting with a letter or digit"
+        return "text"
+    if get_origin(tp) is Literal:
+        return "one of " + ", ".join(str(a) for a in get_args(tp))
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return "a mapping with fields " + ", ".join(tp.model_fields)
+    if _is_union(tp):
+        return "a mapping with kind: " + " or ".join(_SHOCK_KINDS)
+    if get_origin(tp) is list:
+        inner, _ = _unwrap(get_args(tp)[0])
+        what = {str: "text", float: "numbers", int: "whole numbers"}.get(inner, "mappings")
+        sizes = [m for m in meta if isinstance(m, (annotated_types.MinLen, annotated_types.MaxLen))]
+        lo = next((m.min_length for m in sizes if isinstance(m, annotated_types.MinLen)), 0)
+        hi = next((m.max_length for m in sizes if isinstance(m, annotated_types.MaxLen)), None)
+        count = f" ({lo} to {hi} items)" if hi is not None else f" (at least {lo})" if lo else ""
+        return f"a list of {what}{count}"
+    if get_origin(tp) is dict:
+        return "a mapping of name: " + _describe(*_unwrap(get_args(tp)[1]))
+    return "see docs/scenarios.md"
+
+
+def _close(word: Any, options: Any) -> str:
+    """'did you mean X? ' for a likely typo; nothing when only digits differ (SDG18 is no SDG8)."""
+    match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.7)
+    if not match or re.sub(r"\d", "", match[0]) == re.sub(r"\d", "", str(word)):
+        return ""
+    return f"did you mean '{match[0]}'? "
+
+
+def _message(err: dict, loc: tuple) -> str:
+    """One pydantic error as 'what is wrong (what is allowed)'."""
+    kind = err["type"]
+    shown = _show(err.get("input"))
+    found = _type_at(loc)
+    allowed = _describe(*found) if found else ""
+    allow = f" (allowed: {allowed})" if allowed else ""
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        owner = _type_at(loc[:-1])
+        fields = list(owner[0].model_fields) if owner and isinstance(owner[0], type) and issubclass(owner[0], BaseModel) else []
+        if key == "remove":
+            return "'remove: true' only works in a file with 'extends:', on an item of the parent's list"
+        listing = f"allowed: {', '.join(fields)}" if fields else "not a field of this mapping"
+        return f"unknown field '{key}' ({_close(key, fields)}{listing})"
+    if kind == "missing":
+        return f"required field is missing{allow}"
+    if kind == "finite_number":
+        return f"got {shown}, not a finite number{allow}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"got {shown}, below the minimum{allow}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"got {shown}, above the maximum{allow}"
+    if kind == "literal_error":
+        options = get_args(found[0]) if found and get_origin(found[0]) is Literal else ()
+        return f"got {shown}, not an allowed value ({_close(err.get('input'), options)}allowed: {allowed})"
+    if kind == "union_tag_invalid":
+        return f"unknown shock kind {str(ctx.get('tag'))!r} (allowed: {', '.join(_SHOCK_KINDS)})"
+    if kind == "union_tag_not_found":
+        return f"shock has no 'kind' (allowed: {', '.join(_SHOCK_KINDS)})"
+    if kind == "string_pattern_mismatch":
+        return f"got {shown}, not a valid id{allow}"
+    if kind == "string_too_short":
+        return f"must not be empty{allow}"
+    if kind == "string_too_long":
+        return f"text of {len(str(err.get('input')))} characters is too long (allowed: at most {ctx.get('max_length')})"
+    if kind in ("too_short", "too_long"):
+        return f"has {ctx.get('actual_length')} items{allow}"
+    if kind.endswith(("_type", "_parsing")):
+        return f"got {shown}, wrong type{allow}"
+    return f"got {shown}: {_one_line(err.get('msg', 'invalid'))}{allow}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> Scenario:
@@ -470,26 +644,34 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> S
 
 
 def validate_data(data: Any, label: str = "<scenario>") -> Scenario:
+    """Validate located data (schema, then cross-references); raise InputError if bad."""
     if not isinstance(data, dict):
-        raise InputError([Problem(label, 1, "(root)", "expected a mapping of scenario fields")])
+        raise InputError([Problem(label, 1, "(root)", f"got {_show(data)}, not a mapping of scenario fields")])
+
+    def problem(loc: tuple, message: str) -> Problem:
+        (file, line), field = _locate(data, loc)
+        return Problem(label if file == "?" else file, line, field, message)
+
     try:
         scenario = Scenario.model_validate(to_plain(data))
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            (file, line), field = _locate(data, err["loc"])
-            problems.append(Problem(file if file != "?" else label, line, field, _message(err, _fields_at(err["loc"]))))
+            loc = tuple(err["loc"])
+            at = (*loc, "kind") if err["type"] == "union_tag_invalid" else loc
+            problems.append(problem(at, _message(err, loc)))
         raise InputError(problems) from None
-    problems = [
-        Problem(*(_locate(data, loc)[0]), _locate(data, loc)[1], msg) for loc, msg in cross_check(scenario)
-    ]
+    problems = [problem(loc, msg) for loc, msg in cross_check(scenario, data)]
     if problems:
         raise InputError(problems)
     return scenario
 
 
-def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
-    """Checks that span fields: references, uniqueness, consistency. Returns (loc, message)."""
+def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
+    """Checks that span fields: references, uniqueness, consistency. Returns (loc, message).
+
+    `data` (the located input) is only used to name the line of a duplicate's first use.
+    """
     out: list[tuple[tuple, str]] = []
     goals = s.goal_ids
     goal_set = set(goals)
@@ -500,22 +682,26 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
     goal_list = ", ".join(goals)
 
     if s.end_year <= s.start_year:
-        out.append((("end_year",), f"got {s.end_year}; must be after start_year {s.start_year}"))
+        out.append((("end_year",), f"got {s.end_year}, not after start_year {s.start_year} (allowed: a year > {s.start_year})"))
     elif s.end_year - s.start_year > MAX_YEARS:
-        out.append((("end_year",), f"horizon of {s.end_year - s.start_year} years is too long (at most {MAX_YEARS})"))
+        out.append((("end_year",), f"horizon of {s.end_year - s.start_year} years is too long (allowed: at most {MAX_YEARS})"))
 
     for name, items in (("goals", s.goals), ("countries", s.countries), ("donors", s.donors),
                         ("technologies", s.technologies), ("research_bodies", s.research_bodies),
                         ("partnerships", s.partnerships)):
-        seen: set[str] = set()
+        first: dict[str, int] = {}
         for i, it in enumerate(items):
-            if it.id in seen:
-                out.append(((name, i, "id"), f"duplicate id '{it.id}' (ids must be unique in {name})"))
-            seen.add(it.id)
+            if it.id in first:
+                line = _locate(data, (name, first[it.id], "id"))[0][1] if data is not None else None
+                where = f"first at line {line}; " if line else ""
+                out.append(((name, i, "id"), f"duplicate id '{it.id}' ({where}ids must be unique in {name})"))
+            first.setdefault(it.id, i)
 
     def need(ref: str, known: set[str], loc: tuple, what: str, listing: str | None = None) -> None:
         if ref not in known:
-            out.append((loc, f"unknown {what} '{ref}' (declared: {listing or ', '.join(sorted(known)) or 'none'})"))
+            names = listing or ", ".join(sorted(known)) or "none"
+            hint = "" if what == "goal" else _close(ref, known)  # SDG12 is no typo of SDG2
+            out.append((loc, f"unknown {what} '{ref}' ({hint}declared: {names})"))
 
     for i, link in enumerate(s.interlinkages):
         need(link.source, goal_set, ("interlinkages", i, "source"), "goal", goal_list)
@@ -536,14 +722,19 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
 
     def check_strategy(name: str, params: dict, loc: tuple) -> None:
         if name not in STRATEGIES:
-            out.append(((*loc, "strategy"), f"unknown strategy '{name}' (allowed: {', '.join(STRATEGIES)})"))
+            out.append(((*loc, "strategy"),
+                        f"unknown strategy '{name}' ({_close(name, STRATEGIES)}allowed: {', '.join(STRATEGIES)})"))
             return
         allowed = STRATEGIES[name].params
         for p, v in params.items():
             if p not in allowed:
-                out.append(((*loc, "strategy_params", p), f"unknown parameter for '{name}' (allowed: {', '.join(allowed) or 'none'})"))
+                out.append(((*loc, "strategy_params", p),
+                            (f"unknown parameter for strategy '{name}' "
+                             f"({_close(p, allowed)}allowed: {', '.join(allowed) or 'none'})")))
             elif not (allowed[p][0] <= v <= allowed[p][1]):
-                out.append(((*loc, "strategy_params", p), f"got {v}; allowed range {allowed[p][0]}..{allowed[p][1]}"))
+                lo, hi = allowed[p]
+                side = "below the minimum" if v < lo else "above the maximum"
+                out.append(((*loc, "strategy_params", p), f"got {_show(v)}, {side} (allowed: {_num(lo)} <= value <= {_num(hi)})"))
 
     for i, d in enumerate(s.donors):
         check_strategy(d.strategy, d.strategy_params, ("donors", i))
@@ -559,7 +750,9 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
             out.append((("donors", i, "pooled_share"), "pooled_share > 0 but the scenario has no 'facility'"))
         if d.pooled_share + d.blended_share + d.capacity_share > 1 + 1e-12:
             out.append((("donors", i, "pooled_share"),
-                        f"pooled_share + blended_share + capacity_share = {d.pooled_share + d.blended_share + d.capacity_share:g} (at most 1)"))
+                        (f"pooled_share + blended_share + capacity_share = "
+                         f"{d.pooled_share + d.blended_share + d.capacity_share:g}, more than the whole budget "
+                         "(allowed: a sum of at most 1)")))
     if s.facility is not None:
         f = s.facility
         check_strategy(f.strategy, f.strategy_params, ("facility",))
@@ -588,7 +781,8 @@ def cross_check(s: Scenario) -> list[tuple[tuple, str]]:
             need(c, countries, ("partnerships", i, "recipients", j), "country")
     for i, sh in enumerate(s.shocks):
         if not (s.start_year <= sh.start_year <= s.end_year):
-            out.append((("shocks", i, "start_year"), f"got {sh.start_year}; must lie in {s.start_year}..{s.end_year}"))
+            out.append((("shocks", i, "start_year"),
+                        f"got {sh.start_year}, outside the simulated years (allowed: {s.start_year} to {s.end_year})"))
         if isinstance(sh, Pandemic):
             for g in sh.score_hit:
                 need(g, goal_set, ("shocks", i, "score_hit", g), "goal", goal_list)
