@@ -17,8 +17,6 @@ EXIT_BAD_INPUT = 2
 def _fail(err: InputError) -> None:
     for p in err.problems:
         click.echo(str(p), err=True)
-    n = len(err.problems)
-    click.echo(f"{n} problem{'s' if n != 1 else ''} found.", err=True)
     sys.exit(EXIT_BAD_INPUT)
 
 
@@ -39,7 +37,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
               help="Override a field after loading, e.g. --set donors.JPN-ODA.budget_usd=2e9 (repeatable).")
 def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
@@ -69,7 +67,7 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--runs", "-n", default=100, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Replications (Monte Carlo runs) under the scenario's uncertainty.")
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),
@@ -139,7 +137,7 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
 
 
 @main.command()
-@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--runs", "-n", default=100, show_default=True, type=click.IntRange(1, 1_000_000),
               help="Paired replications per scenario.")
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),
