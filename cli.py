@@ -258,6 +258,135 @@ def show(scenario: str, sets: tuple[str, ...]) -> None:
         _fail(err)
 
 
+# --------------------------------------------------------------------------- sweeps (issue 5)
+
+
+@main.command()
+@click.argument("sweep_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--executor", "-e", type=click.Choice(["serial", "process", "dask"]), default="process",
+              show_default=True, help="Where runs execute: this process, local worker processes, or Dask.")
+@click.option("--workers", "-w", type=click.IntRange(1, 4096), default=None,
+              help="Worker processes (process, or a Dask LocalCluster) [default: all cores].")
+@click.option("--scheduler", metavar="ADDR", default=None,
+              help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Sweep folder [default: results/<sweep name>].")
+@click.option("--resume", is_flag=True, help="Finish a stopped or killed sweep in --out (runs only missing chunks).")
+@click.option("--force", is_flag=True, help="Replace an existing sweep folder.")
+@click.option("--dry-run", is_flag=True, help="Validate, print the number of runs and a time and disk estimate; run nothing.")
+def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str | None, out: Path | None,
+          resume: bool, force: bool, dry_run: bool) -> None:
+    """Run a parameter sweep: design points x policies x replications.
+
+    Results stream to OUT/runs/part-*.parquet (one file per finished chunk) with
+    manifest.json and design.parquet. Ctrl-C or a crash leaves a folder that --resume
+    completes, with no run duplicated or missing. Results are bit-identical for any
+    executor and number of workers.
+
+    \b
+    Examples:
+      sdgsim sweep scenarios/sweeps/baseline-sobol.yaml --dry-run
+      sdgsim sweep scenarios/sweeps/baseline-sobol.yaml --workers 2
+      sdgsim sweep big.yaml --executor dask --scheduler tcp://head-node:8786 --out /shared/big
+      sdgsim sweep big.yaml --resume --out /shared/big
+    """
+    import os
+
+    from simulation.executors import ExecutorBroken, make_executor
+    from simulation.store import check_target
+    from simulation.sweep import (SweepIncomplete, SweepInterrupted, describe, estimate, estimate_text, load_sweep,
+                                  prepare, run_sweep)
+    from simulation.yamlio import Problem
+
+    try:
+        if resume and force:
+            raise InputError([Problem("--resume", 1, "--force", "choose one: --resume continues a folder, "
+                                                                 "--force replaces it")])
+        if scheduler and executor != "dask":
+            raise InputError([Problem("--scheduler", 1, scheduler, "a scheduler address needs --executor dask")])
+        sw = load_sweep(sweep_file)
+        out = out or Path("results") / sw.name
+        if not resume and not dry_run:
+            check_target(out, force)
+        unit, plan = prepare(sw)
+    except InputError as err:
+        _fail(err)
+    n_workers = 1 if executor == "serial" else (workers or os.cpu_count() or 1)
+    click.echo(describe(sw, plan))
+    if dry_run:
+        click.echo(estimate_text(estimate(sw, plan, unit, n_workers), executor))
+        click.echo(f"  output:      {out}/")
+        return
+    from tqdm import tqdm
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:  # runs done, rate and ETA on stderr
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, initial=done, unit="run", desc=sw.name, file=sys.stderr, dynamic_ncols=True)
+        bar.update(done - bar.n)
+
+    def close_bar() -> None:
+        if bar is not None:
+            bar.close()
+
+    try:
+        result = run_sweep(sw, out, make_executor(executor, workers, scheduler), resume=resume, force=force,
+                           progress=progress, prepared=(unit, plan))
+    except InputError as err:
+        close_bar()
+        _fail(err)
+    except SweepInterrupted as stop:
+        close_bar()
+        click.echo(f"\nInterrupted: {stop.done} of {stop.total} runs are saved in {out}/. Resume with:\n"
+                   f"  sdgsim sweep {sweep_file} --resume --out {out}", err=True)
+        sys.exit(130)
+    except SweepIncomplete as err:
+        close_bar()
+        click.echo(f"error: {err}. The other {err.done} of {err.total} runs are saved; retry the missing chunks "
+                   f"with: sdgsim sweep {sweep_file} --resume --out {out}", err=True)
+        sys.exit(1)
+    except ExecutorBroken as err:
+        close_bar()
+        click.echo(f"error: {err}. Resume with: sdgsim sweep {sweep_file} --resume --out {out}", err=True)
+        sys.exit(1)
+    close_bar()
+    ran = result.runs - result.done_before
+    rate = ran / result.seconds if result.seconds > 0 else float("nan")
+    again = f" (resumed: {result.done_before} were already done)" if result.resumed else ""
+    click.echo(f"Done: {ran} runs{again}, {result.failed} failed, in {result.seconds:.1f} s "
+               f"({rate:.0f} runs/s, {result.executor} x{result.workers}).")
+    if result.failed:
+        click.echo(f"{result.failed} runs failed: their 'status' and 'error' columns say why "
+                   "(sdgsim analyze lists them in analysis/failures.csv).")
+    click.echo(f"Results: {out}/  (manifest.json, design.parquet, runs/part-*.parquet)")
+    click.echo(f"Next:    sdgsim analyze {out}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing FOLDER/analysis.")
+@click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the PNG and SVG plots.")
+def analyze(folder: Path, force: bool, plots: bool) -> None:
+    """Analyse a finished sweep FOLDER: Sobol' or Morris indices, robustness, plots.
+
+    Writes FOLDER/analysis/ (points.csv, sobol.csv or morris.csv, robustness.csv,
+    PNG + SVG plots) and FOLDER/analysis.json, an index of them for `sdgsim report`.
+
+    \b
+    Example:
+      sdgsim analyze results/baseline-sobol
+    """
+    from simulation.analysis import analyze as run_analysis, summary_text
+
+    try:
+        result = run_analysis(folder, force=force, plots=plots)
+    except InputError as err:
+        _fail(err)
+    click.echo(summary_text(result))
+
+
 # --------------------------------------------------------------------------- PPI (issue 6; simulation/ppi)
 def _ppi_tables(f):
     """Options shared by `sdgsim ppi run` and `sdgsim ppi calibrate`: the PPI-style input tables."""

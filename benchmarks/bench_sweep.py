@@ -1,0 +1,180 @@
+"""Sweep throughput and memory: serial vs process vs Dask, and a 10^5-run sweep's peak memory.
+
+    .venv/bin/python benchmarks/bench_sweep.py                  # everything (~5 min on 2 cores)
+    .venv/bin/python benchmarks/bench_sweep.py --skip-big       # throughput only
+    .venv/bin/python benchmarks/bench_sweep.py --only-big --big-points 1000 --big-reps 100
+
+1. Throughput: the same Latin-hypercube sweep of the baseline scenario (default 240 points
+   x 4 replications = 960 runs) with the serial executor, 2 local worker processes and a
+   Dask LocalCluster of 2 single-threaded workers. Reported: runs/s over the whole
+   `run_sweep` call (pool or cluster start-up included), and scaling efficiency =
+   rate(N workers) / (N x rate(serial)), and the CPU time per run of this process and its
+   worker processes (what parallelism costs, independent of other load on the machine).
+   The three result tables are checked to be bit-identical.
+2. Memory: a sweep of 10^5 runs (default 1000 points x 100 replications) run by
+   `sdgsim sweep` in a subprocess with 2 worker processes; the memory of the whole
+   process tree (driver + workers) is sampled every 0.1 s, as the sum of resident sizes
+   (RSS, which counts pages the forked workers share with the driver once per process)
+   and as the sum of proportional set sizes (PSS, shared pages split). Also reported for a
+   10^4-run sweep of the same shape, to show that memory does not grow with the runs.
+
+Timings on a shared machine vary with its load; the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+
+def sweep_text(points: int, reps: int, name: str) -> str:
+    return f"""\
+name: {name}
+scenario: {BASELINE}
+design: {{method: lhs, samples: {points}}}
+parameters:
+  donors.JPN-ODA.budget_usd: {{low: 1.0e9, high: 3.0e9}}
+  donors.DAC-OTHER.budget_usd: {{distribution: log-uniform, low: 2.0e9, high: 8.0e9}}
+  governance.leakage_max: {{low: 0.15, high: 0.45}}
+replications: {reps}
+seed: 1
+"""
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def throughput(points: int, reps: int, workers: int, tmp: Path) -> list[dict]:
+    import pandas as pd
+
+    from simulation.executors import make_executor
+    from simulation.store import read_sweep_runs
+    from simulation.sweep import load_sweep, prepare, run_sweep
+
+    path = tmp / "throughput.yaml"
+    path.write_text(sweep_text(points, reps, "throughput"))
+    sw = load_sweep(path)
+    prepared = prepare(sw)  # sample and check the design once, outside the timings
+    rows, frames = [], {}
+    for name, n in (("serial", 1), ("process", workers), ("dask", workers)):
+        out = tmp / f"out-{name}"
+        ready: list[float] = []
+
+        def started(done: int, total: int, ready: list[float] = ready) -> None:
+            if not ready:
+                ready.append(time.perf_counter())  # workers are up
+
+        cpu0 = _cpu_seconds()
+        t0 = time.perf_counter()
+        res = run_sweep(sw, out, make_executor(name, n), progress=started, prepared=prepared)
+        end = time.perf_counter()
+        cpu = _cpu_seconds() - cpu0  # this process + its finished children (the pool's workers)
+        seconds, running = end - t0, end - ready[0]
+        frames[name] = read_sweep_runs(out).drop(columns="chunk")
+        rows.append({"executor": name, "workers": n, "runs": res.runs, "seconds": seconds, "startup_s": ready[0] - t0,
+                     "runs_per_s": res.runs / seconds, "runs_per_s_after_startup": res.runs / running,
+                     "cpu_ms_per_run": 1000 * cpu / res.runs, "cpu_load_1min": os.getloadavg()[0]})
+        print(f"  {name:<8} x{n}: {res.runs} runs in {seconds:6.1f} s = {res.runs / seconds:7.1f} runs/s "
+              f"(start-up {ready[0] - t0:4.1f} s; after it {res.runs / running:7.1f} runs/s); "
+              f"CPU {1000 * cpu / res.runs:.2f} ms/run", flush=True)
+    serial = rows[0]["runs_per_s"]
+    serial_run = rows[0]["runs_per_s_after_startup"]
+    for r in rows:
+        r["efficiency"] = r["runs_per_s"] / (r["workers"] * serial)
+        r["efficiency_after_startup"] = r["runs_per_s_after_startup"] / (r["workers"] * serial_run)
+        print(f"  scaling efficiency {r['executor']:<8}: {r['efficiency']:.2f} "
+              f"(after start-up {r['efficiency_after_startup']:.2f})")
+    for name in ("process", "dask"):
+        pd.testing.assert_frame_equal(frames["serial"], frames[name], check_exact=True)
+    print("  results bit-identical across executors: yes")
+    return rows
+
+
+def peak_memory(points: int, reps: int, workers: int, tmp: Path) -> dict:
+    """Run `sdgsim sweep` in a subprocess; sample the RSS of its process tree."""
+    import psutil
+
+    path = tmp / f"big-{points}x{reps}.yaml"
+    path.write_text(sweep_text(points, reps, f"big-{points}x{reps}"))
+    out = tmp / f"out-big-{points}x{reps}"
+    cmd = [sys.executable, "-m", "cli", "sweep", str(path), "--executor", "process", "--workers", str(workers),
+           "--out", str(out)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    root = psutil.Process(proc.pid)
+    peak_tree = peak_pss = peak_driver = 0
+    while proc.poll() is None:
+        rss, pss = {}, {}
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                info = p.memory_full_info()  # pss: shared pages split between the processes sharing them
+                rss[p.pid], pss[p.pid] = info.rss, getattr(info, "pss", info.rss)
+        except psutil.Error:
+            pass
+        peak_tree = max(peak_tree, sum(rss.values()))
+        peak_pss = max(peak_pss, sum(pss.values()))
+        peak_driver = max(peak_driver, rss.get(root.pid, 0))
+        time.sleep(0.1)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"sweep failed: {proc.communicate()[0].decode()}")
+    disk = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+    runs = points * reps
+    row = {"runs": runs, "points": points, "replications": reps, "workers": workers, "seconds": seconds,
+           "runs_per_s": runs / seconds, "peak_rss_tree_mib": peak_tree / 2**20, "peak_pss_tree_mib": peak_pss / 2**20,
+           "peak_rss_driver_mib": peak_driver / 2**20, "disk_mib": disk / 2**20,
+           "files": len(list((out / "runs").glob("part-*.parquet"))), "cpu_load_1min": os.getloadavg()[0]}
+    print(f"  {runs:>7} runs ({points} points x {reps} reps), process x{workers}: {seconds:6.1f} s, "
+          f"{runs / seconds:6.0f} runs/s, peak memory of driver + workers: RSS sum {row['peak_rss_tree_mib']:.0f} MiB, "
+          f"PSS sum {row['peak_pss_tree_mib']:.0f} MiB (driver RSS {row['peak_rss_driver_mib']:.0f} MiB); "
+          f"disk {row['disk_mib']:.1f} MiB in {row['files']} files",
+          flush=True)
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--points", type=int, default=240)
+    ap.add_argument("--reps", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--big-points", type=int, default=1000)
+    ap.add_argument("--big-reps", type=int, default=100)
+    ap.add_argument("--skip-big", action="store_true")
+    ap.add_argument("--only-big", action="store_true")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    args = ap.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    result: dict = {}
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+        tmp = Path(tmp)
+        if not args.only_big:
+            print(f"throughput: {args.points} points x {args.reps} replications")
+            result["throughput"] = throughput(args.points, args.reps, args.workers, tmp)
+        if not args.skip_big:
+            print("memory:")
+            small = peak_memory(max(1, args.big_points // 10), args.big_reps, args.workers, tmp)
+            big = peak_memory(args.big_points, args.big_reps, args.workers, tmp)
+            result["memory"] = [small, big]
+            ok = big["peak_rss_tree_mib"] < 1024
+            print(f"  peak memory of the {big['runs']}-run sweep under 1 GiB: {'yes' if ok else 'NO'}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,388 @@
+"""Sweeps: sweep files with located errors, designs, seeds, executors, failures, storage."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from simulation import sweep as sweepmod
+from simulation.executors import make_executor
+from simulation.store import read_sweep_runs
+from simulation.sweep import load_sweep, make_design, prepare, run_sweep
+from simulation.yamlio import InputError
+from tests.factory import BASELINE
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "scenarios" / "sweeps" / "baseline-sobol.yaml"
+
+SMALL = f"""\
+name: small
+scenario: {BASELINE}
+design: {{method: lhs, samples: 6}}
+parameters:
+  donors.JPN-ODA.budget_usd: {{low: 1.0e9, high: 3.0e9}}
+  governance.leakage_max: {{distribution: uniform, low: 0.1, high: 0.4}}
+replications: 3
+seed: 11
+chunk_runs: 6
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "sweep.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def problems(path: Path) -> list:
+    with pytest.raises(InputError) as info:
+        prepare(load_sweep(path))  # prepare: sampled values are checked against the schema
+    return info.value.problems
+
+
+def run(path_or_sweep, out: Path, executor: str = "serial", workers: int = 1, **kw):
+    sw = load_sweep(path_or_sweep) if not isinstance(path_or_sweep, sweepmod.Sweep) else path_or_sweep
+    run_sweep(sw, out, make_executor(executor, workers), **kw)
+    return read_sweep_runs(out)
+
+
+# --------------------------------------------------------------------------- sweep files
+
+
+def test_the_shipped_example_validates_and_dry_runs():
+    res = CliRunner().invoke(main, ["sweep", str(EXAMPLE), "--dry-run"])
+    assert res.exit_code == 0, res.output
+    sw = load_sweep(EXAMPLE)
+    unit, plan = prepare(sw)
+    assert plan.runs == plan.points * 2 * sw.replications
+    assert f"= {plan.runs} runs" in res.output
+    assert "estimate:" in res.output and "serial" in res.output and "disk:" in res.output
+    assert [p.name for p in sw.policies] == ["bilateral", "pooled-20"]
+    assert sw.policies[1].base["donors"][0]["pooled_share"] == 0.2
+    assert sw.policies[0].base["facility"]["overhead_rate"] == 0.03
+
+
+@pytest.mark.parametrize("text, line, field, message", [
+    # unknown top-level key, with the allowed ones listed
+    ("scenario: {b}\ndesign: {{method: lhs, samples: 4}}\nparamters: {{}}\n", 3, "paramters", "unknown field"),
+    # a parameter path that does not exist in the scenario: reported at its line in the sweep file
+    ("scenario: {b}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n  donors.JPN-ODA.budget_usd: {{low: 1, high: 2}}\n"
+     "  donors.JPN-ODX.budget_usd: {{low: 1, high: 2}}\n", 5, "parameters.donors.JPN-ODX.budget_usd",
+     "no item 'JPN-ODX' in donors of scenario 'baseline' (known ids: JPN-ODA"),
+    ("scenario: {b}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n  donors.JPN-ODA.budjet_usd: {{low: 1, high: 2}}\n",
+     4, "parameters.donors.JPN-ODA.budjet_usd", "unknown field 'budjet_usd' in donors.JPN-ODA"),
+    ("scenario: {b}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n  facility.overhead_rate: {{low: 0, high: 0.1}}\n",
+     4, "parameters.facility.overhead_rate", "'facility' is empty in scenario 'baseline'"),
+    # distributions
+    ("scenario: {b}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n  governance.leakage_max:\n"
+     "    low: 0.3\n    high: 0.1\n", 6, "parameters.governance.leakage_max.high", "must be above low"),
+    ("scenario: {b}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n  governance.leakage_max: "
+     "{{distribution: normal, low: 0.3}}\n", 4, "parameters.governance.leakage_max", "needs 'mean'"),
+    ("scenario: {b}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n  governance.leakage_max: "
+     "{{distribution: log-uniform, low: 0, high: 0.3}}\n", 4, "parameters.governance.leakage_max.low", "must be > 0"),
+    ("scenario: {b}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n  governance.leakage_max: "
+     "{{distribution: gaussian, mean: 0.3}}\n", 4, "parameters.governance.leakage_max.distribution", "not an allowed value"),
+    # designs
+    ("scenario: {b}\ndesign:\n  method: saltelli\n  samples: 48\nparameters:\n  governance.leakage_max: {{low: 0, high: 1}}\n",
+     4, "design.samples", "power of 2"),
+    ("scenario: {b}\ndesign: {{method: lhs}}\nparameters:\n  governance.leakage_max: {{low: 0, high: 1}}\n",
+     2, "design.samples", "needs 'samples'"),
+    # a sampled value outside the schema's range is reported before any run, at the parameter's line
+    ("scenario: {b}\ndesign: {{method: lhs, samples: 16}}\nparameters:\n  governance.exponent: {{low: 1, high: 2}}\n"
+     "  donors.JPN-ODA.budget_usd: {{distribution: normal, mean: 1.0e9, sd: 2.0e9}}\n", 5,
+     "parameters.donors.JPN-ODA.budget_usd", "lowest sampled value"),
+    # files
+    ("scenario: nowhere.yaml\ndesign: {{method: lhs, samples: 4}}\nparameters:\n  a.b: {{low: 0, high: 1}}\n",
+     1, "scenario", "scenario file not found"),
+    ("scenario: {b}\npolicies: {{a: {b}}}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n  governance.exponent: "
+     "{{low: 1, high: 2}}\n", 1, "scenario", "not both"),
+    ("scenario: {b}\nset:\n  facility.overhead_rat: 0.1\ndesign: {{method: lhs, samples: 4}}\nparameters:\n"
+     "  governance.exponent: {{low: 1, high: 2}}\n", 3, "set.facility.overhead_rat", "'facility' is empty"),
+])
+def test_sweep_file_errors_are_located(tmp_path, text, line, field, message):
+    path = write(tmp_path, text.format(b=BASELINE))
+    found = problems(path)
+    p = next((p for p in found if p.field == field), None)
+    assert p is not None, found
+    assert (p.file, p.line) == (str(path), line), found
+    assert message in p.message, p.message
+
+
+def test_cli_reports_a_bad_sweep_file_with_exit_2_and_no_traceback(tmp_path):
+    path = write(tmp_path, SMALL.replace("governance.leakage_max", "governance.leakage_maximum"))
+    res = CliRunner().invoke(main, ["sweep", str(path), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2
+    assert (f"{path}:6: parameters.governance.leakage_maximum: unknown field 'leakage_maximum' in governance "
+            "of scenario 'baseline' (allowed: leakage_max, exponent)") in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- designs
+
+
+def design_of(tmp_path, design: str, params: str, **extra) -> tuple[sweepmod.Sweep, np.ndarray]:
+    more = "".join(f"{k}: {v}\n" for k, v in extra.items())
+    sw = load_sweep(write(tmp_path, f"scenario: {BASELINE}\ndesign: {design}\nparameters:\n{params}{more}"))
+    return sw, make_design(sw)
+
+
+TWO = "  governance.leakage_max: {low: 0.1, high: 0.4}\n  governance.exponent: {low: 1, high: 3}\n"
+
+
+def test_full_grid_takes_every_level_including_the_bounds(tmp_path):
+    sw, unit = design_of(tmp_path, "{method: grid, levels: 3}",
+                         TWO + "  donors.JPN-ODA.strategy: {values: [needs, priority]}\n")
+    assert unit.shape == (3 * 3 * 2, 3)
+    table = pd.DataFrame(sweepmod.design_table(sw, unit))
+    assert sorted(table["governance.leakage_max"].round(12).unique()) == [0.1, 0.25, 0.4]
+    assert sorted(table["governance.exponent"].unique()) == [1.0, 2.0, 3.0]
+    assert sorted(table["donors.JPN-ODA.strategy"].unique()) == ["needs", "priority"]
+    assert not table.drop(columns="point").filter(regex="^[^u]").duplicated().any()
+
+
+def test_latin_hypercube_puts_one_point_in_each_stratum(tmp_path):
+    _, unit = design_of(tmp_path, "{method: lhs, samples: 20}", TWO)
+    for d in range(2):
+        assert sorted((unit[:, d] * 20).astype(int)) == list(range(20))
+
+
+def test_sample_sizes_of_sobol_saltelli_and_morris(tmp_path):
+    three = TWO + "  donors.JPN-ODA.overhead_rate: {low: 0.05, high: 0.1}\n"
+    assert design_of(tmp_path, "{method: sobol, samples: 16}", three)[1].shape == (16, 3)
+    assert design_of(tmp_path, "{method: saltelli, samples: 8}", three)[1].shape == (8 * (3 + 2), 3)
+    assert design_of(tmp_path, "{method: saltelli, samples: 8, second_order: true}", three)[1].shape == (8 * 8, 3)
+    _, morris = design_of(tmp_path, "{method: morris, samples: 5, levels: 4}", three)
+    assert morris.shape == (5 * 4, 3)
+    assert set(np.round(morris.ravel() * 3, 9)) <= {0.0, 1.0, 2.0, 3.0}  # on the 4-level grid
+
+
+def test_designs_are_deterministic_in_the_sweep_seed(tmp_path):
+    _, a = design_of(tmp_path, "{method: sobol, samples: 8}", TWO, seed=5)
+    _, b = design_of(tmp_path, "{method: sobol, samples: 8}", TWO, seed=5)
+    _, c = design_of(tmp_path, "{method: sobol, samples: 8}", TWO, seed=6)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_distributions_map_the_unit_interval_by_their_inverse_cdf(tmp_path):
+    params = ("  donors.JPN-ODA.budget_usd: {distribution: log-uniform, low: 1.0e8, high: 1.0e10}\n"
+              "  governance.exponent: {distribution: normal, mean: 2, sd: 0.1}\n"
+              "  technologies.precision-agri.trl: {low: 3, high: 6, integer: true}\n")
+    sw = load_sweep(write(tmp_path, f"scenario: {BASELINE}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n{params}"))
+    logu, normal, trl = sw.parameters
+    u = np.array([[0.0], [0.5], [1.0]])
+    np.testing.assert_allclose(logu.decode(u)[:, 0], [1e8, 1e9, 1e10])
+    np.testing.assert_allclose(normal.decode(u)[:, 0], [2 - 0.309023, 2.0, 2 + 0.309023], atol=1e-6)  # clipped ±3.09 sd
+    assert trl.decode(np.array([[0.4]]))[0, 0] == 4.0 and trl.value(trl.decode(np.array([[0.4]]))[0]) == 4
+    assert isinstance(trl.value(trl.decode(np.array([[0.4]]))[0]), int)  # whole-number fields stay valid
+
+
+def test_vector_parameter_spans_several_dimensions_and_sets_a_mapping_in_key_order(tmp_path):
+    text = (f"scenario: {BASELINE}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n"
+            "  countries.ETH.roadmap_priority: {low: [0.1, 0.1, 0.1, 0.1], high: [0.5, 0.5, 0.5, 0.9]}\n"
+            "replications: 1\n")
+    sw = load_sweep(write(tmp_path, text))
+    assert sw.dims == [f"countries.ETH.roadmap_priority[{i}]" for i in range(4)]
+    assert sw.groups == ["countries.ETH.roadmap_priority"] * 4
+    runs = run(sw, tmp_path / "o")
+    assert len(runs) == 4 and (runs.status == "ok").all()
+    p = sw.parameters[0]
+    data = sweepmod.with_values(sw.policies[0].base, [(p.parts, [0.1, 0.2, 0.3, 0.4])])
+    assert data["countries"][0]["roadmap_priority"] == {"SDG2": 0.1, "SDG3": 0.2, "SDG6": 0.3, "SDG7": 0.4}
+    assert sw.policies[0].base["countries"][0]["roadmap_priority"]["SDG2"] == 0.3  # the base is untouched
+    bad = write(tmp_path, text.replace("[0.1, 0.1, 0.1, 0.1], high: [0.5, 0.5, 0.5, 0.9]", "[0.1, 0.1], high: [0.5, 0.5]"))
+    (p,) = problems(bad)
+    assert p.line == 4 and "a vector of 2 values for a mapping of 4 keys (SDG2, SDG3, SDG6, SDG7)" in p.message
+
+
+# --------------------------------------------------------------------------- runs, seeds, executors
+
+
+@pytest.fixture(scope="module")
+def small_runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("small")
+    path = write(tmp, SMALL)
+    return path, run(path, tmp / "serial")
+
+
+def test_every_experiment_runs_once_with_its_parameters_and_seed(small_runs):
+    path, runs = small_runs
+    sw = load_sweep(path)
+    unit = make_design(sw)
+    assert len(runs) == 6 * 1 * 3
+    assert not runs.duplicated(["policy", "point", "replication"]).any()
+    assert set(runs.policy) == {"baseline"} and (runs.status == "ok").all() and runs.error.isna().all()
+    assert (runs.seed == 11).all() and sorted(runs.replication.unique()) == [0, 1, 2]
+    expected = sweepmod.design_table(sw, unit)["donors.JPN-ODA.budget_usd"]
+    np.testing.assert_array_equal(runs.groupby("point")["donors.JPN-ODA.budget_usd"].first().to_numpy(), expected)
+    assert runs["donors.JPN-ODA.budget_usd"].between(1e9, 3e9).all()
+    for col in ("sdg_index_end", "gap_closure", "cost_per_point_usd", "gini_end", "sdg_index_end:ETH", "goal_end:SDG3"):
+        assert runs[col].notna().all(), col
+    assert runs.sdg_index_end.between(0, 100).all()
+    # replications of a point differ (they have their own seeds)
+    assert runs.groupby("point").sdg_index_end.nunique().min() == 3
+
+
+def test_a_point_reproduces_the_model_run_with_its_derived_seeds(small_runs):
+    path, runs = small_runs
+    sw = load_sweep(path)
+    unit = make_design(sw)
+    rt = sweepmod.runtime(sw)
+    assigns, _ = sweepmod._point_values(rt, unit[4])
+    sc = sweepmod.validate_data(sweepmod.with_values(sw.policies[0].base, assigns))
+    out = sweepmod._run_outcomes(sc, sweepmod.run_seeds(11, 4, range(1, 2)), rt.outcome_columns)
+    row = runs[(runs.point == 4) & (runs.replication == 1)].iloc[0]
+    assert out["sdg_index_end"][0] == row.sdg_index_end
+    assert sc.donors[0].budget_usd == row["donors.JPN-ODA.budget_usd"]
+
+
+def test_results_do_not_depend_on_chunking(small_runs, tmp_path):
+    path, runs = small_runs
+    other = run(write(tmp_path, SMALL.replace("chunk_runs: 6", "chunk_runs: 1000")), tmp_path / "one-chunk")
+    assert runs.chunk.nunique() == 3 and other.chunk.nunique() == 1
+    pd.testing.assert_frame_equal(runs.drop(columns="chunk"), other.drop(columns="chunk"))
+
+
+def test_serial_process_and_dask_give_bit_identical_results(small_runs, tmp_path):
+    path, serial = small_runs
+    process = run(path, tmp_path / "process", "process", 2)
+    dask = run(path, tmp_path / "dask", "dask", 2)  # a LocalCluster of 2 workers on 127.0.0.1
+    pd.testing.assert_frame_equal(serial, process, check_exact=True)
+    pd.testing.assert_frame_equal(serial, dask, check_exact=True)
+    assert json.loads((tmp_path / "dask" / "manifest.json").read_text())["executor"]["name"] == "dask"
+
+
+def test_policies_share_random_numbers_and_common_random_numbers_span_points(tmp_path):
+    text = (f"policies: {{a: {BASELINE}, b: {BASELINE}}}\ndesign: {{method: random, samples: 3}}\nparameters:\n"
+            "  donors.JPN-ODA.budget_usd: {values: [1.5e9]}\nreplications: 2\nseed: 4\n")
+    runs = run(write(tmp_path, text), tmp_path / "indep")
+    a, b = (runs[runs.policy == p].reset_index(drop=True) for p in "ab")
+    assert np.array_equal(a.sdg_index_end, b.sdg_index_end)  # the same seeds for every policy
+    assert runs[runs.replication == 0].sdg_index_end.nunique() == 3  # but new seeds at each point
+    crn = run(write(tmp_path, text + "common_random_numbers: true\n", "crn.yaml"), tmp_path / "crn")
+    assert crn[crn.replication == 0].sdg_index_end.nunique() == 1  # same parameters, same streams: same result
+    assert crn[crn.point == 0].sdg_index_end.nunique() == 2
+
+
+# --------------------------------------------------------------------------- failures and storage
+
+
+def test_points_that_are_invalid_together_are_recorded_as_failed_runs(tmp_path):
+    text = (f"scenario: {BASELINE}\nset: {{facility: {{}}}}\ndesign: {{method: lhs, samples: 12}}\nparameters:\n"
+            "  donors.JPN-ODA.pooled_share: {low: 0, high: 0.85}\n"
+            "  donors.JPN-ODA.blended_share: {low: 0, high: 0.95}\nreplications: 2\nseed: 3\n")
+    runs = run(write(tmp_path, text), tmp_path / "o")
+    total = runs["donors.JPN-ODA.pooled_share"] + runs["donors.JPN-ODA.blended_share"] + 0.05
+    failed = runs.status == "failed"
+    assert failed.any() and (~failed).any() and len(runs) == 24
+    assert (failed == (total > 1 + 1e-12)).all()
+    assert runs[failed].error.str.contains("invalid scenario: donors.JPN-ODA.pooled_share").all()
+    assert runs[failed].sdg_index_end.isna().all() and runs[~failed].sdg_index_end.notna().all()
+
+
+def test_a_worker_that_raises_records_failed_runs_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    real = sweepmod._run_outcomes
+
+    def flaky(sc, seeds, columns):
+        if seeds[0].spawn_key[0] == 2:
+            raise RuntimeError("boom at point 2")
+        return real(sc, seeds, columns)
+
+    monkeypatch.setattr(sweepmod, "_run_outcomes", flaky)
+    runs = run(write(tmp_path, SMALL), tmp_path / "o")
+    assert len(runs) == 18
+    bad = runs[runs.status == "failed"]
+    assert set(bad.point) == {2} and len(bad) == 3
+    assert (bad.error == "RuntimeError: boom at point 2").all()
+    man = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert man["status"] == "complete" and man["runs_done"] == 18
+
+
+def test_the_folder_holds_a_manifest_design_and_one_file_per_chunk(small_runs, tmp_path):
+    path, _ = small_runs
+    out = tmp_path / "o"
+    run(path, out)
+    man = json.loads((out / "manifest.json").read_text())
+    sw = load_sweep(path)
+    assert man["kind"] == "sweep" and man["status"] == "complete" and man["seed"] == 11
+    assert man["fingerprint"] == sw.fingerprint()
+    assert man["policies"]["baseline"]["scenario_hash"] == sw.policies[0].scenario.content_hash()
+    assert man["design"]["method"] == "lhs" and man["design"]["points"] == 6
+    assert man["plan"]["chunks"] == 3 and man["runs_total"] == 18
+    assert "sdgsim_version" in man and "SALib" in man["versions"]
+    assert sorted(p.name for p in (out / "runs").iterdir()) == [f"part-00000{i}.parquet" for i in range(3)]
+    design = pd.read_parquet(out / "design.parquet")
+    assert list(design.columns[:3]) == ["point", "donors.JPN-ODA.budget_usd", "governance.leakage_max"]
+    assert (out / "sweep.yaml").read_text() == path.read_text()
+
+
+def test_an_existing_folder_is_replaced_only_with_force(small_runs, tmp_path):
+    path, _ = small_runs
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    res = CliRunner().invoke(main, ["sweep", str(path), "--executor", "serial", "--out", str(out)])
+    assert res.exit_code == 2 and "already exists" in res.output and (out / "keep.txt").exists()
+    res = CliRunner().invoke(main, ["sweep", str(path), "--executor", "serial", "--out", str(out), "--force"])
+    assert res.exit_code == 0, res.output
+    assert not (out / "keep.txt").exists() and "Done: 18 runs, 0 failed" in res.output
+
+
+def test_resume_refuses_a_folder_of_a_changed_sweep(small_runs, tmp_path):
+    path, _ = small_runs
+    out = tmp_path / "o"
+    run(path, out)
+    changed = write(tmp_path, SMALL.replace("seed: 11", "seed: 12"), "changed.yaml")
+    res = CliRunner().invoke(main, ["sweep", str(changed), "--executor", "serial", "--out", str(out), "--resume"])
+    assert res.exit_code == 2 and "changed since this folder was started" in res.output
+
+
+def test_dry_run_writes_nothing(small_runs, tmp_path):
+    path, _ = small_runs
+    res = CliRunner().invoke(main, ["sweep", str(path), "--dry-run", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "6 points x 1 policies x 3 replications = 18 runs, in 3 chunks" in res.output
+    assert not (tmp_path / "o").exists()
+    est = sweepmod.estimate(load_sweep(path), *reversed(prepare(load_sweep(path))))
+    assert est["runs"] == 18 and est["rate_serial"] > 0 and est["bytes"] > 0 and math.isfinite(est["seconds_serial"])
+
+
+def test_a_chunk_whose_task_dies_is_left_for_resume(small_runs, tmp_path, monkeypatch):
+    path, reference = small_runs
+    real = sweepmod.run_chunk
+
+    def dies_on_chunk_1(rt, task):
+        if task.chunk == 1:
+            raise OSError("worker lost")
+        return real(rt, task)
+
+    monkeypatch.setattr(sweepmod, "run_chunk", dies_on_chunk_1)
+    out = tmp_path / "o"
+    with pytest.raises(sweepmod.SweepIncomplete) as info:
+        run(path, out)
+    assert info.value.lost == [(1, "OSError: worker lost")] and info.value.done == 12
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["status"] == "incomplete" and man["lost_chunks"] == [{"chunk": 1, "error": "OSError: worker lost"}]
+    monkeypatch.setattr(sweepmod, "run_chunk", real)
+    pd.testing.assert_frame_equal(run(path, out, resume=True), reference)
+
+
+def test_a_worker_keeps_no_model_after_a_chunk_so_memory_stays_bounded(small_runs):
+    import gc
+
+    from simulation.model import FinancingModel
+
+    path, _ = small_runs
+    sw = load_sweep(path)
+    unit, plan = prepare(sw)
+    for c in range(plan.chunks):
+        a, b = plan.bounds(c)
+        sweepmod.run_chunk(sweepmod.runtime(sw), sweepmod.ChunkTask(c, a, unit[a:b]))
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, FinancingModel)]

@@ -1,0 +1,142 @@
+"""`sdgsim analyze`: Sobol' and Morris indices, robustness and regret, plots and their index."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from simulation.executors import make_executor
+from simulation.store import read_sweep_runs
+from simulation.sweep import load_sweep, run_sweep
+from tests.factory import BASELINE
+
+PARAMS = """\
+parameters:
+  donors.JPN-ODA.budget_usd: {low: 1.0e9, high: 3.0e9}
+  facility.overhead_rate: {low: 0.01, high: 0.08}   # no donor pools money: no effect at all
+  governance.leakage_max: {low: 0.1, high: 0.4}
+"""
+SALTELLI = f"""\
+name: sa
+set: {{facility: {{}}}}
+policies:
+  bilateral: {BASELINE}
+  more-dac:
+    scenario: {BASELINE}
+    set: {{donors.DAC-OTHER.budget_usd: 8.0e9}}
+design: {{method: saltelli, samples: 8}}
+{PARAMS}replications: 2
+seed: 5
+common_random_numbers: true
+outcomes: [sdg_index_end, adoption_end]
+"""
+
+
+def make(tmp: Path, text: str, name: str) -> Path:
+    path = tmp / f"{name}.yaml"
+    path.write_text(text)
+    out = tmp / name
+    run_sweep(load_sweep(path), out, make_executor("serial"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def saltelli(tmp_path_factory):
+    out = make(tmp_path_factory.mktemp("sa"), SALTELLI, "sa")
+    res = CliRunner().invoke(main, ["analyze", str(out)])
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def test_sobol_indices_come_with_confidence_intervals_and_an_unused_parameter_scores_zero(saltelli):
+    out, output = saltelli
+    sob = pd.read_csv(out / "analysis" / "sobol.csv")
+    assert list(sob.columns) == ["policy", "outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert len(sob) == 2 * 2 * 3
+    unused = sob[sob.parameter == "facility.overhead_rate"]
+    assert (unused[["S1", "ST", "S1_conf", "ST_conf"]].to_numpy() == 0).all()
+    used = sob[(sob.parameter == "governance.leakage_max") & (sob.outcome == "sdg_index_end")]
+    assert (used.ST > 0.1).all() and (used.ST_conf > 0).all()
+    assert "Most influential parameter" in output
+
+
+def test_robustness_reports_regret_against_the_best_policy_at_each_point(saltelli):
+    out, output = saltelli
+    rob = pd.read_csv(out / "analysis" / "robustness.csv").set_index(["outcome", "policy"])
+    runs = read_sweep_runs(out)
+    means = runs.groupby(["policy", "point"]).sdg_index_end.mean().unstack("policy")
+    gap = means["more-dac"] - means["bilateral"]
+    assert (gap > 0).all()  # more money from other donors: a higher index at every point
+    bil, more = rob.loc[("sdg_index_end", "bilateral")], rob.loc[("sdg_index_end", "more-dac")]
+    assert more.regret_mean == 0 and more.best_share == 1 and bil.best_share == 0
+    np.testing.assert_allclose([bil.regret_mean, bil.regret_max], [gap.mean(), gap.max()], rtol=1e-5)
+    np.testing.assert_allclose(bil.p10, np.percentile(means["bilateral"], 10), rtol=1e-6)
+    assert bil.better == "higher" and bil.worst_decile == bil.p10
+    assert "sdg_index_end          more-dac" in output
+
+
+def test_analysis_json_indexes_tables_and_plots_that_exist(saltelli):
+    out, _ = saltelli
+    index = json.loads((out / "analysis.json").read_text())
+    assert {t["file"] for t in index["tables"]} == {"analysis/points.csv", "analysis/sobol.csv",
+                                                    "analysis/robustness.csv"}
+    stems = {Path(p["png"]).stem for p in index["plots"]}
+    assert stems == {"sobol", "robustness", "outcome_vs_parameters_sdg_index_end",
+                     "outcome_vs_parameters_adoption_end"}
+    for item in index["tables"] + index["plots"]:
+        assert item["title"]
+        for key in ("file", "png", "svg"):
+            if key in item:
+                assert (out / item[key]).stat().st_size > 0
+    assert (out / "analysis" / "sobol.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "analysis" / "sobol.svg").read_text().lstrip().startswith("<?xml")
+    points = pd.read_csv(out / "analysis" / "points.csv")
+    assert len(points) == 2 * 8 * 5 and (points.runs_ok == 2).all()
+
+
+def test_analysis_is_not_replaced_without_force(saltelli):
+    out, _ = saltelli
+    res = CliRunner().invoke(main, ["analyze", str(out), "--no-plots"])
+    assert res.exit_code == 2 and "an analysis already exists (use --force to replace it)" in res.output
+
+
+def test_morris_screening_and_failed_runs(tmp_path):
+    text = (f"scenario: {BASELINE}\nset: {{facility: {{}}}}\ndesign: {{method: morris, samples: 3, levels: 4}}\n"
+            f"{PARAMS}  donors.JPN-ODA.pooled_share: {{low: 0, high: 0.85}}\n"
+            "  donors.JPN-ODA.blended_share: {low: 0, high: 0.95}\n"
+            "replications: 1\ncommon_random_numbers: true\noutcomes: [sdg_index_end]\n")
+    out = make(tmp_path, text, "morris")
+    runs = read_sweep_runs(out)
+    assert (runs.status == "failed").any()  # pooled + blended + capacity share above 1 at some points
+    res = CliRunner().invoke(main, ["analyze", str(out), "--no-plots"])
+    assert res.exit_code == 0, res.output
+    assert "Morris indices of sdg_index_end for baseline skipped" in res.output
+    assert (out / "analysis" / "failures.csv").exists() and not (out / "analysis" / "morris.csv").exists()
+
+    without_pooling = text.replace("  donors.JPN-ODA.pooled_share: {low: 0, high: 0.85}\n", "").replace(
+        "  donors.JPN-ODA.blended_share: {low: 0, high: 0.95}\n", "")
+    out2 = make(tmp_path, without_pooling, "morris-ok")
+    res = CliRunner().invoke(main, ["analyze", str(out2)])
+    assert res.exit_code == 0, res.output
+    mor = pd.read_csv(out2 / "analysis" / "morris.csv").set_index("parameter")
+    assert list(mor.columns) == ["policy", "outcome", "mu", "mu_star", "mu_star_conf", "sigma"]
+    assert mor.loc["facility.overhead_rate", "mu_star"] == 0  # nobody pools: the facility's overhead is moot
+    assert mor.loc["governance.leakage_max", "mu_star"] > 0
+    assert (out2 / "analysis" / "morris.png").exists() and "Most influential parameter (largest Morris mu*)" in res.output
+
+
+def test_an_incomplete_sweep_cannot_be_analysed(saltelli, tmp_path):
+    out, _ = saltelli
+    copy = tmp_path / "partial"
+    shutil.copytree(out, copy)
+    shutil.rmtree(copy / "analysis")
+    next((copy / "runs").glob("part-*.parquet")).unlink()
+    res = CliRunner().invoke(main, ["analyze", str(copy)])
+    assert res.exit_code == 2 and "sweep is incomplete" in res.output and "--resume" in res.output
