@@ -245,26 +245,37 @@ def _compare_report(folder: Path, man: dict) -> str:
 
 
 def _sweep_report(folder: Path, man: dict) -> str:
-    body = [f"<h1>sdgsim sweep: {_esc(man.get('name', folder.name))}</h1>"]
+    """Sweep folder: the analysis tables and plots listed in analysis.json (`sdgsim analyze`)."""
+    body = [f"<h1>sdgsim sweep: {_esc(man.get('name', folder.name))}</h1>",
+            f"<p class=muted>{_esc(man.get('description', ''))}</p>"]
     index_path = folder / "analysis.json"
     if not index_path.exists():
-        body.append("<p class=warn>No analysis yet: run <code>sdgsim analyze DIR</code> first.</p>")
+        body.append("<p class=warn>No analysis yet: run <code>sdgsim analyze DIR</code>, then "
+                    "<code>sdgsim report DIR</code>.</p>")
     else:
-        index = json.loads(index_path.read_text())
-        if index.get("headline"):
-            body.append(f"<div class=headline>{_esc(index['headline'])}</div>")
+        try:
+            index = json.loads(index_path.read_text())
+        except json.JSONDecodeError as exc:
+            raise InputError([Problem(str(index_path), exc.lineno, "<json>",
+                                      f"not valid JSON: {exc.msg} (re-run sdgsim analyze --force)")]) from None
+        body += [f"<p class=warn>{_esc(n)}</p>" for n in index.get("notes", [])]
         for item in index.get("tables", []):
-            path = folder / item["file"]
-            if path.exists():
+            path = folder / str(item.get("file", ""))
+            if path.is_file():
                 df = pd.read_csv(path)
-                body += [f"<h2>{_esc(item.get('title', path.stem))}</h2>", _table(df.head(200).round(4))]
+                shown = df.head(100).round(4)
+                more = f"<p class=muted>First 100 of {len(df)} rows; all in {_esc(item['file'])}.</p>" \
+                    if len(df) > 100 else ""
+                body += [f"<h2>{_esc(item.get('title', path.stem))}</h2>", _table(shown), more]
+        plots_html = []
         for item in index.get("plots", []):
-            png = folder / item["file"]
-            if png.suffix != ".png":
-                png = png.with_suffix(".png")
-            if png.exists():
-                body.append(f"<figure>{_img(png)}<figcaption><b>{_esc(item.get('title', png.stem))}.</b> "
-                            f"{_esc(item.get('caption', ''))}</figcaption></figure>")
+            png = folder / str(item.get("png") or item.get("file") or "")
+            if png.suffix == ".png" and png.is_file():
+                svg = f" (<a href='{_esc(item['svg'])}'>SVG</a>)" if item.get("svg") else ""
+                plots_html.append(f"<figure>{_img(png)}<figcaption><b>{_esc(item.get('title', png.stem))}.</b> "
+                                  f"{_esc(item.get('caption', ''))}{svg}</figcaption></figure>")
+        if plots_html:
+            body += ["<h2>Plots</h2>", *plots_html]
     body += ["<h2>Manifest</h2>", _manifest_block(man)]
     return _page("sdgsim sweep", "".join(body))
 

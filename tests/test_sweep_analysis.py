@@ -140,3 +140,14 @@ def test_an_incomplete_sweep_cannot_be_analysed(saltelli, tmp_path):
     next((copy / "runs").glob("part-*.parquet")).unlink()
     res = CliRunner().invoke(main, ["analyze", str(copy)])
     assert res.exit_code == 2 and "sweep is incomplete" in res.output and "--resume" in res.output
+
+
+def test_report_shows_the_analysis_tables_and_plots(saltelli):
+    out, _ = saltelli
+    res = CliRunner().invoke(main, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    html = (out / "report.html").read_text()
+    index = json.loads((out / "analysis.json").read_text())
+    assert html.count("data:image/png;base64,") == len(index["plots"])
+    assert html.count("<table>") == len(index["tables"])
+    assert "Sobol" in html and "http://" not in html
