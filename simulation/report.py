@@ -33,7 +33,7 @@ text-align:right}th{background:#f5f7fa}td:first-child,th:first-child{text-align:
 td.best{font-weight:700;background:#eaf6ee}figure{margin:1.2em 0;page-break-inside:avoid}
 figure img{max-width:100%;border:1px solid #e3e8ee}figcaption{color:#55606e;font-size:.9em}
 code,pre{background:#f5f7fa;padding:.1em .3em;font-size:.85em}pre{padding:.6em;overflow-x:auto;white-space:pre-wrap}
-.muted{color:#55606e}
+.muted{color:#55606e}.tw{overflow-x:auto}
 @media print{body{max-width:none;margin:0}h2{page-break-after:avoid}.headline{border:1px solid #1f5fa8}}
 """
 
@@ -54,14 +54,23 @@ def _figure(out: Path, fig: plots.Figure | None) -> str:
             f"(<a href='plots/{fig.stem}.svg'>SVG</a>)</figcaption></figure>")
 
 
+def _cell(v: Any) -> str:
+    """Numbers as people read them: 4 significant digits, money-sized values in m / bn."""
+    if isinstance(v, float):
+        if v != v:
+            return "—"
+        return _num(v, 2) if abs(v) >= 1e6 else f"{v:.4g}"
+    return str(v)
+
+
 def _table(df: pd.DataFrame, best: set[tuple[int, int]] | None = None) -> str:
     head = "".join(f"<th>{_esc(c)}</th>" for c in df.columns)
     body = []
     for i, row in enumerate(df.itertuples(index=False)):
-        cells = "".join(f"<td{' class=best' if best and (i, j) in best else ''}>{_esc(v)}</td>"
+        cells = "".join(f"<td{' class=best' if best and (i, j) in best else ''}>{_esc(_cell(v))}</td>"
                         for j, v in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return f"<div class=tw><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
 def _read_manifest(folder: Path) -> dict:
@@ -244,10 +253,33 @@ def _compare_report(folder: Path, man: dict) -> str:
     return _page("sdgsim comparison", "".join(body))
 
 
+def _sweep_headline(analysis: Path) -> list[str]:
+    """Most influential parameter and most robust policy per outcome, from analyze's tables."""
+    lines = []
+    rob_path, sob_path = analysis / "robustness.csv", analysis / "sobol.csv"
+    if sob_path.is_file():
+        sob = pd.read_csv(sob_path)
+        if {"outcome", "parameter", "ST"} <= set(sob.columns) and len(sob):
+            for outcome, g in sob.groupby("outcome", sort=False):
+                top = g.groupby("parameter").ST.mean().sort_values(ascending=False)
+                lines.append(f"{outcome}: most influential parameter {top.index[0]} "
+                             f"(total Sobol' index {top.iloc[0]:.2f}, mean over policies)")
+    if rob_path.is_file():
+        rob = pd.read_csv(rob_path)
+        if {"outcome", "policy", "regret_mean"} <= set(rob.columns) and rob.policy.nunique() > 1:
+            for outcome, g in rob.groupby("outcome", sort=False):
+                best = g.sort_values("regret_mean").iloc[0]
+                lines.append(f"{outcome}: most robust policy {best.policy} (lowest mean regret across the design)")
+    return lines
+
+
 def _sweep_report(folder: Path, man: dict) -> str:
     """Sweep folder: the analysis tables and plots listed in analysis.json (`sdgsim analyze`)."""
-    body = [f"<h1>sdgsim sweep: {_esc(man.get('name', folder.name))}</h1>",
-            f"<p class=muted>{_esc(man.get('description', ''))}</p>"]
+    sweep = man.get("sweep") if isinstance(man.get("sweep"), dict) else {}
+    body = [f"<h1>sdgsim sweep: {_esc(man.get('sweep_name', folder.name))}</h1>",
+            f"<p class=muted>{_esc(sweep.get('description', ''))} {man.get('runs_done', '?')} of "
+            f"{man.get('runs_total', '?')} runs done ({_esc(man.get('status', 'unknown'))}); seed "
+            f"{_esc(man.get('seed', '?'))}; {_esc(man.get('seeding', ''))}.</p>"]
     index_path = folder / "analysis.json"
     if not index_path.exists():
         body.append("<p class=warn>No analysis yet: run <code>sdgsim analyze DIR</code>, then "
@@ -259,14 +291,9 @@ def _sweep_report(folder: Path, man: dict) -> str:
             raise InputError([Problem(str(index_path), exc.lineno, "<json>",
                                       f"not valid JSON: {exc.msg} (re-run sdgsim analyze --force)")]) from None
         body += [f"<p class=warn>{_esc(n)}</p>" for n in index.get("notes", [])]
-        for item in index.get("tables", []):
-            path = folder / str(item.get("file", ""))
-            if path.is_file():
-                df = pd.read_csv(path)
-                shown = df.head(100).round(4)
-                more = f"<p class=muted>First 100 of {len(df)} rows; all in {_esc(item['file'])}.</p>" \
-                    if len(df) > 100 else ""
-                body += [f"<h2>{_esc(item.get('title', path.stem))}</h2>", _table(shown), more]
+        lines = _sweep_headline(folder / "analysis")
+        if lines:
+            body.append("<div class=headline>" + "<br>".join(_esc(x) for x in lines) + "</div>")
         plots_html = []
         for item in index.get("plots", []):
             png = folder / str(item.get("png") or item.get("file") or "")
@@ -274,8 +301,19 @@ def _sweep_report(folder: Path, man: dict) -> str:
                 svg = f" (<a href='{_esc(item['svg'])}'>SVG</a>)" if item.get("svg") else ""
                 plots_html.append(f"<figure>{_img(png)}<figcaption><b>{_esc(item.get('title', png.stem))}.</b> "
                                   f"{_esc(item.get('caption', ''))}{svg}</figcaption></figure>")
+        tables_html = []
+        for item in index.get("tables", []):
+            path = folder / str(item.get("file", ""))
+            if path.is_file():
+                df = pd.read_csv(path)
+                more = f"<p class=muted>First 30 of {len(df)} rows; all in {_esc(item['file'])}.</p>" \
+                    if len(df) > 30 else ""
+                tables_html.append((len(df), f"<h3>{_esc(item.get('title', path.stem))}</h3>"
+                                             f"{_table(df.head(30))}{more}"))
         if plots_html:
             body += ["<h2>Plots</h2>", *plots_html]
+        if tables_html:  # short summary tables first, long per-point listings last
+            body += ["<h2>Tables</h2>", *[h for _, h in sorted(tables_html, key=lambda t: t[0])]]
     body += ["<h2>Manifest</h2>", _manifest_block(man)]
     return _page("sdgsim sweep", "".join(body))
 
