@@ -79,14 +79,15 @@ class Donor(mesa.Agent):
     def allocate(cls, m: FinancingModel, ctx: allocation.AllocationContext, budget: np.ndarray) -> np.ndarray:
         """Each donor splits `budget` (S, D) over its eligible cells with its strategy → (S, D, C, G).
 
-        Donors sharing a strategy are allocated together in one vectorised call.
+        Donors sharing a strategy are allocated together in one vectorised call. The result
+        is a scratch buffer of the model (every donor's rows are written), valid for this year.
         """
-        out = np.zeros(budget.shape + m.donor_mask.shape[1:])
+        out = m.buffer("alloc", budget.shape + m.donor_mask.shape[1:])
         for name, group in m.agents_by_type[Donor].groupby("strategy").groups.items():
             idx = np.array([a.index for a in group])
             gctx = ctx
-            if name == "adaptive" and m.propensity is not None:
-                gctx = allocation.AllocationContext(**{**ctx.__dict__, "propensity": m.propensity[:, idx]})
+            if name == "adaptive" and m.propensity is not None:  # propensity rows follow the group's order
+                gctx = allocation.AllocationContext(**{**ctx.__dict__, "propensity": m.propensity})
             out[:, idx] = allocation.allocate(name, gctx, budget[:, idx], m.donor_mask[idx],
                                               [a.strategy_params for a in group])
         return out
@@ -96,23 +97,22 @@ class Donor(mesa.Agent):
         """Adaptive donors move their propensity towards cells that progressed (PPI-like).
 
         progress: (S, C, G) score change this year; funded: (S, D, C, G) this year's allocation.
-        P ← (1 − η) P + η · progress share over the donor's eligible cells.
+        P ← (1 − η) P + η · progress share over the donor's eligible cells. The model keeps
+        P as (S, A, C, G) for its A adaptive donors, in agent order.
         """
-        adaptive = [a for a in m.agents_by_type[Donor] if a.strategy == "adaptive"]
+        adaptive = [a for a in m.agents_by_type.get(Donor, ()) if a.strategy == "adaptive"]
         if not adaptive:
             return
         idx = np.array([a.index for a in adaptive])
         eta = allocation.stack_params("adaptive", [a.strategy_params for a in adaptive])["learning_rate"]
         mask = m.donor_mask[idx]
-        if m.propensity is None:
-            total = funded[:, idx].sum(axis=(-2, -1), keepdims=True)
-            m.propensity = np.zeros_like(funded)
-            m.propensity[:, idx] = allocation.normalise(funded[:, idx], mask, np.ones(total.shape[:2]))
+        if m.propensity is None:  # start from the first year's allocation
+            m.propensity = allocation.normalise(funded[:, idx], mask, np.ones((funded.shape[0], len(idx))))
         seen = np.where(mask, np.maximum(progress[:, None], 0.0), 0.0)
         share = allocation.normalise(seen, mask, np.ones(seen.shape[:2]))
         has = seen.sum(axis=(-2, -1), keepdims=True) > 0
-        old = m.propensity[:, idx]
-        m.propensity[:, idx] = np.where(has, (1 - eta[None, :, None, None]) * old + eta[None, :, None, None] * share, old)
+        eta = eta[None, :, None, None]
+        m.propensity = np.where(has, (1 - eta) * m.propensity + eta * share, m.propensity)
 
 
 class Facility(mesa.Agent):

@@ -43,11 +43,17 @@ class AllocationContext:
 
 def normalise(weights: np.ndarray, mask: np.ndarray, budget: np.ndarray) -> np.ndarray:
     """Scale non-negative weights (S|1, D, C, G) so each funder's cells sum to its budget."""
-    w = np.where(mask, np.maximum(weights, 0.0), 0.0)
-    w = np.broadcast_to(w, budget.shape + mask.shape[1:])
-    total = w.sum(axis=(-2, -1), keepdims=True)
-    uniform = mask / mask.sum(axis=(-2, -1), keepdims=True)
-    share = np.where(total > 0, w / np.where(total > 0, total, 1.0), uniform)
+    w = np.maximum(weights, 0.0)
+    np.copyto(w, 0.0, where=~mask)
+    total = w.sum(axis=(-2, -1), keepdims=True)  # (S|1, D, 1, 1)
+    if (total > 0).all():
+        share = w / total
+    else:  # a funder with all-zero weights splits equally over its eligible cells
+        uniform = mask / mask.sum(axis=(-2, -1), keepdims=True)
+        share = np.where(total > 0, w / np.where(total > 0, total, 1.0), uniform)
+    if share.shape[0] == budget.shape[0]:
+        share *= budget[..., None, None]
+        return share
     return budget[..., None, None] * share
 
 
@@ -65,8 +71,14 @@ def needs(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: 
     """∝ gap^gap_exponent · population^population_exponent · roadmap priority."""
     gap = (100.0 - ctx.scores)[:, None]  # (S, 1, C, G)
     pop = ctx.population[None, None, :, None]
-    w = gap ** _p(params, "gap_exponent") * pop ** _p(params, "population_exponent") * ctx.priority[None, None]
+    w = _power(gap, params["gap_exponent"]) * pop ** _p(params, "population_exponent") * ctx.priority[None, None]
     return normalise(w, mask, budget)
+
+
+def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """base (S, 1, C, G) ** exponent (D,) → (S, D, C, G), one power per distinct exponent."""
+    values, which = np.unique(exponent, return_inverse=True)
+    return (base ** values[None, :, None, None])[:, which]
 
 
 def performance(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
@@ -92,6 +104,11 @@ def marginal_gain(ctx: AllocationContext, spend_pc: np.ndarray) -> np.ndarray:
     kappa = ctx.effectiveness[:, None, None, :]
     scale = ctx.spend_scale[None, None, None, :]
     per_usd = (ctx.retention / ctx.population)[None, None, :, None]
+    return _gain_per_usd(gap, kappa, per_usd, scale, spend_pc)
+
+
+def _gain_per_usd(gap, kappa, per_usd, scale, spend_pc):
+    """(100 − I) · κ_g · (retention / population) / s_g · exp(−s / s_g), elementwise."""
     return gap * kappa * per_usd / scale * np.exp(-spend_pc / scale)
 
 
@@ -99,22 +116,27 @@ def impact(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params:
     """Greedy: the budget in `steps` equal chunks, each to the cell of largest marginal gain.
 
     Each funder plans against the spending already planned (`ctx.other_spend_pc`),
-    including its own earlier chunks; funders plan independently of each other.
+    including its own earlier chunks; funders plan independently of each other and each
+    uses its own `steps`. A chunk changes the marginal gain of one cell only, so after
+    the first full evaluation only the chosen cells are re-evaluated.
     """
-    steps = int(params["steps"].max()) if len(params["steps"]) else 20
+    steps = params["steps"].astype(int)  # (D,) each funder's own number of chunks
     S, D = budget.shape
     C, G = mask.shape[1:]
-    alloc = np.zeros((S, D, C, G))
+    alloc = np.zeros((S, D, C * G))
     chunk = budget / steps
-    per_usd = (ctx.retention / ctx.population)[None, None, :, None]
-    flat_mask = mask.reshape(1, D, C * G)
+    per_usd = ctx.retention / ctx.population  # (C,)
+    gain = marginal_gain(ctx, ctx.other_spend_pc[:, None] + alloc.reshape(S, D, C, G) * per_usd[:, None])
+    gain = np.where(mask.reshape(1, D, C * G), gain.reshape(S, D, C * G), -np.inf)
     s_idx, d_idx = np.meshgrid(np.arange(S), np.arange(D), indexing="ij")
-    for _ in range(steps):
-        gain = marginal_gain(ctx, ctx.other_spend_pc[:, None] + alloc * per_usd).reshape(S, D, C * G)
-        best = np.where(flat_mask, gain, -np.inf).argmax(axis=-1)  # (S, D)
-        flat = alloc.reshape(S, D, C * G)
-        flat[s_idx, d_idx, best] += chunk
-    return alloc
+    for i in range(steps.max(initial=0)):
+        best = gain.argmax(axis=-1)  # (S, D) flat cell c·G + g
+        alloc[s_idx, d_idx, best] += np.where(i < steps, chunk, 0.0)  # funders past their steps are done
+        c, g = np.divmod(best, G)
+        spend = ctx.other_spend_pc[s_idx, c, g] + alloc[s_idx, d_idx, best] * per_usd[c]
+        gain[s_idx, d_idx, best] = _gain_per_usd(100.0 - ctx.scores[s_idx, c, g], ctx.effectiveness[s_idx, g],
+                                                 per_usd[c], ctx.spend_scale[g], spend)
+    return alloc.reshape(S, D, C, G)
 
 
 def adaptive(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:

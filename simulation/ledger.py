@@ -63,32 +63,38 @@ class Ledger:
         return np.abs(b[..., 0] - uses) / np.maximum(b[..., 0], 1.0)
 
     def flows_frame(self, run_ids: np.ndarray, year_labels: list[int]) -> pd.DataFrame:
-        """Tidy non-zero flows: run, year, source, recipient, goal, instrument, amount_usd."""
-        frames = []
+        """Tidy non-zero flows: run, year, source, recipient, goal, instrument, amount_usd.
+
+        Rows come block by block, then year, run and the block's axes in order. Labels are
+        gathered as integer codes and turned into text columns once at the end.
+        """
+        names = ("source", "recipient", "goal", "instrument")
+        vocab: dict[str, dict[str, int]] = {name: {} for name in names}
+        cols: dict[str, list[np.ndarray]] = {name: [] for name in ("run", "year", *names, "amount_usd")}
+        years = np.asarray(year_labels)
         for block in self.blocks.values():
-            arr = np.stack(block.years)  # (T, S, *axes)
-            labels = [block.sources, block.recipients, block.goals]
-            idx = np.nonzero(arr > 0)
-            cols: dict[str, object] = {
-                "run": run_ids[idx[1]],
-                "year": np.asarray(year_labels)[idx[0]],
-            }
-            k = 2
-            for name, lab in zip(("source", "recipient", "goal"), labels):
-                if isinstance(lab, list):
-                    cols[name] = np.asarray(lab, dtype=object)[idx[k]]
-                    k += 1
-                else:
-                    cols[name] = lab
-            cols["instrument"] = block.instrument
-            cols["amount_usd"] = arr[idx]
-            frames.append(pd.DataFrame(cols))
-        if not frames:
+            labels = dict(zip(names, (block.sources, block.recipients, block.goals, block.instrument)))
+            lookup = {name: np.array([vocab[name].setdefault(x, len(vocab[name])) for x in lab], dtype=np.int64)
+                      for name, lab in labels.items() if isinstance(lab, list)}
+            for t, amount in enumerate(block.years):
+                idx = np.nonzero(amount > 0)  # (run, *axes)
+                n = len(idx[0])
+                cols["run"].append(run_ids[idx[0]])
+                cols["year"].append(np.full(n, years[t]))
+                k = 1
+                for name, lab in labels.items():
+                    if isinstance(lab, list):
+                        cols[name].append(lookup[name][idx[k]])
+                        k += 1
+                    else:
+                        cols[name].append(np.full(n, vocab[name].setdefault(lab, len(vocab[name]))))
+                cols["amount_usd"].append(amount[idx])
+        if not cols["run"]:
             return pd.DataFrame(columns=["run", "year", "source", "recipient", "goal", "instrument", "amount_usd"])
-        out = pd.concat(frames, ignore_index=True)
-        for col in ("source", "recipient", "goal", "instrument"):
-            out[col] = out[col].astype(str)
-        return out
+        out = {name: np.concatenate(parts) for name, parts in cols.items()}
+        for name in names:
+            out[name] = pd.Index(list(vocab[name]), dtype="str").take(out[name])
+        return pd.DataFrame(out)
 
     def balance_frame(self, run_ids: np.ndarray, year_labels: list[int]) -> pd.DataFrame:
         """Tidy balance: run, year, account, amount_usd."""

@@ -128,7 +128,7 @@ class FinancingModel(mesa.Model):
         self.partner_rate = np.zeros(P)
         for p, ps in enumerate(sc.partnerships):
             on = years >= (ps.start_year if ps.start_year is not None else sc.start_year)
-            rec = [ci[c] for c in ps.recipients]
+            rec = list(dict.fromkeys(ci[c] for c in ps.recipients))  # a repeated recipient counts once
             self.access[np.ix_(on, rec, [ki[ps.technology]])] += ps.access_boost
             self.partner_budget[on, p] = ps.budget_usd
             self.partner_recipients[p, rec] = 1.0 / len(rec)
@@ -177,7 +177,7 @@ class FinancingModel(mesa.Model):
         self.trl = np.broadcast_to(np.array([k.trl for k in tech]), (S, K)).copy()
         self.progress = np.zeros((S, K))
         self.years_in_stage = np.zeros((S, K))
-        self.propensity: np.ndarray | None = None
+        self.propensity: np.ndarray | None = None  # (S, A, C, G) learned weights of the A adaptive donors
         self.donor_budget = np.zeros((S, D))
 
         # agents
@@ -188,8 +188,12 @@ class FinancingModel(mesa.Model):
         for i, r in enumerate(bodies):
             ResearchBody(self, i, r)
         self.facility = Facility(self, f) if f is not None else None
+        # Mesa 3.3 numbers agents through a class-level dict keyed by model (mesa.Agent._ids),
+        # which keeps every model ever built alive. All agents exist now, so drop our entry.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
 
         self.ledger = Ledger(S, T, record_flows)
+        self._buffers: dict[tuple, np.ndarray] = {}
         self.history = {
             "scores": np.empty((T + 1, S, C, G)), "adoption": np.empty((T + 1, S, C, K)),
             "capacity": np.empty((T + 1, S, C)), "trl": np.empty((T + 1, S, K)),
@@ -203,6 +207,17 @@ class FinancingModel(mesa.Model):
         """(C,) people in year start + t."""
         return self.population0 * (1.0 + self.population_growth) ** t
 
+    def buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A scratch array (uninitialised) reused from year to year.
+
+        The (S, D, C, G) arrays of a large batch are tens of MB; allocating fresh ones every
+        year costs more in page faults than the arithmetic that fills them.
+        """
+        key = (name, shape)
+        if key not in self._buffers:
+            self._buffers[key] = np.empty(shape)
+        return self._buffers[key]
+
     def _record(self, t: int) -> None:
         h = self.history
         h["scores"][t], h["adoption"][t], h["capacity"][t], h["trl"][t] = \
@@ -212,18 +227,18 @@ class FinancingModel(mesa.Model):
                  rate: np.ndarray, channel_cost: np.ndarray) -> dict[str, np.ndarray]:
         """Pass funder→country money through channels with overhead; record flows.
 
-        amounts: instrument -> (S, F, C, G) or (S, F, C) gross USD. Returns net amounts.
+        amounts: instrument -> (S, F, C, G) or (S, F, C) gross USD. Returns the net amounts;
+        the arrays given are scaled in place (they are recorded in the ledger first).
         """
         flow = sum(a.sum(axis=-1) if a.ndim == 4 else a for a in amounts.values())  # (S, F, C)
         overhead = dynamics.channel_overhead(flow, rate, channel_cost)
         keep = 1.0 - np.divide(overhead, flow, out=np.zeros_like(flow), where=flow > 0)
         self.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
-        net = {}
         for inst, a in amounts.items():
             goals = self.goal_ids if a.ndim == 4 else NO_GOAL
             self.ledger.flow(f"{key}:{inst}", a, inst, source_ids, self.country_ids, goals)
-            net[inst] = a * (keep[..., None] if a.ndim == 4 else keep)
-        return net
+            a *= keep[..., None] if a.ndim == 4 else keep
+        return amounts
 
     def _split(self, alloc: np.ndarray, blended: np.ndarray, capacity: np.ndarray, mask: np.ndarray):
         """Split an allocation (S, F, C, G) into grant, blended and capacity money.
@@ -231,18 +246,21 @@ class FinancingModel(mesa.Model):
         blended, capacity: (F,) shares of each funder's allocation. Blended finance is
         taken proportionally from the funder's cells on goals with leverage > 0; what
         those cells cannot hold stays grant. Capacity money is per country (S, F, C).
-        The three parts add up to `alloc` exactly.
+        The three parts add up to `alloc` exactly. Grant and blended money are scratch
+        buffers of the model, valid until the next call.
         """
         keep = (1.0 - capacity)[None, :, None, None]
         lev_mask = mask & (self.leverage > 0)[None, None, :]
-        avail = np.where(lev_mask, alloc, 0.0) * keep
-        avail_total = avail.sum(axis=(-2, -1))
+        grant = np.multiply(alloc, keep, out=self.buffer("grant", alloc.shape))
+        blend = np.multiply(grant, lev_mask, out=self.buffer("blended", alloc.shape))  # available for blending
+        avail_total = blend.sum(axis=(-2, -1))
         want = alloc.sum(axis=(-2, -1)) * blended[None, :]
         ratio = np.divide(np.minimum(want, avail_total), avail_total, out=np.zeros_like(avail_total),
                           where=avail_total > 0)
-        blend = avail * ratio[..., None, None]
+        blend *= ratio[..., None, None]
+        grant -= blend
         cap = alloc.sum(axis=-1) * capacity[None, :, None]
-        return alloc * keep - blend, blend, cap
+        return grant, blend, cap
 
     # ------------------------------------------------------------------ the year
     def step(self) -> None:
@@ -284,12 +302,12 @@ class FinancingModel(mesa.Model):
             h = self.health_goal[t]
             moved = grant * self.diversion[t][None, None, :, None]
             moved[..., h] = 0.0
-            grant = grant - moved
+            grant -= moved
             grant[..., h] += moved.sum(axis=-1)
         net = self._deliver(t, "donor", self.donor_ids, {"grant": grant, "blended": blend, "capacity": cap},
                             self.overhead_rate, self.channel_cost)
-        external = net["grant"].sum(axis=1) + net["blended"].sum(axis=1)
         blended_net = net["blended"].sum(axis=1)
+        external = net["grant"].sum(axis=1) + blended_net
         capacity_money = net["capacity"].sum(axis=1)
 
         # 2b. pooled facility
@@ -303,8 +321,9 @@ class FinancingModel(mesa.Model):
             fgrant, fblend, _ = self._split(falloc, np.array([f.blended_share]), np.zeros(1), self.facility_mask)
             fnet = self._deliver(t, "facility", ["facility"], {"grant": fgrant, "blended": fblend},
                                  np.array([f.overhead_rate]), np.array([f.channel_cost_usd]))
-            external = external + fnet["grant"].sum(axis=1) + fnet["blended"].sum(axis=1)
-            blended_net = blended_net + fnet["blended"].sum(axis=1)
+            f_blended = fnet["blended"].sum(axis=1)
+            external = external + fnet["grant"].sum(axis=1) + f_blended
+            blended_net = blended_net + f_blended
         elif pooled.any():  # pragma: no cover - the schema forbids pooling without a facility
             raise ValueError("pooled money without a facility")
 
