@@ -82,25 +82,10 @@ class RunResult:
         })
 
 
-def release_model(model) -> None:
-    """Let a finished model be garbage-collected.
-
-    Mesa 3.3 keeps every model ever built as a key of the class-level dict
-    `mesa.Agent._ids` (its agent-id counters), so a process that builds many models
-    grows without bound. A finished model adds no agents, so its entry can go.
-    """
-    import mesa
-
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
-
-
 def run_batch(scenario: Scenario, seed: int, runs: int, start: int, stop: int, record_flows: bool) -> dict:
     """Run replications start..stop-1 of a `runs`-replication run; picklable for workers."""
     seeds = rng.replication_seeds(seed, runs)[start:stop]
     m = FinancingModel(scenario, seeds, record_flows=record_flows).run()
-    release_model(m)
     h = m.history
     out = {
         "scores": h["scores"].swapaxes(0, 1), "adoption": h["adoption"].swapaxes(0, 1),

@@ -947,17 +947,6 @@ def warm_up() -> None:
     from . import metrics, model, runner  # noqa: F401
 
 
-def _release(model: Any) -> None:
-    """Mesa 3.3 keeps every model ever built as a key of the class-level counter dict
-    `mesa.Agent._ids`, so a worker that builds thousands of models grows without bound
-    (about 1.4 MB per 100-replication model of the baseline). Drop this model's entry."""
-    import mesa
-
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
-
-
 def _run_outcomes(sc: Scenario, seeds: list[np.random.SeedSequence], columns: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Run replications `seeds` of scenario `sc` together; per-run outcome arrays (S,)."""
     from . import metrics
@@ -965,7 +954,6 @@ def _run_outcomes(sc: Scenario, seeds: list[np.random.SeedSequence], columns: tu
     from .runner import RunResult
 
     m = FinancingModel(sc, seeds, record_flows=False).run()
-    _release(m)
     h = m.history
     res = RunResult(scenario=sc, seed=0, scores=h["scores"].swapaxes(0, 1), adoption=h["adoption"].swapaxes(0, 1),
                     capacity=h["capacity"].swapaxes(0, 1), trl=h["trl"].swapaxes(0, 1),
