@@ -756,6 +756,10 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
     if s.facility is not None:
         f = s.facility
         check_strategy(f.strategy, f.strategy_params, ("facility",))
+        if f.strategy == "adaptive":
+            out.append((("facility", "strategy"),
+                        "the facility cannot use 'adaptive' (only donors learn; allowed: "
+                        f"{', '.join(n for n in STRATEGIES if n != 'adaptive')})"))
         for j, c in enumerate(f.eligible_countries or []):
             need(c, countries, ("facility", "eligible_countries", j), "country")
         for j, g in enumerate(f.goals or []):
@@ -779,6 +783,8 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
             out.append((("partnerships", i, "recipients"), "list at least one recipient country"))
         for j, c in enumerate(p.recipients):
             need(c, countries, ("partnerships", i, "recipients", j), "country")
+            if c in p.recipients[:j]:
+                out.append((("partnerships", i, "recipients", j), f"'{c}' is listed twice (list each recipient once)"))
     for i, sh in enumerate(s.shocks):
         if not (s.start_year <= sh.start_year <= s.end_year):
             out.append((("shocks", i, "start_year"),

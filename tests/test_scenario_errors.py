@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import cli
@@ -913,3 +914,22 @@ def test_cli_missing_file_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli.main, ["validate", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert assert_located_stderr(result.stderr) == [f"{tmp_path / 'nope.yaml'}:1: <file>: file not found"]
+
+
+def test_facility_cannot_use_the_adaptive_strategy(tmp_path: Path) -> None:
+    d = yaml.safe_load(BASELINE.read_text())
+    d["facility"] = {"strategy": "adaptive"}
+    path = tmp_path / "f.yaml"
+    path.write_text(yaml.safe_dump(d, sort_keys=False))
+    [p] = problems_of(path)
+    assert p.field == "facility.strategy" and "cannot use 'adaptive'" in p.message
+
+
+def test_a_partnership_recipient_listed_twice_is_an_error(tmp_path: Path) -> None:
+    d = yaml.safe_load(BASELINE.read_text())
+    tech, body = d["technologies"][0]["id"], d["research_bodies"][0]["id"]
+    d["partnerships"] = [{"id": "P", "technology": tech, "provider": body, "recipients": ["ETH", "KEN", "ETH"]}]
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(d, sort_keys=False))
+    [p] = problems_of(path)
+    assert p.field == "partnerships.P.recipients.2" and "listed twice" in p.message
