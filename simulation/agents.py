@@ -45,6 +45,9 @@ class Country(mesa.Agent):
         gross: (S, C, G) USD reaching each goal (domestic + external + private);
         capacity_gross: (S, C) USD for capacity building. Returns the score change (S, C, G).
         """
+        ppi_money = None
+        if m.ppi is not None:  # PPI goals of PPI countries: money goes to PPI, not to the dynamics below
+            gross, ppi_money = m.ppi.withhold(gross)
         keep = m.retention[None, :]
         pop = m.population_at(t)
         effective = gross * keep[..., None]
@@ -60,6 +63,8 @@ class Country(mesa.Agent):
         noise = m.score_noise[:, :, t] if m.score_noise is not None else 0.0
         before = m.scores
         m.scores = dynamics.next_scores(before, gain, spill, m.decay, m.hit[t], noise)
+        if ppi_money is not None:  # PPI models diversion and spillovers itself (simulation/ppi/country.py)
+            m.scores = m.ppi.absorb(m, t, ppi_money, m.scores)
         return m.scores - before
 
 

@@ -19,6 +19,7 @@ from . import dynamics, rng
 from .agents import Country, Donor, Facility, ResearchBody
 from .allocation import AllocationContext
 from .ledger import NO_GOAL, Ledger
+from .ppi.country import PPICountries
 from .scenario import Pandemic, Scenario
 
 
@@ -193,6 +194,7 @@ class FinancingModel(mesa.Model):
         getattr(mesa.Agent, "_ids", {}).pop(self, None)
 
         self.ledger = Ledger(S, T, record_flows)
+        self.ppi = PPICountries.build(sc, seeds)  # None unless a country has a `ppi:` block
         self._buffers: dict[tuple, np.ndarray] = {}
         self.history = {
             "scores": np.empty((T + 1, S, C, G)), "adoption": np.empty((T + 1, S, C, K)),

@@ -73,6 +73,35 @@ class Interlinkage(_Strict):
     weight: Annotated[float, Field(ge=-1.0, le=1.0)]
 
 
+IndicatorId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PPIGoalScore(_Strict):
+    """How a goal's score (0–100) comes from PPI indicator levels: 100 · mean of clip((I − lo)/(hi − lo), 0, 1)."""
+
+    indicators: Annotated[list[IndicatorId], Field(min_length=1, max_length=10000)]
+    scale: Annotated[list[float], Field(min_length=2, max_length=2)]
+    """[lo, hi]: the indicator levels that score 0 and 100."""
+
+
+class CountryPPI(_Strict):
+    """PPI (Policy Priority Inference) dynamics for some of a country's goals (docs/ppi.md)."""
+
+    tables: Annotated[str, Field(min_length=1, max_length=1000)]
+    """Folder of `sdgsim ppi` tables (indicators.csv; network.csv, expenditure.csv, relations.csv
+    optional), relative to the scenario file that names it."""
+    parameters: Annotated[str, Field(min_length=1, max_length=1000)]
+    """A calibration's parameters.csv (id, alpha, alpha_prime, beta), relative to the scenario file."""
+    periods_per_year: Annotated[int, Field(ge=1, le=366)] = 1
+    compat: Literal["3.0.7", "fixed"] = "3.0.7"
+    usd_per_budget_unit: Annotated[float, Field(gt=0.0, le=1e15)]
+    """USD per unit of the calibration's expenditure table (β is unit-specific)."""
+    programmes: dict[str, dict[str, Share]]
+    """goal -> {programme: share}: how the money reaching a goal is split over programmes (shares sum to 1)."""
+    goal_scores: dict[str, PPIGoalScore]
+    """goal -> indicators and scale: the PPI goals (the same goals as `programmes`)."""
+
+
 class Country(_Strict):
     id: Ident
     name: Text = ""
@@ -89,7 +118,9 @@ class Country(_Strict):
     """Government effectiveness, 0–100; drives leakage and `performance` allocation."""
     absorptive_capacity: Share = 0.3
     scores: dict[str, Score]
-    """SDG goal scores (0–100) in the start year; one per declared goal."""
+    """SDG goal scores (0–100) in the start year; one per declared goal (PPI goals: optional, derived)."""
+    ppi: CountryPPI | None = None
+    """PPI dynamics for the goals in ppi.goal_scores (their scores come from PPI indicators)."""
 
 
 class Donor(_Strict):
@@ -664,7 +695,96 @@ def validate_data(data: Any, label: str = "<scenario>") -> Scenario:
     problems = [problem(loc, msg) for loc, msg in cross_check(scenario, data)]
     if problems:
         raise InputError(problems)
+    if any(c.ppi is not None for c in scenario.countries):
+        scenario = resolve_ppi(scenario, data, problem)
     return scenario
+
+
+def resolve_ppi(s: Scenario, data: Any, problem: Any) -> Scenario:
+    """Check the countries' `ppi` blocks against their tables; return the scenario with table
+    paths made absolute and the PPI goals' start scores filled in (derived from the indicators'
+    initial levels). Table problems are located in the table files."""
+    from .ppi.country import goal_scores, load_country_tables  # local: heavy, and only for PPI scenarios
+
+    goal_set = set(s.goal_ids)
+    problems: list[Problem] = []
+    countries = list(s.countries)
+    for i, c in enumerate(s.countries):
+        p = c.ppi
+        if p is None:
+            continue
+        base = ("countries", i, "ppi")
+        bad = len(problems)
+        for key in ("programmes", "goal_scores"):
+            for g in getattr(p, key):
+                if g not in goal_set:
+                    problems.append(problem((*base, key, g), f"unknown goal '{g}' (declared: {', '.join(s.goal_ids)})"))
+        for g in set(p.goal_scores) - set(p.programmes):
+            problems.append(problem((*base, "programmes"), f"no programmes for goal {g} (every goal in goal_scores "
+                                                          "needs programmes: how its money is split)"))
+        for g in set(p.programmes) - set(p.goal_scores):
+            problems.append(problem((*base, "goal_scores"), f"no goal_scores for goal {g} (every goal in programmes "
+                                                           "is a PPI goal and needs its indicators and scale)"))
+        for g, w in p.programmes.items():
+            total = sum(w.values())
+            if not w or abs(total - 1.0) > 1e-6:
+                problems.append(problem((*base, "programmes", g), f"shares sum to {total:g} (allowed: shares that sum "
+                                                                   "to 1, so all the goal's money reaches programmes)"))
+        for g, gs in p.goal_scores.items():
+            if not gs.scale[0] < gs.scale[1]:
+                problems.append(problem((*base, "goal_scores", g, "scale"), f"got {gs.scale}, not [lo, hi] with "
+                                                                            "lo < hi"))
+        paths = {}
+        for key in ("tables", "parameters"):
+            (file, _), _ = _locate(data, (*base, key))
+            raw = Path(getattr(p, key))
+            here = Path(file).parent if file != "?" and not file.startswith("--set") else Path.cwd()
+            full = raw if raw.is_absolute() else here / raw
+            ok = full.is_dir() if key == "tables" else full.is_file()
+            if not ok:
+                what = "a folder of PPI tables (indicators.csv, ...)" if key == "tables" else "a parameters.csv file"
+                problems.append(problem((*base, key), f"{_clip(str(raw))} not found (looked for {full}; allowed: "
+                                                      f"{what}, relative to the scenario file)"))
+            paths[key] = str(full.resolve()) if ok else str(full)
+        if len(problems) > bad:
+            continue
+        try:
+            tab = load_country_tables(paths["tables"], paths["parameters"], p.compat)
+        except InputError as err:
+            problems.extend(err.problems)
+            continue
+        ids = {x: k for k, x in enumerate(tab.ids)}
+        for g, w in p.programmes.items():
+            for name in w:
+                if name not in tab.programs:
+                    problems.append(problem((*base, "programmes", g, name),
+                                            f"unknown programme '{name}' ({_close(name, tab.programs)}programmes in "
+                                            f"the tables: {', '.join(tab.programs)})"))
+        for g, gs in p.goal_scores.items():
+            for j, x in enumerate(gs.indicators):
+                if x not in ids:
+                    problems.append(problem((*base, "goal_scores", g, "indicators", j),
+                                            f"unknown indicator '{x}' ({_close(x, ids)}see {paths['tables']}/"
+                                            "indicators.csv)"))
+        if len(problems) > bad:
+            continue
+        gl = list(p.goal_scores)
+        cols = [[ids[x] for x in p.goal_scores[g].indicators] for g in gl]
+        derived = goal_scores(tab.spec.I0[None], cols, [tuple(p.goal_scores[g].scale) for g in gl])[0]
+        scores = dict(c.scores)
+        for g, v in zip(gl, derived):
+            v = float(v)
+            if g in scores and abs(scores[g] - v) > 1e-6:
+                problems.append(problem(("countries", i, "scores", g),
+                                        f"got {_show(scores[g])}, but the PPI indicators' initial levels give {v!r} "
+                                        "(write that value, or leave the score out: PPI goals' start scores are "
+                                        "derived from ppi.goal_scores)"))
+            scores[g] = v
+        scores = {g: scores[g] for g in s.goal_ids}
+        countries[i] = c.model_copy(update={"scores": scores, "ppi": p.model_copy(update=paths)})
+    if problems:
+        raise InputError(problems)
+    return s.model_copy(update={"countries": countries})
 
 
 def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
@@ -710,7 +830,7 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
             out.append((("interlinkages", i, "target"), "a goal cannot link to itself"))
     for i, c in enumerate(s.countries):
         for g in goals:
-            if g not in c.scores:
+            if g not in c.scores and not (c.ppi is not None and g in c.ppi.goal_scores):
                 out.append((("countries", i, "scores"), f"missing score for goal {g} (every declared goal needs a start score)"))
         for g in c.scores:
             need(g, goal_set, ("countries", i, "scores", g), "goal", goal_list)

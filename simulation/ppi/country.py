@@ -1,0 +1,378 @@
+"""PPI dynamics for a country of a scenario: budgets by programme in, indicator levels out.
+
+A scenario country with a `ppi:` block (docs/ppi.md, "PPI countries in scenarios") has
+its goal scores for the PPI goals driven by Policy Priority Inference instead of the
+model's own score dynamics:
+
+    load_country_tables(...)   the `sdgsim ppi` tables + a calibration's parameters.csv → CountryTables
+    goal_scores(levels, ...)   indicator levels (S, N) → goal scores 0–100 (S, G_ppi)
+    PPICountry                 one country's PPI model advanced year by year for S replications
+    PPICountries               the model hook: withholds the PPI goals' money from the standard
+                               dynamics, turns it into programme budgets, steps PPI, books the
+                               ledger and writes the PPI goals' scores
+
+Timing. PPI allocates the budget of period t at the end of period t for period t + 1
+(`Bs[:, t]` funds period t + 1). In a scenario the money of year t must move the scores
+of year t (as it does for every other goal, and as adaptive donors assume when they learn)
+and must be accounted for in year t (the ledger balances every year), so `PPICountry.step`
+allocates the year's budget *first* and then runs the period with it; the very first
+allocation is PPI's initial one (random propensities, or the goal gaps G) with the first
+year's budget. Year t is therefore PPI's period t with Bs[:, t − 1] = budget of year t;
+with constant budgets the two are the same model and, given the same random streams,
+the same numbers (tests/test_ppi_country.py checks this against `run_ppi`). With
+`periods_per_year` p > 1 each year runs p periods with a p-th of the year's budget each.
+
+Randomness: replication s of country c draws from `rng.stream(seeds[s], "ppi", c)`, in
+PPI's order (setup, then per period: monitoring n, growth N, allocation n), so a
+replication does not depend on the batch it runs in.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .. import rng
+from ..yamlio import InputError, Problem
+from .engine import Allocator, Batch, _setup_len, exact_parts, internal_order
+from .spec import BUDGET_FLOOR, PPIInputError, PPISpec, prepare
+from .tables import load_inputs
+
+TABLE_FILES = {"indicators": "indicators.csv", "network": "network.csv", "expenditure": "expenditure.csv",
+               "relations": "relations.csv"}
+DEFAULT_PROGRAMME = "budget"
+"""The one programme's name when the tables have no expenditure table (PPI's default)."""
+
+
+# --------------------------------------------------------------------------- tables
+
+@dataclass(frozen=True, eq=False)
+class CountryTables:
+    """A country's PPI model read from its tables: indicator ids, programme names, a spec.
+
+    spec.Bs is a placeholder (ones); the budgets come from the scenario year by year.
+    """
+
+    ids: tuple[str, ...]
+    programs: tuple[str, ...]
+    spec: PPISpec
+
+
+def gap_propensities(spec: PPISpec) -> np.ndarray:
+    """(n,) PPI's deterministic initial propensities when the model has goals G (see spec.prepare)."""
+    gaps = spec.G - spec.I0
+    gaps[spec.G < spec.I0] = 0.0
+    p0 = gaps / gaps.sum()
+    p0 = p0[:spec.n] if spec.compat == "3.0.7" else p0[spec.inst]
+    for idx in spec.prog_members:
+        if p0[idx].sum() <= 0:  # "fixed" (3.0.7 was refused by prepare): split the programme equally
+            p0 = p0.copy()
+            p0[idx] = 1.0
+    return p0
+
+
+def table_paths(folder: str | Path) -> dict[str, Path | None]:
+    """The table files of a folder: indicators.csv (required), network, expenditure, relations."""
+    folder = Path(folder)
+    out: dict[str, Path | None] = {}
+    for role, name in TABLE_FILES.items():
+        p = folder / name
+        out[role] = p if role == "indicators" or p.exists() else None
+    return out
+
+
+def load_country_tables(folder: str | Path, parameters: str | Path, compat: str = "3.0.7") -> CountryTables:
+    """Read a PPI model from a tables folder and a calibration's parameters.csv.
+
+    Raises InputError with `FILE:LINE: column: message` problems located in the tables.
+    Cached by paths and modification times (a batch of replications reads them once).
+    """
+    paths = table_paths(folder)
+    stamp = tuple(_mtime(p) for p in (*paths.values(), Path(parameters)))
+    return _load_cached(str(folder), str(parameters), compat, stamp)
+
+
+def _mtime(p: Path | None) -> float | None:
+    try:
+        return None if p is None else os.stat(p).st_mtime_ns
+    except OSError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(folder: str, parameters: str, compat: str, _stamp: tuple) -> CountryTables:
+    paths = table_paths(folder)
+    if not Path(folder).is_dir():
+        raise InputError([Problem(folder, 1, "<folder>", "PPI tables folder not found (it must hold "
+                                                         "indicators.csv and optionally network.csv, "
+                                                         "expenditure.csv, relations.csv)")])
+    if paths["relations"] is not None and paths["expenditure"] is None:
+        raise InputError([Problem(str(paths["relations"]), 1, "<file>", "a relations table needs an expenditure "
+                                                                        "table (expenditure.csv) naming the "
+                                                                        "programmes")])
+    inp = load_inputs(paths["indicators"], network=paths["network"], expenditure=paths["expenditure"],
+                      relations=paths["relations"], params=parameters, purpose="run")
+    kw = dict(inp.kwargs)
+    kw.pop("T", None)
+    programs = tuple(inp.programs) if inp.programs else (DEFAULT_PROGRAMME,)
+    kw["Bs"] = np.ones((len(programs), 1))
+    try:
+        spec = prepare(alphas=inp.params["alphas"], alphas_prime=inp.params["alphas_prime"],
+                       betas=inp.params["betas"], compat=compat, **kw)
+    except PPIInputError as exc:
+        raise InputError([Problem(str(paths["indicators"]), 1, "<model>", str(exc))]) from None
+    return CountryTables(tuple(inp.ids), programs, spec)
+
+
+def goal_scores(levels: np.ndarray, columns: Sequence[np.ndarray], scales: Sequence[tuple[float, float]]) -> np.ndarray:
+    """Goal score = 100 · mean over the goal's indicators of clip((I − lo) / (hi − lo), 0, 1).
+
+    levels: (..., N) indicator levels; columns[g]: indices of goal g's indicators;
+    scales[g]: (lo, hi) → (..., len(columns)).
+    """
+    out = np.empty(levels.shape[:-1] + (len(columns),))
+    for g, (cols, (lo, hi)) in enumerate(zip(columns, scales)):
+        out[..., g] = 100.0 * np.clip((levels[..., cols] - lo) / (hi - lo), 0.0, 1.0).mean(axis=-1)
+    return out
+
+
+# --------------------------------------------------------------------------- one country
+
+@dataclass
+class YearResult:
+    """What one year of PPI did, for S replications (levels in the caller's indicator order).
+
+    I (S, N) levels after the year; gamma (S, N) mean growth probability over the year's
+    periods; C, P (S, n) contributions and allocations summed over the periods (budget
+    units); diverted (S,) = Σ(P − C).
+    """
+
+    I: np.ndarray
+    gamma: np.ndarray
+    C: np.ndarray
+    P: np.ndarray
+    diverted: np.ndarray
+
+
+class _BudgetAllocator(Allocator):
+    """PPI's allocation by programme with per-replication budgets `budgets` (S, K)."""
+
+    budgets: np.ndarray
+
+    def __call__(self, P0: np.ndarray, t: int) -> np.ndarray:
+        b = self.budgets
+        if self.single:
+            if self.ones:
+                return P0 * (b[:, 0:1] / P0.sum(axis=1, keepdims=True))
+            q = P0 / P0.sum(axis=1, keepdims=True)
+            q **= self.bs
+            q *= b[:, 0:1] / q.sum(axis=1, keepdims=True)
+            return q
+        w = P0[:, self.pos]
+        if self.ones:
+            qs = w
+        else:
+            qs = w / np.add.reduceat(w, self.starts, axis=1)[:, self.prog]
+            qs **= self.bs_pair
+        contrib = qs * (b / np.add.reduceat(qs, self.starts, axis=1))[:, self.prog]
+        if self.partition:
+            P = np.empty_like(P0)
+            P[:, self.pos] = contrib
+            return P
+        return np.add.reduceat(contrib[:, self.order], self.pos_starts, axis=1)
+
+
+def _initial_allocation(p0: np.ndarray, b0: np.ndarray, members: tuple[np.ndarray, ...]) -> np.ndarray:
+    """spec.initial_allocation with per-replication first budgets b0 (S, K); p0 (S, n) or (n,)."""
+    P0 = np.zeros((b0.shape[0], p0.shape[-1]))
+    for k, idx in enumerate(members):
+        w = p0[..., idx]
+        P0[..., idx] += b0[:, k, None] * w / w.sum(axis=-1, keepdims=True)
+    P0 = b0.sum(axis=1, keepdims=True) * P0 / P0.sum(axis=-1, keepdims=True)
+    P0[P0 == 0] = BUDGET_FLOOR
+    return P0
+
+
+class PPICountry:
+    """One country's PPI model for S replications, advanced one scenario year at a time.
+
+    PPICountry(spec, seeds, periods_per_year, ident): seeds are the replications'
+    SeedSequences; replication s draws from `rng.stream(seeds[s], "ppi", ident)`.
+    `draws` (one fill-style `random(out=...)` per replication) replaces those streams
+    (tests use it to share streams with `run_ppi`). spec.Bs is not used: budgets come
+    with each `step`.
+    """
+
+    def __init__(self, spec: PPISpec, seeds: Sequence[np.random.SeedSequence], periods_per_year: int = 1,
+                 ident: str = "", *, draws: Sequence[Callable[..., np.ndarray]] | None = None):
+        if periods_per_year < 1:
+            raise ValueError("periods_per_year must be >= 1")
+        self.spec0 = spec
+        self.spec, self.order = internal_order(spec)
+        self.back = None if self.order is None else np.argsort(self.order)
+        self.p0 = gap_propensities(spec) if spec.G is not None else None
+        self.ppy = int(periods_per_year)
+        self.draws = list(draws) if draws is not None else \
+            [rng.stream(s, "ppi", ident).random for s in seeds]
+        self.S = len(self.draws)
+        self.parts = exact_parts(self.spec.A) if self.spec.A is not None else []
+        self.allocator = _BudgetAllocator(self.spec)
+        n, N = self.spec.n, self.spec.N
+        self.setup_len = _setup_len(self.spec)
+        self.period_len = 2 * n + N
+        self._u = np.empty((self.S, self.period_len))
+        self.batch: Batch | None = None
+        self.periods = 0
+
+    @property
+    def levels(self) -> np.ndarray:
+        """(S, N) current indicator levels in the tables' order (I0 before the first step)."""
+        if self.batch is None:
+            return np.broadcast_to(self.spec0.I0, (self.S, self.spec0.N)).copy()
+        return self._orig(self.batch.I)
+
+    def _orig(self, x: np.ndarray) -> np.ndarray:
+        return x.copy() if self.back is None else x[:, self.back]
+
+    def _start(self, b0: np.ndarray) -> None:
+        spec = self.spec
+        u = np.empty((self.S, self.setup_len))
+        for s, f in enumerate(self.draws):
+            f(out=u[s])
+        if self.order is not None:  # the N initial lags come in the tables' order
+            k = self.setup_len - spec.N
+            u[:, k:] = u[:, k:][:, self.order]
+        self.batch = b = Batch(spec, u, self.parts, self.allocator)
+        p0 = u[:, :spec.n] if spec.P_init is None else self.p0  # with goals G, PPI draws no propensities
+        b.P = _initial_allocation(p0, b0, spec.prog_members)
+        b.P0 = b.P.copy()
+        self._u_alloc = None
+
+    def step(self, budgets: np.ndarray) -> YearResult:
+        """One year: budgets (S, K) money per programme for the year (budget units) → YearResult."""
+        budgets = np.asarray(budgets, dtype=float)
+        if budgets.shape != (self.S, self.spec.K):
+            raise ValueError(f"budgets must have shape {(self.S, self.spec.K)}, got {budgets.shape}")
+        per = budgets / self.ppy
+        floor = np.where(per == 0, BUDGET_FLOOR, per)  # PPI: zero budgets become 1e-11
+        n, N = self.spec.n, self.spec.N
+        gam = np.zeros((self.S, N))
+        C_sum, P_sum = np.zeros((self.S, n)), np.zeros((self.S, n))
+        for _ in range(self.ppy):
+            if self.batch is None:  # PPI's initial allocation (a zero budget: PPI's floor, 1e-11)
+                self._start(np.where(per.sum(axis=1, keepdims=True) > 0, per, floor))
+            else:  # allocate this period's budget (PPI's step 7, with the previous period's draws)
+                self.allocator.budgets = floor
+                self.batch.allocation(self._u_alloc, self.periods)
+            b = self.batch
+            for s, f in enumerate(self.draws):
+                f(out=self._u[s])
+            u_mon, u_grow = self._u[:, :n], self._u[:, n:n + N]
+            if self.order is not None:
+                u_grow = u_grow[:, self.order]
+            qm, rl = b.governance(self.spec.qm), b.governance(self.spec.rl)
+            b.indicator_changes()
+            b.contributions()
+            b.benefits(u_mon, qm, rl)
+            b.spillovers()
+            b.growth_probabilities()
+            gam += b.gamma
+            C_sum += b.C
+            P_sum += b.P
+            b.indicators(u_grow)
+            self._u_alloc = self._u[:, n + N:].copy()
+            self.periods += 1
+        # C and P: the instrumental indicators in the tables' order (internal order keeps it)
+        return YearResult(I=self._orig(b.I), gamma=self._orig(gam / self.ppy), C=C_sum, P=P_sum,
+                          diverted=(P_sum - C_sum).sum(axis=1))
+
+
+# --------------------------------------------------------------------------- the model hook
+
+class PPICountries:
+    """The PPI countries of a scenario, as the model uses them each year.
+
+    Attributes: rows (Cp,) country indices; goal_mask (Cp, G) bool, the PPI goals of each;
+    countries: one PPICountry each; shares: (Gp, K) programme shares of each PPI goal;
+    units: USD per budget unit; score_cols / scales: how levels become goal scores.
+    """
+
+    def __init__(self, scenario, seeds: Sequence[np.random.SeedSequence]):
+        gi = {g: i for i, g in enumerate(scenario.goal_ids)}
+        self.rows, self.goals, self.shares, self.units = [], [], [], []
+        self.countries, self.score_cols, self.scales = [], [], []
+        self.goal_mask = np.zeros((0, len(gi)), dtype=bool)
+        masks = []
+        for i, c in enumerate(scenario.countries):
+            if c.ppi is None:
+                continue
+            p = c.ppi
+            tab = load_country_tables(p.tables, p.parameters, p.compat)
+            goals = list(p.goal_scores)
+            pk = {name: k for k, name in enumerate(tab.programs)}
+            share = np.zeros((len(goals), len(tab.programs)))
+            for j, g in enumerate(goals):
+                w = p.programmes[g]
+                for name, v in w.items():
+                    share[j, pk[name]] = v
+                share[j] /= share[j].sum()  # validated to sum to 1; make it exact
+            ii = {name: k for k, name in enumerate(tab.ids)}
+            self.rows.append(i)
+            self.goals.append(np.array([gi[g] for g in goals]))
+            self.shares.append(share)
+            self.units.append(p.usd_per_budget_unit)
+            self.score_cols.append([np.array([ii[x] for x in p.goal_scores[g].indicators]) for g in goals])
+            self.scales.append([tuple(p.goal_scores[g].scale) for g in goals])
+            self.countries.append(PPICountry(tab.spec, seeds, p.periods_per_year, c.id))
+            m = np.zeros(len(gi), dtype=bool)
+            m[self.goals[-1]] = True
+            masks.append(m)
+        self.rows = np.array(self.rows, dtype=np.intp)
+        if masks:
+            self.goal_mask = np.array(masks)
+
+    @classmethod
+    def build(cls, scenario, seeds) -> "PPICountries | None":
+        """None when no country of the scenario uses PPI (the model then runs unchanged)."""
+        if not any(getattr(c, "ppi", None) is not None for c in scenario.countries):
+            return None
+        return cls(scenario, seeds)
+
+    def withhold(self, gross: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Split gross money (S, C, G): (money for the standard dynamics, PPI goals zeroed;
+        money of the PPI countries' PPI goals (S, Cp, G), zero elsewhere)."""
+        gross = np.array(gross, dtype=float, copy=True)
+        sub = gross[:, self.rows]
+        money = np.where(self.goal_mask[None], sub, 0.0)
+        sub[:, self.goal_mask] = 0.0
+        gross[:, self.rows] = sub
+        return gross, money
+
+    def absorb(self, m, t: int, money: np.ndarray, scores: np.ndarray) -> np.ndarray:
+        """Step each PPI country with its money (S, Cp, G); book spent and leaked in m.ledger;
+        return `scores` (S, C, G) with the PPI goals' scores replaced."""
+        scores = scores.copy()
+        spent = np.zeros(money.shape[0])
+        leaked = np.zeros(money.shape[0])
+        for j, (row, goals, country) in enumerate(zip(self.rows, self.goals, self.countries)):
+            M = money[:, j][:, goals]  # (S, Gp) USD
+            budgets = (M @ self.shares[j]) / self.units[j]
+            res = country.step(budgets)
+            total = M.sum(axis=1)
+            P = res.P.sum(axis=1)
+            rate = np.divide(res.diverted, P, out=np.zeros_like(P), where=P > 0)
+            lost = total * np.clip(rate, 0.0, 1.0)  # = diverted × unit when every programme has money
+            leaked += lost
+            spent += total - lost
+            scores[:, row, goals] = goal_scores(res.I, self.score_cols[j], self.scales[j])
+        m.ledger.book(t, spent=spent, leaked=leaked)
+        return scores
+
+    def initial_scores(self, j: int) -> np.ndarray:
+        """(Gp,) goal scores of PPI country j at the initial indicator levels."""
+        return goal_scores(self.countries[j].spec0.I0[None], self.score_cols[j], self.scales[j])[0]
