@@ -84,13 +84,20 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
               help="Write every money flow to flows.parquet (large for big scenarios).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
               help="Replications advanced together in one model (default: up to 64).")
+@click.option("--report/--no-report", default=True, show_default=True,
+              help="Draw plots and write report.html into the folder (sdgsim report DIR redraws them).")
+@click.option("--executor", "-e", type=click.Choice(["serial", "process", "dask"]), default=None,
+              help="Where replications run [default: serial for 1 worker, process otherwise]; "
+                   "dask uses --scheduler or a local cluster of --workers. Results are identical.")
+@click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, force: bool,
-        sets: tuple[str, ...], flows: bool, batch_size: int | None) -> None:
+        sets: tuple[str, ...], flows: bool, batch_size: int | None, report: bool, executor: str | None,
+        scheduler: str | None) -> None:
     """Run SCENARIO many times and write a results folder.
 
     The folder holds manifest.json (scenario hash and content, seed, versions, command),
-    scores.parquet, flows.parquet, balance.parquet, adoption.parquet and summary.csv.
-    It is written atomically and never overwritten without --force.
+    scores.parquet, flows.parquet, balance.parquet, adoption.parquet, summary.csv, and
+    plots/ with report.html. It is written atomically and never overwritten without --force.
 
     \b
     Examples:
@@ -114,15 +121,25 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
 
     with tqdm(total=runs, unit="run", desc=sc.name, disable=runs < 50 or not sys.stderr.isatty(), file=sys.stderr,
               leave=False) as bar:
-        result = runner.run_scenario(sc, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
-                                     record_flows=flows, progress=bar.update)
+        try:
+            result = runner.run_scenario(sc, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                                         record_flows=flows, progress=bar.update, executor=executor,
+                                         scheduler=scheduler)
+        except InputError as err:
+            _fail(err)
     table = summary(result)
     try:
         write_run(result, table, out, force=force, scenario_file=str(scenario), sets=list(sets), started=started)
     except InputError as err:
         _fail(err)
     click.echo(summary_table(result, table))
-    click.echo(f"\nResults: {out}/  (scores.parquet, flows.parquet, summary.csv, manifest.json)")
+    if report:
+        from simulation.report import build_report
+
+        build_report(out)
+    files = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
+    click.echo(f"\nResults: {out}/  ({files})")
+    click.echo(f"Report:  {out / 'report.html'}" if report else f"Report:  sdgsim report {out}")
 
 
 def _parse_metric(spec: str) -> tuple[str, str, str]:
@@ -153,8 +170,13 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
               help="Confidence interval method for means and paired differences.")
 @click.option("--force", is_flag=True, help="Replace an existing comparison folder.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a field in every scenario.")
+@click.option("--executor", "-e", type=click.Choice(["serial", "process", "dask"]), default=None,
+              help="Where replications run [default: serial for 1 worker, process otherwise]; "
+                   "dask uses --scheduler or a local cluster of --workers. Results are identical.")
+@click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out: Path, reference: str | None,
-            metric_specs: tuple[str, ...], interval: str, force: bool, sets: tuple[str, ...]) -> None:
+            metric_specs: tuple[str, ...], interval: str, force: bool, sets: tuple[str, ...], executor: str | None,
+            scheduler: str | None) -> None:
     """Compare SCENARIOS with paired statistics, plots and an HTML report.
 
     Replication i of every scenario uses the same random streams, so differences are
@@ -177,7 +199,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
         with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar:
             comp, names = run_comparison([str(s) for s in scenarios], sets=list(sets), runs=runs, seed=seed,
                                          workers=workers, out=out, force=force, reference=reference,
-                                         interval=interval, progress=bar.update)
+                                         interval=interval, progress=bar.update, executor=executor,
+                                         scheduler=scheduler)
     except InputError as err:
         _fail(err)
     from simulation.report_text import comparison_table

@@ -214,7 +214,8 @@ def unique_names(names: list[str]) -> list[str]:
 
 def run_comparison(files: list[str], *, sets: list[str], runs: int, seed: int, workers: int, out,
                    force: bool, reference: str | None, interval: str, record_flows: bool = True,
-                   progress=None) -> tuple[Comparison, list[str]]:
+                   progress=None, executor: str | None = None,
+                   scheduler: str | None = None) -> tuple[Comparison, list[str]]:
     """Load, run (common random numbers), compare and write a comparison folder with its report.
 
     Returns the comparison and the scenario names (folder names) in the order given.
@@ -239,7 +240,7 @@ def run_comparison(files: list[str], *, sets: list[str], runs: int, seed: int, w
     results = {}
     for name, sc in zip(names, scenarios):
         results[name] = runner.run_scenario(sc, runs=runs, seed=seed, workers=workers, record_flows=record_flows,
-                                            progress=progress)
+                                            progress=progress, executor=executor, scheduler=scheduler)
     comp = compare(results, reference=reference, method=interval, seed=seed)
     with store.atomic_folder(out, force) as tmp:
         for (name, res), f in zip(results.items(), files):

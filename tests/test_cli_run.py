@@ -25,7 +25,9 @@ def run_dir(tmp_path_factory):
 def test_run_writes_the_results_folder_of_the_design(run_dir):
     out, _ = run_dir
     names = {p.name for p in out.iterdir()}
-    assert {"manifest.json", "scores.parquet", "flows.parquet", "summary.csv", "balance.parquet"} <= names
+    assert {"manifest.json", "scores.parquet", "flows.parquet", "summary.csv", "balance.parquet",
+            "report.html"} <= names
+    assert (out / "plots" / "fan_chart.png").exists()
     scores = pd.read_parquet(out / "scores.parquet")
     assert list(scores.columns) == ["run", "year", "country", "goal", "score"]
     assert scores.run.nunique() == 12 and scores.year.min() == 2020 and scores.year.max() == 2030

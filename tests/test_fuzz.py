@@ -327,7 +327,8 @@ def test_cli_run_on_mutated_data(tmp_path: Path, muts: list) -> None:
     path.write_text(dump(data), encoding="utf-8")
     out = tmp_path / "out"
     try:
-        result = CliRunner().invoke(cli.main, ["run", str(path), "--runs", "1", "--no-flows", "--out", str(out), "--force"])
+        args = ["run", str(path), "--runs", "1", "--no-flows", "--no-report", "--out", str(out), "--force"]
+        result = CliRunner().invoke(cli.main, args)
     finally:
         forget_models()
     check_cli(result, path)

@@ -114,12 +114,13 @@ def test_same_seed_gives_identical_results_and_other_seed_differs():
     assert not np.array_equal(a.scores, c.scores)
 
 
-def test_results_do_not_depend_on_batch_size_or_workers():
+def test_results_do_not_depend_on_batch_size_workers_or_executor():
     sc = baseline()
     one = run_scenario(sc, runs=7, seed=5, batch_size=7, record_flows=False)
     small = run_scenario(sc, runs=7, seed=5, batch_size=2, record_flows=False)
     procs = run_scenario(sc, runs=7, seed=5, batch_size=3, workers=2, record_flows=False)
-    for other in (small, procs):
+    dask = run_scenario(sc, runs=7, seed=5, batch_size=4, workers=2, executor="dask", record_flows=False)
+    for other in (small, procs, dask):
         assert np.array_equal(one.scores, other.scores)
         assert np.array_equal(one.balance, other.balance)
         assert np.array_equal(one.adoption, other.adoption)
