@@ -200,7 +200,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             comp, names = run_comparison([str(s) for s in scenarios], sets=list(sets), runs=runs, seed=seed,
                                          workers=workers, out=out, force=force, reference=reference,
                                          interval=interval, progress=bar.update, executor=executor,
-                                         scheduler=scheduler)
+                                         scheduler=scheduler, metrics_wanted=metrics_wanted)
     except InputError as err:
         _fail(err)
     from simulation.report_text import comparison_table
@@ -296,7 +296,8 @@ def show(scenario: str, sets: tuple[str, ...]) -> None:
               help="Sweep folder [default: results/<sweep name>].")
 @click.option("--resume", is_flag=True, help="Finish a stopped or killed sweep in --out (runs only missing chunks).")
 @click.option("--force", is_flag=True, help="Replace an existing sweep folder.")
-@click.option("--dry-run", is_flag=True, help="Validate, print the number of runs and a time and disk estimate; run nothing.")
+@click.option("--dry-run", is_flag=True, help="Validate, print the number of runs and a time and disk estimate (from a few timing "
+                   "runs); write nothing.")
 def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str | None, out: Path | None,
           resume: bool, force: bool, dry_run: bool) -> None:
     """Run a parameter sweep: design points x policies x replications.
@@ -402,9 +403,11 @@ def analyze(folder: Path, force: bool, plots: bool) -> None:
       sdgsim analyze results/baseline-sobol
     """
     from simulation.analysis import analyze as run_analysis, summary_text
+    from simulation.store import damaged_folder_errors
 
     try:
-        result = run_analysis(folder, force=force, plots=plots)
+        with damaged_folder_errors(folder):
+            result = run_analysis(folder, force=force, plots=plots)
     except InputError as err:
         _fail(err)
     click.echo(summary_text(result))
@@ -479,7 +482,8 @@ def ppi_run(indicators, network, expenditure, relations, periods, qm_indicator, 
     except InputError as err:
         _fail(err)
     click.echo(text)
-    click.echo(f"\nResults: {folder}/  (final.parquet, summary.csv, manifest.json, *.png)")
+    files = ", ".join(sorted(p.name for p in Path(folder).iterdir() if p.is_file()))
+    click.echo(f"\nResults: {folder}/  ({files})")
 
 
 @ppi.command("calibrate")

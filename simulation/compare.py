@@ -76,7 +76,7 @@ def outcomes(result: RunResult) -> pd.DataFrame:
     goal_end = m["goal_end"]
     add("goal_score_end", np.concatenate([goal_end, goal_end.mean(axis=1, keepdims=True)], axis=1),
         [*cids, ALL], gids)
-    closure_all = metrics.gap_closure(m["overall"][:, 0], m["overall"][:, -1], 100.0)
+    closure_all = metrics.gap_closure(m["overall"][:, 0], m["overall"][:, -1], metrics.index_target(sc))
     add("gap_closure", np.concatenate([m["gap_closure"], closure_all[:, None]], axis=1), [*cids, ALL], [NO_GOAL])
     reached = np.where(np.isnan(m["year_reached"]), sc.end_year + 1, m["year_reached"])
     add("year_target_reached", reached, cids, gids)
@@ -116,6 +116,26 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
 
 
+def _mismatch_warnings(results: dict[str, RunResult], reference: str) -> list[str]:
+    """Say when scenarios differ in countries, goals or years: their 'ALL' rows then average
+    different things, and a never-reached target is censored at different years."""
+    ref = results[reference].scenario
+    out = []
+    for name, r in results.items():
+        sc = r.scenario
+        diffs = []
+        if set(sc.country_ids) != set(ref.country_ids):
+            diffs.append(f"countries ({len(sc.country_ids)} vs {len(ref.country_ids)})")
+        if set(sc.goal_ids) != set(ref.goal_ids):
+            diffs.append(f"goals ({len(sc.goal_ids)} vs {len(ref.goal_ids)})")
+        if (sc.start_year, sc.end_year) != (ref.start_year, ref.end_year):
+            diffs.append(f"years ({sc.start_year}-{sc.end_year} vs {ref.start_year}-{ref.end_year})")
+        if diffs:
+            out.append(f"{name} and {reference} differ in {', '.join(diffs)}: per-country and per-goal rows "
+                       "compare only what both have, but 'ALL' rows and horizons are not like for like")
+    return out
+
+
 def compare(results: dict[str, RunResult], reference: str | None = None, method: str = "t",
             level: float = 0.95, seed: int = 0) -> Comparison:
     """Paired comparison of scenarios that were run with the same seed and number of runs."""
@@ -127,7 +147,7 @@ def compare(results: dict[str, RunResult], reference: str | None = None, method:
     if len(runs) != 1:
         raise ValueError("all scenarios must have the same number of runs for paired comparison")
     N = runs.pop()
-    warnings = []
+    warnings = _mismatch_warnings(results, reference)
     need = MIN_RUNS_T if method == "t" else MIN_RUNS_BOOTSTRAP
     if N < need:
         warnings.append(f"{N} runs is too few for a reliable {int(level * 100)}% {method} interval "
@@ -202,6 +222,31 @@ def headline(comp: Comparison, outcome: str = "sdg_index_end", country: str = AL
 # ------------------------------------------------------------------ the compare workflow
 
 
+GOAL_OUTCOMES = ("goal_score_end", "year_target_reached")  # have a goal dimension
+COUNTRY_OUTCOMES = ("sdg_index_end", "goal_score_end", "gap_closure", "year_target_reached")
+
+
+def metric_problem(outcome: str, country: str, goal: str, scenarios) -> str | None:
+    """Why (outcome, country, goal) names no row of the comparison, or None if it does."""
+    countries = {c for s in scenarios for c in s.country_ids}
+    goals = {g for s in scenarios for g in s.goal_ids}
+    if outcome not in OUTCOMES:
+        return f"unknown outcome (allowed: {', '.join(OUTCOMES)})"
+    if outcome in GOAL_OUTCOMES and goal == NO_GOAL:
+        return f"{outcome} needs a goal, e.g. {outcome}:{sorted(goals)[0]}"
+    if outcome not in GOAL_OUTCOMES and goal != NO_GOAL:
+        return f"{outcome} has no goal dimension (goals apply to: {', '.join(GOAL_OUTCOMES)})"
+    if goal != NO_GOAL and goal not in goals:
+        return f"unknown goal '{goal}' (the scenarios have: {', '.join(sorted(goals))})"
+    if country != ALL and outcome not in COUNTRY_OUTCOMES:
+        return f"{outcome} is reported for all countries only (drop @{country})"
+    if country != ALL and country not in countries:
+        return f"unknown country '{country}' (the scenarios have: {', '.join(sorted(countries))})"
+    if country == ALL and outcome == "year_target_reached":
+        return "year_target_reached is per country: add @COUNTRY"
+    return None
+
+
 def unique_names(names: list[str]) -> list[str]:
     """Make scenario names unique for folder names: a, a-2, a-3, ..."""
     seen: dict[str, int] = {}
@@ -214,8 +259,8 @@ def unique_names(names: list[str]) -> list[str]:
 
 def run_comparison(files: list[str], *, sets: list[str], runs: int, seed: int, workers: int, out,
                    force: bool, reference: str | None, interval: str, record_flows: bool = True,
-                   progress=None, executor: str | None = None,
-                   scheduler: str | None = None) -> tuple[Comparison, list[str]]:
+                   progress=None, executor: str | None = None, scheduler: str | None = None,
+                   metrics_wanted: list[tuple[str, str, str]] | None = None) -> tuple[Comparison, list[str]]:
     """Load, run (common random numbers), compare and write a comparison folder with its report.
 
     Returns the comparison and the scenario names (folder names) in the order given.
@@ -229,6 +274,10 @@ def run_comparison(files: list[str], *, sets: list[str], runs: int, seed: int, w
             scenarios.append(load_scenario(f, sets))
         except InputError as err:
             problems += err.problems
+    if problems:
+        raise InputError(problems)
+    problems = [Problem("--metric", 1, f"{o}:{g}@{c}", msg) for o, c, g in (metrics_wanted or [])
+                if (msg := metric_problem(o, c, g, scenarios))]
     if problems:
         raise InputError(problems)
     names = unique_names([s.name for s in scenarios])

@@ -45,6 +45,11 @@ def year_reached(scores: np.ndarray, years: list[int], target: np.ndarray) -> np
     return np.where(hit.any(axis=1), np.asarray(years)[first], np.nan)
 
 
+def index_target(scenario) -> float:
+    """Target of the SDG index: the mean of the goals' target scores (100 by default)."""
+    return float(np.mean([g.target_score for g in scenario.goals]))
+
+
 def per_run(result: RunResult) -> dict[str, np.ndarray]:
     """Outcome arrays per replication (leading axis N)."""
     sc = result.scenario
@@ -57,7 +62,7 @@ def per_run(result: RunResult) -> dict[str, np.ndarray]:
     return {
         "index": idx,
         "overall": overall,
-        "gap_closure": gap_closure(idx[:, 0], idx[:, -1], target.mean()),
+        "gap_closure": gap_closure(idx[:, 0], idx[:, -1], index_target(sc)),
         "goal_end": result.scores[:, -1],
         "year_reached": year_reached(result.scores, result.years, target),
         "cost_per_point_usd": np.divide(sources, points, out=np.full_like(sources, np.nan), where=points > 0),
@@ -84,7 +89,7 @@ def summary(result: RunResult) -> pd.DataFrame:
     for c, cid in enumerate([*sc.country_ids, ALL]):
         if cid == ALL:
             start, end = m["overall"][:, 0], m["overall"][:, -1]
-            closure = gap_closure(start, end, 100.0)
+            closure = gap_closure(start, end, index_target(sc))
         else:
             start, end = m["index"][:, 0, c], m["index"][:, -1, c]
             closure = m["gap_closure"][:, c]

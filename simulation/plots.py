@@ -107,7 +107,8 @@ def flows_by_source(flows: dict[str, pd.DataFrame], out: Path) -> Figure | None:
         ax.set_title(name)
         ax.tick_params(axis="x", rotation=45)
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(frameon=False, fontsize=7)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(frameon=False, fontsize=7)
     axes[0][0].set_ylabel("US$ million per year (mean over runs)")
     fig.suptitle("External money by source and goal")
     _save(fig, out, "flows_by_source")
@@ -158,7 +159,14 @@ def gains_heatmap(scores: dict[str, pd.DataFrame], reference: str | None, out: P
     for ax, name in zip(axes[0], alts):
         g = gains(scores[name])
         order = list(dict.fromkeys(scores[name].country))
+        if ref is not None:  # only the countries and goals both scenarios have
+            order = [c for c in order if c in ref.index]
+            g = g[[c for c in g.columns if c in ref.columns]]
         g = g.loc[order]
+        if g.empty:
+            ax.text(0.5, 0.5, f"no countries and goals\nin common with {reference}", ha="center", va="center")
+            ax.set_axis_off()
+            continue
         data = g - ref.loc[order, g.columns] if ref is not None else g
         lim = max(float(np.abs(data.to_numpy()).max()), 1e-9)
         im = ax.imshow(data.to_numpy(), cmap="RdBu" if ref is not None else "Greens",

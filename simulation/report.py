@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import plots
 from .compare import ALL, NO_GOAL, OUTCOMES, Comparison, headline
-from .store import write_file_atomic
+from .store import damaged_folder_errors, write_file_atomic
 from .yamlio import InputError, Problem
 
 CSS = """
@@ -324,12 +324,16 @@ def build_report(folder: str | Path) -> Path:
     if not folder.is_dir():
         raise InputError([Problem(str(folder), 1, "<folder>", "no such results folder")])
     man = _read_manifest(folder)
+    if not isinstance(man, dict):
+        raise InputError([Problem(str(folder / "manifest.json"), 1, "<json>",
+                                  "manifest must be a JSON object (re-create the folder)")])
     kind = man.get("kind", "run")
     builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report}
     if kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",
                                   f"unknown results kind {kind!r} (allowed: {', '.join(builders)})")])
-    page = builders[kind](folder, man)
+    with damaged_folder_errors(folder):
+        page = builders[kind](folder, man)
     path = folder / "report.html"
     write_file_atomic(path, page)
     return path

@@ -45,7 +45,7 @@ def summary_table(result, table: pd.DataFrame) -> str:
 
 def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = False) -> str:
     """One outcome across scenarios: mean [CI], paired difference [CI], P(better), P(first)."""
-    from .compare import NO_GOAL, OUTCOMES
+    from .compare import NO_GOAL
 
     t = comp.table
     sel = t[(t.outcome == outcome) & (t.country == country) & (t.goal == goal)]
@@ -56,33 +56,34 @@ def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = 
     higher = bool(sel.higher_is_better.iloc[0])
     best = sel["mean"].idxmax() if higher else sel["mean"].idxmin()
     scale, unit = (1e9, " bn") if sel["mean"].abs().max() >= 1e8 else (1.0, "")
-    digits = 2 if (sel["mean"].abs() / scale).max() < 1e4 else 0
-    width = min(27, max(len(n) for n in sel.scenario) + 2)
-    if (sel["mean"].abs() / scale).max() < 1:
-        digits = 3
-    lines = [f"{what}, {where} ({'higher' if higher else 'lower'} is better{', US$' + unit if unit else ''}); "
-             f"{comp.runs} paired runs, {comp.method} intervals",
-             f"{'scenario':<{width}}{'mean [95% CI]':<21}{'diff vs ' + comp.reference[:12]:<21}{'P>ref':>6}"
-             f"{'P1st':>5}",
-             "-" * (width + 53)]
+    biggest = (sel["mean"].abs() / scale).max()
+    digits = 3 if biggest < 1 else 2 if biggest < 1000 else 0
 
     def f(x: float, sign: str = "") -> str:
         return f"{x / scale:{sign}.{digits}f}"
 
+    rows = []
     for i, r in sel.iterrows():
-        mark = "*" if i == best else ""
-        name = r.scenario if len(r.scenario) < width - 1 else r.scenario[: width - 3] + "…"
-        name = (name + mark).ljust(width)
-        mean = f"{f(r['mean'])} [{f(r.ci_low)}, {f(r.ci_high)}]".ljust(21)
+        mean = f"{f(r['mean'])} [{f(r.ci_low)}, {f(r.ci_high)}]"
         if r.scenario == comp.reference:
-            diff, sup = "(reference)".ljust(21), "—"
+            diff, sup = "(reference)", "—"
         else:
-            diff = f"{f(r.diff_mean, '+')} [{f(r.diff_ci_low, '+')}, {f(r.diff_ci_high, '+')}]".ljust(21)
+            diff = f"{f(r.diff_mean, '+')} [{f(r.diff_ci_low, '+')}, {f(r.diff_ci_high, '+')}]"
             sup = f"{r.p_superior:.0%}"
-        line = f"{name}{mean}{diff}{sup:>6}{r.p_best:>5.0%}"
-        if color and i == best:
-            line = f"\033[1m{line}\033[0m"
-        lines.append(line)
-    lines.append("* best mean.  P>ref: share of paired runs better than the reference.")
-    lines.append("P1st: share of runs in which the scenario ranks first.")
+        rows.append((i, r.scenario, mean, diff, sup, f"{r.p_best:.0%}"))
+    w_mean = max(len("mean [95% CI]"), *(len(x[2]) for x in rows)) + 1
+    w_diff = max(len("diff vs ") + min(12, len(comp.reference)), *(len(x[3]) for x in rows)) + 1
+    width = max(10, min(80 - w_mean - w_diff - 11, max(len(x[1]) for x in rows) + 2))
+    lines = [f"{what}, {where} ({'higher' if higher else 'lower'} is better{', US$' + unit if unit else ''}); "
+             f"{comp.runs} paired runs, {comp.method} intervals",
+             f"{'scenario':<{width}}{'mean [95% CI]':<{w_mean}}{'diff vs ' + comp.reference[:12]:<{w_diff}}"
+             f"{'P>ref':>6}{'P1st':>5}",
+             "-" * (width + w_mean + w_diff + 11)]
+    for i, scen, mean, diff, sup, first in rows:
+        mark = "*" if i == best else ""
+        name = scen if len(scen) < width - 1 else scen[: width - 3] + "…"
+        line = f"{(name + mark):<{width}}{mean:<{w_mean}}{diff:<{w_diff}}{sup:>6}{first:>5}"
+        lines.append(f"\033[1m{line}\033[0m" if color and i == best else line)
+    lines.append("* best mean. P>ref: share of paired runs better than the reference, ties")
+    lines.append("counting half. P1st: share of runs in which the scenario ranks first.")
     return "\n".join(lines)

@@ -129,5 +129,8 @@ def run_scenario(scenario: Scenario, runs: int = 100, seed: int = 0, workers: in
             if progress:
                 progress(task[1] - task[0])
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "flows"}
-    flows = pd.concat([p["flows"] for p in parts], ignore_index=True) if record_flows else None
+    flows = None
+    if record_flows:  # rows by run and year, so the table is the same whatever the batching
+        flows = pd.concat([p["flows"] for p in parts], ignore_index=True)
+        flows = flows.sort_values(["run", "year"], kind="stable", ignore_index=True)
     return RunResult(scenario=scenario, seed=seed, flows=flows, **cat)

@@ -683,6 +683,10 @@ def validate_data(data: Any, label: str = "<scenario>") -> Scenario:
         (file, line), field = _locate(data, loc)
         return Problem(label if file == "?" else file, line, field, message)
 
+    if "policies" in data and "design" in data and "parameters" in data:
+        raise InputError([problem(("design",), "this is a sweep file, not a scenario (check it with "
+                                               "'sdgsim sweep FILE --dry-run')")])
+
     try:
         scenario = Scenario.model_validate(to_plain(data))
     except ValidationError as exc:

@@ -57,6 +57,23 @@ def atomic_folder(path: str | Path, force: bool = False) -> Iterator[Path]:
         raise
 
 
+@contextmanager
+def damaged_folder_errors(folder: str | Path) -> Iterator[None]:
+    """Turn the errors a damaged or half-copied results folder raises while being read
+    (missing or truncated files, manifests without the expected fields) into a located
+    InputError, instead of a traceback."""
+    import pyarrow
+
+    try:
+        yield
+    except (OSError, KeyError, TypeError, AttributeError, pyarrow.ArrowException, pd.errors.ParserError,
+            pd.errors.EmptyDataError) as exc:
+        what = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:200]
+        raise InputError([Problem(str(folder), 1, "<folder>",
+                                  f"results folder is incomplete or damaged ({what}); re-create it with the "
+                                  "command recorded in its manifest.json")]) from None
+
+
 def swap_into_place(tmp: Path, path: Path) -> None:
     """Move the finished folder `tmp` to `path`; an existing `path` is moved aside first and
     deleted only once the new folder is in place."""

@@ -965,7 +965,7 @@ def _run_outcomes(sc: Scenario, seeds: list[np.random.SeedSequence], columns: tu
     out = {c: np.full(S, np.nan) for c in columns}
     out.update({
         "sdg_index_start": start, "sdg_index_end": end, "sdg_index_change": end - start,
-        "gap_closure": metrics.gap_closure(start, end, 100.0), "cost_per_point_usd": r["cost_per_point_usd"],
+        "gap_closure": metrics.gap_closure(start, end, metrics.index_target(sc)), "cost_per_point_usd": r["cost_per_point_usd"],
         "private_per_public": r["private_per_public"], "gini_end": r["gini_end"], "adoption_end": r["adoption_end"],
     })
     for c, cid in enumerate(sc.country_ids):

@@ -153,3 +153,52 @@ def test_compare_rejects_an_unknown_reference(tmp_path):
     res = CliRunner().invoke(main, ["compare", str(BASELINE), "--runs", "2", "--reference", "nope",
                                     "--out", str(tmp_path / "x")])
     assert res.exit_code == 2 and "not one of the scenarios" in res.output
+
+
+@pytest.mark.parametrize("damage", ["no scores", "empty scores", "manifest list", "manifest empty",
+                                    "no comparison table", "no scenario folder"])
+def test_report_on_a_damaged_folder_is_a_located_error_not_a_traceback(compare_dir, tmp_path, damage):
+    import shutil
+
+    out, _ = compare_dir
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    target = copy
+    if damage == "no scores":
+        target = copy / "baseline"
+        (target / "scores.parquet").unlink()
+    elif damage == "empty scores":
+        target = copy / "baseline"
+        (target / "scores.parquet").write_bytes(b"")
+    elif damage == "manifest list":
+        (copy / "manifest.json").write_text("[]")
+    elif damage == "manifest empty":
+        (copy / "manifest.json").write_text("{}")
+    elif damage == "no comparison table":
+        (copy / "comparison.parquet").unlink()
+    else:
+        shutil.rmtree(copy / "more-japan")
+    res = CliRunner().invoke(main, ["report", str(target)])
+    assert res.exit_code == 2, (res.output, res.exception)
+    assert "Traceback" not in res.output
+    assert re.match(r"^[^:]+:\d+: \S+: .+", res.output.strip().splitlines()[-1])
+
+
+def test_compare_checks_metrics_before_running(tmp_path):
+    res = CliRunner().invoke(main, ["compare", str(BASELINE), "--runs", "2", "--out", str(tmp_path / "x"),
+                                    "-m", "goal_score_end:SDG99@ETH", "-m", "sdg_index_end@XXX"])
+    assert res.exit_code == 2
+    assert "unknown goal 'SDG99'" in res.output and "unknown country 'XXX'" in res.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_scenarios_with_different_goals_compare_on_what_they_share_with_a_warning(tmp_path):
+    small = tmp_path / "one-goal.yaml"
+    small.write_text("name: one-goal\nstart_year: 2020\nend_year: 2030\n"
+                     "goals: [{id: SDG3, effectiveness: 0.03, spend_scale_usd_per_capita: 40}]\n"
+                     "countries:\n  - {id: KEN, population_m: 55, gdp_usd_bn: 107, domestic_sdg_share: 0.02, "
+                     "scores: {SDG3: 51.0}}\n")
+    res = CliRunner().invoke(main, ["compare", str(small), str(BASELINE), "--runs", "3", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "differ in countries (10 vs 1), goals (4 vs 1)" in res.output
+    assert (tmp_path / "o" / "report.html").exists()

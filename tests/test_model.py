@@ -120,6 +120,9 @@ def test_results_do_not_depend_on_batch_size_workers_or_executor():
     small = run_scenario(sc, runs=7, seed=5, batch_size=2, record_flows=False)
     procs = run_scenario(sc, runs=7, seed=5, batch_size=3, workers=2, record_flows=False)
     dask = run_scenario(sc, runs=7, seed=5, batch_size=4, workers=2, executor="dask", record_flows=False)
+    flows_a = run_scenario(sc, runs=5, seed=5, batch_size=5).flows
+    flows_b = run_scenario(sc, runs=5, seed=5, batch_size=2, workers=2).flows
+    assert flows_a.equals(flows_b), "the flows table, rows and order, does not depend on batching"
     for other in (small, procs, dask):
         assert np.array_equal(one.scores, other.scores)
         assert np.array_equal(one.balance, other.balance)

@@ -151,3 +151,19 @@ def test_report_shows_the_analysis_tables_and_plots(saltelli):
     assert html.count("data:image/png;base64,") == len(index["plots"])
     assert html.count("<table>") == len(index["tables"])
     assert "Sobol" in html and "http://" not in html
+
+
+@pytest.mark.parametrize("damage", ["no design", "empty part file", "bare manifest"])
+def test_analyze_on_a_damaged_sweep_folder_is_a_located_error(saltelli, tmp_path, damage):
+    out, _ = saltelli
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    if damage == "no design":
+        (copy / "design.parquet").unlink()
+    elif damage == "empty part file":
+        next((copy / "runs").glob("part-*.parquet")).write_bytes(b"")
+    else:
+        (copy / "manifest.json").write_text('{"kind": "sweep"}')
+    res = CliRunner().invoke(main, ["analyze", str(copy), "--force", "--no-plots"])
+    assert res.exit_code == 2, (res.output, res.exception)
+    assert "Traceback" not in res.output and ":1: " in res.output
