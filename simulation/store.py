@@ -74,6 +74,18 @@ def damaged_folder_errors(folder: str | Path) -> Iterator[None]:
                                   "command recorded in its manifest.json")]) from None
 
 
+def _readable_parquet(path: Path) -> bool:
+    """True if `path` is a complete Parquet file (its footer and schema can be read)."""
+    import pyarrow
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_metadata(path)
+        return True
+    except (OSError, pyarrow.ArrowException):
+        return False
+
+
 def swap_into_place(tmp: Path, path: Path) -> None:
     """Move the finished folder `tmp` to `path`; an existing `path` is moved aside first and
     deleted only once the new folder is in place."""
@@ -262,6 +274,9 @@ class SweepStore:
         runs.mkdir(exist_ok=True)
         for leftover in runs.glob(".part-*"):  # temp files of a killed writer
             leftover.unlink(missing_ok=True)
+        for part in runs.glob("part-*.parquet"):  # a damaged chunk (disk full, bad copy) is run again
+            if not _readable_parquet(part):
+                part.unlink()
         return cls(path, man, unit, plan)
 
     # -- writing ---------------------------------------------------------------

@@ -161,3 +161,12 @@ def test_resume_of_a_finished_sweep_runs_nothing(sweep_file, reference_dir, refe
     assert res.exit_code == 0 and f"Done: 0 runs (resumed: {TOTAL} were already done)" in res.output
     assert {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()} == before
     check_complete(out, reference)
+
+
+def test_resume_reruns_a_damaged_chunk_file(sweep_file, reference_dir, reference, tmp_path):
+    out = tmp_path / "damaged"
+    shutil.copytree(reference_dir, out)
+    victim = sorted((out / "runs").glob("part-*.parquet"))[3]
+    victim.write_bytes(victim.read_bytes()[:40])  # truncated, e.g. a disk filled up during a copy
+    run_sweep(load_sweep(sweep_file), out, make_executor("serial"), resume=True)
+    check_complete(out, reference)
