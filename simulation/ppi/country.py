@@ -165,26 +165,7 @@ class _BudgetAllocator(Allocator):
     budgets: np.ndarray
 
     def __call__(self, P0: np.ndarray, t: int) -> np.ndarray:
-        b = self.budgets
-        if self.single:
-            if self.ones:
-                return P0 * (b[:, 0:1] / P0.sum(axis=1, keepdims=True))
-            q = P0 / P0.sum(axis=1, keepdims=True)
-            q **= self.bs
-            q *= b[:, 0:1] / q.sum(axis=1, keepdims=True)
-            return q
-        w = P0[:, self.pos]
-        if self.ones:
-            qs = w
-        else:
-            qs = w / np.add.reduceat(w, self.starts, axis=1)[:, self.prog]
-            qs **= self.bs_pair
-        contrib = qs * (b / np.add.reduceat(qs, self.starts, axis=1))[:, self.prog]
-        if self.partition:
-            P = np.empty_like(P0)
-            P[:, self.pos] = contrib
-            return P
-        return np.add.reduceat(contrib[:, self.order], self.pos_starts, axis=1)
+        return self.split(P0, self.budgets)
 
 
 def _initial_allocation(p0: np.ndarray, b0: np.ndarray, members: tuple[np.ndarray, ...]) -> np.ndarray:

@@ -321,12 +321,16 @@ class Allocator:
             self.pos_starts = np.searchsorted(self.pos[order], np.arange(n))
 
     def __call__(self, P0: np.ndarray, t: int) -> np.ndarray:
+        return self.split(P0, self.Bs[:, t])
+
+    def split(self, P0: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Allocate budgets b, (K,) or per replication (S, K), given last period's P0 (S, n)."""
         if self.single:
             if self.ones:  # q / Σq with q = P0 / ΣP0 is P0 / ΣP0
-                return P0 * (self.Bs[0, t] / P0.sum(axis=1, keepdims=True))
+                return P0 * (b[..., 0:1] / P0.sum(axis=1, keepdims=True))
             q = P0 / P0.sum(axis=1, keepdims=True)
             q **= self.bs
-            q *= self.Bs[0, t] / q.sum(axis=1, keepdims=True)
+            q *= b[..., 0:1] / q.sum(axis=1, keepdims=True)
             return q
         w = P0[:, self.pos]
         if self.ones:
@@ -334,7 +338,7 @@ class Allocator:
         else:
             qs = w / np.add.reduceat(w, self.starts, axis=1)[:, self.prog]
             qs **= self.bs_pair
-        contrib = qs * (self.Bs[:, t] / np.add.reduceat(qs, self.starts, axis=1))[:, self.prog]
+        contrib = qs * (b / np.add.reduceat(qs, self.starts, axis=1))[:, self.prog]
         if self.partition:
             P = np.empty_like(P0)
             P[:, self.pos] = contrib
