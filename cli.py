@@ -29,8 +29,14 @@ def main() -> None:
     and technologies across SDG goals. Describe a world in a scenario file (YAML), then:
 
     \b
+      sdgsim scenarios                          the shipped scenarios, one line each
       sdgsim validate scenarios/*.yaml          check files, with FILE:LINE errors
       sdgsim run scenarios/baseline.yaml        100 replications → results/baseline/
+      sdgsim compare A.yaml B.yaml --runs 200   paired comparison → report.html
+      sdgsim sweep SWEEP.yaml; sdgsim analyze   sensitivity analysis over parameters
+      sdgsim ppi run ...                        PPI-compatible indicator dynamics
+
+    Every command has --help with examples. Docs: README.md and docs/ in the project.
 
     Exit codes: 0 ok, 2 bad input (file, line and field are named), 1 internal error.
     """
