@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from simulation import __version__
-from simulation.yamlio import InputError
+from simulation.yamlio import InputError, for_file
 
 EXIT_BAD_INPUT = 2
 
@@ -63,7 +63,7 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
         try:
             s = load_scenario(f, sets)
         except InputError as err:
-            problems += err.problems
+            problems += for_file(err.problems, f) if len(files) > 1 else err.problems
             continue
         click.echo(f"{f}: ok ({len(s.countries)} countries, {len(s.goals)} goals, {len(s.donors)} donors, "
                    f"{len(s.research_bodies)} research bodies, {len(s.technologies)} technologies, "

@@ -30,7 +30,7 @@ from . import metrics, runner, store
 from .ledger import ACCOUNTS
 from .runner import RunResult
 from .scenario import load_scenario
-from .yamlio import InputError, Problem
+from .yamlio import InputError, Problem, for_file
 
 ALL = metrics.ALL
 NO_GOAL = "-"
@@ -273,7 +273,7 @@ def run_comparison(files: list[str], *, sets: list[str], runs: int, seed: int, w
         try:
             scenarios.append(load_scenario(f, sets))
         except InputError as err:
-            problems += err.problems
+            problems += for_file(err.problems, f) if len(files) > 1 else err.problems
     if problems:
         raise InputError(problems)
     problems = [Problem("--metric", 1, f"{o}:{g}@{c}", msg) for o, c, g in (metrics_wanted or [])

@@ -89,6 +89,13 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+def for_file(problems: list[Problem], path: object) -> list[Problem]:
+    """Name the scenario file in problems that come from --set overrides (which apply to
+    every file given), so a run over several files says which one an override broke."""
+    return [Problem(f"{p.file} (for {path})", p.line, p.field, p.message) if p.file.startswith("--set") else p
+            for p in problems]
+
+
 class LocDict(dict):
     """A dict that remembers the (file, line) of each key and of itself."""
 

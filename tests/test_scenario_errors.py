@@ -933,3 +933,13 @@ def test_a_partnership_recipient_listed_twice_is_an_error(tmp_path: Path) -> Non
     path.write_text(yaml.safe_dump(d, sort_keys=False))
     [p] = problems_of(path)
     assert p.field == "partnerships.P.recipients.2" and "listed twice" in p.message
+
+
+def test_set_errors_name_the_file_when_several_are_validated(tmp_path: Path) -> None:
+    pia = BASELINE.parent / "partnership-in-action.yaml"
+    result = CliRunner().invoke(cli.main, ["validate", str(BASELINE), str(pia),
+                                           "--set", "donors.JPN-ODA.pooled_share=0.2"])
+    assert result.exit_code == 2
+    lines = assert_located_stderr(result.stderr)
+    assert lines == [f"--set #1 (for {BASELINE}):1: donors.JPN-ODA.pooled_share: "
+                     "pooled_share > 0 but the scenario has no 'facility'"]
