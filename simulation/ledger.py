@@ -95,13 +95,3 @@ class Ledger:
         for name in names:
             out[name] = pd.Index(list(vocab[name]), dtype="str").take(out[name])
         return pd.DataFrame(out)
-
-    def balance_frame(self, run_ids: np.ndarray, year_labels: list[int]) -> pd.DataFrame:
-        """Tidy balance: run, year, account, amount_usd."""
-        T, S, A = self.balance.shape
-        return pd.DataFrame({
-            "run": np.tile(np.repeat(run_ids, A), T),
-            "year": np.repeat(np.asarray(year_labels), S * A),
-            "account": np.tile(np.array(ACCOUNTS, dtype=object), T * S),
-            "amount_usd": self.balance.reshape(-1),
-        })

@@ -81,18 +81,20 @@ class RunResult:
         })
 
 
+def result_arrays(m: FinancingModel) -> dict[str, np.ndarray]:
+    """A finished model's history and balance with the replication axis first (RunResult's fields)."""
+    h = m.history
+    out = {k: h[k].swapaxes(0, 1) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external")}
+    out["balance"] = m.ledger.balance.swapaxes(0, 1)
+    return out
+
+
 def run_batch(scenario: Scenario, seed: int, runs: int, start: int, stop: int, record_flows: bool) -> dict:
     """Run replications start..stop-1 of a `runs`-replication run; picklable for workers."""
     seeds = rng.replication_seeds(seed, runs)[start:stop]
     m = FinancingModel(scenario, seeds, record_flows=record_flows).run()
-    h = m.history
-    out = {
-        "scores": h["scores"].swapaxes(0, 1), "adoption": h["adoption"].swapaxes(0, 1),
-        "capacity": h["capacity"].swapaxes(0, 1), "trl": h["trl"].swapaxes(0, 1),
-        "private": h["private"].swapaxes(0, 1), "public_external": h["public_external"].swapaxes(0, 1),
-        "balance": m.ledger.balance.swapaxes(0, 1),
-        "flows": m.ledger.flows_frame(np.arange(start, stop), scenario.years[:-1]) if record_flows else None,
-    }
+    out = result_arrays(m)
+    out["flows"] = m.ledger.flows_frame(np.arange(start, stop), scenario.years[:-1]) if record_flows else None
     return out
 
 

@@ -951,14 +951,10 @@ def _run_outcomes(sc: Scenario, seeds: list[np.random.SeedSequence], columns: tu
     """Run replications `seeds` of scenario `sc` together; per-run outcome arrays (S,)."""
     from . import metrics
     from .model import FinancingModel
-    from .runner import RunResult
+    from .runner import RunResult, result_arrays
 
     m = FinancingModel(sc, seeds, record_flows=False).run()
-    h = m.history
-    res = RunResult(scenario=sc, seed=0, scores=h["scores"].swapaxes(0, 1), adoption=h["adoption"].swapaxes(0, 1),
-                    capacity=h["capacity"].swapaxes(0, 1), trl=h["trl"].swapaxes(0, 1),
-                    private=h["private"].swapaxes(0, 1), public_external=h["public_external"].swapaxes(0, 1),
-                    balance=m.ledger.balance.swapaxes(0, 1))
+    res = RunResult(scenario=sc, seed=0, **result_arrays(m))
     r = metrics.per_run(res)
     S = len(seeds)
     start, end = r["overall"][:, 0], r["overall"][:, -1]
