@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+import os
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 
+import simulation as sim
 from simulation import __version__
-from simulation.yamlio import InputError, for_file
+from simulation.errors import FolderExists, InputError, Problem, for_file
 
 EXIT_BAD_INPUT = 2
+FLAG_HINTS = {"scheduler": "--scheduler", "executor": "--executor", "reference": "--reference", "runs": "--runs"}
 
 
 def _fail(err: InputError) -> None:
+    """Print the located problems of a library error, in the CLI's own words, and exit 2."""
     for p in err.problems:
+        if isinstance(err, FolderExists):
+            p = Problem(p.file, p.line, p.field, "results folder already exists (use --force to replace it, "
+                                                 "or --out DIR)")
+        elif p.file in FLAG_HINTS:
+            p = Problem(FLAG_HINTS[p.file], p.line, p.field, p.message)
         click.echo(str(p), err=True)
     sys.exit(EXIT_BAD_INPUT)
 
@@ -56,12 +65,10 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
     Example:
       sdgsim validate scenarios/*.yaml
     """
-    from simulation.scenario import load_scenario
-
     problems = []
     for f in files:
         try:
-            s = load_scenario(f, sets)
+            s = sim.load_scenario(f, sets)
         except InputError as err:
             problems += for_file(err.problems, f) if len(files) > 1 else err.problems
             continue
@@ -110,39 +117,27 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
       sdgsim run scenarios/baseline.yaml --runs 200 --seed 7
       sdgsim run scenarios/baseline.yaml --set donors.JPN-ODA.budget_usd=3e9 --out results/jpn-x2
     """
-    from simulation import runner
-    from simulation.report_text import summary_table
-    from simulation.scenario import load_scenario
-    from simulation.store import check_target, write_run
-    from simulation.metrics import summary
+    from simulation.report.text import summary_table
+    from simulation.results.folders import check_target
 
-    started = datetime.now(timezone.utc)
     try:
-        sc = load_scenario(scenario, sets)
+        sc = sim.load_scenario(scenario, sets)
         out = out or Path("results") / sc.name
         check_target(out, force)
     except InputError as err:
         _fail(err)
-    from tqdm import tqdm
-
     with tqdm(total=runs, unit="run", desc=sc.name, disable=runs < 50 or not sys.stderr.isatty(), file=sys.stderr,
               leave=False) as bar:
         try:
-            result = runner.run_scenario(sc, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
-                                         record_flows=flows, progress=bar.update, executor=executor,
-                                         scheduler=scheduler)
+            result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size, flows=flows,
+                             sets=sets, progress=bar.update, executor=executor, scheduler=scheduler)
         except InputError as err:
             _fail(err)
-    table = summary(result)
     try:
-        write_run(result, table, out, force=force, scenario_file=str(scenario), sets=list(sets), started=started)
+        result.save(out, force=force, report=report, command=sys.argv)
     except InputError as err:
         _fail(err)
-    click.echo(summary_table(result, table))
-    if report:
-        from simulation.report import build_report
-
-        build_report(out)
+    click.echo(summary_table(result.result, result.summary))
     files = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
     click.echo(f"\nResults: {out}/  ({files})")
     click.echo(f"Report:  {out / 'report.html'}" if report else f"Report:  sdgsim report {out}")
@@ -150,7 +145,7 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
 
 def _parse_metric(spec: str) -> tuple[str, str, str]:
     """NAME[:GOAL][@COUNTRY] → (outcome, country, goal)."""
-    from simulation.compare import ALL, NO_GOAL, OUTCOMES
+    from simulation.outcomes.registry import ALL, NO_GOAL, OUTCOMES
 
     rest, _, country = spec.partition("@")
     name, _, goal = rest.partition(":")
@@ -195,26 +190,38 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
     Example:
       sdgsim compare scenarios/baseline.yaml scenarios/partnership-in-action.yaml --runs 200
     """
-    from tqdm import tqdm
-
-    from simulation.compare import run_comparison
+    from simulation.outcomes.registry import metric_problem
+    from simulation.report.text import comparison_table
+    from simulation.results.folders import check_target
 
     metrics_wanted = [_parse_metric(m) for m in (metric_specs or ("sdg_index_end",))]
     try:
+        loaded = []
+        problems = []
+        for f in scenarios:
+            try:
+                loaded.append(sim.load_scenario(f, sets))
+            except InputError as err:
+                problems += for_file(err.problems, f) if len(scenarios) > 1 else err.problems
+        if problems:
+            raise InputError(problems)
+        problems = [Problem("--metric", 1, f"{o}:{g}@{c}", msg) for o, c, g in metrics_wanted
+                    if (msg := metric_problem(o, c, g, loaded))]
+        if problems:
+            raise InputError(problems)
+        check_target(out, force)
         quiet = runs * len(scenarios) < 50 or not sys.stderr.isatty()
         with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar:
-            comp, names = run_comparison([str(s) for s in scenarios], sets=list(sets), runs=runs, seed=seed,
-                                         workers=workers, out=out, force=force, reference=reference,
-                                         interval=interval, progress=bar.update, executor=executor,
-                                         scheduler=scheduler, metrics_wanted=metrics_wanted)
+            comp = sim.compare([str(s) for s in scenarios], sets=sets, runs=runs, seed=seed, workers=workers,
+                               reference=reference, interval=interval, progress=bar.update, executor=executor,
+                               scheduler=scheduler)
+        comp.save(out, force=force, command=sys.argv)
     except InputError as err:
         _fail(err)
-    from simulation.report_text import comparison_table
-
     for w in comp.warnings:
         click.secho(f"warning: {w}", fg="yellow", err=True)
     for outcome, country, goal in metrics_wanted:
-        click.echo(comparison_table(comp, outcome, country, goal, color=sys.stdout.isatty()))
+        click.echo(comparison_table(comp.comparison, outcome, country, goal, color=sys.stdout.isatty()))
         click.echo()
     click.echo(f"Report:  {out / 'report.html'}")
     click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
@@ -229,7 +236,7 @@ def report(folder: Path) -> None:
     Example:
       sdgsim report results/compare
     """
-    from simulation.report import build_report
+    from simulation.report.html import build_report
 
     try:
         path = build_report(folder)
@@ -252,7 +259,7 @@ def scenarios_cmd(directory: Path | None) -> None:
       sdgsim scenarios
       sdgsim show covid-shock
     """
-    from simulation.catalog import listing
+    from simulation.scenario.catalog import listing
 
     try:
         click.echo(listing(directory))
@@ -279,7 +286,7 @@ def show(scenario: str, sets: tuple[str, ...]) -> None:
       sdgsim show partnership-in-action
       sdgsim show scenarios/baseline.yaml --set donors.JPN-ODA.budget_usd=3e9 > my.yaml
     """
-    from simulation.catalog import show as show_scenario
+    from simulation.scenario.catalog import show as show_scenario
 
     try:
         click.echo(show_scenario(scenario, sets), nl=False)
@@ -320,13 +327,11 @@ def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str |
       sdgsim sweep big.yaml --executor dask --scheduler tcp://head-node:8786 --out /shared/big
       sdgsim sweep big.yaml --resume --out /shared/big
     """
-    import os
-
-    from simulation.executors import ExecutorBroken, make_executor
-    from simulation.store import check_target
-    from simulation.sweep import (SweepIncomplete, SweepInterrupted, describe, estimate, estimate_text, load_sweep,
-                                  prepare, run_sweep)
-    from simulation.yamlio import Problem
+    from simulation.experiments.executors import ExecutorBroken, make_executor
+    from simulation.experiments.sweep.running import SweepIncomplete, SweepInterrupted, estimate, prepare, run_sweep
+    from simulation.experiments.sweep.spec import load_sweep
+    from simulation.experiments.sweep.text import describe, estimate_text
+    from simulation.results.folders import check_target
 
     try:
         if resume and force:
@@ -347,8 +352,6 @@ def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str |
         click.echo(estimate_text(estimate(sw, plan, unit, n_workers), executor))
         click.echo(f"  output:      {out}/")
         return
-    from tqdm import tqdm
-
     bar = None
 
     def progress(done: int, total: int) -> None:  # runs done, rate and ETA on stderr
@@ -363,7 +366,7 @@ def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str |
 
     try:
         result = run_sweep(sw, out, make_executor(executor, workers, scheduler), resume=resume, force=force,
-                           progress=progress, prepared=(unit, plan))
+                           progress=progress, prepared=(unit, plan), command=sys.argv)
     except InputError as err:
         close_bar()
         _fail(err)
@@ -408,15 +411,22 @@ def analyze(folder: Path, force: bool, plots: bool) -> None:
     Example:
       sdgsim analyze results/baseline-sobol
     """
-    from simulation.analysis import analyze as run_analysis, summary_text
-    from simulation.store import damaged_folder_errors
+    from simulation.results.folders import damaged_folder_errors
 
     try:
         with damaged_folder_errors(folder):
-            result = run_analysis(folder, force=force, plots=plots)
+            if (folder / "analysis").exists() and not force:
+                raise InputError([Problem(str(folder / "analysis"), 1, "<output>",
+                                          "an analysis already exists (use --force to replace it)")])
+            result = sim.analyze(folder)
+            result.save(folder, force=force, plots=plots)
     except InputError as err:
+        if any("sweep is incomplete" in p.message for p in err.problems):
+            file = sim.read_sweep(folder).manifest.get("sweep_file", "SWEEP_FILE")
+            err = InputError([Problem(p.file, p.line, p.field, f"{p.message}: sdgsim sweep {file} --resume --out "
+                                      f"{folder}") for p in err.problems])
         _fail(err)
-    click.echo(summary_text(result))
+    click.echo(result.summary())
 
 
 # --------------------------------------------------------------------------- PPI (issue 6; simulation/ppi)
@@ -475,9 +485,7 @@ def ppi() -> None:
 def ppi_run(indicators, network, expenditure, relations, periods, qm_indicator, rl_indicator, compat, seed, out,
             force, params, runs, keep) -> None:
     """Run a PPI model RUNS times and write a results folder (Parquet, summary.csv, PNG plots)."""
-    from tqdm import tqdm
-
-    from simulation.ppi.commands import run_command
+    from simulation.api.ppi import run_command
 
     try:
         with tqdm(total=runs, unit="run", disable=runs < 1000, file=sys.stderr, leave=False) as bar:
@@ -508,7 +516,7 @@ def ppi_calibrate(indicators, network, expenditure, relations, periods, qm_indic
 
     Exit code 0 also when the threshold is not met (the fit is reported); 2 on bad input.
     """
-    from simulation.ppi.commands import calibrate_command
+    from simulation.api.ppi import calibrate_command
 
     try:
         folder, text, _ = calibrate_command(indicators, network=network, expenditure=expenditure,

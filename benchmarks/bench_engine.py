@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks.reference_naive import run_reference  # noqa: E402
 from benchmarks.synthetic import make_scenario  # noqa: E402
-from simulation.runner import run_scenario  # noqa: E402
+from simulation.experiments.replications import run_scenario  # noqa: E402
 from simulation.scenario import load_scenario, validate_data  # noqa: E402
 
 RTOL = 1e-9

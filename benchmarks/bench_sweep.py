@@ -62,9 +62,10 @@ def _cpu_seconds() -> float:
 def throughput(points: int, reps: int, workers: int, tmp: Path) -> list[dict]:
     import pandas as pd
 
-    from simulation.executors import make_executor
-    from simulation.store import read_sweep_runs
-    from simulation.sweep import load_sweep, prepare, run_sweep
+    from simulation.experiments.executors import make_executor
+    from simulation.results.sweeps import read_sweep_runs
+    from simulation.experiments.sweep.running import prepare, run_sweep
+    from simulation.experiments.sweep.spec import load_sweep
 
     path = tmp / "throughput.yaml"
     path.write_text(sweep_text(points, reps, "throughput"))

@@ -26,7 +26,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from simulation import rng
+from simulation.model import rng
 from simulation.scenario import Pandemic, Scenario, load_scenario, validate_data
 
 ACCOUNTS = ("sources", "spent", "leaked", "overhead", "unspent")

@@ -1,8 +1,42 @@
 """sdgsim: financing and impact simulation for STI-for-SDGs roadmaps.
 
-Modules, one job each: scenario (files and schema), model and agents (the Mesa model),
-allocation / dynamics / technology (pure array mechanisms), ledger (money flows),
-rng (random streams), runner (replications), metrics (outcomes), store (results folder).
+An agent-based model (Mesa) of countries, donors and research bodies that allocate money
+and technologies across SDG goals, run from scenario files, replicated under uncertainty,
+swept over parameters and compared with paired statistics.
+
+    import simulation as sim
+    sc = sim.load_scenario("baseline")             # a shipped scenario by name, or a file
+    r = sim.run(sc, runs=100, seed=1)              # in memory
+    r.scores                                       # tidy frame: run, year, country, goal, score
+    c = sim.compare(["baseline", "partnership-in-action"], runs=100, seed=1)
+    c.table                                        # paired differences with confidence intervals
+    r.save("results/my-run")                       # a results folder with report.html
+
+Sweeps: `sim.Sweep.load(file)`, `sim.run_sweep(sweep, out=None)`, `sim.analyze(...)`.
+Any folder back: `sim.read_results(path)`. Errors are typed (`simulation.errors`): a
+scenario error carries its located problems (file, line, field, message).
+
+Layers (docs/architecture.md): api → report → analysis / experiments → results →
+outcomes → model → scenario → mechanisms / ppi → errors.
 """
 
-__version__ = "0.1.0"
+from ._version import __version__
+from .api import (
+                  ComparisonRun,
+                  Run,
+                  Sweep,
+                  SweepAnalysis,
+                  SweepRuns,
+                  analyze,
+                  compare,
+                  load_scenario,
+                  read_results,
+                  read_sweep,
+                  run,
+                  run_sweep,
+)
+from .errors import InputError, OptionError, Problem, ResultsError, ScenarioError, SweepFileError
+
+__all__ = ["ComparisonRun", "InputError", "OptionError", "Problem", "ResultsError", "Run", "ScenarioError", "Sweep",
+           "SweepAnalysis", "SweepFileError", "SweepRuns", "__version__", "analyze", "compare", "load_scenario",
+           "read_results", "read_sweep", "run", "run_sweep"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulation import rng
+from simulation.model import rng
 from simulation.model import FinancingModel
 from simulation.scenario import Scenario, load_scenario, validate_data
 

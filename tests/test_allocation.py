@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulation.allocation import STRATEGIES, AllocationContext, allocate, marginal_gain
+from simulation.mechanisms.allocation import STRATEGIES, AllocationContext, allocate, marginal_gain
 
 S, D, C, G = 3, 4, 5, 4
 

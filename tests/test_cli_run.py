@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from simulation.store import atomic_folder
+from simulation.results.folders import atomic_folder
 from tests.factory import BASELINE
 
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from simulation.compare import compare, mean_interval
-from simulation.runner import run_scenario
+from simulation.analysis.comparison import compare, mean_interval
+from simulation.experiments.replications import run_scenario
 from tests.factory import BASELINE, scenario, small_dict
 
 

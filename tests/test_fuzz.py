@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 
 import cli
 from simulation.scenario import Scenario, load_scenario
-from simulation.yamlio import InputError, load_located, to_plain
+from simulation.errors import InputError
+from simulation.scenario.yamlio import load_located, to_plain
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

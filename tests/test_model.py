@@ -7,10 +7,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation import rng
-from simulation.ledger import ACCOUNTS
+from simulation.model import rng
+from simulation.model import ACCOUNTS
 from simulation.model import FinancingModel
-from simulation.runner import run_scenario
+from simulation.experiments.replications import run_scenario
 from tests.factory import baseline, mean_scores, no_noise, run_model, scenario, small_dict
 
 

@@ -18,9 +18,10 @@ import yaml
 from click.testing import CliRunner
 
 import cli
-from simulation.allocation import STRATEGIES
+from simulation.mechanisms.allocation import STRATEGIES
 from simulation.scenario import load_scenario
-from simulation.yamlio import InputError, Problem, load_located, to_plain
+from simulation.errors import InputError, Problem
+from simulation.scenario.yamlio import load_located, to_plain
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

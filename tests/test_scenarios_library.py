@@ -18,9 +18,10 @@ from click.testing import CliRunner
 from scipy import stats
 
 from cli import main
-from simulation import catalog
-from simulation.ledger import ACCOUNTS
-from simulation.runner import RunResult, run_scenario
+from simulation.scenario import catalog
+from simulation.model import ACCOUNTS
+from simulation.experiments.replications import run_scenario
+from simulation.model import RunResult
 from simulation.scenario import load_scenario
 
 LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"

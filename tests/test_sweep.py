@@ -12,11 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from simulation import sweep as sweepmod
-from simulation.executors import make_executor
-from simulation.store import read_sweep_runs
-from simulation.sweep import load_sweep, make_design, prepare, run_sweep
-from simulation.yamlio import InputError
+from simulation.experiments.sweep import chunks, designs, running, spec
+from simulation.scenario import validate_data as _validate
+from simulation.scenario.paths import with_values
+from simulation.experiments.executors import make_executor
+from simulation.results.sweeps import read_sweep_runs
+from simulation.experiments.sweep.designs import make_design
+from simulation.experiments.sweep.running import prepare, run_sweep
+from simulation.experiments.sweep.spec import load_sweep
+from simulation.errors import InputError
 from tests.factory import BASELINE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +52,7 @@ def problems(path: Path) -> list:
 
 
 def run(path_or_sweep, out: Path, executor: str = "serial", workers: int = 1, **kw):
-    sw = load_sweep(path_or_sweep) if not isinstance(path_or_sweep, sweepmod.Sweep) else path_or_sweep
+    sw = load_sweep(path_or_sweep) if not isinstance(path_or_sweep, spec.Sweep) else path_or_sweep
     run_sweep(sw, out, make_executor(executor, workers), **kw)
     return read_sweep_runs(out)
 
@@ -127,7 +131,7 @@ def test_cli_reports_a_bad_sweep_file_with_exit_2_and_no_traceback(tmp_path):
 # --------------------------------------------------------------------------- designs
 
 
-def design_of(tmp_path, design: str, params: str, **extra) -> tuple[sweepmod.Sweep, np.ndarray]:
+def design_of(tmp_path, design: str, params: str, **extra) -> tuple[spec.Sweep, np.ndarray]:
     more = "".join(f"{k}: {v}\n" for k, v in extra.items())
     sw = load_sweep(write(tmp_path, f"scenario: {BASELINE}\ndesign: {design}\nparameters:\n{params}{more}"))
     return sw, make_design(sw)
@@ -140,7 +144,7 @@ def test_full_grid_takes_every_level_including_the_bounds(tmp_path):
     sw, unit = design_of(tmp_path, "{method: grid, levels: 3}",
                          TWO + "  donors.JPN-ODA.strategy: {values: [needs, priority]}\n")
     assert unit.shape == (3 * 3 * 2, 3)
-    table = pd.DataFrame(sweepmod.design_table(sw, unit))
+    table = pd.DataFrame(designs.design_table(sw, unit))
     assert sorted(table["governance.leakage_max"].round(12).unique()) == [0.1, 0.25, 0.4]
     assert sorted(table["governance.exponent"].unique()) == [1.0, 2.0, 3.0]
     assert sorted(table["donors.JPN-ODA.strategy"].unique()) == ["needs", "priority"]
@@ -193,7 +197,7 @@ def test_vector_parameter_spans_several_dimensions_and_sets_a_mapping_in_key_ord
     runs = run(sw, tmp_path / "o")
     assert len(runs) == 4 and (runs.status == "ok").all()
     p = sw.parameters[0]
-    data = sweepmod.with_values(sw.policies[0].base, [(p.parts, [0.1, 0.2, 0.3, 0.4])])
+    data = with_values(sw.policies[0].base, [(p.parts, [0.1, 0.2, 0.3, 0.4])])
     assert data["countries"][0]["roadmap_priority"] == {"SDG2": 0.1, "SDG3": 0.2, "SDG6": 0.3, "SDG7": 0.4}
     assert sw.policies[0].base["countries"][0]["roadmap_priority"]["SDG2"] == 0.3  # the base is untouched
     bad = write(tmp_path, text.replace("[0.1, 0.1, 0.1, 0.1], high: [0.5, 0.5, 0.5, 0.9]", "[0.1, 0.1], high: [0.5, 0.5]"))
@@ -219,7 +223,7 @@ def test_every_experiment_runs_once_with_its_parameters_and_seed(small_runs):
     assert not runs.duplicated(["policy", "point", "replication"]).any()
     assert set(runs.policy) == {"baseline"} and (runs.status == "ok").all() and runs.error.isna().all()
     assert (runs.seed == 11).all() and sorted(runs.replication.unique()) == [0, 1, 2]
-    expected = sweepmod.design_table(sw, unit)["donors.JPN-ODA.budget_usd"]
+    expected = designs.design_table(sw, unit)["donors.JPN-ODA.budget_usd"]
     np.testing.assert_array_equal(runs.groupby("point")["donors.JPN-ODA.budget_usd"].first().to_numpy(), expected)
     assert runs["donors.JPN-ODA.budget_usd"].between(1e9, 3e9).all()
     for col in ("sdg_index_end", "gap_closure", "cost_per_point_usd", "gini_end", "sdg_index_end:ETH", "goal_end:SDG3"):
@@ -233,10 +237,10 @@ def test_a_point_reproduces_the_model_run_with_its_derived_seeds(small_runs):
     path, runs = small_runs
     sw = load_sweep(path)
     unit = make_design(sw)
-    rt = sweepmod.runtime(sw)
-    assigns, _ = sweepmod._point_values(rt, unit[4])
-    sc = sweepmod.validate_data(sweepmod.with_values(sw.policies[0].base, assigns))
-    out = sweepmod._run_outcomes(sc, sweepmod.run_seeds(11, 4, range(1, 2)), rt.outcome_columns)
+    rt = chunks.runtime(sw)
+    assigns, _ = chunks._point_values(rt, unit[4])
+    sc = _validate(with_values(sw.policies[0].base, assigns))
+    out = chunks._run_outcomes(sc, designs.run_seeds(11, 4, range(1, 2)), rt.outcome_columns)
     row = runs[(runs.point == 4) & (runs.replication == 1)].iloc[0]
     assert out["sdg_index_end"][0] == row.sdg_index_end
     assert sc.donors[0].budget_usd == row["donors.JPN-ODA.budget_usd"]
@@ -287,14 +291,14 @@ def test_points_that_are_invalid_together_are_recorded_as_failed_runs(tmp_path):
 
 
 def test_a_worker_that_raises_records_failed_runs_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    real = sweepmod._run_outcomes
+    real = chunks._run_outcomes
 
     def flaky(sc, seeds, columns):
         if seeds[0].spawn_key[0] == 2:
             raise RuntimeError("boom at point 2")
         return real(sc, seeds, columns)
 
-    monkeypatch.setattr(sweepmod, "_run_outcomes", flaky)
+    monkeypatch.setattr(chunks, "_run_outcomes", flaky)
     runs = run(write(tmp_path, SMALL), tmp_path / "o")
     assert len(runs) == 18
     bad = runs[runs.status == "failed"]
@@ -349,27 +353,27 @@ def test_dry_run_writes_nothing(small_runs, tmp_path):
     assert res.exit_code == 0, res.output
     assert "6 points x 1 policies x 3 replications = 18 runs, in 3 chunks" in res.output
     assert not (tmp_path / "o").exists()
-    est = sweepmod.estimate(load_sweep(path), *reversed(prepare(load_sweep(path))))
+    est = running.estimate(load_sweep(path), *reversed(prepare(load_sweep(path))))
     assert est["runs"] == 18 and est["rate_serial"] > 0 and est["bytes"] > 0 and math.isfinite(est["seconds_serial"])
 
 
 def test_a_chunk_whose_task_dies_is_left_for_resume(small_runs, tmp_path, monkeypatch):
     path, reference = small_runs
-    real = sweepmod.run_chunk
+    real = chunks.run_chunk
 
     def dies_on_chunk_1(rt, task):
         if task.chunk == 1:
             raise OSError("worker lost")
         return real(rt, task)
 
-    monkeypatch.setattr(sweepmod, "run_chunk", dies_on_chunk_1)
+    monkeypatch.setattr(running, "run_chunk", dies_on_chunk_1)
     out = tmp_path / "o"
-    with pytest.raises(sweepmod.SweepIncomplete) as info:
+    with pytest.raises(running.SweepIncomplete) as info:
         run(path, out)
     assert info.value.lost == [(1, "OSError: worker lost")] and info.value.done == 12
     man = json.loads((out / "manifest.json").read_text())
     assert man["status"] == "incomplete" and man["lost_chunks"] == [{"chunk": 1, "error": "OSError: worker lost"}]
-    monkeypatch.setattr(sweepmod, "run_chunk", real)
+    monkeypatch.setattr(running, "run_chunk", real)
     pd.testing.assert_frame_equal(run(path, out, resume=True), reference)
 
 
@@ -383,6 +387,6 @@ def test_a_worker_keeps_no_model_after_a_chunk_so_memory_stays_bounded(small_run
     unit, plan = prepare(sw)
     for c in range(plan.chunks):
         a, b = plan.bounds(c)
-        sweepmod.run_chunk(sweepmod.runtime(sw), sweepmod.ChunkTask(c, a, unit[a:b]))
+        chunks.run_chunk(chunks.runtime(sw), chunks.ChunkTask(c, a, unit[a:b]))
     gc.collect()
     assert not [o for o in gc.get_objects() if isinstance(o, FinancingModel)]

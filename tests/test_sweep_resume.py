@@ -22,9 +22,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from simulation.executors import make_executor
-from simulation.store import read_sweep_runs
-from simulation.sweep import load_sweep, run_sweep
+from simulation.experiments.executors import make_executor
+from simulation.results.sweeps import read_sweep_runs
+from simulation.experiments.sweep.running import run_sweep
+from simulation.experiments.sweep.spec import load_sweep
 from tests.factory import BASELINE
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ..yamlio import InputError, Problem
+from ..errors import InputError, Problem
 
 MAX_BYTES = 50_000_000
 ALIASES = {

@@ -33,7 +33,7 @@ def current() -> dict:
         from simulation import load_scenario, run  # the public API (after the layers issue)
 
         def scores_of(path):
-            return run(load_scenario(path), runs=RUNS, seed=SEED, flows="none").arrays["scores"]
+            return run(load_scenario(path), runs=RUNS, seed=SEED, flows=False).arrays["scores"]
     except ImportError:
         from simulation.runner import run_scenario
         from simulation.scenario import load_scenario

@@ -1,0 +1,1 @@
+"""The analysis layer: paired comparison statistics and sensitivity analysis of sweeps."""

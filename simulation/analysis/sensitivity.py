@@ -1,0 +1,244 @@
+"""Analysis of a finished sweep folder: sensitivity indices, robustness, plots.
+
+`analyze(folder)` reads the runs of a sweep (store.read_sweep_runs), averages each
+outcome over the replications of every (policy, design point), and writes into
+`folder/analysis/`:
+
+* points.csv       one row per policy and point: parameter values, outcome means, runs
+* sobol.csv        (saltelli designs) first-order S1 and total ST Sobol' indices with
+                   95 % confidence half-widths (SALib, bootstrap), per policy and outcome
+* morris.csv       (morris designs) elementary effects mu, mu*, sigma, mu* confidence
+* robustness.csv   per policy and outcome across the design: mean, p10/p50/p90, the
+                   worst-decile value, regret vs the best policy at each point (mean, p90,
+                   max) and the share of points where the policy is best
+* failures.csv     failed runs with their error (if any)
+* plots (PNG + SVG): outcome vs each parameter, Sobol' bars, Morris mu*–sigma, robustness
+
+and `folder/analysis.json`, an index of those tables and plots with titles (paths
+relative to the folder) for `sdgsim report`. Outcomes are those the sweep file lists
+(`outcomes:`), each with a direction (sweep.OUTCOME_SENSE) that orients regret.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..outcomes.registry import outcome_sense
+
+MAX_SCATTER = 3000
+"""Points per policy drawn in an outcome-vs-parameter panel (a random subset beyond that)."""
+CONF_LEVEL = 0.95
+
+
+TABLE_TITLES = {
+    "points": "Outcome means per policy and design point",
+    "sobol": f"Sobol' first-order (S1) and total (ST) indices, {int(CONF_LEVEL * 100)} % confidence half-widths "
+             "(S1_conf, ST_conf)",
+    "morris": "Morris elementary effects: mu, mu* (with confidence half-width) and sigma, per full range of each "
+              "parameter",
+    "robustness": "Robustness of each policy across the design: mean, percentiles, worst decile, regret vs the best "
+                  "policy per point",
+    "failures": "Failed runs and their errors",
+}
+
+
+@dataclass
+class SweepInfo:
+    """What the analysis needs to know about a sweep besides its runs (from its manifest)."""
+
+    policies: list[str]
+    outcomes: list[str]
+    parameters: list[str]
+    """Stored parameter columns of the design."""
+    dims: list[str]
+    points: int
+    runs: int
+    method: str
+    problem: dict
+    seed: int
+    second_order: bool = False
+    levels: int = 4
+
+    @classmethod
+    def from_manifest(cls, man: dict) -> SweepInfo:
+        d = man["design"]
+        return cls(list(man["policies"]), list(man["outcomes"]), list(man["columns"]["parameters"]), d["dims"],
+                   man["plan"]["points"], man["plan"]["runs"], d["method"], d["problem"], int(man["seed"]) % 2**32,
+                   bool(d.get("second_order")), int(d.get("levels") or 4))
+
+
+@dataclass
+class Analysis:
+    """A sweep's analysis in memory: tidy frames (points, sobol or morris, robustness, failures),
+    the point means and design it was computed from, and notes. `tables` and `plots` list
+    what was written when it is saved (paths relative to the sweep folder, with titles)."""
+
+    info: SweepInfo
+    means: pd.DataFrame
+    design: pd.DataFrame
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    folder: Path | None = None
+    tables: list[dict] = field(default_factory=list)
+    plots: list[dict] = field(default_factory=list)
+
+    def index(self) -> dict:
+        return {"kind": "sweep-analysis", "tables": self.tables, "plots": self.plots, "notes": self.notes}
+
+
+def _label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def point_means(runs: pd.DataFrame, policies: list[str], points: int, outcomes: list[str]) -> pd.DataFrame:
+    """Mean of each outcome over the successful replications of each (policy, point).
+
+    Returns a frame indexed by (policy, point) for every pair (NaN where every run
+    failed), with columns outcomes + runs_ok + runs_failed.
+    """
+    ok = runs["status"] == "ok"
+    full = pd.MultiIndex.from_product([policies, range(points)], names=["policy", "point"])
+    means = runs[ok].groupby(["policy", "point"])[outcomes].mean().reindex(full)
+    counts = runs.assign(ok=ok, failed=~ok).groupby(["policy", "point"])[["ok", "failed"]].sum().reindex(full)
+    means["runs_ok"] = counts["ok"].fillna(0).astype(int).to_numpy()
+    means["runs_failed"] = counts["failed"].fillna(0).astype(int).to_numpy()
+    return means
+
+
+def sobol_indices(problem: dict, Y: np.ndarray, second_order: bool, seed: int) -> pd.DataFrame:
+    """S1, ST and their confidence half-widths for one outcome (SALib, Saltelli estimator)."""
+    from SALib.analyze import sobol
+
+    names = list(dict.fromkeys(problem.get("groups") or problem["names"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        si = sobol.analyze(problem, Y, calc_second_order=second_order, conf_level=CONF_LEVEL, seed=seed,
+                           num_resamples=200)
+    return pd.DataFrame({"parameter": names, "S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"],
+                         "ST_conf": si["ST_conf"]})
+
+
+def morris_indices(problem: dict, X: np.ndarray, Y: np.ndarray, levels: int, seed: int) -> pd.DataFrame:
+    """Morris elementary effects (per unit of each parameter's full range)."""
+    from SALib.analyze import morris
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        si = morris.analyze(problem, X, Y, num_levels=levels, conf_level=CONF_LEVEL, seed=seed)
+    return pd.DataFrame({"parameter": list(si["names"]), "mu": np.asarray(si["mu"], float),
+                         "mu_star": np.asarray(si["mu_star"], float),
+                         "mu_star_conf": np.asarray(si["mu_star_conf"], float),
+                         "sigma": np.asarray(si["sigma"], float)})
+
+
+def _pct(a: np.ndarray, pct: float) -> float:
+    return float(np.percentile(a, pct)) if a.size else np.nan
+
+
+def robustness(means: pd.DataFrame, policies: list[str], outcome: str) -> pd.DataFrame:
+    """Each policy's outcome across the design, and its regret vs the best policy per point.
+
+    Regret at a point = |best policy's value − this policy's value|, oriented by the
+    outcome's direction (0 for the best policy). Points where any policy has no
+    successful run are left out of the regret.
+    """
+    sense = outcome_sense(outcome)
+    table = means[outcome].unstack("policy").reindex(columns=policies)  # (points, policies)
+    values = table.to_numpy(dtype=float)
+    complete = np.isfinite(values).all(axis=1)
+    oriented = sense * values[complete]
+    best = oriented.max(axis=1, initial=-np.inf, keepdims=True) if oriented.size else oriented
+    regret = best - oriented if oriented.size else np.zeros((0, len(policies)))
+    rows = []
+    for j, pol in enumerate(policies):
+        v = values[:, j][np.isfinite(values[:, j])]
+        r = regret[:, j] if regret.size else np.array([])
+        rows.append({
+            "policy": pol, "outcome": outcome, "better": "higher" if sense > 0 else "lower",
+            "points": int(v.size), "mean": float(v.mean()) if v.size else np.nan,
+            "p10": _pct(v, 10), "p50": _pct(v, 50), "p90": _pct(v, 90),
+            "worst_decile": _pct(v, 10 if sense > 0 else 90),
+            "regret_mean": float(r.mean()) if r.size else np.nan, "regret_p90": _pct(r, 90),
+            "regret_max": float(r.max()) if r.size else np.nan,
+            "best_share": float((r <= 1e-12 * np.maximum(1.0, np.abs(best[:, 0]))).mean()) if r.size else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def analyze_runs(runs: pd.DataFrame, design: pd.DataFrame, info: SweepInfo) -> Analysis:
+    """Analyse a complete sweep in memory: point means, Sobol' or Morris indices, robustness.
+
+    runs: one row per run (policy, point, replication, status, error, parameters, outcomes);
+    design: the design table indexed by point (parameter columns and the unit sample u:<dim>).
+    """
+    means = point_means(runs, info.policies, info.points, info.outcomes)
+    out = Analysis(info, means, design)
+    params = info.parameters
+    pts = means.reset_index().merge(design[params].reset_index(), on="point", how="left")
+    out.frames["points"] = pts[["policy", "point", *params, *info.outcomes, "runs_ok", "runs_failed"]]
+    X = design[[f"u:{d}" for d in info.dims]].to_numpy(dtype=float)
+    name = {"saltelli": "Sobol'", "morris": "Morris"}.get(info.method)
+    rows = []
+    for pol in info.policies if name else []:
+        for oc in info.outcomes:
+            Y = means.loc[pol, oc].to_numpy(dtype=float)
+            if not np.isfinite(Y).all():
+                out.notes.append(f"{name} indices of {oc} for {pol} skipped: "
+                                 f"{int((~np.isfinite(Y)).sum())} points without a successful run")
+                continue
+            t = (sobol_indices(info.problem, Y, info.second_order, info.seed) if info.method == "saltelli" else
+                 morris_indices(info.problem, X, Y, info.levels, info.seed))
+            rows.append(t.assign(policy=pol, outcome=oc))
+    if rows and info.method == "saltelli":
+        out.frames["sobol"] = pd.concat(rows)[["policy", "outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]]
+    elif rows:
+        out.frames["morris"] = pd.concat(rows)[["policy", "outcome", "parameter", "mu", "mu_star", "mu_star_conf",
+                                                "sigma"]]
+    if not name:
+        out.notes.append(f"{info.method} design: no variance-based indices (use saltelli or morris); "
+                         "see the outcome-vs-parameter plots")
+    out.frames["robustness"] = pd.concat([robustness(means, info.policies, oc) for oc in info.outcomes],
+                                         ignore_index=True)
+    failed = runs[runs.status != "ok"]
+    if len(failed):
+        out.frames["failures"] = failed[["policy", "point", "replication", "error"]].head(10_000)
+        out.notes.append(f"{len(failed)} of {len(runs)} runs failed; see failures.csv")
+    return out
+
+
+def summary_text(a: Analysis) -> str:
+    """A few lines for the terminal: the most influential parameter and the most robust policy."""
+    lines = []
+    sob = a.frames.get("sobol")
+    if sob is not None:
+        lines.append("Most influential parameter (largest total Sobol' index ST):")
+        for (pol, oc), t in sob.dropna(subset=["ST"]).groupby(["policy", "outcome"], sort=False):
+            top = t.loc[t.ST.idxmax()]
+            lines.append(f"  {pol:<16} {oc:<22} {top.parameter}  (ST {top.ST:.2f} ± {top.ST_conf:.2f}, "
+                         f"S1 {top.S1:.2f} ± {top.S1_conf:.2f})")
+    mor = a.frames.get("morris")
+    if mor is not None:
+        lines.append("Most influential parameter (largest Morris mu*):")
+        for (pol, oc), t in mor.dropna(subset=["mu_star"]).groupby(["policy", "outcome"], sort=False):
+            top = t.loc[t.mu_star.idxmax()]
+            lines.append(f"  {pol:<16} {oc:<22} {top.parameter}  (mu* {top.mu_star:.4g}, sigma {top.sigma:.4g})")
+    rob = a.frames.get("robustness")
+    if rob is not None and rob.policy.nunique() > 1:
+        lines.append("Most robust policy (lowest mean regret across the design):")
+        for oc, t in rob.dropna(subset=["regret_mean"]).groupby("outcome", sort=False):
+            best = t.loc[t.regret_mean.idxmin()]
+            lines.append(f"  {oc:<22} {best.policy}  (best at {best.best_share:.0%} of points; "
+                         f"worst decile {best.worst_decile:.4g})")
+    lines += [f"note: {n}" for n in a.notes]
+    if a.folder is not None:
+        lines.append(f"Wrote {len(a.tables)} tables and {len(a.plots)} plots (PNG + SVG) to {a.folder}/analysis/ "
+                     f"and an index to {a.folder}/analysis.json")
+    return "\n".join(lines)

@@ -1,0 +1,167 @@
+"""Sweeps from the API: load a sweep file, run it (in memory or streamed to a resumable
+folder), and analyse it (Sobol' / Morris indices, robustness and regret).
+
+    sw = Sweep.load("scenarios/sweeps/baseline-sobol.yaml")
+    runs = run_sweep(sw)                            # in memory: runs.runs is one row per run
+    runs = run_sweep(sw, out="results/sobol")       # streamed to a folder; resume=True finishes it
+    a = analyze(runs)                               # or analyze("results/sobol")
+    a.frames["sobol"], a.plot(), a.save()
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from ..analysis.sensitivity import TABLE_TITLES, Analysis, SweepInfo, analyze_runs, summary_text
+from ..errors import Problem, ResultsError
+from ..experiments.executors import Executor, make_executor
+from ..experiments.sweep.chunks import Plan
+from ..experiments.sweep.designs import DESIGNS, make_design
+from ..experiments.sweep.running import SweepResult, estimate, prepare
+from ..experiments.sweep.running import run_sweep as _run_sweep
+from ..experiments.sweep.spec import Parameter, Sweep, load_sweep
+from ..report import sweep_plots
+from ..report.figures import axes_or_new
+from ..results.folders import atomic_folder, damaged_folder_errors, read_manifest, write_file_atomic
+from ..results.sweeps import read_sweep_runs
+
+
+@dataclass
+class SweepRuns:
+    """A finished (or partly finished) sweep: one row per run, the design and the manifest."""
+
+    runs: pd.DataFrame
+    """policy, point, replication, seed, chunk, status, error, parameter columns, outcome columns."""
+    design: pd.DataFrame
+    """point, parameter values, unit sample u:<dim>."""
+    manifest: dict
+    folder: Path | None = None
+    result: SweepResult | None = None
+
+    @property
+    def complete(self) -> bool:
+        return len(self.runs) == self.manifest["plan"]["runs"]
+
+    def plot(self, ax=None, outcome: str | None = None):
+        """Histogram of one outcome (default: the first analysed) per policy."""
+        ax = axes_or_new(ax, figsize=(7, 3.5))
+        outcome = outcome or self.manifest["outcomes"][0]
+        for pol, t in self.runs[self.runs.status == "ok"].groupby("policy", sort=False):
+            ax.hist(t[outcome].dropna(), bins=40, alpha=0.5, label=pol)
+        ax.set_xlabel(outcome)
+        ax.set_ylabel("runs")
+        ax.legend(frameon=False)
+        return ax
+
+    def save(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write the runs as a sweep folder (design, manifest, one Parquet file of runs)."""
+        with atomic_folder(path, force) as tmp:
+            (tmp / "runs").mkdir()
+            self.design.to_parquet(tmp / "design.parquet", index=False)
+            self.runs.to_parquet(tmp / "runs" / "part-000000.parquet", index=False)
+            man = {**self.manifest, "status": "complete" if self.complete else self.manifest.get("status"),
+                   "plan": {**self.manifest["plan"], "points_per_chunk": self.manifest["plan"]["points"],
+                            "chunks": 1}}
+            (tmp / "manifest.json").write_text(json.dumps(man, indent=2))
+        return Path(path)
+
+
+def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, executor: str | Executor = "serial",
+              workers: int | None = None, scheduler: str | None = None, resume: bool = False, force: bool = False,
+              progress: Callable[[int, int], None] | None = None, command: list[str] | None = None) -> SweepRuns:
+    """Run a sweep (object or file). Without `out` everything stays in memory; with `out`
+    each finished chunk streams to that folder, and `resume=True` completes a stopped one.
+
+    Results are bit-identical for any executor ("serial", "process", "dask") and worker
+    count. Raises SweepInterrupted on Ctrl-C (the folder stays resumable) and
+    SweepIncomplete if some chunks could not run at all.
+    """
+    sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
+    ex = executor if isinstance(executor, Executor) else make_executor(executor, workers, scheduler)
+    res = _run_sweep(sw, out, ex, resume=resume, force=force, progress=progress, command=command)
+    if out is None:
+        sink = res.sink
+        return SweepRuns(sink.runs(), sink.design, sink.manifest, None, res)
+    return read_sweep(out, result=res)
+
+
+def read_sweep(folder: str | Path, result: SweepResult | None = None) -> SweepRuns:
+    """The runs, design and manifest of a sweep folder."""
+    folder = Path(folder)
+    man = read_manifest(folder)
+    if man.get("kind") != "sweep":
+        raise ResultsError([Problem(str(folder / "manifest.json"), 1, "kind", "not a sweep folder")])
+    with damaged_folder_errors(folder):
+        return SweepRuns(read_sweep_runs(folder), pd.read_parquet(folder / "design.parquet"), man, folder, result)
+
+
+@dataclass
+class SweepAnalysis:
+    """Sensitivity indices, robustness and regret of a sweep (see simulation.analysis.sensitivity)."""
+
+    analysis: Analysis
+
+    @property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """points, sobol or morris, robustness, failures (when runs failed)."""
+        return self.analysis.frames
+
+    @property
+    def notes(self) -> list[str]:
+        return self.analysis.notes
+
+    def summary(self) -> str:
+        """A few lines: the most influential parameter and the most robust policy per outcome."""
+        return summary_text(self.analysis)
+
+    def plot(self, ax=None, outcome: str | None = None):
+        """Mean regret of each policy on one outcome (default: the first analysed)."""
+        ax = axes_or_new(ax, figsize=(6, 3.5))
+        rob = self.frames["robustness"]
+        outcome = outcome or rob.outcome.iloc[0]
+        t = rob[rob.outcome == outcome]
+        ax.bar(t.policy, t.regret_mean)
+        ax.set_ylabel(f"mean regret in {outcome}")
+        return ax
+
+    def save(self, folder: str | Path | None = None, *, force: bool = False, plots: bool = True) -> Path:
+        """Write `folder/analysis/` (CSV tables, PNG + SVG plots) and `folder/analysis.json`
+        (their index for `sdgsim report`); `folder` defaults to the sweep's own folder."""
+        a = self.analysis
+        folder = Path(folder) if folder is not None else a.folder
+        if folder is None:
+            raise ResultsError([Problem("folder", 1, "folder", "this sweep ran in memory: give a folder to save to")])
+        a.tables, a.plots = [], []
+        with atomic_folder(folder / "analysis", force=force) as tmp:
+            for name, frame in a.frames.items():
+                frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.8g" if name == "points" else "%.6g")
+                title = TABLE_TITLES[name] + (f" ({len(frame)})" if name == "failures" else "")
+                a.tables.append({"title": title, "file": f"analysis/{name}.csv"})
+            if plots:
+                sweep_plots.draw_all(a, tmp)
+        a.folder = folder
+        write_file_atomic(folder / "analysis.json", json.dumps(a.index(), indent=2))
+        return folder
+
+
+def analyze(source: SweepRuns | str | Path) -> SweepAnalysis:
+    """Analyse a complete sweep (a SweepRuns or a sweep folder) in memory."""
+    sr = source if isinstance(source, SweepRuns) else read_sweep(source)
+    man = sr.manifest
+    where = str(sr.folder / "manifest.json") if sr.folder else "sweep"
+    if not sr.complete or sr.runs.duplicated(["policy", "point", "replication"]).any():
+        raise ResultsError([Problem(where, 1, "status",
+                                    f"sweep is incomplete ({len(sr.runs)} of {man['plan']['runs']} runs stored); "
+                                    "finish it by resuming the sweep into this folder")])
+    a = analyze_runs(sr.runs, sr.design.set_index("point"), SweepInfo.from_manifest(man))
+    a.folder = sr.folder
+    return SweepAnalysis(a)
+
+
+__all__ = ["DESIGNS", "Parameter", "Plan", "Sweep", "SweepAnalysis", "SweepRuns", "analyze", "estimate",
+           "make_design", "prepare", "read_sweep", "run_sweep"]

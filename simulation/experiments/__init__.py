@@ -1,0 +1,1 @@
+"""The experiments layer: replications, executors, sweeps (spec, designs, chunks, running)."""

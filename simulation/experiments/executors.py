@@ -1,0 +1,285 @@
+"""Executors: one interface to run sweep chunks serially, in local processes, or on Dask.
+
+    with make_executor("process", workers=2) as ex:
+        for task, result in ex.map_unordered(fn, shared, tasks):
+            ...   # result is fn(shared, task), or the exception that task raised
+
+Results arrive in completion order (the caller stores them by task id). Only a bounded
+number of tasks is in flight at once (2 per worker), so memory stays flat however many
+tasks there are. The function must be a module-level function (picklable); `shared` is
+passed to every call. Every executor gives the same results, because each task
+derives its own random streams from its own ids (sweep.run_seeds).
+
+On Ctrl-C the caller's KeyboardInterrupt propagates out of `map_unordered`; leaving the
+`with` block then stops the workers (pending tasks are cancelled, running ones killed).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
+
+from .._version import __version__
+from ..errors import OptionError, Problem
+from .sweep import chunks as _chunks  # noqa: F401 - Dask workers import the engine with this module
+
+EXECUTORS = ("serial", "process", "dask")
+
+
+class ExecutorBroken(RuntimeError):
+    """The pool itself died (e.g. a worker process was killed); the sweep stops, resumable."""
+
+
+class Executor(ABC):
+    """Runs `fn(shared, task)` for each task; see the module docstring."""
+
+    name = "executor"
+
+    def __init__(self, workers: int = 1):
+        self.workers = max(1, int(workers))
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def describe(self) -> dict:
+        return {"name": self.name, "workers": self.workers}
+
+    @abstractmethod
+    def map_unordered(self, fn: Callable, shared: Any, tasks: Iterable) -> Iterator[tuple[Any, Any]]:
+        """Yield (task, result or exception) as tasks finish."""
+
+
+class SerialExecutor(Executor):
+    """Runs tasks one after another in this process (debugging, small sweeps, baselines)."""
+
+    name = "serial"
+
+    def map_unordered(self, fn, shared, tasks):
+        for task in tasks:
+            try:
+                result = fn(shared, task)
+            except Exception as exc:  # noqa: BLE001 - reported per task
+                result = exc
+            yield task, result
+
+
+def _init_worker() -> None:
+    """Worker initializer: Ctrl-C goes to the driver only, which stops the workers itself;
+    one BLAS thread per worker (the model's matrices are small: more threads per worker
+    only contend with the other workers, as Dask's workers also set)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - optional
+        pass
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while starting child processes (an ignored signal stays ignored across
+    exec, and Python then installs no KeyboardInterrupt handler), then restore it."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+class ProcessExecutor(Executor):
+    """Local worker processes (concurrent.futures), one task per worker at a time."""
+
+    name = "process"
+
+    def __init__(self, workers: int | None = None):
+        super().__init__(workers or os.cpu_count() or 1)
+        self.pool = None
+
+    def __enter__(self) -> ProcessExecutor:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork where there is one: workers start at once with the modules already imported,
+        # and the caller's __main__ is not re-imported (mesa.batchrunner forces 'spawn'
+        # globally on import, which would).
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, mp_context=ctx)
+        return self
+
+    def close(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        procs = list(getattr(pool, "_processes", {}).values())  # to stop running tasks at once
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+
+    def map_unordered(self, fn, shared, tasks):
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.pool is None:
+            raise RuntimeError("use the executor in a with-block")
+        it = iter(tasks)
+        running: dict = {}
+
+        def fill() -> None:
+            while len(running) < 2 * self.workers:
+                task = next(it, None)
+                if task is None:
+                    return
+                running[self.pool.submit(fn, shared, task)] = task
+
+        fill()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                task = running.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool as exc:
+                    raise ExecutorBroken(f"a worker process died ({exc}); finished chunks are saved") from None
+                except Exception as exc:  # noqa: BLE001 - reported per task
+                    result = exc
+                yield task, result
+            fill()
+
+
+class DaskExecutor(Executor):
+    """Dask distributed: a running scheduler (`address`), or a LocalCluster of `workers`
+    single-threaded worker processes on the loopback interface."""
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, address: str | None = None):
+        super().__init__(workers or os.cpu_count() or 1)
+        self.address = address
+        self.client = None
+        self.cluster = None
+
+    def __enter__(self) -> DaskExecutor:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - a declared dependency
+            raise OptionError([Problem("executor", 1, "dask", "dask.distributed is not installed "
+                                      "(pip install 'dask[distributed]')")]) from None
+        if self.address:
+            try:
+                self.client = Client(self.address, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                raise OptionError([Problem("scheduler", 1, self.address,
+                                          f"cannot reach the Dask scheduler ({exc})")]) from None
+            self.workers = max(1, sum(w.get("nthreads", 1) for w in
+                                      self.client.scheduler_info().get("workers", {}).values()))
+        else:
+            with _sigint_ignored():  # the worker processes inherit it: Ctrl-C stops them through us
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",  # loopback only
+                                            silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+        try:
+            self._check_workers()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _check_workers(self) -> None:
+        """Import the engine on every worker now (start-up, not the first chunks, pays for
+        it) and check that each worker runs the same sdgsim version as this client."""
+        try:
+            versions = self.client.run(_worker_version)
+        except Exception as exc:  # noqa: BLE001 - e.g. sdgsim missing on a worker
+            raise OptionError([Problem("scheduler", 1, self.address or "LocalCluster",
+                                      f"a Dask worker cannot import sdgsim ({type(exc).__name__}: {exc}); "
+                                      "install the same sdgsim on every worker (docs/cluster.md)")]) from None
+        wrong = {w: v for w, v in versions.items() if v != __version__}
+        if wrong:
+            w, v = next(iter(wrong.items()))
+            raise OptionError([Problem("scheduler", 1, self.address or "LocalCluster",
+                                      f"worker {w} runs sdgsim {v}, this client {__version__} "
+                                      f"({len(wrong)} of {len(versions)} workers differ); install one version everywhere")])
+
+    def describe(self) -> dict:
+        return {"name": self.name, "workers": self.workers, "scheduler": self.address or "LocalCluster"}
+
+    def close(self) -> None:
+        client, cluster = self.client, self.cluster
+        self.client = self.cluster = None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+    def map_unordered(self, fn, shared, tasks):
+        from dask.distributed import as_completed
+
+        if self.client is None:
+            raise RuntimeError("use the executor in a with-block")
+        it = iter(tasks)
+        [shared_f] = self.client.scatter([shared], broadcast=True)
+        owner: dict = {}
+        ac = as_completed()
+
+        def submit() -> bool:
+            task = next(it, None)
+            if task is None:
+                return False
+            fut = self.client.submit(fn, shared_f, task, pure=False)
+            owner[fut.key] = task
+            ac.add(fut)
+            return True
+
+        for _ in range(2 * self.workers):
+            if not submit():
+                break
+        try:
+            for fut in ac:
+                task = owner.pop(fut.key)
+                try:
+                    result = fut.result()
+                except Exception as exc:  # noqa: BLE001 - incl. KilledWorker after Dask's retries
+                    result = exc
+                fut.release()
+                yield task, result
+                submit()
+        finally:  # on Ctrl-C or an error: drop the tasks still queued on the cluster
+            for fut in list(getattr(ac, "futures", ())):
+                fut.cancel()
+
+
+def _worker_version() -> str:
+    """Run on each Dask worker: import the engine; report the sdgsim version."""
+    return __version__  # the engine (this module and what it imports) is loaded by unpickling the call
+
+
+def make_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """serial, process (local cores) or dask (scheduler address, or a LocalCluster)."""
+    if name == "serial":
+        return SerialExecutor(1)
+    if name == "process":
+        return ProcessExecutor(workers)
+    if name == "dask":
+        return DaskExecutor(workers, scheduler)
+    raise OptionError([Problem("executor", 1, name, f"unknown executor (allowed: {', '.join(EXECUTORS)})")])

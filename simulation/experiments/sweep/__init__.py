@@ -1,0 +1,1 @@
+"""Sweeps: sweep files, experimental designs, and running experiments in resumable chunks."""

@@ -1,0 +1,18 @@
+"""The model layer: the Mesa model of countries, donors, a pooled facility and research bodies.
+
+    model        FinancingModel: state arrays (replications × countries × goals) and the year's steps
+    agents       Mesa agents that own their decisions (budgets, allocation, research)
+    ledger       every money flow, and the balance that proves money is conserved
+    rng          one random stream per replication, process and entity
+    ppi_country  PPI indicator dynamics for countries that ask for them
+    result       RunResult: what a batch of replications produced
+
+The arithmetic lives in simulation.mechanisms (pure array functions).
+"""
+
+from . import rng
+from .ledger import ACCOUNTS
+from .model import FinancingModel
+from .result import RunResult, result_arrays
+
+__all__ = ["ACCOUNTS", "FinancingModel", "RunResult", "result_arrays", "rng"]

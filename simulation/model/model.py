@@ -1,0 +1,370 @@
+"""FinancingModel: the Mesa model that advances a batch of S replications in lock-step.
+
+State lives in NumPy arrays owned by the model with a leading replication axis
+(S × C × G for scores). Agents (see agents.py) are views into these arrays and own the
+decision rules; `step()` runs one year, one agent type at a time, in the order of
+DESIGN.md "Model": budgets → allocation (donors, facility) → research → countries
+(capacity, adoption, scores) → learning → ledger.
+
+Random numbers are drawn up front from per-replication, per-entity streams (rng.py),
+so replication i gives the same result whatever batch it runs in.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from ..mechanisms import dynamics
+from ..mechanisms.allocation import AllocationContext
+from ..scenario import Pandemic, Scenario
+from . import rng
+from .agents import Country, Donor, Facility, ResearchBody
+from .ledger import NO_GOAL, Ledger
+from .ppi_country import PPICountries
+
+
+class FinancingModel(mesa.Model):
+    """Countries, donors, research bodies and a pooled facility over yearly steps.
+
+    Attributes (S replications, C countries, G goals, D donors, R research bodies,
+    K technologies, T years):
+        scores (S, C, G), adoption (S, C, K), capacity (S, C), trl (S, K) state;
+        history: dict of arrays with a leading year axis (T + 1 entries, start year first);
+        ledger: flows and the money balance of every year.
+    """
+
+    def __init__(self, scenario: Scenario, seeds: list[np.random.SeedSequence], record_flows: bool = True):
+        super().__init__(rng=np.random.default_rng(seeds[0]) if seeds else None)
+        self.scenario = sc = scenario
+        self.S = S = len(seeds)
+        self.T = T = sc.end_year - sc.start_year
+        self.goal_ids = gids = sc.goal_ids
+        self.country_ids = cids = sc.country_ids
+        self.donor_ids = [d.id for d in sc.donors]
+        self.tech_ids = [k.id for k in sc.technologies]
+        self.body_ids = [r.id for r in sc.research_bodies]
+        gi = {g: i for i, g in enumerate(gids)}
+        ci = {c: i for i, c in enumerate(cids)}
+        ki = {k: i for i, k in enumerate(self.tech_ids)}
+        di = {d: i for i, d in enumerate(self.donor_ids)}
+        C, G, D, K = len(cids), len(gids), len(self.donor_ids), len(self.tech_ids)
+        pilots = np.array([c.pilot for c in sc.countries])
+
+        # goals
+        self.kappa = np.array([g.effectiveness for g in sc.goals])
+        self.spend_scale = np.array([g.spend_scale_usd_per_capita for g in sc.goals])
+        self.decay = np.array([g.decay for g in sc.goals])
+        self.leverage = np.array([g.leverage for g in sc.goals])
+        self.links = np.zeros((G, G))
+        for link in sc.interlinkages:
+            self.links[gi[link.source], gi[link.target]] += link.weight
+
+        # countries
+        self.population0 = np.array([c.population_m * 1e6 for c in sc.countries])
+        self.population_growth = np.array([c.population_growth for c in sc.countries])
+        self.gdp0 = np.array([c.gdp_usd_bn * 1e9 for c in sc.countries])
+        self.gdp_growth = np.array([c.gdp_growth for c in sc.countries])
+        self.domestic_share = np.array([c.domestic_sdg_share for c in sc.countries])
+        self.governance = np.array([c.governance for c in sc.countries])
+        self.retention = 1.0 - dynamics.leakage(self.governance, sc.governance.leakage_max, sc.governance.exponent)
+        self.priority = np.zeros((C, G))
+        for i, c in enumerate(sc.countries):
+            row = np.array([c.roadmap_priority.get(g, 0.0) for g in gids]) if c.roadmap_priority else np.ones(G)
+            self.priority[i] = row / row.sum()
+        self.cap_scale, self.cap_max = sc.capacity.scale_usd_per_capita, sc.capacity.max
+
+        # donors
+        self.donor_base = np.array([d.budget_usd for d in sc.donors])
+        self.donor_growth = np.array([d.growth for d in sc.donors])
+        self.donor_noise_sd = np.array([d.noise_sd for d in sc.donors])
+        self.pooled_share = np.array([d.pooled_share for d in sc.donors])
+        self.blended_share = np.array([d.blended_share for d in sc.donors])
+        self.capacity_share = np.array([d.capacity_share for d in sc.donors])
+        self.overhead_rate = np.array([d.overhead_rate for d in sc.donors])
+        self.public_donor = np.array([d.kind in ("bilateral", "multilateral") for d in sc.donors], dtype=float)
+        self.channel_cost = np.array([d.channel_cost_usd for d in sc.donors])
+        self.donor_mask = np.zeros((D, C, G), dtype=bool)
+        for i, d in enumerate(sc.donors):
+            cs = [ci[c] for c in d.eligible_countries] if d.eligible_countries else list(range(C))
+            gs = [gi[g] for g in d.goals] if d.goals else list(range(G))
+            self.donor_mask[i][np.ix_(cs, gs)] = True
+
+        # facility
+        f = sc.facility
+        self.facility_mask = np.zeros((1, C, G), dtype=bool)
+        if f is not None:
+            cs = [ci[c] for c in f.eligible_countries] if f.eligible_countries else \
+                (list(np.flatnonzero(pilots)) if pilots.any() else list(range(C)))
+            gs = [gi[g] for g in f.goals] if f.goals else list(range(G))
+            self.facility_mask[0][np.ix_(cs, gs)] = True
+
+        # technologies and research
+        self.efficacy = np.zeros((K, G))
+        for i, k in enumerate(sc.technologies):
+            for g, e in k.goals.items():
+                self.efficacy[i, gi[g]] = e
+        tech = sc.technologies
+        self.stage_cost = np.array([k.stage_cost_usd for k in tech])
+        self.stage_years = np.array([k.stage_years for k in tech])
+        self.success_prob = np.array([k.success_probability for k in tech])
+        self.deploy_trl = np.array([k.deploy_trl for k in tech])
+        self.bass_p = np.array([k.bass_p for k in tech])
+        self.bass_q = np.array([k.bass_q for k in tech])
+        bodies = sc.research_bodies
+        self.body_base = np.array([r.budget_usd for r in bodies])
+        self.body_growth = np.array([r.growth for r in bodies])
+        self.portfolio = np.zeros((len(bodies), K))
+        for i, r in enumerate(bodies):
+            for k, w in r.portfolio.items():
+                self.portfolio[i, ki[k]] = w
+        self.collab_bonus = np.array([r.collaboration_bonus if r.joint else 0.0 for r in bodies])
+
+        # partnerships: access (T, C, K) by year, budgets (T, P) and recipients (P, C)
+        years = np.arange(sc.start_year, sc.end_year)
+        base_access = np.array([k.base_access for k in tech])
+        self.access = np.broadcast_to(base_access, (T, C, K)).copy()
+        P = len(sc.partnerships)
+        self.partner_budget = np.zeros((T, P))
+        self.partner_recipients = np.zeros((P, C))
+        self.partner_rate = np.zeros(P)
+        for p, ps in enumerate(sc.partnerships):
+            on = years >= (ps.start_year if ps.start_year is not None else sc.start_year)
+            rec = list(dict.fromkeys(ci[c] for c in ps.recipients))  # a repeated recipient counts once
+            self.access[np.ix_(on, rec, [ki[ps.technology]])] += ps.access_boost
+            self.partner_budget[on, p] = ps.budget_usd
+            self.partner_recipients[p, rec] = 1.0 / len(rec)
+            self.partner_rate[p] = sc.donors[di[ps.funder]].overhead_rate if ps.funder else 0.0
+        np.clip(self.access, 0.0, 1.0, out=self.access)
+        self.partner_funders = [ps.funder or ps.id for ps in sc.partnerships]
+
+        # shocks by year
+        self.donor_cut = np.zeros((T, D))
+        self.research_cut = np.zeros(T)
+        self.gdp_cut = np.zeros((T, C))
+        self.hit = np.zeros((T, C, G))
+        self.diversion = np.zeros((T, C))
+        self.health_goal = np.full(T, -1)
+        for sh in sc.shocks:
+            on = (years >= sh.start_year) & (years < sh.start_year + sh.duration_years)
+            if isinstance(sh, Pandemic):
+                cs = [ci[c] for c in sh.countries] if sh.countries else list(range(C))
+                for g, h in sh.score_hit.items():
+                    self.hit[np.ix_(on, cs, [gi[g]])] += h
+                self.donor_cut[on] = 1 - (1 - self.donor_cut[on]) * (1 - sh.budget_cut)
+                self.research_cut[on] = 1 - (1 - self.research_cut[on]) * (1 - sh.budget_cut)
+                self.gdp_cut[np.ix_(on, cs)] = 1 - (1 - self.gdp_cut[np.ix_(on, cs)]) * (1 - sh.gdp_cut)
+                if sh.diversion_to_health > 0:
+                    self.diversion[np.ix_(on, cs)] = sh.diversion_to_health
+                    self.health_goal[on] = gi[sh.health_goal]
+            else:
+                ds = [di[d] for d in sh.donors] if sh.donors else list(range(D))
+                self.donor_cut[np.ix_(on, ds)] = 1 - (1 - self.donor_cut[np.ix_(on, ds)]) * (1 - sh.cut)
+
+        # random draws, per replication and entity (independent of batching)
+        self.budget_noise = rng.draws(seeds, "budget", self.donor_ids, (T,)) if self.donor_noise_sd.any() \
+            else np.zeros((S, D, T))
+        self.research_draw = rng.draws(seeds, "research", self.tech_ids, (T,), dist="uniform")
+        sd = sc.uncertainty.effectiveness_sd
+        z = rng.draws(seeds, "effectiveness", gids, ())
+        self.effectiveness = self.kappa[None, :] * np.exp(sd * z - 0.5 * sd**2)
+        nsd = sc.uncertainty.score_noise_sd
+        self.score_noise = nsd * rng.draws(seeds, "score-noise", cids, (T, G)) if nsd > 0 else None  # (S, C, T, G)
+
+        # state
+        self.scores = np.broadcast_to(np.array([[c.scores[g] for g in gids] for c in sc.countries], float),
+                                      (S, C, G)).copy()
+        self.adoption = np.zeros((S, C, K))
+        self.capacity = np.broadcast_to(np.array([c.absorptive_capacity for c in sc.countries]), (S, C)).copy()
+        self.trl = np.broadcast_to(np.array([k.trl for k in tech]), (S, K)).copy()
+        self.progress = np.zeros((S, K))
+        self.years_in_stage = np.zeros((S, K))
+        self.propensity: np.ndarray | None = None  # (S, A, C, G) learned weights of the A adaptive donors
+        self.donor_budget = np.zeros((S, D))
+
+        # agents
+        for i, c in enumerate(sc.countries):
+            Country(self, i, c.id, c.name, c.pilot)
+        for i, d in enumerate(sc.donors):
+            Donor(self, i, d)
+        for i, r in enumerate(bodies):
+            ResearchBody(self, i, r)
+        self.facility = Facility(self, f) if f is not None else None
+        # Mesa 3.3 numbers agents through a class-level dict keyed by model (mesa.Agent._ids),
+        # which keeps every model ever built alive. All agents exist now, so drop our entry.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
+
+        self.ledger = Ledger(S, T, record_flows)
+        self.ppi = PPICountries.build(sc, seeds)  # None unless a country has a `ppi:` block
+        self._buffers: dict[tuple, np.ndarray] = {}
+        self.history = {
+            "scores": np.empty((T + 1, S, C, G)), "adoption": np.empty((T + 1, S, C, K)),
+            "capacity": np.empty((T + 1, S, C)), "trl": np.empty((T + 1, S, K)),
+            "private": np.zeros((T, S)), "public_external": np.zeros((T, S)),
+        }
+        self._record(0)
+        self.t = 0
+
+    # ------------------------------------------------------------------ helpers
+    def population_at(self, t: int) -> np.ndarray:
+        """(C,) people in year start + t."""
+        return self.population0 * (1.0 + self.population_growth) ** t
+
+    def buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A scratch array (uninitialised) reused from year to year.
+
+        The (S, D, C, G) arrays of a large batch are tens of MB; allocating fresh ones every
+        year costs more in page faults than the arithmetic that fills them.
+        """
+        key = (name, shape)
+        if key not in self._buffers:
+            self._buffers[key] = np.empty(shape)
+        return self._buffers[key]
+
+    def _record(self, t: int) -> None:
+        h = self.history
+        h["scores"][t], h["adoption"][t], h["capacity"][t], h["trl"][t] = \
+            self.scores, self.adoption, self.capacity, self.trl
+
+    def _deliver(self, t: int, key: str, source_ids: list[str], amounts: dict[str, np.ndarray],
+                 rate: np.ndarray, channel_cost: np.ndarray) -> dict[str, np.ndarray]:
+        """Pass funder→country money through channels with overhead; record flows.
+
+        amounts: instrument -> (S, F, C, G) or (S, F, C) gross USD. Returns the net amounts;
+        the arrays given are scaled in place (they are recorded in the ledger first).
+        """
+        flow = sum(a.sum(axis=-1) if a.ndim == 4 else a for a in amounts.values())  # (S, F, C)
+        overhead = dynamics.channel_overhead(flow, rate, channel_cost)
+        keep = 1.0 - np.divide(overhead, flow, out=np.zeros_like(flow), where=flow > 0)
+        self.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
+        for inst, a in amounts.items():
+            goals = self.goal_ids if a.ndim == 4 else NO_GOAL
+            self.ledger.flow(f"{key}:{inst}", a, inst, source_ids, self.country_ids, goals)
+            a *= keep[..., None] if a.ndim == 4 else keep
+        return amounts
+
+    def _split(self, alloc: np.ndarray, blended: np.ndarray, capacity: np.ndarray, mask: np.ndarray):
+        """Split an allocation (S, F, C, G) into grant, blended and capacity money.
+
+        blended, capacity: (F,) shares of each funder's allocation. Blended finance is
+        taken proportionally from the funder's cells on goals with leverage > 0; what
+        those cells cannot hold stays grant. Capacity money is per country (S, F, C).
+        The three parts add up to `alloc` exactly. Grant and blended money are scratch
+        buffers of the model, valid until the next call.
+        """
+        keep = (1.0 - capacity)[None, :, None, None]
+        lev_mask = mask & (self.leverage > 0)[None, None, :]
+        grant = np.multiply(alloc, keep, out=self.buffer("grant", alloc.shape))
+        blend = np.multiply(grant, lev_mask, out=self.buffer("blended", alloc.shape))  # available for blending
+        avail_total = blend.sum(axis=(-2, -1))
+        want = alloc.sum(axis=(-2, -1)) * blended[None, :]
+        ratio = np.divide(np.minimum(want, avail_total), avail_total, out=np.zeros_like(avail_total),
+                          where=avail_total > 0)
+        blend *= ratio[..., None, None]
+        grant -= blend
+        cap = alloc.sum(axis=-1) * capacity[None, :, None]
+        return grant, blend, cap
+
+    # ------------------------------------------------------------------ the year
+    def step(self) -> None:
+        """Advance every replication by one year."""
+        t, sc = self.t, self.scenario
+        S = self.S
+        pop = self.population_at(t)
+        gdp = self.gdp0 * (1.0 + self.gdp_growth) ** t * (1.0 - self.gdp_cut[t])
+        domestic = dynamics.domestic_spending(gdp, self.domestic_share, self.priority)  # (C, G)
+
+        # 1. budgets
+        self.donor_budget = dynamics.donor_budgets(self.donor_base, self.donor_growth, t, self.budget_noise[:, :, t],
+                                                   self.donor_noise_sd, self.donor_cut[t])
+        body_budget = self.body_base * (1.0 + self.body_growth) ** t * (1.0 - self.research_cut[t])
+        partner_budget = self.partner_budget[t]
+        self.ledger.book(t, sources=self.donor_budget.sum(axis=1) + domestic.sum() + body_budget.sum()
+                         + partner_budget.sum())
+        self.ledger.flow("domestic", np.broadcast_to(domestic, (S,) + domestic.shape), "domestic", "domestic",
+                         self.country_ids, self.goal_ids)
+
+        # 2. allocation
+        retention = self.retention
+        ctx = AllocationContext(
+            scores=self.scores, population=pop, gdp_per_capita=gdp / pop, governance=self.governance,
+            priority=self.priority, effectiveness=self.effectiveness, spend_scale=self.spend_scale,
+            retention=retention, other_spend_pc=np.broadcast_to((domestic * retention[:, None] / pop[:, None]),
+                                                                self.scores.shape),
+            propensity=None)
+        pooled = self.donor_budget * self.pooled_share
+        bilateral_budget = self.donor_budget - pooled
+        bil_blend = np.divide(self.blended_share, 1 - self.pooled_share, out=np.zeros_like(self.blended_share),
+                              where=self.pooled_share < 1)
+        bil_cap = np.divide(self.capacity_share, 1 - self.pooled_share, out=np.zeros_like(self.capacity_share),
+                            where=self.pooled_share < 1)
+        alloc = Donor.allocate(self, ctx, bilateral_budget) if len(self.donor_ids) else \
+            np.zeros((S, 0) + self.scores.shape[1:])
+        grant, blend, cap = self._split(alloc, bil_blend, bil_cap, self.donor_mask)
+        if self.diversion[t].any():
+            h = self.health_goal[t]
+            moved = grant * self.diversion[t][None, None, :, None]
+            moved[..., h] = 0.0
+            grant -= moved
+            grant[..., h] += moved.sum(axis=-1)
+        net = self._deliver(t, "donor", self.donor_ids, {"grant": grant, "blended": blend, "capacity": cap},
+                            self.overhead_rate, self.channel_cost)
+        blended_net = net["blended"].sum(axis=1)
+        external = net["grant"].sum(axis=1) + blended_net
+        capacity_money = net["capacity"].sum(axis=1)
+
+        # 2b. pooled facility
+        if self.facility is not None and pooled.any():
+            pool_cost = np.minimum(pooled, np.where(pooled > 0, self.channel_cost[None, :], 0.0))
+            self.ledger.book(t, overhead=pool_cost.sum(axis=1))
+            self.ledger.flow("pooled", pooled, "pooled", self.donor_ids, "facility", NO_GOAL)
+            fbudget = (pooled - pool_cost).sum(axis=1)
+            f = sc.facility
+            falloc = self.facility.allocate(ctx, fbudget)
+            fgrant, fblend, _ = self._split(falloc, np.array([f.blended_share]), np.zeros(1), self.facility_mask)
+            fnet = self._deliver(t, "facility", ["facility"], {"grant": fgrant, "blended": fblend},
+                                 np.array([f.overhead_rate]), np.array([f.channel_cost_usd]))
+            f_blended = fnet["blended"].sum(axis=1)
+            external = external + fnet["grant"].sum(axis=1) + f_blended
+            blended_net = blended_net + f_blended
+        elif pooled.any():  # pragma: no cover - the schema forbids pooling without a facility
+            raise ValueError("pooled money without a facility")
+
+        # private co-finance mobilised by blended finance
+        private = blended_net * self.leverage[None, None, :]
+        self.ledger.book(t, sources=private.sum(axis=(1, 2)))
+        self.ledger.flow("private", private, "private", "private", self.country_ids, self.goal_ids)
+        self.history["private"][t] = private.sum(axis=(1, 2))
+        self.history["public_external"][t] = self.donor_budget @ self.public_donor + partner_budget.sum()
+
+        # 3. research bodies and technology pipelines
+        if len(self.body_ids):
+            spent, unspent = ResearchBody.fund(self, t, body_budget)
+            self.ledger.book(t, spent=spent.sum(axis=(1, 2)), unspent=unspent.sum(axis=1))
+            self.ledger.flow("research", spent, "research", self.body_ids, [f"tech:{k}" for k in self.tech_ids], NO_GOAL)
+
+        # 3b. transfer partnerships: capacity building in recipients
+        if partner_budget.any():
+            gross = partner_budget[None, :, None] * self.partner_recipients[None]  # (1, P, C)
+            gross = np.broadcast_to(gross, (S,) + gross.shape[1:])
+            overhead = gross * self.partner_rate[None, :, None]
+            self.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
+            self.ledger.flow("transfer", gross, "transfer", self.partner_funders, self.country_ids, NO_GOAL)
+            capacity_money = capacity_money + (gross - overhead).sum(axis=1)
+
+        # 4. countries: capacity, adoption, scores
+        gross = domestic[None] + external + private
+        progress = Country.absorb(self, t, gross, capacity_money)
+
+        # 5. learning
+        Donor.learn(self, progress, alloc)
+
+        self.t += 1
+        self._record(self.t)
+        if self.t >= self.T:
+            self.running = False
+
+    def run(self) -> FinancingModel:
+        while self.running:
+            self.step()
+        return self

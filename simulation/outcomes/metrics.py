@@ -1,0 +1,104 @@
+"""Outcome metrics per replication, and their summary over replications.
+
+Per run: SDG index (mean of goal scores) per country and year, gap closure, year the
+target is reached, cost per index point, private finance mobilised per public dollar,
+equity (Gini of country index), mean technology adoption. Summaries give the mean and
+the 90 % interval (5th–95th percentile over replications).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..model import ACCOUNTS, RunResult
+
+ALL = "ALL"
+
+
+def sdg_index(scores: np.ndarray) -> np.ndarray:
+    """Mean over goals: (..., C, G) → (..., C)."""
+    return scores.mean(axis=-1)
+
+
+def gini(x: np.ndarray) -> np.ndarray:
+    """Gini coefficient over the last axis (0 = equal, → 1 = concentrated)."""
+    x = np.sort(np.asarray(x, dtype=float), axis=-1)
+    n = x.shape[-1]
+    total = x.sum(axis=-1)
+    ranks = np.arange(1, n + 1)
+    g = (2.0 * (ranks * x).sum(axis=-1) / np.where(total > 0, total, 1.0) - (n + 1)) / n
+    return np.where(total > 0, g, 0.0)
+
+
+def gap_closure(start: np.ndarray, end: np.ndarray, target: np.ndarray | float = 100.0) -> np.ndarray:
+    """(I_T − I_0) / (target − I_0); NaN where the start already meets the target."""
+    gap = target - start
+    return np.divide(end - start, gap, out=np.full(np.broadcast(end, gap).shape, np.nan), where=gap > 1e-9)
+
+
+def year_reached(scores: np.ndarray, years: list[int], target: np.ndarray) -> np.ndarray:
+    """First year each score reaches its target, NaN if never: (N, Y, C, G) → (N, C, G)."""
+    hit = scores >= target
+    first = hit.argmax(axis=1)
+    return np.where(hit.any(axis=1), np.asarray(years)[first], np.nan)
+
+
+def index_target(scenario) -> float:
+    """Target of the SDG index: the mean of the goals' target scores (100 by default)."""
+    return float(np.mean([g.target_score for g in scenario.goals]))
+
+
+def per_run(result: RunResult) -> dict[str, np.ndarray]:
+    """Outcome arrays per replication (leading axis N)."""
+    sc = result.scenario
+    idx = sdg_index(result.scores)  # (N, Y, C)
+    overall = idx.mean(axis=-1)  # (N, Y)
+    target = np.array([g.target_score for g in sc.goals])
+    spent_public = result.public_external.sum(axis=1)
+    points = (idx[:, -1] - idx[:, 0]).sum(axis=-1)  # index points gained, summed over countries
+    sources = result.balance[..., ACCOUNTS.index("sources")].sum(axis=1)
+    return {
+        "index": idx,
+        "overall": overall,
+        "gap_closure": gap_closure(idx[:, 0], idx[:, -1], index_target(sc)),
+        "goal_end": result.scores[:, -1],
+        "year_reached": year_reached(result.scores, result.years, target),
+        "cost_per_point_usd": np.divide(sources, points, out=np.full_like(sources, np.nan), where=points > 0),
+        "private_per_public": np.divide(result.private.sum(axis=1), spent_public,
+                                        out=np.zeros_like(spent_public), where=spent_public > 0),
+        "gini_end": gini(idx[:, -1]),
+        "adoption_end": result.adoption[:, -1].mean(axis=(-2, -1)) if result.adoption.shape[-1] else
+        np.zeros(result.runs),
+    }
+
+
+def _stats(x: np.ndarray) -> tuple[float, float, float]:
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return (np.nan, np.nan, np.nan)
+    return float(x.mean()), float(np.percentile(x, 5)), float(np.percentile(x, 95))
+
+
+def summary(result: RunResult) -> pd.DataFrame:
+    """Tidy summary: country, metric, mean, p05, p95, runs."""
+    sc = result.scenario
+    m = per_run(result)
+    rows = []
+    for c, cid in enumerate([*sc.country_ids, ALL]):
+        if cid == ALL:
+            start, end = m["overall"][:, 0], m["overall"][:, -1]
+            closure = gap_closure(start, end, index_target(sc))
+        else:
+            start, end = m["index"][:, 0, c], m["index"][:, -1, c]
+            closure = m["gap_closure"][:, c]
+        rows += [(cid, "index_start", *_stats(start)), (cid, "index_end", *_stats(end)),
+                 (cid, "index_change", *_stats(end - start)), (cid, "gap_closure", *_stats(closure))]
+        if cid != ALL:
+            for g, gid in enumerate(sc.goal_ids):
+                rows.append((cid, f"{gid}_end", *_stats(m["goal_end"][:, c, g])))
+    for name in ("cost_per_point_usd", "private_per_public", "gini_end", "adoption_end"):
+        rows.append((ALL, name, *_stats(m[name])))
+    df = pd.DataFrame(rows, columns=["country", "metric", "mean", "p05", "p95"])
+    df["runs"] = result.runs
+    return df

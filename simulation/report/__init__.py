@@ -1,0 +1,1 @@
+"""The report layer: HTML reports, plots and text tables, drawn from results."""

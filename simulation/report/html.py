@@ -1,0 +1,340 @@
+"""Self-contained HTML reports of results folders (run, compare or sweep).
+
+`build_report(folder)` reads only what is on disk (manifest.json, the Parquet tables,
+comparison.parquet, analysis.json), redraws the plots into `plots/` and writes
+`report.html` atomically: one file, images embedded as base64 PNG, no network access,
+readable on a laptop and printable. Headline answer first, then tables, plots, the
+differences between scenario files, the assumptions, and the manifest.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..analysis.comparison import Comparison, headline
+from ..errors import InputError, Problem
+from ..outcomes.registry import ALL, NO_GOAL, OUTCOMES
+from ..results.folders import damaged_folder_errors, write_file_atomic
+from . import plots
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1.2em;
+color:#1d2733;line-height:1.45}
+h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:2px solid #e3e8ee;padding-bottom:.2em}
+.headline{background:#eef5fc;border-left:5px solid #1f5fa8;padding:.8em 1em;font-size:1.1em}
+.warn{background:#fff5e6;border-left:5px solid #d9822b;padding:.5em 1em}
+table{border-collapse:collapse;margin:.6em 0;font-size:.88em}th,td{border-bottom:1px solid #e3e8ee;padding:.25em .6em;
+text-align:right}th{background:#f5f7fa}td:first-child,th:first-child{text-align:left}
+td.best{font-weight:700;background:#eaf6ee}figure{margin:1.2em 0;page-break-inside:avoid}
+figure img{max-width:100%;border:1px solid #e3e8ee}figcaption{color:#55606e;font-size:.9em}
+code,pre{background:#f5f7fa;padding:.1em .3em;font-size:.85em}pre{padding:.6em;overflow-x:auto;white-space:pre-wrap}
+.muted{color:#55606e}.tw{overflow-x:auto}
+@media print{body{max-width:none;margin:0}h2{page-break-after:avoid}.headline{border:1px solid #1f5fa8}}
+"""
+
+
+def _esc(x: Any) -> str:
+    return html.escape(str(x))
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f'<img src="data:image/png;base64,{data}" alt="{_esc(path.stem)}">'
+
+
+def _figure(out: Path, fig: plots.Figure | None) -> str:
+    if fig is None:
+        return ""
+    return (f"<figure>{_img(out / f'{fig.stem}.png')}<figcaption><b>{_esc(fig.title)}.</b> {_esc(fig.caption)} "
+            f"(<a href='plots/{fig.stem}.svg'>SVG</a>)</figcaption></figure>")
+
+
+def _cell(v: Any) -> str:
+    """Numbers as people read them: 4 significant digits, money-sized values in m / bn."""
+    if isinstance(v, float):
+        if v != v:
+            return "—"
+        return _num(v, 2) if abs(v) >= 1e6 else f"{v:.4g}"
+    return str(v)
+
+
+def _table(df: pd.DataFrame, best: set[tuple[int, int]] | None = None) -> str:
+    head = "".join(f"<th>{_esc(c)}</th>" for c in df.columns)
+    body = []
+    for i, row in enumerate(df.itertuples(index=False)):
+        cells = "".join(f"<td{' class=best' if best and (i, j) in best else ''}>{_esc(_cell(v))}</td>"
+                        for j, v in enumerate(row))
+        body.append(f"<tr>{cells}</tr>")
+    return f"<div class=tw><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    if not path.exists():
+        raise InputError([Problem(str(folder), 1, "<folder>", "not a results folder (no manifest.json)")])
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(str(path), exc.lineno, "<json>", f"manifest is not valid JSON: {exc.msg}")]) from None
+
+
+def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
+    """Dotted paths → values; list items with an id are keyed by id (like --set)."""
+    out: dict[str, Any] = {}
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
+    elif isinstance(obj, list) and not obj:
+        pass  # an empty list of items: its items' fields show up on the other side
+    elif isinstance(obj, list) and all(isinstance(i, dict) and "id" in i for i in obj):
+        for item in obj:
+            out.update(_flatten(item, f"{prefix}.{item['id']}"))
+    else:
+        out[prefix] = obj
+    return out
+
+
+def scenario_differences(ref: dict, other: dict) -> list[tuple[str, Any, Any]]:
+    a, b = _flatten(ref), _flatten(other)
+    skip = ("name", "description")
+    return [(k, a.get(k, "—"), b.get(k, "—")) for k in sorted(set(a) | set(b))
+            if a.get(k, "—") != b.get(k, "—") and k not in skip and not k.startswith("sources.")]
+
+
+def _assumptions(scenario: dict) -> str:
+    goals = pd.DataFrame(scenario["goals"])[["id", "effectiveness", "spend_scale_usd_per_capita", "decay",
+                                              "leverage", "target_score"]]
+    parts = ["<h3>Goals</h3>", _table(goals),
+             "<p>Governance: " + _esc(scenario["governance"]) + "; capacity building: " +
+             _esc(scenario["capacity"]) + "; uncertainty: " + _esc(scenario["uncertainty"]) + "</p>"]
+    if scenario.get("sources"):
+        rows = pd.DataFrame(sorted(scenario["sources"].items()), columns=["field", "source"])
+        parts += ["<h3>Sources</h3>", _table(rows)]
+    return "".join(parts)
+
+
+def _manifest_block(man: dict) -> str:
+    shown = {k: v for k, v in man.items() if k not in ("scenario", "scenarios_resolved")}
+    return f"<pre>{_esc(json.dumps(shown, indent=2))}</pre>"
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' "
+            f"content='width=device-width,initial-scale=1'><title>{_esc(title)}</title><style>{CSS}</style>"
+            f"</head><body>{body}</body></html>")
+
+
+def _load_run(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    scores = pd.read_parquet(folder / "scores.parquet")
+    flows = pd.read_parquet(folder / "flows.parquet") if (folder / "flows.parquet").exists() else None
+    adoption = pd.read_parquet(folder / "adoption.parquet") if (folder / "adoption.parquet").exists() else None
+    return scores, flows, adoption
+
+
+def _num(x: float, digits: int = 2, sign: bool = False) -> str:
+    """Readable number: US$-sized values in bn / m, others with `digits` decimals."""
+    s = "+" if sign else ""
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:{s}.{digits}f} bn"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:{s}.{digits}f} m"
+    return f"{x:{s}.{digits}f}"
+
+
+def _fmt_ci(mean: float, lo: float, hi: float, digits: int = 2, sign: bool = False) -> str:
+    return f"{_num(mean, digits, sign)} [{_num(lo, digits, sign)}, {_num(hi, digits, sign)}]"
+
+
+def _run_report(folder: Path, man: dict) -> str:
+    out = folder / "plots"
+    scores, flows, adoption = _load_run(folder)
+    name = man["scenario_name"]
+    summary = pd.read_csv(folder / "summary.csv")
+    figs = [plots.fan_chart({name: scores}, out), plots.flows_by_source({name: flows}, out),
+            plots.adoption_curves({name: adoption}, out), plots.gains_heatmap({name: scores}, None, out)]
+    idx = summary[summary.metric.isin(["index_start", "index_end", "gap_closure"])]
+    piv = idx.pivot_table(index="country", columns="metric", values=["mean", "p05", "p95"], sort=False)
+    rows = []
+    for c in dict.fromkeys(idx.country):
+        rows.append({"country": c, "index start": f"{piv.loc[c, ('mean', 'index_start')]:.1f}",
+                     "index end (90% interval)": _fmt_ci(piv.loc[c, ("mean", "index_end")],
+                                                         piv.loc[c, ("p05", "index_end")],
+                                                         piv.loc[c, ("p95", "index_end")], 1),
+                     "gap closed": f"{piv.loc[c, ('mean', 'gap_closure')]:.1%}"})
+    overall = summary[(summary.country == ALL) & (summary.metric == "index_end")].iloc[0]
+    start = summary[(summary.country == ALL) & (summary.metric == "index_start")].iloc[0]
+    sc = man["scenario"]
+    body = [f"<h1>sdgsim run: {_esc(name)}</h1><p class=muted>{_esc(sc.get('description', ''))}</p>",
+            f"<div class=headline>Over {man['runs']} runs, the mean SDG index of the {len(sc['countries'])} "
+            f"countries moves from {start['mean']:.1f} in {sc['start_year']} to {overall['mean']:.1f} in "
+            f"{sc['end_year']} (90% of runs between {overall.p05:.1f} and {overall.p95:.1f}).</div>",
+            "<h2>SDG index by country</h2>", _table(pd.DataFrame(rows)),
+            "<h2>Plots</h2>", *[_figure(out, f) for f in figs],
+            "<h2>Assumptions</h2>", _assumptions(sc), "<h2>Manifest</h2>", _manifest_block(man)]
+    return _page(f"sdgsim run {name}", "".join(body))
+
+
+def _compare_report(folder: Path, man: dict) -> str:
+    out = folder / "plots"
+    table = pd.read_parquet(folder / "comparison.parquet")
+    names = [s["name"] for s in man["scenarios"]]
+    ref = man["reference"]
+    comp = Comparison(table=table, reference=ref, method=man["interval"], runs=man["runs"],
+                      warnings=man.get("warnings", []))
+    loaded = {n: _load_run(folder / n) for n in names}
+    scores = {n: v[0] for n, v in loaded.items()}
+    figs = [plots.fan_chart(scores, out), plots.difference_bars(table, out),
+            plots.flows_by_source({n: v[1] for n, v in loaded.items()}, out),
+            plots.adoption_curves({n: v[2] for n, v in loaded.items()}, out),
+            plots.gains_heatmap(scores, ref, out)]
+
+    # SDG index by country
+    t = table[(table.outcome == "sdg_index_end") & (table.goal == NO_GOAL)]
+    countries = list(dict.fromkeys(t.country))
+    rows, best = [], set()
+    for i, c in enumerate(countries):
+        r = t[t.country == c].set_index("scenario")
+        row = {"country": c}
+        for j, n in enumerate(names):
+            row[n] = _fmt_ci(r.loc[n, "mean"], r.loc[n, "ci_low"], r.loc[n, "ci_high"])
+            if n != ref:
+                row[f"Δ {n}"] = _fmt_ci(r.loc[n, "diff_mean"], r.loc[n, "diff_ci_low"], r.loc[n, "diff_ci_high"],
+                                        sign=True)
+        top = r["mean"].idxmax()
+        best.add((i, 1 + [k for k in row if k != "country"].index(top)))
+        rows.append(row)
+    index_table = _table(pd.DataFrame(rows), best)
+
+    # other outcomes, all countries
+    o = table[(table.country == ALL) & (table.goal == NO_GOAL)]
+    rows = []
+    for outcome in dict.fromkeys(o.outcome):
+        r = o[o.outcome == outcome].set_index("scenario")
+        for n in names:
+            rows.append({"outcome": outcome, "scenario": n, "mean [95% CI]": _fmt_ci(*r.loc[n, ["mean", "ci_low",
+                                                                                                "ci_high"]], 3),
+                         "2.5-97.5% of runs": f"{_num(r.loc[n, 'p2_5'], 3)} to {_num(r.loc[n, 'p97_5'], 3)}",
+                         f"Δ vs {ref} [95% CI]": "—" if n == ref else _fmt_ci(
+                             *r.loc[n, ["diff_mean", "diff_ci_low", "diff_ci_high"]], 3, sign=True),
+                         "P(better than ref)": "—" if n == ref else f"{r.loc[n, 'p_superior']:.0%}",
+                         "P(ranks first)": f"{r.loc[n, 'p_best']:.0%}"})
+    outcome_table = _table(pd.DataFrame(rows))
+    legend = "".join(f"<li><code>{_esc(k)}</code>: {_esc(v[1])} ({'higher' if v[0] else 'lower'} is better)</li>"
+                     for k, v in OUTCOMES.items())
+
+    resolved = {s["name"]: json.loads((folder / s["name"] / "manifest.json").read_text())["scenario"]
+                for s in man["scenarios"]}
+    diffs = []
+    for n in names:
+        if n == ref:
+            continue
+        d = scenario_differences(resolved[ref], resolved[n])
+        diffs.append(f"<h3>{_esc(n)} vs {_esc(ref)}: {len(d)} field(s) differ</h3>")
+        if d:
+            diffs.append(_table(pd.DataFrame(d[:200], columns=["field", ref, n])))
+    warn = "".join(f"<p class=warn>⚠ {_esc(w)}</p>" for w in comp.warnings)
+    body = [f"<h1>sdgsim comparison: {' vs '.join(_esc(n) for n in names)}</h1>",
+            f"<p class=muted>{man['runs']} paired runs per scenario (common random numbers, seed {man['seed']}); "
+            f"intervals: {_esc(man['interval'])}; reference: {_esc(ref)}.</p>",
+            f"<div class=headline>{_esc(headline(comp))}</div>", warn,
+            "<h2>SDG index at the horizon by country</h2>",
+            "<p class=muted>Mean [95% CI of the mean]; Δ = paired difference to the reference [95% CI]; "
+            "best mean per row in bold.</p>", index_table,
+            "<h2>Outcomes, all countries</h2>", outcome_table, f"<ul class=muted>{legend}</ul>",
+            "<h2>Plots</h2>", *[_figure(out, f) for f in figs],
+            "<h2>What differs between the scenario files</h2>", *diffs,
+            "<h2>Assumptions</h2>", *[f"<h3>{_esc(n)}</h3>{_assumptions(resolved[n])}" for n in names],
+            "<h2>Manifest</h2>", _manifest_block(man)]
+    return _page("sdgsim comparison", "".join(body))
+
+
+def _sweep_headline(analysis: Path) -> list[str]:
+    """Most influential parameter and most robust policy per outcome, from analyze's tables."""
+    lines = []
+    rob_path, sob_path = analysis / "robustness.csv", analysis / "sobol.csv"
+    if sob_path.is_file():
+        sob = pd.read_csv(sob_path)
+        if {"outcome", "parameter", "ST"} <= set(sob.columns) and len(sob):
+            for outcome, g in sob.groupby("outcome", sort=False):
+                top = g.groupby("parameter").ST.mean().sort_values(ascending=False)
+                lines.append(f"{outcome}: most influential parameter {top.index[0]} "
+                             f"(total Sobol' index {top.iloc[0]:.2f}, mean over policies)")
+    if rob_path.is_file():
+        rob = pd.read_csv(rob_path)
+        if {"outcome", "policy", "regret_mean"} <= set(rob.columns) and rob.policy.nunique() > 1:
+            for outcome, g in rob.groupby("outcome", sort=False):
+                best = g.sort_values("regret_mean").iloc[0]
+                lines.append(f"{outcome}: most robust policy {best.policy} (lowest mean regret across the design)")
+    return lines
+
+
+def _sweep_report(folder: Path, man: dict) -> str:
+    """Sweep folder: the analysis tables and plots listed in analysis.json (`sdgsim analyze`)."""
+    sweep = man.get("sweep") if isinstance(man.get("sweep"), dict) else {}
+    body = [f"<h1>sdgsim sweep: {_esc(man.get('sweep_name', folder.name))}</h1>",
+            f"<p class=muted>{_esc(sweep.get('description', ''))} {man.get('runs_done', '?')} of "
+            f"{man.get('runs_total', '?')} runs done ({_esc(man.get('status', 'unknown'))}); seed "
+            f"{_esc(man.get('seed', '?'))}; {_esc(man.get('seeding', ''))}.</p>"]
+    index_path = folder / "analysis.json"
+    if not index_path.exists():
+        body.append("<p class=warn>No analysis yet: run <code>sdgsim analyze DIR</code>, then "
+                    "<code>sdgsim report DIR</code>.</p>")
+    else:
+        try:
+            index = json.loads(index_path.read_text())
+        except json.JSONDecodeError as exc:
+            raise InputError([Problem(str(index_path), exc.lineno, "<json>",
+                                      f"not valid JSON: {exc.msg} (re-run sdgsim analyze --force)")]) from None
+        body += [f"<p class=warn>{_esc(n)}</p>" for n in index.get("notes", [])]
+        lines = _sweep_headline(folder / "analysis")
+        if lines:
+            body.append("<div class=headline>" + "<br>".join(_esc(x) for x in lines) + "</div>")
+        plots_html = []
+        for item in index.get("plots", []):
+            png = folder / str(item.get("png") or item.get("file") or "")
+            if png.suffix == ".png" and png.is_file():
+                svg = f" (<a href='{_esc(item['svg'])}'>SVG</a>)" if item.get("svg") else ""
+                plots_html.append(f"<figure>{_img(png)}<figcaption><b>{_esc(item.get('title', png.stem))}.</b> "
+                                  f"{_esc(item.get('caption', ''))}{svg}</figcaption></figure>")
+        tables_html = []
+        for item in index.get("tables", []):
+            path = folder / str(item.get("file", ""))
+            if path.is_file():
+                df = pd.read_csv(path)
+                more = f"<p class=muted>First 30 of {len(df)} rows; all in {_esc(item['file'])}.</p>" \
+                    if len(df) > 30 else ""
+                tables_html.append((len(df), f"<h3>{_esc(item.get('title', path.stem))}</h3>"
+                                             f"{_table(df.head(30))}{more}"))
+        if plots_html:
+            body += ["<h2>Plots</h2>", *plots_html]
+        if tables_html:  # short summary tables first, long per-point listings last
+            body += ["<h2>Tables</h2>", *[h for _, h in sorted(tables_html, key=lambda t: t[0])]]
+    body += ["<h2>Manifest</h2>", _manifest_block(man)]
+    return _page("sdgsim sweep", "".join(body))
+
+
+def build_report(folder: str | Path) -> Path:
+    """(Re)build report.html of a results folder; returns its path."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), 1, "<folder>", "no such results folder")])
+    man = _read_manifest(folder)
+    if not isinstance(man, dict):
+        raise InputError([Problem(str(folder / "manifest.json"), 1, "<json>",
+                                  "manifest must be a JSON object (re-create the folder)")])
+    kind = man.get("kind", "run")
+    builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report}
+    if kind not in builders:
+        raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",
+                                  f"unknown results kind {kind!r} (allowed: {', '.join(builders)})")])
+    with damaged_folder_errors(folder):
+        page = builders[kind](folder, man)
+    path = folder / "report.html"
+    write_file_atomic(path, page)
+    return path

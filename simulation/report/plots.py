@@ -1,0 +1,210 @@
+"""Plots of results folders (matplotlib, off-screen figures), saved as PNG and SVG.
+
+Every function takes tidy tables as stored in a results folder (so `sdgsim report DIR`
+can rebuild them from disk), draws one figure, saves `<dir>/<stem>.png` and `.svg`,
+and returns a `Figure` record with a title and caption for the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from .figures import axes_or_new, subplots
+from .figures import save as _save_files
+
+PALETTE = ["#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#7a5195", "#4d4d4d", "#c9a227", "#17becf"]
+
+
+@dataclass
+class Figure:
+    stem: str
+    title: str
+    caption: str
+
+
+def _save(fig, out: Path, stem: str) -> None:
+    _save_files(fig, out, stem)
+
+
+def draw_fan_chart(ax, scores: dict[str, pd.DataFrame]):
+    """Draw the overall SDG index over time per scenario (median, 50 % and 90 % bands over runs)
+    on `ax` (new axes if None); scores: name → tidy scores frame. Returns the axes."""
+    ax = axes_or_new(ax)
+    for i, (name, df) in enumerate(scores.items()):
+        per_run = df.groupby(["run", "year"]).score.mean().unstack("year")  # runs × years
+        years = per_run.columns.to_numpy()
+        q = np.percentile(per_run.to_numpy(), [5, 25, 50, 75, 95], axis=0)
+        color = PALETTE[i % len(PALETTE)]
+        ax.fill_between(years, q[0], q[4], color=color, alpha=0.12, linewidth=0)
+        ax.fill_between(years, q[1], q[3], color=color, alpha=0.28, linewidth=0)
+        ax.plot(years, q[2], color=color, linewidth=2, label=name)
+    ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("SDG index (mean of goal scores, 0-100)")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    ax.set_title("SDG index over time: median, 50% and 90% bands over runs")
+    return ax
+
+
+def fan_chart(scores: dict[str, pd.DataFrame], out: Path) -> Figure:
+    """Overall SDG index over time per scenario: median and 50 % / 90 % bands over runs."""
+    fig, ax = subplots(figsize=(8, 4.5))
+    draw_fan_chart(ax, scores)
+    _save(fig, out, "fan_chart")
+    return Figure("fan_chart", "SDG index over time",
+                  "Mean SDG index over all countries. Line: median over runs; dark band: 50 %; light band: 90 %.")
+
+
+def difference_bars(table: pd.DataFrame, out: Path) -> Figure | None:
+    """Per-goal paired difference to the reference with 95 % CIs (all countries)."""
+    t = table[(table.outcome == "goal_score_end") & (table.country == "ALL")]
+    ref = t.reference.iloc[0] if len(t) else None
+    alts = [s for s in t.scenario.unique() if s != ref]
+    if not alts:
+        return None
+    goals = list(dict.fromkeys(t.goal))
+    fig, ax = subplots(figsize=(8, 4.2))
+    width = 0.8 / len(alts)
+    x = np.arange(len(goals))
+    for i, name in enumerate(alts):
+        r = t[t.scenario == name].set_index("goal").loc[goals]
+        err = np.vstack([r.diff_mean - r.diff_ci_low, r.diff_ci_high - r.diff_mean])
+        ax.bar(x + (i - (len(alts) - 1) / 2) * width, r.diff_mean, width, yerr=err, capsize=3,
+               color=PALETTE[(i + 1) % len(PALETTE)], label=name)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, goals)
+    ax.set_ylabel(f"score difference vs {ref} (points)")
+    ax.set_title(f"Goal scores at the horizon: paired difference to {ref}, 95% CI")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(frameon=False)
+    _save(fig, out, "difference_bars")
+    return Figure("difference_bars", "Difference per goal",
+                  f"Mean over countries of each goal score at the horizon, minus {ref} in the same replication; "
+                  "error bars are 95 % confidence intervals of the mean paired difference.")
+
+
+def flows_by_source(flows: dict[str, pd.DataFrame], out: Path) -> Figure | None:
+    """External money by source → goal (mean US$ million per year), one panel per scenario."""
+    frames = {n: f for n, f in flows.items() if f is not None and len(f)}
+    if not frames:
+        return None
+    fig, axes = subplots(1, len(frames), figsize=(4.2 * len(frames) + 1, 4.4), sharey=True, squeeze=False)
+    sources = sorted({s for f in frames.values() for s in f.source.unique()})
+    colors = {s: matplotlib.colormaps["tab20"](i % 20) for i, s in enumerate(sources)}
+    for ax, (name, f) in zip(axes[0], frames.items()):
+        ext = f[~f.instrument.isin(["domestic", "pooled"])].copy()
+        ext["goal"] = np.where(ext.instrument == "research", "R&D",
+                               np.where(ext.goal == "-", "capacity", ext.goal))
+        runs, years = f.run.nunique(), f.year.nunique()
+        m = ext.pivot_table(index="goal", columns="source", values="amount_usd", aggfunc="sum", fill_value=0)
+        m = m / (runs * years * 1e6)
+        bottom = np.zeros(len(m))
+        for src in m.columns:
+            ax.bar(m.index, m[src], bottom=bottom, label=src, color=colors[src])
+            bottom += m[src].to_numpy()
+        ax.set_title(name)
+        ax.tick_params(axis="x", rotation=45)
+        ax.grid(axis="y", alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(frameon=False, fontsize=7)
+    axes[0][0].set_ylabel("US$ million per year (mean over runs)")
+    fig.suptitle("External money by source and goal")
+    _save(fig, out, "flows_by_source")
+    return Figure("flows_by_source", "Money flows by source and goal",
+                  "Gross external money (donor grants and blended finance, the pooled facility, private "
+                  "co-finance, capacity building and R&D) per year; domestic spending is not shown.")
+
+
+def adoption_curves(adoption: dict[str, pd.DataFrame], out: Path) -> Figure | None:
+    """Mean adoption over countries per technology over time, one line per scenario."""
+    frames = {n: a for n, a in adoption.items() if a is not None and len(a)}
+    if not frames:
+        return None
+    techs = list(dict.fromkeys(pd.concat([a.technology for a in frames.values()])))[:8]
+    cols = min(4, len(techs))
+    rows = -(-len(techs) // cols)
+    fig, axes = subplots(rows, cols, figsize=(3.2 * cols + 1, 2.8 * rows + 0.6), sharey=True, squeeze=False)
+    for ax, tech in zip(axes.flat, techs):
+        for i, (name, a) in enumerate(frames.items()):
+            s = a[a.technology == tech].groupby("year").adoption.mean()
+            ax.plot(s.index, s.to_numpy() * 100, color=PALETTE[i % len(PALETTE)], label=name)
+        ax.set_title(tech, fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(techs):]:
+        ax.axis("off")
+    axes[0][0].set_ylabel("adoption (%)")
+    axes[0][0].legend(frameon=False, fontsize=7)
+    fig.suptitle("Technology adoption (mean over countries and runs)")
+    _save(fig, out, "adoption_curves")
+    return Figure("adoption_curves", "Technology adoption",
+                  "Bass diffusion of deployable technologies, scaled by absorptive capacity and access.")
+
+
+def gains_heatmap(scores: dict[str, pd.DataFrame], reference: str | None, out: Path) -> Figure:
+    """Country × goal heat map: mean gain start→horizon, or extra gain over the reference."""
+    names = list(scores)
+    alts = [n for n in names if n != reference] if reference and len(names) > 1 else names
+
+    def gains(df: pd.DataFrame) -> pd.DataFrame:
+        y0, y1 = df.year.min(), df.year.max()
+        a = df[df.year == y0].groupby(["country", "goal"]).score.mean()
+        b = df[df.year == y1].groupby(["country", "goal"]).score.mean()
+        return (b - a).unstack("goal")
+
+    ref = gains(scores[reference]) if reference and len(names) > 1 else None
+    fig, axes = subplots(1, len(alts), figsize=(3.6 * len(alts) + 1.5, 0.35 * 12 + 1.5), squeeze=False)
+    for ax, name in zip(axes[0], alts):
+        g = gains(scores[name])
+        order = list(dict.fromkeys(scores[name].country))
+        if ref is not None:  # only the countries and goals both scenarios have
+            order = [c for c in order if c in ref.index]
+            g = g[[c for c in g.columns if c in ref.columns]]
+        g = g.loc[order]
+        if g.empty:
+            ax.text(0.5, 0.5, f"no countries and goals\nin common with {reference}", ha="center", va="center")
+            ax.set_axis_off()
+            continue
+        data = g - ref.loc[order, g.columns] if ref is not None else g
+        lim = max(float(np.abs(data.to_numpy()).max()), 1e-9)
+        im = ax.imshow(data.to_numpy(), cmap="RdBu" if ref is not None else "Greens",
+                       vmin=-lim if ref is not None else 0, vmax=lim, aspect="auto")
+        ax.set_xticks(range(len(data.columns)), data.columns)
+        ax.set_yticks(range(len(data.index)), data.index)
+        for (r, c), v in np.ndenumerate(data.to_numpy()):
+            ax.text(c, r, f"{v:+.1f}" if ref is not None else f"{v:.1f}", ha="center", va="center", fontsize=7)
+        ax.set_title(name if ref is None else f"{name} − {reference}", fontsize=9)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    what = f"extra gain over {reference}" if ref is not None else "gain"
+    fig.suptitle(f"Score {what}, start year to horizon (points, mean over runs)")
+    _save(fig, out, "gains_heatmap")
+    return Figure("gains_heatmap", "Gains by country and goal",
+                  f"Mean score {what} from the start year to the horizon for each country and goal.")
+
+
+def draw_difference(ax, table: pd.DataFrame, outcome: str = "sdg_index_end", country: str = "ALL"):
+    """Paired difference of each scenario to the reference on one outcome, with 95 % CIs."""
+    ax = axes_or_new(ax, figsize=(7, 3.5))
+    t = table[(table.outcome == outcome) & (table.country == country)]
+    t = t[t.scenario != t.reference]
+    if t.empty:
+        ax.text(0.5, 0.5, "no alternative to compare with the reference", ha="center", va="center",
+                transform=ax.transAxes)
+        return ax
+    labels = [s if g == "-" else f"{s} {g}" for s, g in zip(t.scenario, t.goal)]
+    y = np.arange(len(t))
+    err = np.vstack([t.diff_mean - t.diff_ci_low, t.diff_ci_high - t.diff_mean])
+    ax.errorbar(t.diff_mean, y, xerr=err, fmt="o", color=PALETTE[0], capsize=3)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{outcome}: difference to {t.reference.iloc[0]} (95% CI)")
+    ax.grid(axis="x", alpha=0.3)
+    return ax

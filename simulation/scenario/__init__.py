@@ -1,0 +1,16 @@
+"""The scenario layer: files, schema, `extends:`, overrides, located errors, the catalog.
+
+    schema     the typed pydantic models (every field, its unit, range and default)
+    loading    YAML files with locations, `extends:` chains, overrides, validation
+    checks     cross-field checks (references, uniqueness, consistency)
+    messages   the wording of every error message
+    paths      dotted paths into scenario data (donors.JPN-ODA.budget_usd)
+    catalog    the shipped scenarios: listing, finding by name, showing
+    yamlio     safe YAML parsing that remembers file and line
+"""
+
+from .loading import apply_set, load_scenario, parse_set, validate_data
+from .schema import BudgetCut, Ident, Pandemic, Scenario, Text
+
+__all__ = ["BudgetCut", "Ident", "Pandemic", "Scenario", "Text", "apply_set", "load_scenario", "parse_set",
+           "validate_data"]

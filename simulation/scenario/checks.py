@@ -1,0 +1,146 @@
+"""Cross-field checks of a scenario: references, uniqueness, consistency."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..mechanisms.allocation import STRATEGIES
+from .messages import _close, _locate, _num, _show
+from .schema import MAX_YEARS, Pandemic, Scenario
+
+
+def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
+    """Checks that span fields: references, uniqueness, consistency. Returns (loc, message).
+
+    `data` (the located input) is only used to name the line of a duplicate's first use.
+    """
+    out: list[tuple[tuple, str]] = []
+    goals = s.goal_ids
+    goal_set = set(goals)
+    countries = set(s.country_ids)
+    donors = {d.id for d in s.donors}
+    techs = {t.id for t in s.technologies}
+    bodies = {r.id for r in s.research_bodies}
+    goal_list = ", ".join(goals)
+
+    if s.end_year <= s.start_year:
+        out.append((("end_year",), f"got {s.end_year}, not after start_year {s.start_year} (allowed: a year > {s.start_year})"))
+    elif s.end_year - s.start_year > MAX_YEARS:
+        out.append((("end_year",), f"horizon of {s.end_year - s.start_year} years is too long (allowed: at most {MAX_YEARS})"))
+
+    for name, items in (("goals", s.goals), ("countries", s.countries), ("donors", s.donors),
+                        ("technologies", s.technologies), ("research_bodies", s.research_bodies),
+                        ("partnerships", s.partnerships)):
+        first: dict[str, int] = {}
+        for i, it in enumerate(items):
+            if it.id in first:
+                line = _locate(data, (name, first[it.id], "id"))[0][1] if data is not None else None
+                where = f"first at line {line}; " if line else ""
+                out.append(((name, i, "id"), f"duplicate id '{it.id}' ({where}ids must be unique in {name})"))
+            first.setdefault(it.id, i)
+
+    def need(ref: str, known: set[str], loc: tuple, what: str, listing: str | None = None) -> None:
+        if ref not in known:
+            names = listing or ", ".join(sorted(known)) or "none"
+            hint = "" if what == "goal" else _close(ref, known)  # SDG12 is no typo of SDG2
+            out.append((loc, f"unknown {what} '{ref}' ({hint}declared: {names})"))
+
+    for i, link in enumerate(s.interlinkages):
+        need(link.source, goal_set, ("interlinkages", i, "source"), "goal", goal_list)
+        need(link.target, goal_set, ("interlinkages", i, "target"), "goal", goal_list)
+        if link.source == link.target:
+            out.append((("interlinkages", i, "target"), "a goal cannot link to itself"))
+    for i, c in enumerate(s.countries):
+        for g in goals:
+            if g not in c.scores and not (c.ppi is not None and g in c.ppi.goal_scores):
+                out.append((("countries", i, "scores"), f"missing score for goal {g} (every declared goal needs a start score)"))
+        for g in c.scores:
+            need(g, goal_set, ("countries", i, "scores", g), "goal", goal_list)
+        for g in c.roadmap_priority:
+            need(g, goal_set, ("countries", i, "roadmap_priority", g), "goal", goal_list)
+        if c.roadmap_priority and sum(c.roadmap_priority.values()) <= 0:
+            out.append((("countries", i, "roadmap_priority"), "priorities must not all be zero"))
+
+    def check_strategy(name: str, params: dict, loc: tuple) -> None:
+        if name not in STRATEGIES:
+            out.append(((*loc, "strategy"),
+                        f"unknown strategy '{name}' ({_close(name, STRATEGIES)}allowed: {', '.join(STRATEGIES)})"))
+            return
+        allowed = STRATEGIES[name].params
+        for p, v in params.items():
+            if p not in allowed:
+                out.append(((*loc, "strategy_params", p),
+                            (f"unknown parameter for strategy '{name}' "
+                             f"({_close(p, allowed)}allowed: {', '.join(allowed) or 'none'})")))
+            elif not (allowed[p][0] <= v <= allowed[p][1]):
+                lo, hi = allowed[p]
+                side = "below the minimum" if v < lo else "above the maximum"
+                out.append(((*loc, "strategy_params", p), f"got {_show(v)}, {side} (allowed: {_num(lo)} <= value <= {_num(hi)})"))
+
+    for i, d in enumerate(s.donors):
+        check_strategy(d.strategy, d.strategy_params, ("donors", i))
+        for j, c in enumerate(d.eligible_countries or []):
+            need(c, countries, ("donors", i, "eligible_countries", j), "country")
+        for j, g in enumerate(d.goals or []):
+            need(g, goal_set, ("donors", i, "goals", j), "goal", goal_list)
+        if d.eligible_countries is not None and not d.eligible_countries:
+            out.append((("donors", i, "eligible_countries"), "empty list; omit the field to allow every country"))
+        if d.goals is not None and not d.goals:
+            out.append((("donors", i, "goals"), "empty list; omit the field to allow every goal"))
+        if d.pooled_share > 0 and s.facility is None:
+            out.append((("donors", i, "pooled_share"), "pooled_share > 0 but the scenario has no 'facility'"))
+        if d.pooled_share + d.blended_share + d.capacity_share > 1 + 1e-12:
+            out.append((("donors", i, "pooled_share"),
+                        (f"pooled_share + blended_share + capacity_share = "
+                         f"{d.pooled_share + d.blended_share + d.capacity_share:g}, more than the whole budget "
+                         "(allowed: a sum of at most 1)")))
+    if s.facility is not None:
+        f = s.facility
+        check_strategy(f.strategy, f.strategy_params, ("facility",))
+        if f.strategy == "adaptive":
+            out.append((("facility", "strategy"),
+                        "the facility cannot use 'adaptive' (only donors learn; allowed: "
+                        f"{', '.join(n for n in STRATEGIES if n != 'adaptive')})"))
+        for j, c in enumerate(f.eligible_countries or []):
+            need(c, countries, ("facility", "eligible_countries", j), "country")
+        for j, g in enumerate(f.goals or []):
+            need(g, goal_set, ("facility", "goals", j), "goal", goal_list)
+    for i, t in enumerate(s.technologies):
+        if not t.goals:
+            out.append((("technologies", i, "goals"), "a technology must serve at least one goal"))
+        for g in t.goals:
+            need(g, goal_set, ("technologies", i, "goals", g), "goal", goal_list)
+    for i, r in enumerate(s.research_bodies):
+        for k in r.portfolio:
+            need(k, techs, ("research_bodies", i, "portfolio", k), "technology")
+    for i, p in enumerate(s.partnerships):
+        need(p.technology, techs, ("partnerships", i, "technology"), "technology")
+        need(p.provider, bodies, ("partnerships", i, "provider"), "research body")
+        if p.funder is not None:
+            need(p.funder, donors, ("partnerships", i, "funder"), "donor")
+        if p.budget_usd > 0 and p.funder is None:
+            out.append((("partnerships", i, "funder"), "a partnership with budget_usd > 0 needs a funder (a donor id)"))
+        if not p.recipients:
+            out.append((("partnerships", i, "recipients"), "list at least one recipient country"))
+        for j, c in enumerate(p.recipients):
+            need(c, countries, ("partnerships", i, "recipients", j), "country")
+            if c in p.recipients[:j]:
+                out.append((("partnerships", i, "recipients", j), f"'{c}' is listed twice (list each recipient once)"))
+    for i, sh in enumerate(s.shocks):
+        if not (s.start_year <= sh.start_year <= s.end_year):
+            out.append((("shocks", i, "start_year"),
+                        f"got {sh.start_year}, outside the simulated years (allowed: {s.start_year} to {s.end_year})"))
+        if isinstance(sh, Pandemic):
+            for g in sh.score_hit:
+                need(g, goal_set, ("shocks", i, "score_hit", g), "goal", goal_list)
+            if sh.diversion_to_health > 0:
+                need(sh.health_goal, goal_set, ("shocks", i, "health_goal"), "goal", goal_list)
+            for j, c in enumerate(sh.countries or []):
+                need(c, countries, ("shocks", i, "countries", j), "country")
+        else:
+            for j, d in enumerate(sh.donors or []):
+                need(d, donors, ("shocks", i, "donors", j), "donor")
+    for key in s.sources:
+        if not key.strip():
+            out.append((("sources",), "source keys must be field paths"))
+    return out

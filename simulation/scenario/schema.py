@@ -1,0 +1,265 @@
+"""The scenario schema: typed pydantic models of every field, with units and ranges.
+
+Unknown keys are rejected, ranges and finiteness checked (`_Strict`). Loading files,
+`extends:` and overrides live in scenario.loading; cross-field checks in
+scenario.checks; the wording of error messages in scenario.messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SDG_IDS = tuple(f"SDG{i}" for i in range(1, 18))
+MAX_ITEMS = 1000
+MAX_YEARS = 200
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Usd = Annotated[float, Field(ge=0.0, le=1e15)]
+Rate = Annotated[float, Field(ge=-0.5, le=0.5)]
+Score = Annotated[float, Field(ge=0.0, le=100.0)]
+Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+Text = Annotated[str, Field(max_length=2000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+class Goal(_Strict):
+    """An SDG goal and how money turns into progress on it."""
+
+    id: Literal[SDG_IDS]  # type: ignore[valid-type]
+    name: Text = ""
+    effectiveness: Share = 0.08
+    """κ_g: share of the gap to 100 closed per year at saturating spend."""
+    spend_scale_usd_per_capita: Annotated[float, Field(gt=0.0, le=1e6)] = 50.0
+    """s_g: effective spend per capita (USD/yr) at which 63 % of κ_g is reached."""
+    decay: Share = 0.002
+    """δ_g: share of the score lost per year without upkeep."""
+    leverage: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0
+    """Private USD mobilised per USD of blended public finance (revenue potential)."""
+    target_score: Annotated[float, Field(gt=0.0, le=100.0)] = 100.0
+
+
+class Interlinkage(_Strict):
+    """Spillover of progress on `source` into `target` (negative = trade-off)."""
+
+    source: str
+    target: str
+    weight: Annotated[float, Field(ge=-1.0, le=1.0)]
+
+
+IndicatorId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class PPIGoalScore(_Strict):
+    """How a goal's score (0–100) comes from PPI indicator levels: 100 · mean of clip((I − lo)/(hi − lo), 0, 1)."""
+
+    indicators: Annotated[list[IndicatorId], Field(min_length=1, max_length=10000)]
+    scale: Annotated[list[float], Field(min_length=2, max_length=2)]
+    """[lo, hi]: the indicator levels that score 0 and 100."""
+
+
+class CountryPPI(_Strict):
+    """PPI (Policy Priority Inference) dynamics for some of a country's goals (docs/ppi.md)."""
+
+    tables: Annotated[str, Field(min_length=1, max_length=1000)]
+    """Folder of `sdgsim ppi` tables (indicators.csv; network.csv, expenditure.csv, relations.csv
+    optional), relative to the scenario file that names it."""
+    parameters: Annotated[str, Field(min_length=1, max_length=1000)]
+    """A calibration's parameters.csv (id, alpha, alpha_prime, beta), relative to the scenario file."""
+    periods_per_year: Annotated[int, Field(ge=1, le=366)] = 1
+    compat: Literal["3.0.7", "fixed"] = "3.0.7"
+    usd_per_budget_unit: Annotated[float, Field(gt=0.0, le=1e15)]
+    """USD per unit of the calibration's expenditure table (β is unit-specific)."""
+    programmes: dict[str, dict[str, Share]]
+    """goal -> {programme: share}: how the money reaching a goal is split over programmes (shares sum to 1)."""
+    goal_scores: dict[str, PPIGoalScore]
+    """goal -> indicators and scale: the PPI goals (the same goals as `programmes`)."""
+
+
+class Country(_Strict):
+    id: Ident
+    name: Text = ""
+    pilot: bool = False
+    population_m: Annotated[float, Field(gt=0.0, le=1e5)]
+    population_growth: Rate = 0.0
+    gdp_usd_bn: Annotated[float, Field(ge=0.0, le=1e6)]
+    gdp_growth: Rate = 0.0
+    domestic_sdg_share: Share = 0.0
+    """Share of GDP spent domestically on the modelled goals."""
+    roadmap_priority: dict[str, Share] = {}
+    """Relative priority of each goal in the national STI roadmap (normalised)."""
+    governance: Score = 50.0
+    """Government effectiveness, 0–100; drives leakage and `performance` allocation."""
+    absorptive_capacity: Share = 0.3
+    scores: dict[str, Score]
+    """SDG goal scores (0–100) in the start year; one per declared goal (PPI goals: optional, derived)."""
+    ppi: CountryPPI | None = None
+    """PPI dynamics for the goals in ppi.goal_scores (their scores come from PPI indicators)."""
+
+
+class Donor(_Strict):
+    id: Ident
+    name: Text = ""
+    kind: Literal["bilateral", "multilateral", "foundation", "private", "research", "think-tank"] = "bilateral"
+    budget_usd: Usd
+    growth: Rate = 0.0
+    noise_sd: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    strategy: str = "needs"
+    strategy_params: dict[str, float] = {}
+    eligible_countries: list[str] | None = None
+    goals: list[str] | None = None
+    pooled_share: Share = 0.0
+    """Share of the budget routed into the pooled facility."""
+    blended_share: Share = 0.0
+    """Share of the bilateral budget given as blended finance (mobilises private money)."""
+    capacity_share: Share = 0.0
+    """Share of the bilateral budget spent on capacity building."""
+    overhead_rate: Share = 0.08
+    channel_cost_usd: Usd = 0.0
+    """Fixed yearly cost of each donor→country channel with a positive flow."""
+
+
+class Facility(_Strict):
+    """The pooled facility ("Partnership in Action")."""
+
+    name: Text = "Pooled facility"
+    strategy: str = "priority"
+    strategy_params: dict[str, float] = {}
+    eligible_countries: list[str] | None = None
+    """Default: the pilot countries (all countries if none is a pilot)."""
+    goals: list[str] | None = None
+    overhead_rate: Share = 0.03
+    channel_cost_usd: Usd = 0.0
+    blended_share: Share = 0.0
+
+
+class Technology(_Strict):
+    id: Ident
+    name: Text = ""
+    goals: dict[str, Annotated[float, Field(ge=0.0, le=10.0)]]
+    """Efficacy multiplier per goal: spend is worth (1 + adoption · efficacy) times more."""
+    trl: Annotated[int, Field(ge=1, le=9)] = 4
+    deploy_trl: Annotated[int, Field(ge=1, le=9)] = 7
+    stage_cost_usd: Usd = 5e6
+    """Funding needed to finish one TRL stage."""
+    stage_years: Annotated[float, Field(ge=0.0, le=50.0)] = 2.0
+    success_probability: Share = 0.6
+    bass_p: Share = 0.03
+    bass_q: Share = 0.38
+    base_access: Share = 0.2
+
+
+class ResearchBody(_Strict):
+    id: Ident
+    name: Text = ""
+    host: Text = ""
+    budget_usd: Usd
+    growth: Rate = 0.0
+    portfolio: dict[str, Annotated[float, Field(ge=0.0, le=1e6)]]
+    """Relative weight of each technology in the body's spending."""
+    joint: bool = False
+    """A joint (e.g. India–Japan) body: success probability × (1 + collaboration_bonus)."""
+    collaboration_bonus: Share = 0.0
+
+
+class Partnership(_Strict):
+    """A (South-South / triangular) transfer partnership for one technology."""
+
+    id: Ident
+    technology: str
+    provider: str
+    recipients: list[str]
+    funder: str | None = None
+    budget_usd: Usd = 0.0
+    """Yearly capacity-building budget, split equally over recipients."""
+    access_boost: Share = 0.3
+    start_year: int | None = None
+
+
+class Pandemic(_Strict):
+    kind: Literal["pandemic"]
+    start_year: int
+    duration_years: Annotated[int, Field(ge=1, le=MAX_YEARS)] = 1
+    countries: list[str] | None = None
+    score_hit: dict[str, Annotated[float, Field(ge=0.0, le=100.0)]] = {}
+    """Points lost per shock year, per goal."""
+    budget_cut: Share = 0.0
+    """Share of donor and research budgets cut in shock years."""
+    gdp_cut: Share = 0.0
+    diversion_to_health: Share = 0.0
+    """Share of donors' bilateral grants moved to the health goal in shock years."""
+    health_goal: str = "SDG3"
+
+
+class BudgetCut(_Strict):
+    kind: Literal["budget_cut"]
+    start_year: int
+    duration_years: Annotated[int, Field(ge=1, le=MAX_YEARS)] = 1
+    donors: list[str] | None = None
+    cut: Share
+
+
+Shock = Annotated[Pandemic | BudgetCut, Field(discriminator="kind")]
+
+
+class GovernanceParams(_Strict):
+    leakage_max: Share = 0.3
+    """Leakage at governance 0; leakage = leakage_max · (1 − governance/100)^exponent."""
+    exponent: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
+
+
+class CapacityParams(_Strict):
+    scale_usd_per_capita: Annotated[float, Field(gt=0.0, le=1e6)] = 2.0
+    """Capacity spend per capita (USD/yr) that closes 63 % of the gap to `max`."""
+    max: Share = 1.0
+
+
+class Uncertainty(_Strict):
+    effectiveness_sd: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
+    """Log-sd of a per-replication multiplier on each goal's effectiveness."""
+    score_noise_sd: Annotated[float, Field(ge=0.0, le=20.0)] = 0.0
+    """Sd (points) of yearly noise on each score change."""
+
+
+class Scenario(_Strict):
+    name: Ident
+    description: Text = ""
+    start_year: Annotated[int, Field(ge=1900, le=2200)]
+    end_year: Annotated[int, Field(ge=1900, le=2300)]
+    goals: Annotated[list[Goal], Field(min_length=1, max_length=17)]
+    interlinkages: Annotated[list[Interlinkage], Field(max_length=289)] = []
+    countries: Annotated[list[Country], Field(min_length=1, max_length=MAX_ITEMS)]
+    donors: Annotated[list[Donor], Field(max_length=MAX_ITEMS)] = []
+    facility: Facility | None = None
+    technologies: Annotated[list[Technology], Field(max_length=MAX_ITEMS)] = []
+    research_bodies: Annotated[list[ResearchBody], Field(max_length=MAX_ITEMS)] = []
+    partnerships: Annotated[list[Partnership], Field(max_length=MAX_ITEMS)] = []
+    shocks: Annotated[list[Shock], Field(max_length=100)] = []
+    governance: GovernanceParams = GovernanceParams()
+    capacity: CapacityParams = CapacityParams()
+    uncertainty: Uncertainty = Uncertainty()
+    sources: dict[str, Text] = {}
+    """Provenance: field path → source and year."""
+
+    # -- convenience -------------------------------------------------------------
+    @property
+    def goal_ids(self) -> list[str]:
+        return [g.id for g in self.goals]
+
+    @property
+    def country_ids(self) -> list[str]:
+        return [c.id for c in self.countries]
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_year, self.end_year + 1))
+
+    def content_hash(self) -> str:
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
