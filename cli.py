@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import sys
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -309,8 +309,8 @@ def show(scenario: str, sets: tuple[str, ...]) -> None:
               help="Sweep folder [default: results/<sweep name>].")
 @click.option("--resume", is_flag=True, help="Finish a stopped or killed sweep in --out (runs only missing chunks).")
 @click.option("--force", is_flag=True, help="Replace an existing sweep folder.")
-@click.option("--dry-run", is_flag=True, help="Validate, print the number of runs and a time and disk estimate (from a few timing "
-                   "runs); write nothing.")
+@click.option("--dry-run", is_flag=True, help="Validate, print the number of runs and a time and disk estimate "
+                   "(from a few timing runs); write nothing.")
 def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str | None, out: Path | None,
           resume: bool, force: bool, dry_run: bool) -> None:
     """Run a parameter sweep: design points x policies x replications.

@@ -63,9 +63,9 @@ def throughput(points: int, reps: int, workers: int, tmp: Path) -> list[dict]:
     import pandas as pd
 
     from simulation.experiments.executors import make_executor
-    from simulation.results.sweeps import read_sweep_runs
     from simulation.experiments.sweep.running import prepare, run_sweep
     from simulation.experiments.sweep.spec import load_sweep
+    from simulation.results.sweeps import read_sweep_runs
 
     path = tmp / "throughput.yaml"
     path.write_text(sweep_text(points, reps, "throughput"))

@@ -98,6 +98,7 @@ class OptionError(InputError):
 
 def for_file(problems: list[Problem], path: object) -> list[Problem]:
     """Name the scenario file in problems that come from overrides (which apply to every
-    file given), so a run over several files says which one an override broke."""
+    file given), so a run over several files says which one an override broke.
+    """
     return [Problem(f"{p.file} (for {path})", p.line, p.field, p.message) if p.file.startswith("--set") else p
             for p in problems]

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simulation.model import rng
-from simulation.model import FinancingModel
+from simulation.model import FinancingModel, rng
 from simulation.scenario import Scenario, load_scenario, validate_data
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cli
-from simulation.scenario import Scenario, load_scenario
 from simulation.errors import InputError
+from simulation.scenario import Scenario, load_scenario
 from simulation.scenario.yamlio import load_located, to_plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +123,8 @@ garbage = st.recursive(
 mutation = st.one_of(
     st.tuples(st.just("replace"), st.sampled_from(CHILD_PATHS), garbage),
     st.tuples(st.just("delete"), st.sampled_from(CHILD_PATHS), st.none()),
-    st.tuples(st.just("add"), st.sampled_from(DICT_PATHS), st.tuples(st.text(max_size=8) | st.sampled_from(FIELD_NAMES), garbage)),
+    st.tuples(st.just("add"), st.sampled_from(DICT_PATHS),
+              st.tuples(st.text(max_size=8) | st.sampled_from(FIELD_NAMES), garbage)),
     st.tuples(st.just("duplicate"), st.sampled_from(LIST_PATHS), st.integers(0, 50)),
     st.tuples(st.just("numeric"), st.sampled_from(CHILD_PATHS), special_numbers),
 )

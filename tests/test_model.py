@@ -7,10 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulation.model import rng
-from simulation.model import ACCOUNTS
-from simulation.model import FinancingModel
 from simulation.experiments.replications import run_scenario
+from simulation.model import ACCOUNTS, FinancingModel, rng
 from tests.factory import baseline, mean_scores, no_noise, run_model, scenario, small_dict
 
 

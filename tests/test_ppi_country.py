@@ -15,15 +15,22 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from simulation.model import rng
-from simulation.model import FinancingModel
-from simulation.ppi import prepare, run_ppi
-from simulation.model.ppi_country import PPICountry
-from simulation.ppi.country_tables import goal_scores, load_country_tables
-from simulation.ppi.engine import Allocator, UniformSource, _generator_fns, _Recorder, _setup_len, \
-    _simulate_chunk, exact_parts, internal_order
-from simulation.scenario import load_scenario
 from simulation.errors import InputError
+from simulation.model import FinancingModel, rng
+from simulation.model.ppi_country import PPICountry
+from simulation.ppi import prepare, run_ppi
+from simulation.ppi.country_tables import goal_scores, load_country_tables
+from simulation.ppi.engine import (
+    Allocator,
+    UniformSource,
+    _generator_fns,
+    _Recorder,
+    _setup_len,
+    _simulate_chunk,
+    exact_parts,
+    internal_order,
+)
+from simulation.scenario import load_scenario
 
 HERE = Path(__file__).parent / "data" / "ppi_country"
 EXAMPLE = HERE / "scenario.yaml"

@@ -13,9 +13,9 @@ import pytest
 
 from benchmarks.reference_naive import run_reference
 from benchmarks.synthetic import STRATEGY_CYCLE, make_scenario
+from simulation.errors import InputError
 from simulation.experiments.replications import run_scenario
 from simulation.scenario import BudgetCut, Pandemic, Scenario, validate_data
-from simulation.errors import InputError
 from tests.factory import baseline
 
 RTOL = 1e-9

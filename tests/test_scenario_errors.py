@@ -18,9 +18,9 @@ import yaml
 from click.testing import CliRunner
 
 import cli
+from simulation.errors import InputError, Problem
 from simulation.mechanisms.allocation import STRATEGIES
 from simulation.scenario import load_scenario
-from simulation.errors import InputError, Problem
 from simulation.scenario.yamlio import load_located, to_plain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -824,7 +824,8 @@ def test_set_unknown_field_suggests() -> None:
 
 
 @pytest.mark.parametrize("expr, field, start", [
-    ("donors.JPN-ODA.budget_usd", "donors.JPN-ODA.budget_usd", "no '=' in 'donors.JPN-ODA.budget_usd' (allowed: field.path=value"),
+    ("donors.JPN-ODA.budget_usd", "donors.JPN-ODA.budget_usd",
+     "no '=' in 'donors.JPN-ODA.budget_usd' (allowed: field.path=value"),
     ("", "<set>", "no '=' in '' (allowed: field.path=value"),
     ("=5", "<set>", "field path '' has an empty name (allowed: field.path=value"),
     ("donors..budget_usd=5", "donors..budget_usd", "field path 'donors..budget_usd' has an empty name"),

@@ -18,11 +18,9 @@ from click.testing import CliRunner
 from scipy import stats
 
 from cli import main
-from simulation.scenario import catalog
-from simulation.model import ACCOUNTS
 from simulation.experiments.replications import run_scenario
-from simulation.model import RunResult
-from simulation.scenario import load_scenario
+from simulation.model import ACCOUNTS, RunResult
+from simulation.scenario import catalog, load_scenario
 
 LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
 FILES = sorted(LIBRARY.glob("*.yaml"))

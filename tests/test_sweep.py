@@ -12,15 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from simulation.experiments.sweep import chunks, designs, running, spec
-from simulation.scenario import validate_data as _validate
-from simulation.scenario.paths import with_values
+from simulation.errors import InputError
 from simulation.experiments.executors import make_executor
-from simulation.results.sweeps import read_sweep_runs
+from simulation.experiments.sweep import chunks, designs, running, spec
 from simulation.experiments.sweep.designs import make_design
 from simulation.experiments.sweep.running import prepare, run_sweep
 from simulation.experiments.sweep.spec import load_sweep
-from simulation.errors import InputError
+from simulation.results.sweeps import read_sweep_runs
+from simulation.scenario import validate_data as _validate
+from simulation.scenario.paths import with_values
 from tests.factory import BASELINE
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from cli import main
 from simulation.experiments.executors import make_executor
-from simulation.results.sweeps import read_sweep_runs
 from simulation.experiments.sweep.running import run_sweep
 from simulation.experiments.sweep.spec import load_sweep
+from simulation.results.sweeps import read_sweep_runs
 from tests.factory import BASELINE
 
 PARAMS = """\

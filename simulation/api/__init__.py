@@ -1,5 +1,6 @@
 """The public Python API (re-exported by `simulation`): in-memory results with tidy frames,
-`.plot(ax=None)` and `.save(path)`. The CLI is a thin layer over these functions."""
+`.plot(ax=None)` and `.save(path)`. The CLI is a thin layer over these functions.
+"""
 
 from .results import read_results
 from .runs import ComparisonRun, Run, compare, load_scenario, run

@@ -42,7 +42,12 @@ def load_scenario(name_or_path: str | Path, sets: Sequence[str] = ()) -> Scenari
     `sets` are overrides `"field.path=value"` (list items by id), applied after `extends:`.
     Raises ScenarioError with located problems.
     """
-    return _load_file(resolve(str(name_or_path)), list(sets))
+    try:
+        return _load_file(resolve(str(name_or_path)), list(sets))
+    except ScenarioError:
+        raise
+    except InputError as err:
+        raise ScenarioError(err.problems) from None
 
 
 @dataclass
@@ -64,46 +69,56 @@ class Run:
 
     @property
     def scenario(self) -> Scenario:
+        """The validated scenario that ran."""
         return self.result.scenario
 
     @property
     def runs(self) -> int:
+        """Number of replications."""
         return self.result.runs
 
     @property
     def seed(self) -> int:
+        """Root seed of the run."""
         return self.result.seed
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
-        """scores (N, Y, C, G), adoption (N, Y, C, K), capacity (N, Y, C), trl (N, Y, K),
-        private and public_external (N, T) in USD, balance (N, T, accounts) in USD."""
+        """Scores (N, Y, C, G), adoption (N, Y, C, K), capacity (N, Y, C), trl (N, Y, K),
+        private and public_external (N, T) in USD, balance (N, T, accounts) in USD.
+        """
         r = self.result
         return {k: getattr(r, k) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external",
                                            "balance")}
 
     @property
     def scores(self) -> pd.DataFrame:
+        """Tidy scores: run, year, country, goal, score (0-100)."""
         return self.result.scores_frame()
 
     @property
     def balance(self) -> pd.DataFrame:
+        """Tidy money balance: run, year, account, amount_usd."""
         return self.result.balance_frame()
 
     @property
     def adoption(self) -> pd.DataFrame:
+        """Tidy adoption: run, year, country, technology, adoption (share 0-1)."""
         return self.result.adoption_frame()
 
     @property
     def flows(self) -> pd.DataFrame | None:
+        """Tidy money flows: run, year, source, recipient, goal, instrument, amount_usd (None if not recorded)."""
         return self.result.flows
 
     @property
     def outcomes(self) -> pd.DataFrame:
+        """Per-run outcomes in long form: outcome, country, goal, run, value."""
         return outcome_table(self.result)
 
     @property
     def summary(self) -> pd.DataFrame:
+        """Summary over runs: country, metric, mean, p05, p95, runs."""
         return metrics.summary(self.result)
 
     def plot(self, ax=None):
@@ -113,7 +128,8 @@ class Run:
     def save(self, path: str | Path, *, force: bool = False, report: bool = True,
              command: list[str] | None = None) -> Path:
         """Write a results folder (atomically; an existing one only with `force`), with
-        plots and report.html unless `report=False`. Returns the folder."""
+        plots and report.html unless `report=False`. Returns the folder.
+        """
         out = write_run(self.result, self.summary, path, force=force, scenario_file=self.scenario_file,
                         sets=self.sets, started=self.started, command=command)
         if report:
@@ -135,7 +151,7 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     file = None
     if not isinstance(scenario, Scenario):
         file = str(resolve(str(scenario)))
-        scenario = _load_file(file, list(sets))
+        scenario = load_scenario(file, sets)
     elif sets:
         raise OptionError([Problem("sets", 1, "sets", "overrides apply when loading; pass a file or name, or use "
                                                       "load_scenario(path, sets) first")])
@@ -148,7 +164,8 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
 
 def unique_names(names: list[str]) -> list[str]:
     """Names made unique for folders, in order: the first of each name keeps it, later ones get
-    the smallest suffix -2, -3, ... that no given name and no earlier result uses."""
+    the smallest suffix -2, -3, ... that no given name and no earlier result uses.
+    """
     given = set(names)
     out: list[str] = []
     for n in names:
@@ -176,14 +193,17 @@ class ComparisonRun:
 
     @property
     def table(self) -> pd.DataFrame:
+        """The comparison table (one row per scenario, outcome, country and goal)."""
         return self.comparison.table
 
     @property
     def reference(self) -> str:
+        """Name of the reference scenario."""
         return self.comparison.reference
 
     @property
     def warnings(self) -> list[str]:
+        """Why some rows are not like for like (different countries, goals or years)."""
         return self.comparison.warnings
 
     def plot(self, ax=None, outcome: str = "sdg_index_end"):
@@ -192,7 +212,8 @@ class ComparisonRun:
 
     def save(self, path: str | Path, *, force: bool = False, command: list[str] | None = None) -> Path:
         """Write the comparison folder: one run folder per scenario, comparison.csv/.parquet,
-        manifest.json, plots/ and report.html (atomically)."""
+        manifest.json, plots/ and report.html (atomically).
+        """
         with atomic_folder(path, force) as tmp:
             for name, r in self.runs.items():
                 write_run(r.result, r.summary, tmp / name, force=False, scenario_file=r.scenario_file,
@@ -230,7 +251,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             continue
         f = str(resolve(str(s)))
         try:
-            loaded.append(_load_file(f, list(sets)))
+            loaded.append(load_scenario(f, sets))
             files.append(f)
         except InputError as err:
             problems += for_file(err.problems, f) if len(scenarios) > 1 else err.problems

@@ -45,6 +45,7 @@ class SweepRuns:
 
     @property
     def complete(self) -> bool:
+        """True when every planned run is stored."""
         return len(self.runs) == self.manifest["plan"]["runs"]
 
     def plot(self, ax=None, outcome: str | None = None):
@@ -113,6 +114,7 @@ class SweepAnalysis:
 
     @property
     def notes(self) -> list[str]:
+        """What the analysis skipped or noticed (failed runs, designs without indices)."""
         return self.analysis.notes
 
     def summary(self) -> str:
@@ -131,7 +133,8 @@ class SweepAnalysis:
 
     def save(self, folder: str | Path | None = None, *, force: bool = False, plots: bool = True) -> Path:
         """Write `folder/analysis/` (CSV tables, PNG + SVG plots) and `folder/analysis.json`
-        (their index for `sdgsim report`); `folder` defaults to the sweep's own folder."""
+        (their index for `sdgsim report`); `folder` defaults to the sweep's own folder.
+        """
         a = self.analysis
         folder = Path(folder) if folder is not None else a.folder
         if folder is None:

@@ -36,6 +36,7 @@ def current() -> dict:
             return run(load_scenario(path), runs=RUNS, seed=SEED, flows=False).arrays["scores"]
     except ImportError:
         from simulation.runner import run_scenario
+
         from simulation.scenario import load_scenario
 
         def scores_of(path):

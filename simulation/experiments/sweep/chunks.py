@@ -15,9 +15,9 @@ from ...scenario import Scenario, validate_data
 from ...scenario.paths import with_values
 from .designs import run_seeds
 from .schema import REP_BATCH
+from .spec import Parameter, Sweep
 
 ID_COLUMNS = ("policy", "point", "replication", "seed", "chunk", "status", "error")
-from .spec import Parameter, Sweep
 
 
 @dataclass(frozen=True)
