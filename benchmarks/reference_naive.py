@@ -198,6 +198,12 @@ class Country(mesa.Agent):
             effective[g] = gross * keep
             m.ledger.book(t, "spent", effective[g])
             m.ledger.book(t, "leaked", gross - effective[g])
+        # external money beyond the absorption ceiling does little: A·(1 − exp(−X/A))
+        outside = sum(self.external[g] + self.private[g] for g in range(G))
+        ceiling = m.absorb_share * self.gdp * self.capacity / m.absorb_ref
+        used = ceiling * -math.expm1(-outside / ceiling) if ceiling > 0 else 0.0
+        ratio = used / outside if outside > 0 else 1.0
+        working = [(self.domestic[g] + (self.external[g] + self.private[g]) * ratio) * keep for g in range(G)]
         cb = self.capacity_money * keep
         m.ledger.book(t, "spent", cb)
         m.ledger.book(t, "leaked", self.capacity_money - cb)
@@ -223,7 +229,7 @@ class Country(mesa.Agent):
             multiplier = 1.0
             for k in range(K):
                 multiplier += self.adoption[k] * m.efficacy[k][g]
-            spend_pc = effective[g] / self.population * multiplier
+            spend_pc = working[g] / self.population * multiplier
             gain[g] = (100.0 - self.scores[g]) * m.effectiveness[g] * -math.expm1(-spend_pc / m.spend_scale[g])
         new = [0.0] * G
         for g in range(G):
@@ -483,6 +489,7 @@ class NaiveModel(mesa.Model):
 
         self.leakage_max, self.leakage_exponent = sc.governance.leakage_max, sc.governance.exponent
         self.cap_scale, self.cap_max = sc.capacity.scale_usd_per_capita, sc.capacity.max
+        self.absorb_share, self.absorb_ref = sc.absorption.ceiling_share_of_gdp, sc.absorption.reference_capacity
         self.spend_scale = [g.spend_scale_usd_per_capita for g in sc.goals]
         self.decay = [g.decay for g in sc.goals]
         self.leverage = [g.leverage for g in sc.goals]

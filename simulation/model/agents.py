@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from ..mechanisms import allocation, dynamics, technology
+from ..mechanisms import allocation, dynamics, indicators, technology
 
 if TYPE_CHECKING:
     from .model import FinancingModel
@@ -39,30 +39,42 @@ class Country(mesa.Agent):
         return self.model.capacity[:, self.index]
 
     @classmethod
-    def absorb(cls, m: FinancingModel, t: int, gross: np.ndarray, capacity_gross: np.ndarray) -> np.ndarray:
+    def absorb(cls, m: FinancingModel, t: int, domestic: np.ndarray, external: np.ndarray,
+               capacity_gross: np.ndarray, gdp: np.ndarray) -> np.ndarray:
         """Turn this year's money into capacity, adoption and score changes, for all countries.
 
-        gross: (S, C, G) USD reaching each goal (domestic + external + private);
-        capacity_gross: (S, C) USD for capacity building. Returns the score change (S, C, G).
+        domestic (1, C, G) and external (S, C, G): USD reaching each goal (external includes
+        private co-finance); capacity_gross: (S, C) USD for capacity building; gdp (C,) USD.
+        External money works up to each country's absorption ceiling (the accounts still
+        count all of it as spent). Returns the score change (S, C, G).
         """
+        gross = domestic + external
         ppi_money = None
         if m.ppi is not None:  # PPI goals of PPI countries: money goes to PPI, not to the dynamics below
             gross, ppi_money = m.ppi.withhold(gross)
+            external = external * np.divide(gross, domestic + external, out=np.zeros_like(gross),
+                                            where=(domestic + external) > 0)
         keep = m.retention[None, :]
         pop = m.population_at(t)
         effective = gross * keep[..., None]
+        working = (gross - external + indicators.absorbed(external, m.absorption_ceiling(t, gdp))) * keep[..., None]
         cb_effective = capacity_gross * keep
         m.ledger.book(t, spent=effective.sum(axis=(1, 2)) + cb_effective.sum(axis=1),
                       leaked=(gross - effective).sum(axis=(1, 2)) + (capacity_gross - cb_effective).sum(axis=1))
         m.capacity = technology.capacity_step(m.capacity, cb_effective / pop, m.cap_scale, m.cap_max)
         deployable = m.trl >= m.deploy_trl
         m.adoption = technology.bass_step(m.adoption, m.bass_p, m.bass_q, m.capacity, m.access[t], deployable)
-        spend_pc = effective / pop[:, None] * technology.technology_multiplier(m.adoption, m.efficacy)
+        multiplier = technology.technology_multiplier(m.adoption, m.efficacy)
+        spend_pc = working / pop[:, None] * multiplier
         gain = dynamics.direct_gain(m.scores, m.effectiveness, spend_pc, m.spend_scale)
+        if m.n_ind:  # goals measured by indicators move with them, and spill over through them only
+            gain[..., m.ind_goals] = 0.0
         spill = dynamics.spillover(gain, m.links)
         noise = m.score_noise[:, :, t] if m.score_noise is not None else 0.0
         before = m.scores
         m.scores = dynamics.next_scores(before, gain, spill, m.decay, m.hit[t], noise)
+        if m.n_ind:
+            m.indicators_step(t, working * multiplier, pop, gdp)
         if ppi_money is not None:  # PPI models diversion and spillovers itself (simulation/ppi/country.py)
             m.scores = m.ppi.absorb(m, t, ppi_money, m.scores)
         return m.scores - before

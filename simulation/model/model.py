@@ -16,6 +16,7 @@ import mesa
 import numpy as np
 
 from ..mechanisms import dynamics
+from ..mechanisms import indicators as ind
 from ..mechanisms.allocation import AllocationContext
 from ..scenario import Pandemic, Scenario
 from . import rng
@@ -172,8 +173,11 @@ class FinancingModel(mesa.Model):
         self.score_noise = nsd * rng.draws(seeds, "score-noise", cids, (T, G)) if nsd > 0 else None  # (S, C, T, G)
 
         # state
-        self.scores = np.broadcast_to(np.array([[c.scores[g] for g in gids] for c in sc.countries], float),
-                                      (S, C, G)).copy()
+        self._setup_indicators(seeds)
+        start = np.array([[c.scores.get(g, 0.0) for g in gids] for c in sc.countries], float)
+        if self.n_ind:
+            start[:, self.ind_goals] = ind.goal_scores(self.norm0, self.ind_weights, self.held)[:, self.ind_goals]
+        self.scores = np.broadcast_to(start, (S, C, G)).copy()
         self.adoption = np.zeros((S, C, K))
         self.capacity = np.broadcast_to(np.array([c.absorptive_capacity for c in sc.countries]), (S, C)).copy()
         self.trl = np.broadcast_to(np.array([k.trl for k in tech]), (S, K)).copy()
@@ -201,9 +205,93 @@ class FinancingModel(mesa.Model):
             "scores": np.empty((T + 1, S, C, G)), "adoption": np.empty((T + 1, S, C, K)),
             "capacity": np.empty((T + 1, S, C)), "trl": np.empty((T + 1, S, K)),
             "private": np.zeros((T, S)), "public_external": np.zeros((T, S)),
+            "indicators": np.empty((T + 1, S, C, self.n_ind)),
+            "indicator_money_share": np.zeros((T, S, C, self.n_ind)),
         }
         self._record(0)
         self.t = 0
+
+    def _setup_indicators(self, seeds: list[np.random.SeedSequence]) -> None:
+        """Arrays of the scenario's indicators (docs/model.md "Indicators"); empty if it has none.
+
+        (I,) definitions, (C, I) country values and trends, (S, C, I) each replication's
+        trend draw, (S, C, T, I) yearly noise, (T, C, I) shocks, (I, G) goal weights and
+        (C, G) the points held by each goal's unmodelled indicators.
+        """
+        sc, S, T = self.scenario, self.S, self.T
+        defs = sc.indicators
+        self.n_ind = I = len(defs)
+        self.ind_ids = [d.id for d in defs]
+        C, G = len(self.country_ids), len(self.goal_ids)
+        gi = {g: i for i, g in enumerate(self.goal_ids)}
+        self.ind_lb = np.array([d.bounds[0] for d in defs])
+        self.ind_ub = np.array([d.bounds[1] for d in defs])
+        self.ind_best = np.array([d.best for d in defs])
+        self.ind_higher = np.array([d.higher_is_better for d in defs], dtype=bool)
+        self.ind_floor = ind.GAP_FLOOR * (self.ind_ub - self.ind_lb)
+        self.ind_scale = np.array([d.scale for d in defs])
+        self.ind_unit_cost = np.array([d.unit_cost_usd for d in defs])
+        self.ind_money_share = np.array([d.money_share for d in defs])
+        self.ind_lag = np.array([d.lag_years for d in defs], dtype=int)
+        self.ind_goal = np.array([gi[d.goal] for d in defs], dtype=int)
+        self.ind_births = np.array([d.denominator == "births" for d in defs], dtype=bool)
+        self.ind_weights = np.zeros((I, G))
+        self.ind_weights[np.arange(I), self.ind_goal] = [d.goal_weight for d in defs]
+        self.ind_goals = np.flatnonzero(self.ind_weights.sum(axis=0) > 0)
+        self.birth_rate = np.array([c.birth_rate_per_1000 for c in sc.countries]) / 1000.0
+        ci = [[c.indicators[d.id] for d in defs] for c in sc.countries]
+        value0 = np.array([[x.value for x in row] for row in ci], float).reshape(C, I)
+        trend = np.array([[x.trend for x in row] for row in ci], float).reshape(C, I)
+        trend_sd = np.array([[x.trend_sd for x in row] for row in ci], float).reshape(C, I)
+        noise_sd = np.array([[x.noise_sd for x in row] for row in ci], float).reshape(C, I)
+        self.ind_base_share = np.array([[x.baseline_share_of_gdp for x in row] for row in ci], float).reshape(C, I)
+        self.ind_trend = trend[None] + trend_sd[None] * rng.draws(seeds, "indicator-trend", self.country_ids, (I,)) \
+            if I and trend_sd.any() else np.broadcast_to(trend, (S, C, I))
+        self.ind_noise = (noise_sd[:, None, :] * rng.draws(seeds, "indicator-noise", self.country_ids, (T, I))
+                          if I and noise_sd.any() else None)  # (S, C, T, I)
+        self.ind_shock = np.zeros((T, C, I))
+        years = np.arange(sc.start_year, sc.end_year)
+        ii = {d: k for k, d in enumerate(self.ind_ids)}
+        cidx = {c: k for k, c in enumerate(self.country_ids)}
+        for sh in sc.shocks:
+            if isinstance(sh, Pandemic) and sh.indicator_shock:
+                on = (years >= sh.start_year) & (years < sh.start_year + sh.duration_years)
+                cs = [cidx[c] for c in sh.countries] if sh.countries else list(range(C))
+                for key, v in sh.indicator_shock.items():
+                    self.ind_shock[np.ix_(on, cs, [ii[key]])] += v
+        self.norm0 = ind.normalise(value0, self.ind_lb, self.ind_ub, self.ind_higher)
+        score0 = np.array([[c.scores.get(g, 0.0) for g in self.goal_ids] for c in sc.countries], float)
+        covered = self.ind_weights.sum(axis=0)
+        held = score0 * (covered < 1 - 1e-9) - self.norm0 @ self.ind_weights
+        self.held = np.clip(held, 0.0, 100.0 * np.maximum(1.0 - covered, 0.0))
+        self.ind_gap = np.broadcast_to(ind.gap(value0, self.ind_best, self.ind_higher, self.ind_floor),
+                                       (S, C, I)).copy()
+        self.ind_value = np.broadcast_to(value0, (S, C, I)).copy()
+        self.ind_pending = np.zeros((int(self.ind_lag.max(initial=0)) + 1, S, C, I))  # money effects waiting for their lag
+
+    def absorption_ceiling(self, t: int, gdp: np.ndarray) -> np.ndarray:
+        """(S, C) US$ of external money each country can use this year (grows with capacity)."""
+        a = self.scenario.absorption
+        return a.ceiling_share_of_gdp * gdp[None, :] * self.capacity / a.reference_capacity
+
+    def indicators_step(self, t: int, effective: np.ndarray, pop: np.ndarray, gdp: np.ndarray) -> None:
+        """Advance the indicators one year with this year's effective money per goal (S, C, G) USD,
+        and set the scores of the goals they measure. pop, gdp: (C,) people and US$."""
+        money = effective[..., self.ind_goal] * self.ind_money_share  # (S, C, I)
+        self.history["indicator_money_share"][t] = money / gdp[:, None]
+        extra = money - self.ind_base_share * gdp[:, None]
+        denom = np.where(self.ind_births, (pop * self.birth_rate)[:, None], pop[:, None])
+        delta = ind.money_effect(extra, self.ind_unit_cost, denom, self.ind_scale)
+        L = len(self.ind_pending)
+        self.ind_pending[t % L] = delta
+        if L > 1:  # indicator i feels the money of year t − lag_i
+            lagged = self.ind_pending[(t - self.ind_lag) % L, :, :, np.arange(self.n_ind)]  # (I, S, C)
+            delta = np.moveaxis(lagged, 0, -1) * (t >= self.ind_lag)
+        noise = self.ind_noise[:, :, t] if self.ind_noise is not None else 0.0
+        self.ind_gap = ind.gap_step(self.ind_gap, self.ind_trend, delta, self.ind_shock[t], noise, self.ind_floor)
+        self.ind_value = ind.value_of(self.ind_gap, self.ind_best, self.ind_higher)
+        norm = ind.normalise(self.ind_value, self.ind_lb, self.ind_ub, self.ind_higher)
+        self.scores[..., self.ind_goals] = ind.goal_scores(norm, self.ind_weights, self.held)[..., self.ind_goals]
 
     # ------------------------------------------------------------------ helpers
     def population_at(self, t: int) -> np.ndarray:
@@ -225,6 +313,7 @@ class FinancingModel(mesa.Model):
         h = self.history
         h["scores"][t], h["adoption"][t], h["capacity"][t], h["trl"][t] = \
             self.scores, self.adoption, self.capacity, self.trl
+        h["indicators"][t] = self.ind_value
 
     def _deliver(self, t: int, key: str, source_ids: list[str], amounts: dict[str, np.ndarray],
                  rate: np.ndarray, channel_cost: np.ndarray) -> dict[str, np.ndarray]:
@@ -352,9 +441,8 @@ class FinancingModel(mesa.Model):
             self.ledger.flow("transfer", gross, "transfer", self.partner_funders, self.country_ids, NO_GOAL)
             capacity_money = capacity_money + (gross - overhead).sum(axis=1)
 
-        # 4. countries: capacity, adoption, scores
-        gross = domestic[None] + external + private
-        progress = Country.absorb(self, t, gross, capacity_money)
+        # 4. countries: capacity, adoption, scores and indicators
+        progress = Country.absorb(self, t, domestic[None], external + private, capacity_money, gdp)
 
         # 5. learning
         Donor.learn(self, progress, alloc)

@@ -26,6 +26,8 @@ class RunResult:
     public_external: np.ndarray  # (N, T) public external budgets, USD
     balance: np.ndarray  # (N, T, len(ACCOUNTS)) USD
     flows: pd.DataFrame | None = field(default=None, repr=False)
+    indicators: np.ndarray | None = None  # (N, T+1, C, I) indicator values in natural units
+    indicator_money_share: np.ndarray | None = None  # (N, T, C, I) effective money on each, share of GDP
 
     @property
     def runs(self) -> int:
@@ -57,6 +59,24 @@ class RunResult:
             "amount_usd": self.balance.reshape(-1),
         })
 
+    def indicators_frame(self) -> pd.DataFrame:
+        """Tidy: run, year, country, indicator, value (natural units), people (what the value counts)."""
+        sc = self.scenario
+        cols = ["run", "year", "country", "indicator", "value", "people"]
+        if self.indicators is None or not sc.indicators:
+            return pd.DataFrame({c: [] for c in cols})
+        N, Y, C, I = self.indicators.shape
+        scale = np.array([i.scale for i in sc.indicators])
+        people = self.indicators / scale * indicator_denominators(sc)[None]
+        return pd.DataFrame({
+            "run": np.repeat(np.arange(N), Y * C * I),
+            "year": np.tile(np.repeat(np.array(self.years), C * I), N),
+            "country": np.tile(np.repeat(np.array(sc.country_ids, dtype=object), I), N * Y),
+            "indicator": np.tile(np.array(sc.indicator_ids, dtype=object), N * Y * C),
+            "value": self.indicators.reshape(-1),
+            "people": people.reshape(-1),
+        })
+
     def adoption_frame(self) -> pd.DataFrame:
         """Tidy: run, year, country, technology, adoption (share 0..1)."""
         N, Y, C, K = self.adoption.shape
@@ -74,6 +94,23 @@ class RunResult:
 def result_arrays(m: FinancingModel) -> dict[str, np.ndarray]:
     """A finished model's history and balance with the replication axis first (RunResult's fields)."""
     h = m.history
-    out = {k: h[k].swapaxes(0, 1) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external")}
+    out = {k: h[k].swapaxes(0, 1) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external",
+                                            "indicators", "indicator_money_share")}
     out["balance"] = m.ledger.balance.swapaxes(0, 1)
     return out
+
+
+def population_paths(scenario: Scenario) -> np.ndarray:
+    """(Y, C) people in each simulated year (the model's population_at)."""
+    t = np.arange(len(scenario.years))[:, None]
+    pop0 = np.array([c.population_m * 1e6 for c in scenario.countries])
+    growth = np.array([c.population_growth for c in scenario.countries])
+    return pop0 * (1.0 + growth) ** t
+
+
+def indicator_denominators(scenario: Scenario) -> np.ndarray:
+    """(Y, C, I) people each indicator's rate is counted over: population, or live births."""
+    pop = population_paths(scenario)
+    births = pop * np.array([c.birth_rate_per_1000 / 1000.0 for c in scenario.countries])
+    per_births = np.array([i.denominator == "births" for i in scenario.indicators], dtype=bool)
+    return np.where(per_births, births[..., None], pop[..., None])

@@ -48,6 +48,8 @@ def write_run(result, summary: pd.DataFrame, out: str | Path, *, force: bool, sc
         result.scores_frame().to_parquet(tmp / "scores.parquet", index=False)
         result.balance_frame().to_parquet(tmp / "balance.parquet", index=False)
         result.adoption_frame().to_parquet(tmp / "adoption.parquet", index=False)
+        if result.scenario.indicators:
+            result.indicators_frame().to_parquet(tmp / "indicators.parquet", index=False)
         if result.flows is not None:
             result.flows.to_parquet(tmp / "flows.parquet", index=False)
         summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6g")

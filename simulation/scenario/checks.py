@@ -50,9 +50,10 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
         need(link.target, goal_set, ("interlinkages", i, "target"), "goal", goal_list)
         if link.source == link.target:
             out.append((("interlinkages", i, "target"), "a goal cannot link to itself"))
+    covered = covered_goals(s)
     for i, c in enumerate(s.countries):
         for g in goals:
-            if g not in c.scores and not (c.ppi is not None and g in c.ppi.goal_scores):
+            if g not in c.scores and not (c.ppi is not None and g in c.ppi.goal_scores) and g not in covered:
                 out.append((("countries", i, "scores"), f"missing score for goal {g} (every declared goal needs a start score)"))
         for g in c.scores:
             need(g, goal_set, ("countries", i, "scores", g), "goal", goal_list)
@@ -143,4 +144,48 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
     for key in s.sources:
         if not key.strip():
             out.append((("sources",), "source keys must be field paths"))
+    out += indicator_checks(s)
+    return out
+
+
+def covered_goals(s: Scenario) -> set[str]:
+    """Goals whose indicators carry their whole score (weights summing to 1): start scores derived."""
+    weight: dict[str, float] = {}
+    for ind in s.indicators:
+        weight[ind.goal] = weight.get(ind.goal, 0.0) + ind.goal_weight
+    return {g for g, w in weight.items() if w > 1 - 1e-9}
+
+
+def indicator_checks(s: Scenario) -> list[tuple[tuple, str]]:
+    """Indicators: their goals exist, weights add up, every country has a start value for each."""
+    out: list[tuple[tuple, str]] = []
+    goals = set(s.goal_ids)
+    ids = s.indicator_ids
+    weight: dict[str, float] = {}
+    for i, ind in enumerate(s.indicators):
+        if ind.goal not in goals:
+            out.append((("indicators", i, "goal"), f"unknown goal '{ind.goal}' (declared: {', '.join(s.goal_ids)})"))
+        lb, ub = ind.bounds
+        if not lb < ub:
+            out.append((("indicators", i, "bounds"), f"got [{lb:g}, {ub:g}], not [lb, ub] with lb < ub"))
+        weight[ind.goal] = weight.get(ind.goal, 0.0) + ind.goal_weight
+    for g, w in weight.items():
+        if w > 1 + 1e-9:
+            i = next(k for k, ind in enumerate(s.indicators) if ind.goal == g)
+            out.append((("indicators", i, "goal_weight"), f"the goal_weights of {g}'s indicators sum to {w:g} "
+                                                          "(allowed: at most 1, the whole goal score)"))
+    for c, country in enumerate(s.countries):
+        for key in country.indicators:
+            if key not in ids:
+                out.append((("countries", c, "indicators", key),
+                            f"unknown indicator '{key}' ({_close(key, ids)}declared: {', '.join(ids) or 'none'})"))
+        for ind in s.indicators:
+            if ind.id not in country.indicators:
+                out.append((("countries", c, "indicators"), f"no start value for indicator {ind.id} "
+                                                            "(every declared indicator needs one per country)"))
+    for i, sh in enumerate(s.shocks):
+        for key in getattr(sh, "indicator_shock", {}):
+            if key not in ids:
+                out.append((("shocks", i, "indicator_shock", key),
+                            f"unknown indicator '{key}' (declared: {', '.join(ids) or 'none'})"))
     return out

@@ -82,6 +82,59 @@ class CountryPPI(_Strict):
     """goal -> indicators and scale: the PPI goals (the same goals as `programmes`)."""
 
 
+class Indicator(_Strict):
+    """An SDG indicator in natural units (a World Bank WDI code as id), with SDR normalisation.
+
+    Its score is 100·(v − lb)/(ub − lb) (higher is better) or 100·(ub − v)/(ub − lb), clipped
+    to [0, 100], with `bounds: [lb, ub]` from the Sustainable Development Report. Its yearly
+    change is the country's trend plus what money beyond the trend's level buys
+    (simulation/mechanisms/indicators.py; docs/model.md "Indicators").
+    """
+
+    id: Ident
+    name: Text = ""
+    goal: str
+    """The SDG goal whose score it feeds."""
+    unit: Text = ""
+    higher_is_better: bool
+    bounds: Annotated[list[Annotated[float, Field(ge=-1e9, le=1e9)]], Field(min_length=2, max_length=2)]
+    """[lb, ub]: SDR normalisation bounds (lb scores 0 if higher is better, 100 otherwise)."""
+    best: Annotated[float, Field(ge=-1e9, le=1e9)]
+    """The value with no gap left (100 % access, 0 deaths): the gap dynamics close toward it."""
+    goal_weight: Annotated[float, Field(gt=0.0, le=1.0)]
+    """Share of the goal's score this indicator carries (1 / number of the goal's SDR indicators);
+    the rest is held at the goal's start score (the goal's unmodelled indicators)."""
+    denominator: Literal["population", "births"] = "population"
+    """Who the rate counts: all people, or live births (under-5 mortality)."""
+    scale: Annotated[float, Field(gt=0.0, le=1e6)] = 100.0
+    """Units per person of the denominator: 100 for % of population, 1,000 for per 1,000 births."""
+    people: Text = ""
+    """What value × denominator / scale counts, e.g. 'people with electricity'."""
+    unit_cost_usd: Annotated[float, Field(gt=0.0, le=1e9)]
+    """US$ of effective spending per person moved (connected, served, fed; per death averted)."""
+    money_share: Share = 1.0
+    """Share of the goal's money that works on this indicator."""
+    lag_years: Annotated[int, Field(ge=0, le=10)] = 0
+    """Years before money shows in the indicator (grids and water systems take time to build)."""
+
+
+class CountryIndicator(_Strict):
+    """One indicator of one country: its start value and its fitted trend."""
+
+    value: Annotated[float, Field(ge=-1e9, le=1e9)]
+    """Value in the start year (natural units)."""
+    trend: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
+    """Yearly share of the gap closed without extra money, as a log rate (0.05 ≈ 5 % a year)."""
+    trend_sd: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    """Uncertainty of the trend: each replication draws its trend from N(trend, trend_sd²)."""
+    noise_sd: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
+    """Sd of the yearly noise on the log gap."""
+    baseline_share_of_gdp: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    """Effective money working on the indicator each year, as a share of GDP, that its trend already
+    reflects (money growing with the economy); only money beyond it moves the indicator faster
+    (less slows it)."""
+
+
 class Country(_Strict):
     id: Ident
     name: Text = ""
@@ -101,6 +154,10 @@ class Country(_Strict):
     """SDG goal scores (0–100) in the start year; one per declared goal (PPI goals: optional, derived)."""
     ppi: CountryPPI | None = None
     """PPI dynamics for the goals in ppi.goal_scores (their scores come from PPI indicators)."""
+    indicators: dict[str, CountryIndicator] = {}
+    """Indicator id -> start value and trend; one per declared indicator."""
+    birth_rate_per_1000: Annotated[float, Field(gt=0.0, le=100.0)] = 30.0
+    """Crude birth rate (live births per 1,000 people a year): the denominator of under-5 mortality."""
 
 
 class Donor(_Strict):
@@ -194,6 +251,8 @@ class Pandemic(_Strict):
     gdp_cut: Share = 0.0
     diversion_to_health: Share = 0.0
     """Share of donors' bilateral grants moved to the health goal in shock years."""
+    indicator_shock: dict[str, Annotated[float, Field(ge=-5.0, le=5.0)]] = {}
+    """Indicator id -> log-gap change per shock year (+0.05: the gap grows by 5 %)."""
     health_goal: str = "SDG3"
 
 
@@ -220,6 +279,16 @@ class CapacityParams(_Strict):
     max: Share = 1.0
 
 
+class Absorption(_Strict):
+    """How much external money a country can put to use in a year (a smooth ceiling)."""
+
+    ceiling_share_of_gdp: Annotated[float, Field(gt=0.0, le=2.0)] = 0.15
+    """External money a country with reference capacity absorbs before returns fall off, as a
+    share of GDP (aid-absorption thresholds of 15-45 % of GDP: Feeny & McGillivray 2011)."""
+    reference_capacity: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+    """Absorptive capacity at which the ceiling is `ceiling_share_of_gdp`; it scales with capacity."""
+
+
 class Uncertainty(_Strict):
     effectiveness_sd: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
     """Log-sd of a per-replication multiplier on each goal's effectiveness."""
@@ -241,6 +310,9 @@ class Scenario(_Strict):
     research_bodies: Annotated[list[ResearchBody], Field(max_length=MAX_ITEMS)] = []
     partnerships: Annotated[list[Partnership], Field(max_length=MAX_ITEMS)] = []
     shocks: Annotated[list[Shock], Field(max_length=100)] = []
+    indicators: Annotated[list[Indicator], Field(max_length=200)] = []
+    """Indicators in natural units; a goal with indicators takes its score from them."""
+    absorption: Absorption = Absorption()
     governance: GovernanceParams = GovernanceParams()
     capacity: CapacityParams = CapacityParams()
     uncertainty: Uncertainty = Uncertainty()
@@ -255,6 +327,10 @@ class Scenario(_Strict):
     @property
     def country_ids(self) -> list[str]:
         return [c.id for c in self.countries]
+
+    @property
+    def indicator_ids(self) -> list[str]:
+        return [i.id for i in self.indicators]
 
     @property
     def years(self) -> list[int]:
