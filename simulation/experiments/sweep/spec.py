@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from scipy.special import ndtri  # Φ⁻¹, without importing all of scipy.stats
 
 from ...errors import InputError, Problem
-from ...outcomes.registry import DEFAULT_OUTCOMES, outcome_columns
+from ...outcomes.registry import DEFAULT_OUTCOMES, metric_problem, outcome_columns, parse
 from ...scenario import Scenario, load_scenario, validate_data
 from ...scenario.messages import _locate
 from ...scenario.paths import assign, check_path, lookup
@@ -395,10 +395,13 @@ def load_sweep(path: str | Path) -> Sweep:
             if why:
                 add(("parameters", p.path), f"parameters.{p.path}", why)
                 break
-    known = outcome_columns([p.scenario for p in policies])
+    scenarios = [p.scenario for p in policies]
+    known = outcome_columns(scenarios)
     for i, name in enumerate(spec.outcomes or []):
         if name not in known:
-            add(("outcomes", i), f"outcomes.{i}", f"unknown outcome '{name}' (known: {', '.join(known[:12])}, ...)")
+            why = metric_problem(*parse(name), scenarios)
+            why = f"outcome '{name}': {why}" if why else f"'{name}' is not stored per sweep run"
+            add(("outcomes", i), f"outcomes.{i}", f"{why} (sweep outcomes: {', '.join(known[:12])}, ...)")
     if problems:
         raise InputError(problems)
     return Sweep(label, spec, spec.name or path.stem, policies, parameters, path.read_text(encoding="utf-8-sig"))
