@@ -4,6 +4,7 @@ sweep columns and --metric all use its names, dimensions and directions."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -154,3 +155,9 @@ def test_a_sweep_file_names_outcomes_as_the_registry_does(tmp_path):
     assert len(msgs) == 2
     assert msgs[0].startswith("outcome 'goal_end:SDG3': unknown outcome")
     assert msgs[1].startswith("outcome 'gini_end@KEN': gini_end is reported for all countries only")
+
+
+def test_the_model_docs_list_every_outcome():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text()
+    for name, o in REGISTRY.items():
+        assert f"| `{name}` | {o.unit} | {'higher' if o.higher_is_better else 'lower'} |" in text, name
