@@ -189,9 +189,12 @@ class Sweep:
         return load_sweep(path)
 
     def fingerprint(self) -> str:
-        """Hash of everything that determines the runs: the sweep definition and each scenario."""
+        """Hash of everything that determines the runs and their stored columns: the sweep
+        definition, each scenario and the outcome columns (so a folder written with other
+        outcome columns is not resumed into)."""
         blob = json.dumps({"sweep": self.spec.model_dump(mode="json"),
-                           "scenarios": {p.name: p.scenario_hash for p in self.policies}},
+                           "scenarios": {p.name: p.scenario_hash for p in self.policies},
+                           "outcome_columns": outcome_columns([p.scenario for p in self.policies])},
                           sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
