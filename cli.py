@@ -145,13 +145,12 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
 
 def _parse_metric(spec: str) -> tuple[str, str, str]:
     """NAME[:GOAL][@COUNTRY] → (outcome, country, goal)."""
-    from simulation.outcomes.registry import ALL, NO_GOAL, OUTCOMES
+    from simulation.outcomes.registry import REGISTRY, parse
 
-    rest, _, country = spec.partition("@")
-    name, _, goal = rest.partition(":")
-    if name not in OUTCOMES:
-        raise click.BadParameter(f"unknown outcome '{name}' (allowed: {', '.join(OUTCOMES)})", param_hint="--metric")
-    return name, country or ALL, goal or NO_GOAL
+    name, country, goal = parse(spec)
+    if name not in REGISTRY:
+        raise click.BadParameter(f"unknown outcome '{name}' (allowed: {', '.join(REGISTRY)})", param_hint="--metric")
+    return name, country, goal
 
 
 @main.command()
@@ -190,7 +189,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
     Example:
       sdgsim compare scenarios/baseline.yaml scenarios/partnership-in-action.yaml --runs 200
     """
-    from simulation.outcomes.registry import metric_problem
+    from simulation.outcomes.registry import label, metric_problem
     from simulation.report.text import comparison_table
     from simulation.results.folders import check_target
 
@@ -205,7 +204,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
                 problems += for_file(err.problems, f) if len(scenarios) > 1 else err.problems
         if problems:
             raise InputError(problems)
-        problems = [Problem("--metric", 1, f"{o}:{g}@{c}", msg) for o, c, g in metrics_wanted
+        problems = [Problem("--metric", 1, label(o, c, g), msg) for o, c, g in metrics_wanted
                     if (msg := metric_problem(o, c, g, loaded))]
         if problems:
             raise InputError(problems)

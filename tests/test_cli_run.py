@@ -62,7 +62,7 @@ def test_start_scores_equal_the_scenario_and_balance_reconciles(run_dir):
 def test_summary_table_is_printed_and_matches_summary_csv(run_dir):
     out, output = run_dir
     summary = pd.read_csv(out / "summary.csv")
-    eth = summary[(summary.country == "ETH") & (summary.metric == "index_end")].iloc[0]
+    eth = summary[(summary.country == "ETH") & (summary.metric == "sdg_index_end")].iloc[0]
     assert f"{eth['mean']:.1f}" in output
     assert "90% interval" in output and "ETH" in output and "all (mean)" in output
     # the printed end index is the mean over runs of the mean over goals

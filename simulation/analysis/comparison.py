@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from ..model import RunResult
-from ..outcomes.registry import ALL, NO_GOAL, OUTCOMES, outcome_table
+from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, outcome_table
 
 MIN_RUNS_T = 10
 MIN_RUNS_BOOTSTRAP = 30
@@ -104,7 +104,7 @@ def compare(results: dict[str, RunResult], reference: str | None = None, method:
     for name in names:
         common = common.intersection(wide[name].index, sort=False)
     mats = {name: wide[name].loc[common].to_numpy(dtype=float) for name in names}  # rows × N
-    higher = np.array([OUTCOMES[o][0] for o in common.get_level_values("outcome")])
+    higher = np.array([REGISTRY[o].higher_is_better for o in common.get_level_values("outcome")], dtype=bool)
     sign = np.where(higher, 1.0, -1.0)[:, None]
     oriented = np.stack([mats[n] * sign for n in names])  # (scenarios, rows, N)
     oriented = np.where(np.isnan(oriented), -np.inf, oriented)
@@ -149,7 +149,7 @@ def headline(comp: Comparison, outcome: str = "sdg_index_end", country: str = AL
         return "no data for the headline outcome"
     higher = bool(sel.higher_is_better.iloc[0])
     best = sel.sort_values("mean", ascending=not higher).iloc[0]
-    desc = OUTCOMES[outcome][1]
+    desc = REGISTRY[outcome].description
     where = "all countries" if country == ALL else country
     if best.scenario == comp.reference:
         others = sel[sel.scenario != comp.reference]

@@ -16,7 +16,7 @@ outcome over the replications of every (policy, design point), and writes into
 
 and `folder/analysis.json`, an index of those tables and plots with titles (paths
 relative to the folder) for `sdgsim report`. Outcomes are those the sweep file lists
-(`outcomes:`), each with a direction (sweep.OUTCOME_SENSE) that orients regret.
+(`outcomes:`), each with a direction (the outcome registry's higher_is_better) that orients regret.
 """
 
 from __future__ import annotations

@@ -25,8 +25,8 @@ from ..analysis.comparison import compare as paired_comparison
 from ..errors import InputError, OptionError, Problem, ScenarioError, for_file
 from ..experiments.replications import run_scenario
 from ..model import RunResult
-from ..outcomes import metrics
 from ..outcomes.registry import ALL, outcome_table
+from ..outcomes.registry import summary as run_summary
 from ..report import plots
 from ..report.html import build_report
 from ..results.folders import atomic_folder, check_target
@@ -119,7 +119,7 @@ class Run:
     @property
     def summary(self) -> pd.DataFrame:
         """Summary over runs: country, metric, mean, p05, p95, runs."""
-        return metrics.summary(self.result)
+        return run_summary(self.result)
 
     def plot(self, ax=None):
         """Fan chart of the SDG index over time (median, 50 % and 90 % bands); returns the axes."""

@@ -1,19 +1,16 @@
-"""Outcome metrics per replication, and their summary over replications.
+"""Outcome arrays per replication, from which the registry's outcomes are computed.
 
 Per run: SDG index (mean of goal scores) per country and year, gap closure, year the
 target is reached, cost per index point, private finance mobilised per public dollar,
-equity (Gini of country index), mean technology adoption. Summaries give the mean and
-the 90 % interval (5th–95th percentile over replications).
+equity (Gini of country index), mean technology adoption, channel overhead. The outcomes
+built from these arrays, and their summaries, are defined in registry.py.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..model import ACCOUNTS, RunResult
-
-ALL = "ALL"
 
 
 def sdg_index(scores: np.ndarray) -> np.ndarray:
@@ -70,35 +67,5 @@ def per_run(result: RunResult) -> dict[str, np.ndarray]:
         "gini_end": gini(idx[:, -1]),
         "adoption_end": result.adoption[:, -1].mean(axis=(-2, -1)) if result.adoption.shape[-1] else
         np.zeros(result.runs),
+        "overhead_usd": result.balance[..., ACCOUNTS.index("overhead")].sum(axis=1),
     }
-
-
-def _stats(x: np.ndarray) -> tuple[float, float, float]:
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return (np.nan, np.nan, np.nan)
-    return float(x.mean()), float(np.percentile(x, 5)), float(np.percentile(x, 95))
-
-
-def summary(result: RunResult) -> pd.DataFrame:
-    """Tidy summary: country, metric, mean, p05, p95, runs."""
-    sc = result.scenario
-    m = per_run(result)
-    rows = []
-    for c, cid in enumerate([*sc.country_ids, ALL]):
-        if cid == ALL:
-            start, end = m["overall"][:, 0], m["overall"][:, -1]
-            closure = gap_closure(start, end, index_target(sc))
-        else:
-            start, end = m["index"][:, 0, c], m["index"][:, -1, c]
-            closure = m["gap_closure"][:, c]
-        rows += [(cid, "index_start", *_stats(start)), (cid, "index_end", *_stats(end)),
-                 (cid, "index_change", *_stats(end - start)), (cid, "gap_closure", *_stats(closure))]
-        if cid != ALL:
-            for g, gid in enumerate(sc.goal_ids):
-                rows.append((cid, f"{gid}_end", *_stats(m["goal_end"][:, c, g])))
-    for name in ("cost_per_point_usd", "private_per_public", "gini_end", "adoption_end"):
-        rows.append((ALL, name, *_stats(m[name])))
-    df = pd.DataFrame(rows, columns=["country", "metric", "mean", "p05", "p95"])
-    df["runs"] = result.runs
-    return df

@@ -1,109 +1,278 @@
-"""Outcomes (to be unified into one registry)."""
+"""Every outcome sdgsim reports, defined once.
+
+`REGISTRY` maps each outcome's name to an `Outcome`: its unit, direction, description,
+which dimensions it has (per country, per goal, an all-countries value) and how it is
+computed from a run. Everything that reports outcomes derives from it: the comparison's
+long table (`outcome_table`), the run summary (`summary`, summary.csv), a sweep's run
+columns (`outcome_columns`, `column_values`), the check of a sweep file's `outcomes:`
+and of `--metric` (`metric_problem`), and the direction of each outcome (`outcome_sense`).
+
+One value of an outcome has one name everywhere: `NAME`, `NAME@COUNTRY`, `NAME:GOAL`
+or `NAME:GOAL@COUNTRY` (`label` builds it, `parse` splits it). Without `@COUNTRY` the
+value is the all-countries one (country `ALL`); without `:GOAL` the outcome has no goal
+dimension (goal `NO_GOAL`).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
-from ..model import ACCOUNTS, RunResult
+from ..model import RunResult
 from ..scenario import Scenario
 from . import metrics
 
-ALL = metrics.ALL
+ALL = "ALL"
+"""Country of an all-countries value."""
 NO_GOAL = "-"
+"""Goal of an outcome without a goal dimension."""
 
-# outcome -> (higher is better, description)
-OUTCOMES: dict[str, tuple[bool, str]] = {
-    "sdg_index_end": (True, "SDG index at the horizon (mean of goal scores, 0-100)"),
-    "goal_score_end": (True, "goal score at the horizon (0-100)"),
-    "gap_closure": (True, "share of the gap to 100 closed since the start year"),
-    "year_target_reached": (False, "first year the goal score reaches its target (horizon + 1 = not reached)"),
-    "cost_per_point_usd": (False, "all money spent per SDG-index point gained (summed over countries), USD"),
-    "private_per_public": (True, "private finance mobilised per public external dollar"),
-    "gini_end": (False, "inequality of SDG index across countries at the horizon (Gini)"),
-    "adoption_end": (True, "mean technology adoption at the horizon (share 0-1)"),
-    "overhead_usd": (False, "channel overhead over the whole horizon, USD"),
-}
-
-OUTCOME_SENSE = {
-    "sdg_index_end": +1, "sdg_index_change": +1, "gap_closure": +1, "cost_per_point_usd": -1,
-    "private_per_public": +1, "gini_end": -1, "adoption_end": +1,
-}
-"""Scalar outcomes per run and their direction (+1: higher is better, −1: lower is better)."""
-DEFAULT_OUTCOMES = ("sdg_index_end", "gap_closure", "cost_per_point_usd", "private_per_public", "gini_end",
-                    "adoption_end")
+Arrays = dict[str, np.ndarray]
+Compute = Callable[[Arrays, RunResult], np.ndarray]
 
 
-def outcome_sense(name: str) -> int:
-    """+1 if higher is better for outcome column `name` (per-country/goal columns follow their base)."""
-    return OUTCOME_SENSE.get(name.split(":", 1)[0], +1)
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome: what it means and how it is computed from a run.
+
+    `compute(per_run_arrays, result)` returns the values per run, shape (N[, C][, G]):
+    with a country axis if `by_country` (else the all-countries value), with a goal axis
+    if `by_goal`. `compute_all` gives the all-countries value (N[, G]) of a by-country
+    outcome that has one (`overall`).
+    """
+
+    name: str
+    unit: str
+    higher_is_better: bool
+    description: str
+    by_country: bool
+    by_goal: bool
+    overall: bool
+    compute: Compute
+    compute_all: Compute | None = None
+    analyze_by_default: bool = False
+    """Studied by `sdgsim analyze` when a sweep file names no `outcomes:`."""
+
+    @property
+    def sense(self) -> int:
+        """+1 if higher is better, −1 if lower is better."""
+        return 1 if self.higher_is_better else -1
+
+    def keys(self, countries: list[str], goals: list[str]) -> tuple[list[str], list[str]]:
+        """Country and goal labels of this outcome's values for these countries and goals."""
+        cs = [*(countries if self.by_country else []), *([ALL] if self.overall else [])]
+        return cs, list(goals) if self.by_goal else [NO_GOAL]
+
+    def values(self, m: Arrays, result: RunResult) -> np.ndarray:
+        """All values of one run set, (N, countries, goals) in the order of `keys` (ALL last)."""
+        sc = result.scenario
+        cs, gs = self.keys(sc.country_ids, sc.goal_ids)
+        N = result.runs
+        parts = [np.asarray(self.compute(m, result), dtype=float).reshape(N, -1, len(gs))]
+        if self.by_country and self.overall:
+            parts.append(np.asarray(self.compute_all(m, result), dtype=float).reshape(N, 1, len(gs)))
+        return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+
+    def sweep_keys(self, countries: list[str], goals: list[str]) -> list[tuple[str, str]]:
+        """(country, goal) of the values a sweep stores per run: the all-countries value(s)
+        (per goal for per-goal outcomes), plus one per country for per-country outcomes
+        without a goal dimension; an outcome without an all-countries value per country and goal."""
+        gs = list(goals) if self.by_goal else [NO_GOAL]
+        if not self.overall:
+            return [(c, g) for c in countries for g in gs]
+        keys = [(ALL, g) for g in gs]
+        if self.by_country and not self.by_goal:
+            keys += [(c, NO_GOAL) for c in countries]
+        return keys
 
 
-def outcome_columns(scenarios: list[Scenario]) -> list[str]:
-    """Outcome columns of a sweep's runs: overall scalars, then per country and per goal."""
-    cols = ["sdg_index_start", "sdg_index_end", "sdg_index_change", "gap_closure", "cost_per_point_usd",
-            "private_per_public", "gini_end", "adoption_end"]
-    countries = list(dict.fromkeys(c for s in scenarios for c in s.country_ids))
-    goals = list(dict.fromkeys(g for s in scenarios for g in s.goal_ids))
-    cols += [f"sdg_index_end:{c}" for c in countries] + [f"gap_closure:{c}" for c in countries]
-    cols += [f"goal_end:{g}" for g in goals]
-    return cols
+def _index(m: Arrays, t: int) -> np.ndarray:
+    return m["index"][:, t]
 
 
-def outcome_table(result: RunResult) -> pd.DataFrame:
-    """Per-run outcomes in long form: outcome, country, goal, run, value."""
-    sc = result.scenario
-    m = metrics.per_run(result)
-    N = result.runs
-    frames: list[pd.DataFrame] = []
-
-    def add(name: str, values: np.ndarray, countries: list[str], goals: list[str]) -> None:
-        """values: (N, len(countries), len(goals))."""
-        v = np.asarray(values, dtype=float).reshape(N, len(countries), len(goals))
-        frames.append(pd.DataFrame({
-            "outcome": name,
-            "country": np.tile(np.repeat(np.array(countries, dtype=object), len(goals)), N),
-            "goal": np.tile(np.array(goals, dtype=object), N * len(countries)),
-            "run": np.repeat(np.arange(N), len(countries) * len(goals)),
-            "value": v.reshape(-1),
-        }))
-
-    cids, gids = sc.country_ids, sc.goal_ids
-    idx_end = np.concatenate([m["index"][:, -1], m["overall"][:, -1:]], axis=1)
-    add("sdg_index_end", idx_end, [*cids, ALL], [NO_GOAL])
-    goal_end = m["goal_end"]
-    add("goal_score_end", np.concatenate([goal_end, goal_end.mean(axis=1, keepdims=True)], axis=1),
-        [*cids, ALL], gids)
-    closure_all = metrics.gap_closure(m["overall"][:, 0], m["overall"][:, -1], metrics.index_target(sc))
-    add("gap_closure", np.concatenate([m["gap_closure"], closure_all[:, None]], axis=1), [*cids, ALL], [NO_GOAL])
-    reached = np.where(np.isnan(m["year_reached"]), sc.end_year + 1, m["year_reached"])
-    add("year_target_reached", reached, cids, gids)
-    for name in ("cost_per_point_usd", "private_per_public", "gini_end", "adoption_end"):
-        add(name, m[name], [ALL], [NO_GOAL])
-    add("overhead_usd", result.balance[..., ACCOUNTS.index("overhead")].sum(axis=1), [ALL], [NO_GOAL])
-    return pd.concat(frames, ignore_index=True)
+def _overall_closure(m: Arrays, r: RunResult) -> np.ndarray:
+    return metrics.gap_closure(m["overall"][:, 0], m["overall"][:, -1], metrics.index_target(r.scenario))
 
 
-GOAL_OUTCOMES = ("goal_score_end", "year_target_reached")  # have a goal dimension
-COUNTRY_OUTCOMES = ("sdg_index_end", "goal_score_end", "gap_closure", "year_target_reached")
+def _year_reached(m: Arrays, r: RunResult) -> np.ndarray:
+    return np.where(np.isnan(m["year_reached"]), r.scenario.end_year + 1, m["year_reached"])
+
+
+def _per_run(key: str) -> Compute:
+    return lambda m, r: m[key]
+
+
+_OUTCOMES = [
+    Outcome("sdg_index_start", "index points", True, "SDG index in the start year (mean of goal scores, 0-100)",
+            by_country=True, by_goal=False, overall=True,
+            compute=lambda m, r: _index(m, 0), compute_all=lambda m, r: m["overall"][:, 0]),
+    Outcome("sdg_index_end", "index points", True, "SDG index at the horizon (mean of goal scores, 0-100)",
+            by_country=True, by_goal=False, overall=True,
+            compute=lambda m, r: _index(m, -1), compute_all=lambda m, r: m["overall"][:, -1],
+            analyze_by_default=True),
+    Outcome("sdg_index_change", "index points", True, "change of the SDG index from the start year to the horizon",
+            by_country=True, by_goal=False, overall=True,
+            compute=lambda m, r: _index(m, -1) - _index(m, 0),
+            compute_all=lambda m, r: m["overall"][:, -1] - m["overall"][:, 0]),
+    Outcome("gap_closure", "share", True, "share of the gap to the target index closed since the start year",
+            by_country=True, by_goal=False, overall=True,
+            compute=_per_run("gap_closure"), compute_all=_overall_closure, analyze_by_default=True),
+    Outcome("goal_score_end", "score points", True, "goal score at the horizon (0-100; all countries: their mean)",
+            by_country=True, by_goal=True, overall=True,
+            compute=_per_run("goal_end"), compute_all=lambda m, r: m["goal_end"].mean(axis=1)),
+    Outcome("year_target_reached", "year", False,
+            "first year the goal score reaches its target (horizon + 1 = not reached)",
+            by_country=True, by_goal=True, overall=False, compute=_year_reached),
+    Outcome("cost_per_point_usd", "US$", False,
+            "all money spent per SDG-index point gained (summed over countries), USD",
+            by_country=False, by_goal=False, overall=True, compute=_per_run("cost_per_point_usd"),
+            analyze_by_default=True),
+    Outcome("private_per_public", "US$ per US$", True, "private finance mobilised per public external dollar",
+            by_country=False, by_goal=False, overall=True, compute=_per_run("private_per_public"),
+            analyze_by_default=True),
+    Outcome("gini_end", "Gini (0-1)", False, "inequality of SDG index across countries at the horizon (Gini)",
+            by_country=False, by_goal=False, overall=True, compute=_per_run("gini_end"), analyze_by_default=True),
+    Outcome("adoption_end", "share", True, "mean technology adoption at the horizon (share 0-1)",
+            by_country=False, by_goal=False, overall=True, compute=_per_run("adoption_end"),
+            analyze_by_default=True),
+    Outcome("overhead_usd", "US$", False, "channel overhead over the whole horizon, USD",
+            by_country=False, by_goal=False, overall=True, compute=_per_run("overhead_usd")),
+]
+
+REGISTRY: dict[str, Outcome] = {o.name: o for o in _OUTCOMES}
+"""Every outcome sdgsim reports, by name."""
+
+DEFAULT_OUTCOMES = tuple(n for n, o in REGISTRY.items() if o.analyze_by_default)
+"""Outcomes `sdgsim analyze` studies when a sweep file names none."""
+
+
+# --------------------------------------------------------------------------- names
+
+
+def label(name: str, country: str = ALL, goal: str = NO_GOAL) -> str:
+    """The one name of a value: NAME[:GOAL][@COUNTRY] (no country = all countries)."""
+    return name + ("" if goal in (NO_GOAL, "", None) else f":{goal}") + ("" if country in (ALL, "", None)
+                                                                          else f"@{country}")
+
+
+def parse(spec: str) -> tuple[str, str, str]:
+    """NAME[:GOAL][@COUNTRY] → (name, country, goal); ALL and NO_GOAL where omitted."""
+    rest, _, country = spec.partition("@")
+    name, _, goal = rest.partition(":")
+    return name, country or ALL, goal or NO_GOAL
+
+
+def outcome_sense(spec: str) -> int:
+    """+1 if higher is better for the value named `spec` (any NAME[:GOAL][@COUNTRY]), −1 if lower."""
+    name = parse(spec)[0]
+    if name not in REGISTRY:
+        raise KeyError(f"unknown outcome '{name}' (known: {', '.join(REGISTRY)})")
+    return REGISTRY[name].sense
+
+
+def _union(scenarios: Iterable[Scenario]) -> tuple[list[str], list[str]]:
+    scenarios = list(scenarios)
+    return (list(dict.fromkeys(c for s in scenarios for c in s.country_ids)),
+            list(dict.fromkeys(g for s in scenarios for g in s.goal_ids)))
 
 
 def metric_problem(outcome: str, country: str, goal: str, scenarios) -> str | None:
-    """Why (outcome, country, goal) names no row of the comparison, or None if it does."""
-    countries = {c for s in scenarios for c in s.country_ids}
-    goals = {g for s in scenarios for g in s.goal_ids}
-    if outcome not in OUTCOMES:
-        return f"unknown outcome (allowed: {', '.join(OUTCOMES)})"
-    if outcome in GOAL_OUTCOMES and goal == NO_GOAL:
+    """Why (outcome, country, goal) names no value of these scenarios, or None if it does."""
+    countries, goals = _union(scenarios)
+    o = REGISTRY.get(outcome)
+    if o is None:
+        return f"unknown outcome (allowed: {', '.join(REGISTRY)})"
+    if o.by_goal and goal == NO_GOAL:
         return f"{outcome} needs a goal, e.g. {outcome}:{sorted(goals)[0]}"
-    if outcome not in GOAL_OUTCOMES and goal != NO_GOAL:
-        return f"{outcome} has no goal dimension (goals apply to: {', '.join(GOAL_OUTCOMES)})"
+    if not o.by_goal and goal != NO_GOAL:
+        per_goal = ", ".join(n for n, x in REGISTRY.items() if x.by_goal)
+        return f"{outcome} has no goal dimension (goals apply to: {per_goal})"
     if goal != NO_GOAL and goal not in goals:
         return f"unknown goal '{goal}' (the scenarios have: {', '.join(sorted(goals))})"
-    if country != ALL and outcome not in COUNTRY_OUTCOMES:
+    if country != ALL and not o.by_country:
         return f"{outcome} is reported for all countries only (drop @{country})"
     if country != ALL and country not in countries:
         return f"unknown country '{country}' (the scenarios have: {', '.join(sorted(countries))})"
-    if country == ALL and outcome == "year_target_reached":
-        return "year_target_reached is per country: add @COUNTRY"
+    if country == ALL and not o.overall:
+        return f"{outcome} is per country: add @COUNTRY"
     return None
+
+
+# --------------------------------------------------------------------------- values of a run set
+
+
+def all_values(result: RunResult, names: Iterable[str] | None = None
+               ) -> dict[str, tuple[np.ndarray, list[str], list[str]]]:
+    """Per outcome: its values (N, countries, goals) with their country and goal labels."""
+    sc = result.scenario
+    m = metrics.per_run(result)
+    out = {}
+    for name in (REGISTRY if names is None else names):
+        o = REGISTRY[name]
+        out[name] = (o.values(m, result), *o.keys(sc.country_ids, sc.goal_ids))
+    return out
+
+
+def outcome_table(result: RunResult) -> pd.DataFrame:
+    """Per-run outcomes in long form: outcome, country, goal, run, value (every value of every outcome)."""
+    N = result.runs
+    frames = []
+    for name, (v, cs, gs) in all_values(result).items():
+        frames.append(pd.DataFrame({
+            "outcome": name,
+            "country": np.tile(np.repeat(np.array(cs, dtype=object), len(gs)), N),
+            "goal": np.tile(np.array(gs, dtype=object), N * len(cs)),
+            "run": np.repeat(np.arange(N), len(cs) * len(gs)),
+            "value": v.reshape(-1),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _stats(x: np.ndarray) -> tuple[float, float, float]:
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return (np.nan, np.nan, np.nan)
+    return float(x.mean()), float(np.percentile(x, 5)), float(np.percentile(x, 95))
+
+
+def summary(result: RunResult) -> pd.DataFrame:
+    """The run summary (summary.csv): country, metric, mean, p05, p95, runs.
+
+    One row per value of every outcome: `metric` is NAME or NAME:GOAL, `country` a
+    country id or ALL; mean and 5th-95th percentile over the runs (non-finite runs left out).
+    Rows per country in the scenario's order, then ALL.
+    """
+    sc = result.scenario
+    vals = all_values(result)
+    rows = []
+    for cid in [*sc.country_ids, ALL]:
+        for name, (v, cs, gs) in vals.items():
+            if cid not in cs:
+                continue
+            c = cs.index(cid)
+            rows += [(cid, label(name, goal=g), *_stats(v[:, c, k])) for k, g in enumerate(gs)]
+    df = pd.DataFrame(rows, columns=["country", "metric", "mean", "p05", "p95"])
+    df["runs"] = result.runs
+    return df
+
+
+def outcome_columns(scenarios: list[Scenario]) -> list[str]:
+    """The outcome columns of a sweep's runs (see `Outcome.sweep_keys`), for these scenarios."""
+    countries, goals = _union(scenarios)
+    return [label(name, c, g) for name, o in REGISTRY.items() for c, g in o.sweep_keys(countries, goals)]
+
+
+def column_values(result: RunResult, columns: Iterable[str]) -> dict[str, np.ndarray]:
+    """The values (N,) of the named columns (NAME[:GOAL][@COUNTRY]); NaN for a country or
+    goal this result does not have."""
+    wanted = [(col, *parse(col)) for col in columns]
+    vals = all_values(result, dict.fromkeys(name for _, name, _, _ in wanted))
+    out = {}
+    for col, name, country, goal in wanted:
+        v, cs, gs = vals[name]
+        out[col] = (v[:, cs.index(country), gs.index(goal)].astype(float) if country in cs and goal in gs
+                    else np.full(result.runs, np.nan))
+    return out

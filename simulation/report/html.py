@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..analysis.comparison import Comparison, headline
 from ..errors import InputError, Problem
-from ..outcomes.registry import ALL, NO_GOAL, OUTCOMES
+from ..outcomes.registry import ALL, NO_GOAL, REGISTRY
 from ..results.folders import damaged_folder_errors, write_file_atomic
 from . import plots
 
@@ -158,17 +158,17 @@ def _run_report(folder: Path, man: dict) -> str:
     summary = pd.read_csv(folder / "summary.csv")
     figs = [plots.fan_chart({name: scores}, out), plots.flows_by_source({name: flows}, out),
             plots.adoption_curves({name: adoption}, out), plots.gains_heatmap({name: scores}, None, out)]
-    idx = summary[summary.metric.isin(["index_start", "index_end", "gap_closure"])]
+    idx = summary[summary.metric.isin(["sdg_index_start", "sdg_index_end", "gap_closure"])]
     piv = idx.pivot_table(index="country", columns="metric", values=["mean", "p05", "p95"], sort=False)
     rows = []
     for c in dict.fromkeys(idx.country):
-        rows.append({"country": c, "index start": f"{piv.loc[c, ('mean', 'index_start')]:.1f}",
-                     "index end (90% interval)": _fmt_ci(piv.loc[c, ("mean", "index_end")],
-                                                         piv.loc[c, ("p05", "index_end")],
-                                                         piv.loc[c, ("p95", "index_end")], 1),
+        rows.append({"country": c, "index start": f"{piv.loc[c, ('mean', 'sdg_index_start')]:.1f}",
+                     "index end (90% interval)": _fmt_ci(piv.loc[c, ("mean", "sdg_index_end")],
+                                                         piv.loc[c, ("p05", "sdg_index_end")],
+                                                         piv.loc[c, ("p95", "sdg_index_end")], 1),
                      "gap closed": f"{piv.loc[c, ('mean', 'gap_closure')]:.1%}"})
-    overall = summary[(summary.country == ALL) & (summary.metric == "index_end")].iloc[0]
-    start = summary[(summary.country == ALL) & (summary.metric == "index_start")].iloc[0]
+    overall = summary[(summary.country == ALL) & (summary.metric == "sdg_index_end")].iloc[0]
+    start = summary[(summary.country == ALL) & (summary.metric == "sdg_index_start")].iloc[0]
     sc = man["scenario"]
     body = [f"<h1>sdgsim run: {_esc(name)}</h1><p class=muted>{_esc(sc.get('description', ''))}</p>",
             f"<div class=headline>Over {man['runs']} runs, the mean SDG index of the {len(sc['countries'])} "
@@ -225,8 +225,8 @@ def _compare_report(folder: Path, man: dict) -> str:
                          "P(better than ref)": "—" if n == ref else f"{r.loc[n, 'p_superior']:.0%}",
                          "P(ranks first)": f"{r.loc[n, 'p_best']:.0%}"})
     outcome_table = _table(pd.DataFrame(rows))
-    legend = "".join(f"<li><code>{_esc(k)}</code>: {_esc(v[1])} ({'higher' if v[0] else 'lower'} is better)</li>"
-                     for k, v in OUTCOMES.items())
+    legend = "".join(f"<li><code>{_esc(k)}</code>: {_esc(o.description)} ({_esc(o.unit)}; "
+                     f"{'higher' if o.higher_is_better else 'lower'} is better)</li>" for k, o in REGISTRY.items())
 
     resolved = {s["name"]: json.loads((folder / s["name"] / "manifest.json").read_text())["scenario"]
                 for s in man["scenarios"]}

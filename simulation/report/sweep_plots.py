@@ -67,7 +67,7 @@ def plot_outcome_vs_parameters(means: pd.DataFrame, design: pd.DataFrame, params
     if len(policies) > 1:
         axes[0][0].legend(fontsize=7, markerscale=2)
     fig.suptitle(f"{_label(outcome)} vs parameters (point means over replications; line: binned mean)", fontsize=10)
-    _save(fig, folder, f"outcome_vs_parameters_{outcome.replace(':', '_')}",
+    _save(fig, folder, f"outcome_vs_parameters_{outcome.replace(':', '_').replace('@', '_')}",
           f"{_label(outcome)} against each parameter", out)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..outcomes.registry import ALL, NO_GOAL
+from ..outcomes.registry import ALL, label
 
 
 def _get(df: pd.DataFrame, country: str, metric: str) -> pd.Series:
@@ -23,13 +23,13 @@ def summary_table(result, table: pd.DataFrame) -> str:
     ]
     names = {c.id: c.id for c in sc.countries}
     for cid in [*sc.country_ids, ALL]:
-        s, e = _get(table, cid, "index_start"), _get(table, cid, "index_end")
-        ch, gc = _get(table, cid, "index_change"), _get(table, cid, "gap_closure")
-        label = names.get(cid, "all (mean)") if cid != ALL else "all (mean)"
+        s, e = _get(table, cid, "sdg_index_start"), _get(table, cid, "sdg_index_end")
+        ch, gc = _get(table, cid, "sdg_index_change"), _get(table, cid, "gap_closure")
+        name = names.get(cid, "all (mean)") if cid != ALL else "all (mean)"
         if cid == ALL:
             lines.append("-" * 68)
         interval = f"[{e.p05:5.1f}, {e.p95:5.1f}]"
-        lines.append(f"{label:<10}{s['mean']:7.1f}{e['mean']:8.1f}   {interval:<15}{ch['mean']:+8.2f}"
+        lines.append(f"{name:<10}{s['mean']:7.1f}{e['mean']:8.1f}   {interval:<15}{ch['mean']:+8.2f}"
                      f"{gc['mean'] * 100:11.1f}%")
     extra = {m: _get(table, ALL, m) for m in ("cost_per_point_usd", "private_per_public", "gini_end",
                                                "adoption_end")}
@@ -49,7 +49,7 @@ def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = 
     t = comp.table
     sel = t[(t.outcome == outcome) & (t.country == country) & (t.goal == goal)]
     where = "all countries" if country == ALL else country
-    what = outcome + ("" if goal == NO_GOAL else f" {goal}")
+    what = label(outcome, goal=goal)
     if sel.empty:
         return f"{what}, {where}: no such outcome row (see comparison.csv)"
     higher = bool(sel.higher_is_better.iloc[0])

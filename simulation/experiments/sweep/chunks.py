@@ -9,8 +9,7 @@ import numpy as np
 
 from ...errors import InputError
 from ...model import FinancingModel, RunResult, result_arrays
-from ...outcomes import metrics
-from ...outcomes.registry import outcome_columns
+from ...outcomes.registry import column_values, outcome_columns
 from ...scenario import Scenario, validate_data
 from ...scenario.paths import with_values
 from .designs import run_seeds
@@ -108,24 +107,9 @@ def warm_up() -> None:
 
 
 def _run_outcomes(sc: Scenario, seeds: list[np.random.SeedSequence], columns: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Run replications `seeds` of scenario `sc` together; per-run outcome arrays (S,)."""
+    """Run replications `seeds` of scenario `sc` together; the outcome columns per run (S,)."""
     m = FinancingModel(sc, seeds, record_flows=False).run()
-    res = RunResult(scenario=sc, seed=0, **result_arrays(m))
-    r = metrics.per_run(res)
-    S = len(seeds)
-    start, end = r["overall"][:, 0], r["overall"][:, -1]
-    out = {c: np.full(S, np.nan) for c in columns}
-    out.update({
-        "sdg_index_start": start, "sdg_index_end": end, "sdg_index_change": end - start,
-        "gap_closure": metrics.gap_closure(start, end, metrics.index_target(sc)), "cost_per_point_usd": r["cost_per_point_usd"],
-        "private_per_public": r["private_per_public"], "gini_end": r["gini_end"], "adoption_end": r["adoption_end"],
-    })
-    for c, cid in enumerate(sc.country_ids):
-        out[f"sdg_index_end:{cid}"] = r["index"][:, -1, c]
-        out[f"gap_closure:{cid}"] = r["gap_closure"][:, c]
-    for g, gid in enumerate(sc.goal_ids):
-        out[f"goal_end:{gid}"] = r["goal_end"][:, :, g].mean(axis=1)
-    return {c: np.asarray(out[c], dtype=float) for c in columns}
+    return column_values(RunResult(scenario=sc, seed=0, **result_arrays(m)), columns)
 
 
 def _error_text(exc: BaseException) -> str:

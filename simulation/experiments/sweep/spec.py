@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from scipy.special import ndtri  # Φ⁻¹, without importing all of scipy.stats
 
 from ...errors import InputError, Problem
-from ...outcomes.registry import DEFAULT_OUTCOMES, outcome_columns
+from ...outcomes.registry import DEFAULT_OUTCOMES, metric_problem, outcome_columns, parse
 from ...scenario import Scenario, load_scenario, validate_data
 from ...scenario.messages import _locate
 from ...scenario.paths import assign, check_path, lookup
@@ -189,9 +189,12 @@ class Sweep:
         return load_sweep(path)
 
     def fingerprint(self) -> str:
-        """Hash of everything that determines the runs: the sweep definition and each scenario."""
+        """Hash of everything that determines the runs and their stored columns: the sweep
+        definition, each scenario and the outcome columns (so a folder written with other
+        outcome columns is not resumed into)."""
         blob = json.dumps({"sweep": self.spec.model_dump(mode="json"),
-                           "scenarios": {p.name: p.scenario_hash for p in self.policies}},
+                           "scenarios": {p.name: p.scenario_hash for p in self.policies},
+                           "outcome_columns": outcome_columns([p.scenario for p in self.policies])},
                           sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -395,10 +398,13 @@ def load_sweep(path: str | Path) -> Sweep:
             if why:
                 add(("parameters", p.path), f"parameters.{p.path}", why)
                 break
-    known = outcome_columns([p.scenario for p in policies])
+    scenarios = [p.scenario for p in policies]
+    known = outcome_columns(scenarios)
     for i, name in enumerate(spec.outcomes or []):
         if name not in known:
-            add(("outcomes", i), f"outcomes.{i}", f"unknown outcome '{name}' (known: {', '.join(known[:12])}, ...)")
+            why = metric_problem(*parse(name), scenarios)
+            why = f"outcome '{name}': {why}" if why else f"'{name}' is not stored per sweep run"
+            add(("outcomes", i), f"outcomes.{i}", f"{why} (sweep outcomes: {', '.join(known[:12])}, ...)")
     if problems:
         raise InputError(problems)
     return Sweep(label, spec, spec.name or path.stem, policies, parameters, path.read_text(encoding="utf-8-sig"))

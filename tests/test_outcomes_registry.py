@@ -1,0 +1,163 @@
+"""The outcome registry is the one definition of every outcome: comparisons, run summaries,
+sweep columns and --metric all use its names, dimensions and directions."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulation.analysis.comparison import compare
+from simulation.errors import InputError
+from simulation.experiments.replications import run_scenario
+from simulation.experiments.sweep import chunks
+from simulation.experiments.sweep.designs import run_seeds
+from simulation.experiments.sweep.spec import load_sweep
+from simulation.outcomes.registry import (ALL, DEFAULT_OUTCOMES, NO_GOAL, REGISTRY, Outcome, column_values,
+                                          label, metric_problem, outcome_columns, outcome_sense, outcome_table,
+                                          parse, summary)
+from tests.factory import BASELINE, scenario, small_dict
+
+EVERY = ["sdg_index_start", "sdg_index_end", "sdg_index_change", "gap_closure", "goal_score_end",
+         "year_target_reached", "cost_per_point_usd", "private_per_public", "gini_end", "adoption_end",
+         "overhead_usd"]
+
+
+@pytest.fixture(scope="module")
+def pair():
+    base = scenario(small_dict())
+    rich = small_dict()
+    rich["name"] = "rich"
+    for d in rich["donors"]:
+        d["budget_usd"] *= 3
+    res = {"base": run_scenario(base, runs=6, seed=3, record_flows=False),
+           "rich": run_scenario(scenario(rich), runs=6, seed=3, record_flows=False)}
+    return res, compare(res, reference="base")
+
+
+def test_the_registry_has_every_outcome_once_with_its_dimensions():
+    assert list(REGISTRY) == EVERY
+    for name, o in REGISTRY.items():
+        assert isinstance(o, Outcome) and o.name == name and o.unit and o.description
+        assert o.by_country or o.overall, name  # every outcome has some value
+        assert (o.compute_all is not None) == (o.by_country and o.overall), name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            o.name = "x"
+    assert set(DEFAULT_OUTCOMES) <= set(REGISTRY)
+
+
+@pytest.mark.parametrize("spec,parts", [
+    ("sdg_index_end", ("sdg_index_end", ALL, NO_GOAL)),
+    ("sdg_index_end@KEN", ("sdg_index_end", "KEN", NO_GOAL)),
+    ("goal_score_end:SDG3", ("goal_score_end", ALL, "SDG3")),
+    ("goal_score_end:SDG3@ETH", ("goal_score_end", "ETH", "SDG3")),
+])
+def test_parse_and_label_are_inverse(spec, parts):
+    assert parse(spec) == parts
+    assert label(*parts) == spec
+
+
+def test_every_outcome_is_in_the_comparison_with_the_registry_direction(pair):
+    res, comp = pair
+    t = comp.table
+    assert set(t.outcome) == set(REGISTRY)
+    for name, o in REGISTRY.items():
+        rows = t[t.outcome == name]
+        assert (rows.higher_is_better == o.higher_is_better).all(), name
+        assert (ALL in set(rows.country)) == o.overall, name
+        assert (set(rows.country) - {ALL} == set(res["base"].scenario.country_ids)) == o.by_country, name
+        assert (set(rows.goal) == {NO_GOAL}) == (not o.by_goal), name
+    long = outcome_table(res["base"])
+    assert set(long.outcome) == set(REGISTRY)
+
+
+def test_every_outcome_value_is_in_the_run_summary_under_its_label(pair):
+    res, comp = pair
+    r = res["base"]
+    s = summary(r)
+    names = {parse(m)[0] for m in s.metric}
+    assert names == set(REGISTRY)
+    # the summary holds exactly the values the comparison has, with the same means
+    t = comp.table[comp.table.scenario == "base"]
+    expect = {(c, label(o, goal=g)): m for o, c, g, m in zip(t.outcome, t.country, t.goal, t["mean"])}
+    got = {(c, m): v for c, m, v in zip(s.country, s.metric, s["mean"])}
+    assert set(got) == set(expect)
+    for k, v in expect.items():
+        assert got[k] == pytest.approx(v, nan_ok=True, rel=1e-12), k
+    assert {"sdg_index_start", "sdg_index_end", "sdg_index_change", "gap_closure", "goal_score_end:SDG3"} <= set(
+        s[s.country == r.scenario.country_ids[0]].metric)
+
+
+def test_sweep_columns_are_registry_names_and_match_the_comparison(pair):
+    res, _ = pair
+    r = res["base"]
+    sc = r.scenario
+    cols = outcome_columns([sc])
+    assert len(cols) == len(set(cols))
+    assert {parse(c)[0] for c in cols} == set(REGISTRY)
+    for c in cols:
+        assert metric_problem(*parse(c), [sc]) is None, c
+    assert {"sdg_index_end", f"sdg_index_end@{sc.country_ids[0]}", f"gap_closure@{sc.country_ids[0]}",
+            "goal_score_end:SDG3", "overhead_usd"} <= set(cols)
+    # a sweep stores the values the comparison reports for the same runs
+    values = column_values(r, cols)
+    long = outcome_table(r)
+    for col in cols:
+        name, country, goal = parse(col)
+        rows = long[(long.outcome == name) & (long.country == country) & (long.goal == goal)].sort_values("run")
+        np.testing.assert_array_equal(values[col], rows.value.to_numpy(), err_msg=col)
+    # and a sweep chunk computes every column
+    out = chunks._run_outcomes(sc, run_seeds(5, 0, range(2), False), tuple(cols))
+    assert list(out) == cols and all(v.shape == (2,) for v in out.values())
+    assert np.isfinite(out["overhead_usd"]).all() and np.isfinite(out["sdg_index_end"]).all()
+
+
+def test_directions_come_from_the_registry():
+    for name, o in REGISTRY.items():
+        assert outcome_sense(name) == (1 if o.higher_is_better else -1)
+        assert outcome_sense(label(name, "KEN", "SDG3")) == outcome_sense(name)
+    with pytest.raises(KeyError):
+        outcome_sense("goal_end:SDG3")
+
+
+def test_metric_problems_follow_the_registry_dimensions():
+    sc = scenario(small_dict())
+    c = sc.country_ids[0]
+    assert metric_problem("goal_score_end", ALL, NO_GOAL, [sc]).startswith("goal_score_end needs a goal")
+    assert "no goal dimension" in metric_problem("sdg_index_end", ALL, "SDG3", [sc])
+    assert "all countries only" in metric_problem("overhead_usd", c, NO_GOAL, [sc])
+    assert "add @COUNTRY" in metric_problem("year_target_reached", ALL, "SDG3", [sc])
+    assert metric_problem("year_target_reached", c, "SDG3", [sc]) is None
+    assert metric_problem("sdg_index_start", c, NO_GOAL, [sc]) is None
+    assert metric_problem("nope", ALL, NO_GOAL, [sc]).startswith("unknown outcome")
+
+
+SWEEP = """\
+scenario: {baseline}
+design: {{method: lhs, samples: 2}}
+parameters:
+  governance.leakage_max: {{low: 0.1, high: 0.4}}
+replications: 1
+outcomes: [{outcomes}]
+"""
+
+
+def test_a_sweep_file_names_outcomes_as_the_registry_does(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(SWEEP.format(baseline=BASELINE, outcomes="goal_score_end:SDG3, sdg_index_end@KEN, overhead_usd"))
+    assert load_sweep(path).outcomes == ["goal_score_end:SDG3", "sdg_index_end@KEN", "overhead_usd"]
+    path.write_text(SWEEP.format(baseline=BASELINE, outcomes="sdg_index_end, goal_end:SDG3, gini_end@KEN"))
+    with pytest.raises(InputError) as info:
+        load_sweep(path)
+    msgs = [p.message for p in info.value.problems]
+    assert len(msgs) == 2
+    assert msgs[0].startswith("outcome 'goal_end:SDG3': unknown outcome")
+    assert msgs[1].startswith("outcome 'gini_end@KEN': gini_end is reported for all countries only")
+
+
+def test_the_model_docs_list_every_outcome():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text()
+    for name, o in REGISTRY.items():
+        assert f"| `{name}` | {o.unit} | {'higher' if o.higher_is_better else 'lower'} |" in text, name
