@@ -769,8 +769,10 @@ def test_extends_cycle_is_reported_with_the_chain(tmp_path: Path) -> None:
 
 def test_extends_missing_parent(tmp_path: Path) -> None:
     path = write(tmp_path, "name: orphan\nextends: nowhere.yaml\n")
-    assert problems_of(path) == [Problem(str(path), 2, "extends",
-                                         f"parent scenario 'nowhere.yaml' not found (looked for {tmp_path / 'nowhere.yaml'})")]
+    [p] = problems_of(path)
+    assert (p.file, p.line, p.field) == (str(path), 2, "extends")
+    assert p.message.startswith(f"parent scenario 'nowhere.yaml' not found (looked for {tmp_path / 'nowhere.yaml'}; "
+                                "allowed: a file relative to this one, or the name of a shipped scenario: baseline, ")
 
 
 def test_extends_not_a_file_name(tmp_path: Path) -> None:

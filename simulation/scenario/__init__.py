@@ -6,6 +6,7 @@
     messages   the wording of every error message
     paths      dotted paths into scenario data (donors.JPN-ODA.budget_usd)
     catalog    the shipped scenarios: listing, finding by name, showing
+    library    where the shipped scenarios are installed; which file `extends:` names
     yamlio     safe YAML parsing that remembers file and line
 """
 

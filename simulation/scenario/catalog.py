@@ -1,7 +1,7 @@
 """The scenario library: list shipped scenarios, find one by name, show one fully resolved.
 
 `entries(directory)` reads every `*.yaml` scenario in a folder (default: the shipped
-`scenarios/` folder next to the package) and orders them as their `extends:` tree, parents
+scenarios, installed as package data; see library.py) and orders them as their `extends:` tree, parents
 before children. `listing()` renders that tree with one-line descriptions
 (`sdgsim scenarios`). `show(name_or_path, sets)` loads a scenario after `extends:` and
 `--set`, and renders it as YAML that `sdgsim validate` accepts and that has the same
@@ -18,11 +18,10 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, Problem
+from .library import SHIPPED_DIR, parent_file, shipped_names
 from .loading import load_scenario
 from .schema import Scenario
 from .yamlio import load_located
-
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 DESCRIPTION_WIDTH = 72
 
 
@@ -54,7 +53,12 @@ def _parent(path: Path) -> Path | None:
     except InputError:
         return None
     parent = data.get("extends") if isinstance(data, dict) else None
-    return (path.parent / parent).resolve() if isinstance(parent, str) and parent else None
+    if not isinstance(parent, str) or not parent:
+        return None
+    try:
+        return parent_file(path, parent).resolve()
+    except (OSError, ValueError, RuntimeError):  # a name the file system rejects: the loader reports it
+        return None
 
 
 def entries(directory: str | Path | None = None) -> list[Entry]:
@@ -121,7 +125,10 @@ def resolve(name_or_path: str, directory: str | Path | None = None) -> Path:
         return candidate
     if path.suffix in (".yaml", ".yml") or path.parent != Path("."):
         return path  # a file name: the loader says what is wrong with it (not found, a folder, ...)
-    known = sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith(".")) if folder.is_dir() else []
+    if directory is None:
+        known = shipped_names()
+    else:
+        known = sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith(".")) if folder.is_dir() else []
     raise InputError([Problem(name_or_path, 1, "<scenario>", "no such file and no shipped scenario of that name "
                               f"(shipped: {', '.join(known) or 'none'})")])
 

@@ -5,8 +5,9 @@ ranges and finiteness checked), then by cross-reference checks (every goal, coun
 donor and technology named exists). Every problem is reported as one line
 `FILE:LINE: field.path: what is wrong (what is allowed)` through `InputError`.
 
-Inheritance: `extends: parent.yaml` (path relative to the file) deep-merges the file
-over its parent. Mappings merge key by key; lists of items with an `id` merge item by
+Inheritance: `extends: parent.yaml` (path relative to the file; `.yaml` may be left out)
+deep-merges the file over its parent. A bare name that is no file next to it names a shipped
+scenario (`extends: baseline`), so a user's file in any folder can build on the library. Mappings merge key by key; lists of items with an `id` merge item by
 item (same id → merged, new id → appended, `{id: X, remove: true}` → dropped, an error if
 the parent has no X); other lists, and `[]`, replace the parent's list. A cycle (a → b → a) is reported with its
 chain. `--set a.b.c=value` applies after inheritance; list items are addressed by their
@@ -26,6 +27,7 @@ from pydantic import ValidationError
 from ..errors import InputError, Problem, field_name, join_path
 from ..ppi.country_tables import goal_scores, load_country_tables
 from .checks import cross_check
+from .library import parent_file, shipped_names
 from .messages import _clip, _close, _locate, _message, _show
 from .schema import Scenario
 from .yamlio import LocDict, LocList, load_located, parse_located, to_plain
@@ -116,8 +118,8 @@ def _load_chain(path: Path, stack: tuple[Path, ...]) -> Any:
     if not isinstance(parent, str) or not parent.strip():
         raise InputError([Problem(label, line, "extends",
                                   f"got {_show(parent)} (allowed: a file name, e.g. extends: baseline.yaml)")])
-    ppath = path.parent / parent
     try:
+        ppath = parent_file(path, parent)
         me, target = path.resolve(), ppath.resolve()
         found, is_dir = target.exists(), target.is_dir()
     except (OSError, ValueError, RuntimeError) as exc:  # NUL in the name, name too long, symlink loop
@@ -129,7 +131,9 @@ def _load_chain(path: Path, stack: tuple[Path, ...]) -> Any:
     if len(stack) >= 20:
         raise InputError([Problem(label, line, "extends", "extends chain deeper than 20 files (allowed: at most 20)")])
     if not found:
-        raise InputError([Problem(label, line, "extends", f"parent scenario {_clip(parent)} not found (looked for {ppath})")])
+        raise InputError([Problem(label, line, "extends", f"parent scenario {_clip(parent)} not found (looked for {ppath}; "
+                                  "allowed: a file relative to this one, or the name of a shipped scenario: "
+                                  f"{', '.join(shipped_names()) or 'none'})")])
     if is_dir:
         raise InputError([Problem(label, line, "extends", f"parent {_clip(parent)} is a directory (allowed: a YAML file)")])
     base = _load_chain(ppath, (*stack, me))
