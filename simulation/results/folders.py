@@ -12,6 +12,7 @@ balance.parquet (run, year, account, amount_usd), adoption.parquet, summary.csv.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -50,12 +51,41 @@ def versions() -> dict:
             "pandas": pd.__version__, "mesa": mesa.__version__, "pyarrow": pyarrow.__version__}
 
 
+LOCK_FILE = ".lock"
+
+
+@contextmanager
+def folder_lock(path: Path) -> Iterator[None]:
+    """Hold the exclusive lock of results folder `path` (`path/.lock`), or raise ResultsError
+    at once if another process holds it (a sweep writing into the folder).
+
+    A POSIX record lock (lockf): released by the OS even on SIGKILL, owned by this process
+    only (forked workers do not inherit it), and it works on NFS. After locking, the lock
+    file must still be the one in `path`: a folder replaced meanwhile is refused too.
+    """
+    fh = open(path / LOCK_FILE, "a+")
+    try:
+        try:
+            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(fh.fileno()).st_ino != os.stat(path / LOCK_FILE).st_ino:
+                raise OSError("replaced")
+        except OSError:
+            raise ResultsError([Problem(str(path), 1, "<output>",
+                                        "another sweep is writing to this folder right now")]) from None
+        yield
+    finally:
+        fh.close()
+
+
 def check_target(path: Path, force: bool) -> None:
     """Fail early (before any work) if `path` exists and `force` is not set."""
     if path.exists() and not force:
         raise FolderExists(path)
     if path.exists() and not path.is_dir():
         raise ResultsError([Problem(str(path), 1, "<output>", "exists and is not a folder")])
+    if force and (path / LOCK_FILE).is_file():
+        with folder_lock(path):  # a sweep is writing into it: refuse before any work
+            pass
 
 
 @contextmanager
@@ -102,8 +132,9 @@ def swap_into_place(tmp: Path, path: Path) -> None:
     """Move the finished folder `tmp` to `path`; an existing `path` is moved aside first and
     deleted only once the new folder is in place."""
     if path.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-        os.replace(path, old / "x")
+        with folder_lock(path):  # never replace a folder a sweep is writing into
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+            os.replace(path, old / "x")
         os.replace(tmp, path)
         shutil.rmtree(old, ignore_errors=True)
     else:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem, ResultsError
-from .folders import _readable_parquet, check_target, make_shareable, read_manifest, swap_into_place, write_file_atomic
+from .folders import _readable_parquet, check_target, folder_lock, make_shareable, read_manifest, swap_into_place, write_file_atomic
 
 # --------------------------------------------------------------------------- sweep folders
 #
@@ -177,20 +177,7 @@ class SweepStore:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold an exclusive lock on the folder (released by the OS even on SIGKILL).
-
-        A POSIX record lock (lockf): owned by this process only, so forked worker
-        processes do not inherit it, and it also works on NFS.
-        """
-        import fcntl
-
-        fh = open(self.path / ".lock", "a+")
-        try:
-            try:
-                fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                raise ResultsError([Problem(str(self.path), 1, "<output>",
-                                            "another sweep is writing to this folder right now")]) from None
+        """Hold an exclusive lock on the folder (released by the OS even on SIGKILL); see
+        folders.folder_lock."""
+        with folder_lock(self.path):
             yield
-        finally:
-            fh.close()
