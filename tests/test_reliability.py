@@ -93,3 +93,15 @@ def test_sweep_force_refuses_a_folder_whose_lock_another_process_holds(sweep_fil
     assert sorted(p.name for p in (sweep_dir / "runs").iterdir()) == before
     res = cli("sweep", sweep_file, "--executor", "serial", "--out", sweep_dir, "--force")  # lock released
     assert res.exit_code == 0, res.output
+
+
+def test_a_refused_resume_leaves_the_running_sweeps_temp_files_alone(sweep_file, sweep_dir):
+    part = sweep_dir / "runs" / ".part-000001.parquet.tmp-4242"  # a chunk being written by the running sweep
+    part.write_bytes(b"half a chunk")
+    with HeldLock(sweep_dir):
+        res = cli("sweep", sweep_file, "--executor", "serial", "--out", sweep_dir, "--resume")
+        assert res.exit_code == 2 and "another sweep is writing to this folder right now" in res.output
+        assert part.read_bytes() == b"half a chunk"
+    res = cli("sweep", sweep_file, "--executor", "serial", "--out", sweep_dir, "--resume")
+    assert res.exit_code == 0, res.output
+    assert not part.exists()  # a killed writer's leftover: removed once the lock is held

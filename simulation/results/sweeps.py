@@ -123,14 +123,18 @@ class SweepStore:
         unit = np.stack([design[f"u:{d}"].to_numpy() for d in dims], axis=1) if dims else \
             np.zeros((len(design), 0))
         plan = plan_of(man["plan"])
-        runs = path / SWEEP_RUNS
-        runs.mkdir(exist_ok=True)
+        (path / SWEEP_RUNS).mkdir(exist_ok=True)
+        return cls(path, man, unit, plan)  # leftovers are cleaned up once the lock is held (lock)
+
+    def _tidy(self) -> None:
+        """Remove what a killed writer left behind; only ever called with the lock held, so
+        the temp files of a sweep that is still running are never touched."""
+        runs = self.path / SWEEP_RUNS
         for leftover in runs.glob(".part-*"):  # temp files of a killed writer
             leftover.unlink(missing_ok=True)
         for part in runs.glob("part-*.parquet"):  # a damaged chunk (disk full, bad copy) is run again
             if not _readable_parquet(part):
                 part.unlink()
-        return cls(path, man, unit, plan)
 
     # -- writing ---------------------------------------------------------------
     def done_chunks(self) -> set[int]:
@@ -180,4 +184,5 @@ class SweepStore:
         """Hold an exclusive lock on the folder (released by the OS even on SIGKILL); see
         folders.folder_lock."""
         with folder_lock(self.path):
+            self._tidy()
             yield
