@@ -23,6 +23,7 @@ from simulation.errors import ResultsError
 from simulation.experiments.executors import make_executor
 from simulation.experiments.sweep.running import run_sweep
 from simulation.experiments.sweep.spec import load_sweep
+from simulation.results import folders
 from simulation.results.folders import atomic_folder
 from tests.factory import BASELINE
 
@@ -105,3 +106,96 @@ def test_a_refused_resume_leaves_the_running_sweeps_temp_files_alone(sweep_file,
     res = cli("sweep", sweep_file, "--executor", "serial", "--out", sweep_dir, "--resume")
     assert res.exit_code == 0, res.output
     assert not part.exists()  # a killed writer's leftover: removed once the lock is held
+
+
+# --------------------------------------------------------------------------- swapping into place
+
+MAKE_FOLDER = """
+import pathlib, sys
+out = pathlib.Path(sys.argv[1])
+out.mkdir()
+for name in sys.argv[2:]:
+    (out / name).write_text("theirs")
+"""
+
+
+def other_process_creates(out: Path, *files: str) -> None:
+    subprocess.run([sys.executable, "-c", MAKE_FOLDER, str(out), *files], check=True, timeout=30)
+
+
+def test_a_folder_created_by_another_process_during_the_work_is_not_replaced(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ResultsError) as info:
+        with atomic_folder(out) as tmp:
+            (tmp / "manifest.json").write_text("{}")
+            (tmp / "scores.parquet").write_text("ours")
+            other_process_creates(out, "manifest.json")  # a second `sdgsim run --out` finished first
+    assert (out / "manifest.json").read_text() == "theirs"
+    message = str(info.value)
+    assert "another process created this folder while this one was running" in message
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("out.unsaved-")]
+    assert len(kept) == 1 and str(kept[0]) in message and (kept[0] / "scores.parquet").read_text() == "ours"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", kept[0].name])  # no hidden temp left
+
+
+def test_force_replaces_only_a_results_folder_even_if_it_appears_during_the_work(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ResultsError) as info:
+        with atomic_folder(out, force=True) as tmp:
+            (tmp / "manifest.json").write_text("{}")
+            other_process_creates(out, "thesis.tex")
+    assert (out / "thesis.tex").read_text() == "theirs"
+    assert "not an sdgsim results folder" in str(info.value)
+    other = tmp_path / "results"
+    other_process_creates(other, "manifest.json")
+    with atomic_folder(other, force=True) as tmp:
+        (tmp / "manifest.json").write_text("ours")
+    assert (other / "manifest.json").read_text() == "ours"
+
+
+def test_force_never_deletes_a_folder_that_is_not_a_results_folder(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    res = cli("run", BASELINE, "--runs", "2", "--no-report", "--out", out, "--force")
+    assert res.exit_code == 2
+    assert f"{out}:1: <output>: exists and is not an sdgsim results folder (no manifest.json)" in res.output
+    assert (out / "thesis.tex").read_text() == "years of work"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = cli("run", BASELINE, "--runs", "2", "--no-report", "--out", empty, "--force")
+    assert res.exit_code == 0, res.output
+    res = cli("run", BASELINE, "--runs", "3", "--no-report", "--out", empty, "--force")  # a results folder
+    assert res.exit_code == 0, res.output
+    assert json.loads((empty / "manifest.json").read_text())["runs"] == 3
+
+
+# --------------------------------------------------------------------------- crashes
+
+
+WRITE_AND_HANG = """
+import sys, time
+from pathlib import Path
+from simulation.results.folders import atomic_folder
+with atomic_folder(Path(sys.argv[1])) as tmp:
+    (tmp / "scores.parquet").write_text("half written")
+    print("writing", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_temp_folders_of_a_killed_run_are_removed_by_the_next_command(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", WRITE_AND_HANG, str(out)], cwd=ROOT, stdout=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+    finally:
+        proc.send_signal(signal.SIGKILL)  # as the OOM killer or `kill -9` would
+        proc.wait(timeout=30)
+    assert len(list(tmp_path.glob(f".out.tmp-{proc.pid}.*"))) == 1
+    alive = tmp_path / f".out.tmp-{os.getpid()}.{folders._HOST}-abcdefgh"  # a temp name of a live process
+    alive.mkdir()
+    res = cli("run", BASELINE, "--runs", "2", "--no-report", "--out", out)
+    assert res.exit_code == 0, res.output
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [alive.name]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem, ResultsError
-from .folders import _readable_parquet, check_target, folder_lock, make_shareable, read_manifest, swap_into_place, write_file_atomic
+from .folders import (_readable_parquet, check_target, folder_lock, new_temp_folder, read_manifest, swap_into_place,
+                      write_file_atomic)
 
 # --------------------------------------------------------------------------- sweep folders
 #
@@ -93,9 +93,7 @@ class SweepStore:
         if path.exists() and not resume:
             check_target(path, force)
         unit, plan, man, design, text = create()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-        make_shareable(tmp, folder=True)
+        tmp = new_temp_folder(path)
         try:
             (tmp / SWEEP_RUNS).mkdir()
             pd.DataFrame(design).to_parquet(tmp / "design.parquet", index=False)
@@ -103,7 +101,7 @@ class SweepStore:
             (tmp / "manifest.json").write_text(json.dumps(man, indent=2))
             if path.exists():  # force (checked above) or an empty/foreign folder under --resume
                 check_target(path, force)
-            swap_into_place(tmp, path)
+            swap_into_place(tmp, path, force)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
