@@ -199,3 +199,20 @@ def test_temp_folders_of_a_killed_run_are_removed_by_the_next_command(tmp_path):
     res = cli("run", BASELINE, "--runs", "2", "--no-report", "--out", out)
     assert res.exit_code == 0, res.output
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [alive.name]
+
+
+# --------------------------------------------------------------------------- options
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_scheduler_without_dask_executor_is_refused(command, tmp_path):
+    res = cli(command, BASELINE, "--runs", "2", "--scheduler", "tcp://10.0.0.5:8786", "--out", tmp_path / "o")
+    assert res.exit_code == 2
+    assert "--scheduler:1: tcp://10.0.0.5:8786: a scheduler address needs --executor dask" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_scheduler_that_is_not_an_address_is_a_located_error(tmp_path):
+    res = cli("run", BASELINE, "--runs", "2", "--executor", "dask", "--scheduler", "x;y", "--out", tmp_path / "o")
+    assert res.exit_code == 2, res.output
+    assert "--scheduler:1: x;y: not a Dask scheduler address" in res.output
