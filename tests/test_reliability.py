@@ -216,3 +216,25 @@ def test_a_scheduler_that_is_not_an_address_is_a_located_error(tmp_path):
     res = cli("run", BASELINE, "--runs", "2", "--executor", "dask", "--scheduler", "x;y", "--out", tmp_path / "o")
     assert res.exit_code == 2, res.output
     assert "--scheduler:1: x;y: not a Dask scheduler address" in res.output
+
+
+# --------------------------------------------------------------------------- PPI inputs
+
+INDICATORS = "id,I0,alpha,alpha_prime,beta\na,0.3,0.01,0.005,0.5\nb,0.5,0.01,0.005,0.5\n"
+
+
+@pytest.mark.parametrize("table, option, cell, message", [
+    ("origin,destination,weight\na,b,0.5\nb,a,1e308\n", "--network", "3: weight: 1e+308 is out of range",
+     "expected a weight in [-1e+06, 1e+06]; larger ones would overflow"),
+    ("program,p1,p2\nx,100,1e308\n", "--expenditure", "2: p2: 1e+308 is out of range",
+     "expected a budget in [0, 1e+18]; larger ones would overflow"),
+])
+def test_ppi_refuses_values_that_would_overflow(tmp_path, table, option, cell, message):
+    ind = tmp_path / "ind.csv"
+    ind.write_text(INDICATORS)
+    other = tmp_path / "other.csv"
+    other.write_text(table)
+    res = cli("ppi", "run", "-i", ind, option, other, "--runs", "2", "--out", tmp_path / "o")
+    assert res.exit_code == 2, res.output
+    assert f"{other}:{cell} ({message})" in res.output
+    assert not (tmp_path / "o").exists()

@@ -34,6 +34,11 @@ import numpy as np
 from ..errors import InputError, Problem
 
 MAX_BYTES = 50_000_000
+# Bounds that make overflow impossible: a file of MAX_BYTES holds fewer than 2.5e7 cells,
+# so any sum of budgets stays below 2.5e25 and any spillover sum below 2.5e13 (the
+# model's exp(-S) may then round to 0 or inf, but never gives NaN).
+MAX_BUDGET = 1e18
+MAX_WEIGHT = 1e6
 ALIASES = {
     "id": ("id", "seriesCode", "indicator"),
     "I0": ("I0",),
@@ -322,7 +327,8 @@ def load_inputs(indicators: str | Path, *, network: str | Path | None = None, ex
                 if name not in where:
                     probs.add(net.label, net.lines[i], c, f"unknown indicator '{name}' (not in {ind.label})")
                     ok = False
-            w = _number(net, i, "weight", probs)
+            w = _number(net, i, "weight", probs, lo=-MAX_WEIGHT, hi=MAX_WEIGHT,
+                        what=f"a weight in [-{MAX_WEIGHT:g}, {MAX_WEIGHT:g}]; larger ones would overflow")
             if not ok or w is None:
                 continue
             a, b = where[o], where[d]
@@ -362,7 +368,8 @@ def load_inputs(indicators: str | Path, *, network: str | Path | None = None, ex
             pwhere.setdefault(p, i)
             programs.append(p)
             for j, c in enumerate(period_names):
-                v = _number(ex, i, c, probs, lo=0.0, what="a budget >= 0")
+                v = _number(ex, i, c, probs, lo=0.0, hi=MAX_BUDGET,
+                            what=f"a budget in [0, {MAX_BUDGET:g}]; larger ones would overflow")
                 Bs[i, j] = np.nan if v is None else v
         if not probs.items and Bs[:, 0].sum() <= 0:
             probs.add(ex.label, 2, period_names[0], "the first-period budget is zero in every programme")
