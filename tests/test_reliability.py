@@ -238,3 +238,43 @@ def test_ppi_refuses_values_that_would_overflow(tmp_path, table, option, cell, m
     assert res.exit_code == 2, res.output
     assert f"{other}:{cell} ({message})" in res.output
     assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- special files
+
+
+def in_time(fn, seconds: float = 10.0):
+    """fn() in a daemon thread; fails the test (instead of hanging it) if it blocks."""
+    import threading
+
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.update(result=fn()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "blocked reading a special file"
+    return box["result"]
+
+
+def test_a_fifo_is_refused_at_once_as_scenario_extends_listing_and_ppi_table(tmp_path):
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    res = in_time(lambda: cli("validate", fifo))
+    assert res.exit_code == 2 and f"{fifo}:1: <file>: is not a regular file" in res.output
+    child = tmp_path / "child" / "child.yaml"
+    child.parent.mkdir()
+    child.write_text(f"extends: {fifo}\nname: child\n")
+    res = in_time(lambda: cli("validate", child))
+    assert res.exit_code == 2 and "is not a regular file" in res.output, res.output
+    res = in_time(lambda: cli("scenarios", tmp_path))
+    assert res.exit_code == 0 and "INVALID pipe.yaml:1: <file>: is not a regular file" in res.output
+    res = in_time(lambda: cli("ppi", "run", "-i", fifo, "--out", tmp_path / "o"))
+    assert res.exit_code == 2 and f"{fifo}:1: <file>: is not a regular file" in res.output
+
+
+def test_a_symlink_to_dev_zero_is_refused_without_reading_it(tmp_path):
+    link = tmp_path / "zero.yaml"
+    link.symlink_to("/dev/zero")
+    res = in_time(lambda: cli("validate", link))
+    assert res.exit_code == 2 and f"{link}:1: <file>: is not a regular file" in res.output
+    res = in_time(lambda: cli("ppi", "run", "-i", link, "--out", tmp_path / "o"))
+    assert res.exit_code == 2 and "is not a regular file" in res.output

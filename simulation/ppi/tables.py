@@ -25,6 +25,8 @@ import csv
 import hashlib
 import io
 import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,20 +102,43 @@ class _Problems:
             raise InputError(self.items[:50])
 
 
+def _read_regular(path: Path, label: str, role: str) -> bytes:
+    """The bytes of `path`: a regular file of at most MAX_BYTES. Opened without blocking and
+    checked with fstat first, so a FIFO or a device (/dev/zero, also behind a symlink) is
+    refused at once instead of being read forever."""
+    def fail(message: str) -> InputError:
+        return InputError([Problem(label, 1, "<file>", message)])
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise fail(f"{role} table not found") from None
+    except IsADirectoryError:
+        raise fail(f"is a directory, expected the {role} table (CSV)") from None
+    except OSError as exc:
+        raise fail(f"cannot read file ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise fail(f"is a directory, expected the {role} table (CSV)")
+        if not stat.S_ISREG(st.st_mode):
+            raise fail(f"is not a regular file (a device, pipe or socket), expected the {role} table (CSV)")
+        if st.st_size > MAX_BYTES:
+            raise fail(f"file is {st.st_size} bytes (at most {MAX_BYTES})")
+        try:
+            raw = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise fail(f"cannot read file ({exc.strerror})") from None
+    if len(raw) > MAX_BYTES:
+        raise fail(f"file is over {MAX_BYTES} bytes (at most {MAX_BYTES})")
+    return raw
+
+
 def read_table(path: str | Path, role: str, required: tuple[str, ...] = ()) -> Table:
     """Read a CSV file with its line numbers; InputError on unreadable files or missing columns."""
     path = Path(path)
     label = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Problem(label, 1, "<file>", f"{role} table not found")]) from None
-    except IsADirectoryError:
-        raise InputError([Problem(label, 1, "<file>", f"is a directory, expected the {role} table (CSV)")]) from None
-    except OSError as exc:
-        raise InputError([Problem(label, 1, "<file>", f"cannot read file ({exc.strerror})")]) from None
-    if len(raw) > MAX_BYTES:
-        raise InputError([Problem(label, 1, "<file>", f"file is {len(raw)} bytes (at most {MAX_BYTES})")])
+    raw = _read_regular(path, label, role)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
