@@ -278,3 +278,47 @@ def test_a_symlink_to_dev_zero_is_refused_without_reading_it(tmp_path):
     assert res.exit_code == 2 and f"{link}:1: <file>: is not a regular file" in res.output
     res = in_time(lambda: cli("ppi", "run", "-i", link, "--out", tmp_path / "o"))
     assert res.exit_code == 2 and "is not a regular file" in res.output
+
+
+# --------------------------------------------------------------------------- report
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "run"
+    res = cli("run", BASELINE, "--runs", "2", "--no-report", "--out", out)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def damaged_copy(run_folder: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    out = tmp_path / "copy"
+    shutil.copytree(run_folder, out)
+    return out
+
+
+@pytest.mark.parametrize("damage, where", [
+    (lambda f: (f / "manifest.json").write_bytes(b'{"kind": "run\xff"}'), "manifest.json:1: <encoding>"),
+    (lambda f: (f / "manifest.json").write_text("{"), "manifest.json:1: <json>"),
+    (lambda f: ((f / "manifest.json").unlink(), (f / "manifest.json").mkdir()), "manifest.json:1: <file>"),
+    (lambda f: (f / "manifest.json").write_text(json.dumps({"kind": ["x"]})), "manifest.json:1: kind"),
+    (lambda f: (f / "report.html").mkdir(), "report.html:1: <output>"),
+    (lambda f: __import__("pandas").read_parquet(f / "scores.parquet").head(0).to_parquet(f / "scores.parquet"),
+     "copy:1: <folder>"),
+], ids=["manifest-not-utf8", "manifest-invalid", "manifest-dir", "kind-list", "report-dir", "scores-0-rows"])
+def test_report_of_a_damaged_folder_is_a_located_error(run_folder, tmp_path, damage, where):
+    folder = damaged_copy(run_folder, tmp_path)
+    damage(folder)
+    res = cli("report", folder)
+    assert res.exit_code == 2, (res.output, res.exception)
+    assert where in res.output
+
+
+@pytest.mark.parametrize("content", [b'{"plots": \xff}', b"[1, 2]"], ids=["not-utf8", "not-an-object"])
+def test_report_of_a_sweep_with_a_bad_analysis_index_is_a_located_error(sweep_dir, content):
+    (sweep_dir / "analysis.json").write_bytes(content)
+    res = cli("report", sweep_dir)
+    assert res.exit_code == 2, (res.output, res.exception)
+    assert f"{sweep_dir / 'analysis.json'}:1:" in res.output

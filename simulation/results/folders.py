@@ -178,8 +178,8 @@ def damaged_folder_errors(folder: str | Path) -> Iterator[None]:
     ResultsError, instead of a traceback."""
     try:
         yield
-    except (OSError, KeyError, TypeError, AttributeError, pyarrow.ArrowException, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
+    except (OSError, KeyError, IndexError, ValueError, TypeError, AttributeError, pyarrow.ArrowException,
+            pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         what = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:200]
         raise ResultsError([Problem(str(folder), 1, "<folder>",
                                   f"results folder is incomplete or damaged ({what}); re-create it with the "
