@@ -29,6 +29,12 @@ def _fail(err: InputError) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
+def _scheduler_needs_dask(scheduler: str | None, executor: str | None) -> None:
+    """--scheduler is only used by --executor dask: refuse it rather than ignore it."""
+    if scheduler and executor != "dask":
+        raise InputError([Problem("--scheduler", 1, scheduler, "a scheduler address needs --executor dask")])
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sdgsim")
 def main() -> None:
@@ -121,6 +127,7 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
     from simulation.results.folders import check_target
 
     try:
+        _scheduler_needs_dask(scheduler, executor)
         sc = sim.load_scenario(scenario, sets)
         out = out or Path("results") / sc.name
         check_target(out, force)
@@ -195,6 +202,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
 
     metrics_wanted = [_parse_metric(m) for m in (metric_specs or ("sdg_index_end",))]
     try:
+        _scheduler_needs_dask(scheduler, executor)
         loaded = []
         problems = []
         for f in scenarios:

@@ -106,6 +106,7 @@ def test_set_override_changes_the_run_and_is_recorded(tmp_path):
 def test_a_failure_while_writing_leaves_nothing_half_written(tmp_path):
     target = tmp_path / "res"
     target.mkdir()
+    (target / "manifest.json").write_text("{}")  # a results folder: force may replace it
     (target / "keep.txt").write_text("precious")
     with pytest.raises(RuntimeError):
         with atomic_folder(target, force=True) as tmp:

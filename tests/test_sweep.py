@@ -330,6 +330,7 @@ def test_an_existing_folder_is_replaced_only_with_force(small_runs, tmp_path):
     path, _ = small_runs
     out = tmp_path / "o"
     out.mkdir()
+    (out / "manifest.json").write_text("{}")  # a results folder (--force never replaces other folders)
     (out / "keep.txt").write_text("x")
     res = CliRunner().invoke(main, ["sweep", str(path), "--executor", "serial", "--out", str(out)])
     assert res.exit_code == 2 and "already exists" in res.output and (out / "keep.txt").exists()

@@ -140,7 +140,7 @@ class SweepAnalysis:
         if folder is None:
             raise ResultsError([Problem("folder", 1, "folder", "this sweep ran in memory: give a folder to save to")])
         a.tables, a.plots = [], []
-        with atomic_folder(folder / "analysis", force=force) as tmp:
+        with atomic_folder(folder / "analysis", force=force, marker="points.csv") as tmp:
             for name, frame in a.frames.items():
                 frame.to_csv(tmp / f"{name}.csv", index=False, float_format="%.8g" if name == "points" else "%.6g")
                 title = TABLE_TITLES[name] + (f" ({len(frame)})" if name == "failures" else "")

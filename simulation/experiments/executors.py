@@ -190,6 +190,10 @@ class DaskExecutor(Executor):
             except (OSError, TimeoutError) as exc:
                 raise OptionError([Problem("scheduler", 1, self.address,
                                           f"cannot reach the Dask scheduler ({exc})")]) from None
+            except (ValueError, TypeError) as exc:  # not an address at all ('x;y')
+                raise OptionError([Problem("scheduler", 1, self.address,
+                                          f"not a Dask scheduler address ({exc}; allowed: e.g. "
+                                          "tcp://10.0.0.5:8786)")]) from None
             self.workers = max(1, sum(w.get("nthreads", 1) for w in
                                       self.client.scheduler_info().get("workers", {}).values()))
         else:

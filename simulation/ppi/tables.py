@@ -25,6 +25,8 @@ import csv
 import hashlib
 import io
 import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,11 @@ import numpy as np
 from ..errors import InputError, Problem
 
 MAX_BYTES = 50_000_000
+# Bounds that make overflow impossible: a file of MAX_BYTES holds fewer than 2.5e7 cells,
+# so any sum of budgets stays below 2.5e25 and any spillover sum below 2.5e13 (the
+# model's exp(-S) may then round to 0 or inf, but never gives NaN).
+MAX_BUDGET = 1e18
+MAX_WEIGHT = 1e6
 ALIASES = {
     "id": ("id", "seriesCode", "indicator"),
     "I0": ("I0",),
@@ -95,20 +102,43 @@ class _Problems:
             raise InputError(self.items[:50])
 
 
+def _read_regular(path: Path, label: str, role: str) -> bytes:
+    """The bytes of `path`: a regular file of at most MAX_BYTES. Opened without blocking and
+    checked with fstat first, so a FIFO or a device (/dev/zero, also behind a symlink) is
+    refused at once instead of being read forever."""
+    def fail(message: str) -> InputError:
+        return InputError([Problem(label, 1, "<file>", message)])
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise fail(f"{role} table not found") from None
+    except IsADirectoryError:
+        raise fail(f"is a directory, expected the {role} table (CSV)") from None
+    except OSError as exc:
+        raise fail(f"cannot read file ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise fail(f"is a directory, expected the {role} table (CSV)")
+        if not stat.S_ISREG(st.st_mode):
+            raise fail(f"is not a regular file (a device, pipe or socket), expected the {role} table (CSV)")
+        if st.st_size > MAX_BYTES:
+            raise fail(f"file is {st.st_size} bytes (at most {MAX_BYTES})")
+        try:
+            raw = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise fail(f"cannot read file ({exc.strerror})") from None
+    if len(raw) > MAX_BYTES:
+        raise fail(f"file is over {MAX_BYTES} bytes (at most {MAX_BYTES})")
+    return raw
+
+
 def read_table(path: str | Path, role: str, required: tuple[str, ...] = ()) -> Table:
     """Read a CSV file with its line numbers; InputError on unreadable files or missing columns."""
     path = Path(path)
     label = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Problem(label, 1, "<file>", f"{role} table not found")]) from None
-    except IsADirectoryError:
-        raise InputError([Problem(label, 1, "<file>", f"is a directory, expected the {role} table (CSV)")]) from None
-    except OSError as exc:
-        raise InputError([Problem(label, 1, "<file>", f"cannot read file ({exc.strerror})")]) from None
-    if len(raw) > MAX_BYTES:
-        raise InputError([Problem(label, 1, "<file>", f"file is {len(raw)} bytes (at most {MAX_BYTES})")])
+    raw = _read_regular(path, label, role)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -322,7 +352,8 @@ def load_inputs(indicators: str | Path, *, network: str | Path | None = None, ex
                 if name not in where:
                     probs.add(net.label, net.lines[i], c, f"unknown indicator '{name}' (not in {ind.label})")
                     ok = False
-            w = _number(net, i, "weight", probs)
+            w = _number(net, i, "weight", probs, lo=-MAX_WEIGHT, hi=MAX_WEIGHT,
+                        what=f"a weight in [-{MAX_WEIGHT:g}, {MAX_WEIGHT:g}]; larger ones would overflow")
             if not ok or w is None:
                 continue
             a, b = where[o], where[d]
@@ -362,7 +393,8 @@ def load_inputs(indicators: str | Path, *, network: str | Path | None = None, ex
             pwhere.setdefault(p, i)
             programs.append(p)
             for j, c in enumerate(period_names):
-                v = _number(ex, i, c, probs, lo=0.0, what="a budget >= 0")
+                v = _number(ex, i, c, probs, lo=0.0, hi=MAX_BUDGET,
+                            what=f"a budget in [0, {MAX_BUDGET:g}]; larger ones would overflow")
                 Bs[i, j] = np.nan if v is None else v
         if not probs.items and Bs[:, 0].sum() <= 0:
             probs.add(ex.label, 2, period_names[0], "the first-period budget is zero in every programme")

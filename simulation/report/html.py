@@ -74,14 +74,28 @@ def _table(df: pd.DataFrame, best: set[tuple[int, int]] | None = None) -> str:
     return f"<div class=tw><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
+def _read_json(path: Path, what: str, hint: str) -> Any:
+    """A JSON file of a results folder, or a located error (never a traceback)."""
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(str(path), exc.lineno, "<json>", f"{what} is not valid JSON: {exc.msg} ({hint})")]) \
+            from None
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(str(path), 1, "<encoding>", f"{what} is not UTF-8 text (byte {exc.start}; "
+                                                              f"{hint})")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(str(path), 1, "<file>", f"{what} is a directory, not a file ({hint})")]) from None
+    except OSError as exc:
+        raise InputError([Problem(str(path), 1, "<file>", f"cannot read the {what} ({exc.strerror or exc})")]) \
+            from None
+
+
 def _read_manifest(folder: Path) -> dict:
     path = folder / "manifest.json"
     if not path.exists():
         raise InputError([Problem(str(folder), 1, "<folder>", "not a results folder (no manifest.json)")])
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(str(path), exc.lineno, "<json>", f"manifest is not valid JSON: {exc.msg}")]) from None
+    return _read_json(path, "manifest", "re-create the folder")
 
 
 def _flatten(obj: Any, prefix: str = "") -> dict[str, Any]:
@@ -286,11 +300,10 @@ def _sweep_report(folder: Path, man: dict) -> str:
         body.append("<p class=warn>No analysis yet: run <code>sdgsim analyze DIR</code>, then "
                     "<code>sdgsim report DIR</code>.</p>")
     else:
-        try:
-            index = json.loads(index_path.read_text())
-        except json.JSONDecodeError as exc:
-            raise InputError([Problem(str(index_path), exc.lineno, "<json>",
-                                      f"not valid JSON: {exc.msg} (re-run sdgsim analyze --force)")]) from None
+        index = _read_json(index_path, "analysis index", "re-run sdgsim analyze --force")
+        if not isinstance(index, dict):
+            raise InputError([Problem(str(index_path), 1, "<json>", "the analysis index must be a JSON object "
+                                                                    "(re-run sdgsim analyze --force)")])
         body += [f"<p class=warn>{_esc(n)}</p>" for n in index.get("notes", [])]
         lines = _sweep_headline(folder / "analysis")
         if lines:
@@ -330,11 +343,14 @@ def build_report(folder: str | Path) -> Path:
                                   "manifest must be a JSON object (re-create the folder)")])
     kind = man.get("kind", "run")
     builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report}
-    if kind not in builders:
+    if not isinstance(kind, str) or kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",
                                   f"unknown results kind {kind!r} (allowed: {', '.join(builders)})")])
+    path = folder / "report.html"
+    if path.is_dir() and not path.is_symlink():
+        raise InputError([Problem(str(path), 1, "<output>", "is a directory; move it away so that the report "
+                                                            "can be written")])
     with damaged_folder_errors(folder):
         page = builders[kind](folder, man)
-    path = folder / "report.html"
-    write_file_atomic(path, page)
+        write_file_atomic(path, page)
     return path

@@ -12,9 +12,13 @@ balance.parquet (run, year, account, amount_usd), adoption.parquet, summary.csv.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import re
 import shutil
+import socket
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -50,28 +54,121 @@ def versions() -> dict:
             "pandas": pd.__version__, "mesa": mesa.__version__, "pyarrow": pyarrow.__version__}
 
 
-def check_target(path: Path, force: bool) -> None:
-    """Fail early (before any work) if `path` exists and `force` is not set."""
-    if path.exists() and not force:
-        raise FolderExists(path)
-    if path.exists() and not path.is_dir():
-        raise ResultsError([Problem(str(path), 1, "<output>", "exists and is not a folder")])
+LOCK_FILE = ".lock"
 
 
 @contextmanager
-def atomic_folder(path: str | Path, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder; on success it replaces `path` atomically."""
+def folder_lock(path: Path) -> Iterator[None]:
+    """Hold the exclusive lock of results folder `path` (`path/.lock`), or raise ResultsError
+    at once if another process holds it (a sweep writing into the folder).
+
+    A POSIX record lock (lockf): released by the OS even on SIGKILL, owned by this process
+    only (forked workers do not inherit it), and it works on NFS. After locking, the lock
+    file must still be the one in `path`: a folder replaced meanwhile is refused too.
+    """
+    fh = open(path / LOCK_FILE, "a+")
+    try:
+        try:
+            fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if os.fstat(fh.fileno()).st_ino != os.stat(path / LOCK_FILE).st_ino:
+                raise OSError("replaced")
+        except OSError:
+            raise ResultsError([Problem(str(path), 1, "<output>",
+                                        "another sweep is writing to this folder right now")]) from None
+        yield
+    finally:
+        fh.close()
+
+
+def _not_replaceable(path: Path, marker: str) -> Problem | None:
+    """Why `force` may not replace `path`: only an empty folder or a results folder (one with
+    `marker`, manifest.json by default) is ever deleted, never a folder of other files."""
+    if not path.is_dir() or path.is_symlink():
+        return Problem(str(path), 1, "<output>", "exists and is not a folder")
+    if any(True for _ in path.iterdir()) and not (path / marker).is_file():
+        return Problem(str(path), 1, "<output>", f"exists and is not an sdgsim results folder (no {marker}), so it "
+                                                 "is never replaced; choose another folder, or move its files away")
+    return None
+
+
+def check_target(path: Path, force: bool, marker: str = "manifest.json") -> None:
+    """Fail early (before any work) if `path` exists and `force` is not set, or if `force`
+    may not replace it (see _not_replaceable), or a sweep is writing into it."""
+    if not os.path.lexists(path):
+        return
+    if not force:
+        raise FolderExists(path)
+    problem = _not_replaceable(path, marker)
+    if problem:
+        raise ResultsError([problem])
+    if (path / LOCK_FILE).is_file():
+        with folder_lock(path):  # a sweep is writing into it: refuse before any work
+            pass
+
+
+@contextmanager
+def atomic_folder(path: str | Path, force: bool = False, marker: str = "manifest.json") -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces `path` atomically (swap_into_place).
+
+    `marker`: the file that makes an existing `path` a results folder `force` may replace.
+    """
     path = Path(path)
-    check_target(path, force)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-    make_shareable(tmp, folder=True)
+    check_target(path, force, marker)
+    tmp = new_temp_folder(path)
     try:
         yield tmp
-        swap_into_place(tmp, path)
+        swap_into_place(tmp, path, force, marker)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:8]
+_TEMP_NAME = re.compile(r"(?:tmp|old)-(\d+)\.([0-9a-f]{8})-[a-z0-9_]{8}")
+
+
+def _temp_prefix(path: Path, kind: str) -> str:
+    """`.NAME.tmp-PID.HOST-`: the process (and host, on a shared disk) that owns a temp folder."""
+    return f".{path.name}.{kind}-{os.getpid()}.{_HOST}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Delete the temp folders `.NAME.tmp-*` / `.NAME.old-*` of `path` left by processes of this
+    host that are gone (killed with SIGKILL, power loss); returns what was removed."""
+    prefix = f".{path.name}."
+    removed = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(prefix):
+            continue
+        m = _TEMP_NAME.fullmatch(entry.name[len(prefix):])
+        if m and m.group(2) == _HOST and not _alive(int(m.group(1))) and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def new_temp_folder(path: Path) -> Path:
+    """A new hidden temp folder next to `path`, named after this process; stale ones of dead
+    processes are removed first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(path)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path, "tmp"), dir=path.parent))
+    make_shareable(tmp, folder=True)
+    return tmp
 
 
 @contextmanager
@@ -81,8 +178,8 @@ def damaged_folder_errors(folder: str | Path) -> Iterator[None]:
     ResultsError, instead of a traceback."""
     try:
         yield
-    except (OSError, KeyError, TypeError, AttributeError, pyarrow.ArrowException, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
+    except (OSError, KeyError, IndexError, ValueError, TypeError, AttributeError, pyarrow.ArrowException,
+            pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         what = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:200]
         raise ResultsError([Problem(str(folder), 1, "<folder>",
                                   f"results folder is incomplete or damaged ({what}); re-create it with the "
@@ -98,16 +195,42 @@ def _readable_parquet(path: Path) -> bool:
         return False
 
 
-def swap_into_place(tmp: Path, path: Path) -> None:
-    """Move the finished folder `tmp` to `path`; an existing `path` is moved aside first and
-    deleted only once the new folder is in place."""
-    if path.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-        os.replace(path, old / "x")
-        os.replace(tmp, path)
+def _keep(tmp: Path, path: Path, why: str) -> ResultsError:
+    """Refusing to put `tmp` in place: keep the finished results under a visible new name."""
+    kept = Path(tempfile.mkdtemp(prefix=f"{path.name}.unsaved-", dir=path.parent))
+    os.replace(tmp, kept)
+    make_shareable(kept, folder=True)
+    return ResultsError([Problem(str(path), 1, "<output>", f"{why}; it was left as it is, and these results were "
+                                                           f"saved in {kept} instead")])
+
+
+def swap_into_place(tmp: Path, path: Path, force: bool = False, marker: str = "manifest.json") -> None:
+    """Move the finished folder `tmp` to `path`.
+
+    Without `force`, `path` must not exist at this moment (another process may have created
+    it since the work began): the name is claimed with mkdir, which fails if it exists, and
+    only then is `tmp` renamed onto that empty folder of our own. With `force`, an existing
+    `path` is replaced only if it is a results folder (`marker`) or empty, and only while
+    holding its lock; it is moved aside and deleted once the new folder is in place.
+    A refused `tmp` is kept under a visible name that the error states.
+    """
+    old = None
+    if os.path.lexists(path):
+        if not force:
+            raise _keep(tmp, path, "another process created this folder while this one was running")
+        problem = _not_replaceable(path, marker)
+        if problem:
+            raise _keep(tmp, path, problem.message)
+        with folder_lock(path):  # never replace a folder a sweep is writing into
+            old = Path(tempfile.mkdtemp(prefix=_temp_prefix(path, "old"), dir=path.parent))
+            os.replace(path, old / "x")
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        raise _keep(tmp, path, "another process created this folder while this one was running") from None
+    os.replace(tmp, path)
+    if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, path)
 
 
 def write_file_atomic(path: str | Path, data: bytes | str) -> None:

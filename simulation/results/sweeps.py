@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem, ResultsError
-from .folders import _readable_parquet, check_target, make_shareable, read_manifest, swap_into_place, write_file_atomic
+from .folders import (_readable_parquet, check_target, folder_lock, new_temp_folder, read_manifest, swap_into_place,
+                      write_file_atomic)
 
 # --------------------------------------------------------------------------- sweep folders
 #
@@ -93,9 +93,7 @@ class SweepStore:
         if path.exists() and not resume:
             check_target(path, force)
         unit, plan, man, design, text = create()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-        make_shareable(tmp, folder=True)
+        tmp = new_temp_folder(path)
         try:
             (tmp / SWEEP_RUNS).mkdir()
             pd.DataFrame(design).to_parquet(tmp / "design.parquet", index=False)
@@ -103,7 +101,7 @@ class SweepStore:
             (tmp / "manifest.json").write_text(json.dumps(man, indent=2))
             if path.exists():  # force (checked above) or an empty/foreign folder under --resume
                 check_target(path, force)
-            swap_into_place(tmp, path)
+            swap_into_place(tmp, path, force)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -123,14 +121,18 @@ class SweepStore:
         unit = np.stack([design[f"u:{d}"].to_numpy() for d in dims], axis=1) if dims else \
             np.zeros((len(design), 0))
         plan = plan_of(man["plan"])
-        runs = path / SWEEP_RUNS
-        runs.mkdir(exist_ok=True)
+        (path / SWEEP_RUNS).mkdir(exist_ok=True)
+        return cls(path, man, unit, plan)  # leftovers are cleaned up once the lock is held (lock)
+
+    def _tidy(self) -> None:
+        """Remove what a killed writer left behind; only ever called with the lock held, so
+        the temp files of a sweep that is still running are never touched."""
+        runs = self.path / SWEEP_RUNS
         for leftover in runs.glob(".part-*"):  # temp files of a killed writer
             leftover.unlink(missing_ok=True)
         for part in runs.glob("part-*.parquet"):  # a damaged chunk (disk full, bad copy) is run again
             if not _readable_parquet(part):
                 part.unlink()
-        return cls(path, man, unit, plan)
 
     # -- writing ---------------------------------------------------------------
     def done_chunks(self) -> set[int]:
@@ -177,20 +179,8 @@ class SweepStore:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold an exclusive lock on the folder (released by the OS even on SIGKILL).
-
-        A POSIX record lock (lockf): owned by this process only, so forked worker
-        processes do not inherit it, and it also works on NFS.
-        """
-        import fcntl
-
-        fh = open(self.path / ".lock", "a+")
-        try:
-            try:
-                fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                raise ResultsError([Problem(str(self.path), 1, "<output>",
-                                            "another sweep is writing to this folder right now")]) from None
+        """Hold an exclusive lock on the folder (released by the OS even on SIGKILL); see
+        folders.folder_lock."""
+        with folder_lock(self.path):
+            self._tidy()
             yield
-        finally:
-            fh.close()

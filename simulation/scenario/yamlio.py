@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import bisect
 import math
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -58,17 +60,41 @@ class LocList(list):
         self.locs: dict[int, tuple[str, int]] = {}
 
 
-def _read_text(path: Path, label: str) -> str:
+def read_regular_file(path: Path, label: str, limit: int, what: str) -> bytes:
+    """The bytes of `path`, which must be a regular file of at most `limit` bytes.
+
+    The file is opened without blocking and checked with fstat before reading, so a FIFO,
+    a device such as /dev/zero (also behind a symlink) or a directory is refused at once,
+    and no more than `limit` bytes are ever read.
+    """
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise InputError([Problem(label, 1, "<file>", "file not found")]) from None
     except IsADirectoryError:
-        raise InputError([Problem(label, 1, "<file>", "is a directory (allowed: a YAML file)")]) from None
+        raise InputError([Problem(label, 1, "<file>", f"is a directory (allowed: {what})")]) from None
     except OSError as exc:
         raise InputError([Problem(label, 1, "<file>", f"cannot read file ({exc.strerror or exc})")]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError([Problem(label, 1, "<file>", f"file is {len(raw)} bytes (allowed: at most {MAX_FILE_BYTES})")])
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError([Problem(label, 1, "<file>", f"is a directory (allowed: {what})")])
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError([Problem(label, 1, "<file>", f"is not a regular file (a device, pipe or socket; "
+                                                          f"allowed: {what})")])
+        if st.st_size > limit:
+            raise InputError([Problem(label, 1, "<file>", f"file is {st.st_size} bytes (allowed: at most {limit})")])
+        try:
+            raw = fh.read(limit + 1)
+        except OSError as exc:
+            raise InputError([Problem(label, 1, "<file>", f"cannot read file ({exc.strerror or exc})")]) from None
+    if len(raw) > limit:  # grew since fstat
+        raise InputError([Problem(label, 1, "<file>", f"file is over {limit} bytes (allowed: at most {limit})")])
+    return raw
+
+
+def _read_text(path: Path, label: str) -> str:
+    raw = read_regular_file(path, label, MAX_FILE_BYTES, "a YAML file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
