@@ -27,9 +27,9 @@ from .api import (
                   ComparisonRun,
                   DiscoveryResult,
                   Run,
+                  SearchRun,
                   Sweep,
                   SweepAnalysis,
-                  SearchRun,
                   SweepRuns,
                   analyze,
                   compare,
@@ -43,6 +43,7 @@ from .api import (
 )
 from .errors import InputError, OptionError, Problem, ResultsError, ScenarioError, SweepFileError
 
-__all__ = ["ComparisonRun", "DiscoveryResult", "InputError", "OptionError", "Problem", "ResultsError", "Run", "ScenarioError", "SearchRun", "Sweep",
-           "SweepAnalysis", "SweepFileError", "SweepRuns", "__version__", "analyze", "compare", "discover", "load_scenario",
-           "optimize", "read_results", "read_sweep", "run", "run_sweep"]
+__all__ = ["ComparisonRun", "DiscoveryResult", "InputError", "OptionError", "Problem", "ResultsError", "Run",
+           "ScenarioError", "SearchRun", "Sweep", "SweepAnalysis", "SweepFileError", "SweepRuns", "__version__",
+           "analyze", "compare", "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run",
+           "run_sweep"]

@@ -1,9 +1,9 @@
 """Scenario discovery on a sweep, and robust policy search over levers and futures.
 
-    d = discover("results/baseline-sobol", "sdg_index_end", worst=0.2)   # PRIM boxes
-    d.boxes, d.trajectory, d.scores, d.plot(), d.save()                    # save: into the sweep folder
-    s = optimize("scenarios/searches/pia-levers.yaml", out="results/pia")  # NSGA-II, resumable
-    s.pareto, s.convergence, s.plot(), s.save("results/pia")
+d = discover("results/baseline-sobol", "sdg_index_end", worst=0.2)   # PRIM boxes
+d.boxes, d.trajectory, d.scores, d.plot(), d.save()                    # save: into the sweep folder
+s = optimize("scenarios/searches/pia-levers.yaml", out="results/pia")  # NSGA-II, resumable
+s.pareto, s.convergence, s.plot(), s.save("results/pia")
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ class DiscoveryResult:
     def save(self, path: str | Path | None = None) -> Path:
         """Write the JSON result to `path` (default: DIR/discovery/<outcome>-<method>.json in the
         sweep folder) with its PNG + SVG plots and a table beside it; in a sweep folder also
-        list it in DIR/discovery.json, which `sdgsim report DIR` shows."""
+        list it in DIR/discovery.json, which `sdgsim report DIR` shows.
+        """
         d = self.discovery
         stem = f"{d.outcome.replace(':', '_')}-{d.method}" + (f"-{d.policy}" if d.policy else "")
         if path is None:
@@ -179,7 +180,8 @@ class SearchRun:
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write pareto.csv, convergence.csv, evaluations.csv, plots and report.html into
-        `path` (default: the search's own folder)."""
+        `path` (default: the search's own folder).
+        """
         r = self.result
         folder = Path(path) if path is not None else r.folder
         if folder is None:

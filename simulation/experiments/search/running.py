@@ -32,7 +32,8 @@ from pymoo.problems.static import StaticProblem
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from scipy.stats import qmc
 
-from ...errors import InputError, Problem as Located
+from ...errors import InputError
+from ...errors import Problem as Located
 from ...results.searches import SearchStore
 from ...scenario import validate_data
 from ...scenario.paths import with_values
