@@ -12,7 +12,9 @@ swept over parameters and compared with paired statistics.
     c.table                                        # paired differences with confidence intervals
     r.save("results/my-run")                       # a results folder with report.html
 
-Sweeps: `sim.Sweep.load(file)`, `sim.run_sweep(sweep, out=None)`, `sim.analyze(...)`.
+Sweeps: `sim.Sweep.load(file)`, `sim.run_sweep(sweep, out=None)`, `sim.analyze(...)`,
+`sim.discover(folder, outcome, worst=0.2)` (scenario discovery); robust policy search:
+`sim.optimize(search_file, out=None)`.
 Any folder back: `sim.read_results(path)`. Errors are typed (`simulation.errors`): a
 scenario error carries its located problems (file, line, field, message).
 
@@ -23,13 +25,17 @@ outcomes → model → scenario → mechanisms / ppi → errors.
 from ._version import __version__
 from .api import (
                   ComparisonRun,
+                  DiscoveryResult,
                   Run,
+                  SearchRun,
                   Sweep,
                   SweepAnalysis,
                   SweepRuns,
                   analyze,
                   compare,
+                  discover,
                   load_scenario,
+                  optimize,
                   read_results,
                   read_sweep,
                   run,
@@ -37,6 +43,7 @@ from .api import (
 )
 from .errors import InputError, OptionError, Problem, ResultsError, ScenarioError, SweepFileError
 
-__all__ = ["ComparisonRun", "InputError", "OptionError", "Problem", "ResultsError", "Run", "ScenarioError", "Sweep",
-           "SweepAnalysis", "SweepFileError", "SweepRuns", "__version__", "analyze", "compare", "load_scenario",
-           "read_results", "read_sweep", "run", "run_sweep"]
+__all__ = ["ComparisonRun", "DiscoveryResult", "InputError", "OptionError", "Problem", "ResultsError", "Run",
+           "ScenarioError", "SearchRun", "Sweep", "SweepAnalysis", "SweepFileError", "SweepRuns", "__version__",
+           "analyze", "compare", "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run",
+           "run_sweep"]

@@ -328,8 +328,51 @@ def _sweep_report(folder: Path, man: dict) -> str:
             body += ["<h2>Plots</h2>", *plots_html]
         if tables_html:  # short summary tables first, long per-point listings last
             body += ["<h2>Tables</h2>", *[h for _, h in sorted(tables_html, key=lambda t: t[0])]]
+    body += _discovery_section(folder)
     body += ["<h2>Manifest</h2>", _manifest_block(man)]
     return _page("sdgsim sweep", "".join(body))
+
+
+def _figures(base: Path, items: list[dict]) -> list[str]:
+    out = []
+    for item in items:
+        png = base / str(item.get("png", ""))
+        if png.suffix == ".png" and png.is_file():
+            svg = f" (<a href='{_esc(item['svg'])}'>SVG</a>)" if item.get("svg") else ""
+            out.append(f"<figure>{_img(png)}<figcaption><b>{_esc(item.get('title', png.stem))}.</b>{svg}"
+                       "</figcaption></figure>")
+    return out
+
+
+def _discovery_section(folder: Path) -> list[str]:
+    """Scenario discovery results listed in `discovery.json` (written by `sdgsim discover`)."""
+    index_path = folder / "discovery.json"
+    if not index_path.is_file():
+        return []
+    body = ["<h2>Scenario discovery</h2>"]
+    for entry in json.loads(index_path.read_text()).get("results", []):
+        body.append(f"<h3>{_esc(entry.get('rule', ''))} ({_esc(entry.get('method', ''))}"
+                    f"{', policy ' + _esc(entry['policy']) if entry.get('policy') else ''})</h3>")
+        body.append(f"<p>{_esc(entry.get('summary', ''))}</p>")
+        table = folder / str(entry.get("table", ""))
+        if table.is_file():
+            body.append(_table(pd.read_csv(table)))
+        body += _figures(folder, entry.get("plots", []))
+    return body
+
+
+def _search_report(folder: Path, man: dict) -> str:
+    """Search folder: the Pareto set, its parallel coordinates and the convergence record."""
+    body = [f"<h1>sdgsim robust policy search: {_esc(man.get('search_name', folder.name))}</h1>",
+            f"<p class=muted>{man.get('evaluations', '?')} policies evaluated in {man.get('futures', '?')} futures x "
+            f"{man.get('replications', '?')} replications; seed {_esc(man.get('seed', '?'))}; status "
+            f"{_esc(man.get('status', '?'))}.</p>"]
+    for name, title in (("pareto", "Pareto set (non-dominated policies)"), ("reference", "The scenario as written"),
+                        ("convergence", "Convergence")):
+        if (folder / f"{name}.csv").is_file():
+            body += [f"<h2>{title}</h2>", f"<div class=tw>{_table(pd.read_csv(folder / f'{name}.csv'))}</div>"]
+    body += ["<h2>Plots</h2>", *_figures(folder, man.get("plots", [])), "<h2>Manifest</h2>", _manifest_block(man)]
+    return _page("sdgsim search", "".join(body))
 
 
 def build_report(folder: str | Path) -> Path:
@@ -342,7 +385,7 @@ def build_report(folder: str | Path) -> Path:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "<json>",
                                   "manifest must be a JSON object (re-create the folder)")])
     kind = man.get("kind", "run")
-    builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report}
+    builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report, "search": _search_report}
     if not isinstance(kind, str) or kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",
                                   f"unknown results kind {kind!r} (allowed: {', '.join(builders)})")])
