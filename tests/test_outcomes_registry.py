@@ -15,9 +15,21 @@ from simulation.experiments.replications import run_scenario
 from simulation.experiments.sweep import chunks
 from simulation.experiments.sweep.designs import run_seeds
 from simulation.experiments.sweep.spec import load_sweep
-from simulation.outcomes.registry import (ALL, DEFAULT_OUTCOMES, NO_GOAL, REGISTRY, Outcome, column_values,
-                                          label, metric_problem, outcome_columns, outcome_sense, outcome_table,
-                                          parse, summary)
+from simulation.outcomes.registry import (
+    ALL,
+    DEFAULT_OUTCOMES,
+    NO_GOAL,
+    REGISTRY,
+    Outcome,
+    column_values,
+    label,
+    metric_problem,
+    outcome_columns,
+    outcome_sense,
+    outcome_table,
+    parse,
+    summary,
+)
 from tests.factory import BASELINE, scenario, small_dict
 
 EVERY = ["sdg_index_start", "sdg_index_end", "sdg_index_change", "gap_closure", "goal_score_end",

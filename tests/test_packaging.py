@@ -40,8 +40,13 @@ def test_every_package_under_simulation_is_listed_in_pyproject() -> None:
     found = {p for p in find_namespace_packages(str(ROOT), include=["simulation", "simulation.*"])
              if "__pycache__" not in p}
     assert found <= listed
-    assert listed - found == {"simulation.shipped", "simulation.shipped.sweeps"}
-    assert conf["package-dir"] == {"simulation.shipped": "scenarios", "simulation.shipped.sweeps": "scenarios/sweeps"}
+    shipped = set(conf["package-dir"])
+    assert listed - found == shipped
+    assert {k: v for k, v in conf["package-dir"].items()} == {
+        k: "scenarios" + k.removeprefix("simulation.shipped").replace(".", "/") for k in shipped}
+    folders = {p.parent for p in (ROOT / "scenarios").rglob("*") if p.suffix in (".yaml", ".csv")}
+    assert {"simulation.shipped" + ("." + f.relative_to(ROOT / "scenarios").as_posix().replace("/", ".")
+                                    if f != ROOT / "scenarios" else "") for f in folders} <= shipped
 
 
 def test_the_wheel_contains_the_shipped_scenarios_and_builds_without_warnings(tmp_path: Path) -> None:

@@ -131,7 +131,7 @@ def edit(path: Path, line: int, column: str, value: str) -> None:
     ("indicators", 6, "qm", "1.5", "indicators.csv:6: qm: 1.5 is out of range"),
     ("network", 3, "origin", "nowhere", "network.csv:3: origin: unknown indicator 'nowhere'"),
     ("network", 2, "weight", "", "network.csv:2: weight: missing value"),
-    ("expenditure", 3, "2012", "-5", "expenditure.csv:3: 2012: -5 is out of range (expected a budget >= 0)"),
+    ("expenditure", 3, "2012", "-5", "expenditure.csv:3: 2012: -5 is out of range (expected a budget in [0, 1e+18]"),
     ("relations", 4, "program", "defence", "relations.csv:4: program: unknown programme 'defence'"),
     ("relations", 2, "indicator", "school", "relations.csv:2: indicator: 'school' is collateral"),
 ])

@@ -226,7 +226,8 @@ def test_every_experiment_runs_once_with_its_parameters_and_seed(small_runs):
     expected = designs.design_table(sw, unit)["donors.JPN-ODA.budget_usd"]
     np.testing.assert_array_equal(runs.groupby("point")["donors.JPN-ODA.budget_usd"].first().to_numpy(), expected)
     assert runs["donors.JPN-ODA.budget_usd"].between(1e9, 3e9).all()
-    for col in ("sdg_index_end", "gap_closure", "cost_per_point_usd", "gini_end", "sdg_index_end@ETH", "goal_score_end:SDG3", "overhead_usd"):
+    for col in ("sdg_index_end", "gap_closure", "cost_per_point_usd", "gini_end", "sdg_index_end@ETH",
+                "goal_score_end:SDG3", "overhead_usd"):
         assert runs[col].notna().all(), col
     assert runs.sdg_index_end.between(0, 100).all()
     # replications of a point differ (they have their own seeds)

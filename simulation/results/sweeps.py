@@ -14,8 +14,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem, ResultsError
-from .folders import (_readable_parquet, check_target, folder_lock, new_temp_folder, read_manifest, swap_into_place,
-                      write_file_atomic)
+from .folders import (
+    _readable_parquet,
+    check_target,
+    folder_lock,
+    new_temp_folder,
+    read_manifest,
+    swap_into_place,
+    write_file_atomic,
+)
 
 # --------------------------------------------------------------------------- sweep folders
 #

@@ -22,6 +22,7 @@ from .library import SHIPPED_DIR, parent_file, shipped_names
 from .loading import load_scenario
 from .schema import Scenario
 from .yamlio import load_located
+
 DESCRIPTION_WIDTH = 72
 
 

@@ -7,7 +7,8 @@ donor and technology named exists). Every problem is reported as one line
 
 Inheritance: `extends: parent.yaml` (path relative to the file; `.yaml` may be left out)
 deep-merges the file over its parent. A bare name that is no file next to it names a shipped
-scenario (`extends: baseline`), so a user's file in any folder can build on the library. Mappings merge key by key; lists of items with an `id` merge item by
+scenario (`extends: baseline`), so a user's file in any folder can build on the library.
+Mappings merge key by key; lists of items with an `id` merge item by
 item (same id → merged, new id → appended, `{id: X, remove: true}` → dropped, an error if
 the parent has no X); other lists, and `[]`, replace the parent's list. A cycle (a → b → a) is reported with its
 chain. `--set a.b.c=value` applies after inheritance; list items are addressed by their

@@ -75,15 +75,14 @@ def read_regular_file(path: Path, label: str, limit: int, what: str) -> bytes:
         raise InputError([Problem(label, 1, "<file>", f"is a directory (allowed: {what})")]) from None
     except OSError as exc:
         raise InputError([Problem(label, 1, "<file>", f"cannot read file ({exc.strerror or exc})")]) from None
+    st = os.fstat(fd)
+    problem = ("is a directory (allowed: {what})" if stat.S_ISDIR(st.st_mode) else
+               "is not a regular file (a device, pipe or socket; allowed: {what})" if not stat.S_ISREG(st.st_mode)
+               else "file is {size} bytes (allowed: at most {limit})" if st.st_size > limit else None)
+    if problem:  # checked before fdopen, which refuses a directory with its own exception
+        os.close(fd)
+        raise InputError([Problem(label, 1, "<file>", problem.format(what=what, size=st.st_size, limit=limit))])
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise InputError([Problem(label, 1, "<file>", f"is a directory (allowed: {what})")])
-        if not stat.S_ISREG(st.st_mode):
-            raise InputError([Problem(label, 1, "<file>", f"is not a regular file (a device, pipe or socket; "
-                                                          f"allowed: {what})")])
-        if st.st_size > limit:
-            raise InputError([Problem(label, 1, "<file>", f"file is {st.st_size} bytes (allowed: at most {limit})")])
         try:
             raw = fh.read(limit + 1)
         except OSError as exc:
