@@ -10,7 +10,7 @@
 """
 
 from .loading import apply_set, load_scenario, parse_set, validate_data
-from .schema import BudgetCut, Ident, Pandemic, Scenario, Text
+from .schema import BudgetCut, Ident, Pandemic, Scenario, Strict, Text
 
-__all__ = ["BudgetCut", "Ident", "Pandemic", "Scenario", "Text", "apply_set", "load_scenario", "parse_set",
+__all__ = ["BudgetCut", "Ident", "Pandemic", "Scenario", "Strict", "Text", "apply_set", "load_scenario", "parse_set",
            "validate_data"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from ...scenario import Ident, Text
+from ...scenario import Ident, Strict, Text
 from ...scenario.messages import _show
 
 MAX_POINTS = 10_000_000
@@ -51,11 +51,7 @@ def _discrete_values(v: Any) -> list:
 NumOrVec = Annotated[Any, BeforeValidator(_num_or_vec)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
-
-
-class ParamSpec(_Strict):
+class ParamSpec(Strict):
     """One varied parameter. Bounds given as lists (or `size: n`) make it a vector parameter."""
 
     distribution: Literal["uniform", "log-uniform", "normal", "discrete"] | None = None
@@ -73,7 +69,7 @@ class ParamSpec(_Strict):
     """Round sampled values to whole numbers (for whole-number fields such as trl)."""
 
 
-class DesignSpec(_Strict):
+class DesignSpec(Strict):
     method: Literal["grid", "lhs", "sobol", "saltelli", "morris", "random"]
     samples: Annotated[int, Field(ge=1, le=MAX_POINTS)] | None = None
     """Points (lhs, sobol, random), base samples N (saltelli: N·(D+2) points, or N·(2D+2) with
@@ -86,7 +82,7 @@ class DesignSpec(_Strict):
     """sobol, saltelli: Owen-scrambled Sobol' sequence (seeded by the sweep seed)."""
 
 
-class PolicySpec(_Strict):
+class PolicySpec(Strict):
     scenario: Annotated[str, Field(min_length=1, max_length=1000)]
     """Scenario file, relative to the sweep file."""
     set: dict[str, Any] = {}
@@ -94,7 +90,7 @@ class PolicySpec(_Strict):
     description: Text = ""
 
 
-class SweepFile(_Strict):
+class SweepFile(Strict):
     name: Ident | None = None
     """Default: the sweep file's name without extension."""
     description: Text = ""
