@@ -26,7 +26,8 @@ from pydantic import ValidationError
 from ..errors import InputError, Problem, field_name, join_path
 from ..ppi.country_tables import goal_scores, load_country_tables
 from .checks import cross_check
-from .messages import _clip, _close, _locate, _message, _show
+# clip and show keep their old local names here so that _load_chain's lines are left as they are
+from .messages import clip as _clip, close, locate, problems_from, show as _show
 from .schema import Scenario
 from .yamlio import LocDict, LocList, load_located, parse_located, to_plain
 
@@ -213,7 +214,7 @@ def validate_data(data: Any, label: str = "<scenario>") -> Scenario:
         raise InputError([Problem(label, 1, "(root)", f"got {_show(data)}, not a mapping of scenario fields")])
 
     def problem(loc: tuple, message: str) -> Problem:
-        (file, line), field = _locate(data, loc)
+        (file, line), field = locate(data, loc)
         return Problem(label if file == "?" else file, line, field, message)
 
     if "policies" in data and "design" in data and "parameters" in data:
@@ -223,12 +224,7 @@ def validate_data(data: Any, label: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(to_plain(data))
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            at = (*loc, "kind") if err["type"] == "union_tag_invalid" else loc
-            problems.append(problem(at, _message(err, loc)))
-        raise InputError(problems) from None
+        raise InputError(problems_from(exc, data, label)) from None
     problems = [problem(loc, msg) for loc, msg in cross_check(scenario, data)]
     if problems:
         raise InputError(problems)
@@ -271,7 +267,7 @@ def resolve_ppi(s: Scenario, data: Any, problem: Any) -> Scenario:
                                                                             "lo < hi"))
         paths = {}
         for key in ("tables", "parameters"):
-            (file, _), _ = _locate(data, (*base, key))
+            (file, _), _ = locate(data, (*base, key))
             raw = Path(getattr(p, key))
             here = Path(file).parent if file != "?" and not file.startswith("--set") else Path.cwd()
             full = raw if raw.is_absolute() else here / raw
@@ -293,13 +289,13 @@ def resolve_ppi(s: Scenario, data: Any, problem: Any) -> Scenario:
             for name in w:
                 if name not in tab.programs:
                     problems.append(problem((*base, "programmes", g, name),
-                                            f"unknown programme '{name}' ({_close(name, tab.programs)}programmes in "
+                                            f"unknown programme '{name}' ({close(name, tab.programs)}programmes in "
                                             f"the tables: {', '.join(tab.programs)})"))
         for g, gs in p.goal_scores.items():
             for j, x in enumerate(gs.indicators):
                 if x not in ids:
                     problems.append(problem((*base, "goal_scores", g, "indicators", j),
-                                            f"unknown indicator '{x}' ({_close(x, ids)}see {paths['tables']}/"
+                                            f"unknown indicator '{x}' ({close(x, ids)}see {paths['tables']}/"
                                             "indicators.csv)"))
         if len(problems) > bad:
             continue

@@ -1,4 +1,7 @@
-"""The sweep file schema (pydantic): parameters, design, policies; and its error wording."""
+"""The sweep file schema (pydantic): parameters, design, policies.
+
+Its errors are worded by scenario.messages (`problems_from(..., SweepFile)`), like a scenario's.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from ...scenario import Ident, Strict, Text
-from ...scenario.messages import _show
 
 MAX_POINTS = 10_000_000
 MAX_RUNS = 1_000_000_000
@@ -110,39 +112,3 @@ class SweepFile(Strict):
     """Outcome columns analysed by `sdgsim analyze` (default: the overall ones)."""
     chunk_runs: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     """Runs per stored chunk (rounded to whole design points); default: automatic."""
-
-
-_MODEL_AT = {"design": DesignSpec, "parameters": ParamSpec, "policies": PolicySpec}
-
-
-def _sweep_message(err: dict, loc: tuple) -> str:
-    """One pydantic error of a sweep file as 'got X, what is wrong (allowed: ...)'."""
-    kind, shown, ctx = err["type"], _show(err.get("input")), err.get("ctx") or {}
-    if kind == "extra_forbidden":
-        owner: Any = SweepFile
-        if len(loc) >= 2 and loc[0] in _MODEL_AT:
-            owner = _MODEL_AT[loc[0]]
-        fields = ", ".join(owner.model_fields)
-        return f"unknown field '{loc[-1]}' (allowed: {fields})"
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "literal_error":
-        return f"got {shown}, not an allowed value (allowed: {ctx.get('expected', '')})"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        lo, hi = ctx.get("ge", ctx.get("gt")), ctx.get("le", ctx.get("lt"))
-        return f"got {shown}, out of range (allowed: {'>= ' + str(lo) if lo is not None else '<= ' + str(hi)})"
-    if kind == "string_pattern_mismatch":
-        return f"got {shown}, not a valid name (allowed: letters, digits and _ . : - starting with a letter or digit)"
-    if kind in ("too_short", "too_long"):
-        return f"has {ctx.get('actual_length')} items (allowed: {err['msg'].lower()})"
-    if kind in ("int_type", "int_from_float", "int_parsing"):
-        return f"got {shown}, not a whole number"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"got {shown} (allowed: true or false)"
-    if kind in ("string_type",):
-        return f"got {shown} (allowed: text)"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"got {shown} (allowed: a mapping)"
-    if kind == "list_type":
-        return f"got {shown} (allowed: a list)"
-    return f"got {shown}, {' '.join(str(err.get('msg', 'invalid')).split())}"

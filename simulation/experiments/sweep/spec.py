@@ -42,11 +42,11 @@ from scipy.special import ndtri  # Φ⁻¹, without importing all of scipy.stats
 from ...errors import InputError, Problem
 from ...outcomes.registry import DEFAULT_OUTCOMES, outcome_columns
 from ...scenario import Scenario, load_scenario, validate_data
-from ...scenario.messages import _locate
+from ...scenario.messages import locate, problems_from
 from ...scenario.paths import assign, check_path, lookup
 from ...scenario.yamlio import LocDict, load_located, to_plain
 from .designs import _SAMPLES_HELP, design_size
-from .schema import MAX_POINTS, MAX_RUNS, NORMAL_CLIP, ParamSpec, SweepFile, _sweep_message
+from .schema import MAX_POINTS, MAX_RUNS, NORMAL_CLIP, ParamSpec, SweepFile
 
 
 @dataclass(frozen=True)
@@ -204,17 +204,8 @@ class Sweep:
         return out
 
 
-def _problems_from(exc: ValidationError, tree: Any, label: str) -> list[Problem]:
-    out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        (file, line), fieldpath = _locate(tree, loc)
-        out.append(Problem(label if file == "?" else file, line, fieldpath, _sweep_message(err, loc)))
-    return out
-
-
 def _line(tree: Any, *keys: Any) -> int:
-    return _locate(tree, keys)[0][1]
+    return locate(tree, keys)[0][1]
 
 
 def _short(value: Any) -> str:
@@ -304,7 +295,7 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepFile.model_validate(to_plain(tree))
     except ValidationError as exc:
-        raise InputError(_problems_from(exc, tree, label)) from None
+        raise InputError(problems_from(exc, tree, label, SweepFile)) from None
 
     problems: list[Problem] = []
 
