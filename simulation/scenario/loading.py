@@ -28,6 +28,7 @@ from ..ppi.country_tables import goal_scores, load_country_tables
 from .checks import cross_check
 # clip and show keep their old local names here so that _load_chain's lines are left as they are
 from .messages import clip as _clip, close, locate, problems_from, show as _show
+from .paths import child_key, known_ids
 from .schema import Scenario
 from .yamlio import LocDict, LocList, load_located, parse_located, to_plain
 
@@ -161,41 +162,29 @@ def parse_set(expr: str, n: int) -> tuple[list[str], Any]:
 
 
 def apply_set(data: Any, parts: list[str], value: Any, n: int) -> None:
+    """Set the field at `parts` to `value` (list items by id or index, see paths.child_key),
+    creating missing mappings on the way; the values set point at `--set #n`, line 1."""
     label = f"--set #{n}"
     node = data
     here = ""
     for depth, part in enumerate(parts):
         here = join_path(here, part)
         last = depth == len(parts) - 1
-        if isinstance(node, list):
-            idx = next((i for i, it in enumerate(node) if isinstance(it, dict) and it.get("id") == part), None)
-            if idx is None and part.isascii() and part.isdigit() and int(part) < len(node):
-                idx = int(part)
-            if idx is None:
-                ids = [str(it.get("id")) for it in node if isinstance(it, dict) and "id" in it]
-                have = (f"known ids: {', '.join(ids)}" if ids
-                        else f"items 0..{len(node) - 1} by index" if node else "the list is empty")
-                raise InputError([Problem(label, 1, here, f"no item with id {_clip(part)} ({have})")])
-            if last:
-                node[idx] = value
-                if hasattr(node, "locs"):
-                    node.locs[idx] = (label, 1)
-            else:
-                node = node[idx]
-        elif isinstance(node, dict):
-            if last:
-                node[part] = value
-                if hasattr(node, "locs"):
-                    node.locs[part] = (label, 1)
-            else:
-                if part not in node or node[part] is None:
-                    node[part] = LocDict(where=(label, 1))
-                    if hasattr(node, "locs"):
-                        node.locs[part] = (label, 1)
-                node = node[part]
-        else:
+        key = child_key(node, part)
+        if key is None and isinstance(node, list):
+            ids = known_ids(node)
+            have = (f"known ids: {', '.join(ids)}" if ids
+                    else f"items 0..{len(node) - 1} by index" if node else "the list is empty")
+            raise InputError([Problem(label, 1, here, f"no item with id {_clip(part)} ({have})")])
+        if key is None:
             raise InputError([Problem(label, 1, here, f"cannot set a field inside {_show(node)} "
                                                       "(allowed: a path through mappings and lists)")])
+        if last or (isinstance(node, dict) and node.get(key) is None):
+            node[key] = value if last else LocDict(where=(label, 1))
+            if hasattr(node, "locs"):
+                node.locs[key] = (label, 1)
+        if not last:
+            node = node[key]
 
 
 def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> Scenario:
