@@ -3,8 +3,9 @@
     schema     the typed pydantic models (every field, its unit, range and default)
     loading    YAML files with locations, `extends:` chains, overrides, validation
     checks     cross-field checks (references, uniqueness, consistency)
-    messages   the wording of every error message
-    paths      dotted paths into scenario data (donors.JPN-ODA.budget_usd)
+    messages   the wording of every error message (scenario and sweep files)
+    paths      dotted paths into scenario data (donors.JPN-ODA.budget_usd), for sweeps and --set
+    typeinfo   reading schema types (Annotated and optional fields stripped)
     catalog    the shipped scenarios: listing, finding by name, showing
     yamlio     safe YAML parsing that remembers file and line
 """
