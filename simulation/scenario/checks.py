@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..mechanisms.allocation import STRATEGIES
-from .messages import _close, _locate, _num, _show
+from .messages import close, locate, num, show
 from .schema import MAX_YEARS, Pandemic, Scenario
 
 
@@ -34,7 +34,7 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
         first: dict[str, int] = {}
         for i, it in enumerate(items):
             if it.id in first:
-                line = _locate(data, (name, first[it.id], "id"))[0][1] if data is not None else None
+                line = locate(data, (name, first[it.id], "id"))[0][1] if data is not None else None
                 where = f"first at line {line}; " if line else ""
                 out.append(((name, i, "id"), f"duplicate id '{it.id}' ({where}ids must be unique in {name})"))
             first.setdefault(it.id, i)
@@ -42,7 +42,7 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
     def need(ref: str, known: set[str], loc: tuple, what: str, listing: str | None = None) -> None:
         if ref not in known:
             names = listing or ", ".join(sorted(known)) or "none"
-            hint = "" if what == "goal" else _close(ref, known)  # SDG12 is no typo of SDG2
+            hint = "" if what == "goal" else close(ref, known)  # SDG12 is no typo of SDG2
             out.append((loc, f"unknown {what} '{ref}' ({hint}declared: {names})"))
 
     for i, link in enumerate(s.interlinkages):
@@ -65,18 +65,18 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
     def check_strategy(name: str, params: dict, loc: tuple) -> None:
         if name not in STRATEGIES:
             out.append(((*loc, "strategy"),
-                        f"unknown strategy '{name}' ({_close(name, STRATEGIES)}allowed: {', '.join(STRATEGIES)})"))
+                        f"unknown strategy '{name}' ({close(name, STRATEGIES)}allowed: {', '.join(STRATEGIES)})"))
             return
         allowed = STRATEGIES[name].params
         for p, v in params.items():
             if p not in allowed:
                 out.append(((*loc, "strategy_params", p),
                             (f"unknown parameter for strategy '{name}' "
-                             f"({_close(p, allowed)}allowed: {', '.join(allowed) or 'none'})")))
+                             f"({close(p, allowed)}allowed: {', '.join(allowed) or 'none'})")))
             elif not (allowed[p][0] <= v <= allowed[p][1]):
                 lo, hi = allowed[p]
                 side = "below the minimum" if v < lo else "above the maximum"
-                out.append(((*loc, "strategy_params", p), f"got {_show(v)}, {side} (allowed: {_num(lo)} <= value <= {_num(hi)})"))
+                out.append(((*loc, "strategy_params", p), f"got {show(v)}, {side} (allowed: {num(lo)} <= value <= {num(hi)})"))
 
     for i, d in enumerate(s.donors):
         check_strategy(d.strategy, d.strategy_params, ("donors", i))
@@ -178,7 +178,7 @@ def indicator_checks(s: Scenario) -> list[tuple[tuple, str]]:
         for key in country.indicators:
             if key not in ids:
                 out.append((("countries", c, "indicators", key),
-                            f"unknown indicator '{key}' ({_close(key, ids)}declared: {', '.join(ids) or 'none'})"))
+                            f"unknown indicator '{key}' ({close(key, ids)}declared: {', '.join(ids) or 'none'})"))
         for ind in s.indicators:
             if ind.id not in country.indicators:
                 out.append((("countries", c, "indicators"), f"no start value for indicator {ind.id} "

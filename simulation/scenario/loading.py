@@ -29,7 +29,12 @@ from ..errors import InputError, Problem, field_name, join_path
 from ..ppi.country_tables import goal_scores, load_country_tables
 from .checks import cross_check
 from .library import parent_file, shipped_names
-from .messages import _clip, _close, _locate, _message, _show
+
+# clip and show keep their old local names here so that _load_chain's lines are left as they are
+from .messages import clip as _clip
+from .messages import close, locate, problems_from
+from .messages import show as _show
+from .paths import child_key, known_ids
 from .schema import Scenario
 from .yamlio import LocDict, LocList, load_located, parse_located, to_plain
 
@@ -165,41 +170,29 @@ def parse_set(expr: str, n: int) -> tuple[list[str], Any]:
 
 
 def apply_set(data: Any, parts: list[str], value: Any, n: int) -> None:
+    """Set the field at `parts` to `value` (list items by id or index, see paths.child_key),
+    creating missing mappings on the way; the values set point at `--set #n`, line 1."""
     label = f"--set #{n}"
     node = data
     here = ""
     for depth, part in enumerate(parts):
         here = join_path(here, part)
         last = depth == len(parts) - 1
-        if isinstance(node, list):
-            idx = next((i for i, it in enumerate(node) if isinstance(it, dict) and it.get("id") == part), None)
-            if idx is None and part.isascii() and part.isdigit() and int(part) < len(node):
-                idx = int(part)
-            if idx is None:
-                ids = [str(it.get("id")) for it in node if isinstance(it, dict) and "id" in it]
-                have = (f"known ids: {', '.join(ids)}" if ids
-                        else f"items 0..{len(node) - 1} by index" if node else "the list is empty")
-                raise InputError([Problem(label, 1, here, f"no item with id {_clip(part)} ({have})")])
-            if last:
-                node[idx] = value
-                if hasattr(node, "locs"):
-                    node.locs[idx] = (label, 1)
-            else:
-                node = node[idx]
-        elif isinstance(node, dict):
-            if last:
-                node[part] = value
-                if hasattr(node, "locs"):
-                    node.locs[part] = (label, 1)
-            else:
-                if part not in node or node[part] is None:
-                    node[part] = LocDict(where=(label, 1))
-                    if hasattr(node, "locs"):
-                        node.locs[part] = (label, 1)
-                node = node[part]
-        else:
+        key = child_key(node, part)
+        if key is None and isinstance(node, list):
+            ids = known_ids(node)
+            have = (f"known ids: {', '.join(ids)}" if ids
+                    else f"items 0..{len(node) - 1} by index" if node else "the list is empty")
+            raise InputError([Problem(label, 1, here, f"no item with id {_clip(part)} ({have})")])
+        if key is None:
             raise InputError([Problem(label, 1, here, f"cannot set a field inside {_show(node)} "
                                                       "(allowed: a path through mappings and lists)")])
+        if last or (isinstance(node, dict) and node.get(key) is None):
+            node[key] = value if last else LocDict(where=(label, 1))
+            if hasattr(node, "locs"):
+                node.locs[key] = (label, 1)
+        if not last:
+            node = node[key]
 
 
 def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> Scenario:
@@ -218,7 +211,7 @@ def validate_data(data: Any, label: str = "<scenario>") -> Scenario:
         raise InputError([Problem(label, 1, "(root)", f"got {_show(data)}, not a mapping of scenario fields")])
 
     def problem(loc: tuple, message: str) -> Problem:
-        (file, line), field = _locate(data, loc)
+        (file, line), field = locate(data, loc)
         return Problem(label if file == "?" else file, line, field, message)
 
     if "policies" in data and "design" in data and "parameters" in data:
@@ -228,12 +221,7 @@ def validate_data(data: Any, label: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(to_plain(data))
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            at = (*loc, "kind") if err["type"] == "union_tag_invalid" else loc
-            problems.append(problem(at, _message(err, loc)))
-        raise InputError(problems) from None
+        raise InputError(problems_from(exc, data, label)) from None
     problems = [problem(loc, msg) for loc, msg in cross_check(scenario, data)]
     if problems:
         raise InputError(problems)
@@ -276,7 +264,7 @@ def resolve_ppi(s: Scenario, data: Any, problem: Any) -> Scenario:
                                                                             "lo < hi"))
         paths = {}
         for key in ("tables", "parameters"):
-            (file, _), _ = _locate(data, (*base, key))
+            (file, _), _ = locate(data, (*base, key))
             raw = Path(getattr(p, key))
             here = Path(file).parent if file != "?" and not file.startswith("--set") else Path.cwd()
             full = raw if raw.is_absolute() else here / raw
@@ -298,13 +286,13 @@ def resolve_ppi(s: Scenario, data: Any, problem: Any) -> Scenario:
             for name in w:
                 if name not in tab.programs:
                     problems.append(problem((*base, "programmes", g, name),
-                                            f"unknown programme '{name}' ({_close(name, tab.programs)}programmes in "
+                                            f"unknown programme '{name}' ({close(name, tab.programs)}programmes in "
                                             f"the tables: {', '.join(tab.programs)})"))
         for g, gs in p.goal_scores.items():
             for j, x in enumerate(gs.indicators):
                 if x not in ids:
                     problems.append(problem((*base, "goal_scores", g, "indicators", j),
-                                            f"unknown indicator '{x}' ({_close(x, ids)}see {paths['tables']}/"
+                                            f"unknown indicator '{x}' ({close(x, ids)}see {paths['tables']}/"
                                             "indicators.csv)"))
         if len(problems) > bad:
             continue

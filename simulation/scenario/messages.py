@@ -1,8 +1,10 @@
-"""Error messages for scenario data: where a pydantic error points, and what it says.
+"""Error messages for scenario and sweep data: where a pydantic error points, and what it says.
 
 `locate(tree, loc)` finds the (file, line) and readable dotted path of a location in
-located data; `message(err, loc)` words one pydantic error as 'what is wrong (what is
-allowed)', reading the allowed values and ranges from the schema itself.
+located data; `message(err, loc, root)` words one pydantic error as 'what is wrong (what
+is allowed)', reading the allowed values and ranges from the schema itself (`root` is the
+model of the whole file: Scenario, or a sweep file's); `problems_from` does both for every
+error of a failed validation. `show`, `clip`, `close` and `num` word values for messages.
 """
 
 from __future__ import annotations
@@ -10,18 +12,17 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import types
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import annotated_types
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
+from pydantic import BaseModel, ValidationError
 
-from ..errors import field_name
+from ..errors import Problem, field_name
 from .schema import BudgetCut, Pandemic, Scenario
+from .typeinfo import is_model, is_union, unwrap
 
 
-def _locate(tree: Any, loc: tuple) -> tuple[tuple[str, int], str]:
+def locate(tree: Any, loc: tuple) -> tuple[tuple[str, int], str]:
     """Find (file, line) and a readable dotted path for a pydantic error location.
 
     A wrong or unknown value points at the line of its key; a missing key at the line
@@ -43,6 +44,8 @@ def _locate(tree: Any, loc: tuple) -> tuple[tuple[str, int], str]:
             node = node[key]
         elif isinstance(key, str) and key in _SHOCK_KINDS:
             continue  # discriminated-union tag in pydantic's location
+        elif key == "[key]":
+            continue  # a bad key of a mapping: the key itself is the place
         else:
             names.append(field_name(key))
             node = None
@@ -52,12 +55,12 @@ def _locate(tree: Any, loc: tuple) -> tuple[tuple[str, int], str]:
 _SHOCK_KINDS: dict[str, type[BaseModel]] = {"pandemic": Pandemic, "budget_cut": BudgetCut}
 
 
-def _clip(text: str, limit: int = 60) -> str:
+def clip(text: str, limit: int = 60) -> str:
     """A user-given string quoted for a message, shortened if long."""
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     """A short, one-line rendering of an input value for messages."""
     if value is None:
         return "an empty value"
@@ -78,54 +81,33 @@ def _show(value: Any) -> str:
     return type(value).__name__
 
 
-def _unwrap(tp: Any) -> tuple[Any, list]:
-    """Strip `Annotated[...]` layers; return (type, constraint metadata)."""
+def _type_at(loc: tuple, root: type[BaseModel]) -> tuple[Any, list] | None:
+    """The schema type (and its constraints) at a pydantic location under `root`, or None."""
+    tp: Any = root
     meta: list = []
-    while get_origin(tp) is Annotated:
-        tp, *extra = get_args(tp)
-        for m in extra:
-            meta.extend(m.metadata if isinstance(m, FieldInfo) else [m])
-    return tp, meta
-
-
-def _is_union(tp: Any) -> bool:
-    return get_origin(tp) in (Union, types.UnionType)
-
-
-def _strip_none(tp: Any, meta: list) -> tuple[Any, list]:
-    if _is_union(tp):
-        arms = [a for a in get_args(tp) if a is not type(None)]
-        if len(arms) == 1:
-            inner, more = _unwrap(arms[0])
-            return inner, meta + more
-    return tp, meta
-
-
-def _type_at(loc: tuple) -> tuple[Any, list] | None:
-    """The schema type (and its constraints) at a pydantic location, or None."""
-    tp: Any = Scenario
-    meta: list = []
-    for key in loc:
-        tp, meta = _strip_none(tp, meta)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
+    for i, key in enumerate(loc):
+        if get_origin(tp) is dict and loc[i + 1:] == ("[key]",):  # a bad key of a mapping
+            return unwrap(get_args(tp)[0])
+        if is_model(tp):
             info = tp.model_fields.get(key) if isinstance(key, str) else None
             if info is None:
                 return None
-            tp, meta = _unwrap(info.annotation)
+            tp, meta = unwrap(info.annotation)
             meta = list(info.metadata) + meta
-        elif _is_union(tp) and key in _SHOCK_KINDS:
+        elif is_union(tp) and key in _SHOCK_KINDS:
             tp, meta = _SHOCK_KINDS[key], []
         elif get_origin(tp) is list and isinstance(key, int):
-            tp, meta = _unwrap(get_args(tp)[0])
+            tp, meta = unwrap(get_args(tp)[0])
         elif get_origin(tp) is dict and isinstance(key, str):
-            tp, meta = _unwrap(get_args(tp)[1])
+            tp, meta = unwrap(get_args(tp)[1])
         else:
             return None
-    return _strip_none(tp, meta)
+    return tp, meta
 
 
-def _num(x: float) -> str:
-    return f"{x:g}"
+def num(x: float) -> str:
+    """A bound or value for a message: whole numbers in full, others in short form (1e+15)."""
+    return str(x) if isinstance(x, int) and not isinstance(x, bool) else f"{x:g}"
 
 
 def _range(meta: list) -> str:
@@ -134,16 +116,18 @@ def _range(meta: list) -> str:
     hi = next((("<=", m.le) for m in meta if isinstance(m, annotated_types.Le)), None) or next(
         (("<", m.lt) for m in meta if isinstance(m, annotated_types.Lt)), None)
     if lo and hi:
-        return f"{_num(lo[1])} {lo[0]} value {hi[0]} {_num(hi[1])}"
+        return f"{num(lo[1])} {lo[0]} value {hi[0]} {num(hi[1])}"
     if lo:
-        return f"value {'>=' if lo[0] == '<=' else '>'} {_num(lo[1])}"
+        return f"value {'>=' if lo[0] == '<=' else '>'} {num(lo[1])}"
     if hi:
-        return f"value {hi[0]} {_num(hi[1])}"
+        return f"value {hi[0]} {num(hi[1])}"
     return ""
 
 
 def _describe(tp: Any, meta: list) -> str:
-    """What a field accepts, in words: 'a number, 0 <= value <= 1'."""
+    """What a field accepts, in words: 'a number, 0 <= value <= 1'; '' when anything goes."""
+    if tp is Any:
+        return ""
     if tp is bool:
         return "true or false"
     if tp in (int, float):
@@ -156,24 +140,28 @@ def _describe(tp: Any, meta: list) -> str:
         return "text"
     if get_origin(tp) is Literal:
         return "one of " + ", ".join(str(a) for a in get_args(tp))
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
+    if is_model(tp):
         return "a mapping with fields " + ", ".join(tp.model_fields)
-    if _is_union(tp):
+    if is_union(tp):
         return "a mapping with kind: " + " or ".join(_SHOCK_KINDS)
     if get_origin(tp) is list:
-        inner, _ = _unwrap(get_args(tp)[0])
+        inner, _ = unwrap(get_args(tp)[0])
         what = {str: "text", float: "numbers", int: "whole numbers"}.get(inner, "mappings")
-        sizes = [m for m in meta if isinstance(m, (annotated_types.MinLen, annotated_types.MaxLen))]
-        lo = next((m.min_length for m in sizes if isinstance(m, annotated_types.MinLen)), 0)
-        hi = next((m.max_length for m in sizes if isinstance(m, annotated_types.MaxLen)), None)
-        count = f" ({lo} to {hi} items)" if hi is not None else f" (at least {lo})" if lo else ""
-        return f"a list of {what}{count}"
+        return f"a list of {what}{_count(meta)}"
     if get_origin(tp) is dict:
-        return "a mapping of name: " + _describe(*_unwrap(get_args(tp)[1]))
+        inner = _describe(*unwrap(get_args(tp)[1]))
+        return f"a mapping{_count(meta)} of name: {inner}" if inner else f"a mapping{_count(meta)}"
     return "see docs/scenarios.md"
 
 
-def _close(word: Any, options: Any) -> str:
+def _count(meta: list) -> str:
+    """' (1 to 17 items)' from a list's or mapping's length constraints; '' if none."""
+    lo = next((m.min_length for m in meta if isinstance(m, annotated_types.MinLen)), 0)
+    hi = next((m.max_length for m in meta if isinstance(m, annotated_types.MaxLen)), None)
+    return f" ({lo} to {hi} items)" if hi is not None else f" (at least {lo})" if lo else ""
+
+
+def close(word: Any, options: Any) -> str:
     """'did you mean X? ' for a likely typo; nothing when only digits differ (SDG18 is no SDG8)."""
     match = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.7)
     if not match or re.sub(r"\d", "", match[0]) == re.sub(r"\d", "", str(word)):
@@ -181,22 +169,22 @@ def _close(word: Any, options: Any) -> str:
     return f"did you mean '{match[0]}'? "
 
 
-def _message(err: dict, loc: tuple) -> str:
-    """One pydantic error as 'what is wrong (what is allowed)'."""
+def message(err: dict, loc: tuple, root: type[BaseModel] = Scenario) -> str:
+    """One pydantic error of a `root` file (Scenario, a sweep file) as 'what is wrong (what is allowed)'."""
     kind = err["type"]
-    shown = _show(err.get("input"))
-    found = _type_at(loc)
+    shown = show(err.get("input"))
+    found = _type_at(loc, root)
     allowed = _describe(*found) if found else ""
     allow = f" (allowed: {allowed})" if allowed else ""
     ctx = err.get("ctx") or {}
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        owner = _type_at(loc[:-1])
-        fields = list(owner[0].model_fields) if owner and isinstance(owner[0], type) and issubclass(owner[0], BaseModel) else []
+        owner = _type_at(loc[:-1], root)
+        fields = list(owner[0].model_fields) if owner and is_model(owner[0]) else []
         if key == "remove":
             return "'remove: true' only works in a file with 'extends:', on an item of the parent's list"
         listing = f"allowed: {', '.join(fields)}" if fields else "not a field of this mapping"
-        return f"unknown field '{key}' ({_close(key, fields)}{listing})"
+        return f"unknown field '{key}' ({close(key, fields)}{listing})"
     if kind == "missing":
         return f"required field is missing{allow}"
     if kind == "finite_number":
@@ -207,7 +195,7 @@ def _message(err: dict, loc: tuple) -> str:
         return f"got {shown}, above the maximum{allow}"
     if kind == "literal_error":
         options = get_args(found[0]) if found and get_origin(found[0]) is Literal else ()
-        return f"got {shown}, not an allowed value ({_close(err.get('input'), options)}allowed: {allowed})"
+        return f"got {shown}, not an allowed value ({close(err.get('input'), options)}allowed: {allowed})"
     if kind == "union_tag_invalid":
         return f"unknown shock kind {str(ctx.get('tag'))!r} (allowed: {', '.join(_SHOCK_KINDS)})"
     if kind == "union_tag_not_found":
@@ -227,3 +215,17 @@ def _message(err: dict, loc: tuple) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
+
+
+def problems_from(exc: ValidationError, data: Any, label: str, root: type[BaseModel] = Scenario) -> list[Problem]:
+    """The located problems of a failed validation of located `data` against `root`.
+
+    Each points at the line of its key in `data` (file `label` where the data has none).
+    """
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        at = (*loc, "kind") if err["type"] == "union_tag_invalid" else loc
+        (file, line), field = locate(data, at)
+        problems.append(Problem(label if file == "?" else file, line, field, message(err, loc, root)))
+    return problems

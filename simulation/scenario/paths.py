@@ -6,36 +6,20 @@ vary fields of a scenario, and by `--set`-style overrides.
 
 from __future__ import annotations
 
-import types
-from typing import Annotated, Any, Union, get_args, get_origin
-
-from pydantic import BaseModel
+from typing import Any, get_args, get_origin
 
 from .schema import Scenario
-
-
-def _unwrap(tp: Any) -> Any:
-    while True:
-        if get_origin(tp) is Annotated:
-            tp = get_args(tp)[0]
-        elif get_origin(tp) in (Union, types.UnionType):
-            arms = [a for a in get_args(tp) if a is not type(None)]
-            if len(arms) != 1:
-                return tp
-            tp = arms[0]
-        else:
-            return tp
+from .typeinfo import is_model, is_union, unwrap
 
 
 def _child_type(tp: Any, key: str, node: Any) -> Any:
     """The schema type one step down from `tp` (a model, list or mapping type)."""
-    tp = _unwrap(tp)
-    if get_origin(tp) in (Union, types.UnionType):  # e.g. shocks: pick the arm that has these keys
-        arms = [_unwrap(a) for a in get_args(tp)]
+    tp = unwrap(tp)[0]
+    if is_union(tp):  # e.g. shocks: pick the arm that has these keys
+        arms = [unwrap(a)[0] for a in get_args(tp)]
         keys = set(node) if isinstance(node, dict) else set()
-        tp = next((a for a in arms if isinstance(a, type) and issubclass(a, BaseModel) and keys <= set(a.model_fields)),
-                  arms[0])
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        tp = next((a for a in arms if is_model(a) and keys <= set(a.model_fields)), arms[0])
+    if is_model(tp):
         info = tp.model_fields.get(key)
         return info.annotation if info else None
     if get_origin(tp) in (list, dict):
@@ -45,19 +29,38 @@ def _child_type(tp: Any, key: str, node: Any) -> Any:
 
 def _fields_of(tp: Any, node: Any) -> list[str] | None:
     """Field names if `tp` is a schema model (fixed keys), None for a free mapping."""
-    tp = _unwrap(tp)
-    if get_origin(tp) in (Union, types.UnionType):
+    tp = unwrap(tp)[0]
+    if is_union(tp):
         return sorted(node) if isinstance(node, dict) else []
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
+    if is_model(tp):
         return list(tp.model_fields)
     return None
 
 
-def _find_item(items: list, part: str) -> int | None:
+def find_item(items: list, part: str) -> int | None:
+    """The index of the list item named `part`: by its `id`, else by a (decimal) index; None if none."""
     idx = next((i for i, it in enumerate(items) if isinstance(it, dict) and it.get("id") == part), None)
-    if idx is None and part.isdigit() and int(part) < len(items):
+    if idx is None and part.isascii() and part.isdigit() and int(part) < len(items):
         idx = int(part)
     return idx
+
+
+def known_ids(items: list) -> list[str]:
+    """The `id`s of a list's items, for 'no such item' messages."""
+    return [str(it.get("id")) for it in items if isinstance(it, dict) and "id" in it]
+
+
+def child_key(node: Any, part: str) -> int | str | None:
+    """One step of a dotted path: the key of `part` in `node`.
+
+    A list item's index (see find_item), a mapping's key (present or not); None when a
+    list has no such item or `node` is a single value.
+    """
+    if isinstance(node, list):
+        return find_item(node, part)
+    if isinstance(node, dict):
+        return part
+    return None
 
 
 def check_path(data: dict, path: str, scenario_name: str) -> str | None:
@@ -78,9 +81,9 @@ def check_path(data: dict, path: str, scenario_name: str) -> str | None:
             return (f"'{here}' is empty in scenario '{scenario_name}'; give it a value first "
                     f"(e.g. set: {{{here}: {{}}}})")
         if isinstance(node, list):
-            idx = _find_item(node, part)
+            idx = find_item(node, part)
             if idx is None:
-                ids = [str(it.get("id")) for it in node if isinstance(it, dict) and "id" in it]
+                ids = known_ids(node)
                 known = f"known ids: {', '.join(ids)}" if ids else f"{len(node)} items, by index"
                 return f"no item '{part}' in {here} of scenario '{scenario_name}' ({known})"
             child = node[idx]
@@ -109,7 +112,7 @@ def assign(data: Any, parts: list[str], value: Any, copy_path: bool = False) -> 
     """
     node = data
     for depth, part in enumerate(parts):
-        key = _find_item(node, part) if isinstance(node, list) else part
+        key = child_key(node, part)
         if depth == len(parts) - 1:
             old = node[key] if isinstance(node, list) or key in node else None
             if isinstance(old, dict) and isinstance(value, list):  # a vector over a mapping's keys, in order
@@ -128,13 +131,10 @@ def lookup(data: Any, parts: list[str]) -> Any:
     """The value at an existing path (see check_path), or None."""
     node = data
     for part in parts:
-        if isinstance(node, list):
-            idx = _find_item(node, part)
-            node = node[idx] if idx is not None else None
-        elif isinstance(node, dict):
-            node = node.get(part)
-        else:
+        key = child_key(node, part)
+        if key is None:
             return None
+        node = node.get(key) if isinstance(node, dict) else node[key]
     return node
 
 

@@ -1,6 +1,6 @@
 """The scenario schema: typed pydantic models of every field, with units and ranges.
 
-Unknown keys are rejected, ranges and finiteness checked (`_Strict`). Loading files,
+Unknown keys are rejected, ranges and finiteness checked (`Strict`). Loading files,
 `extends:` and overrides live in scenario.loading; cross-field checks in
 scenario.checks; the wording of error messages in scenario.messages.
 """
@@ -25,11 +25,14 @@ Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]
 Text = Annotated[str, Field(max_length=2000)]
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """Base of every input model (scenario and sweep files): unknown keys rejected, no type
+    coercion, finite numbers only, immutable once validated."""
+
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
 
 
-class Goal(_Strict):
+class Goal(Strict):
     """An SDG goal and how money turns into progress on it."""
 
     id: Literal[SDG_IDS]  # type: ignore[valid-type]
@@ -45,7 +48,7 @@ class Goal(_Strict):
     target_score: Annotated[float, Field(gt=0.0, le=100.0)] = 100.0
 
 
-class Interlinkage(_Strict):
+class Interlinkage(Strict):
     """Spillover of progress on `source` into `target` (negative = trade-off)."""
 
     source: str
@@ -56,7 +59,7 @@ class Interlinkage(_Strict):
 IndicatorId = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class PPIGoalScore(_Strict):
+class PPIGoalScore(Strict):
     """How a goal's score (0–100) comes from PPI indicator levels: 100 · mean of clip((I − lo)/(hi − lo), 0, 1)."""
 
     indicators: Annotated[list[IndicatorId], Field(min_length=1, max_length=10000)]
@@ -64,7 +67,7 @@ class PPIGoalScore(_Strict):
     """[lo, hi]: the indicator levels that score 0 and 100."""
 
 
-class CountryPPI(_Strict):
+class CountryPPI(Strict):
     """PPI (Policy Priority Inference) dynamics for some of a country's goals (docs/ppi.md)."""
 
     tables: Annotated[str, Field(min_length=1, max_length=1000)]
@@ -82,7 +85,7 @@ class CountryPPI(_Strict):
     """goal -> indicators and scale: the PPI goals (the same goals as `programmes`)."""
 
 
-class Indicator(_Strict):
+class Indicator(Strict):
     """An SDG indicator in natural units (a World Bank WDI code as id), with SDR normalisation.
 
     Its score is 100·(v − lb)/(ub − lb) (higher is better) or 100·(ub − v)/(ub − lb), clipped
@@ -118,7 +121,7 @@ class Indicator(_Strict):
     """Years before money shows in the indicator (grids and water systems take time to build)."""
 
 
-class CountryIndicator(_Strict):
+class CountryIndicator(Strict):
     """One indicator of one country: its start value and its fitted trend."""
 
     value: Annotated[float, Field(ge=-1e9, le=1e9)]
@@ -135,7 +138,7 @@ class CountryIndicator(_Strict):
     (less slows it)."""
 
 
-class Country(_Strict):
+class Country(Strict):
     id: Ident
     name: Text = ""
     pilot: bool = False
@@ -160,7 +163,7 @@ class Country(_Strict):
     """Crude birth rate (live births per 1,000 people a year): the denominator of under-5 mortality."""
 
 
-class Donor(_Strict):
+class Donor(Strict):
     id: Ident
     name: Text = ""
     kind: Literal["bilateral", "multilateral", "foundation", "private", "research", "think-tank"] = "bilateral"
@@ -182,7 +185,7 @@ class Donor(_Strict):
     """Fixed yearly cost of each donor→country channel with a positive flow."""
 
 
-class Facility(_Strict):
+class Facility(Strict):
     """The pooled facility ("Partnership in Action")."""
 
     name: Text = "Pooled facility"
@@ -196,7 +199,7 @@ class Facility(_Strict):
     blended_share: Share = 0.0
 
 
-class Technology(_Strict):
+class Technology(Strict):
     id: Ident
     name: Text = ""
     goals: dict[str, Annotated[float, Field(ge=0.0, le=10.0)]]
@@ -212,7 +215,7 @@ class Technology(_Strict):
     base_access: Share = 0.2
 
 
-class ResearchBody(_Strict):
+class ResearchBody(Strict):
     id: Ident
     name: Text = ""
     host: Text = ""
@@ -225,7 +228,7 @@ class ResearchBody(_Strict):
     collaboration_bonus: Share = 0.0
 
 
-class Partnership(_Strict):
+class Partnership(Strict):
     """A (South-South / triangular) transfer partnership for one technology."""
 
     id: Ident
@@ -239,7 +242,7 @@ class Partnership(_Strict):
     start_year: int | None = None
 
 
-class Pandemic(_Strict):
+class Pandemic(Strict):
     kind: Literal["pandemic"]
     start_year: int
     duration_years: Annotated[int, Field(ge=1, le=MAX_YEARS)] = 1
@@ -256,7 +259,7 @@ class Pandemic(_Strict):
     health_goal: str = "SDG3"
 
 
-class BudgetCut(_Strict):
+class BudgetCut(Strict):
     kind: Literal["budget_cut"]
     start_year: int
     duration_years: Annotated[int, Field(ge=1, le=MAX_YEARS)] = 1
@@ -267,19 +270,19 @@ class BudgetCut(_Strict):
 Shock = Annotated[Pandemic | BudgetCut, Field(discriminator="kind")]
 
 
-class GovernanceParams(_Strict):
+class GovernanceParams(Strict):
     leakage_max: Share = 0.3
     """Leakage at governance 0; leakage = leakage_max · (1 − governance/100)^exponent."""
     exponent: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
 
 
-class CapacityParams(_Strict):
+class CapacityParams(Strict):
     scale_usd_per_capita: Annotated[float, Field(gt=0.0, le=1e6)] = 2.0
     """Capacity spend per capita (USD/yr) that closes 63 % of the gap to `max`."""
     max: Share = 1.0
 
 
-class Absorption(_Strict):
+class Absorption(Strict):
     """How much external money a country can put to use in a year (a smooth ceiling)."""
 
     ceiling_share_of_gdp: Annotated[float, Field(gt=0.0, le=2.0)] = 0.15
@@ -289,14 +292,14 @@ class Absorption(_Strict):
     """Absorptive capacity at which the ceiling is `ceiling_share_of_gdp`; it scales with capacity."""
 
 
-class Uncertainty(_Strict):
+class Uncertainty(Strict):
     effectiveness_sd: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
     """Log-sd of a per-replication multiplier on each goal's effectiveness."""
     score_noise_sd: Annotated[float, Field(ge=0.0, le=20.0)] = 0.0
     """Sd (points) of yearly noise on each score change."""
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     name: Ident
     description: Text = ""
     start_year: Annotated[int, Field(ge=1900, le=2200)]

@@ -38,7 +38,8 @@ from ...results.searches import SearchStore
 from ...scenario import validate_data
 from ...scenario.paths import with_values
 from ..executors import Executor, SerialExecutor
-from ..sweep.chunks import _error_text, _run_outcomes
+from ..sweep.chunks import _run_outcomes
+from ..sweep.chunks import error_text as _error_text
 from ..sweep.designs import design_seed, run_seeds
 from .spec import Search
 

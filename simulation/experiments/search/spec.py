@@ -35,11 +35,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ...errors import InputError, Problem
 from ...outcomes.registry import outcome_columns, outcome_sense
 from ...scenario import Ident, Scenario, Text, load_scenario, validate_data
-from ...scenario.messages import _locate
+from ...scenario.messages import locate as _locate
+from ...scenario.messages import problems_from
 from ...scenario.paths import assign, check_path, lookup
 from ...scenario.yamlio import LocDict, load_located, to_plain
-from ..sweep.schema import ParamSpec, _sweep_message
-from ..sweep.spec import Parameter, _check_param, _short
+from ..sweep.schema import ParamSpec
+from ..sweep.spec import Parameter, _check_param
+from ..sweep.spec import shorten as _short
 
 ROBUSTNESS = ("mean", "percentile", "worst", "regret")
 
@@ -87,21 +89,6 @@ class SearchFile(_Strict):
     replications: Annotated[int, Field(ge=1, le=10_000)] = 1
     search: AlgorithmSpec = AlgorithmSpec()
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
-
-
-_MODEL_AT = {"levers": ParamSpec, "objectives": ObjectiveSpec, "constraints": ConstraintSpec,
-             "futures": FuturesSpec, "search": AlgorithmSpec}
-
-
-def _message(err: dict, loc: tuple) -> str:
-    if err["type"] == "extra_forbidden":
-        owner: Any = SearchFile
-        if len(loc) >= 2 and loc[0] in _MODEL_AT:
-            owner = _MODEL_AT[loc[0]]
-        if loc[0] == "futures" and len(loc) >= 4 and loc[1] == "parameters":
-            owner = ParamSpec
-        return f"unknown field '{loc[-1]}' (allowed: {', '.join(owner.model_fields)})"
-    return _sweep_message(err, loc)
 
 
 @dataclass(frozen=True)
@@ -184,12 +171,7 @@ def load_search(path: str | Path) -> Search:
     try:
         spec = SearchFile.model_validate(to_plain(tree))
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            (file, line), fieldpath = _locate(tree, loc)
-            problems.append(Problem(label if file == "?" else file, line, fieldpath, _message(err, loc)))
-        raise InputError(problems) from None
+        raise InputError(problems_from(exc, tree, label, SearchFile)) from None
     problems: list[Problem] = []
 
     def add(keys: tuple, message: str) -> None:

@@ -112,7 +112,7 @@ def _run_outcomes(sc: Scenario, seeds: list[np.random.SeedSequence], columns: tu
     return column_values(RunResult(scenario=sc, seed=0, **result_arrays(m)), columns)
 
 
-def _error_text(exc: BaseException) -> str:
+def error_text(exc: BaseException) -> str:
     if isinstance(exc, InputError):
         return "invalid scenario: " + "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
     return f"{type(exc).__name__}: {exc}"
@@ -140,7 +140,7 @@ def run_chunk(rt: Runtime, task: ChunkTask) -> dict[str, list]:
                     status, error = "ok", None
                 except Exception as exc:  # noqa: BLE001 - recorded as failed runs; the sweep goes on
                     res = {c: np.full(len(reps), np.nan) for c in rt.outcome_columns}
-                    status, error = "failed", _error_text(exc)
+                    status, error = "failed", error_text(exc)
                 n = len(reps)
                 rows["policy"] += [name] * n
                 rows["point"] += [point] * n

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # annotations only: spec.py imports this module
     from .spec import Parameter, Sweep
 
 
-_SAMPLES_HELP = {
+SAMPLES_HELP = {
     "lhs": "number of points", "sobol": "number of points, a power of 2", "random": "number of points",
     "saltelli": "base samples N, a power of 2; N·(D+2) points", "morris": "number of trajectories; N·(D+1) points",
     "grid": "",

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from ..._version import __version__
 from ...results.folders import versions
 from ...results.sweeps import SweepStore, chunk_table
-from .chunks import ChunkTask, Plan, Runtime, _error_text, param_columns, run_chunk, runtime, warm_up
+from .chunks import ChunkTask, Plan, Runtime, error_text, param_columns, run_chunk, runtime, warm_up
 from .designs import design_table, make_design
 from .schema import REP_BATCH
 from .spec import Sweep, check_values
@@ -142,7 +142,7 @@ def run_sweep(sweep: Sweep, out: str | Path | None, executor: Any, *, resume: bo
                          for c in range(plan.chunks) if c not in done)
                 for task, result in executor.map_unordered(run_chunk, rt, tasks):
                     if isinstance(result, BaseException):  # the task itself died (a lost worker, ...)
-                        lost.append((task.chunk, _error_text(result)))
+                        lost.append((task.chunk, error_text(result)))
                         continue
                     failed += sum(1 for s in result["status"] if s != "ok")
                     store.write_chunk(task.chunk, result)

@@ -1,15 +1,17 @@
-"""The sweep file schema (pydantic): parameters, design, policies; and its error wording."""
+"""The sweep file schema (pydantic): parameters, design, policies.
+
+Its errors are worded by scenario.messages (`problems_from(..., SweepFile)`), like a scenario's.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from ...scenario import Ident, Text
-from ...scenario.messages import _show
+from ...scenario import Ident, Strict, Text
 
 MAX_POINTS = 10_000_000
 MAX_RUNS = 1_000_000_000
@@ -51,11 +53,7 @@ def _discrete_values(v: Any) -> list:
 NumOrVec = Annotated[Any, BeforeValidator(_num_or_vec)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
-
-
-class ParamSpec(_Strict):
+class ParamSpec(Strict):
     """One varied parameter. Bounds given as lists (or `size: n`) make it a vector parameter."""
 
     distribution: Literal["uniform", "log-uniform", "normal", "discrete"] | None = None
@@ -73,7 +71,7 @@ class ParamSpec(_Strict):
     """Round sampled values to whole numbers (for whole-number fields such as trl)."""
 
 
-class DesignSpec(_Strict):
+class DesignSpec(Strict):
     method: Literal["grid", "lhs", "sobol", "saltelli", "morris", "random"]
     samples: Annotated[int, Field(ge=1, le=MAX_POINTS)] | None = None
     """Points (lhs, sobol, random), base samples N (saltelli: N·(D+2) points, or N·(2D+2) with
@@ -86,7 +84,7 @@ class DesignSpec(_Strict):
     """sobol, saltelli: Owen-scrambled Sobol' sequence (seeded by the sweep seed)."""
 
 
-class PolicySpec(_Strict):
+class PolicySpec(Strict):
     scenario: Annotated[str, Field(min_length=1, max_length=1000)]
     """Scenario file, relative to the sweep file."""
     set: dict[str, Any] = {}
@@ -94,7 +92,7 @@ class PolicySpec(_Strict):
     description: Text = ""
 
 
-class SweepFile(_Strict):
+class SweepFile(Strict):
     name: Ident | None = None
     """Default: the sweep file's name without extension."""
     description: Text = ""
@@ -114,39 +112,3 @@ class SweepFile(_Strict):
     """Outcome columns analysed by `sdgsim analyze` (default: the overall ones)."""
     chunk_runs: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     """Runs per stored chunk (rounded to whole design points); default: automatic."""
-
-
-_MODEL_AT = {"design": DesignSpec, "parameters": ParamSpec, "policies": PolicySpec}
-
-
-def _sweep_message(err: dict, loc: tuple) -> str:
-    """One pydantic error of a sweep file as 'got X, what is wrong (allowed: ...)'."""
-    kind, shown, ctx = err["type"], _show(err.get("input")), err.get("ctx") or {}
-    if kind == "extra_forbidden":
-        owner: Any = SweepFile
-        if len(loc) >= 2 and loc[0] in _MODEL_AT:
-            owner = _MODEL_AT[loc[0]]
-        fields = ", ".join(owner.model_fields)
-        return f"unknown field '{loc[-1]}' (allowed: {fields})"
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "literal_error":
-        return f"got {shown}, not an allowed value (allowed: {ctx.get('expected', '')})"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        lo, hi = ctx.get("ge", ctx.get("gt")), ctx.get("le", ctx.get("lt"))
-        return f"got {shown}, out of range (allowed: {'>= ' + str(lo) if lo is not None else '<= ' + str(hi)})"
-    if kind == "string_pattern_mismatch":
-        return f"got {shown}, not a valid name (allowed: letters, digits and _ . : - starting with a letter or digit)"
-    if kind in ("too_short", "too_long"):
-        return f"has {ctx.get('actual_length')} items (allowed: {err['msg'].lower()})"
-    if kind in ("int_type", "int_from_float", "int_parsing"):
-        return f"got {shown}, not a whole number"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"got {shown} (allowed: true or false)"
-    if kind in ("string_type",):
-        return f"got {shown} (allowed: text)"
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"got {shown} (allowed: a mapping)"
-    if kind == "list_type":
-        return f"got {shown} (allowed: a list)"
-    return f"got {shown}, {' '.join(str(err.get('msg', 'invalid')).split())}"

@@ -42,11 +42,11 @@ from scipy.special import ndtri  # Φ⁻¹, without importing all of scipy.stats
 from ...errors import InputError, Problem
 from ...outcomes.registry import DEFAULT_OUTCOMES, metric_problem, outcome_columns, parse
 from ...scenario import Scenario, load_scenario, validate_data
-from ...scenario.messages import _locate
+from ...scenario.messages import locate, problems_from
 from ...scenario.paths import assign, check_path, lookup
 from ...scenario.yamlio import LocDict, load_located, to_plain
-from .designs import _SAMPLES_HELP, design_size
-from .schema import MAX_POINTS, MAX_RUNS, NORMAL_CLIP, ParamSpec, SweepFile, _sweep_message
+from .designs import SAMPLES_HELP, design_size
+from .schema import MAX_POINTS, MAX_RUNS, NORMAL_CLIP, ParamSpec, SweepFile
 
 
 @dataclass(frozen=True)
@@ -207,24 +207,15 @@ class Sweep:
         return out
 
 
-def _problems_from(exc: ValidationError, tree: Any, label: str) -> list[Problem]:
-    out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        (file, line), fieldpath = _locate(tree, loc)
-        out.append(Problem(label if file == "?" else file, line, fieldpath, _sweep_message(err, loc)))
-    return out
-
-
 def _line(tree: Any, *keys: Any) -> int:
-    return _locate(tree, keys)[0][1]
+    return locate(tree, keys)[0][1]
 
 
-def _short(value: Any) -> str:
+def shorten(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, list):
-        body = ", ".join(_short(v) for v in value[:6])
+        body = ", ".join(shorten(v) for v in value[:6])
         return f"[{body}{', ...' if len(value) > 6 else ''}]"
     return repr(value) if isinstance(value, str) else str(value)
 
@@ -267,11 +258,11 @@ def _check_param(path: str, p: ParamSpec) -> tuple[list[tuple[tuple, str]], int,
     arr = {n: np.broadcast_to(np.asarray(v, dtype=float), (size,)) for n, v in bounds.items()}
     if dist in ("uniform", "log-uniform"):
         if np.any(arr["low"] >= arr["high"]):
-            out.append((("high",), f"high {_short(bounds['high'])} must be above low {_short(bounds['low'])}"))
+            out.append((("high",), f"high {shorten(bounds['high'])} must be above low {shorten(bounds['low'])}"))
         if dist == "log-uniform" and np.any(arr["low"] <= 0):
-            out.append((("low",), f"got {_short(bounds['low'])}; a log-uniform low must be > 0"))
+            out.append((("low",), f"got {shorten(bounds['low'])}; a log-uniform low must be > 0"))
     elif np.any(arr["sd"] <= 0):
-        out.append((("sd",), f"got {_short(bounds['sd'])}; sd must be > 0"))
+        out.append((("sd",), f"got {shorten(bounds['sd'])}; sd must be > 0"))
     return out, size, vector
 
 
@@ -307,7 +298,7 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepFile.model_validate(to_plain(tree))
     except ValidationError as exc:
-        raise InputError(_problems_from(exc, tree, label)) from None
+        raise InputError(problems_from(exc, tree, label, SweepFile)) from None
 
     problems: list[Problem] = []
 
@@ -324,7 +315,7 @@ def load_sweep(path: str | Path) -> Sweep:
     # design
     d = spec.design
     if d.method != "grid" and d.samples is None:
-        add(("design",), "design.samples", f"the {d.method} design needs 'samples' ({_SAMPLES_HELP[d.method]})")
+        add(("design",), "design.samples", f"the {d.method} design needs 'samples' ({SAMPLES_HELP[d.method]})")
     if d.method == "grid" and d.samples is not None:
         add(("design", "samples"), "design.samples", "a grid has no 'samples' (its size is the product of levels)")
     if d.method in ("sobol", "saltelli") and d.samples and d.samples & (d.samples - 1):
@@ -443,7 +434,7 @@ def check_values(sweep: Sweep, unit: np.ndarray) -> None:
                 except InputError as err:
                     first = err.problems[0]
                     problems.append(Problem(sweep.file, p.line, f"parameters.{p.path}",
-                                            f"{what} {_short(value)} makes policy '{pol.name}' invalid: "
+                                            f"{what} {shorten(value)} makes policy '{pol.name}' invalid: "
                                             f"{first.field}: {first.message}"))
                     done = True
                     break

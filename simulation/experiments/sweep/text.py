@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .chunks import Plan
-from .spec import Sweep, _short
+from .spec import Sweep, shorten
 
 
 def _human_bytes(n: float) -> str:
@@ -32,10 +32,10 @@ def describe(sweep: Sweep, plan: Plan) -> str:
              f"  parameters:  {len(sweep.parameters)} ({len(sweep.dims)} design dimensions)"]
     for p in sweep.parameters:
         s = p.spec
-        rng = {"uniform": f"uniform {_short(s.low)}..{_short(s.high)}",
-               "log-uniform": f"log-uniform {_short(s.low)}..{_short(s.high)}",
-               "normal": f"normal mean {_short(s.mean)}, sd {_short(s.sd)}",
-               "discrete": f"one of {_short(s.values)}"}[p.dist]
+        rng = {"uniform": f"uniform {shorten(s.low)}..{shorten(s.high)}",
+               "log-uniform": f"log-uniform {shorten(s.low)}..{shorten(s.high)}",
+               "normal": f"normal mean {shorten(s.mean)}, sd {shorten(s.sd)}",
+               "discrete": f"one of {shorten(s.values)}"}[p.dist]
         size = f" (vector of {p.size})" if p.vector and p.dist != "discrete" else ""
         lines.append(f"    {p.path}: {rng}{size}")
     seeds = "common random numbers across points" if sweep.spec.common_random_numbers else "independent per point"
