@@ -57,7 +57,8 @@ class Country(mesa.Agent):
         keep = m.retention[None, :]
         pop = m.population_at(t)
         effective = gross * keep[..., None]
-        working = (gross - external + indicators.absorbed(external, m.absorption_ceiling(t, gdp))) * keep[..., None]
+        outside = indicators.absorbed(external, m.absorption_ceiling(t, gdp)) * keep[..., None]  # external at work
+        working = (gross - external) * keep[..., None] + outside
         cb_effective = capacity_gross * keep
         m.ledger.book(t, spent=effective.sum(axis=(1, 2)) + cb_effective.sum(axis=1),
                       leaked=(gross - effective).sum(axis=(1, 2)) + (capacity_gross - cb_effective).sum(axis=1))
@@ -74,7 +75,9 @@ class Country(mesa.Agent):
         before = m.scores
         m.scores = dynamics.next_scores(before, gain, spill, m.decay, m.hit[t], noise)
         if m.n_ind:
-            m.indicators_step(t, working * multiplier, pop, gdp)
+            # the trend carries domestic money as it grows with the economy; what moves an indicator
+            # beyond it is external money, and what technology adds to all money
+            m.indicators_step(t, outside * multiplier + (working - outside) * (multiplier - 1.0), pop)
         if ppi_money is not None:  # PPI models diversion and spillovers itself (simulation/ppi/country.py)
             m.scores = m.ppi.absorb(m, t, ppi_money, m.scores)
         return m.scores - before

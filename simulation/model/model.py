@@ -206,7 +206,7 @@ class FinancingModel(mesa.Model):
             "capacity": np.empty((T + 1, S, C)), "trl": np.empty((T + 1, S, K)),
             "private": np.zeros((T, S)), "public_external": np.zeros((T, S)),
             "indicators": np.empty((T + 1, S, C, self.n_ind)),
-            "indicator_money_share": np.zeros((T, S, C, self.n_ind)),
+            "indicator_money_pc": np.zeros((T, S, C, self.n_ind)),
         }
         self._record(0)
         self.t = 0
@@ -244,7 +244,7 @@ class FinancingModel(mesa.Model):
         trend = np.array([[x.trend for x in row] for row in ci], float).reshape(C, I)
         trend_sd = np.array([[x.trend_sd for x in row] for row in ci], float).reshape(C, I)
         noise_sd = np.array([[x.noise_sd for x in row] for row in ci], float).reshape(C, I)
-        self.ind_base_share = np.array([[x.baseline_share_of_gdp for x in row] for row in ci], float).reshape(C, I)
+        self.ind_base_pc = np.array([[x.baseline_usd_per_capita for x in row] for row in ci], float).reshape(C, I)
         self.ind_trend = trend[None] + trend_sd[None] * rng.draws(seeds, "indicator-trend", self.country_ids, (I,)) \
             if I and trend_sd.any() else np.broadcast_to(trend, (S, C, I))
         self.ind_noise = (noise_sd[:, None, :] * rng.draws(seeds, "indicator-noise", self.country_ids, (T, I))
@@ -274,12 +274,17 @@ class FinancingModel(mesa.Model):
         a = self.scenario.absorption
         return a.ceiling_share_of_gdp * gdp[None, :] * self.capacity / a.reference_capacity
 
-    def indicators_step(self, t: int, effective: np.ndarray, pop: np.ndarray, gdp: np.ndarray) -> None:
-        """Advance the indicators one year with this year's effective money per goal (S, C, G) USD,
-        and set the scores of the goals they measure. pop, gdp: (C,) people and US$."""
+    def indicators_step(self, t: int, effective: np.ndarray, pop: np.ndarray) -> None:
+        """Advance the indicators one year and set the scores of the goals they measure.
+
+        effective (S, C, G): this year's external money at work on each goal (after leakage,
+        overhead and the absorption ceiling, with what technology adds to all money), USD;
+        pop (C,) people. Only money beyond the trend's own level (baseline_usd_per_capita)
+        moves an indicator faster than its trend.
+        """
         money = effective[..., self.ind_goal] * self.ind_money_share  # (S, C, I)
-        self.history["indicator_money_share"][t] = money / gdp[:, None]
-        extra = money - self.ind_base_share * gdp[:, None]
+        self.history["indicator_money_pc"][t] = money / pop[:, None]
+        extra = money - self.ind_base_pc * pop[:, None]
         denom = np.where(self.ind_births, (pop * self.birth_rate)[:, None], pop[:, None])
         delta = ind.money_effect(extra, self.ind_unit_cost, denom, self.ind_scale)
         L = len(self.ind_pending)
