@@ -11,28 +11,10 @@ from tqdm import tqdm
 
 import simulation as sim
 from simulation import __version__
-from simulation.errors import FolderExists, InputError, Problem, for_file
-
-EXIT_BAD_INPUT = 2
-FLAG_HINTS = {"scheduler": "--scheduler", "executor": "--executor", "reference": "--reference", "runs": "--runs"}
-
-
-def _fail(err: InputError) -> None:
-    """Print the located problems of a library error, in the CLI's own words, and exit 2."""
-    for p in err.problems:
-        if isinstance(err, FolderExists):
-            p = Problem(p.file, p.line, p.field, "results folder already exists (use --force to replace it, "
-                                                 "or --out DIR)")
-        elif p.file in FLAG_HINTS:
-            p = Problem(FLAG_HINTS[p.file], p.line, p.field, p.message)
-        click.echo(str(p), err=True)
-    sys.exit(EXIT_BAD_INPUT)
-
-
-def _scheduler_needs_dask(scheduler: str | None, executor: str | None) -> None:
-    """--scheduler is only used by --executor dask: refuse it rather than ignore it."""
-    if scheduler and executor != "dask":
-        raise InputError([Problem("--scheduler", 1, scheduler, "a scheduler address needs --executor dask")])
+from simulation.commands import calibration, ppi, search
+from simulation.commands.common import fail as _fail
+from simulation.commands.common import scheduler_needs_dask as _scheduler_needs_dask
+from simulation.errors import InputError, Problem, for_file
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -436,163 +418,8 @@ def analyze(folder: Path, force: bool, plots: bool) -> None:
     click.echo(result.summary())
 
 
-@main.command()
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--outcome", required=True, help="Outcome column, e.g. sdg_index_end.")
-@click.option("--worst", type=float, default=None, help="Cases of interest: the worst FRACTION by the outcome's direction.")
-@click.option("--below", type=float, default=None, help="Cases of interest: outcome below X.")
-@click.option("--above", type=float, default=None, help="Cases of interest: outcome above X.")
-@click.option("--policy", default=None, help="Only this policy's cases [default: all policies].")
-@click.option("--method", type=click.Choice(["prim", "cart"]), default="prim", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="JSON file [default: FOLDER/discovery/<outcome>-<method>.json, listed in the report].")
-def discover(folder, outcome, worst, below, above, policy, method, out) -> None:
-    """Scenario discovery on a sweep FOLDER: where do the chosen cases concentrate? (PRIM or CART)
-
-    \b
-    Example:
-      sdgsim discover results/baseline-sobol --outcome sdg_index_end --worst 0.2
-    """
-    try:
-        d = sim.discover(folder, outcome, worst=worst, below=below, above=above, policy=policy, method=method)
-        path = d.save(out)
-    except InputError as err:
-        _fail(err)
-    click.echo(d.summary() + f"\nResult: {path}")
-
-
-@main.command()
-@click.argument("search_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--evaluations", type=click.IntRange(1, 10_000_000), default=None, help="Policies to evaluate.")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None, help="Override the file's seed.")
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Search folder [default: results/<search name>].")
-@click.option("--executor", "-e", type=click.Choice(["serial", "process"]), default="process", show_default=True)
-@click.option("--workers", "-w", type=click.IntRange(1, 4096), default=None, help="Worker processes.")
-@click.option("--resume", is_flag=True, help="Continue a stopped search in --out.")
-@click.option("--force", is_flag=True, help="Replace an existing search folder.")
-def optimize(search_file, evaluations, seed, out, executor, workers, resume, force) -> None:
-    """Robust policy search (NSGA-II) over SEARCH_FILE's levers and futures: pareto.csv, report.html.
-
-    \b
-    Example:
-      sdgsim optimize scenarios/searches/pia-levers.yaml --out results/pia-levers
-    """
-    try:
-        sw = sim.api.search.load_search(search_file)
-        out = out or Path("results") / sw.name
-        s = sim.optimize(sw, out, evaluations=evaluations, seed=seed, executor=executor, workers=workers,
-                         resume=resume, force=force, progress=lambda g, n: click.echo(f"generation {g}/{n}", err=True),
-                         command=sys.argv)
-    except InputError as err:
-        _fail(err)
-    except sim.api.search.SearchInterrupted as stop:
-        click.echo(f"\nInterrupted after {stop.generations} generations; resume with:\n"
-                   f"  sdgsim optimize {search_file} --resume --out {out}", err=True)
-        sys.exit(130)
-    click.echo(s.summary() + f"\nResults: {out}/  (pareto.csv, convergence.csv, report.html)")
-
-
-# --------------------------------------------------------------------------- PPI (issue 6; simulation/ppi)
-def _ppi_tables(f):
-    """Options shared by `sdgsim ppi run` and `sdgsim ppi calibrate`: the PPI-style input tables."""
-    path = click.Path(dir_okay=False, path_type=Path)
-    for opt in reversed([
-        click.option("--indicators", "-i", type=path, required=True,
-                     help="Indicators CSV: id, I0, [IF, success_rate], instrumental, goal, qm, rl, Imax, Imin, ..."),
-        click.option("--network", type=path, default=None, help="Network CSV: origin, destination, weight."),
-        click.option("--expenditure", type=path, default=None,
-                     help="Expenditure CSV: program, then one budget column per period."),
-        click.option("--relations", type=path, default=None,
-                     help="Programme-indicator CSV: indicator, program (needs --expenditure)."),
-        click.option("--periods", "-T", type=click.IntRange(1, 100_000), default=None,
-                     help="Periods without an expenditure table [default: 50]."),
-        click.option("--qm-indicator", default=None, metavar="ID",
-                     help="Endogenous monitoring: the indicator (level in [0, 1]) that measures it."),
-        click.option("--rl-indicator", default=None, metavar="ID",
-                     help="Endogenous rule of law: the indicator (level in [0, 1]) that measures it."),
-        click.option("--compat", type=click.Choice(["3.0.7", "fixed"]), default="3.0.7", show_default=True,
-                     help="3.0.7 reproduces PPI 3.0.7 with its quirks; fixed corrects them (docs/ppi.md)."),
-        click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1),
-                     help="Root seed; run r uses SeedSequence(seed) child r."),
-        click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Results folder [default: results/ppi-<indicators file name>]."),
-        click.option("--force", is_flag=True, help="Replace an existing results folder."),
-    ]):
-        f = opt(f)
-    return f
-
-
-@main.group()
-def ppi() -> None:
-    """Policy Priority Inference (PPI 3.0.7) indicator dynamics: run and calibrate.
-
-    Bring a PPI model as CSV tables (docs/ppi.md): indicators, optional network,
-    expenditure by programme and programme-indicator relations.
-
-    \b
-    Examples:
-      sdgsim ppi calibrate -i indicators.csv --network network.csv --out results/cal
-      sdgsim ppi run -i indicators.csv --params results/cal/parameters.csv --runs 1000
-    """
-
-
-@ppi.command("run")
-@_ppi_tables
-@click.option("--params", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Parameters CSV (id, alpha, alpha_prime, beta), e.g. a calibration's parameters.csv.")
-@click.option("--runs", "-n", default=100, show_default=True, type=click.IntRange(1, 10_000_000),
-              help="Monte Carlo runs.")
-@click.option("--keep", type=click.Choice(["series", "mean", "final"]), default=None,
-              help="What to store: every run's series, their means over runs, or final values only "
-                   "[default: series up to 5 million values (runs x periods x indicators), else mean].")
-def ppi_run(indicators, network, expenditure, relations, periods, qm_indicator, rl_indicator, compat, seed, out,
-            force, params, runs, keep) -> None:
-    """Run a PPI model RUNS times and write a results folder (Parquet, summary.csv, PNG plots)."""
-    from simulation.api.ppi import run_command
-
-    try:
-        with tqdm(total=runs, unit="run", disable=runs < 1000, file=sys.stderr, leave=False) as bar:
-            folder, text = run_command(indicators, network=network, expenditure=expenditure, relations=relations,
-                                       params=params, periods=periods, qm_indicator=qm_indicator,
-                                       rl_indicator=rl_indicator, runs=runs, seed=seed, compat=compat, keep=keep,
-                                       out=out, force=force, progress=bar.update)
-    except InputError as err:
-        _fail(err)
-    click.echo(text)
-    files = ", ".join(sorted(p.name for p in Path(folder).iterdir() if p.is_file()))
-    click.echo(f"\nResults: {folder}/  ({files})")
-
-
-@ppi.command("calibrate")
-@_ppi_tables
-@click.option("--threshold", default=0.8, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="Worst goodness of fit (PPI's GoF) to reach on independent runs.")
-@click.option("--runs", "-n", default=100, show_default=True, type=click.IntRange(1, 1_000_000),
-              help="Runs per evaluation in the first stage (x4 per further stage).")
-@click.option("--check-runs", default=1000, show_default=True, type=click.IntRange(1, 10_000_000),
-              help="Independent runs on which the goodness of fit is measured.")
-@click.option("--opposite", default=0.0, show_default=True, type=click.FloatRange(0, None),
-              help="Fixed step against each indicator's observed direction (see docs/ppi.md).")
-def ppi_calibrate(indicators, network, expenditure, relations, periods, qm_indicator, rl_indicator, compat, seed,
-                  out, force, threshold, runs, check_runs, opposite) -> None:
-    """Calibrate alpha, alpha_prime, beta to IF and success_rate; writes parameters.csv and fit.png.
-
-    Exit code 0 also when the threshold is not met (the fit is reported); 2 on bad input.
-    """
-    from simulation.api.ppi import calibrate_command
-
-    try:
-        folder, text, _ = calibrate_command(indicators, network=network, expenditure=expenditure,
-                                            relations=relations, periods=periods, qm_indicator=qm_indicator,
-                                            rl_indicator=rl_indicator, threshold=threshold, runs=runs,
-                                            check_runs=check_runs, opposite=opposite, seed=seed, compat=compat,
-                                            out=out, force=force)
-    except InputError as err:
-        _fail(err)
-    click.echo(text)
-    click.echo(f"\nResults: {folder}/  (parameters.csv, history.csv, fit.png, manifest.json)")
-
+for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi):
+    main.add_command(_command)
 
 if __name__ == "__main__":
     main()

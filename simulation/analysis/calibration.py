@@ -14,6 +14,11 @@ precision-weighted compromise (r̂_c/se_c² + μ/τ²)/(1/se_c² + 1/τ²) with 
 (1/se_c² + 1/τ²)^−½. A country without data gets μ with sd √(τ² + se(μ)²). Noise sd of a
 series with fewer than MIN_CHANGES changes is the median of the indicator's other series.
 
+Trends do not hold forever: each trend's sd also includes the indicator's trend instability κ,
+measured inside the fit window as how much the series' drift changed between its first and
+second half (`trend_instability`). Without it, forecast intervals only reflect sampling error
+and cover far fewer observations than they claim.
+
 Only observations up to the fit year are used (the caller passes `history.until(year)`).
 """
 
@@ -76,6 +81,26 @@ def _series_fit(spec: IndicatorSpec, years: np.ndarray, values: np.ndarray) -> d
     return {"n_obs": len(years), "raw_trend": float(r), "raw_se": float(se), "noise_sd": sigma, "rmse_fit": rmse}
 
 
+def _drift(spec: IndicatorSpec, years: np.ndarray, values: np.ndarray) -> float:
+    y = spec.log_gap(values)
+    return float(-(y[-1] - y[0]) / (years[-1] - years[0])) if years[-1] > years[0] else np.nan
+
+
+def trend_instability(spec: IndicatorSpec, series: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """How much an indicator's trends shift within the fit window: the root of half the mean
+    squared difference between the drift of each series' second and first half (series with
+    at least 6 observations). Added to each trend's uncertainty, it lets the forecast intervals
+    allow for the trend changes that history shows, without reading any later data."""
+    d2 = []
+    for years, values in series:
+        if len(years) >= 6:
+            h = len(years) // 2
+            d = _drift(spec, years[h - 1:], values[h - 1:]) - _drift(spec, years[:h], values[:h])
+            if np.isfinite(d):
+                d2.append(d * d)
+    return float(np.sqrt(np.mean(d2) / 2.0)) if d2 else 0.0
+
+
 def _pool(r: np.ndarray, se: np.ndarray) -> tuple[float, float, float]:
     """DerSimonian–Laird: (mu, se(mu), tau) of estimates r with standard errors se."""
     ok = np.isfinite(r) & np.isfinite(se) & (se > 0)
@@ -118,10 +143,13 @@ def fit_trends(frame: pd.DataFrame, specs: list[IndicatorSpec], countries: list[
         r = np.array([per[c]["raw_trend"] for c in countries])
         se = np.array([per[c]["raw_se"] for c in countries])
         mu, mu_se, tau = _pool(r, se)
+        kappa = trend_instability(spec, [(s.year.to_numpy(), s.value.to_numpy()) for c in countries
+                                         if len(s := f[(f.country == c) & (f.indicator == spec.id)]
+                                                .sort_values("year"))])
         noise = np.array([per[c]["noise_sd"] for c in countries])
         median_noise = float(np.nanmedian(noise)) if np.isfinite(noise).any() else MIN_NOISE
         pools.append({"indicator": spec.id, "countries": int(np.isfinite(r).sum()), "mu": mu, "mu_se": mu_se,
-                      "tau": tau})
+                      "tau": tau, "trend_instability": kappa})
         for c in countries:
             p = per[c]
             has = np.isfinite(p["raw_trend"]) and np.isfinite(p["raw_se"])
@@ -134,6 +162,7 @@ def fit_trends(frame: pd.DataFrame, specs: list[IndicatorSpec], countries: list[
             else:
                 trend, sd = mu, float(np.sqrt(tau**2 + (mu_se if np.isfinite(mu_se) else 0.0) ** 2))
             noise_sd = p["noise_sd"] if np.isfinite(p["noise_sd"]) else median_noise
+            sd = float(np.hypot(sd, kappa))
             rows.append({"country": c, "indicator": spec.id, **p, "trend": float(trend), "trend_sd": float(sd),
                          "noise_sd": float(max(noise_sd, MIN_NOISE)), "pooled": not has})
     cols = ["country", "indicator", "n_obs", "first_year", "last_year", "raw_trend", "raw_se", "trend", "trend_sd",
@@ -167,12 +196,14 @@ def crps_ensemble(obs: np.ndarray, ens: np.ndarray) -> np.ndarray:
 
 def skill_table(forecast: pd.DataFrame, crps: pd.Series) -> pd.DataFrame:
     """RMSE, MAE, 90 % interval coverage and CRPS per indicator (and over all) for the model and
-    the two naive forecasts. forecast: country, indicator, year, observed, mean, p05, p95, trend,
-    persistence; crps: the model's CRPS per forecast row."""
+    the two naive forecasts. The model's point forecast is its median (p50): the forecast of a gap
+    that shrinks exponentially at an uncertain rate is skewed, and the mean is pulled by the tail.
+    forecast: country, indicator, year, observed, mean, p05, p50, p95, trend, persistence; crps:
+    the model's CRPS per forecast row."""
     f = forecast.assign(crps_model=crps.to_numpy())
     rows = []
     for key, g in [*f.groupby("indicator", sort=True), ("ALL", f)]:
-        for method, col in (("model", "mean"), ("trend", "trend"), ("persistence", "persistence")):
+        for method, col in (("model", "p50"), ("trend", "trend"), ("persistence", "persistence")):
             err = g[col] - g.observed
             rows.append({
                 "indicator": key, "method": method, "n": int(len(g)),

@@ -51,11 +51,11 @@ def _specs(sc: Scenario) -> list[IndicatorSpec]:
 
 
 def _base_money(sc: Scenario, fit_until: int, window: int) -> np.ndarray:
-    """(C, I) effective money on each indicator, as a share of GDP, that the history's trend
-    reflects: the scenario's own money over the fit years it covers (its first year if none).
+    """(C, I) external US$ per capita at work on each indicator that the history's trend reflects:
+    the scenario's own money over the fit years it covers (its first year if none).
     """
     res = run_scenario(sc, runs=1, seed=0, record_flows=False)
-    money = res.indicator_money_share[0]  # (T, C, I)
+    money = res.indicator_money_pc[0]  # (T, C, I)
     years = np.array(sc.years[:-1])
     use = (years <= fit_until) & (years >= fit_until - window)
     return money[use].mean(axis=0) if use.any() else money[0]
@@ -71,7 +71,7 @@ class Calibration:
     fit_until: int
     fit: TrendFit
     table: pd.DataFrame
-    """country, indicator, value, value_year, trend, trend_sd, noise_sd, baseline_share_of_gdp, n_obs,
+    """country, indicator, value, value_year, trend, trend_sd, noise_sd, baseline_usd_per_capita, n_obs,
     pooled, rmse_fit: what the calibrated scenario carries, with the fit's diagnostics."""
     calibrated: Scenario
     skipped: list[str]
@@ -89,7 +89,7 @@ class Calibration:
                 entry["indicators"][r.indicator] = {
                     "value": round(float(r.value), 4), "trend": round(float(r.trend), 5),
                     "trend_sd": round(float(r.trend_sd), 5), "noise_sd": round(float(r.noise_sd), 5),
-                    "baseline_share_of_gdp": round(float(r.baseline_share_of_gdp), 6)}
+                    "baseline_usd_per_capita": round(float(r.baseline_usd_per_capita), 4)}
             countries.append(entry)
         return {"countries": countries}
 
@@ -169,11 +169,11 @@ def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fi
                     value = float(ind.value_of(np.exp(g), spec.best, spec.higher_is_better))
             row = {"country": c.id, "indicator": spec.id, "value": float(value), "value_year": int(year),
                    "trend": f.trend, "trend_sd": f.trend_sd, "noise_sd": f.noise_sd,
-                   "baseline_share_of_gdp": float(base[ci, ii]), "n_obs": int(f.n_obs), "pooled": bool(f.pooled),
+                   "baseline_usd_per_capita": float(base[ci, ii]), "n_obs": int(f.n_obs), "pooled": bool(f.pooled),
                    "raw_trend": f.raw_trend, "raw_se": f.raw_se, "rmse_fit": f.rmse_fit}
             rows.append(row)
             cdata["indicators"][spec.id] = {k: row[k] for k in ("value", "trend", "trend_sd", "noise_sd",
-                                                                "baseline_share_of_gdp")}
+                                                                "baseline_usd_per_capita")}
     calibrated = validate_data(data, f"{file or sc.name} (calibrated)")
     return Calibration(sc, file, hist.file, fit_until, fit, pd.DataFrame(rows), calibrated, skipped)
 

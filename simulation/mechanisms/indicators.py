@@ -82,7 +82,7 @@ def goal_scores(norm: np.ndarray, weights: np.ndarray, held: np.ndarray) -> np.n
     """Goal scores from indicator scores: Σ_i w_g,i · norm_i + held_g, clipped to [0, 100].
 
     norm (S, C, I) normalised indicator scores; weights (I, G) each indicator's share of its
-    goal's SDR score; held (C, G) the points carried by the goal's unmodelled indicators.
+    goal's SDR score; held (S, C, G) the points carried by the goal's unmodelled indicators.
     """
     return np.clip(norm @ weights + held, 0.0, 100.0)
 

@@ -57,7 +57,8 @@ class Country(mesa.Agent):
         keep = m.retention[None, :]
         pop = m.population_at(t)
         effective = gross * keep[..., None]
-        working = (gross - external + indicators.absorbed(external, m.absorption_ceiling(t, gdp))) * keep[..., None]
+        outside = indicators.absorbed(external, m.absorption_ceiling(t, gdp)) * keep[..., None]  # external at work
+        working = (gross - external) * keep[..., None] + outside
         cb_effective = capacity_gross * keep
         m.ledger.book(t, spent=effective.sum(axis=(1, 2)) + cb_effective.sum(axis=1),
                       leaked=(gross - effective).sum(axis=(1, 2)) + (capacity_gross - cb_effective).sum(axis=1))
@@ -66,17 +67,22 @@ class Country(mesa.Agent):
         m.adoption = technology.bass_step(m.adoption, m.bass_p, m.bass_q, m.capacity, m.access[t], deployable)
         multiplier = technology.technology_multiplier(m.adoption, m.efficacy)
         spend_pc = working / pop[:, None] * multiplier
-        gain = dynamics.direct_gain(m.scores, m.effectiveness, spend_pc, m.spend_scale)
-        if m.n_ind:  # goals measured by indicators move with them, and spill over through them only
-            gain[..., m.ind_goals] = 0.0
+        # the goals' scores (for goals with indicators: their unmodelled remainder) follow the
+        # abstract spending dynamics; indicators then set their share of their goals' scores
+        gain = dynamics.direct_gain(m.remainder, m.effectiveness, spend_pc, m.spend_scale)
         spill = dynamics.spillover(gain, m.links)
         noise = m.score_noise[:, :, t] if m.score_noise is not None else 0.0
         before = m.scores
-        m.scores = dynamics.next_scores(before, gain, spill, m.decay, m.hit[t], noise)
+        m.remainder = dynamics.next_scores(m.remainder, gain, spill, m.decay, m.hit[t], noise)
+        m.scores = m.remainder.copy() if m.n_ind else m.remainder
         if m.n_ind:
-            m.indicators_step(t, working * multiplier, pop, gdp)
+            # the trend carries domestic money as it grows with the economy; what moves an indicator
+            # beyond it is external money, and what technology adds to all money
+            m.indicators_step(t, outside * multiplier + (working - outside) * (multiplier - 1.0), pop)
         if ppi_money is not None:  # PPI models diversion and spillovers itself (simulation/ppi/country.py)
             m.scores = m.ppi.absorb(m, t, ppi_money, m.scores)
+            if not m.n_ind:
+                m.remainder = m.scores
         return m.scores - before
 
 

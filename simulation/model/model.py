@@ -175,8 +175,17 @@ class FinancingModel(mesa.Model):
         # state
         self._setup_indicators(seeds)
         start = np.array([[c.scores.get(g, 0.0) for g in gids] for c in sc.countries], float)
-        if self.n_ind:
-            start[:, self.ind_goals] = ind.goal_scores(self.norm0, self.ind_weights, self.held)[:, self.ind_goals]
+        # remainder: the part of each goal's score that its unmodelled indicators carry, as their
+        # mean score (0-100). It follows the abstract spending dynamics (docs/model.md); a goal
+        # without indicators is all remainder, a goal whose indicators carry it all has none.
+        self.remainder = np.broadcast_to(start, (S, C, G)).copy()
+        if self.n_ind:  # goals whose indicators carry the whole score start from them; the others as given
+            covered = self.ind_weights.sum(axis=0)
+            full = self.ind_goals[covered[self.ind_goals] > 1 - 1e-9]
+            part = self.ind_goals[covered[self.ind_goals] <= 1 - 1e-9]
+            start[:, full] = (self.norm0 @ self.ind_weights)[:, full]
+            rest = (start - self.norm0 @ self.ind_weights) / np.maximum(1.0 - covered, 1e-9)
+            self.remainder[..., part] = np.clip(rest, 0.0, 100.0)[:, part]
         self.scores = np.broadcast_to(start, (S, C, G)).copy()
         self.adoption = np.zeros((S, C, K))
         self.capacity = np.broadcast_to(np.array([c.absorptive_capacity for c in sc.countries]), (S, C)).copy()
@@ -206,7 +215,7 @@ class FinancingModel(mesa.Model):
             "capacity": np.empty((T + 1, S, C)), "trl": np.empty((T + 1, S, K)),
             "private": np.zeros((T, S)), "public_external": np.zeros((T, S)),
             "indicators": np.empty((T + 1, S, C, self.n_ind)),
-            "indicator_money_share": np.zeros((T, S, C, self.n_ind)),
+            "indicator_money_pc": np.zeros((T, S, C, self.n_ind)),
         }
         self._record(0)
         self.t = 0
@@ -216,7 +225,7 @@ class FinancingModel(mesa.Model):
 
         (I,) definitions, (C, I) country values and trends, (S, C, I) each replication's
         trend draw, (S, C, T, I) yearly noise, (T, C, I) shocks, (I, G) goal weights and
-        (C, G) the points held by each goal's unmodelled indicators.
+        (C, G) each goal's share not carried by its indicators (1 − Σ weights).
         """
         sc, S, T = self.scenario, self.S, self.T
         defs = sc.indicators
@@ -244,7 +253,7 @@ class FinancingModel(mesa.Model):
         trend = np.array([[x.trend for x in row] for row in ci], float).reshape(C, I)
         trend_sd = np.array([[x.trend_sd for x in row] for row in ci], float).reshape(C, I)
         noise_sd = np.array([[x.noise_sd for x in row] for row in ci], float).reshape(C, I)
-        self.ind_base_share = np.array([[x.baseline_share_of_gdp for x in row] for row in ci], float).reshape(C, I)
+        self.ind_base_pc = np.array([[x.baseline_usd_per_capita for x in row] for row in ci], float).reshape(C, I)
         self.ind_trend = trend[None] + trend_sd[None] * rng.draws(seeds, "indicator-trend", self.country_ids, (I,)) \
             if I and trend_sd.any() else np.broadcast_to(trend, (S, C, I))
         self.ind_noise = (noise_sd[:, None, :] * rng.draws(seeds, "indicator-noise", self.country_ids, (T, I))
@@ -260,10 +269,9 @@ class FinancingModel(mesa.Model):
                 for key, v in sh.indicator_shock.items():
                     self.ind_shock[np.ix_(on, cs, [ii[key]])] += v
         self.norm0 = ind.normalise(value0, self.ind_lb, self.ind_ub, self.ind_higher)
-        score0 = np.array([[c.scores.get(g, 0.0) for g in self.goal_ids] for c in sc.countries], float)
-        covered = self.ind_weights.sum(axis=0)
-        held = score0 * (covered < 1 - 1e-9) - self.norm0 @ self.ind_weights
-        self.held = np.clip(held, 0.0, 100.0 * np.maximum(1.0 - covered, 0.0))
+        self.unmodelled = np.maximum(1.0 - self.ind_weights.sum(axis=0), 0.0)  # (G,)
+        # a shock's score_hit is in points of the goal's score; it acts on the remainder, so scale it
+        self.hit[..., self.ind_goals] /= np.maximum(self.unmodelled[self.ind_goals], 1e-9)
         self.ind_gap = np.broadcast_to(ind.gap(value0, self.ind_best, self.ind_higher, self.ind_floor),
                                        (S, C, I)).copy()
         self.ind_value = np.broadcast_to(value0, (S, C, I)).copy()
@@ -274,12 +282,17 @@ class FinancingModel(mesa.Model):
         a = self.scenario.absorption
         return a.ceiling_share_of_gdp * gdp[None, :] * self.capacity / a.reference_capacity
 
-    def indicators_step(self, t: int, effective: np.ndarray, pop: np.ndarray, gdp: np.ndarray) -> None:
-        """Advance the indicators one year with this year's effective money per goal (S, C, G) USD,
-        and set the scores of the goals they measure. pop, gdp: (C,) people and US$."""
+    def indicators_step(self, t: int, effective: np.ndarray, pop: np.ndarray) -> None:
+        """Advance the indicators one year and set the scores of the goals they measure.
+
+        effective (S, C, G): this year's external money at work on each goal (after leakage,
+        overhead and the absorption ceiling, with what technology adds to all money), USD;
+        pop (C,) people. Only money beyond the trend's own level (baseline_usd_per_capita)
+        moves an indicator faster than its trend.
+        """
         money = effective[..., self.ind_goal] * self.ind_money_share  # (S, C, I)
-        self.history["indicator_money_share"][t] = money / gdp[:, None]
-        extra = money - self.ind_base_share * gdp[:, None]
+        self.history["indicator_money_pc"][t] = money / pop[:, None]
+        extra = money - self.ind_base_pc * pop[:, None]
         denom = np.where(self.ind_births, (pop * self.birth_rate)[:, None], pop[:, None])
         delta = ind.money_effect(extra, self.ind_unit_cost, denom, self.ind_scale)
         L = len(self.ind_pending)
@@ -291,7 +304,8 @@ class FinancingModel(mesa.Model):
         self.ind_gap = ind.gap_step(self.ind_gap, self.ind_trend, delta, self.ind_shock[t], noise, self.ind_floor)
         self.ind_value = ind.value_of(self.ind_gap, self.ind_best, self.ind_higher)
         norm = ind.normalise(self.ind_value, self.ind_lb, self.ind_ub, self.ind_higher)
-        self.scores[..., self.ind_goals] = ind.goal_scores(norm, self.ind_weights, self.held)[..., self.ind_goals]
+        held = self.remainder * self.unmodelled
+        self.scores[..., self.ind_goals] = ind.goal_scores(norm, self.ind_weights, held)[..., self.ind_goals]
 
     # ------------------------------------------------------------------ helpers
     def population_at(self, t: int) -> np.ndarray:

@@ -27,7 +27,7 @@ class RunResult:
     balance: np.ndarray  # (N, T, len(ACCOUNTS)) USD
     flows: pd.DataFrame | None = field(default=None, repr=False)
     indicators: np.ndarray | None = None  # (N, T+1, C, I) indicator values in natural units
-    indicator_money_share: np.ndarray | None = None  # (N, T, C, I) effective money on each, share of GDP
+    indicator_money_pc: np.ndarray | None = None  # (N, T, C, I) external US$ per capita at work on each
 
     @property
     def runs(self) -> int:
@@ -95,7 +95,7 @@ def result_arrays(m: FinancingModel) -> dict[str, np.ndarray]:
     """A finished model's history and balance with the replication axis first (RunResult's fields)."""
     h = m.history
     out = {k: h[k].swapaxes(0, 1) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external",
-                                            "indicators", "indicator_money_share")}
+                                            "indicators", "indicator_money_pc")}
     out["balance"] = m.ledger.balance.swapaxes(0, 1)
     return out
 

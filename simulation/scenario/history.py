@@ -142,7 +142,7 @@ def load_history(path: str | Path) -> History:
             continue
         try:
             value = float(row["value"])
-            if not math.isfinite(value) or abs(value) > 1e12:
+            if not math.isfinite(value) or abs(value) > 1e15:
                 raise ValueError
         except ValueError:
             problems.append(Problem(label, line, "value", f"got {row['value']!r} (allowed: a finite number; "

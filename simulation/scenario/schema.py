@@ -132,10 +132,10 @@ class CountryIndicator(Strict):
     """Uncertainty of the trend: each replication draws its trend from N(trend, trend_sd²)."""
     noise_sd: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
     """Sd of the yearly noise on the log gap."""
-    baseline_share_of_gdp: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
-    """Effective money working on the indicator each year, as a share of GDP, that its trend already
-    reflects (money growing with the economy); only money beyond it moves the indicator faster
-    (less slows it)."""
+    baseline_usd_per_capita: Annotated[float, Field(ge=0.0, le=1e6)] = 0.0
+    """External money per capita per year at work on the indicator that its trend already reflects
+    (domestic money, growing with the economy, is part of the trend); only external money beyond
+    it moves the indicator faster, less slows it."""
 
 
 class Country(Strict):

@@ -1,0 +1,70 @@
+"""`sdgsim discover` and `sdgsim optimize`: scenario discovery and robust policy search."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+import simulation as sim
+
+from ..errors import InputError
+from .common import fail as _fail
+
+
+@click.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--outcome", required=True, help="Outcome column, e.g. sdg_index_end.")
+@click.option("--worst", type=float, default=None, help="Cases of interest: the worst FRACTION by the outcome's direction.")
+@click.option("--below", type=float, default=None, help="Cases of interest: outcome below X.")
+@click.option("--above", type=float, default=None, help="Cases of interest: outcome above X.")
+@click.option("--policy", default=None, help="Only this policy's cases [default: all policies].")
+@click.option("--method", type=click.Choice(["prim", "cart"]), default="prim", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="JSON file [default: FOLDER/discovery/<outcome>-<method>.json, listed in the report].")
+def discover(folder, outcome, worst, below, above, policy, method, out) -> None:
+    """Scenario discovery on a sweep FOLDER: where do the chosen cases concentrate? (PRIM or CART)
+
+    \b
+    Example:
+      sdgsim discover results/baseline-sobol --outcome sdg_index_end --worst 0.2
+    """
+    try:
+        d = sim.discover(folder, outcome, worst=worst, below=below, above=above, policy=policy, method=method)
+        path = d.save(out)
+    except InputError as err:
+        _fail(err)
+    click.echo(d.summary() + f"\nResult: {path}")
+
+
+@click.command()
+@click.argument("search_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--evaluations", type=click.IntRange(1, 10_000_000), default=None, help="Policies to evaluate.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None, help="Override the file's seed.")
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Search folder [default: results/<search name>].")
+@click.option("--executor", "-e", type=click.Choice(["serial", "process"]), default="process", show_default=True)
+@click.option("--workers", "-w", type=click.IntRange(1, 4096), default=None, help="Worker processes.")
+@click.option("--resume", is_flag=True, help="Continue a stopped search in --out.")
+@click.option("--force", is_flag=True, help="Replace an existing search folder.")
+def optimize(search_file, evaluations, seed, out, executor, workers, resume, force) -> None:
+    """Robust policy search (NSGA-II) over SEARCH_FILE's levers and futures: pareto.csv, report.html.
+
+    \b
+    Example:
+      sdgsim optimize scenarios/searches/pia-levers.yaml --out results/pia-levers
+    """
+    try:
+        sw = sim.api.search.load_search(search_file)
+        out = out or Path("results") / sw.name
+        s = sim.optimize(sw, out, evaluations=evaluations, seed=seed, executor=executor, workers=workers,
+                         resume=resume, force=force, progress=lambda g, n: click.echo(f"generation {g}/{n}", err=True),
+                         command=sys.argv)
+    except InputError as err:
+        _fail(err)
+    except sim.api.search.SearchInterrupted as stop:
+        click.echo(f"\nInterrupted after {stop.generations} generations; resume with:\n"
+                   f"  sdgsim optimize {search_file} --resume --out {out}", err=True)
+        sys.exit(130)
+    click.echo(s.summary() + f"\nResults: {out}/  (pareto.csv, convergence.csv, report.html)")
