@@ -240,7 +240,7 @@ def relative_rmse(skill: pd.DataFrame) -> float:
 
 
 def backtest(scenario: Scenario | str | Path, history: History | str | Path, fit_until: int, to: int, *,
-             runs: int = 200, seed: int = 0, window: int = 15) -> Backtest:
+             runs: int = 1000, seed: int = 0, window: int = 15) -> Backtest:
     """Calibrate on history up to `fit_until` only, simulate from `fit_until` to `to` with the
     scenario's money and shocks, and score the forecasts against the observations after it.
     """

@@ -64,7 +64,7 @@ def calibrate(scenario: Path, history_file: Path, fit_until: int, out: Path | No
               help="Tidy history (CSV or Parquet): country, indicator, year, value[, source, retrieved].")
 @click.option("--fit-until", type=click.IntRange(1800, 2300), required=True, help="Last year used for fitting.")
 @click.option("--to", "to_year", type=click.IntRange(1800, 2300), required=True, help="Last year forecast.")
-@click.option("--runs", "-n", default=200, show_default=True, type=click.IntRange(2, 100_000),
+@click.option("--runs", "-n", default=1000, show_default=True, type=click.IntRange(2, 100_000),
               help="Replications (parameter and noise uncertainty).")
 @click.option("--seed", "-s", default=0, show_default=True, type=click.IntRange(0, 2**63 - 1))
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
