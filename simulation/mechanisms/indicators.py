@@ -15,6 +15,9 @@ Its yearly change (docs/model.md, "Indicators"):
     s   a shock (log-gap points; +0.05 = the gap is 5 % larger)
     ε   yearly noise N(0, σ²)
 
+and the gap stays between a small floor and its ceiling (a rate stays within 0 and its scale,
+e.g. 0-100 % of the population).
+
 Every function is pure: arrays in, arrays out, no randomness of its own. Shapes: S
 replications, C countries, I indicators.
 """
@@ -71,11 +74,16 @@ def money_effect(extra_usd: np.ndarray, unit_cost_usd: np.ndarray, denominator: 
     return scale * (extra_usd / unit_cost_usd) / denominator
 
 
+def gap_ceiling(best: np.ndarray, higher: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The largest gap a rate can have: its value stays within [0, scale] (0-100 %, 0-1,000 per 1,000)."""
+    return np.where(higher, best, scale - best)
+
+
 def gap_step(gap_: np.ndarray, trend: np.ndarray, delta: np.ndarray, shock: np.ndarray | float,
-             noise: np.ndarray | float, floor: np.ndarray) -> np.ndarray:
-    """gap' = max(floor, gap · exp(−trend − clip(delta/gap) + shock + noise)); all (S, C, I) or broadcast."""
+             noise: np.ndarray | float, floor: np.ndarray, ceiling: np.ndarray | float = np.inf) -> np.ndarray:
+    """gap' = clip(gap · exp(−trend − clip(delta/gap) + shock + noise), floor, ceiling); (S, C, I) or broadcast."""
     pushed = np.clip(delta / gap_, *MONEY_CLIP)
-    return np.maximum(gap_ * np.exp(-trend - pushed + shock + noise), floor)
+    return np.clip(gap_ * np.exp(-trend - pushed + shock + noise), floor, ceiling)
 
 
 def goal_scores(norm: np.ndarray, weights: np.ndarray, held: np.ndarray) -> np.ndarray:

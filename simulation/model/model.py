@@ -239,6 +239,7 @@ class FinancingModel(mesa.Model):
         self.ind_higher = np.array([d.higher_is_better for d in defs], dtype=bool)
         self.ind_floor = ind.GAP_FLOOR * (self.ind_ub - self.ind_lb)
         self.ind_scale = np.array([d.scale for d in defs])
+        self.ind_ceiling = ind.gap_ceiling(self.ind_best, self.ind_higher, self.ind_scale)
         self.ind_unit_cost = np.array([d.unit_cost_usd for d in defs])
         self.ind_money_share = np.array([d.money_share for d in defs])
         self.ind_lag = np.array([d.lag_years for d in defs], dtype=int)
@@ -301,7 +302,8 @@ class FinancingModel(mesa.Model):
             lagged = self.ind_pending[(t - self.ind_lag) % L, :, :, np.arange(self.n_ind)]  # (I, S, C)
             delta = np.moveaxis(lagged, 0, -1) * (t >= self.ind_lag)
         noise = self.ind_noise[:, :, t] if self.ind_noise is not None else 0.0
-        self.ind_gap = ind.gap_step(self.ind_gap, self.ind_trend, delta, self.ind_shock[t], noise, self.ind_floor)
+        self.ind_gap = ind.gap_step(self.ind_gap, self.ind_trend, delta, self.ind_shock[t], noise, self.ind_floor,
+                                    self.ind_ceiling)
         self.ind_value = ind.value_of(self.ind_gap, self.ind_best, self.ind_higher)
         norm = ind.normalise(self.ind_value, self.ind_lb, self.ind_ub, self.ind_higher)
         held = self.remainder * self.unmodelled
