@@ -77,7 +77,8 @@ def test_more_external_money_means_more_people_with_electricity():
     base = run(baseline())
     rich = run(load_scenario(BASELINE, ["donors.DAC-OTHER.budget_usd=8e9"]))
     diff = end_value(rich, ELEC, "KEN") - end_value(base, ELEC, "KEN")  # paired: same seeds
-    assert (diff > 0).all()
+    assert (diff >= 0).all()  # equal only where both runs' trend draws took access to its 0 % bound
+    assert (diff[end_value(base, ELEC, "KEN") > 1] > 0).all() and diff.mean() > 0.5
     deaths = end_value(rich, U5, "NGA") - end_value(base, U5, "NGA")
     assert (deaths < 0).all()
 
