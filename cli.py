@@ -81,6 +81,9 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
               help="Override a scenario field, e.g. --set facility.overhead_rate=0.02 or "
                    "--set donors.JPN-ODA.pooled_share=0.2 (list items by id; repeatable).")
+@click.option("--parameters", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A calibration's fit.csv (sdgsim calibrate): its indicator values, trends and their "
+                   "uncertainty replace the scenario's.")
 @click.option("--flows/--no-flows", default=True, show_default=True,
               help="Write every money flow to flows.parquet (large for big scenarios).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
@@ -92,7 +95,7 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
                    "dask uses --scheduler or a local cluster of --workers. Results are identical.")
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, force: bool,
-        sets: tuple[str, ...], flows: bool, batch_size: int | None, report: bool, executor: str | None,
+        sets: tuple[str, ...], parameters: Path | None, flows: bool, batch_size: int | None, report: bool, executor: str | None,
         scheduler: str | None) -> None:
     """Run SCENARIO many times and write a results folder.
 
@@ -119,7 +122,8 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
               leave=False) as bar:
         try:
             result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size, flows=flows,
-                             sets=sets, progress=bar.update, executor=executor, scheduler=scheduler)
+                             sets=sets, parameters=parameters, progress=bar.update, executor=executor,
+                             scheduler=scheduler)
         except InputError as err:
             _fail(err)
     try:
@@ -159,13 +163,16 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
               help="Confidence interval method for means and paired differences.")
 @click.option("--force", is_flag=True, help="Replace an existing comparison folder.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a field in every scenario.")
+@click.option("--parameters", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A calibration's fit.csv (sdgsim calibrate): its indicator values, trends and their "
+                   "uncertainty replace the scenario's.")
 @click.option("--executor", "-e", type=click.Choice(["serial", "process", "dask"]), default=None,
               help="Where replications run [default: serial for 1 worker, process otherwise]; "
                    "dask uses --scheduler or a local cluster of --workers. Results are identical.")
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out: Path, reference: str | None,
-            metric_specs: tuple[str, ...], interval: str, force: bool, sets: tuple[str, ...], executor: str | None,
-            scheduler: str | None) -> None:
+            metric_specs: tuple[str, ...], interval: str, force: bool, sets: tuple[str, ...],
+            parameters: Path | None, executor: str | None, scheduler: str | None) -> None:
     """Compare SCENARIOS with paired statistics, plots and an HTML report.
 
     Replication i of every scenario uses the same random streams, so differences are
@@ -189,7 +196,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
         problems = []
         for f in scenarios:
             try:
-                loaded.append(sim.load_scenario(f, sets))
+                loaded.append(sim.load_scenario(f, sets, parameters))
             except InputError as err:
                 problems += for_file(err.problems, f) if len(scenarios) > 1 else err.problems
         if problems:
@@ -201,7 +208,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
         check_target(out, force)
         quiet = runs * len(scenarios) < 50 or not sys.stderr.isatty()
         with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar:
-            comp = sim.compare([str(s) for s in scenarios], sets=sets, runs=runs, seed=seed, workers=workers,
+            comp = sim.compare([str(s) for s in scenarios], sets=sets, parameters=parameters, runs=runs, seed=seed,
+                               workers=workers,
                                reference=reference, interval=interval, progress=bar.update, executor=executor,
                                scheduler=scheduler)
         comp.save(out, force=force, command=sys.argv)

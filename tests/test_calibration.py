@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import simulation as sim
 from cli import main
 from simulation.analysis.calibration import IndicatorSpec, crps_ensemble, fit_trends
 from simulation.api.calibration import backtest, calibrate, relative_rmse
@@ -153,3 +154,21 @@ def test_backtest_command_writes_forecast_skill_and_report(tmp_path):
     assert res.exit_code == 0, res.output
     assert {"forecast.csv", "skill.csv", "report.html", "fit.csv", "manifest.json"} <= {p.name for p in out.iterdir()}
     assert "RMSE" in res.output and "linear trend" in res.output
+
+
+def test_parameters_from_a_calibration_reach_run_and_compare(tmp_path):
+    cal = calibrate(BASELINE, HISTORY, 2015)
+    cal.save(tmp_path / "cal")
+    fit = tmp_path / "cal" / "fit.csv"
+    sc = sim.load_scenario("baseline", parameters=fit)
+    ken = sc.countries[sc.country_ids.index("KEN")].indicators["EG.ELC.ACCS.ZS"]
+    row = cal.table[(cal.table.country == "KEN") & (cal.table.indicator == "EG.ELC.ACCS.ZS")].iloc[0]
+    assert ken.trend == pytest.approx(row.trend) and ken.trend_sd == pytest.approx(row.trend_sd)
+    res = CliRunner().invoke(main, ["compare", "baseline", "partnership-in-action", "--runs", "5", "--parameters",
+                                    str(fit), "--out", str(tmp_path / "cmp")])
+    assert res.exit_code == 0, res.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("country,indicator,trend\nKEN,EG.ELC.ACCS.ZS,abc\n")
+    res = CliRunner().invoke(main, ["run", "baseline", "--runs", "5", "--parameters", str(bad), "--out",
+                                    str(tmp_path / "r")])
+    assert res.exit_code == 2 and f"{bad}:2: trend:" in res.output

@@ -34,20 +34,25 @@ from ..results.runs import manifest, write_run
 from ..scenario import Scenario
 from ..scenario.catalog import resolve
 from ..scenario.loading import load_scenario as _load_file
+from ..scenario.parameters import load_parameters, with_parameters
 
 
-def load_scenario(name_or_path: str | Path, sets: Sequence[str] = ()) -> Scenario:
+def load_scenario(name_or_path: str | Path, sets: Sequence[str] = (), parameters: str | Path | None = None
+                  ) -> Scenario:
     """A validated scenario from a file, or a shipped scenario by name (`"baseline"`).
 
-    `sets` are overrides `"field.path=value"` (list items by id), applied after `extends:`.
+    `sets` are overrides `"field.path=value"` (list items by id), applied after `extends:`;
+    `parameters` a calibration's fit.csv whose indicator values, trends and their uncertainty
+    replace the scenario's (rows for countries or indicators it lacks are ignored).
     Raises ScenarioError with located problems.
     """
     try:
-        return _load_file(resolve(str(name_or_path)), list(sets))
+        sc = _load_file(resolve(str(name_or_path)), list(sets))
     except ScenarioError:
         raise
     except InputError as err:
         raise ScenarioError(err.problems) from None
+    return with_parameters(sc, load_parameters(parameters))[0] if parameters is not None else sc
 
 
 @dataclass
@@ -139,7 +144,7 @@ class Run:
 
 def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, workers: int = 1,
         executor: str | None = None, scheduler: str | None = None, flows: bool = True,
-        batch_size: int | None = None, sets: Sequence[str] = (),
+        batch_size: int | None = None, sets: Sequence[str] = (), parameters: str | Path | None = None,
         progress: Callable[[int], None] | None = None) -> Run:
     """Run `runs` replications of a scenario (object, file or shipped name) in memory.
 
@@ -151,8 +156,10 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     file = None
     if not isinstance(scenario, Scenario):
         file = str(resolve(str(scenario)))
-        scenario = load_scenario(file, sets)
-    elif sets:
+        scenario = load_scenario(file, sets, parameters)
+    elif parameters is not None:
+        scenario = with_parameters(scenario, load_parameters(parameters))[0]
+    if sets and isinstance(scenario, Scenario) and file is None:
         raise OptionError([Problem("sets", 1, "sets", "overrides apply when loading; pass a file or name, or use "
                                                       "load_scenario(path, sets) first")])
     if runs < 1:
@@ -234,7 +241,8 @@ class ComparisonRun:
 
 
 def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: int = 0, *,
-            reference: str | None = None, interval: str = "t", sets: Sequence[str] = (), workers: int = 1,
+            reference: str | None = None, interval: str = "t", sets: Sequence[str] = (),
+            parameters: str | Path | None = None, workers: int = 1,
             executor: str | None = None, scheduler: str | None = None, flows: bool = True,
             progress: Callable[[int], None] | None = None) -> ComparisonRun:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
@@ -246,12 +254,12 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
     problems, loaded, files = [], [], []
     for s in scenarios:
         if isinstance(s, Scenario):
-            loaded.append(s)
+            loaded.append(with_parameters(s, load_parameters(parameters))[0] if parameters is not None else s)
             files.append(None)
             continue
         f = str(resolve(str(s)))
         try:
-            loaded.append(load_scenario(f, sets))
+            loaded.append(load_scenario(f, sets, parameters))
             files.append(f)
         except InputError as err:
             problems += for_file(err.problems, f) if len(scenarios) > 1 else err.problems
