@@ -16,7 +16,8 @@ TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 
 
 def _fig(title: str, **kw) -> figure:
-    f = figure(title=title, height=kw.pop("height", 340), sizing_mode="stretch_width", tools=TOOLS, **kw)
+    f = figure(title=title, height=kw.pop("height", 340), sizing_mode="stretch_width", tools=kw.pop("tools", TOOLS),
+               **kw)
     f.toolbar.logo = None
     return f
 

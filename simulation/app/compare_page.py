@@ -24,7 +24,9 @@ class ComparePage:
         self.folders = folders
         self.job: Job | None = None
         self.folder: Path | None = None
-        self.pick = pn.widgets.MultiChoice(name="Scenarios (the first is the reference)", width=520)
+        self.pick = pn.widgets.CheckBoxGroup(name="Scenarios", inline=False, css_classes=["pick-scenarios"])
+        self.ref = pn.widgets.Select(name="Reference (others are compared with it)", width=300)
+        self.pick.param.watch(lambda e: self._refs(), "value")
         self.runs = pn.widgets.IntInput(name="Runs", value=100, start=2, end=5000, width=110)
         self.seed = pn.widgets.IntInput(name="Seed", value=2030, start=0, end=2**31 - 1, width=130)
         self.out = pn.widgets.TextInput(name="Results folder name", width=260)
@@ -48,15 +50,23 @@ class ComparePage:
         keep = [v for v in self.pick.value if v in opts.values()]
         self.pick.options = opts
         self.pick.value = keep
+        self._refs()
         self.opened.options = [""] + self.folders.result_folders("compare")
         if not self.out.value:
             self.out.value = time.strftime("compare-%Y%m%d-%H%M%S")
+
+    def _refs(self) -> None:
+        names = {v: k.rsplit(" (", 1)[0] for k, v in self.pick.options.items()}
+        chosen = {names[v]: v for v in self.pick.value if v in names}
+        keep = self.ref.value if self.ref.value in chosen.values() else None
+        self.ref.options = chosen
+        self.ref.value = keep or next(iter(chosen.values()), None)
 
     @safe
     def _run(self, _event=None) -> None:
         if self.job is not None and self.job.state == "running":
             raise InputError([Problem("<app>", 1, "run", "a comparison is already running on this page")])
-        files = list(self.pick.value)
+        files = sorted(self.pick.value, key=lambda f: f != self.ref.value)  # the reference first
         if len(files) < 2:
             raise InputError([Problem("<app>", 1, "scenarios", "choose at least two scenarios (the first is the "
                                                                "reference)")])
@@ -149,7 +159,7 @@ class ComparePage:
         self.results.objects = [
             pn.pane.Markdown(f"## Comparison `{folder.relative_to(self.folders.results)}` · reference "
                              f"**{c.reference}** · {', '.join(c.runs)}"),
-            pn.Row(*widgets), pn.panel(charts_view, sizing_mode="stretch_width"),
+            pn.FlexBox(*widgets), pn.panel(charts_view, sizing_mode="stretch_width"),
             pn.pane.Markdown("### Comparison table"),
             pn.widgets.Tabulator(table, pagination="local", page_size=15, disabled=True, header_filters=True,
                                  sizing_mode="stretch_width", show_index=False),
@@ -178,7 +188,8 @@ class ComparePage:
 
     def view(self) -> pn.viewable.Viewable:
         return pn.Column(
-            "## Run and compare", self.pick, pn.Row(self.runs, self.seed, self.out),
+            "## Run and compare", pn.pane.Markdown("**Scenarios** (choose two or more)"), self.pick, self.ref,
+            pn.Row(self.runs, self.seed, self.out),
             pn.Row(self.run_btn, self.cancel_btn), self.progress, self.progress_text, self.status,
             pn.Row(self.opened, self.open_btn), self.results, sizing_mode="stretch_width")
 

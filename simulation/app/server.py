@@ -44,7 +44,7 @@ def make_app(folders: Folders) -> pn.viewable.Viewable:
 
 def serve(folders: Folders, port: int = 5006, host: str = "127.0.0.1", on_ready=None) -> None:
     """Serve the app until interrupted (Ctrl-C). `on_ready(url)` is called once it listens."""
-    pn.config.inline = False  # the server serves every resource itself (never a CDN)
+    pn.extension("tabulator")  # Tabulator's JS/CSS, from panel's bundled copy (served by this server)
     server = pn.serve({"/": lambda: make_app(folders)}, port=port, address=host, show=False, start=False,
                       title=TITLE, websocket_origin=[f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"],
                       verbose=False)
