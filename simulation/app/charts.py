@@ -136,11 +136,14 @@ def _ribbon(x0, x1, y0a, y0b, y1a, y1b, n=24):
     return list(np.concatenate([xs, xs[::-1]])), list(np.concatenate([top, bot[::-1]]))
 
 
-def sankey(flows: pd.DataFrame | None, countries=None, scenario: str = ""):
-    """Money from each source to each goal (mean per run, summed over the years): a Sankey diagram."""
+def sankey(flows: pd.DataFrame | None, countries=None, scenario: str = "", domestic: bool = False):
+    """Money from each source to each goal (mean per run, summed over the years): a Sankey diagram.
+    Domestic budgets dwarf the rest, so they are left out unless `domestic`."""
     if flows is None or flows.empty:
         return None
     df = flows if not countries else flows[flows["recipient"].isin(countries)]
+    if not domestic:
+        df = df[df["source"] != "domestic"]
     runs = max(1, df["run"].nunique())
     m = df.groupby(["source", "goal"])["amount_usd"].sum().div(runs)
     m = m[m > 0]
