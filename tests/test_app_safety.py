@@ -64,3 +64,21 @@ def test_a_bad_lever_gives_the_clis_located_problem_for_the_target_file(folders)
     assert p.file == str(target) and p.line > 1 and p.field == "donors.JPN-ODA.pooled_share"
     assert "maximum" in p.message
     assert not target.exists()
+
+
+def test_a_cancelled_run_leaves_nothing_and_frees_its_folder(folders):
+    import time
+
+    from simulation.app.jobs import Job
+
+    out = folders.result_folder("cancel-me")
+    job = Job([str(resolve("baseline")), str(resolve("partnership-in-action"))], 3000, 1, out).start()
+    with pytest.raises(InputError, match="another run"):
+        Job([str(resolve("baseline"))], 2, 1, out).start()
+    deadline = time.time() + 60
+    while job.poll() == "running" and job.done_runs == 0 and time.time() < deadline:
+        time.sleep(0.1)
+    assert job.done_runs > 0 and job.fraction < 1
+    job.cancel()
+    assert job.state == "cancelled"
+    assert list(folders.results.iterdir()) == []
