@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 import simulation as sim
 from simulation import __version__
-from simulation.commands import calibration, ppi, search
+from simulation.commands import app, calibration, ppi, search
 from simulation.commands.common import fail as _fail
 from simulation.commands.common import scheduler_needs_dask as _scheduler_needs_dask
 from simulation.errors import InputError, Problem, for_file
@@ -426,7 +426,7 @@ def analyze(folder: Path, force: bool, plots: bool) -> None:
     click.echo(result.summary())
 
 
-for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi):
+for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi, app.app):
     main.add_command(_command)
 
 if __name__ == "__main__":

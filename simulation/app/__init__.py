@@ -1,0 +1,11 @@
+"""`sdgsim app`: a local web app (Panel) over the public API, for analysts who don't use a terminal.
+
+Pages: Scenarios (browse, make a variant by changing levers, saved as a file that extends its
+parent), Run and compare (background runs with progress, interactive charts, the comparison
+table, the HTML report), Sweeps (sensitivity, robustness, discovery, Pareto sets). It reads and
+writes only under its scenarios and results folders (folders.py). See docs/app.md.
+"""
+
+from .folders import Folders
+
+__all__ = ["Folders"]

@@ -1,0 +1,84 @@
+"""The app's rules without a browser: paths stay inside its folders, a variant is written as a
+file that extends its parent, validated with the CLI's located messages, never over a file."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulation.app import Folders
+from simulation.app import levers as lv
+from simulation.app.folders import check_name, inside
+from simulation.errors import InputError
+from simulation.scenario.catalog import resolve
+from simulation.scenario.loading import load_scenario
+
+
+@pytest.fixture
+def folders(tmp_path):
+    return Folders.make(tmp_path / "sc", tmp_path / "res")
+
+
+@pytest.mark.parametrize("bad", ["../x", "/etc/passwd", ".hidden", "a/b", "", "a..b", "x" * 81, "a b"])
+def test_names_that_could_escape_or_hide_are_refused(bad, folders):
+    with pytest.raises(InputError):
+        check_name(bad)
+    with pytest.raises(InputError):
+        folders.scenario_file(bad)
+
+
+def test_resolved_paths_must_stay_inside(tmp_path, folders):
+    (folders.results / "link").symlink_to(tmp_path)
+    with pytest.raises(InputError):
+        inside(folders.results, "link/sc")
+    with pytest.raises(InputError):
+        folders.existing_result("../sc")
+    assert inside(folders.results, "a") == folders.results / "a"
+
+
+def test_variant_extends_its_parent_and_changes_only_levers(folders):
+    parent_file = resolve("partnership-in-action")
+    parent = load_scenario(parent_file)
+    new = lv.levers(parent)
+    new.donors["JPN-ODA"]["pooled_share"] = 0.5
+    data = lv.derived_data(parent_file, parent, new, "bigger-pool", "", folders)
+    assert data == {"extends": "partnership-in-action", "name": "bigger-pool",
+                    "donors": [{"id": "JPN-ODA", "pooled_share": 0.5}]}
+    target = folders.scenario_file("bigger-pool")
+    path = lv.save(lv.to_text(data), target)
+    s = load_scenario(path)
+    assert {d.id: d.pooled_share for d in s.donors}["JPN-ODA"] == 0.5
+    with pytest.raises(InputError, match="exists already"):
+        lv.save(lv.to_text(data), target)
+    assert [p.name for p in folders.scenarios.iterdir()] == ["bigger-pool.yaml"]  # no draft left behind
+
+
+def test_a_bad_lever_gives_the_clis_located_problem_for_the_target_file(folders):
+    parent_file = resolve("partnership-in-action")
+    parent = load_scenario(parent_file)
+    new = lv.levers(parent)
+    new.donors["JPN-ODA"]["pooled_share"] = 1.5
+    target = folders.scenario_file("too-much")
+    _, problems = lv.check(lv.to_text(lv.derived_data(parent_file, parent, new, "too-much", "", folders)), target)
+    assert len(problems) == 1
+    p = problems[0]
+    assert p.file == str(target) and p.line > 1 and p.field == "donors.JPN-ODA.pooled_share"
+    assert "maximum" in p.message
+    assert not target.exists()
+
+
+def test_a_cancelled_run_leaves_nothing_and_frees_its_folder(folders):
+    import time
+
+    from simulation.app.jobs import Job
+
+    out = folders.result_folder("cancel-me")
+    job = Job([str(resolve("baseline")), str(resolve("partnership-in-action"))], 3000, 1, out).start()
+    with pytest.raises(InputError, match="another run"):
+        Job([str(resolve("baseline"))], 2, 1, out).start()
+    deadline = time.time() + 60
+    while job.poll() == "running" and job.done_runs == 0 and time.time() < deadline:
+        time.sleep(0.1)
+    assert job.done_runs > 0 and job.fraction < 1
+    job.cancel()
+    assert job.state == "cancelled"
+    assert list(folders.results.iterdir()) == []
