@@ -29,7 +29,8 @@ color:#1d2733;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:2px solid #e3e8ee;padding-bottom:.2em}
 .headline{background:#eef5fc;border-left:5px solid #1f5fa8;padding:.8em 1em;font-size:1.1em}
 .warn{background:#fff5e6;border-left:5px solid #d9822b;padding:.5em 1em}
-table{border-collapse:collapse;margin:.6em 0;font-size:.88em;display:block;max-width:100%;overflow-x:auto}th,td{border-bottom:1px solid #e3e8ee;padding:.25em .6em;
+table{border-collapse:collapse;margin:.6em 0;font-size:.88em;display:block;max-width:100%;overflow-x:auto}
+th,td{border-bottom:1px solid #e3e8ee;padding:.25em .6em;
 text-align:right}th{background:#f5f7fa}td:first-child,th:first-child{text-align:left}
 td.best{font-weight:700;background:#eaf6ee}figure{margin:1.2em 0;page-break-inside:avoid}
 figure img{max-width:100%;border:1px solid #e3e8ee}figcaption{color:#55606e;font-size:.9em}
