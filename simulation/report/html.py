@@ -238,7 +238,7 @@ def _compare_report(folder: Path, man: dict) -> str:
                       costs=pd.read_csv(folder / "costs.csv") if (folder / "costs.csv").is_file() else None)
     loaded = {n: _load_run(folder / n) for n in names}
     scores = {n: v[0] for n, v in loaded.items()}
-    figs = [plots.fan_chart(scores, out), plots.difference_bars(table, out),
+    figs = [plots.fan_chart(scores, out), plots.difference_fan(scores, ref, out), plots.difference_bars(table, out),
             plots.flows_by_source({n: v[1] for n, v in loaded.items()}, out),
             plots.adoption_curves({n: v[2] for n, v in loaded.items()}, out),
             plots.gains_heatmap(scores, ref, out)]
