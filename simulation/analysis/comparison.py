@@ -233,12 +233,13 @@ def cost_per_person(results: dict[str, RunResult], reference: str, level: float 
 
     cost_per_person_usd = mean extra money put in (vs the reference, paired) / mean extra
     people better off at the horizon (people_gain, all countries; vs the reference), with a
-    percentile-bootstrap interval over runs. NaN where the scenario reaches no more people.
+    percentile-bootstrap interval over runs. NaN (with a `note`) where the scenario reaches no
+    more people, or reaches more people for no extra money (it dominates: no price to state).
     Only indicators both scenarios declare, and only scenarios with the reference's countries.
     """
     cols = ["scenario", "indicator", "people", "extra_money_usd", "extra_people", "extra_people_ci_low",
             "extra_people_ci_high", "cost_per_person_usd", "cost_ci_low", "cost_ci_high", "model_unit_cost_usd",
-            "reference"]
+            "note", "reference"]
     ref = results[reference]
     rows = []
     rng = np.random.default_rng(seed)
@@ -256,13 +257,16 @@ def cost_per_person(results: dict[str, RunResult], reference: str, level: float 
                 continue
             dp = gain[:, i] - ref_gain[:, ref.scenario.indicator_ids.index(ind.id)]
             plo, phi = mean_interval(dp[None], "t", level)
-            cost = dm.mean() / dp.mean() if dp.mean() > 0 else np.nan
+            # a cost needs more money for more people; more people for less money dominates (no ratio)
+            cost = dm.mean() / dp.mean() if dp.mean() > 0 and dm.mean() > 0 else np.nan
+            note = ("" if np.isfinite(cost) else "more people for no extra money" if dp.mean() > 0
+                    else "no more people reached")
             bm, bp = dm[idx].mean(axis=1), dp[idx].mean(axis=1)
             boot = np.where(bp > 0, bm / np.where(bp > 0, bp, 1.0), np.inf)
             clo, chi = (np.percentile(boot, [50 * (1 - level), 50 * (1 + level)]) if np.isfinite(cost)
                         else (np.nan, np.nan))
             rows.append((name, ind.id, ind.people or ind.name, float(dm.mean()), float(dp.mean()), float(plo[0]),
-                         float(phi[0]), cost, clo, chi, ind.unit_cost_usd, reference))
+                         float(phi[0]), cost, clo, chi, ind.unit_cost_usd, note, reference))
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -313,9 +317,15 @@ def _people_sentences(comp: Comparison) -> list[str]:
             money = c.extra_money_usd.iloc[0] if len(c) else 0.0
             per = [f"{r.people}: US${r.cost_per_person_usd:,.0f} per extra one" for r in c.itertuples()
                    if np.isfinite(r.cost_per_person_usd)]
-            out.append(f"Money: {name} puts in US${_count(money, True)} over the horizon vs {comp.reference}"
-                       + (f"; cost per person reached ({'; '.join(per)})." if per else
-                          "; it reaches no more people on any indicator."))
+            more = f"US${_count(money)} more" if money > 0 else f"US${_count(-money)} less"
+            said = f"Money: {name} puts in {more} over the horizon than {comp.reference}"
+            if per:
+                said += f"; cost per person reached ({'; '.join(per)})."
+            elif money <= 0 and (c.extra_people > 0).any():
+                said += ", and reaches more people: no price to pay."
+            else:
+                said += "; it reaches no more people on any indicator."
+            out.append(said)
     return out
 
 

@@ -325,6 +325,11 @@ def _outcome_rows(o: pd.DataFrame, names: list[str], ref: str, key: bool = False
     return _table(pd.DataFrame(rows))
 
 
+def _people(x: float) -> str:
+    """A signed count of people: +7.08 M, +63,275."""
+    return f"{x / 1e6:+.2f} M" if abs(x) >= 1e6 else f"{x:+,.0f}"
+
+
 def _costs_table(path: Path) -> str:
     """Cost per person reached vs the reference (costs.csv), beside published benchmarks."""
     if not path.is_file():
@@ -332,9 +337,10 @@ def _costs_table(path: Path) -> str:
     c = pd.read_csv(path)
     rows = [{"scenario": r.scenario, "indicator": r.indicator, "people": r.people,
              "extra money vs reference": f"US$ {_num(r.extra_money_usd, 2, sign=True)}",
-             "extra people [95% CI]": _fmt_ci(r.extra_people, r.extra_people_ci_low, r.extra_people_ci_high, 0,
-                                              sign=True),
-             "US$ per extra person [95% CI]": "— (no more people reached)" if r.cost_per_person_usd != r.cost_per_person_usd
+             "extra people [95% CI]": f"{_people(r.extra_people)} [{_people(r.extra_people_ci_low)}, "
+                                      f"{_people(r.extra_people_ci_high)}]",
+             "US$ per extra person [95% CI]": f"— ({getattr(r, 'note', '') or 'no ratio'})"
+             if r.cost_per_person_usd != r.cost_per_person_usd
              else f"{r.cost_per_person_usd:,.0f} [{r.cost_ci_low:,.0f}, {r.cost_ci_high:,.0f}]",
              "model unit cost (US$)": f"{r.model_unit_cost_usd:,.0f}",
              "published benchmark": BENCHMARKS.get(r.indicator, ("—", ""))[0],
