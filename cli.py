@@ -176,7 +176,9 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
     Replication i of every scenario uses the same random streams, so differences are
     paired (identical scenarios differ by exactly 0). For each outcome: mean and 95%
     CI, paired difference to the reference with 95% CI, probability of beating the
-    reference, and probability of ranking first. Writes comparison.csv/.parquet, one
+    reference (by any amount, and by more than the smallest effect that matters),
+    probability of ranking first, and a verdict: better, worse, equivalent or
+    inconclusive against --min-effect. Cost per person reached goes to costs.csv. Writes comparison.csv/.parquet, one
     results folder per scenario, plots/ and report.html into --out.
 
     \b
