@@ -161,6 +161,11 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
                    "[default: sdg_index_end]. All outcomes are always written to comparison.csv.")
 @click.option("--interval", type=click.Choice(["t", "bootstrap"]), default="t", show_default=True,
               help="Confidence interval method for means and paired differences.")
+@click.option("--min-effect", "min_effect_specs", multiple=True, metavar="NAME[:KEY][@COUNTRY]=VALUE",
+              help="Smallest effect that matters for an outcome, in its unit (e.g. sdg_index_end=0.5, "
+                   "people_gain:EG.ELC.ACCS.ZS=1e6) or as a share of the reference's value (overhead_usd=5%). "
+                   "Decides each row's verdict: better, worse, equivalent or inconclusive "
+                   "[default: each outcome's own, see docs/model.md].")
 @click.option("--force", is_flag=True, help="Replace an existing comparison folder.")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a field in every scenario.")
 @click.option("--parameters", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -171,25 +176,35 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
                    "dask uses --scheduler or a local cluster of --workers. Results are identical.")
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out: Path, reference: str | None,
-            metric_specs: tuple[str, ...], interval: str, force: bool, sets: tuple[str, ...],
-            parameters: Path | None, executor: str | None, scheduler: str | None) -> None:
+            metric_specs: tuple[str, ...], interval: str, min_effect_specs: tuple[str, ...], force: bool,
+            sets: tuple[str, ...], parameters: Path | None, executor: str | None, scheduler: str | None) -> None:
     """Compare SCENARIOS with paired statistics, plots and an HTML report.
 
     Replication i of every scenario uses the same random streams, so differences are
     paired (identical scenarios differ by exactly 0). For each outcome: mean and 95%
     CI, paired difference to the reference with 95% CI, probability of beating the
-    reference, and probability of ranking first. Writes comparison.csv/.parquet, one
+    reference (by any amount, and by more than the smallest effect that matters),
+    probability of ranking first, and a verdict: better, worse, equivalent or
+    inconclusive against --min-effect. Cost per person reached goes to costs.csv. Writes comparison.csv/.parquet, one
     results folder per scenario, plots/ and report.html into --out.
 
     \b
     Example:
       sdgsim compare scenarios/baseline.yaml scenarios/partnership-in-action.yaml --runs 200
     """
+    from simulation.analysis.comparison import min_effect_problems
     from simulation.outcomes.registry import label, metric_problem
     from simulation.report.text import comparison_table
     from simulation.results.folders import check_target
 
     metrics_wanted = [_parse_metric(m) for m in (metric_specs or ("sdg_index_end",))]
+    min_effects = {}
+    for spec in min_effect_specs:
+        name, eq, value = spec.partition("=")
+        if not eq or not value.strip():
+            raise click.BadParameter(f"got {spec!r} (expected NAME=VALUE, e.g. sdg_index_end=0.5)",
+                                     param_hint="--min-effect")
+        min_effects[name.strip()] = value.strip()
     try:
         _scheduler_needs_dask(scheduler, executor)
         loaded = []
@@ -203,6 +218,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             raise InputError(problems)
         problems = [Problem("--metric", 1, label(o, c, g), msg) for o, c, g in metrics_wanted
                     if (msg := metric_problem(o, c, g, loaded))]
+        problems += [Problem("--min-effect", 1, spec, why) for spec, why in min_effect_problems(min_effects)]
         if problems:
             raise InputError(problems)
         check_target(out, force)
@@ -211,7 +227,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             comp = sim.compare([str(s) for s in scenarios], sets=sets, parameters=parameters, runs=runs, seed=seed,
                                workers=workers,
                                reference=reference, interval=interval, progress=bar.update, executor=executor,
-                               scheduler=scheduler)
+                               scheduler=scheduler, min_effects=min_effects)
         comp.save(out, force=force, command=sys.argv)
     except InputError as err:
         _fail(err)

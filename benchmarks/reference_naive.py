@@ -296,7 +296,7 @@ class Funder(mesa.Agent):
                         continue
                     spend_pc = country.planned_spend_pc[g] + alloc[c][g] * per_usd
                     scale = m.spend_scale[g]
-                    gain = ((100.0 - country.scores[g]) * m.effectiveness[g] * per_usd / scale
+                    gain = ((100.0 - country.scores[g]) * m.expected_effectiveness[g] * per_usd / scale
                             * math.exp(-spend_pc / scale))
                     if gain > best_gain:
                         best, best_gain = (c, g), gain
@@ -497,6 +497,7 @@ class NaiveModel(mesa.Model):
         for link in sc.interlinkages:
             self.links[gi[link.source]][gi[link.target]] += link.weight
         sd = sc.uncertainty.effectiveness_sd
+        self.expected_effectiveness = [g.effectiveness for g in sc.goals]  # what allocators may know
         self.effectiveness = []
         for g in sc.goals:  # per-replication multiplier on κ_g, mean 1
             z = float(rng.stream(seq, "effectiveness", g.id).standard_normal())

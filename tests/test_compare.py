@@ -68,7 +68,7 @@ def test_common_random_numbers_make_paired_differences_precise(three):
     a = res["base"].scores[:, -1].mean(axis=(1, 2))
     b = res["rich"].scores[:, -1].mean(axis=(1, 2))
     assert np.std(b - a) < 0.2 * np.std(a), "pairing removes most of the shared noise"
-    row = comp.table[(comp.table.scenario == "rich") & (comp.table.outcome == "sdg_index_end")
+    row = comp.table[(comp.table.scenario == "rich") & (comp.table.outcome == "sdg_index_end_unweighted")
                      & (comp.table.country == "ALL")].iloc[0]
     assert row.diff_mean == pytest.approx((b - a).mean())
     assert row.diff_ci_low > 0 and row.p_superior == 1.0 and row.p_best == 1.0
@@ -111,7 +111,8 @@ def test_compare_writes_tables_folders_plots_and_report(compare_dir):
     for f in ("comparison.csv", "comparison.parquet", "report.html", "manifest.json",
               "baseline/scores.parquet", "more-japan/flows.parquet"):
         assert (out / f).exists(), f
-    for stem in ("fan_chart", "difference_bars", "flows_by_source", "adoption_curves", "gains_heatmap"):
+    for stem in ("fan_chart", "difference_fan", "difference_bars", "flows_by_source", "adoption_curves",
+                 "gains_heatmap"):
         assert (out / "plots" / f"{stem}.png").stat().st_size > 5000
         assert (out / "plots" / f"{stem}.svg").exists()
     table = pd.read_parquet(out / "comparison.parquet")
@@ -134,7 +135,7 @@ def test_report_has_headline_differences_and_embedded_images(compare_dir):
     html = (out / "report.html").read_text()
     assert "class=headline" in html and "more-japan does best" in html
     assert "donors.JPN-ODA.budget_usd" in html  # what differs between the files
-    assert html.count("data:image/png;base64,") == 5
+    assert html.count("data:image/png;base64,") == 6
     assert "http://" not in html and "https://" not in html
 
 

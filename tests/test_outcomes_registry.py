@@ -32,9 +32,10 @@ from simulation.outcomes.registry import (
 )
 from tests.factory import BASELINE, scenario, small_dict
 
-EVERY = ["sdg_index_start", "sdg_index_end", "sdg_index_change", "gap_closure", "goal_score_end",
-         "year_target_reached", "cost_per_point_usd", "private_per_public", "gini_end", "adoption_end",
-         "overhead_usd"]
+EVERY = ["sdg_index_start", "sdg_index_end", "sdg_index_end_unweighted", "sdg_index_change", "gap_closure",
+         "gap_closure_unweighted", "goal_score_end", "year_target_reached", "indicator_end", "people_end",
+         "people_gain", "cost_per_point_usd", "private_per_public", "gini_end", "adoption_end", "overhead_usd"]
+NEEDS_INDICATORS = {n for n, o in REGISTRY.items() if o.by_indicator}
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,8 @@ def test_the_registry_has_every_outcome_once_with_its_dimensions():
         with pytest.raises(dataclasses.FrozenInstanceError):
             o.name = "x"
     assert set(DEFAULT_OUTCOMES) <= set(REGISTRY)
+    for name, o in REGISTRY.items():  # every outcome states the smallest effect that matters
+        assert o.min_effect > 0 and o.min_effect_text(), name
 
 
 @pytest.mark.parametrize("spec,parts", [
@@ -74,15 +77,17 @@ def test_parse_and_label_are_inverse(spec, parts):
 def test_every_outcome_is_in_the_comparison_with_the_registry_direction(pair):
     res, comp = pair
     t = comp.table
-    assert set(t.outcome) == set(REGISTRY)
+    assert set(t.outcome) == set(REGISTRY) - NEEDS_INDICATORS  # the small scenario has no indicators
     for name, o in REGISTRY.items():
+        if name in NEEDS_INDICATORS:
+            continue
         rows = t[t.outcome == name]
         assert (rows.higher_is_better == o.higher_is_better).all(), name
         assert (ALL in set(rows.country)) == o.overall, name
         assert (set(rows.country) - {ALL} == set(res["base"].scenario.country_ids)) == o.by_country, name
-        assert (set(rows.goal) == {NO_GOAL}) == (not o.by_goal), name
+        assert (set(rows.goal) == {NO_GOAL}) == (not o.keyed), name
     long = outcome_table(res["base"])
-    assert set(long.outcome) == set(REGISTRY)
+    assert set(long.outcome) == set(REGISTRY) - NEEDS_INDICATORS
 
 
 def test_every_outcome_value_is_in_the_run_summary_under_its_label(pair):
@@ -90,7 +95,7 @@ def test_every_outcome_value_is_in_the_run_summary_under_its_label(pair):
     r = res["base"]
     s = summary(r)
     names = {parse(m)[0] for m in s.metric}
-    assert names == set(REGISTRY)
+    assert names == set(REGISTRY) - NEEDS_INDICATORS
     # the summary holds exactly the values the comparison has, with the same means
     t = comp.table[comp.table.scenario == "base"]
     expect = {(c, label(o, goal=g)): m for o, c, g, m in zip(t.outcome, t.country, t.goal, t["mean"])}
@@ -108,7 +113,7 @@ def test_sweep_columns_are_registry_names_and_match_the_comparison(pair):
     sc = r.scenario
     cols = outcome_columns([sc])
     assert len(cols) == len(set(cols))
-    assert {parse(c)[0] for c in cols} == set(REGISTRY)
+    assert {parse(c)[0] for c in cols} == set(REGISTRY) - NEEDS_INDICATORS
     for c in cols:
         assert metric_problem(*parse(c), [sc]) is None, c
     assert {"sdg_index_end", f"sdg_index_end@{sc.country_ids[0]}", f"gap_closure@{sc.country_ids[0]}",

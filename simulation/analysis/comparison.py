@@ -11,6 +11,13 @@ scenario with its 95 % confidence interval, the probability of superiority
 P(scenario better than reference in the same replication; ties count half), and the
 probability that the scenario ranks first among all scenarios in a replication.
 
+Decisions are stated against the smallest effect that matters (`min_effect`, per outcome
+in the outcome registry, overridable per value): each row gets a `verdict` — `better` or
+`worse` when the whole confidence interval of the difference lies beyond ± min_effect in
+that direction, `equivalent` when it lies inside ± min_effect, `inconclusive` otherwise
+(`reference` for the reference's own rows) — and `p_better_by_min`, the share of paired
+runs in which the scenario beats the reference by more than min_effect.
+
 Interval methods: "t" (Student t on the mean / paired differences; default) or
 "bootstrap" (percentile bootstrap of the mean, 4000 resamples, seeded).
 """
@@ -23,8 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..model import RunResult
-from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, outcome_table
+from ..model import ACCOUNTS, RunResult
+from ..outcomes import metrics
+from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, label, outcome_sense, outcome_table, parse
 
 MIN_RUNS_T = 10
 MIN_RUNS_BOOTSTRAP = 30
@@ -59,6 +67,55 @@ class Comparison:
     method: str
     runs: int
     warnings: list[str] = field(default_factory=list)
+    costs: pd.DataFrame | None = None
+    """Cost per person reached vs the reference, per scenario and indicator (`cost_per_person`)."""
+
+
+VERDICTS = ("better", "worse", "equivalent", "inconclusive", "reference")
+
+
+def min_effect_problems(min_effects: dict[str, float | str]) -> list[tuple[str, str]]:
+    """(name, why) for each `min_effects` entry that names no outcome or has a bad value."""
+    out = []
+    for spec, v in min_effects.items():
+        if parse(spec)[0] not in REGISTRY:
+            out.append((spec, f"unknown outcome (allowed: {', '.join(REGISTRY)})"))
+            continue
+        try:
+            x = float(str(v)[:-1]) if isinstance(v, str) and v.endswith("%") else float(v)
+        except ValueError:
+            out.append((spec, f"got {v!r} (allowed: a number in the outcome's unit, or a share like 5%)"))
+            continue
+        if not x >= 0:
+            out.append((spec, f"got {v!r} (allowed: 0 or more)"))
+    return out
+
+
+def _min_effect(outcome: str, country: str, goal: str, ref_mean: float, given: dict[str, float | str],
+                births: frozenset[str] = frozenset()) -> float:
+    """The smallest effect that matters for one row: the most specific of `given`
+    (NAME:KEY@COUNTRY, NAME:KEY, NAME@COUNTRY, NAME), else the registry's default.
+    A number is in the outcome's unit; "5%" is a share of the reference's mean."""
+    for spec in (label(outcome, country, goal), label(outcome, ALL, goal), label(outcome, country), outcome):
+        if spec in given:
+            v = given[spec]
+            if isinstance(v, str) and v.endswith("%"):
+                return float(v[:-1]) / 100 * abs(ref_mean)
+            return float(v)
+    o = REGISTRY[outcome]
+    if o.min_effect_births is not None and goal in births:
+        return o.min_effect_births
+    return o.min_effect * abs(ref_mean) if o.min_effect_relative else o.min_effect
+
+
+def verdicts(lo: np.ndarray, hi: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """better / worse / equivalent / inconclusive from the oriented CI [lo, hi] of the
+    difference (positive = better) and the smallest effect that matters m (≥ 0)."""
+    out = np.full(lo.shape, "inconclusive", dtype=object)
+    out[(lo >= -m) & (hi <= m)] = "equivalent"
+    out[lo > m] = "better"
+    out[hi < -m] = "worse"
+    return out
 
 
 def _mismatch_warnings(results: dict[str, RunResult], reference: str) -> list[str]:
@@ -82,8 +139,14 @@ def _mismatch_warnings(results: dict[str, RunResult], reference: str) -> list[st
 
 
 def compare(results: dict[str, RunResult], reference: str | None = None, method: str = "t",
-            level: float = 0.95, seed: int = 0) -> Comparison:
-    """Paired comparison of scenarios that were run with the same seed and number of runs."""
+            level: float = 0.95, seed: int = 0, min_effects: dict[str, float | str] | None = None) -> Comparison:
+    """Paired comparison of scenarios that were run with the same seed and number of runs.
+
+    `min_effects`: smallest effect that matters per value name (NAME, NAME:KEY, NAME@COUNTRY
+    or NAME:KEY@COUNTRY; a number in the outcome's unit, or "5%" of the reference's mean);
+    the registry's `min_effect` where none is given.
+    """
+    given = dict(min_effects or {})
     names = list(results)
     reference = reference or names[0]
     if reference not in results:
@@ -104,7 +167,13 @@ def compare(results: dict[str, RunResult], reference: str | None = None, method:
     for name in names:
         common = common.intersection(wide[name].index, sort=False)
     mats = {name: wide[name].loc[common].to_numpy(dtype=float) for name in names}  # rows × N
-    higher = np.array([REGISTRY[o].higher_is_better for o in common.get_level_values("outcome")], dtype=bool)
+    ref_sc = [results[reference].scenario, *(r.scenario for r in results.values())]
+    senses = {}
+    for o, g in zip(common.get_level_values("outcome"), common.get_level_values("goal")):
+        if (o, g) not in senses:
+            senses[o, g] = outcome_sense(label(o, goal=g), ref_sc) > 0
+    higher = np.array([senses[o, g] for o, g in zip(common.get_level_values("outcome"),
+                                                    common.get_level_values("goal"))], dtype=bool)
     sign = np.where(higher, 1.0, -1.0)[:, None]
     oriented = np.stack([mats[n] * sign for n in names])  # (scenarios, rows, N)
     oriented = np.where(np.isnan(oriented), -np.inf, oriented)
@@ -115,6 +184,9 @@ def compare(results: dict[str, RunResult], reference: str | None = None, method:
     rng = np.random.default_rng(seed)
     rows = []
     ref = mats[reference]
+    ref_mean = ref.mean(axis=-1)
+    births = frozenset(i.id for r in results.values() for i in r.scenario.indicators if i.denominator == "births")
+    m_eff = np.array([_min_effect(o, c, g, rm, given, births) for (o, c, g), rm in zip(common, ref_mean)])
     for k, name in enumerate(names):
         x = mats[name]
         lo, hi = mean_interval(x, method, level, rng)
@@ -123,6 +195,8 @@ def compare(results: dict[str, RunResult], reference: str | None = None, method:
         zero = np.all(d == 0, axis=-1)
         dlo, dhi = np.where(zero, 0.0, dlo), np.where(zero, 0.0, dhi)
         better = (d * sign > 0).mean(axis=-1) + 0.5 * (d == 0).mean(axis=-1)
+        olo, ohi = np.where(higher, dlo, -dhi), np.where(higher, dhi, -dlo)  # oriented: + = better
+        verdict = verdicts(olo, ohi, m_eff) if name != reference else np.full(len(common), "reference", object)
         frame = common.to_frame(index=False)
         frame.insert(0, "scenario", name)
         frame["higher_is_better"] = higher
@@ -133,34 +207,157 @@ def compare(results: dict[str, RunResult], reference: str | None = None, method:
         frame["diff_mean"] = d.mean(axis=-1)
         frame["diff_ci_low"], frame["diff_ci_high"] = dlo, dhi
         frame["p_superior"] = better
+        frame["min_effect"] = m_eff
+        frame["p_better_by_min"] = (d * sign > m_eff[:, None]).mean(axis=-1)
+        frame["p_worse_by_min"] = (d * sign < -m_eff[:, None]).mean(axis=-1)
+        frame["verdict"] = verdict
         frame["p_best"] = p_best[k]
         frame["reference"] = reference
         frame["interval"] = method
         rows.append(frame)
     table = pd.concat(rows, ignore_index=True)
-    return Comparison(table=table, reference=reference, method=method, runs=N, warnings=warnings)
+    return Comparison(table=table, reference=reference, method=method, runs=N, warnings=warnings,
+                      costs=cost_per_person(results, reference, level, seed))
+
+
+def extra_money(result: RunResult) -> np.ndarray:
+    """(N,) money put in over the horizon, USD: every source (donor, partnership, research and
+    domestic budgets) except the private co-finance that blended finance mobilises."""
+    sources = result.balance[..., ACCOUNTS.index("sources")].sum(axis=1)
+    return sources - result.private.sum(axis=1)
+
+
+def cost_per_person(results: dict[str, RunResult], reference: str, level: float = 0.95,
+                    seed: int = 0) -> pd.DataFrame:
+    """Cost per person reached, per scenario and indicator, against the reference.
+
+    cost_per_person_usd = mean extra money put in (vs the reference, paired) / mean extra
+    people better off at the horizon (people_gain, all countries; vs the reference), with a
+    percentile-bootstrap interval over runs. NaN (with a `note`) where the scenario reaches no
+    more people, or reaches more people for no extra money (it dominates: no price to state).
+    Only indicators both scenarios declare, and only scenarios with the reference's countries.
+    """
+    cols = ["scenario", "indicator", "people", "extra_money_usd", "extra_people", "extra_people_ci_low",
+            "extra_people_ci_high", "cost_per_person_usd", "cost_ci_low", "cost_ci_high", "model_unit_cost_usd",
+            "note", "reference"]
+    ref = results[reference]
+    rows = []
+    rng = np.random.default_rng(seed)
+    ref_gain = metrics.people_gain(ref, metrics.indicator_people(ref)).sum(axis=1) if ref.scenario.indicators \
+        else None
+    for name, r in results.items():
+        sc = r.scenario
+        if name == reference or ref_gain is None or sc.country_ids != ref.scenario.country_ids:
+            continue
+        gain = metrics.people_gain(r, metrics.indicator_people(r)).sum(axis=1)  # (N, I)
+        dm = extra_money(r) - extra_money(ref)
+        idx = rng.integers(0, r.runs, size=(1000, r.runs))
+        for i, ind in enumerate(sc.indicators):
+            if ind.id not in ref.scenario.indicator_ids:
+                continue
+            dp = gain[:, i] - ref_gain[:, ref.scenario.indicator_ids.index(ind.id)]
+            plo, phi = mean_interval(dp[None], "t", level)
+            # a cost needs more money for more people; more people for less money dominates (no ratio)
+            cost = dm.mean() / dp.mean() if dp.mean() > 0 and dm.mean() > 0 else np.nan
+            note = ("" if np.isfinite(cost) else "more people for no extra money" if dp.mean() > 0
+                    else "no more people reached")
+            bm, bp = dm[idx].mean(axis=1), dp[idx].mean(axis=1)
+            boot = np.where(bp > 0, bm / np.where(bp > 0, bp, 1.0), np.inf)
+            clo, chi = (np.percentile(boot, [50 * (1 - level), 50 * (1 + level)]) if np.isfinite(cost)
+                        else (np.nan, np.nan))
+            rows.append((name, ind.id, ind.people or ind.name, float(dm.mean()), float(dp.mean()), float(plo[0]),
+                         float(phi[0]), cost, clo, chi, ind.unit_cost_usd, note, reference))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _count(x: float, sign: bool = False) -> str:
+    """People (or US$) as read aloud: 1.23 M, 45,600, 2.1 bn."""
+    s = "+" if sign else ""
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:{s}.2f} bn"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:{s}.2f} M"
+    return f"{x:{s},.0f}"
+
+
+_SAYS = {"better": "clearly better", "worse": "clearly worse", "equivalent": "equivalent",
+         "inconclusive": "inconclusive"}
+
+
+def _verdict_words(row, unit: str) -> str:
+    """'clearly better' only for a `better` verdict; the others say what the interval shows."""
+    v, m = row.verdict, row.min_effect
+    size = f"{_count(m)} {unit}" if unit == "people" else f"{m:.2g} {unit}"
+    if v == "equivalent":
+        return f"equivalent, within ±{size}"
+    if v == "inconclusive":
+        return f"inconclusive at a smallest effect of {size}"
+    return f"{_SAYS[v]} by more than {size}"
+
+
+def _people_sentences(comp: Comparison) -> list[str]:
+    t = comp.table
+    sel = t[(t.outcome == "people_gain") & (t.country == ALL) & (t.scenario != comp.reference)]
+    costs = comp.costs if comp.costs is not None else pd.DataFrame()
+    names = dict(zip(costs.indicator, costs.people)) if len(costs) else {}
+    out = []
+    for name, g in sel.groupby("scenario", sort=False):
+        parts = []
+        for r in g.itertuples():
+            end = t[(t.outcome == "people_end") & (t.country == ALL) & (t.goal == r.goal) & (t.scenario == name)]
+            what = names.get(r.goal, r.goal)
+            if len(end) and not bool(end.higher_is_better.iloc[0]):  # fewer undernourished, fewer deaths
+                said = f"{_count(abs(r.diff_mean))} {'fewer' if r.diff_mean >= 0 else 'more'} {what}"
+            else:
+                said = f"{_count(r.diff_mean, True)} {what}"
+            parts.append(f"{said} ({_verdict_words(r, 'people')})")
+        out.append(f"People: {name} vs {comp.reference} at the horizon, all countries: " + "; ".join(parts) + ".")
+        if len(costs):
+            c = costs[(costs.scenario == name)]
+            money = c.extra_money_usd.iloc[0] if len(c) else 0.0
+            per = [f"{r.people}: US${r.cost_per_person_usd:,.0f} per extra one" for r in c.itertuples()
+                   if np.isfinite(r.cost_per_person_usd)]
+            more = f"US${_count(money)} more" if money > 0 else f"US${_count(-money)} less"
+            said = f"Money: {name} puts in {more} over the horizon than {comp.reference}"
+            if per:
+                said += f"; cost per person reached ({'; '.join(per)})."
+            elif money <= 0 and (c.extra_people > 0).any():
+                said += ", and reaches more people: no price to pay."
+            else:
+                said += "; it reaches no more people on any indicator."
+            out.append(said)
+    return out
 
 
 def headline(comp: Comparison, outcome: str = "sdg_index_end", country: str = ALL, goal: str = NO_GOAL) -> str:
-    """One sentence answer: which scenario does best on the headline outcome, by how much."""
+    """The answer first: people and money, then index points; says when nothing differs by
+    more than the smallest effect that matters. "clearly better" appears only for a `better` verdict."""
     t = comp.table
+    others = t[(t.scenario != comp.reference) & (t.country == ALL)]
+    parts = []
+    if len(others) and not others.verdict.isin(["better", "worse"]).any():
+        parts.append(f"Nothing differs from {comp.reference} by more than the smallest effect that matters "
+                     f"on any all-countries outcome (see the verdict column).")
+    parts += _people_sentences(comp)
     sel = t[(t.outcome == outcome) & (t.country == country) & (t.goal == goal)]
     if sel.empty:
-        return "no data for the headline outcome"
+        return " ".join(parts) or "no data for the headline outcome"
     higher = bool(sel.higher_is_better.iloc[0])
     best = sel.sort_values("mean", ascending=not higher).iloc[0]
     desc = REGISTRY[outcome].description
     where = "all countries" if country == ALL else country
+    unit = REGISTRY[outcome].unit
     if best.scenario == comp.reference:
-        others = sel[sel.scenario != comp.reference]
-        gap = (others.diff_mean.max() if higher else others.diff_mean.min()) if len(others) else 0.0
-        return (f"{best.scenario} (the reference) does best on {desc}, {where}: {best['mean']:.2f}; "
-                f"the closest alternative differs by {gap:+.2f}. It ranks first in {best.p_best:.0%} of runs.")
-    sure = "clearly" if (best.diff_ci_low > 0 if higher else best.diff_ci_high < 0) else "not clearly"
-    return (f"{best.scenario} does best on {desc}, {where}: {best['mean']:.2f} vs {comp.reference} "
-            f"{best['mean'] - best.diff_mean:.2f}, a paired difference of {best.diff_mean:+.2f} "
-            f"(95% CI {best.diff_ci_low:+.2f} to {best.diff_ci_high:+.2f}, {comp.method} interval) — {sure} "
-            f"better; it beats {comp.reference} in {best.p_superior:.0%} of paired runs and ranks first in "
-            f"{best.p_best:.0%}.")
-
-
+        rest = sel[sel.scenario != comp.reference]
+        gap = (rest.diff_mean.max() if higher else rest.diff_mean.min()) if len(rest) else 0.0
+        parts.append(f"Index: {best.scenario} (the reference) does best on {desc}, {where}: {best['mean']:.2f}; "
+                     f"the closest alternative differs by {gap:+.2f} {unit}. It ranks first in "
+                     f"{best.p_best:.0%} of runs.")
+    else:
+        parts.append(f"Index: {best.scenario} does best on {desc}, {where}: {best['mean']:.2f} vs {comp.reference} "
+                     f"{best['mean'] - best.diff_mean:.2f}, a paired difference of {best.diff_mean:+.2f} {unit} "
+                     f"(95% CI {best.diff_ci_low:+.2f} to {best.diff_ci_high:+.2f}, {comp.method} interval) — "
+                     f"{_verdict_words(best, unit)}; it beats {comp.reference} by more than {best.min_effect:.2g} "
+                     f"{unit} in {best.p_better_by_min:.0%} of paired runs (by any amount in "
+                     f"{best.p_superior:.0%}) and ranks first in {best.p_best:.0%}.")
+    return " ".join(parts)

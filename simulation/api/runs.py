@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..analysis.comparison import Comparison
+from ..analysis.comparison import Comparison, min_effect_problems
 from ..analysis.comparison import compare as paired_comparison
 from ..errors import InputError, OptionError, Problem, ScenarioError, for_file
 from ..experiments.replications import run_scenario
@@ -227,6 +227,8 @@ class ComparisonRun:
                           sets=self.sets, started=self.started, command=command)
             self.table.to_parquet(tmp / "comparison.parquet", index=False)
             self.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
+            if self.comparison.costs is not None and len(self.comparison.costs):
+                self.comparison.costs.to_csv(tmp / "costs.csv", index=False, float_format="%.6g")
             first = next(iter(self.runs.values())).result
             base = manifest(first, scenario_file=None, sets=self.sets, started=self.started, command=command)
             man = {k: base[k] for k in ("sdgsim_version", "seed", "runs", "seeding", "started", "finished",
@@ -244,11 +246,15 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             reference: str | None = None, interval: str = "t", sets: Sequence[str] = (),
             parameters: str | Path | None = None, workers: int = 1,
             executor: str | None = None, scheduler: str | None = None, flows: bool = True,
-            progress: Callable[[int], None] | None = None) -> ComparisonRun:
+            progress: Callable[[int], None] | None = None,
+            min_effects: dict[str, float | str] | None = None) -> ComparisonRun:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
     `reference`: the scenario name to compare against (default: the first); `interval`:
-    "t" or "bootstrap". Scenario names are made unique (a, a-2, ...).
+    "t" or "bootstrap". Scenario names are made unique (a, a-2, ...). `min_effects`: the
+    smallest effect that matters per value (NAME[:KEY][@COUNTRY] → a number in the
+    outcome's unit, or "5%" of the reference's mean); the outcome registry's defaults otherwise.
+    Each row of the table gets a verdict against it (better, worse, equivalent, inconclusive).
     """
     started = datetime.now(timezone.utc)
     problems, loaded, files = [], [], []
@@ -273,13 +279,16 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
                                    f"'{reference}' is not one of the scenarios ({', '.join(names)})")])
     if interval not in ("t", "bootstrap"):
         raise OptionError([Problem("interval", 1, "interval", f"got {interval!r} (allowed: t, bootstrap)")])
+    bad = min_effect_problems(dict(min_effects or {}))
+    if bad:
+        raise OptionError([Problem("min_effects", 1, spec, why) for spec, why in bad])
     results = {}
     for name, sc, f in zip(names, loaded, files):
         res = run_scenario(sc, runs=runs, seed=seed, workers=workers, record_flows=flows, progress=progress,
                            executor=executor, scheduler=scheduler)
         results[name] = Run(res, f, list(sets), started)
     comp = paired_comparison({n: r.result for n, r in results.items()}, reference=reference, method=interval,
-                             seed=seed)
+                             seed=seed, min_effects=min_effects)
     return ComparisonRun(results, comp, files, list(sets), started)
 
 

@@ -27,14 +27,20 @@ import numpy as np
 
 @dataclass(frozen=True)
 class AllocationContext:
-    """Observable state for allocation decisions. Shapes: S replications, C countries, G goals."""
+    """Observable state for allocation decisions. Shapes: S replications, C countries, G goals.
+
+    Only what a real funder could know: the scenario's expected parameters, scores
+    observed up to the previous year, published data. `effectiveness` is the expected
+    κ_g of the scenario file, never a replication's own draw (the model keeps the
+    realised draw for the dynamics), so no strategy can optimise against luck.
+    """
 
     scores: np.ndarray  # (S, C, G) goal scores 0..100
     population: np.ndarray  # (C,) people
     gdp_per_capita: np.ndarray  # (C,) USD per person
     governance: np.ndarray  # (C,) 0..100
     priority: np.ndarray  # (C, G) roadmap priority, rows sum to 1
-    effectiveness: np.ndarray  # (S, G) κ_g
+    effectiveness: np.ndarray  # (S, G) expected κ_g (the scenario's value, the same in every replication)
     spend_scale: np.ndarray  # (G,) s_g, USD per capita
     retention: np.ndarray  # (C,) 1 - leakage
     other_spend_pc: np.ndarray  # (S, C, G) effective spend per capita already planned

@@ -168,7 +168,9 @@ class FinancingModel(mesa.Model):
         self.research_draw = rng.draws(seeds, "research", self.tech_ids, (T,), dist="uniform")
         sd = sc.uncertainty.effectiveness_sd
         z = rng.draws(seeds, "effectiveness", gids, ())
-        self.effectiveness = self.kappa[None, :] * np.exp(sd * z - 0.5 * sd**2)
+        self.effectiveness = self.kappa[None, :] * np.exp(sd * z - 0.5 * sd**2)  # realised: the dynamics only
+        # what a funder can know: the scenario's expected κ (the draw has mean one), never this run's draw
+        self.expected_effectiveness = np.broadcast_to(self.kappa[None, :], self.effectiveness.shape)
         nsd = sc.uncertainty.score_noise_sd
         self.score_noise = nsd * rng.draws(seeds, "score-noise", cids, (T, G)) if nsd > 0 else None  # (S, C, T, G)
 
@@ -393,7 +395,7 @@ class FinancingModel(mesa.Model):
         retention = self.retention
         ctx = AllocationContext(
             scores=self.scores, population=pop, gdp_per_capita=gdp / pop, governance=self.governance,
-            priority=self.priority, effectiveness=self.effectiveness, spend_scale=self.spend_scale,
+            priority=self.priority, effectiveness=self.expected_effectiveness, spend_scale=self.spend_scale,
             retention=retention, other_spend_pc=np.broadcast_to((domestic * retention[:, None] / pop[:, None]),
                                                                 self.scores.shape),
             propensity=None)

@@ -1,6 +1,7 @@
 """Outcome arrays per replication, from which the registry's outcomes are computed.
 
-Per run: SDG index (mean of goal scores) per country and year, gap closure, year the
+Per run: SDG index (mean of goal scores) per country and year, its population-weighted
+mean over countries, gap closure, indicators in natural units and the people they count, year the
 target is reached, cost per index point, private finance mobilised per public dollar,
 equity (Gini of country index), mean technology adoption, channel overhead. The outcomes
 built from these arrays, and their summaries, are defined in registry.py.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import ACCOUNTS, RunResult
+from ..model.result import indicator_denominators, population_paths
 
 
 def sdg_index(scores: np.ndarray) -> np.ndarray:
@@ -46,11 +48,33 @@ def index_target(scenario) -> float:
     return float(np.mean([g.target_score for g in scenario.goals]))
 
 
+def indicator_people(result: RunResult) -> np.ndarray:
+    """(N, Y, C, I) people each indicator counts (people with electricity, undernourished
+    people, under-5 deaths a year, ...): value / scale · denominator; (N, Y, C, 0) without indicators."""
+    sc = result.scenario
+    if result.indicators is None or not sc.indicators:
+        return np.zeros(result.scores.shape[:3] + (0,))
+    scale = np.array([i.scale for i in sc.indicators])
+    return result.indicators / scale * indicator_denominators(sc)[None]
+
+
+def people_gain(result: RunResult, people: np.ndarray) -> np.ndarray:
+    """(N, C, I) change of the people counted from the start year to the horizon, oriented so
+    that positive is better: more people with access, fewer undernourished, fewer deaths."""
+    sense = np.array([1.0 if i.higher_is_better else -1.0 for i in result.scenario.indicators])
+    return (people[:, -1] - people[:, 0]) * sense
+
+
 def per_run(result: RunResult) -> dict[str, np.ndarray]:
     """Outcome arrays per replication (leading axis N)."""
     sc = result.scenario
     idx = sdg_index(result.scores)  # (N, Y, C)
     overall = idx.mean(axis=-1)  # (N, Y)
+    pop = population_paths(sc)  # (Y, C)
+    weighted = (idx * pop[None]).sum(axis=-1) / pop.sum(axis=-1)[None]  # (N, Y) population-weighted
+    people = indicator_people(result)
+    denominators = indicator_denominators(sc) if sc.indicators else np.zeros(pop.shape + (0,))
+    scale = np.array([i.scale for i in sc.indicators])
     target = np.array([g.target_score for g in sc.goals])
     spent_public = result.public_external.sum(axis=1)
     points = (idx[:, -1] - idx[:, 0]).sum(axis=-1)  # index points gained, summed over countries
@@ -58,6 +82,12 @@ def per_run(result: RunResult) -> dict[str, np.ndarray]:
     return {
         "index": idx,
         "overall": overall,
+        "overall_weighted": weighted,
+        "gap_closure_weighted": gap_closure(weighted[:, 0], weighted[:, -1], index_target(sc)),
+        "indicator_end": result.indicators[:, -1] if people.shape[-1] else people[:, -1],
+        "indicator_end_all": people[:, -1].sum(axis=1) / denominators[-1].sum(axis=0) * scale,
+        "people_end": people[:, -1],
+        "people_gain": people_gain(result, people) if people.shape[-1] else people[:, -1],
         "gap_closure": gap_closure(idx[:, 0], idx[:, -1], index_target(sc)),
         "goal_end": result.scores[:, -1],
         "year_reached": year_reached(result.scores, result.years, target),

@@ -7,10 +7,16 @@ long table (`outcome_table`), the run summary (`summary`, summary.csv), a sweep'
 columns (`outcome_columns`, `column_values`), the check of a sweep file's `outcomes:`
 and of `--metric` (`metric_problem`), and the direction of each outcome (`outcome_sense`).
 
-One value of an outcome has one name everywhere: `NAME`, `NAME@COUNTRY`, `NAME:GOAL`
-or `NAME:GOAL@COUNTRY` (`label` builds it, `parse` splits it). Without `@COUNTRY` the
-value is the all-countries one (country `ALL`); without `:GOAL` the outcome has no goal
-dimension (goal `NO_GOAL`).
+One value of an outcome has one name everywhere: `NAME`, `NAME@COUNTRY`, `NAME:KEY`
+or `NAME:KEY@COUNTRY` (`label` builds it, `parse` splits it). Without `@COUNTRY` the
+value is the all-countries one (country `ALL`); without `:KEY` the outcome has no goal
+dimension (goal `NO_GOAL`). The key is a goal id, or an indicator id for the outcomes in
+natural units and people (`indicator_end`, `people_end`, `people_gain`); tables keep it in
+their `goal` column either way.
+
+Each outcome also carries the smallest effect that matters (`min_effect`, in its unit, or
+a share of the reference's own value where that is more meaningful): comparisons give a
+verdict (better, worse, equivalent, inconclusive) against it.
 """
 
 from __future__ import annotations
@@ -55,36 +61,64 @@ class Outcome:
     compute_all: Compute | None = None
     analyze_by_default: bool = False
     """Studied by `sdgsim analyze` when a sweep file names no `outcomes:`."""
+    min_effect: float = 0.0
+    """Smallest difference that matters, in `unit` (or a share of the reference's value if
+    `min_effect_relative`); a comparison calls a difference within ± it `equivalent`."""
+    min_effect_relative: bool = False
+    """`min_effect` is a share of the reference's own mean (|value|) of the same row."""
+    min_effect_births: float | None = None
+    """`min_effect` for indicators counted over live births (under-5 deaths a year)."""
+    by_indicator: bool = False
+    """The key is an indicator id (the scenario's `indicators:`), not a goal."""
+    sense_from_indicator: bool = False
+    """Better is the indicator's own direction (people_end: more people with electricity is
+    better, more under-5 deaths worse); `higher_is_better` is the fallback without a scenario."""
+
+    @property
+    def keyed(self) -> bool:
+        """Has a key dimension (goal or indicator)."""
+        return self.by_goal or self.by_indicator
+
+    def min_effect_text(self) -> str:
+        """The default smallest effect that matters, in words."""
+        if self.min_effect_relative:
+            return f"{self.min_effect:.0%} of the reference's value"
+        births = f" ({self.min_effect_births:,.0f} for deaths a year)" if self.min_effect_births else ""
+        return f"{self.min_effect:,g} {self.unit}{births}"
 
     @property
     def sense(self) -> int:
         """+1 if higher is better, −1 if lower is better."""
         return 1 if self.higher_is_better else -1
 
-    def keys(self, countries: list[str], goals: list[str]) -> tuple[list[str], list[str]]:
-        """Country and goal labels of this outcome's values for these countries and goals."""
+    def keys(self, countries: list[str], goals: list[str], indicators: Iterable[str] = ()
+             ) -> tuple[list[str], list[str]]:
+        """Country and key labels of this outcome's values for these countries, goals and indicators."""
         cs = [*(countries if self.by_country else []), *([ALL] if self.overall else [])]
-        return cs, list(goals) if self.by_goal else [NO_GOAL]
+        return cs, list(indicators) if self.by_indicator else list(goals) if self.by_goal else [NO_GOAL]
 
     def values(self, m: Arrays, result: RunResult) -> np.ndarray:
-        """All values of one run set, (N, countries, goals) in the order of `keys` (ALL last)."""
+        """All values of one run set, (N, countries, keys) in the order of `keys` (ALL last)."""
         sc = result.scenario
-        cs, gs = self.keys(sc.country_ids, sc.goal_ids)
+        cs, gs = self.keys(sc.country_ids, sc.goal_ids, sc.indicator_ids)
         N = result.runs
+        if not gs:
+            return np.zeros((N, len(cs), 0))
         parts = [np.asarray(self.compute(m, result), dtype=float).reshape(N, -1, len(gs))]
         if self.by_country and self.overall:
             parts.append(np.asarray(self.compute_all(m, result), dtype=float).reshape(N, 1, len(gs)))
         return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
 
-    def sweep_keys(self, countries: list[str], goals: list[str]) -> list[tuple[str, str]]:
-        """(country, goal) of the values a sweep stores per run: the all-countries value(s)
-        (per goal for per-goal outcomes), plus one per country for per-country outcomes
-        without a goal dimension; an outcome without an all-countries value per country and goal."""
-        gs = list(goals) if self.by_goal else [NO_GOAL]
+    def sweep_keys(self, countries: list[str], goals: list[str], indicators: Iterable[str] = ()
+                   ) -> list[tuple[str, str]]:
+        """(country, key) of the values a sweep stores per run: the all-countries value(s)
+        (per key for keyed outcomes), plus one per country for per-country outcomes
+        without a key; an outcome without an all-countries value per country and key."""
+        gs = self.keys([], goals, indicators)[1]
         if not self.overall:
             return [(c, g) for c in countries for g in gs]
         keys = [(ALL, g) for g in gs]
-        if self.by_country and not self.by_goal:
+        if self.by_country and not self.keyed:
             keys += [(c, NO_GOAL) for c in countries]
         return keys
 
@@ -97,6 +131,10 @@ def _overall_closure(m: Arrays, r: RunResult) -> np.ndarray:
     return metrics.gap_closure(m["overall"][:, 0], m["overall"][:, -1], metrics.index_target(r.scenario))
 
 
+def _sum_countries(key: str) -> Compute:
+    return lambda m, r: m[key].sum(axis=1)
+
+
 def _year_reached(m: Arrays, r: RunResult) -> np.ndarray:
     return np.where(np.isnan(m["year_reached"]), r.scenario.end_year + 1, m["year_reached"])
 
@@ -105,41 +143,84 @@ def _per_run(key: str) -> Compute:
     return lambda m, r: m[key]
 
 
+POINTS = 0.5
+"""Smallest index or score difference that matters (points): a year of the baseline's drift."""
+PEOPLE = 100_000.0
+"""Smallest difference in people that matters (people with access, undernourished people)."""
+DEATHS = 1_000.0
+"""Smallest difference in under-5 deaths a year that matters."""
+
 _OUTCOMES = [
-    Outcome("sdg_index_start", "index points", True, "SDG index in the start year (mean of goal scores, 0-100)",
+    Outcome("sdg_index_start", "index points", True,
+            "SDG index in the start year (mean of goal scores, 0-100; all countries: population-weighted)",
             by_country=True, by_goal=False, overall=True,
-            compute=lambda m, r: _index(m, 0), compute_all=lambda m, r: m["overall"][:, 0]),
-    Outcome("sdg_index_end", "index points", True, "SDG index at the horizon (mean of goal scores, 0-100)",
+            compute=lambda m, r: _index(m, 0), compute_all=lambda m, r: m["overall_weighted"][:, 0],
+            min_effect=POINTS),
+    Outcome("sdg_index_end", "index points", True,
+            "SDG index at the horizon (mean of goal scores, 0-100; all countries: population-weighted)",
             by_country=True, by_goal=False, overall=True,
-            compute=lambda m, r: _index(m, -1), compute_all=lambda m, r: m["overall"][:, -1],
-            analyze_by_default=True),
-    Outcome("sdg_index_change", "index points", True, "change of the SDG index from the start year to the horizon",
+            compute=lambda m, r: _index(m, -1), compute_all=lambda m, r: m["overall_weighted"][:, -1],
+            analyze_by_default=True, min_effect=POINTS),
+    Outcome("sdg_index_end_unweighted", "index points", True,
+            "SDG index at the horizon, plain mean over countries (unweighted; each country counts once)",
+            by_country=False, by_goal=False, overall=True, compute=lambda m, r: m["overall"][:, -1],
+            min_effect=POINTS),
+    Outcome("sdg_index_change", "index points", True,
+            "change of the SDG index from the start year to the horizon (all countries: population-weighted)",
             by_country=True, by_goal=False, overall=True,
             compute=lambda m, r: _index(m, -1) - _index(m, 0),
-            compute_all=lambda m, r: m["overall"][:, -1] - m["overall"][:, 0]),
-    Outcome("gap_closure", "share", True, "share of the gap to the target index closed since the start year",
+            compute_all=lambda m, r: m["overall_weighted"][:, -1] - m["overall_weighted"][:, 0],
+            min_effect=POINTS),
+    Outcome("gap_closure", "share", True,
+            "share of the gap to the target index closed since the start year (all countries: of the "
+            "population-weighted index)",
             by_country=True, by_goal=False, overall=True,
-            compute=_per_run("gap_closure"), compute_all=_overall_closure, analyze_by_default=True),
+            compute=_per_run("gap_closure"), compute_all=_per_run("gap_closure_weighted"), analyze_by_default=True,
+            min_effect=0.01),
+    Outcome("gap_closure_unweighted", "share", True,
+            "share of the gap closed by the plain mean of the country indices (unweighted)",
+            by_country=False, by_goal=False, overall=True, compute=_overall_closure, min_effect=0.01),
     Outcome("goal_score_end", "score points", True, "goal score at the horizon (0-100; all countries: their mean)",
             by_country=True, by_goal=True, overall=True,
-            compute=_per_run("goal_end"), compute_all=lambda m, r: m["goal_end"].mean(axis=1)),
+            compute=_per_run("goal_end"), compute_all=lambda m, r: m["goal_end"].mean(axis=1), min_effect=POINTS),
     Outcome("year_target_reached", "year", False,
             "first year the goal score reaches its target (horizon + 1 = not reached)",
-            by_country=True, by_goal=True, overall=False, compute=_year_reached),
+            by_country=True, by_goal=True, overall=False, compute=_year_reached, min_effect=1.0),
+    Outcome("indicator_end", "natural units", True,
+            "indicator value at the horizon in its own unit (% of population, per 1,000 live births; "
+            "all countries: weighted by the people it is counted over); better is the indicator's direction",
+            by_country=True, by_goal=False, overall=True, by_indicator=True, sense_from_indicator=True,
+            compute=_per_run("indicator_end"), compute_all=_per_run("indicator_end_all"), min_effect=0.5),
+    Outcome("people_end", "people", True,
+            "people the indicator counts at the horizon (people with electricity, people with basic water, "
+            "undernourished people, under-5 deaths a year; all countries: their sum); better is the "
+            "indicator's direction",
+            by_country=True, by_goal=False, overall=True, by_indicator=True, sense_from_indicator=True,
+            compute=_per_run("people_end"), compute_all=_sum_countries("people_end"), min_effect=PEOPLE,
+            min_effect_births=DEATHS),
+    Outcome("people_gain", "people", True,
+            "people better off at the horizon than in the start year, oriented so that higher is better: "
+            "more people with electricity or basic water, fewer undernourished people, fewer under-5 deaths "
+            "a year (all countries: their sum)",
+            by_country=True, by_goal=False, overall=True, by_indicator=True,
+            compute=_per_run("people_gain"), compute_all=_sum_countries("people_gain"), min_effect=PEOPLE,
+            min_effect_births=DEATHS),
     Outcome("cost_per_point_usd", "US$", False,
             "all money spent per SDG-index point gained (summed over countries), USD",
             by_country=False, by_goal=False, overall=True, compute=_per_run("cost_per_point_usd"),
-            analyze_by_default=True),
+            analyze_by_default=True, min_effect=0.05, min_effect_relative=True),
     Outcome("private_per_public", "US$ per US$", True, "private finance mobilised per public external dollar",
             by_country=False, by_goal=False, overall=True, compute=_per_run("private_per_public"),
-            analyze_by_default=True),
+            analyze_by_default=True, min_effect=0.01),
     Outcome("gini_end", "Gini (0-1)", False, "inequality of SDG index across countries at the horizon (Gini)",
-            by_country=False, by_goal=False, overall=True, compute=_per_run("gini_end"), analyze_by_default=True),
+            by_country=False, by_goal=False, overall=True, compute=_per_run("gini_end"), analyze_by_default=True,
+            min_effect=0.005),
     Outcome("adoption_end", "share", True, "mean technology adoption at the horizon (share 0-1)",
             by_country=False, by_goal=False, overall=True, compute=_per_run("adoption_end"),
-            analyze_by_default=True),
+            analyze_by_default=True, min_effect=0.01),
     Outcome("overhead_usd", "US$", False, "channel overhead over the whole horizon, USD",
-            by_country=False, by_goal=False, overall=True, compute=_per_run("overhead_usd")),
+            by_country=False, by_goal=False, overall=True, compute=_per_run("overhead_usd"),
+            min_effect=0.05, min_effect_relative=True),
 ]
 
 REGISTRY: dict[str, Outcome] = {o.name: o for o in _OUTCOMES}
@@ -165,32 +246,51 @@ def parse(spec: str) -> tuple[str, str, str]:
     return name, country or ALL, goal or NO_GOAL
 
 
-def outcome_sense(spec: str) -> int:
-    """+1 if higher is better for the value named `spec` (any NAME[:GOAL][@COUNTRY]), −1 if lower."""
-    name = parse(spec)[0]
+def outcome_sense(spec: str, scenarios: Iterable[Scenario] = ()) -> int:
+    """+1 if higher is better for the value named `spec` (any NAME[:KEY][@COUNTRY]), −1 if lower.
+
+    Outcomes whose direction is their indicator's (`people_end`, `indicator_end`) take it from
+    the first of `scenarios` that declares the indicator (the registry's default otherwise).
+    """
+    name, _, key = parse(spec)
     if name not in REGISTRY:
         raise KeyError(f"unknown outcome '{name}' (known: {', '.join(REGISTRY)})")
-    return REGISTRY[name].sense
+    o = REGISTRY[name]
+    if o.sense_from_indicator:
+        for sc in scenarios:
+            for ind in sc.indicators:
+                if ind.id == key:
+                    return 1 if ind.higher_is_better else -1
+    return o.sense
 
 
-def _union(scenarios: Iterable[Scenario]) -> tuple[list[str], list[str]]:
+def _union(scenarios: Iterable[Scenario]) -> tuple[list[str], list[str], list[str]]:
     scenarios = list(scenarios)
     return (list(dict.fromkeys(c for s in scenarios for c in s.country_ids)),
-            list(dict.fromkeys(g for s in scenarios for g in s.goal_ids)))
+            list(dict.fromkeys(g for s in scenarios for g in s.goal_ids)),
+            list(dict.fromkeys(i for s in scenarios for i in s.indicator_ids)))
 
 
 def metric_problem(outcome: str, country: str, goal: str, scenarios) -> str | None:
-    """Why (outcome, country, goal) names no value of these scenarios, or None if it does."""
-    countries, goals = _union(scenarios)
+    """Why (outcome, country, key) names no value of these scenarios, or None if it does."""
+    countries, goals, indicators = _union(scenarios)
     o = REGISTRY.get(outcome)
     if o is None:
         return f"unknown outcome (allowed: {', '.join(REGISTRY)})"
-    if o.by_goal and goal == NO_GOAL:
+    if o.by_indicator:
+        if not indicators:
+            return f"{outcome} needs indicators, and the scenarios declare none"
+        if goal == NO_GOAL:
+            return f"{outcome} needs an indicator, e.g. {outcome}:{indicators[0]}"
+        if goal not in indicators:
+            return f"unknown indicator '{goal}' (the scenarios have: {', '.join(indicators)})"
+    elif o.by_goal and goal == NO_GOAL:
         return f"{outcome} needs a goal, e.g. {outcome}:{sorted(goals)[0]}"
-    if not o.by_goal and goal != NO_GOAL:
+    elif not o.by_goal and goal != NO_GOAL:
         per_goal = ", ".join(n for n, x in REGISTRY.items() if x.by_goal)
-        return f"{outcome} has no goal dimension (goals apply to: {per_goal})"
-    if goal != NO_GOAL and goal not in goals:
+        per_ind = ", ".join(n for n, x in REGISTRY.items() if x.by_indicator)
+        return f"{outcome} has no goal dimension (goals apply to: {per_goal}; indicators to: {per_ind})"
+    elif goal != NO_GOAL and goal not in goals:
         return f"unknown goal '{goal}' (the scenarios have: {', '.join(sorted(goals))})"
     if country != ALL and not o.by_country:
         return f"{outcome} is reported for all countries only (drop @{country})"
@@ -212,7 +312,7 @@ def all_values(result: RunResult, names: Iterable[str] | None = None
     out = {}
     for name in (REGISTRY if names is None else names):
         o = REGISTRY[name]
-        out[name] = (o.values(m, result), *o.keys(sc.country_ids, sc.goal_ids))
+        out[name] = (o.values(m, result), *o.keys(sc.country_ids, sc.goal_ids, sc.indicator_ids))
     return out
 
 
@@ -261,8 +361,9 @@ def summary(result: RunResult) -> pd.DataFrame:
 
 def outcome_columns(scenarios: list[Scenario]) -> list[str]:
     """The outcome columns of a sweep's runs (see `Outcome.sweep_keys`), for these scenarios."""
-    countries, goals = _union(scenarios)
-    return [label(name, c, g) for name, o in REGISTRY.items() for c, g in o.sweep_keys(countries, goals)]
+    countries, goals, indicators = _union(scenarios)
+    return [label(name, c, g) for name, o in REGISTRY.items()
+            for c, g in o.sweep_keys(countries, goals, indicators)]
 
 
 def column_values(result: RunResult, columns: Iterable[str]) -> dict[str, np.ndarray]:

@@ -7,9 +7,58 @@ notebook leaves inline plotting as it was. `subplots` mirrors `pyplot.subplots`;
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+SOURCE_PALETTE = ["#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#7a5195", "#4d4d4d", "#c9a227", "#17becf",
+                  "#8c564b", "#e377c2", "#6b8e23", "#ff7f50", "#4682b4", "#9acd32", "#bc8f8f", "#20b2aa"]
+"""Colours of names that are not fixed below, picked by a hash of the name (never by order)."""
+
+FIXED_COLORS = {
+    # funding sources of the shipped scenarios: official donors, the facility, private money
+    "JPN-ODA": "#1f5fa8", "IND-DPA": "#d9822b", "DAC-OTHER": "#7f7f7f", "facility": "#2e8b57",
+    "private": "#c9a227", "domestic": "#4d4d4d",
+    "JPN-FOUND": "#6baed6", "IND-FOUND": "#fdae6b", "AFR-FOUND": "#74c476",
+    "JPN-PRIV": "#08519c", "IND-PRIV": "#a63603", "AFR-PRIV": "#006d2c",
+    "RES-ORGS": "#9e9ac8", "THINK-TANKS": "#bcbddc",
+    # research bodies
+    "ICAR": "#8c564b", "ICMR": "#e377c2", "CSIR": "#bcbd22", "NISE": "#17becf", "JST": "#393b79",
+    "IJ-AGRI": "#b5cf6b", "IJ-HEALTH": "#d6616b", "IJ-WATER": "#6b6ecf", "IJ-ENERGY": "#e7ba52",
+    # shipped scenarios
+    "baseline": "#4d4d4d", "covid-shock": "#b03a48", "india-japan-roadmaps": "#d9822b",
+    "triangular-cooperation": "#2e8b57", "partnership-in-action": "#1f5fa8",
+    "partnership-in-action-covid": "#7a5195",
+}
+"""One colour per funding source and shipped scenario, the same in every report."""
+
+
+def stable_color(name: str) -> str:
+    """The one colour of a funding source or scenario named `name`, the same in every report:
+    its fixed colour, else crc32 of the name into `SOURCE_PALETTE` (independent of which
+    other names are drawn or in what order)."""
+    name = str(name)
+    if name in FIXED_COLORS:
+        return FIXED_COLORS[name]
+    return SOURCE_PALETTE[zlib.crc32(name.encode("utf-8")) % len(SOURCE_PALETTE)]
+
+
+def money(x: float, _pos=None) -> str:
+    """A tick label for US$ amounts: 0, 750, 12 k, 3.5 M, 1.2 bn (no 1e10 multipliers)."""
+    a = abs(x)
+    for size, word in ((1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if a >= size:
+            return f"{x / size:.3g}{word}"
+    return f"{x:.3g}"
+
+
+def money_axis(axis, label: str | None = None) -> None:
+    """Label an x or y axis (`ax.xaxis` / `ax.yaxis`) in US$ k / M / bn, without an offset multiplier."""
+    axis.set_major_formatter(FuncFormatter(money))
+    if label is not None:
+        axis.set_label_text(label)
 
 
 def subplots(*args, figsize: tuple[float, float] = (8, 4.5), **kw):

@@ -29,7 +29,8 @@ color:#1d2733;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:2px solid #e3e8ee;padding-bottom:.2em}
 .headline{background:#eef5fc;border-left:5px solid #1f5fa8;padding:.8em 1em;font-size:1.1em}
 .warn{background:#fff5e6;border-left:5px solid #d9822b;padding:.5em 1em}
-table{border-collapse:collapse;margin:.6em 0;font-size:.88em}th,td{border-bottom:1px solid #e3e8ee;padding:.25em .6em;
+table{border-collapse:collapse;margin:.6em 0;font-size:.88em;display:block;max-width:100%;overflow-x:auto}
+th,td{border-bottom:1px solid #e3e8ee;padding:.25em .6em;
 text-align:right}th{background:#f5f7fa}td:first-child,th:first-child{text-align:left}
 td.best{font-weight:700;background:#eaf6ee}figure{margin:1.2em 0;page-break-inside:avoid}
 figure img{max-width:100%;border:1px solid #e3e8ee}figcaption{color:#55606e;font-size:.9em}
@@ -37,6 +38,25 @@ code,pre{background:#f5f7fa;padding:.1em .3em;font-size:.85em}pre{padding:.6em;o
 .muted{color:#55606e}.tw{overflow-x:auto}
 @media print{body{max-width:none;margin:0}h2{page-break-after:avoid}.headline{border:1px solid #1f5fa8}}
 """
+
+
+BENCHMARKS = {
+    "EG.ELC.ACCS.ZS": ("US$733 per connection (solar mini-grids, Africa, 2019); ≥ US$1,500 per rural grid "
+                       "connection; ≈ US$440 per person for planned mini-grids",
+                       "AMDA/ECA, Benchmarking Africa's Minigrids (2020); ESMAP, Mini Grids for Half a Billion "
+                       "People (2019)"),
+    "SH.H2O.BASW.ZS": ("no sourced per-person benchmark found (WASH capital needs ≈ US$114 bn a year "
+                       "globally, unverified)", "Hutton & Varughese, World Bank WSP (2016)"),
+    "SH.DYN.MORT": ("no per-death benchmark; cost per DALY averted US$998 (low-HDI national average)",
+                    "Daroudi et al., Cost Eff. Resour. Alloc. 19:7 (2021)"),
+    "SN.ITK.DEFC.ZS": ("no sourced per-person benchmark found", "—"),
+}
+"""Published cost-per-outcome benchmarks beside the model's cost per person reached
+(../shared/reference/domain-data.md §4)."""
+
+VERDICT_HELP = ("Verdict against the smallest effect that matters (min effect): better / worse = the whole 95% CI "
+                "of the difference lies beyond ± min effect; equivalent = inside ± min effect; inconclusive = "
+                "neither. P(better by ≥ min) = share of paired runs better by more than the min effect.")
 
 
 def _esc(x: Any) -> str:
@@ -185,13 +205,27 @@ def _run_report(folder: Path, man: dict) -> str:
     start = summary[(summary.country == ALL) & (summary.metric == "sdg_index_start")].iloc[0]
     sc = man["scenario"]
     body = [f"<h1>sdgsim run: {_esc(name)}</h1><p class=muted>{_esc(sc.get('description', ''))}</p>",
-            f"<div class=headline>Over {man['runs']} runs, the mean SDG index of the {len(sc['countries'])} "
+            f"<div class=headline>Over {man['runs']} runs, the population-weighted SDG index of the "
+            f"{len(sc['countries'])} "
             f"countries moves from {start['mean']:.1f} in {sc['start_year']} to {overall['mean']:.1f} in "
             f"{sc['end_year']} (90% of runs between {overall.p05:.1f} and {overall.p95:.1f}).</div>",
-            "<h2>SDG index by country</h2>", _table(pd.DataFrame(rows)),
+            "<h2>SDG index by country</h2>", _table(pd.DataFrame(rows)), *_people_summary(summary),
             "<h2>Plots</h2>", *[_figure(out, f) for f in figs],
             "<h2>Assumptions</h2>", _assumptions(sc), "<h2>Manifest</h2>", _manifest_block(man)]
     return _page(f"sdgsim run {name}", "".join(body))
+
+
+def _people_summary(summary: pd.DataFrame) -> list[str]:
+    """All-countries people outcomes of a run: mean and 90 % interval over runs."""
+    p = summary[(summary.country == ALL) & summary.metric.str.match(r"^(people_gain|people_end|indicator_end):")]
+    if p.empty:
+        return []
+    rows = [{"outcome": m, "mean (90% interval)": _fmt_ci(a, lo, hi, 2)}
+            for m, a, lo, hi in zip(p.metric, p["mean"], p.p05, p.p95)]
+    return ["<h2>People, all countries</h2><p class=muted>people_gain: people better off at the horizon than "
+            "in the start year (more with electricity or basic water, fewer undernourished, fewer under-5 deaths a "
+            "year); people_end: people counted at the horizon; indicator_end: the indicator's level.</p>",
+            _table(pd.DataFrame(rows))]
 
 
 def _compare_report(folder: Path, man: dict) -> str:
@@ -200,10 +234,11 @@ def _compare_report(folder: Path, man: dict) -> str:
     names = [s["name"] for s in man["scenarios"]]
     ref = man["reference"]
     comp = Comparison(table=table, reference=ref, method=man["interval"], runs=man["runs"],
-                      warnings=man.get("warnings", []))
+                      warnings=man.get("warnings", []),
+                      costs=pd.read_csv(folder / "costs.csv") if (folder / "costs.csv").is_file() else None)
     loaded = {n: _load_run(folder / n) for n in names}
     scores = {n: v[0] for n, v in loaded.items()}
-    figs = [plots.fan_chart(scores, out), plots.difference_bars(table, out),
+    figs = [plots.fan_chart(scores, out), plots.difference_fan(scores, ref, out), plots.difference_bars(table, out),
             plots.flows_by_source({n: v[1] for n, v in loaded.items()}, out),
             plots.adoption_curves({n: v[2] for n, v in loaded.items()}, out),
             plots.gains_heatmap(scores, ref, out)]
@@ -226,19 +261,11 @@ def _compare_report(folder: Path, man: dict) -> str:
     index_table = _table(pd.DataFrame(rows), best)
 
     # other outcomes, all countries
-    o = table[(table.country == ALL) & (table.goal == NO_GOAL)]
-    rows = []
-    for outcome in dict.fromkeys(o.outcome):
-        r = o[o.outcome == outcome].set_index("scenario")
-        for n in names:
-            rows.append({"outcome": outcome, "scenario": n, "mean [95% CI]": _fmt_ci(*r.loc[n, ["mean", "ci_low",
-                                                                                                "ci_high"]], 3),
-                         "2.5-97.5% of runs": f"{_num(r.loc[n, 'p2_5'], 3)} to {_num(r.loc[n, 'p97_5'], 3)}",
-                         f"Δ vs {ref} [95% CI]": "—" if n == ref else _fmt_ci(
-                             *r.loc[n, ["diff_mean", "diff_ci_low", "diff_ci_high"]], 3, sign=True),
-                         "P(better than ref)": "—" if n == ref else f"{r.loc[n, 'p_superior']:.0%}",
-                         "P(ranks first)": f"{r.loc[n, 'p_best']:.0%}"})
-    outcome_table = _table(pd.DataFrame(rows))
+    outcome_table = _outcome_rows(table[(table.country == ALL) & (table.goal == NO_GOAL)], names, ref)
+    people = table[(table.country == ALL) & table.outcome.isin(["people_gain", "people_end", "indicator_end"])]
+    people_table = _outcome_rows(people, names, ref, key=True) if len(people) else \
+        "<p class=muted>The scenarios declare no indicators.</p>"
+    costs_table = _costs_table(folder / "costs.csv")
     legend = "".join(f"<li><code>{_esc(k)}</code>: {_esc(o.description)} ({_esc(o.unit)}; "
                      f"{'higher' if o.higher_is_better else 'lower'} is better)</li>" for k, o in REGISTRY.items())
 
@@ -260,12 +287,68 @@ def _compare_report(folder: Path, man: dict) -> str:
             "<h2>SDG index at the horizon by country</h2>",
             "<p class=muted>Mean [95% CI of the mean]; Δ = paired difference to the reference [95% CI]; "
             "best mean per row in bold.</p>", index_table,
-            "<h2>Outcomes, all countries</h2>", outcome_table, f"<ul class=muted>{legend}</ul>",
+            "<h2>People, all countries</h2>",
+            "<p class=muted>People better off (people_gain: more with access, fewer undernourished, fewer "
+            f"under-5 deaths a year), people counted and indicator levels at the horizon. {VERDICT_HELP}</p>",
+            people_table, "<h2>Cost per person reached</h2>", costs_table,
+            "<h2>Outcomes, all countries</h2>",
+            "<p class=muted>All-countries index and gap closure are population-weighted; the plain means are "
+            f"the *_unweighted rows. {VERDICT_HELP}</p>", outcome_table, f"<ul class=muted>{legend}</ul>",
             "<h2>Plots</h2>", *[_figure(out, f) for f in figs],
             "<h2>What differs between the scenario files</h2>", *diffs,
             "<h2>Assumptions</h2>", *[f"<h3>{_esc(n)}</h3>{_assumptions(resolved[n])}" for n in names],
             "<h2>Manifest</h2>", _manifest_block(man)]
     return _page("sdgsim comparison", "".join(body))
+
+
+def _outcome_rows(o: pd.DataFrame, names: list[str], ref: str, key: bool = False) -> str:
+    """Outcome × scenario rows: mean [CI], range over runs, Δ vs the reference [CI], verdict, probabilities."""
+    rows = []
+    for (outcome, goal), g in o.groupby(["outcome", "goal"], sort=False):
+        r = g.set_index("scenario")
+        for n in names:
+            if n not in r.index:
+                continue
+            x = r.loc[n]
+            row = {"outcome": outcome, **({"indicator": goal} if key else {}), "scenario": n,
+                   "mean [95% CI]": _fmt_ci(x["mean"], x.ci_low, x.ci_high, 3),
+                   "2.5-97.5% of runs": f"{_num(x.p2_5, 3)} to {_num(x.p97_5, 3)}",
+                   f"Δ vs {ref} [95% CI]": "—" if n == ref else _fmt_ci(x.diff_mean, x.diff_ci_low, x.diff_ci_high,
+                                                                         3, sign=True)}
+            if "verdict" in x.index:
+                row["verdict"] = x.verdict
+                row["min effect"] = _num(float(x.min_effect), 3)
+                row["P(better by ≥ min)"] = "—" if n == ref else f"{x.p_better_by_min:.0%}"
+            row["P(better than ref)"] = "—" if n == ref else f"{x.p_superior:.0%}"
+            row["P(ranks first)"] = f"{x.p_best:.0%}"
+            rows.append(row)
+    return _table(pd.DataFrame(rows))
+
+
+def _people(x: float) -> str:
+    """A signed count of people: +7.08 M, +63,275."""
+    return f"{x / 1e6:+.2f} M" if abs(x) >= 1e6 else f"{x:+,.0f}"
+
+
+def _costs_table(path: Path) -> str:
+    """Cost per person reached vs the reference (costs.csv), beside published benchmarks."""
+    if not path.is_file():
+        return "<p class=muted>No cost per person: the scenarios declare no indicators or differ in countries.</p>"
+    c = pd.read_csv(path)
+    rows = [{"scenario": r.scenario, "indicator": r.indicator, "people": r.people,
+             "extra money vs reference": f"US$ {_num(r.extra_money_usd, 2, sign=True)}",
+             "extra people [95% CI]": f"{_people(r.extra_people)} [{_people(r.extra_people_ci_low)}, "
+                                      f"{_people(r.extra_people_ci_high)}]",
+             "US$ per extra person [95% CI]": f"— ({getattr(r, 'note', '') or 'no ratio'})"
+             if r.cost_per_person_usd != r.cost_per_person_usd
+             else f"{r.cost_per_person_usd:,.0f} [{r.cost_ci_low:,.0f}, {r.cost_ci_high:,.0f}]",
+             "model unit cost (US$)": f"{r.model_unit_cost_usd:,.0f}",
+             "published benchmark": BENCHMARKS.get(r.indicator, ("—", ""))[0],
+             "source": BENCHMARKS.get(r.indicator, ("", "—"))[1]} for r in c.itertuples()]
+    return ("<p class=muted>Extra money put in over the horizon (every source except mobilised private "
+            "co-finance) over extra people better off at the horizon, both paired against the reference. All the "
+            "extra money is set against each indicator in turn, so each figure is an upper bound. A connection "
+            "serves a household of several people.</p>" + _table(pd.DataFrame(rows)))
 
 
 def _sweep_headline(analysis: Path) -> list[str]:

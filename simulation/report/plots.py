@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.colors import Normalize
 from matplotlib.ticker import MaxNLocator
 
-from .figures import axes_or_new, subplots
+from .figures import axes_or_new, money_axis, stable_color, subplots
 from .figures import save as _save_files
 
 PALETTE = ["#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#7a5195", "#4d4d4d", "#c9a227", "#17becf"]
@@ -40,7 +40,7 @@ def draw_fan_chart(ax, scores: dict[str, pd.DataFrame]):
         per_run = df.groupby(["run", "year"]).score.mean().unstack("year")  # runs × years
         years = per_run.columns.to_numpy()
         q = np.percentile(per_run.to_numpy(), [5, 25, 50, 75, 95], axis=0)
-        color = PALETTE[i % len(PALETTE)]
+        color = stable_color(name)
         ax.fill_between(years, q[0], q[4], color=color, alpha=0.12, linewidth=0)
         ax.fill_between(years, q[1], q[3], color=color, alpha=0.28, linewidth=0)
         ax.plot(years, q[2], color=color, linewidth=2, label=name)
@@ -51,6 +51,51 @@ def draw_fan_chart(ax, scores: dict[str, pd.DataFrame]):
     ax.legend(frameon=False)
     ax.set_title("SDG index over time: median, 50% and 90% bands over runs")
     return ax
+
+
+def _index_per_run(df: pd.DataFrame) -> pd.DataFrame:
+    """runs × years: mean of all goal scores over countries (unweighted) per run and year."""
+    return df.groupby(["run", "year"]).score.mean().unstack("year")
+
+
+def draw_difference_fan(ax, scores: dict[str, pd.DataFrame], reference: str):
+    """Paired difference of each scenario's SDG index to the reference's in the same run,
+    over time (median, 50 % and 90 % bands over runs). Returns the axes."""
+    ax = axes_or_new(ax)
+    ref = _index_per_run(scores[reference])
+    for name, df in scores.items():
+        if name == reference:
+            continue
+        d = _index_per_run(df)
+        years = [y for y in d.columns if y in ref.columns]
+        runs = d.index.intersection(ref.index)
+        diff = d.loc[runs, years].to_numpy() - ref.loc[runs, years].to_numpy()
+        q = np.percentile(diff, [5, 25, 50, 75, 95], axis=0)
+        color = stable_color(name)
+        ax.fill_between(years, q[0], q[4], color=color, alpha=0.12, linewidth=0)
+        ax.fill_between(years, q[1], q[3], color=color, alpha=0.28, linewidth=0)
+        ax.plot(years, q[2], color=color, linewidth=2, label=f"{name} − {reference}")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(f"SDG index difference to {reference} (points)")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    ax.set_title(f"Difference to {reference} in the same run: median, 50% and 90% bands")
+    return ax
+
+
+def difference_fan(scores: dict[str, pd.DataFrame], reference: str, out: Path) -> Figure | None:
+    """Paired SDG-index difference to the reference over time (levels overlap; differences do not)."""
+    if len(scores) < 2 or reference not in scores:
+        return None
+    fig, ax = subplots(figsize=(8, 4.5))
+    draw_difference_fan(ax, scores, reference)
+    _save(fig, out, "difference_fan")
+    return Figure("difference_fan", "Difference to the reference over time",
+                  f"Each scenario's SDG index (mean of goal scores over countries, unweighted) minus {reference}'s "
+                  "in the same replication (common random numbers). Line: median over runs; bands: 50 % and 90 %. "
+                  "The level fan chart above overlaps into one line when differences are small; this one does not.")
 
 
 def fan_chart(scores: dict[str, pd.DataFrame], out: Path) -> Figure:
@@ -77,7 +122,7 @@ def difference_bars(table: pd.DataFrame, out: Path) -> Figure | None:
         r = t[t.scenario == name].set_index("goal").loc[goals]
         err = np.vstack([r.diff_mean - r.diff_ci_low, r.diff_ci_high - r.diff_mean])
         ax.bar(x + (i - (len(alts) - 1) / 2) * width, r.diff_mean, width, yerr=err, capsize=3,
-               color=PALETTE[(i + 1) % len(PALETTE)], label=name)
+               color=stable_color(name), label=name)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, goals)
     ax.set_ylabel(f"score difference vs {ref} (points)")
@@ -97,14 +142,14 @@ def flows_by_source(flows: dict[str, pd.DataFrame], out: Path) -> Figure | None:
         return None
     fig, axes = subplots(1, len(frames), figsize=(4.2 * len(frames) + 1, 4.4), sharey=True, squeeze=False)
     sources = sorted({s for f in frames.values() for s in f.source.unique()})
-    colors = {s: matplotlib.colormaps["tab20"](i % 20) for i, s in enumerate(sources)}
+    colors = {s: stable_color(s) for s in sources}  # one colour per source in every report
     for ax, (name, f) in zip(axes[0], frames.items()):
         ext = f[~f.instrument.isin(["domestic", "pooled"])].copy()
         ext["goal"] = np.where(ext.instrument == "research", "R&D",
                                np.where(ext.goal == "-", "capacity", ext.goal))
         runs, years = f.run.nunique(), f.year.nunique()
         m = ext.pivot_table(index="goal", columns="source", values="amount_usd", aggfunc="sum", fill_value=0)
-        m = m / (runs * years * 1e6)
+        m = m / (runs * years)
         bottom = np.zeros(len(m))
         for src in m.columns:
             ax.bar(m.index, m[src], bottom=bottom, label=src, color=colors[src])
@@ -112,9 +157,14 @@ def flows_by_source(flows: dict[str, pd.DataFrame], out: Path) -> Figure | None:
         ax.set_title(name)
         ax.tick_params(axis="x", rotation=45)
         ax.grid(axis="y", alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(frameon=False, fontsize=7)
-    axes[0][0].set_ylabel("US$ million per year (mean over runs)")
+    handles = {}  # one legend for all panels, beside them (a source has one colour everywhere)
+    for ax in axes[0]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    if handles:
+        fig.legend(list(handles.values()), list(handles), frameon=False, fontsize=7, loc="center left",
+                   bbox_to_anchor=(1.0, 0.5))
+    money_axis(axes[0][0].yaxis, "US$ per year (mean over runs)")
     fig.suptitle("External money by source and goal")
     _save(fig, out, "flows_by_source")
     return Figure("flows_by_source", "Money flows by source and goal",
@@ -134,7 +184,7 @@ def adoption_curves(adoption: dict[str, pd.DataFrame], out: Path) -> Figure | No
     for ax, tech in zip(axes.flat, techs):
         for i, (name, a) in enumerate(frames.items()):
             s = a[a.technology == tech].groupby("year").adoption.mean()
-            ax.plot(s.index, s.to_numpy() * 100, color=PALETTE[i % len(PALETTE)], label=name)
+            ax.plot(s.index, s.to_numpy() * 100, color=stable_color(name), label=name)
         ax.set_title(tech, fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
         ax.grid(alpha=0.3)
@@ -178,8 +228,10 @@ def gains_heatmap(scores: dict[str, pd.DataFrame], reference: str | None, out: P
                        vmin=-lim if ref is not None else 0, vmax=lim, aspect="auto")
         ax.set_xticks(range(len(data.columns)), data.columns)
         ax.set_yticks(range(len(data.index)), data.index)
+        cmap, norm = im.get_cmap(), Normalize(vmin=im.norm.vmin, vmax=im.norm.vmax)
         for (r, c), v in np.ndenumerate(data.to_numpy()):
-            ax.text(c, r, f"{v:+.1f}" if ref is not None else f"{v:.1f}", ha="center", va="center", fontsize=7)
+            ax.text(c, r, heat_label(v, lim, signed=ref is not None), ha="center", va="center", fontsize=7,
+                    color=text_color(cmap(norm(v))))
         ax.set_title(name if ref is None else f"{name} − {reference}", fontsize=9)
         fig.colorbar(im, ax=ax, shrink=0.8)
     what = f"extra gain over {reference}" if ref is not None else "gain"
@@ -187,6 +239,22 @@ def gains_heatmap(scores: dict[str, pd.DataFrame], reference: str | None, out: P
     _save(fig, out, "gains_heatmap")
     return Figure("gains_heatmap", "Gains by country and goal",
                   f"Mean score {what} from the start year to the horizon for each country and goal.")
+
+
+def heat_label(v: float, lim: float, signed: bool) -> str:
+    """A heat-map cell's text: enough decimals for the map's range, and never "+0.0" or "-0.0"
+    (a value that rounds to zero is written 0)."""
+    digits = 1 if lim >= 1 else 2 if lim >= 0.1 else 3
+    text = f"{v:.{digits}f}"
+    if float(text) == 0:
+        return "0"
+    return f"{v:+.{digits}f}" if signed else text
+
+
+def text_color(rgba) -> str:
+    """Black or white text, whichever reads on a cell of this colour (relative luminance)."""
+    r, g, b = (((x / 12.92) if x <= 0.04045 else ((x + 0.055) / 1.055) ** 2.4) for x in rgba[:3])
+    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.18 else "white"
 
 
 def draw_difference(ax, table: pd.DataFrame, outcome: str = "sdg_index_end", country: str = "ALL"):
@@ -206,5 +274,7 @@ def draw_difference(ax, table: pd.DataFrame, outcome: str = "sdg_index_end", cou
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlabel(f"{outcome}: difference to {t.reference.iloc[0]} (95% CI)")
+    if outcome.endswith("_usd"):
+        money_axis(ax.xaxis, f"{outcome}: difference to {t.reference.iloc[0]}, US$ (95% CI)")
     ax.grid(axis="x", alpha=0.3)
     return ax

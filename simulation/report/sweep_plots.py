@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..analysis.sensitivity import CONF_LEVEL, MAX_SCATTER, Analysis, _label
 from ..outcomes.registry import outcome_sense
-from .figures import subplots
+from .figures import money_axis, subplots
 
 
 def _save(fig, folder: Path, stem: str, title: str, out: Analysis) -> None:
@@ -61,6 +61,10 @@ def plot_outcome_vs_parameters(means: pd.DataFrame, design: pd.DataFrame, params
                 ax.set_xticks(range(len(cats)), cats, rotation=30, fontsize=7)
         ax.set_xlabel(par, fontsize=8)
         ax.set_ylabel(_label(outcome), fontsize=8)
+        if numeric and par.endswith("_usd"):  # US$ k / M / bn ticks, no 1e9 offset
+            money_axis(ax.xaxis)
+        if outcome.split(":")[0].split("@")[0].endswith("_usd"):
+            money_axis(ax.yaxis)
         ax.tick_params(labelsize=7)
     for k in range(n, rows * cols):
         axes[k // cols][k % cols].axis("off")

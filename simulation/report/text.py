@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..outcomes.registry import ALL, label
+from ..outcomes.registry import ALL, REGISTRY, label
 
 
 def _get(df: pd.DataFrame, country: str, metric: str) -> pd.Series:
@@ -54,7 +54,10 @@ def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = 
         return f"{what}, {where}: no such outcome row (see comparison.csv)"
     higher = bool(sel.higher_is_better.iloc[0])
     best = sel["mean"].idxmax() if higher else sel["mean"].idxmin()
-    scale, unit = (1e9, " bn") if sel["mean"].abs().max() >= 1e8 else (1.0, "")
+    money = REGISTRY[outcome].unit.startswith("US$") if outcome in REGISTRY else True
+    big = sel["mean"].abs().max()
+    scale, unit = ((1e9, " bn") if money else (1e6, " M")) if big >= 1e8 else (1e6, " M") if big >= 1e6 \
+        else (1.0, "")
     biggest = (sel["mean"].abs() / scale).max()
     digits = 3 if biggest < 1 else 2 if biggest < 1000 else 0
 
@@ -73,7 +76,8 @@ def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = 
     w_mean = max(len("mean [95% CI]"), *(len(x[2]) for x in rows)) + 1
     w_diff = max(len("diff vs ") + min(12, len(comp.reference)), *(len(x[3]) for x in rows)) + 1
     width = max(10, min(80 - w_mean - w_diff - 11, max(len(x[1]) for x in rows) + 2))
-    lines = [f"{what}, {where} ({'higher' if higher else 'lower'} is better{', US$' + unit if unit else ''}); "
+    in_unit = ((", US$ " + unit.strip()) if money else ", millions" if unit == " M" else "") if unit else ""
+    lines = [f"{what}, {where} ({'higher' if higher else 'lower'} is better{in_unit}); "
              f"{comp.runs} paired runs, {comp.method} intervals",
              f"{'scenario':<{width}}{'mean [95% CI]':<{w_mean}}{'diff vs ' + comp.reference[:12]:<{w_diff}}"
              f"{'P>ref':>6}{'P1st':>5}",
@@ -85,4 +89,14 @@ def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = 
         lines.append(f"\033[1m{line}\033[0m" if color and i == best else line)
     lines.append("* best mean. P>ref: share of paired runs better than the reference, ties")
     lines.append("counting half. P1st: share of runs in which the scenario ranks first.")
+    if "verdict" in sel.columns:
+        m = sel.min_effect.iloc[-1]
+        lines.append(f"Verdict vs {comp.reference[:20]} (smallest effect that matters: {m / scale:.3g}{unit}):")
+        for _, r in sel.iterrows():
+            if r.scenario != comp.reference:
+                lines.append(f"  {r.scenario[:30]}: {r.verdict} (better by more than it in "
+                             f"{r.p_better_by_min:.0%} of runs)")
+    head = lines[0]
+    if len(head) > 80:  # keep the table within 80 columns: the run count on its own line
+        lines[0:1] = head.split("; ", 1)
     return "\n".join(lines)

@@ -238,7 +238,7 @@ def load_search(path: str | Path) -> Search:
         if name not in known:
             add(("objectives", name), f"unknown outcome '{name}' (known: {', '.join(known[:8])}, ...)")
             continue
-        sense = {"max": 1, "min": -1}[o.direction] if o.direction else outcome_sense(name)
+        sense = {"max": 1, "min": -1}[o.direction] if o.direction else outcome_sense(name, [sc])
         objectives.append(Objective(name, o.robustness, o.percentile, sense))
     if problems:
         raise InputError(problems)
