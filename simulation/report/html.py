@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..analysis.comparison import Comparison, headline
@@ -160,6 +161,7 @@ def _read_compact(path: Path) -> pd.DataFrame:
             elif not pd.api.types.is_numeric_dtype(frame[col]):
                 frame[col] = frame[col].astype("category")
         parts.append(frame)
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages otherwise
     if not parts:  # an empty table
         return pd.read_parquet(path)
     return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
