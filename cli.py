@@ -84,8 +84,10 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
 @click.option("--parameters", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A calibration's fit.csv (sdgsim calibrate): its indicator values, trends and their "
                    "uncertainty replace the scenario's.")
-@click.option("--flows/--no-flows", default=True, show_default=True,
-              help="Write every money flow to flows.parquet (large for big scenarios).")
+@click.option("--flows", "flows", type=click.Choice(["full", "yearly", "none"]), default="yearly", show_default=True,
+              help="Money flows in flows.parquet: yearly = each (year, source, recipient, goal, instrument) "
+                   "flow summed over the runs (column runs); full = every flow of every run (large); none.")
+@click.option("--no-flows", "no_flows", is_flag=True, help="Same as --flows none.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
               help="Replications advanced together in one model (default: up to 64).")
 @click.option("--report/--no-report", default=True, show_default=True,
@@ -95,13 +97,14 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
                    "dask uses --scheduler or a local cluster of --workers. Results are identical.")
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, force: bool,
-        sets: tuple[str, ...], parameters: Path | None, flows: bool, batch_size: int | None, report: bool, executor: str | None,
-        scheduler: str | None) -> None:
+        sets: tuple[str, ...], parameters: Path | None, flows: str, no_flows: bool, batch_size: int | None,
+        report: bool, executor: str | None, scheduler: str | None) -> None:
     """Run SCENARIO many times and write a results folder.
 
     The folder holds manifest.json (scenario hash and content, seed, versions, command),
     scores.parquet, flows.parquet, balance.parquet, adoption.parquet, summary.csv, and
-    plots/ with report.html. It is written atomically and never overwritten without --force.
+    plots/ with report.html. It is written atomically and never overwritten without --force;
+    the per-run tables are written batch by batch as the runs finish.
 
     \b
     Examples:
@@ -121,15 +124,12 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
     with tqdm(total=runs, unit="run", desc=sc.name, disable=runs < 50 or not sys.stderr.isatty(), file=sys.stderr,
               leave=False) as bar:
         try:
-            result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size, flows=flows,
-                             sets=sets, parameters=parameters, progress=bar.update, executor=executor,
-                             scheduler=scheduler)
+            result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                             flows="none" if no_flows else flows, sets=sets, parameters=parameters,
+                             progress=bar.update, executor=executor, scheduler=scheduler, out=out, force=force,
+                             report=report, command=sys.argv)
         except InputError as err:
             _fail(err)
-    try:
-        result.save(out, force=force, report=report, command=sys.argv)
-    except InputError as err:
-        _fail(err)
     click.echo(summary_table(result.result, result.summary))
     files = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
     click.echo(f"\nResults: {out}/  ({files})")
@@ -175,9 +175,12 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
               help="Where replications run [default: serial for 1 worker, process otherwise]; "
                    "dask uses --scheduler or a local cluster of --workers. Results are identical.")
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
+@click.option("--flows", "flows", type=click.Choice(["full", "yearly", "none"]), default="yearly", show_default=True,
+              help="Money flows in each scenario's flows.parquet (as for sdgsim run).")
 def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out: Path, reference: str | None,
             metric_specs: tuple[str, ...], interval: str, min_effect_specs: tuple[str, ...], force: bool,
-            sets: tuple[str, ...], parameters: Path | None, executor: str | None, scheduler: str | None) -> None:
+            sets: tuple[str, ...], parameters: Path | None, executor: str | None, scheduler: str | None,
+            flows: str) -> None:
     """Compare SCENARIOS with paired statistics, plots and an HTML report.
 
     Replication i of every scenario uses the same random streams, so differences are
@@ -227,7 +230,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             comp = sim.compare([str(s) for s in scenarios], sets=sets, parameters=parameters, runs=runs, seed=seed,
                                workers=workers,
                                reference=reference, interval=interval, progress=bar.update, executor=executor,
-                               scheduler=scheduler, min_effects=min_effects)
+                               scheduler=scheduler, min_effects=min_effects, flows=flows)
         comp.save(out, force=force, command=sys.argv)
     except InputError as err:
         _fail(err)

@@ -32,10 +32,11 @@ def test_run_writes_the_results_folder_of_the_design(run_dir):
     assert list(scores.columns) == ["run", "year", "country", "goal", "score"]
     assert scores.run.nunique() == 12 and scores.year.min() == 2020 and scores.year.max() == 2030
     assert scores.score.between(0, 100).all()
-    flows = pd.read_parquet(out / "flows.parquet")
-    assert list(flows.columns) == ["run", "year", "source", "recipient", "goal", "instrument", "amount_usd"]
-    assert (flows.amount_usd > 0).all()
+    flows = pd.read_parquet(out / "flows.parquet")  # default detail: yearly sums over the runs
+    assert list(flows.columns) == ["year", "source", "recipient", "goal", "instrument", "amount_usd", "runs"]
+    assert (flows.amount_usd > 0).all() and (flows.runs == 12).all()
     assert {"grant", "domestic", "research"} <= set(flows.instrument)
+    assert json.loads((out / "manifest.json").read_text())["flows"] == "yearly"
 
 
 def test_manifest_records_what_is_needed_to_reproduce(run_dir):

@@ -136,6 +136,18 @@ def test_replication_i_is_the_same_inside_a_larger_run():
     assert np.array_equal(full.scores[2], alone.history["scores"][:, 0])
 
 
+def test_replication_seeds_are_the_spawned_children():
+    """A batch's seeds are built directly, yet equal SeedSequence(seed).spawn(runs)[start:stop]."""
+    for seed in (0, 9, 2**63 - 1):
+        spawned = np.random.SeedSequence(seed).spawn(12)
+        for start, stop in ((0, 12), (5, 9), (11, 12), (3, 40)):
+            direct = rng.replication_seeds(seed, 12, start, stop)
+            assert len(direct) == len(spawned[start:stop])
+            for a, b in zip(direct, spawned[start:stop]):
+                assert (a.entropy, a.spawn_key, a.pool_size) == (b.entropy, b.spawn_key, b.pool_size)
+                assert np.array_equal(a.generate_state(8), b.generate_state(8))
+
+
 # ---------------------------------------------------------------- behaviours
 
 

@@ -33,7 +33,8 @@ def _read_run(folder: Path, man: dict) -> Run:
         adoption=adoption.adoption.to_numpy().reshape(N, Y, C, K),
         capacity=nan((N, Y, C), np.nan), trl=nan((N, Y, K), np.nan),
         private=nan((N, Y - 1), np.nan), public_external=nan((N, Y - 1), np.nan),
-        balance=balance.amount_usd.to_numpy().reshape(N, Y - 1, len(ACCOUNTS)), flows=flows)
+        balance=balance.amount_usd.to_numpy().reshape(N, Y - 1, len(ACCOUNTS)), flows=flows,
+        flow_detail=man.get("flows", "none" if flows is None else "full"))
     started = datetime.fromisoformat(man["started"]) if "started" in man else datetime.now(timezone.utc)
     return Run(result, man.get("scenario_file"), list(man.get("overrides", [])), started)
 

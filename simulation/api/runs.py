@@ -25,12 +25,13 @@ from ..analysis.comparison import compare as paired_comparison
 from ..errors import InputError, OptionError, Problem, ScenarioError, for_file
 from ..experiments.replications import run_scenario
 from ..model import RunResult
+from ..model.ledger import FLOW_MODES, flow_mode
 from ..outcomes.registry import ALL, outcome_table
 from ..outcomes.registry import summary as run_summary
 from ..report import plots
 from ..report.html import build_report
 from ..results.folders import atomic_folder, check_target
-from ..results.runs import manifest, write_run
+from ..results.runs import RunWriter, finish_run, manifest, write_run
 from ..scenario import Scenario
 from ..scenario.catalog import resolve
 from ..scenario.loading import load_scenario as _load_file
@@ -61,16 +62,17 @@ class Run:
 
     Frames (tidy, one row per value): `scores` (run, year, country, goal, score),
     `balance` (run, year, account, amount_usd), `adoption` (run, year, country,
-    technology, adoption), `flows` (run, year, source, recipient, goal, instrument,
-    amount_usd; None when not recorded), `outcomes` (outcome, country, goal, run, value)
-    and `summary` (country, metric, mean, p05, p95, runs). `arrays` gives the raw arrays
-    with a leading replication axis.
+    technology, adoption), `flows` (see `run`'s `flows`; None when not recorded),
+    `outcomes` (outcome, country, goal, run, value) and `summary` (country, metric, mean,
+    p05, p95, runs). `arrays` gives the raw arrays with a leading replication axis.
+    `folder`: the results folder when the run was written as it ran (`run(..., out=)`).
     """
 
     result: RunResult
     scenario_file: str | None = None
     sets: list[str] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    folder: Path | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -113,7 +115,13 @@ class Run:
 
     @property
     def flows(self) -> pd.DataFrame | None:
-        """Tidy money flows: run, year, source, recipient, goal, instrument, amount_usd (None if not recorded)."""
+        """Money flows (labels as categoricals), None if not recorded. Full: run, year, source,
+        recipient, goal, instrument, amount_usd; yearly: year, source, recipient, goal,
+        instrument, amount_usd summed over the replications, runs. Full flows of a run
+        written as it ran are read from its folder.
+        """
+        if self.result.flows is None and self.folder is not None and (self.folder / "flows.parquet").exists():
+            return pd.read_parquet(self.folder / "flows.parquet")
         return self.result.flows
 
     @property
@@ -135,22 +143,34 @@ class Run:
         """Write a results folder (atomically; an existing one only with `force`), with
         plots and report.html unless `report=False`. Returns the folder.
         """
+        flows_file = self.folder / "flows.parquet" if self.folder is not None else None
         out = write_run(self.result, self.summary, path, force=force, scenario_file=self.scenario_file,
-                        sets=self.sets, started=self.started, command=command)
+                        sets=self.sets, started=self.started, command=command, flows_file=flows_file)
         if report:
             build_report(out)
         return out
 
 
 def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, workers: int = 1,
-        executor: str | None = None, scheduler: str | None = None, flows: bool = True,
+        executor: str | None = None, scheduler: str | None = None, flows: bool | str = "yearly",
         batch_size: int | None = None, sets: Sequence[str] = (), parameters: str | Path | None = None,
-        progress: Callable[[int], None] | None = None) -> Run:
+        progress: Callable[[int], None] | None = None, out: str | Path | None = None, force: bool = False,
+        report: bool = True, command: list[str] | None = None) -> Run:
     """Run `runs` replications of a scenario (object, file or shipped name) in memory.
 
     Replication i uses `SeedSequence(seed).spawn(runs)[i]`: the result is identical for any
-    executor ("serial", "process", "dask"), number of workers or batch size. `flows=False`
-    skips recording every money flow. `progress(n)` is called as n more runs finish.
+    executor ("serial", "process", "dask"), number of workers or batch size. `progress(n)`
+    is called as n more runs finish.
+
+    `flows`: how much of the money flows is kept. "yearly" (default): each (year, source,
+    recipient, goal, instrument) flow summed over the replications (column `runs` gives how
+    many; divide by it for the mean per replication); "full" (or True): every flow of every
+    replication; "none" (or False): no flows.
+
+    `out`: also write the results folder (as `Run.save` would, atomically; an existing one
+    only with `force`; report.html unless `report=False`) while the replications run: the
+    per-replication tables and full flows are streamed to it batch by batch, so full flows
+    are not kept in memory (`Run.flows` reads them back from the folder).
     """
     started = datetime.now(timezone.utc)
     file = None
@@ -164,9 +184,30 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
                                                       "load_scenario(path, sets) first")])
     if runs < 1:
         raise OptionError([Problem("runs", 1, "runs", f"got {runs} (allowed: at least 1)")])
-    res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
-                       record_flows=flows, progress=progress, executor=executor, scheduler=scheduler)
-    return Run(res, file, list(sets), started)
+    mode = _flow_detail(flows)
+    if out is None:
+        res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                           record_flows=mode, progress=progress, executor=executor, scheduler=scheduler)
+        return Run(res, file, list(sets), started)
+    out = Path(out)
+    with atomic_folder(out, force) as tmp:
+        with RunWriter(tmp, scenario, mode) as writer:
+            res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                               record_flows=mode, progress=progress, executor=executor, scheduler=scheduler,
+                               sink=writer, keep_flows=False)
+        done = Run(res, file, list(sets), started, folder=out)
+        finish_run(res, done.summary, tmp, scenario_file=file, sets=list(sets), started=started, command=command)
+    if report:
+        build_report(out)
+    return done
+
+
+def _flow_detail(flows: bool | str) -> str:
+    try:
+        return flow_mode(flows)
+    except ValueError:
+        raise OptionError([Problem("flows", 1, "flows", f"got {flows!r} (allowed: {', '.join(FLOW_MODES)}, "
+                                                        "True, False)")]) from None
 
 
 def unique_names(names: list[str]) -> list[str]:
@@ -245,17 +286,19 @@ class ComparisonRun:
 def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: int = 0, *,
             reference: str | None = None, interval: str = "t", sets: Sequence[str] = (),
             parameters: str | Path | None = None, workers: int = 1,
-            executor: str | None = None, scheduler: str | None = None, flows: bool = True,
+            executor: str | None = None, scheduler: str | None = None, flows: bool | str = "yearly",
             progress: Callable[[int], None] | None = None,
             min_effects: dict[str, float | str] | None = None) -> ComparisonRun:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
     `reference`: the scenario name to compare against (default: the first); `interval`:
-    "t" or "bootstrap". Scenario names are made unique (a, a-2, ...). `min_effects`: the
+    "t" or "bootstrap"; `flows`: as for `run` ("yearly", "full"/True, "none"/False).
+    Scenario names are made unique (a, a-2, ...). `min_effects`: the
     smallest effect that matters per value (NAME[:KEY][@COUNTRY] → a number in the
     outcome's unit, or "5%" of the reference's mean); the outcome registry's defaults otherwise.
     Each row of the table gets a verdict against it (better, worse, equivalent, inconclusive).
     """
+    mode = _flow_detail(flows)
     started = datetime.now(timezone.utc)
     problems, loaded, files = [], [], []
     for s in scenarios:
@@ -284,7 +327,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
         raise OptionError([Problem("min_effects", 1, spec, why) for spec, why in bad])
     results = {}
     for name, sc, f in zip(names, loaded, files):
-        res = run_scenario(sc, runs=runs, seed=seed, workers=workers, record_flows=flows, progress=progress,
+        res = run_scenario(sc, runs=runs, seed=seed, workers=workers, record_flows=mode, progress=progress,
                            executor=executor, scheduler=scheduler)
         results[name] = Run(res, f, list(sets), started)
     comp = paired_comparison({n: r.result for n, r in results.items()}, reference=reference, method=interval,

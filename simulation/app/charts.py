@@ -144,8 +144,9 @@ def sankey(flows: pd.DataFrame | None, countries=None, scenario: str = "", domes
     df = flows if not countries else flows[flows["recipient"].isin(countries)]
     if not domestic:
         df = df[df["source"] != "domestic"]
-    runs = max(1, df["run"].nunique())
-    m = df.groupby(["source", "goal"])["amount_usd"].sum().div(runs)
+    # full flows have a run column; yearly flows are sums over `runs` replications
+    runs = max(1, df["run"].nunique() if "run" in df.columns else int(df["runs"].max()))
+    m = df.groupby(["source", "goal"], observed=True)["amount_usd"].sum().div(runs)
     m = m[m > 0]
     if m.empty:
         return None

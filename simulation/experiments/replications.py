@@ -2,7 +2,14 @@
 
 Replication i always uses `SeedSequence(seed).spawn(N)[i]` (see rng.py), so the results
 are bit-identical whatever the batch size or number of workers. Batches are merged back
-in replication order.
+in replication order as they arrive: per-replication arrays are copied into the run's
+arrays, and each batch is handed, in order, to an optional `sink` (the results layer's
+folder writer), so full flows need not be kept in memory.
+
+Flow detail (`record_flows`, see ledger.FLOW_MODES): "full" keeps every flow of every
+replication (rows by run and year, the same whatever the batching); "yearly" sums each
+flow over the replications (batch sums added in replication order: identical for any
+executor or worker count, equal to rounding across batch sizes); "none" records nothing.
 """
 
 from __future__ import annotations
@@ -13,18 +20,25 @@ import numpy as np
 import pandas as pd
 
 from ..model import FinancingModel, RunResult, result_arrays, rng
+from ..model.ledger import flow_mode, flows_table, merge_yearly
 from ..scenario import Scenario
 from .executors import make_executor
 
 DEFAULT_BATCH = 64
 
+BatchSink = Callable[[int, dict], None]
+"""sink(start, part): replications start.. of the run, in order; part holds the batch's
+arrays (RunResult fields) and "flows" (a full batch's table, else None)."""
 
-def run_batch(scenario: Scenario, seed: int, runs: int, start: int, stop: int, record_flows: bool) -> dict:
+
+def run_batch(scenario: Scenario, seed: int, runs: int, start: int, stop: int, record_flows: bool | str) -> dict:
     """Run replications start..stop-1 of a `runs`-replication run; picklable for workers."""
-    seeds = rng.replication_seeds(seed, runs)[start:stop]
-    m = FinancingModel(scenario, seeds, record_flows=record_flows).run()
+    mode = flow_mode(record_flows)
+    seeds = rng.replication_seeds(seed, runs, start, stop)
+    m = FinancingModel(scenario, seeds, record_flows=mode).run()
     out = result_arrays(m)
-    out["flows"] = m.ledger.flows_frame(np.arange(start, stop), scenario.years[:-1]) if record_flows else None
+    out["flows"] = (m.ledger.flows_frame(np.arange(start, stop), scenario.years[:-1]) if mode == "full"
+                    else m.ledger.yearly_blocks() if mode == "yearly" else None)
     return out
 
 
@@ -34,35 +48,75 @@ def _run_task(shared: tuple, task: tuple[int, int]) -> dict:
     return run_batch(scenario, seed, runs, task[0], task[1], record_flows)
 
 
+class _Merger:
+    """Takes batches in any order; merges them in replication order."""
+
+    def __init__(self, runs: int, mode: str, sink: BatchSink | None, keep_flows: bool):
+        self.runs, self.mode, self.sink, self.keep_flows = runs, mode, sink, keep_flows
+        self.arrays: dict[str, np.ndarray | None] | None = None
+        self.pending: dict[int, tuple[int, dict]] = {}
+        self.next = 0
+        self.frames: list[pd.DataFrame] = []
+        self.yearly = None
+
+    def add(self, start: int, stop: int, part: dict) -> None:
+        self.pending[start] = (stop, part)
+        while self.next in self.pending:
+            stop, part = self.pending.pop(self.next)
+            self._merge(self.next, stop, part)
+            self.next = stop
+
+    def _merge(self, start: int, stop: int, part: dict) -> None:
+        if self.arrays is None:
+            self.arrays = {k: None if v is None else np.empty((self.runs, *v.shape[1:]), v.dtype)
+                           for k, v in part.items() if k != "flows"}
+        for k, out in self.arrays.items():
+            if out is not None:
+                out[start:stop] = part[k]
+        flows = part["flows"]
+        if self.mode == "yearly":
+            self.yearly = merge_yearly(self.yearly, flows)
+        if self.sink is not None:
+            self.sink(start, part)
+        if self.mode == "full" and self.keep_flows:
+            self.frames.append(flows)
+
+    def flows(self, scenario: Scenario) -> pd.DataFrame | None:
+        if self.mode == "yearly":
+            return flows_table(self.yearly or {}, scenario.years[:-1], runs=self.runs)
+        if self.mode == "full" and self.keep_flows:
+            return pd.concat(self.frames, ignore_index=True)
+        return None
+
+
 def run_scenario(scenario: Scenario, runs: int = 100, seed: int = 0, workers: int = 1,
-                 batch_size: int | None = None, record_flows: bool = True,
+                 batch_size: int | None = None, record_flows: bool | str = True,
                  progress: Callable[[int], None] | None = None, executor: str | None = None,
-                 scheduler: str | None = None) -> RunResult:
+                 scheduler: str | None = None, sink: BatchSink | None = None,
+                 keep_flows: bool = True) -> RunResult:
     """Run `runs` replications of `scenario`; `progress(n)` is called as n more finish.
 
     executor: "serial", "process" (local cores) or "dask" (a `scheduler` address or a
     LocalCluster of `workers`); default serial for one worker, process otherwise. The
-    result is identical whatever the executor, workers or batch size.
+    result is identical whatever the executor, workers or batch size. `record_flows`: flow
+    detail (True = "full", False = "none"). `sink(start, part)` receives every batch in
+    replication order; `keep_flows=False` leaves full flows to the sink (result.flows None).
     """
     if runs < 1:
         raise ValueError("runs must be >= 1")
+    mode = flow_mode(record_flows)
     batch = batch_size or min(DEFAULT_BATCH, max(1, -(-runs // max(1, workers))))
     bounds = [(a, min(a + batch, runs)) for a in range(0, runs, batch)]
     name = executor or ("process" if workers > 1 else "serial")
     if name == "process" and len(bounds) == 1:
         name = "serial"  # one batch: a pool would only add start-up time
-    order = {b: i for i, b in enumerate(bounds)}
-    parts: list[dict] = [None] * len(bounds)  # type: ignore[list-item]
+    merger = _Merger(runs, mode, sink, keep_flows)
     with make_executor(name, workers, scheduler) as ex:
-        for task, result in ex.map_unordered(_run_task, (scenario, seed, runs, record_flows), bounds):
+        for task, result in ex.map_unordered(_run_task, (scenario, seed, runs, mode), bounds):
             if isinstance(result, BaseException):
                 raise result
-            parts[order[task]] = result
+            merger.add(task[0], task[1], result)
             if progress:
                 progress(task[1] - task[0])
-    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if k != "flows"}
-    flows = None
-    if record_flows:  # rows by run and year, so the table is the same whatever the batching
-        flows = pd.concat([p["flows"] for p in parts], ignore_index=True)
-        flows = flows.sort_values(["run", "year"], kind="stable", ignore_index=True)
-    return RunResult(scenario=scenario, seed=seed, flows=flows, **cat)
+    return RunResult(scenario=scenario, seed=seed, flows=merger.flows(scenario), flow_detail=mode,
+                     **merger.arrays)

@@ -28,6 +28,7 @@ class RunResult:
     flows: pd.DataFrame | None = field(default=None, repr=False)
     indicators: np.ndarray | None = None  # (N, T+1, C, I) indicator values in natural units
     indicator_money_pc: np.ndarray | None = None  # (N, T, C, I) external US$ per capita at work on each
+    flow_detail: str = "none"  # what `flows` holds: "full", "yearly" or "none" (see ledger.FLOW_MODES)
 
     @property
     def runs(self) -> int:
@@ -37,29 +38,29 @@ class RunResult:
     def years(self) -> list[int]:
         return self.scenario.years
 
-    def scores_frame(self) -> pd.DataFrame:
-        """Tidy: run, year, country, goal, score."""
+    def scores_frame(self, first_run: int = 0) -> pd.DataFrame:
+        """Tidy: run, year, country, goal, score (runs numbered from `first_run`, as for every frame)."""
         N, Y, C, G = self.scores.shape
         sc = self.scenario
         return pd.DataFrame({
-            "run": np.repeat(np.arange(N), Y * C * G),
+            "run": np.repeat(np.arange(first_run, first_run + N), Y * C * G),
             "year": np.tile(np.repeat(np.array(self.years), C * G), N),
             "country": np.tile(np.repeat(np.array(sc.country_ids, dtype=object), G), N * Y),
             "goal": np.tile(np.array(sc.goal_ids, dtype=object), N * Y * C),
             "score": self.scores.reshape(-1),
         })
 
-    def balance_frame(self) -> pd.DataFrame:
+    def balance_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, account, amount_usd."""
         N, T, A = self.balance.shape
         return pd.DataFrame({
-            "run": np.repeat(np.arange(N), T * A),
+            "run": np.repeat(np.arange(first_run, first_run + N), T * A),
             "year": np.tile(np.repeat(np.array(self.years[:-1]), A), N),
             "account": np.tile(np.array(ACCOUNTS, dtype=object), N * T),
             "amount_usd": self.balance.reshape(-1),
         })
 
-    def indicators_frame(self) -> pd.DataFrame:
+    def indicators_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, country, indicator, value (natural units), people (what the value counts)."""
         sc = self.scenario
         cols = ["run", "year", "country", "indicator", "value", "people"]
@@ -69,7 +70,7 @@ class RunResult:
         scale = np.array([i.scale for i in sc.indicators])
         people = self.indicators / scale * indicator_denominators(sc)[None]
         return pd.DataFrame({
-            "run": np.repeat(np.arange(N), Y * C * I),
+            "run": np.repeat(np.arange(first_run, first_run + N), Y * C * I),
             "year": np.tile(np.repeat(np.array(self.years), C * I), N),
             "country": np.tile(np.repeat(np.array(sc.country_ids, dtype=object), I), N * Y),
             "indicator": np.tile(np.array(sc.indicator_ids, dtype=object), N * Y * C),
@@ -77,13 +78,13 @@ class RunResult:
             "people": people.reshape(-1),
         })
 
-    def adoption_frame(self) -> pd.DataFrame:
+    def adoption_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, country, technology, adoption (share 0..1)."""
         N, Y, C, K = self.adoption.shape
         sc = self.scenario
         techs = [k.id for k in sc.technologies]
         return pd.DataFrame({
-            "run": np.repeat(np.arange(N), Y * C * K),
+            "run": np.repeat(np.arange(first_run, first_run + N), Y * C * K),
             "year": np.tile(np.repeat(np.array(self.years), C * K), N),
             "country": np.tile(np.repeat(np.array(sc.country_ids, dtype=object), K), N * Y),
             "technology": np.tile(np.array(techs, dtype=object), N * Y * C),

@@ -21,9 +21,15 @@ import zlib
 import numpy as np
 
 
-def replication_seeds(seed: int, runs: int) -> list[np.random.SeedSequence]:
-    """The per-replication seed sequences of a run."""
-    return np.random.SeedSequence(seed).spawn(runs)
+def replication_seeds(seed: int, runs: int, start: int = 0, stop: int | None = None) -> list[np.random.SeedSequence]:
+    """The seed sequences of replications start..stop-1 of a `runs`-replication run.
+
+    Replication i is `SeedSequence(seed).spawn(runs)[i]`, built directly as
+    `SeedSequence(seed, spawn_key=(i,))` (the same entropy and key, so the same streams):
+    a batch costs O(its size), not O(runs).
+    """
+    stop = runs if stop is None else min(stop, runs)
+    return [np.random.SeedSequence(seed, spawn_key=(i,)) for i in range(max(0, start), stop)]
 
 
 def _key(kind: str, ident: str) -> int:

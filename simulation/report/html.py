@@ -15,7 +15,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..analysis.comparison import Comparison, headline
 from ..errors import InputError, Problem
@@ -164,10 +167,30 @@ def _page(title: str, body: str) -> str:
             f"</head><body>{body}</body></html>")
 
 
+def _read_compact(path: Path) -> pd.DataFrame:
+    """A per-run table read batch by batch into compact columns (text as categoricals, run
+    int32, year int16), so a 20,000-run folder's tables fit in a few hundred MB."""
+    parts = []
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=1 << 20):
+        frame = batch.to_pandas()
+        for col in frame.columns:
+            if col == "run":
+                frame[col] = frame[col].astype(np.int32)
+            elif col == "year":
+                frame[col] = frame[col].astype(np.int16)
+            elif not pd.api.types.is_numeric_dtype(frame[col]):
+                frame[col] = frame[col].astype("category")
+        parts.append(frame)
+    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages otherwise
+    if not parts:  # an empty table
+        return pd.read_parquet(path)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
 def _load_run(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
-    scores = pd.read_parquet(folder / "scores.parquet")
+    scores = _read_compact(folder / "scores.parquet")
     flows = pd.read_parquet(folder / "flows.parquet") if (folder / "flows.parquet").exists() else None
-    adoption = pd.read_parquet(folder / "adoption.parquet") if (folder / "adoption.parquet").exists() else None
+    adoption = _read_compact(folder / "adoption.parquet") if (folder / "adoption.parquet").exists() else None
     return scores, flows, adoption
 
 

@@ -147,8 +147,11 @@ def flows_by_source(flows: dict[str, pd.DataFrame], out: Path) -> Figure | None:
         ext = f[~f.instrument.isin(["domestic", "pooled"])].copy()
         ext["goal"] = np.where(ext.instrument == "research", "R&D",
                                np.where(ext.goal == "-", "capacity", ext.goal))
-        runs, years = f.run.nunique(), f.year.nunique()
-        m = ext.pivot_table(index="goal", columns="source", values="amount_usd", aggfunc="sum", fill_value=0)
+        # full flows have a run column; yearly flows are sums over `runs` replications
+        runs = f.run.nunique() if "run" in f.columns else int(f.runs.max())
+        years = f.year.nunique()
+        m = ext.pivot_table(index="goal", columns="source", values="amount_usd", aggfunc="sum", fill_value=0,
+                            observed=True)
         m = m / (runs * years)
         bottom = np.zeros(len(m))
         for src in m.columns:

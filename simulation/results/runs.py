@@ -1,21 +1,38 @@
 """Run folders: a run's tidy tables, its summary and its manifest, written atomically.
 
 Layout: manifest.json, scores.parquet (run, year, country, goal, score), flows.parquet
-(run, year, source, recipient, goal, instrument, amount_usd), balance.parquet (run,
-year, account, amount_usd), adoption.parquet, summary.csv.
+(flows "full": run, year, source, recipient, goal, instrument, amount_usd; flows "yearly":
+year, source, recipient, goal, instrument, amount_usd summed over the `runs` replications;
+absent for "none"; the four labels dictionary-encoded), balance.parquet (run, year,
+account, amount_usd), adoption.parquet, indicators.parquet (if the scenario has
+indicators), summary.csv.
+
+`write_run` writes a finished in-memory run. `RunWriter` writes the per-replication tables
+batch by batch while a run goes on (one Parquet row group per batch; the experiments layer
+feeds it in replication order), and `finish_run` then adds the rest.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .._version import __version__
+from ..model import RunResult
 from .folders import atomic_folder, versions
+
+FLOW_DETAIL = {
+    "full": "every flow of every replication (run, year, source, recipient, goal, instrument)",
+    "yearly": "each (year, source, recipient, goal, instrument) flow summed over the replications (column runs)",
+    "none": "flows not recorded",
+}
 
 
 def manifest(result, *, scenario_file: str | None, sets: list[str], started: datetime,
@@ -31,6 +48,8 @@ def manifest(result, *, scenario_file: str | None, sets: list[str], started: dat
         "seed": result.seed,
         "runs": result.runs,
         "seeding": "numpy.random.SeedSequence(seed).spawn(runs)[i] for replication i",
+        "flows": result.flow_detail,
+        "flows_meaning": FLOW_DETAIL.get(result.flow_detail, ""),
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": command if command is not None else sys.argv,
@@ -40,19 +59,78 @@ def manifest(result, *, scenario_file: str | None, sets: list[str], started: dat
     }
 
 
+class RunWriter:
+    """Streams a run's per-replication tables into `folder`, one Parquet row group per batch.
+
+    Call it as sink(start, part) with the batches in replication order (part: the batch's
+    RunResult arrays and, for full flows, its "flows" table); close it (or use `with`).
+    """
+
+    def __init__(self, folder: Path, result_scenario, flow_detail: str):
+        self.folder = Path(folder)
+        self.scenario = result_scenario
+        self.flow_detail = flow_detail
+        self.writers: dict[str, tuple[pq.ParquetWriter, pa.Schema]] = {}
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _append(self, name: str, frame: pd.DataFrame) -> None:
+        if name not in self.writers:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            self.writers[name] = (pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema), table.schema)
+        else:
+            table = pa.Table.from_pandas(frame, schema=self.writers[name][1], preserve_index=False)
+        self.writers[name][0].write_table(table)
+
+    def __call__(self, start: int, part: dict) -> None:
+        arrays = {k: v for k, v in part.items() if k != "flows"}
+        batch = RunResult(scenario=self.scenario, seed=0, **arrays)
+        self._append("scores", batch.scores_frame(start))
+        self._append("balance", batch.balance_frame(start))
+        self._append("adoption", batch.adoption_frame(start))
+        if self.scenario.indicators:
+            self._append("indicators", batch.indicators_frame(start))
+        if self.flow_detail == "full":
+            self._append("flows", part["flows"])
+
+    def close(self) -> None:
+        for writer, _ in self.writers.values():
+            writer.close()
+        self.writers = {}
+
+
+def write_tables(result, folder: Path) -> None:
+    """A finished in-memory run's per-replication tables and its flows."""
+    result.scores_frame().to_parquet(folder / "scores.parquet", index=False)
+    result.balance_frame().to_parquet(folder / "balance.parquet", index=False)
+    result.adoption_frame().to_parquet(folder / "adoption.parquet", index=False)
+    if result.scenario.indicators:
+        result.indicators_frame().to_parquet(folder / "indicators.parquet", index=False)
+
+
+def finish_run(result, summary: pd.DataFrame, folder: Path, *, scenario_file: str | None, sets: list[str],
+               started: datetime, command: list[str] | None = None, flows_file: Path | None = None) -> None:
+    """Flows (from memory, or copied from `flows_file`), summary.csv and manifest.json."""
+    if result.flows is not None:
+        result.flows.to_parquet(folder / "flows.parquet", index=False)
+    elif flows_file is not None and Path(flows_file).exists() and flows_file != folder / "flows.parquet":
+        shutil.copyfile(flows_file, folder / "flows.parquet")
+    summary.to_csv(folder / "summary.csv", index=False, float_format="%.6g")
+    man = manifest(result, scenario_file=scenario_file, sets=sets, started=started, command=command)
+    (folder / "manifest.json").write_text(json.dumps(man, indent=2, sort_keys=False))
+
+
 def write_run(result, summary: pd.DataFrame, out: str | Path, *, force: bool, scenario_file: str | None,
-              sets: list[str], started: datetime, command: list[str] | None = None) -> Path:
+              sets: list[str], started: datetime, command: list[str] | None = None,
+              flows_file: Path | None = None) -> Path:
     """Write a run's results folder atomically and return its path."""
     out = Path(out)
     with atomic_folder(out, force) as tmp:
-        result.scores_frame().to_parquet(tmp / "scores.parquet", index=False)
-        result.balance_frame().to_parquet(tmp / "balance.parquet", index=False)
-        result.adoption_frame().to_parquet(tmp / "adoption.parquet", index=False)
-        if result.scenario.indicators:
-            result.indicators_frame().to_parquet(tmp / "indicators.parquet", index=False)
-        if result.flows is not None:
-            result.flows.to_parquet(tmp / "flows.parquet", index=False)
-        summary.to_csv(tmp / "summary.csv", index=False, float_format="%.6g")
-        man = manifest(result, scenario_file=scenario_file, sets=sets, started=started, command=command)
-        (tmp / "manifest.json").write_text(json.dumps(man, indent=2, sort_keys=False))
+        write_tables(result, tmp)
+        finish_run(result, summary, tmp, scenario_file=scenario_file, sets=sets, started=started,
+                   command=command, flows_file=flows_file)
     return out

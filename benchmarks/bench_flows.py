@@ -1,0 +1,123 @@
+"""Flows, seeding and a big run's memory, measured side by side in one process (ratios).
+
+    .venv/bin/python benchmarks/bench_flows.py              # everything (~3-5 min on 2 cores)
+    .venv/bin/python benchmarks/bench_flows.py --skip-memory --json out.json
+
+1. Flow detail: `run_scenario` on the same seed with flows "none", "yearly" and "full"
+   (serial, batch 64), interleaved and best of `--repeat`; reported as the ratio of each
+   to flows "none" (target: yearly, the default, at most 2x). Baseline scenario, and the
+   large synthetic scenario (benchmarks/synthetic.py) with fewer runs.
+2. Seeding: the seeds of every batch of an N-run run built the old way
+   (`SeedSequence(seed).spawn(N)[start:stop]` per batch, O(N^2)) and the new way
+   (`rng.replication_seeds(seed, N, start, stop)`, O(N)); both lists are checked equal.
+3. Memory: `sdgsim run scenarios/baseline.yaml --runs 20000` with default outputs (yearly
+   flows, report) in a subprocess under /usr/bin/time -v (peak resident set size; the
+   command's own run and its report are included). Target: under 1 GiB.
+
+Timings on a shared machine vary with its load; the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from simulation.experiments.replications import run_scenario  # noqa: E402
+from simulation.model import rng  # noqa: E402
+from simulation.scenario import validate_data  # noqa: E402
+from simulation.scenario.loading import load_scenario  # noqa: E402
+
+
+def load() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def flows_case(name: str, sc, runs: int, repeat: int) -> dict:
+    best = {m: float("inf") for m in ("none", "yearly", "full")}
+    for _ in range(repeat):
+        for mode in best:  # interleaved: every mode sees the same load
+            t = time.perf_counter()
+            run_scenario(sc, runs=runs, seed=2030, batch_size=min(64, runs), record_flows=mode)
+            best[mode] = min(best[mode], time.perf_counter() - t)
+    row = {"scenario": name, "runs": runs, "seconds": best,
+           "ratio_yearly": best["yearly"] / best["none"], "ratio_full": best["full"] / best["none"]}
+    print(f"{name:9s} {runs:5d} runs: none {best['none']:.2f} s, yearly {best['yearly']:.2f} s "
+          f"({row['ratio_yearly']:.2f}x), full {best['full']:.2f} s ({row['ratio_full']:.2f}x)  [load {load()}]",
+          flush=True)
+    return row
+
+
+def seeding_case(runs: int, batch: int = 64) -> dict:
+    bounds = [(a, min(a + batch, runs)) for a in range(0, runs, batch)]
+    t = time.perf_counter()
+    old = [np.random.SeedSequence(7).spawn(runs)[a:b] for a, b in bounds]
+    t_old = time.perf_counter() - t
+    t = time.perf_counter()
+    new = [rng.replication_seeds(7, runs, a, b) for a, b in bounds]
+    t_new = time.perf_counter() - t
+    same = all(x.entropy == y.entropy and x.spawn_key == y.spawn_key and x.pool_size == y.pool_size
+               for p, q in zip(old, new) for x, y in zip(p, q)) and sum(map(len, new)) == runs
+    row = {"runs": runs, "old_s": t_old, "new_s": t_new, "ratio": t_old / t_new, "identical": same}
+    print(f"seeding {runs:6d} runs in batches of {batch}: spawn-and-slice {t_old:.3f} s, direct {t_new:.4f} s "
+          f"({row['ratio']:.0f}x), identical: {same}  [load {load()}]", flush=True)
+    return row
+
+
+def memory_case(runs: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = ["/usr/bin/time", "-v", sys.executable, str(ROOT / "cli.py"), "run", str(ROOT / "scenarios/baseline.yaml"),
+               "--runs", str(runs), "--out", str(Path(tmp) / "run")]
+        before = load()
+        p = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
+        peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
+        wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", p.stderr).group(1)
+        size = sum(f.stat().st_size for f in (Path(tmp) / "run").glob("*.parquet")) if p.returncode == 0 else 0
+    row = {"runs": runs, "peak_mib": peak_kb / 1024, "wall": wall, "exit": p.returncode, "parquet_mib": size / 2**20,
+           "load_before": before, "load_after": load()}
+    print(f"sdgsim run --runs {runs} (default outputs): peak RSS {row['peak_mib']:.0f} MiB, wall {wall}, "
+          f"parquet {row['parquet_mib']:.1f} MiB, exit {p.returncode}  [load {before} -> {row['load_after']}]",
+          flush=True)
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--baseline-runs", type=int, default=1000)
+    ap.add_argument("--large-runs", type=int, default=16)
+    ap.add_argument("--seed-runs", type=int, nargs="*", default=[2000, 20000])
+    ap.add_argument("--memory-runs", type=int, default=20000)
+    ap.add_argument("--skip-large", action="store_true")
+    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--json", type=Path, default=None)
+    a = ap.parse_args()
+    from synthetic import make_scenario
+
+    print(f"{os.cpu_count()} CPUs, load average {load()}", flush=True)
+    out: dict = {"flows": [flows_case("baseline", load_scenario(ROOT / "scenarios/baseline.yaml"), a.baseline_runs,
+                                      a.repeat)]}
+    if not a.skip_large:
+        out["flows"].append(flows_case("large", validate_data(make_scenario(), "<synthetic large>"), a.large_runs,
+                                      a.repeat))
+    out["seeding"] = [seeding_case(n) for n in a.seed_runs]
+    if not a.skip_memory:
+        out["memory"] = memory_case(a.memory_runs)
+    if a.json:
+        a.json.write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
