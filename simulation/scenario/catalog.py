@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import InputError, Problem
 from .library import SHIPPED_DIR, parent_file, shipped_names
 from .loading import load_scenario
 from .schema import Scenario
-from .yamlio import load_located
+from .yamlio import dump_yaml, load_located
 
 DESCRIPTION_WIDTH = 72
 
@@ -147,7 +145,7 @@ def extends_chain(path: Path) -> list[Path]:
 def to_yaml(scenario: Scenario) -> str:
     """The scenario, every field spelled out, as YAML that loads back to the same scenario."""
     data: dict[str, Any] = scenario.model_dump(mode="json")
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+    return dump_yaml(data)
 
 
 def show(name_or_path: str, sets: list[str] | tuple[str, ...] = (), directory: str | Path | None = None) -> str:
