@@ -5,15 +5,23 @@ docs/reliability.md lists the guarantees these tests prove.
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 
+import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cli import main
+from simulation.experiments.executors import make_executor
+from simulation.experiments.sweep.running import run_sweep
+from simulation.experiments.sweep.spec import load_sweep
 from simulation.scenario import validate_data
 from simulation.scenario.catalog import to_yaml
 from simulation.scenario.yamlio import parse_located
-from tests.factory import scenario, small_dict
+from tests.factory import BASELINE, scenario, small_dict
 
 IDENT = st.from_regex(re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,20}", re.ASCII), fullmatch=True)
 TRICKY = st.sampled_from(["1e9", "-.5", "E1", "e5", "1_000", "010", "1:30", "0x1F", ".5", "1.", "+1", "NaN",
@@ -37,3 +45,95 @@ def test_show_output_loads_back_to_the_same_content_hash(name, donor, descriptio
 def test_a_plain_id_like_E1_is_text_and_numbers_stay_numbers():
     data = parse_located("a: E1\nb: e5\nc: 1e9\nd: -.5\ne: 1_000\nf: 1.\n", "<t>")
     assert data == {"a": "E1", "b": "e5", "c": 1e9, "d": -0.5, "e": 1000, "f": 1.0}
+
+
+# --------------------------------------------------------------------------- damaged sweep folders
+
+TINY = f"""\
+name: tiny
+scenario: {BASELINE}
+design: {{method: lhs, samples: 4}}
+parameters:
+  governance.leakage_max: {{low: 0.1, high: 0.4}}
+replications: 1
+seed: 5
+chunk_runs: 1
+"""
+
+
+@pytest.fixture(scope="module")
+def sweep_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished_sweep(sweep_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("done") / "sweep"
+    run_sweep(load_sweep(sweep_file), out, make_executor("serial"))
+    return out
+
+
+@pytest.fixture
+def sweep_dir(finished_sweep, tmp_path):
+    out = tmp_path / "sweep"
+    shutil.copytree(finished_sweep, out)
+    return out
+
+
+def cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def resume(sweep_file, out):
+    return cli("sweep", sweep_file, "--executor", "serial", "--out", out, "--resume")
+
+
+def assert_located(res, where: str, field: str):
+    assert res.exit_code == 2, res.output
+    assert f"{where}:1: {field}: " in res.output, res.output
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "not parquet"])
+def test_resume_of_a_folder_with_a_missing_or_damaged_design_is_a_located_error(sweep_file, sweep_dir, damage):
+    design = sweep_dir / "design.parquet"
+    if damage == "missing":
+        design.unlink()
+    elif damage == "truncated":
+        design.write_bytes(design.read_bytes()[:100])
+    else:
+        design.write_text("point,u\n1,2\n")
+    assert_located(resume(sweep_file, sweep_dir), sweep_dir / "design.parquet", "<design>")
+
+
+def test_a_manifest_without_plan_is_a_located_error_for_resume_and_analyze(sweep_file, sweep_dir):
+    man = json.loads((sweep_dir / "manifest.json").read_text())
+    del man["plan"]
+    (sweep_dir / "manifest.json").write_text(json.dumps(man))
+    assert_located(resume(sweep_file, sweep_dir), sweep_dir / "manifest.json", "plan")
+    assert_located(cli("analyze", sweep_dir), sweep_dir / "manifest.json", "plan")
+
+
+def test_a_part_file_that_is_a_folder_is_a_located_error(sweep_file, sweep_dir):
+    part = sweep_dir / "runs" / "part-000002.parquet"
+    part.unlink()
+    part.mkdir()
+    assert_located(resume(sweep_file, sweep_dir), part, "<chunk>")
+    assert part.is_dir()  # never deleted
+
+
+def test_analyze_and_resume_agree_on_duplicate_and_foreign_part_files(sweep_file, sweep_dir):
+    runs = sweep_dir / "runs"
+    shutil.copy(runs / "part-000001.parquet", runs / "part-000001 (1).parquet")  # a duplicate: not a chunk name
+    shutil.copy(runs / "part-000001.parquet", runs / "part-000009.parquet")  # past the plan's 4 chunks
+    assert cli("analyze", sweep_dir, "--no-plots").exit_code == 0  # both ignored, as --resume does
+    res = resume(sweep_file, sweep_dir)
+    assert res.exit_code == 0 and "Done: 0 runs (resumed: 4 were already done)" in res.output, res.output
+
+    shutil.copy(runs / "part-000000.parquet", runs / "part-000003.parquet")  # another chunk's runs
+    assert_located(cli("analyze", sweep_dir, "--force", "--no-plots"), runs / "part-000003.parquet", "<chunk>")
+    res = resume(sweep_file, sweep_dir)  # ... is run again
+    assert res.exit_code == 0 and "Done: 1 runs (resumed: 3 were already done)" in res.output, res.output
+    assert cli("analyze", sweep_dir, "--force", "--no-plots").exit_code == 0
