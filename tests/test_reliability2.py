@@ -137,3 +137,20 @@ def test_analyze_and_resume_agree_on_duplicate_and_foreign_part_files(sweep_file
     res = resume(sweep_file, sweep_dir)  # ... is run again
     assert res.exit_code == 0 and "Done: 1 runs (resumed: 3 were already done)" in res.output, res.output
     assert cli("analyze", sweep_dir, "--force", "--no-plots").exit_code == 0
+
+
+# --------------------------------------------------------------------------- scenario folders
+
+
+def test_scenarios_of_a_folder_with_a_symlink_loop_lists_them_as_invalid(tmp_path):
+    (tmp_path / "a.yaml").symlink_to("b.yaml")
+    (tmp_path / "b.yaml").symlink_to("a.yaml")
+    (tmp_path / "self.yaml").symlink_to("self.yaml")
+    shutil.copy(BASELINE, tmp_path / "ok.yaml")
+    (tmp_path / "kid.yaml").write_text("extends: a.yaml\nname: kid\n")
+    res = cli("scenarios", tmp_path)
+    assert res.exit_code == 0, res.output
+    assert "a                    INVALID a.yaml:1: <file>: cannot read file" in res.output
+    assert "kid                  INVALID kid.yaml:1: extends:" in res.output
+    assert "5 scenarios, 4 invalid" in res.output
+    assert_located(cli("show", tmp_path / "a.yaml"), tmp_path / "a.yaml", "<file>")

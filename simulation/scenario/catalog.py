@@ -60,12 +60,20 @@ def _parent(path: Path) -> Path | None:
         return None
 
 
+def _resolved(path: Path) -> Path:
+    """`path` with symlinks resolved; a symlink loop stays as it is (loading it is a located error)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: "Symlink loop" (Python < 3.13)
+        return path.absolute()
+
+
 def entries(directory: str | Path | None = None) -> list[Entry]:
     """Every scenario file in `directory`, parents before children (the `extends:` tree)."""
     folder = Path(directory) if directory is not None else SHIPPED_DIR
     if not folder.is_dir():
         raise InputError([Problem(str(folder), 1, "<directory>", "not a folder of scenario files (*.yaml)")])
-    files = sorted(p.resolve() for p in folder.glob("*.yaml") if not p.name.startswith("."))
+    files = sorted(_resolved(p) for p in folder.glob("*.yaml") if not p.name.startswith("."))
     parents = {p: _parent(p) for p in files}
     children: dict[Path | None, list[Path]] = {}
     for p in files:
