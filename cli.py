@@ -125,6 +125,7 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
     try:
         result.save(out, force=force, report=report, command=sys.argv)
     except InputError as err:
+        click.echo(summary_table(result.result, result.summary))  # not saved: at least the summary is shown
         _fail(err)
     click.echo(summary_table(result.result, result.summary))
     files = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))

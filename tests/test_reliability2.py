@@ -5,10 +5,14 @@ docs/reliability.md lists the guarantees these tests prove.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import shutil
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +22,7 @@ from cli import main
 from simulation.experiments.executors import make_executor
 from simulation.experiments.sweep.running import run_sweep
 from simulation.experiments.sweep.spec import load_sweep
+from simulation.results.sweeps import SweepStore
 from simulation.scenario import validate_data
 from simulation.scenario.catalog import to_yaml
 from simulation.scenario.yamlio import parse_located
@@ -154,3 +159,72 @@ def test_scenarios_of_a_folder_with_a_symlink_loop_lists_them_as_invalid(tmp_pat
     assert "kid                  INVALID kid.yaml:1: extends:" in res.output
     assert "5 scenarios, 4 invalid" in res.output
     assert_located(cli("show", tmp_path / "a.yaml"), tmp_path / "a.yaml", "<file>")
+
+
+# --------------------------------------------------------------------------- where results go
+
+
+def run_cli(out, *more):
+    return cli("run", BASELINE, "--runs", "2", "--no-report", "--out", out, *more)
+
+
+@pytest.mark.parametrize("where", ["under a file", "proc", "sys"])
+def test_an_output_folder_that_cannot_be_created_is_refused_before_the_work(tmp_path, where):
+    (tmp_path / "afile").write_text("x")
+    out = {"under a file": tmp_path / "afile" / "a" / "b", "proc": Path("/proc/sdgsim-x"),
+           "sys": Path("/sys/sdgsim-x")}[where]
+    res = run_cli(out)
+    assert_located(res, out, "<output>")
+    assert "SDG index" not in res.output  # refused before running
+
+
+def test_an_output_folder_in_a_read_only_folder_is_refused_before_the_work(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as root: a read-only mode does not stop writing")
+        assert_located(run_cli(ro / "x"), ro / "x", "<output>")
+    finally:
+        ro.chmod(0o755)
+
+
+def test_out_dot_with_force_is_refused_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "manifest.json").write_text("{}")  # a results folder, that --force could replace
+    monkeypatch.chdir(here)
+    for out in (".", "../here", ".."):
+        assert_located(run_cli(out, "--force"), out, "<output>")
+    assert sorted(p.name for p in here.iterdir()) == ["manifest.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]
+
+
+def test_a_full_disk_while_saving_is_a_located_error_that_keeps_the_summary(tmp_path, monkeypatch):
+    def full(*args, **kw):
+        raise OSError(errno.ENOSPC, "No space left on device", "scores.parquet")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    res = run_cli(tmp_path / "out")
+    assert_located(res, tmp_path / "out", "<output>")
+    assert "the disk is full" in res.output and "SDG index" in res.output  # the run is not lost without a word
+    assert list(tmp_path.iterdir()) == []  # no half-written folder
+
+
+def test_a_full_disk_during_a_sweep_keeps_the_finished_chunks_resumable(sweep_file, tmp_path, monkeypatch):
+    out = tmp_path / "sweep"
+    real = SweepStore.write_chunk
+
+    def write_chunk(self, chunk, columns):
+        if chunk >= 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, chunk, columns)
+
+    monkeypatch.setattr(SweepStore, "write_chunk", write_chunk)
+    res = cli("sweep", sweep_file, "--executor", "serial", "--out", out)
+    assert_located(res, out, "<output>")
+    assert "the disk is full; 2 of 4 runs are saved" in res.output
+    monkeypatch.undo()
+    res = cli("sweep", sweep_file, "--executor", "serial", "--out", out, "--resume")
+    assert res.exit_code == 0 and "Done: 2 runs (resumed: 2 were already done)" in res.output, res.output

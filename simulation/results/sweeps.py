@@ -23,6 +23,7 @@ from .folders import (
     new_temp_folder,
     read_manifest,
     swap_into_place,
+    write_error,
     write_file_atomic,
 )
 
@@ -162,7 +163,10 @@ class SweepStore:
         if path.exists() and not resume:
             check_target(path, force)
         unit, plan, man, design, text = create()
-        tmp = new_temp_folder(path)
+        try:
+            tmp = new_temp_folder(path)
+        except OSError as exc:
+            raise write_error(path, exc) from None
         try:
             (tmp / SWEEP_RUNS).mkdir()
             pd.DataFrame(design).to_parquet(tmp / "design.parquet", index=False)
@@ -171,6 +175,9 @@ class SweepStore:
             if path.exists():  # force (checked above) or an empty/foreign folder under --resume
                 check_target(path, force)
             swap_into_place(tmp, path, force)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise write_error(path, exc) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
