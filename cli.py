@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import click
 from tqdm import tqdm
@@ -122,6 +124,8 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
                              sets=sets, progress=bar.update, executor=executor, scheduler=scheduler)
         except InputError as err:
             _fail(err)
+        except KeyboardInterrupt:
+            _interrupted(out)
     try:
         result.save(out, force=force, report=report, command=sys.argv)
     except InputError as err:
@@ -131,6 +135,20 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
     files = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
     click.echo(f"\nResults: {out}/  ({files})")
     click.echo(f"Report:  {out / 'report.html'}" if report else f"Report:  sdgsim report {out}")
+
+
+def _interrupted(out: Path) -> None:
+    click.echo(f"\nInterrupted: nothing was saved ({out} is unchanged).", err=True)
+    sys.exit(130)
+
+
+@contextmanager
+def _stop_on_ctrl_c(out: Path) -> Iterator[None]:
+    """Ctrl-C while running: one line and exit 130 (the workers are already stopped)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        _interrupted(out)
 
 
 def _parse_metric(spec: str) -> tuple[str, str, str]:
@@ -201,7 +219,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             raise InputError(problems)
         check_target(out, force)
         quiet = runs * len(scenarios) < 50 or not sys.stderr.isatty()
-        with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar:
+        with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar, \
+                _stop_on_ctrl_c(out):
             comp = sim.compare([str(s) for s in scenarios], sets=sets, runs=runs, seed=seed, workers=workers,
                                reference=reference, interval=interval, progress=bar.update, executor=executor,
                                scheduler=scheduler)

@@ -10,9 +10,14 @@ import json
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +32,8 @@ from simulation.scenario import validate_data
 from simulation.scenario.catalog import to_yaml
 from simulation.scenario.yamlio import parse_located
 from tests.factory import BASELINE, scenario, small_dict
+
+ROOT = Path(__file__).resolve().parents[1]
 
 IDENT = st.from_regex(re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,20}", re.ASCII), fullmatch=True)
 TRICKY = st.sampled_from(["1e9", "-.5", "E1", "e5", "1_000", "010", "1:30", "0x1F", ".5", "1.", "+1", "NaN",
@@ -228,3 +235,82 @@ def test_a_full_disk_during_a_sweep_keeps_the_finished_chunks_resumable(sweep_fi
     monkeypatch.undo()
     res = cli("sweep", sweep_file, "--executor", "serial", "--out", out, "--resume")
     assert res.exit_code == 0 and "Done: 2 runs (resumed: 2 were already done)" in res.output, res.output
+
+
+# --------------------------------------------------------------------------- worker processes and signals
+
+HALF_SENT = """
+import os, struct, sys, time
+from simulation.experiments.executors import make_executor
+
+def half_sent(shared, task):
+    # as if this worker were stopped in the middle of sending its result: the header of a
+    # 1000-byte message and only 10 bytes of it
+    frame = sys._getframe()
+    while "result_queue" not in frame.f_locals:
+        frame = frame.f_back
+    writer = frame.f_locals["result_queue"]._writer
+    writer._send(struct.pack("!i", 1000) + b"x" * 10)
+    print("sent", flush=True)
+    time.sleep(60)
+
+if __name__ == "__main__":
+    with make_executor("process", 1) as ex:
+        for _ in ex.map_unordered(half_sent, None, [1]):
+            pass
+"""
+
+SLEEPERS = """
+import os, time
+from simulation.experiments.executors import make_executor
+
+def sleep(shared, task):
+    print(os.getpid(), flush=True)
+    time.sleep(120)
+
+if __name__ == "__main__":
+    with make_executor("process", 2) as ex:
+        for _ in ex.map_unordered(sleep, None, [1, 2]):
+            pass
+"""
+
+
+def start_script(tmp_path, text):
+    script = tmp_path / "script.py"
+    script.write_text(text)
+    return subprocess.Popen([sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def test_ctrl_c_while_a_worker_is_half_way_through_sending_its_result_does_not_hang(tmp_path):
+    proc = start_script(tmp_path, HALF_SENT)
+    try:
+        assert proc.stdout.readline().strip() == "sent"
+        time.sleep(0.5)  # the pool's manager thread now waits for the other 990 bytes
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert "KeyboardInterrupt" in proc.stderr.read()
+
+
+def test_workers_exit_when_the_driver_is_killed_with_sigkill(tmp_path):
+    proc = start_script(tmp_path, SLEEPERS)
+    workers = [psutil.Process(int(proc.stdout.readline())) for _ in range(2)]
+    proc.kill()
+    proc.wait()
+
+    def gone(p):
+        try:
+            return p.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    deadline = time.monotonic() + 10
+    while not all(gone(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [p.pid for p in workers if not gone(p)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert not alive, "worker processes outlived their killed driver"
