@@ -93,9 +93,10 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
               help="Where replications run [default: serial for 1 worker, process otherwise]; "
                    "dask uses --scheduler or a local cluster of --workers. Results are identical.")
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
+@click.option("--force-size", is_flag=True, help="Run even if the estimated memory exceeds what is available.")
 def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, force: bool,
         sets: tuple[str, ...], flows: bool, batch_size: int | None, report: bool, executor: str | None,
-        scheduler: str | None) -> None:
+        scheduler: str | None, force_size: bool) -> None:
     """Run SCENARIO many times and write a results folder.
 
     The folder holds manifest.json (scenario hash and content, seed, versions, command),
@@ -121,7 +122,8 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
               leave=False) as bar:
         try:
             result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size, flows=flows,
-                             sets=sets, progress=bar.update, executor=executor, scheduler=scheduler)
+                             sets=sets, progress=bar.update, executor=executor, scheduler=scheduler,
+                             force_size=force_size)
         except InputError as err:
             _fail(err)
         except KeyboardInterrupt:
@@ -182,9 +184,10 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
               help="Where replications run [default: serial for 1 worker, process otherwise]; "
                    "dask uses --scheduler or a local cluster of --workers. Results are identical.")
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
+@click.option("--force-size", is_flag=True, help="Run even if the estimated memory exceeds what is available.")
 def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out: Path, reference: str | None,
             metric_specs: tuple[str, ...], interval: str, force: bool, sets: tuple[str, ...], executor: str | None,
-            scheduler: str | None) -> None:
+            scheduler: str | None, force_size: bool) -> None:
     """Compare SCENARIOS with paired statistics, plots and an HTML report.
 
     Replication i of every scenario uses the same random streams, so differences are
@@ -223,7 +226,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
                 _stop_on_ctrl_c(out):
             comp = sim.compare([str(s) for s in scenarios], sets=sets, runs=runs, seed=seed, workers=workers,
                                reference=reference, interval=interval, progress=bar.update, executor=executor,
-                               scheduler=scheduler)
+                               scheduler=scheduler, force_size=force_size)
         comp.save(out, force=force, command=sys.argv)
     except InputError as err:
         _fail(err)

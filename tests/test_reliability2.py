@@ -15,10 +15,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import psutil
 import pytest
+import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -314,3 +316,45 @@ def test_workers_exit_when_the_driver_is_killed_with_sigkill(tmp_path):
     for pid in alive:
         os.kill(pid, signal.SIGKILL)
     assert not alive, "worker processes outlived their killed driver"
+
+
+# --------------------------------------------------------------------------- size limits
+
+
+def huge_scenario_file(tmp_path) -> Path:
+    """1000 countries x 1000 donors x 200 years: valid, but its arrays cannot fit in memory."""
+    data = small_dict()
+    country = data["countries"][2]
+    data["countries"] = [{**country, "id": f"C{i:04d}"} for i in range(1000)]
+    data["donors"] = [{**data["donors"][0], "id": f"D{i:04d}"} for i in range(1000)]
+    data["start_year"], data["end_year"] = 2000, 2199
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_with_its_estimate(tmp_path):
+    huge = huge_scenario_file(tmp_path)
+    assert cli("validate", huge).exit_code == 0
+    res = cli("run", huge, "--runs", "10", "--out", tmp_path / "out")
+    assert res.exit_code == 2, res.output
+    assert re.search(r"--runs:1: 10: 10 runs \(1000 countries x 4 goals x 1000 donors x 200 years\) need about "
+                     r"[\d.]+ GB of memory .* but [\d.]+ GB is available; .*\(--force-size runs it anyway\)", res.output)
+    res = cli("run", BASELINE, "--runs", "1000000", "--out", tmp_path / "out")
+    assert res.exit_code == 2 and "--runs:1: 1000000: 1000000 runs" in res.output, res.output
+    res = cli("compare", BASELINE, BASELINE, "--runs", "1000000", "--out", tmp_path / "out")
+    assert res.exit_code == 2 and "1000000 runs of 2 scenarios" in res.output, res.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_size_limit_is_a_typed_library_error_and_force_size_insists(monkeypatch):
+    import simulation as sim
+    from simulation.experiments import sizing
+
+    monkeypatch.setattr(sizing.psutil, "virtual_memory", lambda: SimpleNamespace(available=1000))
+    sc = scenario()
+    with pytest.raises(sim.TooLarge) as info:
+        sim.run(sc, runs=2)
+    assert info.value.available == 1000 and info.value.needed > 1000
+    assert "--" not in str(info.value)  # no CLI flag in a library message
+    assert sim.run(sc, runs=2, force_size=True).runs == 2

@@ -24,6 +24,7 @@ from ..analysis.comparison import Comparison
 from ..analysis.comparison import compare as paired_comparison
 from ..errors import InputError, OptionError, Problem, ScenarioError, for_file
 from ..experiments.replications import run_scenario
+from ..experiments.sizing import check_size
 from ..model import RunResult
 from ..outcomes.registry import ALL, outcome_table
 from ..outcomes.registry import summary as run_summary
@@ -140,12 +141,14 @@ class Run:
 def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, workers: int = 1,
         executor: str | None = None, scheduler: str | None = None, flows: bool = True,
         batch_size: int | None = None, sets: Sequence[str] = (),
-        progress: Callable[[int], None] | None = None) -> Run:
+        progress: Callable[[int], None] | None = None, force_size: bool = False) -> Run:
     """Run `runs` replications of a scenario (object, file or shipped name) in memory.
 
     Replication i uses `SeedSequence(seed).spawn(runs)[i]`: the result is identical for any
     executor ("serial", "process", "dask"), number of workers or batch size. `flows=False`
     skips recording every money flow. `progress(n)` is called as n more runs finish.
+    A run whose estimated memory exceeds what is available raises TooLarge before it
+    starts, unless `force_size`.
     """
     started = datetime.now(timezone.utc)
     file = None
@@ -157,6 +160,8 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
                                                       "load_scenario(path, sets) first")])
     if runs < 1:
         raise OptionError([Problem("runs", 1, "runs", f"got {runs} (allowed: at least 1)")])
+    if not force_size:
+        check_size([scenario], runs, workers=workers, batch=batch_size, flows=flows)
     res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                        record_flows=flows, progress=progress, executor=executor, scheduler=scheduler)
     return Run(res, file, list(sets), started)
@@ -236,7 +241,7 @@ class ComparisonRun:
 def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: int = 0, *,
             reference: str | None = None, interval: str = "t", sets: Sequence[str] = (), workers: int = 1,
             executor: str | None = None, scheduler: str | None = None, flows: bool = True,
-            progress: Callable[[int], None] | None = None) -> ComparisonRun:
+            progress: Callable[[int], None] | None = None, force_size: bool = False) -> ComparisonRun:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
     `reference`: the scenario name to compare against (default: the first); `interval`:
@@ -265,6 +270,8 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
                                    f"'{reference}' is not one of the scenarios ({', '.join(names)})")])
     if interval not in ("t", "bootstrap"):
         raise OptionError([Problem("interval", 1, "interval", f"got {interval!r} (allowed: t, bootstrap)")])
+    if not force_size:  # every scenario's runs are kept in memory together
+        check_size(loaded, runs, workers=workers, flows=flows)
     results = {}
     for name, sc, f in zip(names, loaded, files):
         res = run_scenario(sc, runs=runs, seed=seed, workers=workers, record_flows=flows, progress=progress,
