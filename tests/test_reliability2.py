@@ -358,3 +358,63 @@ def test_the_size_limit_is_a_typed_library_error_and_force_size_insists(monkeypa
     assert info.value.available == 1000 and info.value.needed > 1000
     assert "--" not in str(info.value)  # no CLI flag in a library message
     assert sim.run(sc, runs=2, force_size=True).runs == 2
+
+
+# --------------------------------------------------------------------------- randomly damaged folders
+
+LOCATED = re.compile(r"^\S.*:\d+: \S+: .+$")
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    import simulation as sim
+
+    out = tmp_path_factory.mktemp("run") / "run"
+    sim.run(scenario(), runs=2, seed=1).save(out, report=False)
+    return out
+
+
+def damage(folder: Path, data) -> None:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != ".lock")
+    victim = data.draw(st.sampled_from(files), label="file")
+    how = data.draw(st.sampled_from(["truncate", "delete", "folder", "garbage", "flip"]), label="how")
+    raw = victim.read_bytes()
+    if how == "truncate":
+        victim.write_bytes(raw[: data.draw(st.integers(0, max(0, len(raw) - 1)), label="at")])
+    elif how == "delete":
+        victim.unlink()
+    elif how == "folder":
+        victim.unlink()
+        victim.mkdir()
+    elif how == "garbage":
+        victim.write_bytes(data.draw(st.binary(max_size=64), label="bytes"))
+    elif raw:
+        i = data.draw(st.integers(0, len(raw) - 1), label="byte")
+        victim.write_bytes(raw[:i] + bytes([raw[i] ^ 0xFF]) + raw[i + 1:])
+
+
+def assert_exit_0_or_located(res):
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+    assert res.exit_code in (0, 2), res.output
+    if res.exit_code == 2:
+        lines = [ln for ln in res.output.splitlines() if ln.strip()]
+        assert lines and all(LOCATED.match(ln) for ln in lines), res.output
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_report_of_a_randomly_damaged_run_folder_exits_0_or_2_with_located_lines(run_folder, tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("damaged") / "run"
+    shutil.copytree(run_folder, folder)
+    damage(folder, data)
+    assert_exit_0_or_located(cli("report", folder))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_analyze_of_a_randomly_damaged_sweep_folder_exits_0_or_2_with_located_lines(finished_sweep, tmp_path_factory,
+                                                                                   data):
+    folder = tmp_path_factory.mktemp("damaged") / "sweep"
+    shutil.copytree(finished_sweep, folder)
+    damage(folder, data)
+    assert_exit_0_or_located(cli("analyze", folder, "--no-plots"))
