@@ -129,7 +129,8 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
         except KeyboardInterrupt:
             _interrupted(out)
     try:
-        result.save(out, force=force, report=report, command=sys.argv)
+        with _stop_on_ctrl_c(out):
+            result.save(out, force=force, report=report, command=sys.argv)
     except InputError as err:
         click.echo(summary_table(result.result, result.summary))  # not saved: at least the summary is shown
         _fail(err)
@@ -140,7 +141,8 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
 
 
 def _interrupted(out: Path) -> None:
-    click.echo(f"\nInterrupted: nothing was saved ({out} is unchanged).", err=True)
+    click.echo(f"\nInterrupted: {out} is as it was before, or complete if it was already in place "
+               "(never half-written).", err=True)
     sys.exit(130)
 
 
@@ -227,7 +229,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             comp = sim.compare([str(s) for s in scenarios], sets=sets, runs=runs, seed=seed, workers=workers,
                                reference=reference, interval=interval, progress=bar.update, executor=executor,
                                scheduler=scheduler, force_size=force_size)
-        comp.save(out, force=force, command=sys.argv)
+        with _stop_on_ctrl_c(out):
+            comp.save(out, force=force, command=sys.argv)
     except InputError as err:
         _fail(err)
     for w in comp.warnings:

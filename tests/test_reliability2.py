@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -418,3 +419,46 @@ def test_analyze_of_a_randomly_damaged_sweep_folder_exits_0_or_2_with_located_li
     shutil.copytree(finished_sweep, folder)
     damage(folder, data)
     assert_exit_0_or_located(cli("analyze", folder, "--no-plots"))
+
+
+# --------------------------------------------------------------------------- fault injection
+
+COMMANDS = {
+    "run": ["run", str(BASELINE), "--runs", "8", "--workers", "2", "--batch-size", "1", "--no-report"],
+    "compare": ["compare", str(BASELINE), str(BASELINE), "--runs", "4", "--workers", "2"],
+    "sweep": ["sweep", "SWEEP", "--executor", "process", "--workers", "2"],
+}
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_an_interrupted_command_leaves_its_folder_complete_or_absent_and_a_rerun_recovers(
+        command, sig, sweep_file, tmp_path):
+    rnd = random.Random(f"{command}-{sig}")
+    out = tmp_path / "out"
+    args = [a.replace("SWEEP", str(sweep_file)) for a in COMMANDS[command]] + ["--out", str(out)]
+    proc = subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        while len(psutil.Process(proc.pid).children()) < 2 and proc.poll() is None:  # the workers are up
+            time.sleep(0.02)
+        time.sleep(rnd.uniform(0, 1.0))
+        proc.send_signal(sig)
+        proc.wait(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    err = proc.stderr.read()
+    assert proc.returncode in (0, 130, -signal.SIGINT, -signal.SIGKILL) and "Traceback" not in err, err
+    if command == "sweep":
+        assert not out.exists() or (out / "manifest.json").is_file()  # a sweep folder appears complete, or not
+        again = cli(*args, "--resume") if out.exists() else cli(*args)
+        assert again.exit_code == 0, again.output
+        assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    else:
+        assert not out.exists() or (out / "manifest.json").is_file()
+        if not out.exists():
+            again = cli(*args)
+            assert again.exit_code == 0, again.output
+        assert (out / "manifest.json").is_file()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []  # temp folders cleaned up
