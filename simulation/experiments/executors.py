@@ -113,6 +113,21 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, old)
 
 
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C while forking workers: a KeyboardInterrupt raised inside fork's
+    handlers is printed as 'Exception ignored' and lost, so the run would go on. Blocked,
+    the signal is delivered when this block ends (workers ignore SIGINT anyway)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 class ProcessExecutor(Executor):
     """Local worker processes (concurrent.futures), one task per worker at a time."""
 
@@ -179,7 +194,8 @@ class ProcessExecutor(Executor):
                     return
                 running[self.pool.submit(fn, shared, task)] = task
 
-        fill()
+        with _sigint_deferred():  # the first tasks fork the workers
+            fill()
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for fut in finished:
