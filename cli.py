@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import click
 from tqdm import tqdm
@@ -96,9 +98,10 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
               help="Where replications run [default: serial for 1 worker, process otherwise]; "
                    "dask uses --scheduler or a local cluster of --workers. Results are identical.")
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
+@click.option("--force-size", is_flag=True, help="Run even if the estimated memory exceeds what is available.")
 def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, force: bool,
         sets: tuple[str, ...], parameters: Path | None, flows: str, no_flows: bool, batch_size: int | None,
-        report: bool, executor: str | None, scheduler: str | None) -> None:
+        report: bool, executor: str | None, scheduler: str | None, force_size: bool) -> None:
     """Run SCENARIO many times and write a results folder.
 
     The folder holds manifest.json (scenario hash and content, seed, versions, command),
@@ -127,13 +130,32 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
             result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                              flows="none" if no_flows else flows, sets=sets, parameters=parameters,
                              progress=bar.update, executor=executor, scheduler=scheduler, out=out, force=force,
-                             report=report, command=sys.argv)
+                             report=report, command=sys.argv, force_size=force_size)
         except InputError as err:
+            if getattr(err, "run", None) is not None:  # not saved: at least the summary is shown
+                click.echo(summary_table(err.run.result, err.run.summary))
             _fail(err)
+        except KeyboardInterrupt:
+            _interrupted(out)
     click.echo(summary_table(result.result, result.summary))
     files = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
     click.echo(f"\nResults: {out}/  ({files})")
     click.echo(f"Report:  {out / 'report.html'}" if report else f"Report:  sdgsim report {out}")
+
+
+def _interrupted(out: Path) -> None:
+    click.echo(f"\nInterrupted: {out} is as it was before, or complete if it was already in place "
+               "(never half-written).", err=True)
+    sys.exit(130)
+
+
+@contextmanager
+def _stop_on_ctrl_c(out: Path) -> Iterator[None]:
+    """Ctrl-C while running: one line and exit 130 (the workers are already stopped)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        _interrupted(out)
 
 
 def _parse_metric(spec: str) -> tuple[str, str, str]:
@@ -177,10 +199,11 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 @click.option("--flows", "flows", type=click.Choice(["full", "yearly", "none"]), default="yearly", show_default=True,
               help="Money flows in each scenario's flows.parquet (as for sdgsim run).")
+@click.option("--force-size", is_flag=True, help="Run even if the estimated memory exceeds what is available.")
 def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out: Path, reference: str | None,
             metric_specs: tuple[str, ...], interval: str, min_effect_specs: tuple[str, ...], force: bool,
             sets: tuple[str, ...], parameters: Path | None, executor: str | None, scheduler: str | None,
-            flows: str) -> None:
+            flows: str, force_size: bool) -> None:
     """Compare SCENARIOS with paired statistics, plots and an HTML report.
 
     Replication i of every scenario uses the same random streams, so differences are
@@ -226,12 +249,14 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             raise InputError(problems)
         check_target(out, force)
         quiet = runs * len(scenarios) < 50 or not sys.stderr.isatty()
-        with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar:
+        with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar, \
+                _stop_on_ctrl_c(out):
             comp = sim.compare([str(s) for s in scenarios], sets=sets, parameters=parameters, runs=runs, seed=seed,
                                workers=workers,
                                reference=reference, interval=interval, progress=bar.update, executor=executor,
-                               scheduler=scheduler, min_effects=min_effects, flows=flows)
-        comp.save(out, force=force, command=sys.argv)
+                               scheduler=scheduler, min_effects=min_effects, flows=flows, force_size=force_size)
+        with _stop_on_ctrl_c(out):
+            comp.save(out, force=force, command=sys.argv)
     except InputError as err:
         _fail(err)
     for w in comp.warnings:

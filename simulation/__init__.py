@@ -41,9 +41,9 @@ from .api import (
                   run,
                   run_sweep,
 )
-from .errors import InputError, OptionError, Problem, ResultsError, ScenarioError, SweepFileError
+from .errors import InputError, OptionError, Problem, ResultsError, ScenarioError, SweepFileError, TooLarge
 
 __all__ = ["ComparisonRun", "DiscoveryResult", "InputError", "OptionError", "Problem", "ResultsError", "Run",
-           "ScenarioError", "SearchRun", "Sweep", "SweepAnalysis", "SweepFileError", "SweepRuns", "__version__",
+           "ScenarioError", "TooLarge", "SearchRun", "Sweep", "SweepAnalysis", "SweepFileError", "SweepRuns", "__version__",
            "analyze", "compare", "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run",
            "run_sweep"]

@@ -96,6 +96,16 @@ class OptionError(InputError):
     """An argument of an API call is not allowed (an unknown outcome, a bad reference, ...)."""
 
 
+class TooLarge(OptionError):
+    """A run's estimated memory (bytes `needed`) exceeds what is `available`; the API's
+    `force_size=True` runs it anyway.
+    """
+
+    def __init__(self, problems: list[Problem], needed: int, available: int):
+        super().__init__(problems)
+        self.needed, self.available = needed, available
+
+
 def for_file(problems: list[Problem], path: object) -> list[Problem]:
     """Name the scenario file in problems that come from overrides (which apply to every
     file given), so a run over several files says which one an override broke.

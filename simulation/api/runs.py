@@ -24,6 +24,7 @@ from ..analysis.comparison import Comparison, min_effect_problems
 from ..analysis.comparison import compare as paired_comparison
 from ..errors import InputError, OptionError, Problem, ScenarioError, for_file
 from ..experiments.replications import run_scenario
+from ..experiments.sizing import check_size
 from ..model import RunResult
 from ..model.ledger import FLOW_MODES, flow_mode
 from ..outcomes.registry import ALL, outcome_table
@@ -155,7 +156,7 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
         executor: str | None = None, scheduler: str | None = None, flows: bool | str = "yearly",
         batch_size: int | None = None, sets: Sequence[str] = (), parameters: str | Path | None = None,
         progress: Callable[[int], None] | None = None, out: str | Path | None = None, force: bool = False,
-        report: bool = True, command: list[str] | None = None) -> Run:
+        report: bool = True, command: list[str] | None = None, force_size: bool = False) -> Run:
     """Run `runs` replications of a scenario (object, file or shipped name) in memory.
 
     Replication i uses `SeedSequence(seed).spawn(runs)[i]`: the result is identical for any
@@ -171,6 +172,9 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     only with `force`; report.html unless `report=False`) while the replications run: the
     per-replication tables and full flows are streamed to it batch by batch, so full flows
     are not kept in memory (`Run.flows` reads them back from the folder).
+
+    A run whose estimated memory exceeds what is available raises TooLarge before it
+    starts, unless `force_size`.
     """
     started = datetime.now(timezone.utc)
     file = None
@@ -185,18 +189,26 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     if runs < 1:
         raise OptionError([Problem("runs", 1, "runs", f"got {runs} (allowed: at least 1)")])
     mode = _flow_detail(flows)
+    if not force_size:  # a batch records its flows in memory whatever the detail kept
+        check_size([scenario], runs, workers=workers, batch=batch_size, flows=mode != "none")
     if out is None:
         res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                            record_flows=mode, progress=progress, executor=executor, scheduler=scheduler)
         return Run(res, file, list(sets), started)
     out = Path(out)
-    with atomic_folder(out, force) as tmp:
-        with RunWriter(tmp, scenario, mode) as writer:
-            res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
-                               record_flows=mode, progress=progress, executor=executor, scheduler=scheduler,
-                               sink=writer, keep_flows=False)
-        done = Run(res, file, list(sets), started, folder=out)
-        finish_run(res, done.summary, tmp, scenario_file=file, sets=list(sets), started=started, command=command)
+    done = None
+    try:
+        with atomic_folder(out, force) as tmp:
+            with RunWriter(tmp, scenario, mode) as writer:
+                res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                                   record_flows=mode, progress=progress, executor=executor, scheduler=scheduler,
+                                   sink=writer, keep_flows=False)
+            done = Run(res, file, list(sets), started, folder=out)
+            finish_run(res, done.summary, tmp, scenario_file=file, sets=list(sets), started=started,
+                       command=command)
+    except InputError as err:
+        err.run = done  # the replications that did finish, for a caller that can still show them
+        raise
     if report:
         build_report(out)
     return done
@@ -288,7 +300,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             parameters: str | Path | None = None, workers: int = 1,
             executor: str | None = None, scheduler: str | None = None, flows: bool | str = "yearly",
             progress: Callable[[int], None] | None = None,
-            min_effects: dict[str, float | str] | None = None) -> ComparisonRun:
+            min_effects: dict[str, float | str] | None = None, force_size: bool = False) -> ComparisonRun:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
     `reference`: the scenario name to compare against (default: the first); `interval`:
@@ -325,6 +337,8 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
     bad = min_effect_problems(dict(min_effects or {}))
     if bad:
         raise OptionError([Problem("min_effects", 1, spec, why) for spec, why in bad])
+    if not force_size:  # every scenario's runs are kept in memory together
+        check_size(loaded, runs, workers=workers, flows=mode != "none")
     results = {}
     for name, sc, f in zip(names, loaded, files):
         res = run_scenario(sc, runs=runs, seed=seed, workers=workers, record_flows=mode, progress=progress,

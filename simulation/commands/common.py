@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..errors import FolderExists, InputError, Problem
+from ..errors import FolderExists, InputError, Problem, TooLarge
 
 EXIT_BAD_INPUT = 2
 FLAG_HINTS = {"scheduler": "--scheduler", "executor": "--executor", "reference": "--reference", "runs": "--runs"}
@@ -18,6 +18,8 @@ def fail(err: InputError) -> None:
         if isinstance(err, FolderExists):
             p = Problem(p.file, p.line, p.field, "results folder already exists (use --force to replace it, "
                                                  "or --out DIR)")
+        elif isinstance(err, TooLarge):
+            p = Problem(FLAG_HINTS.get(p.file, p.file), p.line, p.field, f"{p.message} (--force-size runs it anyway)")
         elif p.file in FLAG_HINTS:
             p = Problem(FLAG_HINTS[p.file], p.line, p.field, p.message)
         click.echo(str(p), err=True)

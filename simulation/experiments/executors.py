@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
+import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator
@@ -73,11 +75,22 @@ class SerialExecutor(Executor):
             yield task, result
 
 
-def _init_worker() -> None:
+def _watch_parent(parent: int, every: float = 0.2) -> None:
+    """Worker thread: exit at once when the driver is gone (killed with SIGKILL, so it could
+    not stop its workers): the worker is then re-parented and getppid() changes."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
+
+
+def _init_worker(parent: int | None = None) -> None:
     """Worker initializer: Ctrl-C goes to the driver only, which stops the workers itself;
-    one BLAS thread per worker (the model's matrices are small: more threads per worker
-    only contend with the other workers, as Dask's workers also set)."""
+    a worker exits when its driver dies (_watch_parent); one BLAS thread per worker (the
+    model's matrices are small: more threads per worker only contend with the other
+    workers, as Dask's workers also set)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        threading.Thread(target=_watch_parent, args=(parent,), name="sdgsim-parent-watch", daemon=True).start()
     try:
         from threadpoolctl import threadpool_limits
 
@@ -90,8 +103,6 @@ def _init_worker() -> None:
 def _sigint_ignored() -> Iterator[None]:
     """Ignore SIGINT while starting child processes (an ignored signal stays ignored across
     exec, and Python then installs no KeyboardInterrupt handler), then restore it."""
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -100,6 +111,21 @@ def _sigint_ignored() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, old)
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C while forking workers: a KeyboardInterrupt raised inside fork's
+    handlers is printed as 'Exception ignored' and lost, so the run would go on. Blocked,
+    the signal is delivered when this block ends (workers ignore SIGINT anyway)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class ProcessExecutor(Executor):
@@ -120,20 +146,37 @@ class ProcessExecutor(Executor):
         # globally on import, which would).
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, mp_context=ctx)
+        self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, initargs=(os.getpid(),),
+                                        mp_context=ctx)
         return self
 
     def close(self) -> None:
         pool, self.pool = self.pool, None
         if pool is None:
             return
-        procs = list(getattr(pool, "_processes", {}).values())  # to stop running tasks at once
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # to stop running tasks at once
+        manager = getattr(pool, "_executor_manager_thread", None)
+        results, calls = getattr(pool, "_result_queue", None), getattr(pool, "_call_queue", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for p in procs:
             if p.is_alive():
                 p.terminate()
         for p in procs:
             p.join(timeout=5)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=5)
+        if manager is not None and manager.ident is not None:  # started
+            manager.join(timeout=1)
+        if manager is not None and manager.ident is not None and manager.is_alive() and results is not None:
+            # A worker stopped while sending a result leaves half a message in the result
+            # pipe, and the pool's manager thread waits for the rest forever (and the
+            # interpreter's exit waits for that thread). Every worker is gone: closing our
+            # copy of the pipe's write end ends that wait (EOF), and the thread cleans up.
+            if calls is not None:
+                calls.cancel_join_thread()
+            results._writer.close()
+            manager.join(timeout=5)
 
     def map_unordered(self, fn, shared, tasks):
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -151,7 +194,8 @@ class ProcessExecutor(Executor):
                     return
                 running[self.pool.submit(fn, shared, task)] = task
 
-        fill()
+        with _sigint_deferred():  # the first tasks fork the workers
+            fill()
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for fut in finished:

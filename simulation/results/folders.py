@@ -12,6 +12,7 @@ balance.parquet (run, year, account, amount_usd), adoption.parquet, summary.csv.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -91,9 +92,47 @@ def _not_replaceable(path: Path, marker: str) -> Problem | None:
     return None
 
 
+def _location_problem(path: Path) -> Problem | None:
+    """Why no results folder can be made at `path` at all: it is the current folder (or
+    contains it), something on the way is a file, or the nearest existing folder cannot be
+    written into (read-only, /proc, /sys). Tried with a real (removed) probe folder."""
+    where = str(path)
+    full = Path(os.path.abspath(path))
+    try:
+        cwd = Path.cwd()
+    except OSError:
+        cwd = None
+    if cwd is not None and (full == cwd or full in cwd.parents):
+        return Problem(where, 1, "<output>", "is the current folder or contains it, so it cannot be replaced by a "
+                                             "results folder; choose a new folder below it (e.g. results/NAME)")
+    anc = full.parent
+    while not os.path.lexists(anc) and anc != anc.parent:
+        anc = anc.parent
+    if not anc.is_dir():
+        return Problem(where, 1, "<output>", f"{anc} is a file, not a folder, so no folder can be created in it")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".sdgsim-probe-", dir=anc))
+    except OSError as exc:
+        return Problem(where, 1, "<output>", f"cannot create a folder in {anc} ({exc.strerror or exc}); choose a "
+                                             "writable location")
+    return None
+
+
+def write_error(path: Path, exc: OSError, saved: str = "nothing of it was saved") -> ResultsError:
+    """An OSError while writing results under `path` (disk full, quota, removed folder) as a
+    located error that says what was kept."""
+    why = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or type(exc).__name__)
+    name = f" ({exc.filename})" if exc.filename else ""
+    return ResultsError([Problem(str(path), 1, "<output>", f"cannot write the results: {why}{name}; {saved}")])
+
+
 def check_target(path: Path, force: bool, marker: str = "manifest.json") -> None:
-    """Fail early (before any work) if `path` exists and `force` is not set, or if `force`
-    may not replace it (see _not_replaceable), or a sweep is writing into it."""
+    """Fail early (before any work) if no folder can be made at `path` (_location_problem),
+    if `path` exists and `force` is not set, or if `force` may not replace it (see
+    _not_replaceable), or a sweep is writing into it."""
+    problem = _location_problem(Path(path))
+    if problem:
+        raise ResultsError([problem])
     if not os.path.lexists(path):
         return
     if not force:
@@ -114,10 +153,17 @@ def atomic_folder(path: str | Path, force: bool = False, marker: str = "manifest
     """
     path = Path(path)
     check_target(path, force, marker)
-    tmp = new_temp_folder(path)
+    try:
+        tmp = new_temp_folder(path)
+    except OSError as exc:
+        raise write_error(path, exc) from None
     try:
         yield tmp
         swap_into_place(tmp, path, force, marker)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise write_error(path, exc, "the partly written folder was removed, any previous one is unchanged; "
+                                     "free space or choose another location, then run again") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

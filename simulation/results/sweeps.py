@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -12,15 +13,17 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow
+import pyarrow.parquet as pq
 
 from ..errors import Problem, ResultsError
 from .folders import (
-    _readable_parquet,
     check_target,
     folder_lock,
     new_temp_folder,
     read_manifest,
     swap_into_place,
+    write_error,
     write_file_atomic,
 )
 
@@ -56,17 +59,77 @@ def chunk_table(columns: dict, param_types: dict[str, str], outcome_columns):
     return pa.table({name: pa.array(columns[name], type=typ) for name, typ in fields}, schema=schema)
 
 
+_PART_NAME = re.compile(r"part-(\d{6})\.parquet")
+
+
+def plan_problem(path: Path, man: dict) -> Problem | None:
+    """Why the `plan` of sweep manifest `man` (of folder `path`) cannot be used, if it cannot."""
+    plan = man.get("plan")
+    keys = ("points", "policies", "replications", "points_per_chunk", "chunks", "runs")
+    if not isinstance(plan, dict) or not all(isinstance(plan.get(k), int) and plan[k] >= 0 for k in keys) \
+            or plan["points_per_chunk"] < 1:
+        return Problem(str(path / "manifest.json"), 1, "plan", "missing or damaged (it says how the runs are cut into "
+                                                               "chunks); this folder cannot be resumed or analysed: "
+                                                               "run the sweep again into a new folder")
+    return None
+
+
+def chunk_bounds(plan: dict, chunk: int) -> tuple[int, int]:
+    """The design points [a, b) of `chunk` under manifest plan `plan`."""
+    a = chunk * plan["points_per_chunk"]
+    return a, min(a + plan["points_per_chunk"], plan["points"])
+
+
+def chunk_files(path: Path, plan: dict) -> dict[int, Path]:
+    """The chunk files of sweep folder `path` that the plan knows: runs/part-NNNNNN.parquet with
+    NNNNNN < chunks. Anything else (`part-000001 (1).parquet`, a chunk number past the plan)
+    is not a chunk of this sweep, for `--resume` and `analyze` alike."""
+    out = {}
+    for f in (path / SWEEP_RUNS).glob("part-*.parquet"):
+        m = _PART_NAME.fullmatch(f.name)
+        if m and int(m.group(1)) < plan["chunks"]:
+            out[int(m.group(1))] = f
+    return dict(sorted(out.items()))
+
+
+def chunk_problem(file: Path, chunk: int, plan: dict) -> str | None:
+    """Why `file` is not a complete chunk `chunk` of this plan (unreadable, truncated, or the
+    runs of other design points: a copied or foreign file), or None if it is."""
+
+    a, b = chunk_bounds(plan, chunk)
+    expected = (b - a) * plan["policies"] * plan["replications"]
+    try:
+        pf = pq.ParquetFile(file)
+        rows = pf.metadata.num_rows
+        points = pf.read(columns=["point"]).column("point").to_pylist()
+    except (OSError, KeyError, ValueError, pyarrow.ArrowException) as exc:
+        return f"unreadable chunk file ({type(exc).__name__})"
+    if rows != expected or any(p is None or not a <= p < b for p in points):
+        return (f"holds {rows} runs (points {min(points, default='-')}-{max(points, default='-')}), expected {expected} "
+                f"runs of points {a}-{b - 1}: a copied or foreign file")
+    return None
+
+
 def read_sweep_runs(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """All stored runs of a sweep folder, sorted by point, policy order and replication."""
+    """All stored runs of a sweep folder, sorted by point, policy order and replication.
+    Only the chunk files of the plan are read (chunk_files); a damaged or foreign one is a
+    located ResultsError naming it."""
     import pyarrow.dataset as ds
 
     path = Path(path)
-    files = sorted((path / SWEEP_RUNS).glob("part-*.parquet"))
+    man = read_manifest(path)
+    problem = plan_problem(path, man)
+    if problem:
+        raise ResultsError([problem])
+    files = chunk_files(path, man["plan"])
+    bad = [Problem(str(f), 1, "<chunk>", f"{why}; resume the sweep to run this chunk again")
+           for c, f in files.items() if (why := chunk_problem(f, c, man["plan"]))]
+    if bad:
+        raise ResultsError(bad)
     if not files:
         return pd.DataFrame(columns=columns or [])
-    table = ds.dataset([str(f) for f in files], format="parquet").to_table(columns=columns)
+    table = ds.dataset([str(f) for f in files.values()], format="parquet").to_table(columns=columns)
     df = table.to_pandas()
-    man = read_manifest(path)
     order = {name: i for i, name in enumerate(man.get("policies", {}))}
     if {"point", "policy", "replication"} <= set(df.columns):
         df = df.assign(_p=df["policy"].map(order)).sort_values(["point", "_p", "replication"], kind="stable")
@@ -100,7 +163,10 @@ class SweepStore:
         if path.exists() and not resume:
             check_target(path, force)
         unit, plan, man, design, text = create()
-        tmp = new_temp_folder(path)
+        try:
+            tmp = new_temp_folder(path)
+        except OSError as exc:
+            raise write_error(path, exc) from None
         try:
             (tmp / SWEEP_RUNS).mkdir()
             pd.DataFrame(design).to_parquet(tmp / "design.parquet", index=False)
@@ -109,6 +175,9 @@ class SweepStore:
             if path.exists():  # force (checked above) or an empty/foreign folder under --resume
                 check_target(path, force)
             swap_into_place(tmp, path, force)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise write_error(path, exc) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -124,10 +193,21 @@ class SweepStore:
             raise ResultsError([Problem(where, 1, "fingerprint",
                                         "the sweep file or one of its scenarios changed since this folder was started "
                                         "(resuming would mix results); start over (force) or use a new folder")])
-        design = pd.read_parquet(path / "design.parquet")
-        unit = np.stack([design[f"u:{d}"].to_numpy() for d in dims], axis=1) if dims else \
-            np.zeros((len(design), 0))
+        problem = plan_problem(path, man)
+        if problem:
+            raise ResultsError([problem])
         plan = plan_of(man["plan"])
+        try:
+            design = pd.read_parquet(path / "design.parquet")
+            unit = np.stack([design[f"u:{d}"].to_numpy(dtype=float) for d in dims], axis=1) if dims else \
+                np.zeros((len(design), 0))
+            if len(unit) != plan.points:
+                raise ValueError(f"{len(unit)} points, the plan has {plan.points}")
+        except (OSError, KeyError, ValueError, TypeError, pyarrow.ArrowException) as exc:
+            what = f"{type(exc).__name__}: {exc}".replace("\n", " ")[:160]
+            raise ResultsError([Problem(str(path / "design.parquet"), 1, "<design>",
+                                        f"missing or damaged ({what}); the sweep cannot be resumed: start over "
+                                        "(--force) or use a new folder")]) from None
         (path / SWEEP_RUNS).mkdir(exist_ok=True)
         return cls(path, man, unit, plan)  # leftovers are cleaned up once the lock is held (lock)
 
@@ -136,26 +216,24 @@ class SweepStore:
         the temp files of a sweep that is still running are never touched."""
         runs = self.path / SWEEP_RUNS
         for leftover in runs.glob(".part-*"):  # temp files of a killed writer
-            leftover.unlink(missing_ok=True)
-        for part in runs.glob("part-*.parquet"):  # a damaged chunk (disk full, bad copy) is run again
-            if not _readable_parquet(part):
+            if not leftover.is_dir():
+                leftover.unlink(missing_ok=True)
+        plan = self.manifest["plan"]
+        parts = chunk_files(self.path, plan)
+        folders = [Problem(str(f), 1, "<chunk>", "is a folder, not a chunk file; move it away, then resume")
+                   for f in parts.values() if f.is_dir()]
+        if folders:
+            raise ResultsError(folders)
+        for c, part in parts.items():  # a damaged chunk (disk full, bad or foreign copy) is run again
+            if chunk_problem(part, c, plan):
                 part.unlink()
 
     # -- writing ---------------------------------------------------------------
     def done_chunks(self) -> set[int]:
-        out = set()
-        for f in (self.path / SWEEP_RUNS).glob("part-*.parquet"):
-            try:
-                c = int(f.stem.split("-", 1)[1])
-            except ValueError:
-                continue
-            if 0 <= c < self.plan.chunks:
-                out.add(c)
-        return out
+        return set(chunk_files(self.path, self.manifest["plan"]))
 
     def write_chunk(self, chunk: int, columns: dict) -> Path:
         """Write one finished chunk atomically (temp file, fsync, rename)."""
-        import pyarrow.parquet as pq
 
         m = self.manifest
         table = chunk_table(columns, m["columns"]["parameters"], m["columns"]["outcomes"])

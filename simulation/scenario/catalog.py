@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import InputError, Problem
 from .library import SHIPPED_DIR, parent_file, shipped_names
 from .loading import load_scenario
 from .schema import Scenario
-from .yamlio import load_located
+from .yamlio import dump_yaml, load_located
 
 DESCRIPTION_WIDTH = 72
 
@@ -62,12 +60,20 @@ def _parent(path: Path) -> Path | None:
         return None
 
 
+def _resolved(path: Path) -> Path:
+    """`path` with symlinks resolved; a symlink loop stays as it is (loading it is a located error)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: "Symlink loop" (Python < 3.13)
+        return path.absolute()
+
+
 def entries(directory: str | Path | None = None) -> list[Entry]:
     """Every scenario file in `directory`, parents before children (the `extends:` tree)."""
     folder = Path(directory) if directory is not None else SHIPPED_DIR
     if not folder.is_dir():
         raise InputError([Problem(str(folder), 1, "<directory>", "not a folder of scenario files (*.yaml)")])
-    files = sorted(p.resolve() for p in folder.glob("*.yaml") if not p.name.startswith("."))
+    files = sorted(_resolved(p) for p in folder.glob("*.yaml") if not p.name.startswith("."))
     parents = {p: _parent(p) for p in files}
     children: dict[Path | None, list[Path]] = {}
     for p in files:
@@ -147,7 +153,7 @@ def extends_chain(path: Path) -> list[Path]:
 def to_yaml(scenario: Scenario) -> str:
     """The scenario, every field spelled out, as YAML that loads back to the same scenario."""
     data: dict[str, Any] = scenario.model_dump(mode="json")
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+    return dump_yaml(data)
 
 
 def show(name_or_path: str, sets: list[str] | tuple[str, ...] = (), directory: str | Path | None = None) -> str:

@@ -34,7 +34,7 @@ from ..errors import one_line as _one_line
 MAX_FILE_BYTES = 5_000_000
 MAX_VALUES = 200_000
 MAX_DEPTH = 50
-_NUMBER = re.compile(r"^[-+]?(\d[\d_]*)?(\.\d*)?([eE][-+]?\d+)?$")
+_NUMBER = re.compile(r"^[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?$")  # a digit before the exponent
 _DECIMAL = re.compile(r"^[-+]?[0-9][0-9_]*$")
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_CORE}{t}" for t in ("null", "bool", "int", "float", "str", "timestamp")}
@@ -169,8 +169,7 @@ def _compose(text: str, lines: _Lines) -> yaml.Node | None:
                 if isinstance(event, yaml.ScalarEvent):
                     if tag is None or tag == "!":
                         tag = resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
-                        if tag == _STR and event.implicit[0] and _NUMBER.match(event.value) and any(
-                                ch.isdigit() for ch in event.value):
+                        if tag == _STR and event.implicit[0] and _NUMBER.match(event.value):
                             tag = _FLOAT  # YAML 1.1 reads '1e9' as text; users (and YAML 1.2) mean a number
                     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style or None)
                 else:
@@ -395,6 +394,18 @@ class _Builder:
         if not isinstance(value, (str, int, float, bool, type(None))):
             value = str(value)  # timestamps etc. become text
         return value
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes text that this module reads back as numbers ('1e9', '-.5') in quotes."""
+
+
+_Dumper.add_implicit_resolver(_FLOAT, _NUMBER, list("-+0123456789."))
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain data as block YAML that parse_located reads back to the same values."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
 
 
 def to_plain(data: Any) -> Any:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..._version import __version__
-from ...results.folders import versions
+from ...results.folders import versions, write_error
 from ...results.sweeps import SweepStore, chunk_table
 from .chunks import ChunkTask, Plan, Runtime, error_text, param_columns, run_chunk, runtime, warm_up
 from .designs import design_table, make_design
@@ -154,6 +154,16 @@ def run_sweep(sweep: Sweep, out: str | Path | None, executor: Any, *, resume: bo
             raise
         store.set_status("interrupted")
         raise SweepInterrupted(sum(plan.chunk_runs(c) for c in store.done_chunks()), plan.runs, out) from None
+    except OSError as exc:  # disk full while writing a chunk: what is saved stays resumable
+        if not running or out is None:
+            raise write_error(out or Path("sweep"), exc) from None
+        try:
+            store.set_status("interrupted")
+        except OSError:
+            pass
+        saved = sum(plan.chunk_runs(c) for c in store.done_chunks())
+        raise write_error(out, exc, f"{saved} of {plan.runs} runs are saved in this folder; free space, then "
+                                    "resume the sweep into it") from None
     except BaseException:
         if running:
             store.set_status("interrupted")
