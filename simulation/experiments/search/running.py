@@ -38,7 +38,7 @@ from ...results.searches import SearchStore
 from ...scenario import validate_data
 from ...scenario.paths import with_values
 from ..executors import Executor, SerialExecutor
-from ..sweep.chunks import _run_outcomes
+from ..sweep.chunks import _run_outcomes, decode_row
 from ..sweep.chunks import error_text as _error_text
 from ..sweep.designs import design_seed, run_seeds
 from .spec import Search
@@ -70,15 +70,7 @@ class Runtime:
 
 def decode_levers(levers, unit_row: np.ndarray) -> tuple[list[tuple[list[str], Any]], dict[str, Any]]:
     """Lever assignments and their stored columns for one unit-cube row."""
-    assigns, cols, col = [], {}, 0
-    for p in levers:
-        k = len(p.dims)
-        u = unit_row[None, col:col + k]
-        col += k
-        assigns.append((p.parts, p.value(p.decode(u)[0])))
-        for name, arr in p.columns(u).items():
-            cols[name] = arr[0]
-    return assigns, cols
+    return decode_row(levers, unit_row)
 
 
 def future_sample(search: Search) -> np.ndarray:

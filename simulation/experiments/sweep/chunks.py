@@ -86,10 +86,11 @@ class ChunkTask:
         return len(self.unit)
 
 
-def _point_values(rt: Runtime, unit_row: np.ndarray) -> tuple[list[tuple[list[str], Any]], dict[str, Any]]:
-    """Values to assign for one point, and the stored parameter columns for it."""
+def decode_row(parameters, unit_row: np.ndarray) -> tuple[list[tuple[list[str], Any]], dict[str, Any]]:
+    """Values to assign for one unit-cube row of `parameters` (sweep parameters or search levers),
+    and their stored columns."""
     assigns, cols, col = [], {}, 0
-    for p in rt.parameters:
+    for p in parameters:
         k = len(p.dims)
         u = unit_row[None, col:col + k]
         col += k
@@ -97,6 +98,11 @@ def _point_values(rt: Runtime, unit_row: np.ndarray) -> tuple[list[tuple[list[st
         for name, arr in p.columns(u).items():
             cols[name] = arr[0]
     return assigns, cols
+
+
+def _point_values(rt: Runtime, unit_row: np.ndarray) -> tuple[list[tuple[list[str], Any]], dict[str, Any]]:
+    """Values to assign for one design point, and the stored parameter columns for it."""
+    return decode_row(rt.parameters, unit_row)
 
 
 def warm_up() -> None:
