@@ -195,12 +195,17 @@ def _load_run(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataF
 
 
 def _num(x: float, digits: int = 2, sign: bool = False) -> str:
-    """Readable number: US$-sized values in bn / m, others with `digits` decimals."""
+    """Readable number: US$-sized values in bn / m, thousands without decimals (counts of people
+    with separators), smaller values with `digits` decimals."""
     s = "+" if sign else ""
     if abs(x) >= 1e9:
         return f"{x / 1e9:{s}.{digits}f} bn"
     if abs(x) >= 1e6:
         return f"{x / 1e6:{s}.{digits}f} m"
+    if abs(x) >= 1e4:  # counts of people: 100,000
+        return f"{x:{s},.0f}"
+    if abs(x) >= 1e3:  # years and thousands: 2031, 5000
+        return f"{x:{s}.0f}"
     return f"{x:{s}.{digits}f}"
 
 
