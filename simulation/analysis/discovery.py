@@ -55,8 +55,10 @@ class Cases:
 
 def make_cases(runs: pd.DataFrame, design: pd.DataFrame, params: list[str], outcome: str, *,
                worst: float | None = None, below: float | None = None, above: float | None = None,
-               policy: str | None = None) -> Cases:
-    """One case per (policy, point): the outcome's mean over successful replications."""
+               policy: str | None = None, sense: int | None = None) -> Cases:
+    """One case per (policy, point): the outcome's mean over successful replications. `sense`:
+    +1 if higher is better (default: the outcome registry's; a sweep's manifest records it)."""
+    sense = sense or outcome_sense(outcome)
     ok = runs[runs.status == "ok"]
     if policy is not None:
         ok = ok[ok.policy == policy]
@@ -66,10 +68,10 @@ def make_cases(runs: pd.DataFrame, design: pd.DataFrame, params: list[str], outc
     v = means[outcome].to_numpy(dtype=float)
     if worst is not None:
         k = max(1, int(round(worst * len(v))))
-        order = np.argsort(outcome_sense(outcome) * v, kind="stable")  # ascending goodness: worst first
+        order = np.argsort(sense * v, kind="stable")  # ascending goodness: worst first
         y = np.zeros(len(v), dtype=bool)
         y[order[:k]] = True
-        rule = f"worst {worst:g} of cases by {outcome} ({'higher' if outcome_sense(outcome) > 0 else 'lower'} is better)"
+        rule = f"worst {worst:g} of cases by {outcome} ({'higher' if sense > 0 else 'lower'} is better)"
     elif below is not None:
         y, rule = v < below, f"{outcome} < {below:g}"
     else:
@@ -112,9 +114,9 @@ def _candidates(box: Box, x: pd.DataFrame, inside: np.ndarray, alpha: float):
             v = col.to_numpy(float)
             lo0, hi0 = box.limits.get(p, [-np.inf, np.inf])
             qlo, qhi = np.quantile(v, [alpha, 1 - alpha])
-            if (v > qlo).sum() < len(v):
+            if 0 < (v > qlo).sum() < len(v):  # a peel must leave some cases (a few equal values: none)
                 yield p, Box({**box.limits, p: [float(v[v > qlo].min()), hi0]})
-            if (v < qhi).sum() < len(v):
+            if 0 < (v < qhi).sum() < len(v):
                 yield p, Box({**box.limits, p: [lo0, float(v[v < qhi].max())]})
         else:
             cats = sorted(set(col))

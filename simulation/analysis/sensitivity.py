@@ -64,12 +64,19 @@ class SweepInfo:
     second_order: bool = False
     levels: int = 4
 
+    senses: dict = field(default_factory=dict)
+    """Outcome column -> +1 (higher is better) or -1, as the sweep recorded it."""
+
+    def sense(self, outcome: str) -> int:
+        """The direction of `outcome`: the sweep's record, else the outcome registry's default."""
+        return int(self.senses.get(outcome) or outcome_sense(outcome))
+
     @classmethod
     def from_manifest(cls, man: dict) -> SweepInfo:
         d = man["design"]
         return cls(list(man["policies"]), list(man["outcomes"]), list(man["columns"]["parameters"]), d["dims"],
                    man["plan"]["points"], man["plan"]["runs"], d["method"], d["problem"], int(man["seed"]) % 2**32,
-                   bool(d.get("second_order")), int(d.get("levels") or 4))
+                   bool(d.get("second_order")), int(d.get("levels") or 4), dict(man.get("senses") or {}))
 
 
 @dataclass
@@ -143,14 +150,14 @@ def _pct(a: np.ndarray, pct: float) -> float:
     return float(np.percentile(a, pct)) if a.size else np.nan
 
 
-def robustness(means: pd.DataFrame, policies: list[str], outcome: str) -> pd.DataFrame:
+def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: int | None = None) -> pd.DataFrame:
     """Each policy's outcome across the design, and its regret vs the best policy per point.
 
     Regret at a point = |best policy's value − this policy's value|, oriented by the
     outcome's direction (0 for the best policy). Points where any policy has no
     successful run are left out of the regret.
     """
-    sense = outcome_sense(outcome)
+    sense = sense or outcome_sense(outcome)  # +1: higher is better (the sweep's manifest records it)
     table = means[outcome].unstack("policy").reindex(columns=policies)  # (points, policies)
     values = table.to_numpy(dtype=float)
     complete = np.isfinite(values).all(axis=1)
@@ -205,7 +212,7 @@ def analyze_runs(runs: pd.DataFrame, design: pd.DataFrame, info: SweepInfo) -> A
     if not name:
         out.notes.append(f"{info.method} design: no variance-based indices (use saltelli or morris); "
                          "see the outcome-vs-parameter plots")
-    out.frames["robustness"] = pd.concat([robustness(means, info.policies, oc) for oc in info.outcomes],
+    out.frames["robustness"] = pd.concat([robustness(means, info.policies, oc, info.sense(oc)) for oc in info.outcomes],
                                          ignore_index=True)
     failed = runs[runs.status != "ok"]
     if len(failed):

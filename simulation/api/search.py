@@ -131,7 +131,8 @@ def discover(source: SweepRuns | str | Path, outcome: str, *, worst: float | Non
     if problems:
         raise OptionError(problems)
     params = [c for c in sr.design.columns if c != "point" and not c.startswith("u:")]
-    cases = make_cases(sr.runs, sr.design, params, outcome, worst=worst, below=below, above=above, policy=policy)
+    cases = make_cases(sr.runs, sr.design, params, outcome, worst=worst, below=below, above=above, policy=policy,
+                       sense=(sr.manifest.get("senses") or {}).get(outcome))
     if not cases.y.any() or cases.y.all():
         raise OptionError([Problem("selection", 1, "worst" if worst else "below" if below is not None else "above",
                                    f"{cases.rule} selects {int(cases.y.sum())} of {len(cases.y)} cases; "

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.sensitivity import CONF_LEVEL, MAX_SCATTER, Analysis, _label
-from ..outcomes.registry import outcome_sense
 from .figures import money_axis, subplots
 
 
@@ -132,7 +131,7 @@ def plot_robustness(means: pd.DataFrame, rob: pd.DataFrame, outcomes: list[str],
             patch.set_facecolor(colors[pol])
             patch.set_alpha(0.5)
         ax.set_xticks(range(1, len(policies) + 1), policies, rotation=20, fontsize=7)
-        ax.set_title(f"{_label(oc)} ({'higher' if outcome_sense(oc) > 0 else 'lower'} is better)", fontsize=9)
+        ax.set_title(f"{_label(oc)} ({'higher' if out.info.sense(oc) > 0 else 'lower'} is better)", fontsize=9)
         ax.tick_params(labelsize=7)
         ax2 = axes[1][k]
         t = rob[rob.outcome == oc].set_index("policy").reindex(policies)

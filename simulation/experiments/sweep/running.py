@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..._version import __version__
+from ...outcomes.registry import outcome_sense
 from ...results.folders import versions, write_error
 from ...results.sweeps import SweepStore, chunk_table
 from .chunks import ChunkTask, Plan, Runtime, error_text, param_columns, run_chunk, runtime, warm_up
@@ -237,6 +238,8 @@ def sweep_manifest(sweep, unit, plan, command: list[str] | None) -> dict:
                               "set": p.overrides} for p in sweep.policies},
         "replications": sweep.replications,
         "outcomes": sweep.outcomes,
+        # +1 where higher is better: indicator outcomes take it from the scenarios' indicators
+        "senses": {c: outcome_sense(c, [p.scenario for p in sweep.policies]) for c in runtime(sweep).outcome_columns},
         "columns": {"parameters": param_columns(sweep), "outcomes": list(runtime(sweep).outcome_columns)},
         "plan": {"points": plan.points, "policies": plan.policies, "replications": plan.replications,
                  "points_per_chunk": plan.points_per_chunk, "chunks": plan.chunks, "runs": plan.runs},
