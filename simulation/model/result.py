@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,56 +41,46 @@ class RunResult:
 
     def scores_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, country, goal, score (runs numbered from `first_run`, as for every frame)."""
-        N, Y, C, G = self.scores.shape
         sc = self.scenario
-        return pd.DataFrame({
-            "run": np.repeat(np.arange(first_run, first_run + N), Y * C * G),
-            "year": np.tile(np.repeat(np.array(self.years), C * G), N),
-            "country": np.tile(np.repeat(np.array(sc.country_ids, dtype=object), G), N * Y),
-            "goal": np.tile(np.array(sc.goal_ids, dtype=object), N * Y * C),
-            "score": self.scores.reshape(-1),
-        })
+        return tidy(first_run, {"year": self.years, "country": sc.country_ids, "goal": sc.goal_ids},
+                    {"score": self.scores})
 
     def balance_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, account, amount_usd."""
-        N, T, A = self.balance.shape
-        return pd.DataFrame({
-            "run": np.repeat(np.arange(first_run, first_run + N), T * A),
-            "year": np.tile(np.repeat(np.array(self.years[:-1]), A), N),
-            "account": np.tile(np.array(ACCOUNTS, dtype=object), N * T),
-            "amount_usd": self.balance.reshape(-1),
-        })
+        return tidy(first_run, {"year": self.years[:-1], "account": ACCOUNTS}, {"amount_usd": self.balance})
 
     def indicators_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, country, indicator, value (natural units), people (what the value counts)."""
         sc = self.scenario
-        cols = ["run", "year", "country", "indicator", "value", "people"]
         if self.indicators is None or not sc.indicators:
-            return pd.DataFrame({c: [] for c in cols})
-        N, Y, C, I = self.indicators.shape
+            return pd.DataFrame({c: [] for c in ("run", "year", "country", "indicator", "value", "people")})
         scale = np.array([i.scale for i in sc.indicators])
         people = self.indicators / scale * indicator_denominators(sc)[None]
-        return pd.DataFrame({
-            "run": np.repeat(np.arange(first_run, first_run + N), Y * C * I),
-            "year": np.tile(np.repeat(np.array(self.years), C * I), N),
-            "country": np.tile(np.repeat(np.array(sc.country_ids, dtype=object), I), N * Y),
-            "indicator": np.tile(np.array(sc.indicator_ids, dtype=object), N * Y * C),
-            "value": self.indicators.reshape(-1),
-            "people": people.reshape(-1),
-        })
+        return tidy(first_run, {"year": self.years, "country": sc.country_ids, "indicator": sc.indicator_ids},
+                    {"value": self.indicators, "people": people})
 
     def adoption_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, country, technology, adoption (share 0..1)."""
-        N, Y, C, K = self.adoption.shape
         sc = self.scenario
-        techs = [k.id for k in sc.technologies]
-        return pd.DataFrame({
-            "run": np.repeat(np.arange(first_run, first_run + N), Y * C * K),
-            "year": np.tile(np.repeat(np.array(self.years), C * K), N),
-            "country": np.tile(np.repeat(np.array(sc.country_ids, dtype=object), K), N * Y),
-            "technology": np.tile(np.array(techs, dtype=object), N * Y * C),
-            "adoption": self.adoption.reshape(-1),
-        })
+        return tidy(first_run, {"year": self.years, "country": sc.country_ids,
+                                "technology": [k.id for k in sc.technologies]}, {"adoption": self.adoption})
+
+
+def tidy(first_run: int, axes: dict[str, Sequence], values: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A long table of arrays shaped (runs, *axes): run, one column per axis, one per value array.
+
+    Runs are numbered from `first_run`; axis labels of text become object columns, numbers stay numbers.
+    """
+    n = next(iter(values.values())).shape[0]
+    lens = [len(labels) for labels in axes.values()]
+    cols: dict[str, np.ndarray] = {"run": np.repeat(np.arange(first_run, first_run + n), int(np.prod(lens)))}
+    for i, (name, labels) in enumerate(axes.items()):
+        numbers = len(labels) and not isinstance(labels[0], str)  # years stay integers; ids (even none) are text
+        arr = np.array(labels, dtype=None if numbers else object)
+        cols[name] = np.tile(np.repeat(arr, int(np.prod(lens[i + 1:]))), n * int(np.prod(lens[:i])))
+    for name, arr in values.items():
+        cols[name] = arr.reshape(-1)
+    return pd.DataFrame(cols)
 
 
 def result_arrays(m: FinancingModel) -> dict[str, np.ndarray]:
