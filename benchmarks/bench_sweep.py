@@ -1,8 +1,17 @@
-"""Sweep throughput and memory: serial vs process vs Dask, and a 10^5-run sweep's peak memory.
+"""Sweep throughput and memory: sweep vs run, serial vs process vs Dask, a 10^5-run sweep's peak memory.
 
     .venv/bin/python benchmarks/bench_sweep.py                  # everything (~5 min on 2 cores)
+    .venv/bin/python benchmarks/bench_sweep.py --only-vs-run    # the shipped sweep against `run` (~1 min)
     .venv/bin/python benchmarks/bench_sweep.py --skip-big       # throughput only
     .venv/bin/python benchmarks/bench_sweep.py --only-big --big-points 1000 --big-reps 100
+
+0. Sweep vs run: the shipped Sobol' sweep (scenarios/sweeps/baseline-sobol.yaml, 448 points
+   x 2 policies x 4 replications = 3,584 runs), serial, written to a folder, timed from the
+   moment its executor is ready (start-up excluded), with design points batched together
+   (the default) and one batch per point (as before), against `run_scenario` of the
+   baseline with the same number of runs (serial, batches of 64, flows "none" and
+   "yearly"), all in this process, interleaved, best of `--repeat`. Reported as runs/s
+   and the ratio sweep / run; the result rows of both sweep modes are checked identical.
 
 1. Throughput: the same Latin-hypercube sweep of the baseline scenario (default 240 points
    x 4 replications = 960 runs) with the serial executor, 2 local worker processes and a
@@ -36,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SOBOL = ROOT / "scenarios" / "sweeps" / "baseline-sobol.yaml"
 
 
 def sweep_text(points: int, reps: int, name: str) -> str:
@@ -106,6 +116,68 @@ def throughput(points: int, reps: int, workers: int, tmp: Path) -> list[dict]:
     return rows
 
 
+def sweep_vs_run(tmp: Path, repeat: int) -> dict:
+    """The shipped sweep's throughput after start-up against `run` on as many runs of its scenario."""
+    import dataclasses
+
+    from simulation.experiments import replications
+    from simulation.experiments.executors import make_executor
+    from simulation.experiments.sweep import running
+    from simulation.experiments.sweep.spec import load_sweep
+    from simulation.results.sweeps import read_sweep_runs
+    from simulation.scenario import load_scenario
+
+    sw = load_sweep(SOBOL)
+    prepared = running.prepare(sw)
+    runs = prepared[1].runs
+    scenario = load_scenario(BASELINE)
+    real_runtime = running.runtime
+    best: dict[str, float] = {}
+    frames = {}
+    load = [os.getloadavg()[0]]
+
+    def sweep(batched: bool, k: int) -> float:
+        running.runtime = lambda s: dataclasses.replace(real_runtime(s), batch_points=batched)
+        ready: list[float] = []
+        out = tmp / f"vs-run-{batched}-{k}"
+        try:
+            running.run_sweep(sw, out, make_executor("serial", 1), prepared=prepared,
+                              progress=lambda d, t: ready or ready.append(time.perf_counter()))
+        finally:
+            running.runtime = real_runtime
+        seconds = time.perf_counter() - ready[0]
+        frames[batched] = read_sweep_runs(out)
+        return seconds
+
+    def run(flows: str) -> float:
+        t0 = time.perf_counter()
+        replications.run_scenario(scenario, runs=runs, seed=sw.seed, workers=1, record_flows=flows)
+        return time.perf_counter() - t0
+
+    run("none")  # warm-up: imports and caches, as the sweep's own start-up
+    for k in range(repeat):
+        for name, fn in (("sweep", lambda: sweep(True, k)), ("run_none", lambda: run("none")),
+                         ("sweep_per_point", lambda: sweep(False, k)), ("run_yearly", lambda: run("yearly"))):
+            best[name] = min(best.get(name, float("inf")), fn())
+        load.append(os.getloadavg()[0])
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(frames[True], frames[False], check_exact=True)
+    row = {"runs": runs, **{f"{k}_s": v for k, v in best.items()},
+           **{f"{k}_runs_per_s": runs / v for k, v in best.items()},
+           "ratio_sweep_to_run_none": best["run_none"] / best["sweep"],
+           "ratio_sweep_to_run_yearly": best["run_yearly"] / best["sweep"],
+           "ratio_per_point_to_run_none": best["run_none"] / best["sweep_per_point"],
+           "load_average_1min": load}
+    for name in ("sweep", "sweep_per_point", "run_none", "run_yearly"):
+        print(f"  {name:<16} {runs} runs in {best[name]:5.2f} s = {runs / best[name]:7.0f} runs/s")
+    print(f"  sweep / run (flows none): {row['ratio_sweep_to_run_none']:.2f} "
+          f"(one batch per point: {row['ratio_per_point_to_run_none']:.2f}); "
+          f"sweep / run (flows yearly): {row['ratio_sweep_to_run_yearly']:.2f}")
+    print(f"  rows identical batched and point by point: yes; load average {', '.join(f'{x:.1f}' for x in load)}")
+    return row
+
+
 def peak_memory(points: int, reps: int, workers: int, tmp: Path) -> dict:
     """Run `sdgsim sweep` in a subprocess; sample the RSS of its process tree."""
     import psutil
@@ -157,16 +229,24 @@ def main() -> None:
     ap.add_argument("--big-reps", type=int, default=100)
     ap.add_argument("--skip-big", action="store_true")
     ap.add_argument("--only-big", action="store_true")
+    ap.add_argument("--only-vs-run", action="store_true", help="only the shipped sweep against run")
+    ap.add_argument("--skip-vs-run", action="store_true")
+    ap.add_argument("--repeat", type=int, default=2, help="best of N for sweep vs run")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     result: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         tmp = Path(tmp)
-        if not args.only_big:
+        if not (args.only_big or args.skip_vs_run):
+            print("sweep vs run: the shipped sweep (baseline-sobol.yaml), serial, start-up excluded")
+            result["sweep_vs_run"] = sweep_vs_run(tmp, args.repeat)
+        if args.only_vs_run:
+            pass
+        elif not args.only_big:
             print(f"throughput: {args.points} points x {args.reps} replications")
             result["throughput"] = throughput(args.points, args.reps, args.workers, tmp)
-        if not args.skip_big:
+        if not (args.skip_big or args.only_vs_run):
             print("memory:")
             small = peak_memory(max(1, args.big_points // 10), args.big_reps, args.workers, tmp)
             big = peak_memory(args.big_points, args.big_reps, args.workers, tmp)

@@ -292,14 +292,20 @@ def test_points_that_are_invalid_together_are_recorded_as_failed_runs(tmp_path):
 
 
 def test_a_worker_that_raises_records_failed_runs_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    real = chunks._run_outcomes
+    real, real_stacked = chunks._run_outcomes, chunks._run_stacked
 
     def flaky(sc, seeds, columns):
         if seeds[0].spawn_key[0] == 2:
             raise RuntimeError("boom at point 2")
         return real(sc, seeds, columns)
 
+    def flaky_stacked(items, columns):  # a batch with point 2 raises; its points re-run one by one
+        if any(seeds[0].spawn_key[0] == 2 for _, seeds, _ in items):
+            raise RuntimeError("boom in a batch")
+        return real_stacked(items, columns)
+
     monkeypatch.setattr(chunks, "_run_outcomes", flaky)
+    monkeypatch.setattr(chunks, "_run_stacked", flaky_stacked)
     runs = run(write(tmp_path, SMALL), tmp_path / "o")
     assert len(runs) == 18
     bad = runs[runs.status == "failed"]

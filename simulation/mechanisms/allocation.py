@@ -8,7 +8,8 @@ strategy means adding one function and one registry entry):
     ctx:        AllocationContext, the observable state (read only)
     budget:     (S, D) USD per replication and funder
     mask:       (D, C, G) bool, cells each funder may fund (each row has a True)
-    params:     dict name -> (D,) array, the strategy's parameters per funder
+    params:     dict name -> (D,) array, the strategy's parameters per funder, or (S, D)
+                when a batch's scenarios give them different values
     allocation: (S, D, C, G) USD, non-negative, zero outside `mask`, and summing over
                 (C, G) exactly to `budget` (up to float rounding)
 
@@ -35,6 +36,7 @@ class AllocationContext:
     realised draw for the dynamics), so no strategy can optimise against luck.
     """
 
+    # country and goal fields may carry a leading replication axis S (a batch of several scenarios)
     scores: np.ndarray  # (S, C, G) goal scores 0..100
     population: np.ndarray  # (C,) people
     gdp_per_capita: np.ndarray  # (C,) USD per person
@@ -64,8 +66,24 @@ def normalise(weights: np.ndarray, mask: np.ndarray, budget: np.ndarray) -> np.n
 
 
 def _p(params: dict[str, np.ndarray], name: str) -> np.ndarray:
-    """A per-funder parameter shaped (1, D, 1, 1) to broadcast against (S, D, C, G)."""
-    return params[name][None, :, None, None]
+    """A per-funder parameter (D,) or (S, D) shaped to broadcast against (S, D, C, G)."""
+    x = params[name]
+    return x[:, :, None, None] if x.ndim == 2 else x[None, :, None, None]
+
+
+def _country(x: np.ndarray) -> np.ndarray:
+    """A per-country array (C,) or (S, C) shaped to broadcast against (S, D, C, G)."""
+    return x[:, None, :, None] if x.ndim == 2 else x[None, None, :, None]
+
+
+def _cells(x: np.ndarray) -> np.ndarray:
+    """A per-cell array (C, G) or (S, C, G) shaped to broadcast against (S, D, C, G)."""
+    return x[:, None] if x.ndim == 3 else x[None, None]
+
+
+def _at(x: np.ndarray, s_idx: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """x[i] of a (N,) array, or x[s, i] of an (S, N) one (a batch of several scenarios)."""
+    return x[s_idx, i] if x.ndim == 2 else x[i]
 
 
 def equal(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
@@ -76,31 +94,63 @@ def equal(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: 
 def needs(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
     """∝ gap^gap_exponent · population^population_exponent · roadmap priority."""
     gap = (100.0 - ctx.scores)[:, None]  # (S, 1, C, G)
-    pop = ctx.population[None, None, :, None]
-    w = _power(gap, params["gap_exponent"]) * pop ** _p(params, "population_exponent") * ctx.priority[None, None]
+    pop = _country(ctx.population)
+    w = _power(gap, params["gap_exponent"]) * _pow(pop, _p(params, "population_exponent")) * _cells(ctx.priority)
     return normalise(w, mask, budget)
 
 
 def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
-    """base (S, 1, C, G) ** exponent (D,) → (S, D, C, G), one power per distinct exponent."""
+    """base (S, 1, C, G) ** exponent (D,) → (S, D, C, G), one power per distinct exponent
+    ((S, D): every power)."""
+    if exponent.ndim == 2:  # each distinct row of exponents on its replications, as for one scenario
+        out = np.empty((base.shape[0], exponent.shape[1]) + base.shape[2:])
+        rows, inverse = np.unique(exponent, axis=0, return_inverse=True)
+        for r, row in enumerate(rows):
+            on = np.flatnonzero(inverse.reshape(-1) == r)
+            out[on] = _power(base[on], row)
+        return out
     values, which = np.unique(exponent, return_inverse=True)
     return (base ** values[None, :, None, None])[:, which]
 
 
+def _pow(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
+    """base (1|S, 1, C, 1) ** exponent (1|S, D, 1, 1) → (1|S, D, C, 1).
+
+    With a replication axis, each distinct (base, exponent) pair of rows is raised exactly as
+    for one scenario, (1, 1, C, 1) ** (1, D, 1, 1): NumPy's SIMD `power` can differ in the
+    last bit between memory layouts, and a batch of scenarios must give each one's numbers.
+    """
+    if base.shape[0] == 1 and exponent.shape[0] == 1:
+        return base ** exponent
+    S = max(base.shape[0], exponent.shape[0])
+    out = np.empty((S, exponent.shape[1], base.shape[2], 1))
+    done: dict[tuple[bytes, bytes], int] = {}
+    for s in range(S):
+        b = base[s if base.shape[0] > 1 else 0][None]
+        e = exponent[s if exponent.shape[0] > 1 else 0][None]
+        key = (b.tobytes(), e.tobytes())
+        if key in done:
+            out[s] = out[done[key]]
+        else:
+            out[s] = (b ** e)[0]
+            done[key] = s
+    return out
+
+
 def performance(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
     """IDA-style: governance^a · population^b · GDP-per-capita^c per country, split by priority."""
-    gov = np.maximum(ctx.governance, 1e-9)[None, None, :, None]
-    pop = ctx.population[None, None, :, None]
-    inc = np.maximum(ctx.gdp_per_capita, 1e-9)[None, None, :, None]
-    w = (gov / 100.0) ** _p(params, "governance_exponent") * pop ** _p(params, "population_exponent")
-    w = w * inc ** _p(params, "income_exponent") * ctx.priority[None, None]
+    gov = _country(np.maximum(ctx.governance, 1e-9))
+    pop = _country(ctx.population)
+    inc = _country(np.maximum(ctx.gdp_per_capita, 1e-9))
+    w = _pow(gov / 100.0, _p(params, "governance_exponent")) * _pow(pop, _p(params, "population_exponent"))
+    w = w * _pow(inc, _p(params, "income_exponent")) * _cells(ctx.priority)
     return normalise(w, mask, budget)
 
 
 def priority(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
     """Roadmap shares: each country's goals by its roadmap priority, countries ∝ population^a."""
-    pop = ctx.population[None, None, :, None]
-    w = ctx.priority[None, None] * pop ** _p(params, "population_exponent")
+    pop = _country(ctx.population)
+    w = _cells(ctx.priority) * _pow(pop, _p(params, "population_exponent"))
     return normalise(w, mask, budget)
 
 
@@ -108,8 +158,8 @@ def marginal_gain(ctx: AllocationContext, spend_pc: np.ndarray) -> np.ndarray:
     """d(score gain)/d(USD) at effective spend per capita `spend_pc` (S, D|1, C, G)."""
     gap = (100.0 - ctx.scores)[:, None]
     kappa = ctx.effectiveness[:, None, None, :]
-    scale = ctx.spend_scale[None, None, None, :]
-    per_usd = (ctx.retention / ctx.population)[None, None, :, None]
+    scale = ctx.spend_scale[:, None, None, :] if ctx.spend_scale.ndim == 2 else ctx.spend_scale[None, None, None, :]
+    per_usd = _country(ctx.retention / ctx.population)
     return _gain_per_usd(gap, kappa, per_usd, scale, spend_pc)
 
 
@@ -126,22 +176,22 @@ def impact(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params:
     uses its own `steps`. A chunk changes the marginal gain of one cell only, so after
     the first full evaluation only the chosen cells are re-evaluated.
     """
-    steps = params["steps"].astype(int)  # (D,) each funder's own number of chunks
+    steps = params["steps"].astype(int)  # (D,) or (S, D) each funder's own number of chunks
     S, D = budget.shape
     C, G = mask.shape[1:]
     alloc = np.zeros((S, D, C * G))
     chunk = budget / steps
-    per_usd = ctx.retention / ctx.population  # (C,)
-    gain = marginal_gain(ctx, ctx.other_spend_pc[:, None] + alloc.reshape(S, D, C, G) * per_usd[:, None])
+    per_usd = ctx.retention / ctx.population  # (C,) or (S, C)
+    gain = marginal_gain(ctx, ctx.other_spend_pc[:, None] + alloc.reshape(S, D, C, G) * _country(per_usd))
     gain = np.where(mask.reshape(1, D, C * G), gain.reshape(S, D, C * G), -np.inf)
     s_idx, d_idx = np.meshgrid(np.arange(S), np.arange(D), indexing="ij")
     for i in range(steps.max(initial=0)):
         best = gain.argmax(axis=-1)  # (S, D) flat cell c·G + g
         alloc[s_idx, d_idx, best] += np.where(i < steps, chunk, 0.0)  # funders past their steps are done
         c, g = np.divmod(best, G)
-        spend = ctx.other_spend_pc[s_idx, c, g] + alloc[s_idx, d_idx, best] * per_usd[c]
+        spend = ctx.other_spend_pc[s_idx, c, g] + alloc[s_idx, d_idx, best] * _at(per_usd, s_idx, c)
         gain[s_idx, d_idx, best] = _gain_per_usd(100.0 - ctx.scores[s_idx, c, g], ctx.effectiveness[s_idx, g],
-                                                 per_usd[c], ctx.spend_scale[g], spend)
+                                                 _at(per_usd, s_idx, c), _at(ctx.spend_scale, s_idx, g), spend)
     return alloc.reshape(S, D, C, G)
 
 
@@ -188,4 +238,11 @@ def stack_params(name: str, per_funder: list[dict[str, float]]) -> dict[str, np.
 def allocate(name: str, ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray,
              per_funder: list[dict[str, float]]) -> np.ndarray:
     """Run strategy `name` for a group of funders."""
-    return STRATEGIES[name].fn(ctx, budget, mask, stack_params(name, per_funder))
+    return run(name, ctx, budget, mask, stack_params(name, per_funder))
+
+
+def run(name: str, ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray,
+        params: dict[str, np.ndarray]) -> np.ndarray:
+    """Run strategy `name` for a group of funders with stacked parameters (see `stack_params`),
+    each (D,) or, for a batch of several scenarios, (S, D)."""
+    return STRATEGIES[name].fn(ctx, budget, mask, params)

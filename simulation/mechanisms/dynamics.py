@@ -13,16 +13,17 @@ def donor_budgets(base_usd: np.ndarray, growth: np.ndarray, years: int, noise: n
                   noise_sd: np.ndarray, cut: np.ndarray) -> np.ndarray:
     """B_d,t = B_d,0 · (1 + growth_d)^t · exp(σ_d ε − σ_d²/2) · (1 − cut_d).
 
-    base_usd, growth, noise_sd, cut: (D,); noise: (S, D) standard normal → (S, D).
+    base_usd, growth, noise_sd, cut: (D,) or (S, D); noise: (S, D) standard normal → (S, D).
     The log-normal factor has mean 1, so noise does not shift expected budgets.
     """
     trend = base_usd * (1.0 + growth) ** years * (1.0 - cut)
-    return trend[None, :] * np.exp(noise_sd[None, :] * noise - 0.5 * noise_sd[None, :] ** 2)
+    return trend * np.exp(noise_sd * noise - 0.5 * noise_sd ** 2)
 
 
 def domestic_spending(gdp_usd: np.ndarray, domestic_share: np.ndarray, priority: np.ndarray) -> np.ndarray:
-    """D_c,g = GDP_c · domestic_share_c · priority_c,g; (C,), (C,), (C, G) → (C, G)."""
-    return (gdp_usd * domestic_share)[:, None] * priority
+    """D_c,g = GDP_c · domestic_share_c · priority_c,g; (C,), (C,), (C, G) → (C, G) (each may
+    have a leading replication axis S, and then so does the result)."""
+    return (gdp_usd * domestic_share)[..., None] * priority
 
 
 def leakage(governance: np.ndarray, leakage_max: float, exponent: float) -> np.ndarray:
@@ -33,30 +34,30 @@ def leakage(governance: np.ndarray, leakage_max: float, exponent: float) -> np.n
 def channel_overhead(flow: np.ndarray, rate: np.ndarray, channel_cost: np.ndarray) -> np.ndarray:
     """Overhead of funder→country channels: min(flow, rate·flow + fixed cost if flow > 0).
 
-    flow: (S, D, C) USD; rate, channel_cost: (D,) → (S, D, C) USD.
+    flow: (S, D, C) USD; rate, channel_cost: (D,) or (S, D) → (S, D, C) USD.
     """
-    fixed = np.where(flow > 0, channel_cost[None, :, None], 0.0)
-    return np.minimum(flow, rate[None, :, None] * flow + fixed)
+    fixed = np.where(flow > 0, channel_cost[..., None], 0.0)
+    return np.minimum(flow, rate[..., None] * flow + fixed)
 
 
 def direct_gain(scores: np.ndarray, effectiveness: np.ndarray, spend_pc: np.ndarray,
                 spend_scale: np.ndarray) -> np.ndarray:
     """ΔI = (100 − I) · κ_g · (1 − exp(−s / s_g)), diminishing returns in spend per capita.
 
-    scores, spend_pc: (S, C, G); effectiveness: (S, G); spend_scale: (G,) → (S, C, G).
+    scores, spend_pc: (S, C, G); effectiveness: (S, G); spend_scale: (G,) or (S, G) → (S, C, G).
     """
-    return (100.0 - scores) * effectiveness[:, None, :] * -np.expm1(-spend_pc / spend_scale)
+    return (100.0 - scores) * effectiveness[:, None, :] * -np.expm1(-spend_pc / spend_scale[..., None, :])
 
 
 def spillover(gain: np.ndarray, links: np.ndarray) -> np.ndarray:
     """Progress on goal h spills into goal g with weight links[h, g] (negative = trade-off).
 
-    gain: (S, C, G); links: (G, G) with zero diagonal → (S, C, G).
+    gain: (S, C, G); links: (G, G) or (S, G, G) with zero diagonal → (S, C, G).
     """
     return gain @ links
 
 
 def next_scores(scores: np.ndarray, gain: np.ndarray, spill: np.ndarray, decay: np.ndarray,
                 hit: np.ndarray, noise: np.ndarray | float) -> np.ndarray:
-    """I' = clip(I + gain + spill − δ_g·I − hit + noise, 0, 100). decay (G,), hit (C, G)."""
+    """I' = clip(I + gain + spill − δ_g·I − hit + noise, 0, 100). decay (G,) or (S, 1, G), hit (C, G) or (S, C, G)."""
     return np.clip(scores + gain + spill - decay * scores - hit + noise, 0.0, 100.0)

@@ -1,6 +1,7 @@
 """The model layer: the Mesa model of countries, donors, a pooled facility and research bodies.
 
     model        FinancingModel: state arrays (replications × countries × goals) and the year's steps
+    stacking     one batch for several scenarios of the same structure (sweeps' design points)
     agents       Mesa agents that own their decisions (budgets, allocation, research)
     ledger       every money flow, and the balance that proves money is conserved
     rng          one random stream per replication, process and entity
@@ -12,7 +13,9 @@ The arithmetic lives in simulation.mechanisms (pure array functions).
 
 from . import rng
 from .ledger import ACCOUNTS
-from .model import FinancingModel
+from .model import FinancingModel, parameters
 from .result import RunResult, result_arrays
+from .stacking import StructureMismatch, signature
 
-__all__ = ["ACCOUNTS", "FinancingModel", "RunResult", "result_arrays", "rng"]
+__all__ = ["ACCOUNTS", "FinancingModel", "RunResult", "StructureMismatch", "parameters", "result_arrays", "rng",
+           "signature"]

@@ -54,7 +54,7 @@ class Country(mesa.Agent):
             gross, ppi_money = m.ppi.withhold(gross)
             external = external * np.divide(gross, domestic + external, out=np.zeros_like(gross),
                                             where=(domestic + external) > 0)
-        keep = m.retention[None, :]
+        keep = m.retention if m.retention.ndim == 2 else m.retention[None, :]
         pop = m.population_at(t)
         effective = gross * keep[..., None]
         outside = indicators.absorbed(external, m.absorption_ceiling(t, gdp)) * keep[..., None]  # external at work
@@ -66,7 +66,7 @@ class Country(mesa.Agent):
         deployable = m.trl >= m.deploy_trl
         m.adoption = technology.bass_step(m.adoption, m.bass_p, m.bass_q, m.capacity, m.access[t], deployable)
         multiplier = technology.technology_multiplier(m.adoption, m.efficacy)
-        spend_pc = working / pop[:, None] * multiplier
+        spend_pc = working / pop[..., None] * multiplier
         # the goals' scores (for goals with indicators: their unmodelled remainder) follow the
         # abstract spending dynamics; indicators then set their share of their goals' scores
         gain = dynamics.direct_gain(m.remainder, m.effectiveness, spend_pc, m.spend_scale)
@@ -106,13 +106,11 @@ class Donor(mesa.Agent):
         is a scratch buffer of the model (every donor's rows are written), valid for this year.
         """
         out = m.buffer("alloc", budget.shape + m.donor_mask.shape[1:])
-        for name, group in m.agents_by_type[Donor].groupby("strategy").groups.items():
-            idx = np.array([a.index for a in group])
+        for name, idx in m.donor_groups.items():  # donors in agent order; their parameters (n,) or (S, n)
             gctx = ctx
             if name == "adaptive" and m.propensity is not None:  # propensity rows follow the group's order
                 gctx = allocation.AllocationContext(**{**ctx.__dict__, "propensity": m.propensity})
-            out[:, idx] = allocation.allocate(name, gctx, budget[:, idx], m.donor_mask[idx],
-                                              [a.strategy_params for a in group])
+            out[:, idx] = allocation.run(name, gctx, budget[:, idx], m.donor_mask[idx], m.donor_params[name])
         return out
 
     @classmethod
@@ -123,18 +121,17 @@ class Donor(mesa.Agent):
         P ← (1 − η) P + η · progress share over the donor's eligible cells. The model keeps
         P as (S, A, C, G) for its A adaptive donors, in agent order.
         """
-        adaptive = [a for a in m.agents_by_type.get(Donor, ()) if a.strategy == "adaptive"]
-        if not adaptive:
+        if "adaptive" not in m.donor_groups:
             return
-        idx = np.array([a.index for a in adaptive])
-        eta = allocation.stack_params("adaptive", [a.strategy_params for a in adaptive])["learning_rate"]
+        idx = m.donor_groups["adaptive"]
+        eta = m.donor_params["adaptive"]["learning_rate"]  # (A,) or (S, A)
         mask = m.donor_mask[idx]
         if m.propensity is None:  # start from the first year's allocation
             m.propensity = allocation.normalise(funded[:, idx], mask, np.ones((funded.shape[0], len(idx))))
         seen = np.where(mask, np.maximum(progress[:, None], 0.0), 0.0)
         share = allocation.normalise(seen, mask, np.ones(seen.shape[:2]))
         has = seen.sum(axis=(-2, -1), keepdims=True) > 0
-        eta = eta[None, :, None, None]
+        eta = eta[..., None, None]
         m.propensity = np.where(has, (1 - eta) * m.propensity + eta * share, m.propensity)
 
 
@@ -148,8 +145,8 @@ class Facility(mesa.Agent):
 
     def allocate(self, ctx: allocation.AllocationContext, budget: np.ndarray) -> np.ndarray:
         """Split the pooled budget (S,) over the facility's cells → (S, 1, C, G)."""
-        return allocation.allocate(self.strategy, ctx, budget[:, None], self.model.facility_mask,
-                                   [self.strategy_params])
+        m = self.model
+        return allocation.run(m.fac_strategy, ctx, budget[:, None], m.facility_mask, m.fac_params)
 
 
 class ResearchBody(mesa.Agent):
@@ -161,24 +158,24 @@ class ResearchBody(mesa.Agent):
 
     @classmethod
     def fund(cls, m: FinancingModel, t: int, budget: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Bodies fund their active technologies; pipelines advance. budget (R,) USD.
+        """Bodies fund their active technologies; pipelines advance. budget (R,) or (S, R) USD.
 
         Each body spreads its budget over the technologies of its portfolio still below
         their deployment TRL (by portfolio weight); a stage takes at most what it still
         needs. Returns spent (S, R, K) and unspent (S, R).
         """
         active = (m.trl < m.deploy_trl)[:, None, :]  # (S, 1, K)
-        w = m.portfolio[None] * active  # (S, R, K)
+        w = m.portfolio * active  # (S, R, K)
         wsum = w.sum(axis=-1, keepdims=True)
-        offered = budget[None, :, None] * np.divide(w, wsum, out=np.zeros_like(w), where=wsum > 0)
+        offered = budget[..., None] * np.divide(w, wsum, out=np.zeros_like(w), where=wsum > 0)
         offered_k = offered.sum(axis=1)  # (S, K)
         needs = technology.stage_needs(m.progress, m.stage_cost, m.trl, m.deploy_trl)
         spent_k = np.minimum(offered_k, needs)
         frac = np.divide(offered, offered_k[:, None], out=np.zeros_like(offered), where=offered_k[:, None] > 0)
         spent = frac * spent_k[:, None, :]
-        bonus = (frac * m.collab_bonus[None, :, None]).sum(axis=1)
+        bonus = (frac * m.collab_bonus[..., None]).sum(axis=1)
         p_success = np.minimum(1.0, m.success_prob * (1.0 + bonus))
         m.trl, m.progress, m.years_in_stage = technology.advance_pipeline(
             m.trl, m.progress, m.years_in_stage, spent_k, m.stage_cost, m.stage_years, p_success,
             m.research_draw[:, :, t], m.deploy_trl)
-        return spent, budget[None, :] - spent.sum(axis=-1)
+        return spent, budget - spent.sum(axis=-1)

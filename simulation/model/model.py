@@ -12,14 +12,16 @@ so replication i gives the same result whatever batch it runs in.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import mesa
 import numpy as np
 
-from ..mechanisms import dynamics
+from ..mechanisms import allocation, dynamics
 from ..mechanisms import indicators as ind
 from ..mechanisms.allocation import AllocationContext
 from ..scenario import Pandemic, Scenario
-from . import rng
+from . import rng, stacking
 from .agents import Country, Donor, Facility, ResearchBody
 from .ledger import NO_GOAL, Ledger
 from .ppi_country import PPICountries
@@ -35,10 +37,89 @@ class FinancingModel(mesa.Model):
         ledger: flows and the money balance of every year.
     """
 
-    def __init__(self, scenario: Scenario, seeds: list[np.random.SeedSequence], record_flows: bool = True):
+    def __init__(self, scenario: Scenario, seeds: list[np.random.SeedSequence], record_flows: bool = True,
+                 variants: Sequence[tuple[dict, int]] | None = None):
+        """Replications `seeds` of `scenario`; or, with `variants` (see `batch`), of several
+        scenarios of the same structure: (parameters(scenario_i), replications_i) in the order
+        of `seeds`, whose numbers may differ (stacking.STACKED)."""
         super().__init__(rng=np.random.default_rng(seeds[0]) if seeds else None)
         self.scenario = sc = scenario
         self.S = S = len(seeds)
+        if variants is None:
+            self._parameters(sc)
+        else:
+            if sum(n for _, n in variants) != S:
+                raise ValueError("variants' replications must add up to the seeds given")
+            self.__dict__.update(stacking.stack([p for p, _ in variants], [n for _, n in variants]))
+        T = self.T
+        bodies, f = sc.research_bodies, sc.facility
+
+        # random draws, per replication and entity (independent of batching)
+        self.budget_noise = rng.draws(seeds, "budget", self.donor_ids, (T,)) if self.donor_noise_sd.any() \
+            else np.zeros((S, len(self.donor_ids), T))
+        self.research_draw = rng.draws(seeds, "research", self.tech_ids, (T,), dist="uniform")
+        sd = self.effectiveness_sd
+        z = rng.draws(seeds, "effectiveness", self.goal_ids, ())
+        self.effectiveness = self.kappa * np.exp(sd * z - 0.5 * sd**2)  # realised: the dynamics only
+        # what a funder can know: the scenario's expected κ (the draw has mean one), never this run's draw
+        self.expected_effectiveness = np.broadcast_to(self.kappa, self.effectiveness.shape)
+        nsd = self.score_noise_sd
+        self.score_noise = nsd * rng.draws(seeds, "score-noise", self.country_ids, (T, len(self.goal_ids))) \
+            if np.any(nsd > 0) else None  # (S, C, T, G)
+        self._indicator_draws(seeds)
+
+        # state
+        C, G, K = len(self.country_ids), len(self.goal_ids), len(self.tech_ids)
+        self.remainder = np.broadcast_to(self.remainder0, (S, C, G)).copy()
+        self.scores = np.broadcast_to(self.scores0, (S, C, G)).copy()
+        self.adoption = np.zeros((S, C, K))
+        self.capacity = np.broadcast_to(self.capacity0, (S, C)).copy()
+        self.trl = np.broadcast_to(self.trl0, (S, K)).copy()
+        self.progress = np.zeros((S, K))
+        self.years_in_stage = np.zeros((S, K))
+        self.propensity: np.ndarray | None = None  # (S, A, C, G) learned weights of the A adaptive donors
+        self.donor_budget = np.zeros((S, len(self.donor_ids)))
+
+        # agents
+        for i, c in enumerate(sc.countries):
+            Country(self, i, c.id, c.name, c.pilot)
+        for i, d in enumerate(sc.donors):
+            Donor(self, i, d)
+        for i, r in enumerate(bodies):
+            ResearchBody(self, i, r)
+        self.facility = Facility(self, f) if f is not None else None
+        # Mesa 3.3 numbers agents through a class-level dict keyed by model (mesa.Agent._ids),
+        # which keeps every model ever built alive. All agents exist now, so drop our entry.
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
+
+        self.ledger = Ledger(S, T, record_flows)
+        self.ppi = PPICountries.build(sc, seeds)  # None unless a country has a `ppi:` block
+        self._buffers: dict[tuple, np.ndarray] = {}
+        self.history = {
+            "scores": np.empty((T + 1, S, C, G)), "adoption": np.empty((T + 1, S, C, K)),
+            "capacity": np.empty((T + 1, S, C)), "trl": np.empty((T + 1, S, K)),
+            "private": np.zeros((T, S)), "public_external": np.zeros((T, S)),
+            "indicators": np.empty((T + 1, S, C, self.n_ind)),
+            "indicator_money_pc": np.zeros((T, S, C, self.n_ind)),
+        }
+        self._record(0)
+        self.t = 0
+
+    @classmethod
+    def batch(cls, groups: Sequence[tuple[Scenario, list[np.random.SeedSequence]]],
+              record_flows: bool | str = False) -> FinancingModel:
+        """One model advancing every (scenario, seeds) group in one batch, replications in the
+        order given; the scenarios must share their structure (else stacking.StructureMismatch).
+
+        Replication i of group g gives exactly what `FinancingModel(scenario_g, seeds_g)` gives.
+        """
+        seeds = [s for _, ss in groups for s in ss]
+        variants = [(parameters(sc), len(ss)) for sc, ss in groups]
+        return cls(groups[0][0], seeds, record_flows, variants=variants)
+
+    def _parameters(self, sc: Scenario) -> None:
+        """Every array the model derives from the scenario alone (no random numbers): the
+        `parameters` of a scenario, which `stacking.stack` merges across scenarios."""
         self.T = T = sc.end_year - sc.start_year
         self.goal_ids = gids = sc.goal_ids
         self.country_ids = cids = sc.country_ids
@@ -162,74 +243,44 @@ class FinancingModel(mesa.Model):
                 ds = [di[d] for d in sh.donors] if sh.donors else list(range(D))
                 self.donor_cut[np.ix_(on, ds)] = 1 - (1 - self.donor_cut[np.ix_(on, ds)]) * (1 - sh.cut)
 
-        # random draws, per replication and entity (independent of batching)
-        self.budget_noise = rng.draws(seeds, "budget", self.donor_ids, (T,)) if self.donor_noise_sd.any() \
-            else np.zeros((S, D, T))
-        self.research_draw = rng.draws(seeds, "research", self.tech_ids, (T,), dist="uniform")
-        sd = sc.uncertainty.effectiveness_sd
-        z = rng.draws(seeds, "effectiveness", gids, ())
-        self.effectiveness = self.kappa[None, :] * np.exp(sd * z - 0.5 * sd**2)  # realised: the dynamics only
-        # what a funder can know: the scenario's expected κ (the draw has mean one), never this run's draw
-        self.expected_effectiveness = np.broadcast_to(self.kappa[None, :], self.effectiveness.shape)
-        nsd = sc.uncertainty.score_noise_sd
-        self.score_noise = nsd * rng.draws(seeds, "score-noise", cids, (T, G)) if nsd > 0 else None  # (S, C, T, G)
-
-        # state
-        self._setup_indicators(seeds)
+        # scales, uncertainty, start values
+        self.effectiveness_sd = sc.uncertainty.effectiveness_sd
+        self.score_noise_sd = sc.uncertainty.score_noise_sd
+        self.abs_share, self.abs_ref = sc.absorption.ceiling_share_of_gdp, sc.absorption.reference_capacity
+        self.capacity0 = np.array([c.absorptive_capacity for c in sc.countries])
+        self.trl0 = np.array([k.trl for k in tech])
+        self.has_ppi = any(c.ppi is not None for c in sc.countries)
+        self.donor_groups = {name: np.array([i for i, d in enumerate(sc.donors) if d.strategy == name])
+                             for name in dict.fromkeys(d.strategy for d in sc.donors)}
+        self.donor_params = {name: allocation.stack_params(name, [sc.donors[i].strategy_params for i in idx])
+                             for name, idx in self.donor_groups.items()}
+        self.fac_strategy = f.strategy if f is not None else None
+        self.fac_params = allocation.stack_params(f.strategy, [f.strategy_params]) if f is not None else {}
+        self.fac_overhead = np.array([f.overhead_rate if f is not None else 0.0])
+        self.fac_channel_cost = np.array([f.channel_cost_usd if f is not None else 0.0])
+        self.fac_blended = np.array([f.blended_share if f is not None else 0.0])
+        self._indicator_parameters(sc)
         start = np.array([[c.scores.get(g, 0.0) for g in gids] for c in sc.countries], float)
         # remainder: the part of each goal's score that its unmodelled indicators carry, as their
         # mean score (0-100). It follows the abstract spending dynamics (docs/model.md); a goal
         # without indicators is all remainder, a goal whose indicators carry it all has none.
-        self.remainder = np.broadcast_to(start, (S, C, G)).copy()
+        remainder = start.copy()
         if self.n_ind:  # goals whose indicators carry the whole score start from them; the others as given
             covered = self.ind_weights.sum(axis=0)
             full = self.ind_goals[covered[self.ind_goals] > 1 - 1e-9]
             part = self.ind_goals[covered[self.ind_goals] <= 1 - 1e-9]
             start[:, full] = (self.norm0 @ self.ind_weights)[:, full]
             rest = (start - self.norm0 @ self.ind_weights) / np.maximum(1.0 - covered, 1e-9)
-            self.remainder[..., part] = np.clip(rest, 0.0, 100.0)[:, part]
-        self.scores = np.broadcast_to(start, (S, C, G)).copy()
-        self.adoption = np.zeros((S, C, K))
-        self.capacity = np.broadcast_to(np.array([c.absorptive_capacity for c in sc.countries]), (S, C)).copy()
-        self.trl = np.broadcast_to(np.array([k.trl for k in tech]), (S, K)).copy()
-        self.progress = np.zeros((S, K))
-        self.years_in_stage = np.zeros((S, K))
-        self.propensity: np.ndarray | None = None  # (S, A, C, G) learned weights of the A adaptive donors
-        self.donor_budget = np.zeros((S, D))
+            remainder[:, part] = np.clip(rest, 0.0, 100.0)[:, part]
+        self.scores0, self.remainder0 = start, remainder
 
-        # agents
-        for i, c in enumerate(sc.countries):
-            Country(self, i, c.id, c.name, c.pilot)
-        for i, d in enumerate(sc.donors):
-            Donor(self, i, d)
-        for i, r in enumerate(bodies):
-            ResearchBody(self, i, r)
-        self.facility = Facility(self, f) if f is not None else None
-        # Mesa 3.3 numbers agents through a class-level dict keyed by model (mesa.Agent._ids),
-        # which keeps every model ever built alive. All agents exist now, so drop our entry.
-        getattr(mesa.Agent, "_ids", {}).pop(self, None)
-
-        self.ledger = Ledger(S, T, record_flows)
-        self.ppi = PPICountries.build(sc, seeds)  # None unless a country has a `ppi:` block
-        self._buffers: dict[tuple, np.ndarray] = {}
-        self.history = {
-            "scores": np.empty((T + 1, S, C, G)), "adoption": np.empty((T + 1, S, C, K)),
-            "capacity": np.empty((T + 1, S, C)), "trl": np.empty((T + 1, S, K)),
-            "private": np.zeros((T, S)), "public_external": np.zeros((T, S)),
-            "indicators": np.empty((T + 1, S, C, self.n_ind)),
-            "indicator_money_pc": np.zeros((T, S, C, self.n_ind)),
-        }
-        self._record(0)
-        self.t = 0
-
-    def _setup_indicators(self, seeds: list[np.random.SeedSequence]) -> None:
+    def _indicator_parameters(self, sc: Scenario) -> None:
         """Arrays of the scenario's indicators (docs/model.md "Indicators"); empty if it has none.
 
-        (I,) definitions, (C, I) country values and trends, (S, C, I) each replication's
-        trend draw, (S, C, T, I) yearly noise, (T, C, I) shocks, (I, G) goal weights and
-        (C, G) each goal's share not carried by its indicators (1 − Σ weights).
+        (I,) definitions, (C, I) country values and trends, (T, C, I) shocks, (I, G) goal
+        weights and (C, G) each goal's share not carried by its indicators (1 − Σ weights).
         """
-        sc, S, T = self.scenario, self.S, self.T
+        T = self.T
         defs = sc.indicators
         self.n_ind = I = len(defs)
         self.ind_ids = [d.id for d in defs]
@@ -254,13 +305,10 @@ class FinancingModel(mesa.Model):
         ci = [[c.indicators[d.id] for d in defs] for c in sc.countries]
         value0 = np.array([[x.value for x in row] for row in ci], float).reshape(C, I)
         trend = np.array([[x.trend for x in row] for row in ci], float).reshape(C, I)
-        trend_sd = np.array([[x.trend_sd for x in row] for row in ci], float).reshape(C, I)
-        noise_sd = np.array([[x.noise_sd for x in row] for row in ci], float).reshape(C, I)
+        self.ind_trend0, self.ind_value0 = trend, value0
+        self.ind_trend_sd = np.array([[x.trend_sd for x in row] for row in ci], float).reshape(C, I)
+        self.ind_noise_sd = np.array([[x.noise_sd for x in row] for row in ci], float).reshape(C, I)
         self.ind_base_pc = np.array([[x.baseline_usd_per_capita for x in row] for row in ci], float).reshape(C, I)
-        self.ind_trend = trend[None] + trend_sd[None] * rng.draws(seeds, "indicator-trend", self.country_ids, (I,)) \
-            if I and trend_sd.any() else np.broadcast_to(trend, (S, C, I))
-        self.ind_noise = (noise_sd[:, None, :] * rng.draws(seeds, "indicator-noise", self.country_ids, (T, I))
-                          if I and noise_sd.any() else None)  # (S, C, T, I)
         self.ind_shock = np.zeros((T, C, I))
         years = np.arange(sc.start_year, sc.end_year)
         ii = {d: k for k, d in enumerate(self.ind_ids)}
@@ -275,15 +323,25 @@ class FinancingModel(mesa.Model):
         self.unmodelled = np.maximum(1.0 - self.ind_weights.sum(axis=0), 0.0)  # (G,)
         # a shock's score_hit is in points of the goal's score; it acts on the remainder, so scale it
         self.hit[..., self.ind_goals] /= np.maximum(self.unmodelled[self.ind_goals], 1e-9)
-        self.ind_gap = np.broadcast_to(ind.gap(value0, self.ind_best, self.ind_higher, self.ind_floor),
-                                       (S, C, I)).copy()
-        self.ind_value = np.broadcast_to(value0, (S, C, I)).copy()
+        self.ind_gap0 = ind.gap(value0, self.ind_best, self.ind_higher, self.ind_floor)
+
+    def _indicator_draws(self, seeds: list[np.random.SeedSequence]) -> None:
+        """Indicator state: (S, C, I) each replication's trend draw, gap and value, (S, C, T, I)
+        yearly noise, and the money effects waiting for their lag."""
+        S, T, I, C = self.S, self.T, self.n_ind, len(self.country_ids)
+        self.ind_trend = self.ind_trend0 + self.ind_trend_sd * rng.draws(seeds, "indicator-trend", self.country_ids,
+                                                                         (I,)) \
+            if I and self.ind_trend_sd.any() else np.broadcast_to(self.ind_trend0, (S, C, I))
+        self.ind_noise = (self.ind_noise_sd[..., None, :] * rng.draws(seeds, "indicator-noise", self.country_ids,
+                                                                      (T, I))
+                          if I and self.ind_noise_sd.any() else None)  # (S, C, T, I)
+        self.ind_gap = np.broadcast_to(self.ind_gap0, (S, C, I)).copy()
+        self.ind_value = np.broadcast_to(self.ind_value0, (S, C, I)).copy()
         self.ind_pending = np.zeros((int(self.ind_lag.max(initial=0)) + 1, S, C, I))  # money effects waiting for their lag
 
     def absorption_ceiling(self, t: int, gdp: np.ndarray) -> np.ndarray:
         """(S, C) US$ of external money each country can use this year (grows with capacity)."""
-        a = self.scenario.absorption
-        return a.ceiling_share_of_gdp * gdp[None, :] * self.capacity / a.reference_capacity
+        return self.abs_share * gdp * self.capacity / self.abs_ref
 
     def indicators_step(self, t: int, effective: np.ndarray, pop: np.ndarray) -> None:
         """Advance the indicators one year and set the scores of the goals they measure.
@@ -294,9 +352,9 @@ class FinancingModel(mesa.Model):
         moves an indicator faster than its trend.
         """
         money = effective[..., self.ind_goal] * self.ind_money_share  # (S, C, I)
-        self.history["indicator_money_pc"][t] = money / pop[:, None]
-        extra = money - self.ind_base_pc * pop[:, None]
-        denom = np.where(self.ind_births, (pop * self.birth_rate)[:, None], pop[:, None])
+        self.history["indicator_money_pc"][t] = money / pop[..., None]
+        extra = money - self.ind_base_pc * pop[..., None]
+        denom = np.where(self.ind_births, (pop * self.birth_rate)[..., None], pop[..., None])
         delta = ind.money_effect(extra, self.ind_unit_cost, denom, self.ind_scale)
         L = len(self.ind_pending)
         self.ind_pending[t % L] = delta
@@ -313,7 +371,7 @@ class FinancingModel(mesa.Model):
 
     # ------------------------------------------------------------------ helpers
     def population_at(self, t: int) -> np.ndarray:
-        """(C,) people in year start + t."""
+        """(C,) people in year start + t ((S, C) if the batch's scenarios differ in it)."""
         return self.population0 * (1.0 + self.population_growth) ** t
 
     def buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -359,23 +417,23 @@ class FinancingModel(mesa.Model):
         The three parts add up to `alloc` exactly. Grant and blended money are scratch
         buffers of the model, valid until the next call.
         """
-        keep = (1.0 - capacity)[None, :, None, None]
-        lev_mask = mask & (self.leverage > 0)[None, None, :]
+        keep = (1.0 - capacity)[..., None, None]
+        lev_mask = mask & (self.leverage > 0)[..., None, None, :]
         grant = np.multiply(alloc, keep, out=self.buffer("grant", alloc.shape))
         blend = np.multiply(grant, lev_mask, out=self.buffer("blended", alloc.shape))  # available for blending
         avail_total = blend.sum(axis=(-2, -1))
-        want = alloc.sum(axis=(-2, -1)) * blended[None, :]
+        want = alloc.sum(axis=(-2, -1)) * blended
         ratio = np.divide(np.minimum(want, avail_total), avail_total, out=np.zeros_like(avail_total),
                           where=avail_total > 0)
         blend *= ratio[..., None, None]
         grant -= blend
-        cap = alloc.sum(axis=-1) * capacity[None, :, None]
+        cap = alloc.sum(axis=-1) * capacity[..., None]
         return grant, blend, cap
 
     # ------------------------------------------------------------------ the year
     def step(self) -> None:
         """Advance every replication by one year."""
-        t, sc = self.t, self.scenario
+        t = self.t
         S = self.S
         pop = self.population_at(t)
         gdp = self.gdp0 * (1.0 + self.gdp_growth) ** t * (1.0 - self.gdp_cut[t])
@@ -386,9 +444,9 @@ class FinancingModel(mesa.Model):
                                                    self.donor_noise_sd, self.donor_cut[t])
         body_budget = self.body_base * (1.0 + self.body_growth) ** t * (1.0 - self.research_cut[t])
         partner_budget = self.partner_budget[t]
-        self.ledger.book(t, sources=self.donor_budget.sum(axis=1) + domestic.sum() + body_budget.sum()
-                         + partner_budget.sum())
-        self.ledger.flow("domestic", np.broadcast_to(domestic, (S,) + domestic.shape), "domestic", "domestic",
+        self.ledger.book(t, sources=self.donor_budget.sum(axis=1) + _total(domestic, 2) + _total(body_budget, 1)
+                         + _total(partner_budget, 1))
+        self.ledger.flow("domestic", np.broadcast_to(domestic, (S,) + domestic.shape[-2:]), "domestic", "domestic",
                          self.country_ids, self.goal_ids)
 
         # 2. allocation
@@ -396,21 +454,19 @@ class FinancingModel(mesa.Model):
         ctx = AllocationContext(
             scores=self.scores, population=pop, gdp_per_capita=gdp / pop, governance=self.governance,
             priority=self.priority, effectiveness=self.expected_effectiveness, spend_scale=self.spend_scale,
-            retention=retention, other_spend_pc=np.broadcast_to((domestic * retention[:, None] / pop[:, None]),
+            retention=retention, other_spend_pc=np.broadcast_to((domestic * retention[..., None] / pop[..., None]),
                                                                 self.scores.shape),
             propensity=None)
         pooled = self.donor_budget * self.pooled_share
         bilateral_budget = self.donor_budget - pooled
-        bil_blend = np.divide(self.blended_share, 1 - self.pooled_share, out=np.zeros_like(self.blended_share),
-                              where=self.pooled_share < 1)
-        bil_cap = np.divide(self.capacity_share, 1 - self.pooled_share, out=np.zeros_like(self.capacity_share),
-                            where=self.pooled_share < 1)
+        bil_blend = _share_of_rest(self.blended_share, self.pooled_share)
+        bil_cap = _share_of_rest(self.capacity_share, self.pooled_share)
         alloc = Donor.allocate(self, ctx, bilateral_budget) if len(self.donor_ids) else \
             np.zeros((S, 0) + self.scores.shape[1:])
         grant, blend, cap = self._split(alloc, bil_blend, bil_cap, self.donor_mask)
         if self.diversion[t].any():
             h = self.health_goal[t]
-            moved = grant * self.diversion[t][None, None, :, None]
+            moved = grant * self.diversion[t][..., None, :, None]
             moved[..., h] = 0.0
             grant -= moved
             grant[..., h] += moved.sum(axis=-1)
@@ -422,15 +478,14 @@ class FinancingModel(mesa.Model):
 
         # 2b. pooled facility
         if self.facility is not None and pooled.any():
-            pool_cost = np.minimum(pooled, np.where(pooled > 0, self.channel_cost[None, :], 0.0))
+            pool_cost = np.minimum(pooled, np.where(pooled > 0, self.channel_cost, 0.0))
             self.ledger.book(t, overhead=pool_cost.sum(axis=1))
             self.ledger.flow("pooled", pooled, "pooled", self.donor_ids, "facility", NO_GOAL)
             fbudget = (pooled - pool_cost).sum(axis=1)
-            f = sc.facility
             falloc = self.facility.allocate(ctx, fbudget)
-            fgrant, fblend, _ = self._split(falloc, np.array([f.blended_share]), np.zeros(1), self.facility_mask)
+            fgrant, fblend, _ = self._split(falloc, self.fac_blended, np.zeros(1), self.facility_mask)
             fnet = self._deliver(t, "facility", ["facility"], {"grant": fgrant, "blended": fblend},
-                                 np.array([f.overhead_rate]), np.array([f.channel_cost_usd]))
+                                 self.fac_overhead, self.fac_channel_cost)
             f_blended = fnet["blended"].sum(axis=1)
             external = external + fnet["grant"].sum(axis=1) + f_blended
             blended_net = blended_net + f_blended
@@ -438,11 +493,14 @@ class FinancingModel(mesa.Model):
             raise ValueError("pooled money without a facility")
 
         # private co-finance mobilised by blended finance
-        private = blended_net * self.leverage[None, None, :]
+        private = blended_net * self.leverage[..., None, :]
         self.ledger.book(t, sources=private.sum(axis=(1, 2)))
         self.ledger.flow("private", private, "private", "private", self.country_ids, self.goal_ids)
         self.history["private"][t] = private.sum(axis=(1, 2))
-        self.history["public_external"][t] = self.donor_budget @ self.public_donor + partner_budget.sum()
+        # BLAS rounds a one-row product differently: give it two rows, so a replication's number
+        # does not depend on how many replications share its batch
+        budgets = self.donor_budget if S > 1 else np.repeat(self.donor_budget, 2, axis=0)
+        self.history["public_external"][t] = (budgets @ self.public_donor)[:S] + _total(partner_budget, 1)
 
         # 3. research bodies and technology pipelines
         if len(self.body_ids):
@@ -452,15 +510,16 @@ class FinancingModel(mesa.Model):
 
         # 3b. transfer partnerships: capacity building in recipients
         if partner_budget.any():
-            gross = partner_budget[None, :, None] * self.partner_recipients[None]  # (1, P, C)
-            gross = np.broadcast_to(gross, (S,) + gross.shape[1:])
-            overhead = gross * self.partner_rate[None, :, None]
+            gross = partner_budget[..., None] * self.partner_recipients  # (P, C) or (S, P, C)
+            gross = np.broadcast_to(gross, (S,) + gross.shape[-2:])
+            overhead = gross * self.partner_rate[..., None]
             self.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
             self.ledger.flow("transfer", gross, "transfer", self.partner_funders, self.country_ids, NO_GOAL)
             capacity_money = capacity_money + (gross - overhead).sum(axis=1)
 
         # 4. countries: capacity, adoption, scores and indicators
-        progress = Country.absorb(self, t, domestic[None], external + private, capacity_money, gdp)
+        progress = Country.absorb(self, t, domestic if domestic.ndim == 3 else domestic[None], external + private,
+                                  capacity_money, gdp)
 
         # 5. learning
         Donor.learn(self, progress, alloc)
@@ -474,3 +533,22 @@ class FinancingModel(mesa.Model):
         while self.running:
             self.step()
         return self
+
+
+def parameters(scenario: Scenario) -> dict:
+    """Everything `FinancingModel` derives from `scenario` alone (no random numbers): the
+    arrays `stacking.stack` merges for a batch of several scenarios (FinancingModel.batch)."""
+    sheet = object.__new__(FinancingModel)  # only FinancingModel._parameters runs on it: no Mesa state
+    sheet._parameters(scenario)
+    return vars(sheet)
+
+
+def _total(x: np.ndarray, core: int) -> np.ndarray | float:
+    """The sum over the last `core` axes (all of them for a parameter without replication axis)."""
+    return x.reshape(x.shape[:x.ndim - core] + (-1,)).sum(axis=-1)
+
+
+def _share_of_rest(share: np.ndarray, pooled: np.ndarray) -> np.ndarray:
+    """share / (1 − pooled), 0 where everything is pooled; (D,) or (S, D)."""
+    out = np.zeros(np.broadcast_shapes(np.shape(share), np.shape(pooled)))
+    return np.divide(share, 1 - pooled, out=out, where=pooled < 1)

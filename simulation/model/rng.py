@@ -44,7 +44,17 @@ def stream(seq: np.random.SeedSequence, kind: str, ident: str = "") -> np.random
 
 def draws(seqs: list[np.random.SeedSequence], kind: str, idents: list[str], shape: tuple[int, ...],
           dist: str = "normal") -> np.ndarray:
-    """Stacked draws: (S, len(idents), *shape) from each replication's per-entity stream."""
+    """Stacked draws: (S, len(idents), *shape) from each replication's per-entity stream.
+
+    Replications with the same seed (a batch of several design points under common random
+    numbers) share one set of draws, computed once.
+    """
+    keys = [(repr(seq.entropy), tuple(seq.spawn_key)) for seq in seqs]
+    first = {k: i for i, k in reversed(list(enumerate(keys)))}
+    if len(first) < len(seqs):
+        unique = sorted(first.values())
+        rows = {keys[i]: r for r, i in enumerate(unique)}
+        return draws([seqs[i] for i in unique], kind, idents, shape, dist)[[rows[k] for k in keys]]
     out = np.empty((len(seqs), len(idents), *shape))
     if out.size == 0:
         return out

@@ -65,37 +65,68 @@ def people_gain(result: RunResult, people: np.ndarray) -> np.ndarray:
     return (people[:, -1] - people[:, 0]) * sense
 
 
-def per_run(result: RunResult) -> dict[str, np.ndarray]:
-    """Outcome arrays per replication (leading axis N)."""
-    sc = result.scenario
-    idx = sdg_index(result.scores)  # (N, Y, C)
-    overall = idx.mean(axis=-1)  # (N, Y)
-    pop = population_paths(sc)  # (Y, C)
-    weighted = (idx * pop[None]).sum(axis=-1) / pop.sum(axis=-1)[None]  # (N, Y) population-weighted
-    people = indicator_people(result)
-    denominators = indicator_denominators(sc) if sc.indicators else np.zeros(pop.shape + (0,))
-    scale = np.array([i.scale for i in sc.indicators])
-    target = np.array([g.target_score for g in sc.goals])
-    spent_public = result.public_external.sum(axis=1)
+class _PerRun(dict):
+    """Outcome arrays of one result, each computed when first asked for (outcome -> array)."""
+
+    def __init__(self, result: RunResult):
+        super().__init__()
+        self.result = result
+
+    def __missing__(self, key: str) -> np.ndarray:
+        value = self[key] = _PER_RUN[key](self, self.result)
+        return value
+
+
+def _weighted(m: _PerRun, r: RunResult) -> np.ndarray:
+    pop = m["pop"]
+    return (m["index"] * pop[None]).sum(axis=-1) / pop.sum(axis=-1)[None]  # (N, Y) population-weighted
+
+
+def _cost_per_point(m: _PerRun, r: RunResult) -> np.ndarray:
+    idx = m["index"]
     points = (idx[:, -1] - idx[:, 0]).sum(axis=-1)  # index points gained, summed over countries
-    sources = result.balance[..., ACCOUNTS.index("sources")].sum(axis=1)
-    return {
-        "index": idx,
-        "overall": overall,
-        "overall_weighted": weighted,
-        "gap_closure_weighted": gap_closure(weighted[:, 0], weighted[:, -1], index_target(sc)),
-        "indicator_end": result.indicators[:, -1] if people.shape[-1] else people[:, -1],
-        "indicator_end_all": people[:, -1].sum(axis=1) / denominators[-1].sum(axis=0) * scale,
-        "people_end": people[:, -1],
-        "people_gain": people_gain(result, people) if people.shape[-1] else people[:, -1],
-        "gap_closure": gap_closure(idx[:, 0], idx[:, -1], index_target(sc)),
-        "goal_end": result.scores[:, -1],
-        "year_reached": year_reached(result.scores, result.years, target),
-        "cost_per_point_usd": np.divide(sources, points, out=np.full_like(sources, np.nan), where=points > 0),
-        "private_per_public": np.divide(result.private.sum(axis=1), spent_public,
-                                        out=np.zeros_like(spent_public), where=spent_public > 0),
-        "gini_end": gini(idx[:, -1]),
-        "adoption_end": result.adoption[:, -1].mean(axis=(-2, -1)) if result.adoption.shape[-1] else
-        np.zeros(result.runs),
-        "overhead_usd": result.balance[..., ACCOUNTS.index("overhead")].sum(axis=1),
-    }
+    sources = r.balance[..., ACCOUNTS.index("sources")].sum(axis=1)
+    return np.divide(sources, points, out=np.full_like(sources, np.nan), where=points > 0)
+
+
+def _private_per_public(m: _PerRun, r: RunResult) -> np.ndarray:
+    spent_public = r.public_external.sum(axis=1)
+    return np.divide(r.private.sum(axis=1), spent_public, out=np.zeros_like(spent_public), where=spent_public > 0)
+
+
+def _indicator_end_all(m: _PerRun, r: RunResult) -> np.ndarray:
+    sc = r.scenario
+    denominators = indicator_denominators(sc) if sc.indicators else np.zeros(m["pop"].shape + (0,))
+    scale = np.array([i.scale for i in sc.indicators])
+    return m["people"][:, -1].sum(axis=1) / denominators[-1].sum(axis=0) * scale
+
+
+_PER_RUN = {
+    "index": lambda m, r: sdg_index(r.scores),  # (N, Y, C)
+    "overall": lambda m, r: m["index"].mean(axis=-1),  # (N, Y)
+    "pop": lambda m, r: population_paths(r.scenario),  # (Y, C)
+    "people": lambda m, r: indicator_people(r),
+    "overall_weighted": _weighted,
+    "gap_closure_weighted": lambda m, r: gap_closure(m["overall_weighted"][:, 0], m["overall_weighted"][:, -1],
+                                                     index_target(r.scenario)),
+    "indicator_end": lambda m, r: r.indicators[:, -1] if m["people"].shape[-1] else m["people"][:, -1],
+    "indicator_end_all": _indicator_end_all,
+    "people_end": lambda m, r: m["people"][:, -1],
+    "people_gain": lambda m, r: people_gain(r, m["people"]) if m["people"].shape[-1] else m["people"][:, -1],
+    "gap_closure": lambda m, r: gap_closure(m["index"][:, 0], m["index"][:, -1], index_target(r.scenario)),
+    "goal_end": lambda m, r: r.scores[:, -1],
+    "year_reached": lambda m, r: year_reached(r.scores, r.years, np.array([g.target_score for g in r.scenario.goals])),
+    "cost_per_point_usd": _cost_per_point,
+    "private_per_public": _private_per_public,
+    "gini_end": lambda m, r: gini(m["index"][:, -1]),
+    "adoption_end": lambda m, r: r.adoption[:, -1].mean(axis=(-2, -1)) if r.adoption.shape[-1] else np.zeros(r.runs),
+    "overhead_usd": lambda m, r: r.balance[..., ACCOUNTS.index("overhead")].sum(axis=1),
+}
+
+
+def per_run(result: RunResult) -> dict[str, np.ndarray]:
+    """Outcome arrays per replication (leading axis N), each computed on first use: `index` and
+    `overall` (SDG index per country and its mean), `overall_weighted` (population-weighted),
+    gap closure, indicators and people, goal scores, year reached, cost per index point,
+    private per public dollar, Gini, adoption, overhead."""
+    return _PerRun(result)

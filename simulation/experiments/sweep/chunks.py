@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
-from ...model import FinancingModel, RunResult, result_arrays
+from ...model import FinancingModel, RunResult, parameters, result_arrays, signature
 from ...outcomes.registry import column_values, outcome_columns
 from ...scenario import Scenario, validate_data
 from ...scenario.paths import with_values
@@ -72,6 +72,8 @@ class Runtime:
     replications: int
     outcome_columns: tuple[str, ...]
     common: bool = False
+    batch_points: bool = True
+    """Advance the experiments of several design points together (False: one batch per point)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,68 @@ def _run_outcomes(sc: Scenario, seeds: list[np.random.SeedSequence], columns: tu
     return column_values(RunResult(scenario=sc, seed=0, **result_arrays(m)), columns)
 
 
+def _run_stacked(items: list[tuple[Scenario, list[np.random.SeedSequence], dict]],
+                 columns: tuple[str, ...]) -> list[dict[str, np.ndarray]]:
+    """Run several scenarios of the same structure in one batch (FinancingModel with variants);
+    the outcome columns of each, exactly as `_run_outcomes` would give them."""
+    seeds = [s for _, ss, _ in items for s in ss]
+    m = FinancingModel(items[0][0], seeds, record_flows=False,
+                       variants=[(params, len(ss)) for _, ss, params in items]).run()
+    arrays = result_arrays(m)
+    out, a = [], 0
+    for sc, ss, _ in items:
+        b = a + len(ss)
+        out.append(column_values(RunResult(scenario=sc, seed=0, **{k: v[a:b] for k, v in arrays.items()}), columns))
+        a = b
+    return out
+
+
+def _batches(items: list[tuple[Scenario, list, dict]], cap: int) -> list[list[int]]:
+    """Indices of `items` cut into batches of one structure (stacking.signature) and at most
+    `cap` replications (a lone item may have more)."""
+    by_structure: dict[tuple, list[int]] = {}
+    for i, (_, seeds, params) in enumerate(items):
+        by_structure.setdefault(signature(params), []).append(i)
+    batches: list[list[int]] = []
+    for group in by_structure.values():
+        current, n = [], 0
+        for i in group:
+            k = len(items[i][1])
+            if current and n + k > cap:
+                batches.append(current)
+                current, n = [], 0
+            current.append(i)
+            n += k
+        batches.append(current)
+    return batches
+
+
+def run_many(items: list[tuple[Scenario, list[np.random.SeedSequence]]], columns: tuple[str, ...],
+             cap: int = REP_BATCH) -> list[dict[str, np.ndarray] | BaseException]:
+    """The outcome columns of each (scenario, seeds) item, or the exception its run raised.
+
+    Items of the same structure advance together in batches of at most `cap` replications
+    (results bit-identical to running each alone); a batch that raises is re-run item by
+    item, so an error belongs to the item that caused it.
+    """
+    full = [(sc, seeds, parameters(sc)) for sc, seeds in items]
+    results: list[dict[str, np.ndarray] | BaseException | None] = [None] * len(items)
+    for batch in _batches(full, cap):
+        if len(batch) > 1:
+            try:
+                for i, res in zip(batch, _run_stacked([full[i] for i in batch], columns)):
+                    results[i] = res
+                continue
+            except Exception:  # noqa: BLE001 - re-run one by one: each error goes to its own item
+                pass
+        for i in batch:
+            try:
+                results[i] = _run_outcomes(items[i][0], items[i][1], columns)
+            except Exception as exc:  # noqa: BLE001 - recorded as failed runs
+                results[i] = exc
+    return results  # type: ignore[return-value]
+
+
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, InputError):
         return "invalid scenario: " + "; ".join(f"{p.field}: {p.message}" for p in exc.problems)
@@ -127,38 +191,50 @@ def error_text(exc: BaseException) -> str:
 def run_chunk(rt: Runtime, task: ChunkTask) -> dict[str, list]:
     """Run every experiment of one chunk; return its rows as columns (the worker function).
 
-    A point whose scenario is invalid, or whose model raises, gives failed rows (status
-    'failed', the error text, NaN outcomes); the other points of the chunk still run.
+    Experiments of all the chunk's points advance together in batches (`run_many`) unless
+    `rt.batch_points` is off (then each point's replications form their own batch, as
+    before); the rows are the same either way. A point whose scenario is invalid, or whose
+    model raises, gives failed rows (status 'failed', the error text, NaN outcomes); the
+    other points of the chunk still run.
     """
-    rows: dict[str, list] = {c: [] for c in ID_COLUMNS}
-    param_rows: dict[str, list] = {}
-    outs: dict[str, list] = {c: [] for c in rt.outcome_columns}
     R = rt.replications
+    cells = []  # (point, policy, replications, scenario or error, parameter columns)
     for i, unit_row in enumerate(task.unit):
         point = task.first_point + i
         assigns, pcols = _point_values(rt, unit_row)
         for name, data in rt.policies:
+            try:
+                sc: Scenario | BaseException = validate_data(with_values(data, assigns), f"{name} point {point}")
+            except Exception as exc:  # noqa: BLE001 - recorded as failed runs; the sweep goes on
+                sc = exc
             for a in range(0, R, REP_BATCH):
-                reps = range(a, min(a + REP_BATCH, R))
-                try:
-                    sc = validate_data(with_values(data, assigns), f"{name} point {point}")
-                    res = _run_outcomes(sc, run_seeds(rt.seed, point, reps, rt.common), rt.outcome_columns)
-                    status, error = "ok", None
-                except Exception as exc:  # noqa: BLE001 - recorded as failed runs; the sweep goes on
-                    res = {c: np.full(len(reps), np.nan) for c in rt.outcome_columns}
-                    status, error = "failed", error_text(exc)
-                n = len(reps)
-                rows["policy"] += [name] * n
-                rows["point"] += [point] * n
-                rows["replication"] += list(reps)
-                rows["seed"] += [rt.seed] * n
-                rows["chunk"] += [task.chunk] * n
-                rows["status"] += [status] * n
-                rows["error"] += [error] * n
-                for k, v in pcols.items():
-                    param_rows.setdefault(k, []).extend([v] * n)
-                for c in rt.outcome_columns:
-                    outs[c].extend(res[c].tolist())
+                cells.append((point, name, range(a, min(a + REP_BATCH, R)), sc, pcols))
+    todo = [(k, (c[3], run_seeds(rt.seed, c[0], c[2], rt.common))) for k, c in enumerate(cells)
+            if not isinstance(c[3], BaseException)]
+    done = dict(zip((k for k, _ in todo), run_many([x for _, x in todo], rt.outcome_columns,
+                                                   REP_BATCH if rt.batch_points else 0)))
+    rows: dict[str, list] = {c: [] for c in ID_COLUMNS}
+    param_rows: dict[str, list] = {}
+    outs: dict[str, list] = {c: [] for c in rt.outcome_columns}
+    for k, (point, name, reps, sc, pcols) in enumerate(cells):
+        res = sc if isinstance(sc, BaseException) else done[k]
+        n = len(reps)
+        if isinstance(res, BaseException):
+            status, error = "failed", error_text(res)
+            res = {c: np.full(n, np.nan) for c in rt.outcome_columns}
+        else:
+            status, error = "ok", None
+        rows["policy"] += [name] * n
+        rows["point"] += [point] * n
+        rows["replication"] += list(reps)
+        rows["seed"] += [rt.seed] * n
+        rows["chunk"] += [task.chunk] * n
+        rows["status"] += [status] * n
+        rows["error"] += [error] * n
+        for key, v in pcols.items():
+            param_rows.setdefault(key, []).extend([v] * n)
+        for c in rt.outcome_columns:
+            outs[c].extend(res[c].tolist())
     return {**rows, **param_rows, **outs}
 
 
