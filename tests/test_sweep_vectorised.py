@@ -23,8 +23,10 @@ from simulation.experiments.sweep import chunks
 from simulation.experiments.sweep.designs import run_seeds
 from simulation.experiments.sweep.running import prepare
 from simulation.experiments.sweep.spec import load_sweep
-from simulation.model import FinancingModel, StructureMismatch, parameters, result_arrays, rng, signature
+from simulation.model import FinancingModel, RunResult, StructureMismatch, parameters, result_arrays, rng, signature
 from simulation.model.stacking import STACKED
+from simulation.outcomes.metrics import scenario_key
+from simulation.outcomes.registry import column_values, outcome_columns
 from simulation.scenario import load_scenario, validate_data
 
 from .factory import BASELINE, ROOT
@@ -260,3 +262,21 @@ def _report(name):  # pragma: no cover - a helper to look at which fields fall b
     key = signature(parameters(validate_data(data)))
     return sorted({_field(p) for p, v in found
                    if signature(parameters(validate_data(_with(data, {p: v})))) != key})
+
+
+@pytest.mark.parametrize("name", sorted(BASES))
+def test_outcomes_read_nothing_of_a_scenario_beyond_its_scenario_key(name):
+    """Sweeps summarise the runs of scenarios with equal scenario_key together: a field outside
+    the key must not change any outcome computed from the same runs."""
+    data, found = _variants(name)
+    base = validate_data(data)
+    arrays = result_arrays(FinancingModel(base, rng.replication_seeds(1, 3), record_flows=False).run())
+    columns = tuple(outcome_columns([base]))
+    ref = column_values(RunResult(scenario=base, seed=0, **arrays), columns)
+    key = scenario_key(base)
+    for path, v in found:
+        sc = validate_data(_with(data, {path: v}))
+        if scenario_key(sc) != key:
+            continue
+        got = column_values(RunResult(scenario=sc, seed=0, **arrays), columns)
+        assert all(np.array_equal(got[c], ref[c], equal_nan=True) for c in columns), path

@@ -48,6 +48,17 @@ def index_target(scenario) -> float:
     return float(np.mean([g.target_score for g in scenario.goals]))
 
 
+def scenario_key(scenario) -> tuple:
+    """Everything the outcomes read from a scenario (here and in registry.py): the runs of two
+    scenarios with the same key may be summarised together, as one RunResult (sweeps do).
+    tests/test_sweep_vectorised.py checks that no other scenario field changes an outcome."""
+    return (tuple(scenario.years), tuple(scenario.country_ids), tuple(scenario.goal_ids),
+            tuple(scenario.indicator_ids), tuple(k.id for k in scenario.technologies),
+            tuple((c.population_m, c.population_growth, c.birth_rate_per_1000) for c in scenario.countries),
+            tuple(g.target_score for g in scenario.goals),
+            tuple((i.scale, i.denominator, i.higher_is_better) for i in scenario.indicators))
+
+
 def indicator_people(result: RunResult) -> np.ndarray:
     """(N, Y, C, I) people each indicator counts (people with electricity, undernourished
     people, under-5 deaths a year, ...): value / scale · denominator; (N, Y, C, 0) without indicators."""

@@ -205,8 +205,12 @@ def load_scenario(path: str | Path, sets: list[str] | tuple[str, ...] = ()) -> S
     return validate_data(data, str(path))
 
 
-def validate_data(data: Any, label: str = "<scenario>") -> Scenario:
-    """Validate located data (schema, then cross-references); raise InputError if bad."""
+def validate_data(data: Any, label: str = "<scenario>", plain: bool = False) -> Scenario:
+    """Validate located data (schema, then cross-references); raise InputError if bad.
+
+    `plain`: the data holds plain dicts, lists and values only (no location containers, e.g.
+    a validated scenario's model_dump with values assigned), so it need not be copied first.
+    """
     if not isinstance(data, dict):
         raise InputError([Problem(label, 1, "(root)", f"got {_show(data)}, not a mapping of scenario fields")])
 
@@ -219,7 +223,7 @@ def validate_data(data: Any, label: str = "<scenario>") -> Scenario:
                                                "'sdgsim sweep FILE --dry-run')")])
 
     try:
-        scenario = Scenario.model_validate(to_plain(data))
+        scenario = Scenario.model_validate(data if plain else to_plain(data))
     except ValidationError as exc:
         raise InputError(problems_from(exc, data, label)) from None
     problems = [problem(loc, msg) for loc, msg in cross_check(scenario, data)]

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
-from ...model import FinancingModel, RunResult, parameters, result_arrays, signature
+from ...model import FinancingModel, RunResult, StructureMismatch, parameters, result_arrays, signature
+from ...outcomes.metrics import scenario_key
 from ...outcomes.registry import column_values, outcome_columns
 from ...scenario import Scenario, validate_data
 from ...scenario.paths import with_values
@@ -123,27 +124,39 @@ def _run_outcomes(sc: Scenario, seeds: list[np.random.SeedSequence], columns: tu
 def _run_stacked(items: list[tuple[Scenario, list[np.random.SeedSequence], dict]],
                  columns: tuple[str, ...]) -> list[dict[str, np.ndarray]]:
     """Run several scenarios of the same structure in one batch (FinancingModel with variants);
-    the outcome columns of each, exactly as `_run_outcomes` would give them."""
+    the outcome columns of each, exactly as `_run_outcomes` would give them. Consecutive
+    scenarios the outcomes cannot tell apart (scenario_key) are summarised together, unless
+    one has a single replication (NumPy sums a lone row in another order)."""
     seeds = [s for _, ss, _ in items for s in ss]
     m = FinancingModel(items[0][0], seeds, record_flows=False,
                        variants=[(params, len(ss)) for _, ss, params in items]).run()
     arrays = result_arrays(m)
-    out, a = [], 0
-    for sc, ss, _ in items:
-        b = a + len(ss)
-        out.append(column_values(RunResult(scenario=sc, seed=0, **{k: v[a:b] for k, v in arrays.items()}), columns))
-        a = b
+    out: list[dict[str, np.ndarray]] = []
+    a = k = 0
+    while k < len(items):
+        key, j, b = scenario_key(items[k][0]), k, a
+        while j < len(items) and (j == k or (len(items[j][1]) > 1 < len(items[k][1])
+                                             and scenario_key(items[j][0]) == key)):
+            b += len(items[j][1])
+            j += 1
+        values = column_values(RunResult(scenario=items[k][0], seed=0, **{n: v[a:b] for n, v in arrays.items()}),
+                               columns)
+        for i in range(k, j):
+            n = len(items[i][1])
+            out.append({c: v[:n] for c, v in values.items()})
+            values = {c: v[n:] for c, v in values.items()}
+        a, k = b, j
     return out
 
 
-def _batches(items: list[tuple[Scenario, list, dict]], cap: int) -> list[list[int]]:
-    """Indices of `items` cut into batches of one structure (stacking.signature) and at most
-    `cap` replications (a lone item may have more)."""
-    by_structure: dict[tuple, list[int]] = {}
+def _batches(items: list[tuple[Scenario, list, dict]], cap: int, by_structure: bool = True) -> list[list[int]]:
+    """Indices of `items` cut into batches of at most `cap` replications (a lone item may have
+    more), in order; with `by_structure`, of one structure each (stacking.signature)."""
+    groups: dict[Any, list[int]] = {}
     for i, (_, seeds, params) in enumerate(items):
-        by_structure.setdefault(signature(params), []).append(i)
+        groups.setdefault(signature(params) if by_structure else 0, []).append(i)
     batches: list[list[int]] = []
-    for group in by_structure.values():
+    for group in groups.values():
         current, n = [], 0
         for i in group:
             k = len(items[i][1])
@@ -160,18 +173,25 @@ def run_many(items: list[tuple[Scenario, list[np.random.SeedSequence]]], columns
              cap: int = REP_BATCH) -> list[dict[str, np.ndarray] | BaseException]:
     """The outcome columns of each (scenario, seeds) item, or the exception its run raised.
 
-    Items of the same structure advance together in batches of at most `cap` replications
-    (results bit-identical to running each alone); a batch that raises is re-run item by
-    item, so an error belongs to the item that caused it.
+    Items advance together in batches of at most `cap` replications (results bit-identical
+    to running each alone); a batch whose scenarios differ in structure is split by
+    structure, and a batch that raises is re-run item by item, so an error belongs to the
+    item that caused it.
     """
     full = [(sc, seeds, parameters(sc)) for sc, seeds in items]
     results: list[dict[str, np.ndarray] | BaseException | None] = [None] * len(items)
-    for batch in _batches(full, cap):
+
+    def run(batch: list[int], split: bool) -> None:
         if len(batch) > 1:
             try:
                 for i, res in zip(batch, _run_stacked([full[i] for i in batch], columns)):
                     results[i] = res
-                continue
+                return
+            except StructureMismatch:
+                if split:
+                    for part in _batches([full[i] for i in batch], cap):
+                        run([batch[i] for i in part], False)
+                    return
             except Exception:  # noqa: BLE001 - re-run one by one: each error goes to its own item
                 pass
         for i in batch:
@@ -179,6 +199,9 @@ def run_many(items: list[tuple[Scenario, list[np.random.SeedSequence]]], columns
                 results[i] = _run_outcomes(items[i][0], items[i][1], columns)
             except Exception as exc:  # noqa: BLE001 - recorded as failed runs
                 results[i] = exc
+
+    for batch in _batches(full, cap, by_structure=False):  # most sweeps vary numbers only: try that first
+        run(batch, True)
     return results  # type: ignore[return-value]
 
 
@@ -204,7 +227,8 @@ def run_chunk(rt: Runtime, task: ChunkTask) -> dict[str, list]:
         assigns, pcols = _point_values(rt, unit_row)
         for name, data in rt.policies:
             try:
-                sc: Scenario | BaseException = validate_data(with_values(data, assigns), f"{name} point {point}")
+                sc: Scenario | BaseException = validate_data(with_values(data, assigns), f"{name} point {point}",
+                                                             plain=True)  # policies' data: a model_dump
             except Exception as exc:  # noqa: BLE001 - recorded as failed runs; the sweep goes on
                 sc = exc
             for a in range(0, R, REP_BATCH):
