@@ -15,7 +15,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from ..mechanisms import dynamics
+from ..mechanisms import channels, dynamics
 from ..mechanisms import indicators as ind
 from ..mechanisms.allocation import AllocationContext
 from ..scenario import Pandemic, Scenario
@@ -85,6 +85,7 @@ class FinancingModel(mesa.Model):
         self.overhead_rate = np.array([d.overhead_rate for d in sc.donors])
         self.public_donor = np.array([d.kind in ("bilateral", "multilateral") for d in sc.donors], dtype=float)
         self.channel_cost = np.array([d.channel_cost_usd for d in sc.donors])
+        self.coordinated = np.array([d.coordinated for d in sc.donors], dtype=bool)
         self.donor_mask = np.zeros((D, C, G), dtype=bool)
         for i, d in enumerate(sc.donors):
             cs = [ci[c] for c in d.eligible_countries] if d.eligible_countries else list(range(C))
@@ -99,6 +100,12 @@ class FinancingModel(mesa.Model):
                 (list(np.flatnonzero(pilots)) if pilots.any() else list(range(C)))
             gs = [gi[g] for g in f.goals] if f.goals else list(range(G))
             self.facility_mask[0][np.ix_(cs, gs)] = True
+        self.facility_reserve = np.zeros(len(seeds))  # (S,) money the facility holds for later years
+        if f is not None:  # what it pays out when contributions follow their trend: its payout's planned growth
+            trend = self.donor_base * self.pooled_share * (1.0 + self.donor_growth) ** np.arange(T)[:, None]
+            trend = np.maximum(trend - np.where(trend > 0, self.channel_cost, 0.0), 0.0).sum(axis=1)
+            planned = channels.scheduled_payout(trend, f.payout_rate, f.start_lag_years)
+            self.facility_growth = np.divide(planned[1:], planned[:-1], out=np.ones(T - 1), where=planned[:-1] > 0)
 
         # technologies and research
         self.efficacy = np.zeros((K, G))
@@ -210,6 +217,7 @@ class FinancingModel(mesa.Model):
         getattr(mesa.Agent, "_ids", {}).pop(self, None)
 
         self.ledger = Ledger(S, T, record_flows)
+        self._arrived: dict[str, np.ndarray] = {}  # last year's (S, F, C) flow per channel, per kind of funder
         self.ppi = PPICountries.build(sc, seeds)  # None unless a country has a `ppi:` block
         self._buffers: dict[tuple, np.ndarray] = {}
         self.history = {
@@ -334,14 +342,26 @@ class FinancingModel(mesa.Model):
         h["indicators"][t] = self.ind_value
 
     def _deliver(self, t: int, key: str, source_ids: list[str], amounts: dict[str, np.ndarray],
-                 rate: np.ndarray, channel_cost: np.ndarray) -> dict[str, np.ndarray]:
-        """Pass funder→country money through channels with overhead; record flows.
+                 rate: np.ndarray, channel_cost: np.ndarray, growth: np.ndarray) -> dict[str, np.ndarray]:
+        """Pass funder→country money through channels; record flows.
 
-        amounts: instrument -> (S, F, C, G) or (S, F, C) gross USD. Returns the net amounts;
-        the arrays given are scaled in place (they are recorded in the ledger first).
+        A channel loses the funder's overhead (rate and fixed cost), then the recipient's
+        transaction cost and what its unpredictability costs (mechanisms/channels.py), all booked
+        as overhead; growth (F,) is each funder's planned growth of its flows this year.
+        amounts: instrument -> (S, F, C, G) or (S, F, C) gross USD. Returns the net amounts; the
+        arrays given are scaled in place (they are recorded in the ledger first).
         """
         flow = sum(a.sum(axis=-1) if a.ndim == 4 else a for a in amounts.values())  # (S, F, C)
         overhead = dynamics.channel_overhead(flow, rate, channel_cost)
+        # what arrives costs the recipient to service, and costs more the less it was expected
+        arrived = flow - overhead
+        ch = self.scenario.channels
+        friction = channels.recipient_cost(arrived, ch.recipient_cost_share, ch.reference_flow_usd,
+                                           ch.cost_elasticity)
+        friction += channels.volatility_loss(arrived, self._arrived.get(key), growth, ch.volatility_cost)
+        np.minimum(friction, arrived, out=friction)
+        self._arrived[key] = arrived
+        overhead += friction
         keep = 1.0 - np.divide(overhead, flow, out=np.zeros_like(flow), where=flow > 0)
         self.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
         for inst, a in amounts.items():
@@ -407,6 +427,32 @@ class FinancingModel(mesa.Model):
                             where=self.pooled_share < 1)
         alloc = Donor.allocate(self, ctx, bilateral_budget) if len(self.donor_ids) else \
             np.zeros((S, 0) + self.scores.shape[1:])
+
+        # 2b. the pooled facility takes contributions, keeps a reserve and plans its payout
+        f, falloc = sc.facility, None
+        if self.facility is not None and (pooled.any() or self.facility_reserve.any()):
+            pool_cost = np.minimum(pooled, np.where(pooled > 0, self.channel_cost[None, :], 0.0))
+            self.ledger.book(t, overhead=pool_cost.sum(axis=1))
+            self.ledger.flow("pooled", pooled, "pooled", self.donor_ids, "facility", NO_GOAL)
+            inflow = (pooled - pool_cost).sum(axis=1)
+            paid, self.facility_reserve = channels.reserve_step(self.facility_reserve, inflow, f.payout_rate,
+                                                                channels.ramp(t, f.start_lag_years))
+            self.ledger.book(t, unspent=inflow - paid)  # negative when the reserve pays out more than came in
+            falloc = self.facility.allocate(ctx, paid)
+        elif pooled.any():  # pragma: no cover - the schema forbids pooling without a facility
+            raise ValueError("pooled money without a facility")
+
+        # 2c. coordinated funders (and the facility) adjust their plans to each other's
+        members = np.flatnonzero(self.coordinated)
+        if falloc is not None and f.coordinated:
+            plans = np.concatenate([alloc[:, members], falloc], axis=1)
+            mask = np.concatenate([self.donor_mask[members], self.facility_mask])
+            plans = channels.coordinate(plans, mask, retention / pop, self.spend_scale)
+            alloc[:, members], falloc = plans[:, :len(members)], plans[:, len(members):]
+        elif len(members) > 1:
+            alloc[:, members] = channels.coordinate(alloc[:, members], self.donor_mask[members], retention / pop,
+                                                    self.spend_scale)
+
         grant, blend, cap = self._split(alloc, bil_blend, bil_cap, self.donor_mask)
         if self.diversion[t].any():
             h = self.health_goal[t]
@@ -415,30 +461,25 @@ class FinancingModel(mesa.Model):
             grant -= moved
             grant[..., h] += moved.sum(axis=-1)
         net = self._deliver(t, "donor", self.donor_ids, {"grant": grant, "blended": blend, "capacity": cap},
-                            self.overhead_rate, self.channel_cost)
+                            self.overhead_rate, self.channel_cost, 1.0 + self.donor_growth)
         blended_net = net["blended"].sum(axis=1)
         external = net["grant"].sum(axis=1) + blended_net
         capacity_money = net["capacity"].sum(axis=1)
-
-        # 2b. pooled facility
-        if self.facility is not None and pooled.any():
-            pool_cost = np.minimum(pooled, np.where(pooled > 0, self.channel_cost[None, :], 0.0))
-            self.ledger.book(t, overhead=pool_cost.sum(axis=1))
-            self.ledger.flow("pooled", pooled, "pooled", self.donor_ids, "facility", NO_GOAL)
-            fbudget = (pooled - pool_cost).sum(axis=1)
-            f = sc.facility
-            falloc = self.facility.allocate(ctx, fbudget)
-            fgrant, fblend, _ = self._split(falloc, np.array([f.blended_share]), np.zeros(1), self.facility_mask)
-            fnet = self._deliver(t, "facility", ["facility"], {"grant": fgrant, "blended": fblend},
-                                 np.array([f.overhead_rate]), np.array([f.channel_cost_usd]))
+        mobilising = blended_net
+        if falloc is not None:
+            fgrant, fblend, fcap = self._split(falloc, np.array([f.blended_share]), np.array([f.capacity_share]),
+                                               self.facility_mask)
+            fnet = self._deliver(t, "facility", ["facility"], {"grant": fgrant, "blended": fblend, "capacity": fcap},
+                                 np.array([f.overhead_rate]), np.array([f.channel_cost_usd]),
+                                 self.facility_growth[t - 1:t] if t else np.ones(1))
             f_blended = fnet["blended"].sum(axis=1)
             external = external + fnet["grant"].sum(axis=1) + f_blended
-            blended_net = blended_net + f_blended
-        elif pooled.any():  # pragma: no cover - the schema forbids pooling without a facility
-            raise ValueError("pooled money without a facility")
+            capacity_money = capacity_money + fnet["capacity"].sum(axis=1)
+            # risk sharing: the facility's pooled first-loss tranche mobilises more per blended dollar
+            mobilising = blended_net + f_blended * (1.0 + f.risk_sharing)
 
         # private co-finance mobilised by blended finance
-        private = blended_net * self.leverage[None, None, :]
+        private = mobilising * self.leverage[None, None, :]
         self.ledger.book(t, sources=private.sum(axis=(1, 2)))
         self.ledger.flow("private", private, "private", "private", self.country_ids, self.goal_ids)
         self.history["private"][t] = private.sum(axis=(1, 2))
