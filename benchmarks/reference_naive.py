@@ -174,10 +174,12 @@ class Country(mesa.Agent):
         for d in self.domestic:
             m.ledger.book(t, "sources", d)
 
-    def receive(self, grant: list[float], blended: list[float], capacity: float) -> None:
+    def receive(self, grant: list[float], blended: list[float], capacity: float, mobilising: float = 1.0) -> None:
+        """mobilising: private money per blended dollar relative to the goal's leverage (a facility's
+        risk sharing raises it)."""
         for g in range(self.model.G):
             self.external[g] += grant[g] + blended[g]
-            self.blended[g] += blended[g]
+            self.blended[g] += blended[g] * mobilising
         self.capacity_money += capacity
 
     def mobilise_private(self) -> None:
@@ -251,6 +253,9 @@ class Funder(mesa.Agent):
     params: dict[str, float]
     mask: list[list[bool]]
     propensity: list[list[float]] | None = None
+    arrived: list[float] | None = None  # last year's flow reaching each country
+    plan: list[list[float]] | None = None  # this year's allocation
+    coordinated: bool = False
 
     def weights(self) -> list[list[float]]:
         """Allocation weights per (country, goal) for the proportional strategies."""
@@ -333,16 +338,33 @@ class Funder(mesa.Agent):
             capacity[c] = row_total * capacity_share
         return grant, blend, capacity
 
-    def deliver(self, grant, blend, capacity, overhead_rate: float, channel_cost: float) -> None:
-        """Each donor→country channel keeps its overhead; the rest reaches the country."""
+    def deliver(self, grant, blend, capacity, overhead_rate: float, channel_cost: float, growth: float,
+                mobilising: float = 1.0) -> None:
+        """Each funder→country channel keeps its overhead, then costs the recipient its transaction
+        cost and what its surprise costs (against last year's flow times the planned growth)."""
         m = self.model
+        ch = m.scenario.channels
+        arrived_now = []
         for c, country in enumerate(m.countries):
             flow = sum(grant[c]) + sum(blend[c]) + capacity[c]
             fixed = channel_cost if flow > 0 else 0.0
             overhead = min(flow, overhead_rate * flow + fixed)
+            arrived = flow - overhead
+            cost = ch.recipient_cost_share * ch.reference_flow_usd * (arrived / ch.reference_flow_usd) \
+                ** ch.cost_elasticity if arrived > 0 else 0.0
+            cost = min(cost, arrived)
+            if self.arrived is not None and ch.volatility_cost > 0:
+                plan = self.arrived[c] * growth
+                v = arrived / plan - 1.0 if plan > 0 else 0.0
+                v = max(-1.0, min(1.0, v))
+                cost += arrived * min(ch.volatility_cost * v * v, 1.0)
+            overhead += min(cost, arrived)
+            arrived_now.append(arrived)
             keep = 1.0 - overhead / flow if flow > 0 else 1.0
             m.ledger.book(m.t, "overhead", overhead)
-            country.receive([x * keep for x in grant[c]], [x * keep for x in blend[c]], capacity[c] * keep)
+            country.receive([x * keep for x in grant[c]], [x * keep for x in blend[c]], capacity[c] * keep,
+                            mobilising)
+        self.arrived = arrived_now
 
 
 class Donor(Funder):
@@ -366,6 +388,7 @@ class Donor(Funder):
         self.mask = [[c in cs and g in gs for g in model.goal_ids] for c in model.country_ids]
         self.propensity = None
         self.funded = None
+        self.coordinated = spec.coordinated
 
     def set_budget(self) -> None:
         m, t = self.model, self.model.t
@@ -374,12 +397,21 @@ class Donor(Funder):
         self.budget = trend * math.exp(self.noise_sd * z - 0.5 * self.noise_sd ** 2)
         m.ledger.book(t, "sources", self.budget)
 
-    def step(self) -> None:
-        """Allocate the bilateral budget, split into instruments, divert in a pandemic, deliver."""
+    def contribute(self) -> None:
+        """Pay the pooled share into the facility (less the channel's fixed cost) and plan the rest."""
         m, t = self.model, self.model.t
         pooled = self.budget * self.pooled_share
-        bilateral = self.budget - pooled
-        alloc = self.allocate(bilateral)
+        if pooled > 0 and m.facility is not None:
+            cost = min(pooled, self.channel_cost)
+            m.ledger.book(t, "overhead", cost)
+            m.facility.inflow += pooled - cost
+            m.facility.active = True
+        self.plan = self.allocate(self.budget - pooled)
+
+    def step(self) -> None:
+        """Split the (coordinated) plan into instruments, divert in a pandemic, deliver."""
+        m, t = self.model, self.model.t
+        alloc = self.plan
         self.funded = alloc
         grant, blend, capacity = self.split(alloc, self.blended_share, self.capacity_share)
         h = m.health_goal(t)
@@ -393,11 +425,7 @@ class Donor(Funder):
                         grant[c][g] -= amount
                         moved += amount
                 grant[c][h] += moved
-        self.deliver(grant, blend, capacity, self.overhead_rate, self.channel_cost)
-        if pooled > 0 and m.facility is not None:
-            cost = min(pooled, self.channel_cost)
-            m.ledger.book(t, "overhead", cost)
-            m.facility.budget += pooled - cost
+        self.deliver(grant, blend, capacity, self.overhead_rate, self.channel_cost, 1.0 + self.growth)
 
     def learn(self) -> None:
         """Adaptive donors move their propensity towards cells that progressed (PPI-like)."""
@@ -427,8 +455,10 @@ class Facility(Funder):
         self.ident = "facility"
         self.strategy = spec.strategy
         self.params = {**DEFAULTS[spec.strategy], **spec.strategy_params}
+        self.spec = spec
         self.overhead_rate, self.channel_cost, self.blended_share = spec.overhead_rate, spec.channel_cost_usd, \
             spec.blended_share
+        self.coordinated = spec.coordinated
         if spec.eligible_countries:
             cs = set(spec.eligible_countries)
         else:
@@ -436,13 +466,39 @@ class Facility(Funder):
             cs = pilots or set(model.country_ids)
         gs = set(spec.goals) if spec.goals else set(model.goal_ids)
         self.mask = [[c in cs and g in gs for g in model.goal_ids] for c in model.country_ids]
-        self.budget = 0.0
+        self.inflow, self.reserve, self.active = 0.0, 0.0, False
+        # what it would pay out each year if contributions followed their trends (the plannable part)
+        self.scheduled, reserve = [], 0.0
+        for t in range(model.T):
+            inflow = 0.0
+            for d in model.scenario.donors:
+                x = d.budget_usd * d.pooled_share * (1.0 + d.growth) ** t
+                inflow += max(x - d.channel_cost_usd, 0.0) if x > 0 else 0.0
+            held = reserve + inflow
+            self.scheduled.append(held * spec.payout_rate * min(1.0, (t + 1.0) / (spec.start_lag_years + 1.0)))
+            reserve = held - self.scheduled[-1]
+
+    def contribute(self) -> None:
+        """Pay out a share of what the facility holds (less in its first years), keep the rest, plan."""
+        m, t = self.model, self.model.t
+        self.active = self.active or self.reserve > 0
+        if not self.active:
+            return
+        held = self.reserve + self.inflow
+        paid = held * self.spec.payout_rate * min(1.0, (t + 1.0) / (self.spec.start_lag_years + 1.0))
+        self.reserve = held - paid
+        m.ledger.book(t, "unspent", self.inflow - paid)
+        self.plan = self.allocate(paid)
 
     def step(self) -> None:
-        alloc = self.allocate(self.budget)
-        grant, blend, capacity = self.split(alloc, self.blended_share, 0.0)
-        self.deliver(grant, blend, [0.0] * self.model.C, self.overhead_rate, self.channel_cost)
-        self.budget = 0.0
+        if not self.active:
+            return
+        t = self.model.t
+        growth = self.scheduled[t] / self.scheduled[t - 1] if t and self.scheduled[t - 1] > 0 else 1.0
+        grant, blend, capacity = self.split(self.plan, self.blended_share, self.spec.capacity_share)
+        self.deliver(grant, blend, capacity, self.overhead_rate, self.channel_cost, growth,
+                     1.0 + self.spec.risk_sharing)
+        self.inflow, self.active = 0.0, False
 
 
 class ResearchBody(mesa.Agent):
@@ -534,6 +590,34 @@ class NaiveModel(mesa.Model):
         self.history = {"scores": [], "adoption": [], "capacity": [], "trl": [], "private": []}
         self.record()
 
+    def coordinate(self) -> None:
+        """Each coordinated funder scales its plan in a cell by exp(−s_other/s_g), s_other the
+        effective money per capita the other coordinated funders plan there, and re-spreads its
+        budget over its cells in proportion (one round, from the announced plans)."""
+        members = [d for d in self.donors if d.coordinated]
+        if self.facility is not None and self.facility.active and self.facility.coordinated:
+            members.append(self.facility)
+        if len(members) < 2:
+            return
+        new = []
+        for f in members:
+            w, budget, wsum = zeros(self.C, self.G), 0.0, 0.0
+            for c, country in enumerate(self.countries):
+                per_usd = country.retention / country.population
+                for g in range(self.G):
+                    others = sum(o.plan[c][g] for o in members if o is not f) * per_usd
+                    w[c][g] = f.plan[c][g] * math.exp(-others / self.spend_scale[g])
+                    budget += f.plan[c][g]
+                    wsum += w[c][g]
+            if wsum > 0:
+                w = [[(x * budget / wsum if f.mask[c][g] else 0.0) for g, x in enumerate(row)]
+                     for c, row in enumerate(w)]
+            elif budget > 0:
+                w = f.plan
+            new.append(w)
+        for f, w in zip(members, new):
+            f.plan = w
+
     # shocks, looked up year by year
     def year(self, t: int) -> int:
         return self.scenario.start_year + t
@@ -608,7 +692,12 @@ class NaiveModel(mesa.Model):
             countries.do("prepare")
         if donors:
             donors.do("set_budget")
-        # 2. allocation and delivery; the facility spends what donors pooled
+        # 2. donors pool and plan; the facility plans its payout; coordinated funders adjust; delivery
+        if donors:
+            donors.do("contribute")
+        if self.facility is not None:
+            self.facility.contribute()
+        self.coordinate()
         if donors:
             donors.do("step")
         if self.facility is not None:

@@ -5,7 +5,8 @@ passes `simulation.scenario.validate_data` and switches on every mechanism of th
 
 * all six allocation strategies (equal, needs, performance, priority, impact, adaptive),
   cycled over the donors, with non-default strategy parameters on some of them;
-* a pooled facility fed by pooled shares of some donors, with blended finance;
+* a pooled facility fed by pooled shares of some donors, with blended and capacity windows, a
+  reserve, a start-up lag and risk sharing, coordinated with some donors;
 * blended finance on goals with leverage > 0, capacity-building shares;
 * research bodies (every third one joint, with a collaboration bonus) funding
   technologies that start at various TRLs (some already deployable);
@@ -107,6 +108,7 @@ def make_scenario(countries: int = 100, goals: int = 17, donors: int = 30, bodie
             "capacity_share": _f(r.uniform(0.02, 0.08)) if i % 3 != 2 else 0.0,
             "overhead_rate": _f(r.uniform(0.05, 0.12)),
             "channel_cost_usd": _f(r.uniform(0.5e6, 3e6)),
+            "coordinated": i % 4 == 1,
         }
         variant = (i // len(STRATEGY_CYCLE)) % 2 == 1  # every other round uses non-default parameters
         if variant:
@@ -202,7 +204,9 @@ def make_scenario(countries: int = 100, goals: int = 17, donors: int = 30, bodie
     if any(d["pooled_share"] > 0 for d in donor_list):
         scenario["facility"] = {"name": "Partnership in Action", "strategy": "priority",
                                 "strategy_params": {"population_exponent": 0.3},
-                                "overhead_rate": 0.03, "channel_cost_usd": 5e5, "blended_share": 0.1}
+                                "overhead_rate": 0.03, "channel_cost_usd": 5e5, "blended_share": 0.1,
+                                "capacity_share": 0.05, "payout_rate": 0.7, "start_lag_years": 1.5,
+                                "risk_sharing": 0.3}
     return scenario
 
 

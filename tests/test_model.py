@@ -235,6 +235,7 @@ def test_blended_finance_mobilises_private_money_at_the_leverage_ratio():
     d = no_noise(small_dict())
     d["donors"] = [{"id": "D1", "budget_usd": 1e9, "strategy": "equal", "blended_share": 0.5,
                     "overhead_rate": 0.0, "goals": ["SDG7"]}]
+    d["channels"] = {"recipient_cost_share": 0.0}  # what reaches the country is what was given
     sc = scenario(d)
     m = run_model(sc, runs=1, record_flows=True)
     f = m.ledger.flows_frame(np.arange(1), sc.years[:-1])

@@ -52,6 +52,9 @@ def test_synthetic_scenario_exercises_every_mechanism():
     sc = small_synthetic()
     assert {d.strategy for d in sc.donors} == set(STRATEGY_CYCLE)
     assert sc.facility is not None and any(d.pooled_share > 0 for d in sc.donors)
+    f = sc.facility
+    assert f.capacity_share > 0 and f.payout_rate < 1 and f.start_lag_years > 0 and f.risk_sharing > 0
+    assert f.coordinated and sum(d.coordinated for d in sc.donors) >= 1
     assert any(d.blended_share > 0 for d in sc.donors) and any(g.leverage > 0 for g in sc.goals)
     assert any(d.capacity_share > 0 for d in sc.donors) and any(d.noise_sd > 0 for d in sc.donors)
     assert any(r.joint and r.collaboration_bonus > 0 for r in sc.research_bodies)

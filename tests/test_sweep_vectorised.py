@@ -147,9 +147,13 @@ def test_every_numeric_field_either_stacks_bit_identically_or_falls_back(name):
                   "governance.leakage_max", "governance.exponent", "countries.population_m",
                   "countries.gdp_usd_bn", "countries.governance", "countries.absorptive_capacity",
                   "goals.effectiveness", "goals.spend_scale_usd_per_capita", "goals.decay",
-                  "technologies.bass_q", "uncertainty.score_noise_sd", "capacity.max", "absorption.reference_capacity"):
+                  "technologies.bass_q", "uncertainty.score_noise_sd", "capacity.max", "absorption.reference_capacity",
+                  "facility.payout_rate", "facility.start_lag_years", "facility.risk_sharing", "facility.capacity_share",
+                  "channels.recipient_cost_share", "channels.reference_flow_usd", "channels.cost_elasticity",
+                  "channels.volatility_cost"):
         assert field in stacked_fields or field not in present, field
-    assert not any(p[0] in ("donors", "facility", "governance", "goals", "capacity", "absorption", "uncertainty")
+    assert not any(p[0] in ("donors", "facility", "governance", "goals", "capacity", "absorption", "uncertainty",
+                            "channels", "countries", "technologies", "research_bodies", "partnerships")
                    for p, _ in structural), [p for p, _ in structural]
 
 

@@ -61,3 +61,10 @@ def next_scores(scores: np.ndarray, gain: np.ndarray, spill: np.ndarray, decay: 
                 hit: np.ndarray, noise: np.ndarray | float) -> np.ndarray:
     """I' = clip(I + gain + spill − δ_g·I − hit + noise, 0, 100). decay (G,) or (S, 1, G), hit (C, G) or (S, C, G)."""
     return np.clip(scores + gain + spill - decay * scores - hit + noise, 0.0, 100.0)
+
+
+def share_of_rest(share: np.ndarray, pooled: np.ndarray) -> np.ndarray:
+    """share / (1 − pooled): a share of the whole budget as a share of what is not pooled, 0 where
+    everything is pooled. (D,) or (S, D)."""
+    out = np.zeros(np.broadcast_shapes(np.shape(share), np.shape(pooled)))
+    return np.divide(share, 1 - pooled, out=out, where=pooled < 1)

@@ -17,7 +17,7 @@ from typing import Sequence
 import mesa
 import numpy as np
 
-from ..mechanisms import allocation, dynamics
+from ..mechanisms import allocation, channels, dynamics
 from ..mechanisms import indicators as ind
 from ..mechanisms.allocation import AllocationContext
 from ..scenario import Pandemic, Scenario
@@ -79,6 +79,7 @@ class FinancingModel(mesa.Model):
         self.years_in_stage = np.zeros((S, K))
         self.propensity: np.ndarray | None = None  # (S, A, C, G) learned weights of the A adaptive donors
         self.donor_budget = np.zeros((S, len(self.donor_ids)))
+        self.facility_reserve = np.zeros(S)  # (S,) money the facility holds for later years
 
         # agents
         for i, c in enumerate(sc.countries):
@@ -93,6 +94,7 @@ class FinancingModel(mesa.Model):
         getattr(mesa.Agent, "_ids", {}).pop(self, None)
 
         self.ledger = Ledger(S, T, record_flows)
+        self._arrived: dict[str, np.ndarray] = {}  # last year's (S, F, C) flow per channel, per kind of funder
         self.ppi = PPICountries.build(sc, seeds)  # None unless a country has a `ppi:` block
         self._buffers: dict[tuple, np.ndarray] = {}
         self.history = {
@@ -166,6 +168,7 @@ class FinancingModel(mesa.Model):
         self.overhead_rate = np.array([d.overhead_rate for d in sc.donors])
         self.public_donor = np.array([d.kind in ("bilateral", "multilateral") for d in sc.donors], dtype=float)
         self.channel_cost = np.array([d.channel_cost_usd for d in sc.donors])
+        self.coordinated = np.array([d.coordinated for d in sc.donors], dtype=bool)
         self.donor_mask = np.zeros((D, C, G), dtype=bool)
         for i, d in enumerate(sc.donors):
             cs = [ci[c] for c in d.eligible_countries] if d.eligible_countries else list(range(C))
@@ -180,6 +183,11 @@ class FinancingModel(mesa.Model):
                 (list(np.flatnonzero(pilots)) if pilots.any() else list(range(C)))
             gs = [gi[g] for g in f.goals] if f.goals else list(range(G))
             self.facility_mask[0][np.ix_(cs, gs)] = True
+        if f is not None:  # what it pays out when contributions follow their trend: its payout's planned growth
+            trend = self.donor_base * self.pooled_share * (1.0 + self.donor_growth) ** np.arange(T)[:, None]
+            trend = np.maximum(trend - np.where(trend > 0, self.channel_cost, 0.0), 0.0).sum(axis=1)
+            planned = channels.scheduled_payout(trend, f.payout_rate, f.start_lag_years)
+            self.facility_growth = np.divide(planned[1:], planned[:-1], out=np.ones(T - 1), where=planned[:-1] > 0)
 
         # technologies and research
         self.efficacy = np.zeros((K, G))
@@ -259,6 +267,15 @@ class FinancingModel(mesa.Model):
         self.fac_overhead = np.array([f.overhead_rate if f is not None else 0.0])
         self.fac_channel_cost = np.array([f.channel_cost_usd if f is not None else 0.0])
         self.fac_blended = np.array([f.blended_share if f is not None else 0.0])
+        self.fac_capacity = np.array([f.capacity_share if f is not None else 0.0])
+        self.fac_payout, self.fac_lag, self.fac_risk = (f.payout_rate, f.start_lag_years, f.risk_sharing) \
+            if f is not None else (1.0, 0.0, 0.0)
+        self.fac_coordinated = f is not None and f.coordinated
+        # whether any donor pools money: a facility that never receives any does not run at all
+        self.fac_pools = f is not None and any(d.pooled_share > 0 for d in sc.donors)
+        ch = sc.channels
+        self.ch_share, self.ch_reference = ch.recipient_cost_share, ch.reference_flow_usd
+        self.ch_elasticity, self.ch_volatility = ch.cost_elasticity, ch.volatility_cost
         self._indicator_parameters(sc)
         start = np.array([[c.scores.get(g, 0.0) for g in gids] for c in sc.countries], float)
         # remainder: the part of each goal's score that its unmodelled indicators carry, as their
@@ -392,14 +409,24 @@ class FinancingModel(mesa.Model):
         h["indicators"][t] = self.ind_value
 
     def _deliver(self, t: int, key: str, source_ids: list[str], amounts: dict[str, np.ndarray],
-                 rate: np.ndarray, channel_cost: np.ndarray) -> dict[str, np.ndarray]:
-        """Pass funder→country money through channels with overhead; record flows.
+                 rate: np.ndarray, channel_cost: np.ndarray, growth: np.ndarray) -> dict[str, np.ndarray]:
+        """Pass funder→country money through channels; record flows.
 
-        amounts: instrument -> (S, F, C, G) or (S, F, C) gross USD. Returns the net amounts;
-        the arrays given are scaled in place (they are recorded in the ledger first).
+        A channel loses the funder's overhead (rate and fixed cost), then the recipient's
+        transaction cost and what its unpredictability costs (mechanisms/channels.py), all booked
+        as overhead; growth (F,) is each funder's planned growth of its flows this year.
+        amounts: instrument -> (S, F, C, G) or (S, F, C) gross USD. Returns the net amounts; the
+        arrays given are scaled in place (they are recorded in the ledger first).
         """
         flow = sum(a.sum(axis=-1) if a.ndim == 4 else a for a in amounts.values())  # (S, F, C)
         overhead = dynamics.channel_overhead(flow, rate, channel_cost)
+        # what arrives costs the recipient to service, and costs more the less it was expected
+        arrived = flow - overhead
+        friction = channels.recipient_cost(arrived, self.ch_share, self.ch_reference, self.ch_elasticity)
+        friction += channels.volatility_loss(arrived, self._arrived.get(key), growth, self.ch_volatility)
+        np.minimum(friction, arrived, out=friction)
+        self._arrived[key] = arrived
+        overhead += friction
         keep = 1.0 - np.divide(overhead, flow, out=np.zeros_like(flow), where=flow > 0)
         self.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
         for inst, a in amounts.items():
@@ -444,8 +471,9 @@ class FinancingModel(mesa.Model):
                                                    self.donor_noise_sd, self.donor_cut[t])
         body_budget = self.body_base * (1.0 + self.body_growth) ** t * (1.0 - self.research_cut[t])
         partner_budget = self.partner_budget[t]
-        self.ledger.book(t, sources=self.donor_budget.sum(axis=1) + _total(domestic, 2) + _total(body_budget, 1)
-                         + _total(partner_budget, 1))
+        total = stacking.total  # sums of arrays that may have a replication axis
+        self.ledger.book(t, sources=self.donor_budget.sum(axis=1) + total(domestic, 2) + total(body_budget, 1)
+                         + total(partner_budget, 1))
         self.ledger.flow("domestic", np.broadcast_to(domestic, (S,) + domestic.shape[-2:]), "domestic", "domestic",
                          self.country_ids, self.goal_ids)
 
@@ -459,10 +487,36 @@ class FinancingModel(mesa.Model):
             propensity=None)
         pooled = self.donor_budget * self.pooled_share
         bilateral_budget = self.donor_budget - pooled
-        bil_blend = _share_of_rest(self.blended_share, self.pooled_share)
-        bil_cap = _share_of_rest(self.capacity_share, self.pooled_share)
+        bil_blend = dynamics.share_of_rest(self.blended_share, self.pooled_share)
+        bil_cap = dynamics.share_of_rest(self.capacity_share, self.pooled_share)
         alloc = Donor.allocate(self, ctx, bilateral_budget) if len(self.donor_ids) else \
             np.zeros((S, 0) + self.scores.shape[1:])
+
+        # 2b. the pooled facility takes contributions, keeps a reserve and plans its payout
+        falloc = None
+        if self.facility is not None and (pooled.any() or self.facility_reserve.any()):
+            pool_cost = np.minimum(pooled, np.where(pooled > 0, self.channel_cost, 0.0))
+            self.ledger.book(t, overhead=pool_cost.sum(axis=1))
+            self.ledger.flow("pooled", pooled, "pooled", self.donor_ids, "facility", NO_GOAL)
+            inflow = (pooled - pool_cost).sum(axis=1)
+            paid, self.facility_reserve = channels.reserve_step(self.facility_reserve, inflow, self.fac_payout,
+                                                                channels.ramp(t, self.fac_lag))
+            self.ledger.book(t, unspent=inflow - paid)  # negative when the reserve pays out more than came in
+            falloc = self.facility.allocate(ctx, paid)
+        elif pooled.any():  # pragma: no cover - the schema forbids pooling without a facility
+            raise ValueError("pooled money without a facility")
+
+        # 2c. coordinated funders (and the facility) adjust their plans to each other's
+        members = np.flatnonzero(self.coordinated)
+        if falloc is not None and self.fac_coordinated:
+            plans = np.concatenate([alloc[:, members], falloc], axis=1)
+            mask = np.concatenate([self.donor_mask[members], self.facility_mask])
+            plans = channels.coordinate(plans, mask, retention / pop, self.spend_scale)
+            alloc[:, members], falloc = plans[:, :len(members)], plans[:, len(members):]
+        elif len(members) > 1:
+            alloc[:, members] = channels.coordinate(alloc[:, members], self.donor_mask[members], retention / pop,
+                                                    self.spend_scale)
+
         grant, blend, cap = self._split(alloc, bil_blend, bil_cap, self.donor_mask)
         if self.diversion[t].any():
             h = self.health_goal[t]
@@ -471,36 +525,31 @@ class FinancingModel(mesa.Model):
             grant -= moved
             grant[..., h] += moved.sum(axis=-1)
         net = self._deliver(t, "donor", self.donor_ids, {"grant": grant, "blended": blend, "capacity": cap},
-                            self.overhead_rate, self.channel_cost)
+                            self.overhead_rate, self.channel_cost, 1.0 + self.donor_growth)
         blended_net = net["blended"].sum(axis=1)
         external = net["grant"].sum(axis=1) + blended_net
         capacity_money = net["capacity"].sum(axis=1)
-
-        # 2b. pooled facility
-        if self.facility is not None and pooled.any():
-            pool_cost = np.minimum(pooled, np.where(pooled > 0, self.channel_cost, 0.0))
-            self.ledger.book(t, overhead=pool_cost.sum(axis=1))
-            self.ledger.flow("pooled", pooled, "pooled", self.donor_ids, "facility", NO_GOAL)
-            fbudget = (pooled - pool_cost).sum(axis=1)
-            falloc = self.facility.allocate(ctx, fbudget)
-            fgrant, fblend, _ = self._split(falloc, self.fac_blended, np.zeros(1), self.facility_mask)
-            fnet = self._deliver(t, "facility", ["facility"], {"grant": fgrant, "blended": fblend},
-                                 self.fac_overhead, self.fac_channel_cost)
+        mobilising = blended_net
+        if falloc is not None:
+            fgrant, fblend, fcap = self._split(falloc, self.fac_blended, self.fac_capacity, self.facility_mask)
+            fnet = self._deliver(t, "facility", ["facility"], {"grant": fgrant, "blended": fblend, "capacity": fcap},
+                                 self.fac_overhead, self.fac_channel_cost,
+                                 self.facility_growth[t - 1][..., None] if t else np.ones(1))
             f_blended = fnet["blended"].sum(axis=1)
             external = external + fnet["grant"].sum(axis=1) + f_blended
-            blended_net = blended_net + f_blended
-        elif pooled.any():  # pragma: no cover - the schema forbids pooling without a facility
-            raise ValueError("pooled money without a facility")
+            capacity_money = capacity_money + fnet["capacity"].sum(axis=1)
+            # risk sharing: the facility's pooled first-loss tranche mobilises more per blended dollar
+            mobilising = blended_net + f_blended * (1.0 + self.fac_risk)
 
         # private co-finance mobilised by blended finance
-        private = blended_net * self.leverage[..., None, :]
+        private = mobilising * self.leverage[..., None, :]
         self.ledger.book(t, sources=private.sum(axis=(1, 2)))
         self.ledger.flow("private", private, "private", "private", self.country_ids, self.goal_ids)
         self.history["private"][t] = private.sum(axis=(1, 2))
         # BLAS rounds a one-row product differently: give it two rows, so a replication's number
         # does not depend on how many replications share its batch
         budgets = self.donor_budget if S > 1 else np.repeat(self.donor_budget, 2, axis=0)
-        self.history["public_external"][t] = (budgets @ self.public_donor)[:S] + _total(partner_budget, 1)
+        self.history["public_external"][t] = (budgets @ self.public_donor)[:S] + total(partner_budget, 1)
 
         # 3. research bodies and technology pipelines
         if len(self.body_ids):
@@ -541,14 +590,3 @@ def parameters(scenario: Scenario) -> dict:
     sheet = object.__new__(FinancingModel)  # only FinancingModel._parameters runs on it: no Mesa state
     sheet._parameters(scenario)
     return vars(sheet)
-
-
-def _total(x: np.ndarray, core: int) -> np.ndarray | float:
-    """The sum over the last `core` axes (all of them for a parameter without replication axis)."""
-    return x.reshape(x.shape[:x.ndim - core] + (-1,)).sum(axis=-1)
-
-
-def _share_of_rest(share: np.ndarray, pooled: np.ndarray) -> np.ndarray:
-    """share / (1 − pooled), 0 where everything is pooled; (D,) or (S, D)."""
-    out = np.zeros(np.broadcast_shapes(np.shape(share), np.shape(pooled)))
-    return np.divide(share, 1 - pooled, out=out, where=pooled < 1)

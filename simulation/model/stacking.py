@@ -49,6 +49,9 @@ STACKED: dict[str, tuple[int, int]] = {
     "donor_params": (0, 0),
     # facility
     "fac_overhead": (0, 0), "fac_channel_cost": (0, 0), "fac_blended": (0, 0), "fac_params": (0, 0),
+    "fac_capacity": (0, 0), "fac_payout": (0, 0), "fac_lag": (0, 0), "fac_risk": (0, 2), "facility_growth": (1, 0),
+    # channels: what a channel costs its recipient (used against (S, F, C) flows)
+    "ch_share": (0, 2), "ch_reference": (0, 2), "ch_elasticity": (0, 2), "ch_volatility": (0, 2),
     # technologies and research
     "efficacy": (0, 0), "stage_cost": (0, 0), "stage_years": (0, 0), "success_prob": (0, 0),
     "deploy_trl": (0, 0), "bass_p": (0, 1), "bass_q": (0, 1), "trl0": (0, 0),
@@ -143,3 +146,9 @@ def signature(params: dict[str, Any]) -> tuple:
     for k in sorted(params):
         add(k, params[k], k in STACKED and not ppi)
     return tuple(parts)
+
+
+def total(x: np.ndarray, core: int) -> np.ndarray | float:
+    """The sum over the last `core` axes of a parameter: a number without replication axis,
+    (S,) with one (the same order of additions either way)."""
+    return x.reshape(x.shape[:x.ndim - core] + (-1,)).sum(axis=-1)

@@ -102,6 +102,10 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
             out.append((("facility", "strategy"),
                         "the facility cannot use 'adaptive' (only donors learn; allowed: "
                         f"{', '.join(n for n in STRATEGIES if n != 'adaptive')})"))
+        if f.blended_share + f.capacity_share > 1 + 1e-12:
+            out.append((("facility", "blended_share"),
+                        f"blended_share + capacity_share = {f.blended_share + f.capacity_share:g}, more than "
+                        "what the facility pays out (allowed: a sum of at most 1)"))
         for j, c in enumerate(f.eligible_countries or []):
             need(c, countries, ("facility", "eligible_countries", j), "country")
         for j, g in enumerate(f.goals or []):

@@ -183,6 +183,9 @@ class Donor(Strict):
     overhead_rate: Share = 0.08
     channel_cost_usd: Usd = 0.0
     """Fixed yearly cost of each donor→country channel with a positive flow."""
+    coordinated: bool = False
+    """Shares its yearly plans with the facility and the other coordinated funders and moves money
+    away from cells they already fund (docs/model.md "Pooled funds")."""
 
 
 class Facility(Strict):
@@ -197,6 +200,21 @@ class Facility(Strict):
     overhead_rate: Share = 0.03
     channel_cost_usd: Usd = 0.0
     blended_share: Share = 0.0
+    """Share of what the facility pays out given as blended finance (its blended window)."""
+    capacity_share: Share = 0.0
+    """Share of what the facility pays out spent on capacity building (its capacity window)."""
+    payout_rate: Annotated[float, Field(ge=0.05, le=1.0)] = 0.6
+    """Share of the money it holds (reserve plus this year's contributions) that the facility pays
+    out each year; the rest stays in its reserve. 1 = no reserve; 1/3 ≈ a pledge spread over a
+    three-year replenishment cycle (IDA, Global Fund). Smooths what recipients receive."""
+    start_lag_years: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    """Years a new facility takes to reach full disbursement: in its k-th year (k = 0, 1, ...) it
+    pays out min(1, (k + 1)/(lag + 1)) of its payout. 0 = an existing fund."""
+    risk_sharing: Annotated[float, Field(ge=0.0, le=2.0)] = 0.25
+    """Relative rise in the private money each blended dollar of the facility mobilises, because a
+    first-loss tranche pooled over many funders and countries covers more deals (0 = none)."""
+    coordinated: bool = True
+    """Plans with the coordinated donors (see Donor.coordinated)."""
 
 
 class Technology(Strict):
@@ -292,6 +310,20 @@ class Absorption(Strict):
     """Absorptive capacity at which the ceiling is `ceiling_share_of_gdp`; it scales with capacity."""
 
 
+class Channels(Strict):
+    """What a funder→country channel costs the recipient, and what unpredictable money costs it."""
+
+    recipient_cost_share: Annotated[float, Field(ge=0.0, le=0.5)] = 0.05
+    """Recipient-side transaction cost (missions, reports, separate project units) of a channel
+    carrying `reference_flow_usd` a year, as a share of that flow."""
+    reference_flow_usd: Annotated[float, Field(gt=0.0, le=1e13)] = 1.0e7
+    cost_elasticity: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+    """The cost grows as flow^elasticity: 0 = a fixed cost per channel, 1 = a flat rate."""
+    volatility_cost: Annotated[float, Field(ge=0.0, le=20.0)] = 4.0
+    """λ: a channel whose flow departs by a share v from last year's loses λ·v² of it (at most all).
+    4 ≈ 15-20 % of aid lost at the coefficient of variation typical of aid (Kharas 2008)."""
+
+
 class Uncertainty(Strict):
     effectiveness_sd: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
     """Log-sd of a per-replication multiplier on each goal's effectiveness."""
@@ -316,6 +348,7 @@ class Scenario(Strict):
     indicators: Annotated[list[Indicator], Field(max_length=200)] = []
     """Indicators in natural units; a goal with indicators takes its score from them."""
     absorption: Absorption = Absorption()
+    channels: Channels = Channels()
     governance: GovernanceParams = GovernanceParams()
     capacity: CapacityParams = CapacityParams()
     uncertainty: Uncertainty = Uncertainty()

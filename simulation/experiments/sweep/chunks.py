@@ -149,12 +149,13 @@ def _run_stacked(items: list[tuple[Scenario, list[np.random.SeedSequence], dict]
     return out
 
 
-def _batches(items: list[tuple[Scenario, list, dict]], cap: int, by_structure: bool = True) -> list[list[int]]:
+def _batches(items: list[tuple[Scenario, list, dict]], cap: int, hints: list | None = None) -> list[list[int]]:
     """Indices of `items` cut into batches of at most `cap` replications (a lone item may have
-    more), in order; with `by_structure`, of one structure each (stacking.signature)."""
+    more), in order, each of one structure (stacking.signature); or, given `hints`, of items
+    with equal hints (a guess of the structure that costs nothing, e.g. the sweep's policy)."""
     groups: dict[Any, list[int]] = {}
     for i, (_, seeds, params) in enumerate(items):
-        groups.setdefault(signature(params) if by_structure else 0, []).append(i)
+        groups.setdefault(signature(params) if hints is None else hints[i], []).append(i)
     batches: list[list[int]] = []
     for group in groups.values():
         current, n = [], 0
@@ -170,13 +171,13 @@ def _batches(items: list[tuple[Scenario, list, dict]], cap: int, by_structure: b
 
 
 def run_many(items: list[tuple[Scenario, list[np.random.SeedSequence]]], columns: tuple[str, ...],
-             cap: int = REP_BATCH) -> list[dict[str, np.ndarray] | BaseException]:
+             cap: int = REP_BATCH, hints: list | None = None) -> list[dict[str, np.ndarray] | BaseException]:
     """The outcome columns of each (scenario, seeds) item, or the exception its run raised.
 
     Items advance together in batches of at most `cap` replications (results bit-identical
     to running each alone); a batch whose scenarios differ in structure is split by
     structure, and a batch that raises is re-run item by item, so an error belongs to the
-    item that caused it.
+    item that caused it. `hints`: items with different hints are not tried in one batch.
     """
     full = [(sc, seeds, parameters(sc)) for sc, seeds in items]
     results: list[dict[str, np.ndarray] | BaseException | None] = [None] * len(items)
@@ -200,7 +201,7 @@ def run_many(items: list[tuple[Scenario, list[np.random.SeedSequence]]], columns
             except Exception as exc:  # noqa: BLE001 - recorded as failed runs
                 results[i] = exc
 
-    for batch in _batches(full, cap, by_structure=False):  # most sweeps vary numbers only: try that first
+    for batch in _batches(full, cap, hints or [0] * len(full)):  # most sweeps vary numbers only: try that first
         run(batch, True)
     return results  # type: ignore[return-value]
 
@@ -236,7 +237,8 @@ def run_chunk(rt: Runtime, task: ChunkTask) -> dict[str, list]:
     todo = [(k, (c[3], run_seeds(rt.seed, c[0], c[2], rt.common))) for k, c in enumerate(cells)
             if not isinstance(c[3], BaseException)]
     done = dict(zip((k for k, _ in todo), run_many([x for _, x in todo], rt.outcome_columns,
-                                                   REP_BATCH if rt.batch_points else 0)))
+                                                   REP_BATCH if rt.batch_points else 0,
+                                                   hints=[cells[k][1] for k, _ in todo])))
     rows: dict[str, list] = {c: [] for c in ID_COLUMNS}
     param_rows: dict[str, list] = {}
     outs: dict[str, list] = {c: [] for c in rt.outcome_columns}

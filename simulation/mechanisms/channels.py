@@ -1,0 +1,105 @@
+"""Why pooled funds exist: channel costs to recipients, the cost of unpredictable money, a
+facility's reserve and start-up, and coordination between funders (docs/model.md "Pooled funds").
+
+Pure array functions. Shapes: S replications, F funders, C countries, G goals. Money in USD
+per year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def recipient_cost(flow: np.ndarray, share: float, reference: float, elasticity: float) -> np.ndarray:
+    """Recipient-side transaction cost of each funder→country channel: missions, reports and
+    separate project units the recipient must service.
+
+    cost = share · reference · (flow / reference)^elasticity for a channel with a positive flow,
+    at most the flow. Below elasticity 1 a channel's cost per dollar falls with its size, so one
+    large channel (a pooled facility) costs its recipient less than several small ones carrying
+    the same money. flow: (S, F, C) → (S, F, C); share, reference, elasticity: numbers or
+    (S, 1, 1) (a batch of scenarios that differ in them).
+    """
+    if np.ndim(elasticity):  # each exponent on its replications: NumPy's power differs in the last
+        out = np.empty_like(flow)  # bit between a scalar and an array exponent
+        for value in np.unique(elasticity):
+            rows = np.flatnonzero(np.reshape(elasticity, -1) == value)
+            out[rows] = recipient_cost(flow[rows], _rows(share, rows), _rows(reference, rows), float(value))
+        return out
+    ratio = np.divide(flow, reference)
+    cost = share * reference * np.power(ratio, elasticity, out=np.zeros_like(ratio), where=flow > 0)
+    return np.minimum(cost, flow)
+
+
+def _rows(x, rows: np.ndarray):
+    """Replications `rows` of a parameter that may have a leading replication axis."""
+    return x[rows] if np.ndim(x) else x
+
+
+def volatility_loss(flow: np.ndarray, previous: np.ndarray | None, planned_growth: np.ndarray,
+                    cost: float) -> np.ndarray:
+    """What unpredictable money loses: a channel whose flow departs by a share v from what the
+    recipient could plan on loses min(1, λ·v²) of this year's flow.
+
+    The plan is last year's flow times the funder's scheduled growth (a donor's budget trend, a
+    new facility's ramp-up): v = flow / (previous · planned_growth) − 1, capped at ±1. Budget
+    noise, shocks and shifts between countries are surprises; a channel that is new this year
+    (previous 0) or the first year (previous None) loses nothing. flow, previous: (S, F, C);
+    planned_growth: (F,) or (S, F); cost: a number or (S, 1, 1) → (S, F, C).
+    """
+    if previous is None or not np.any(cost):
+        return np.zeros_like(flow)
+    plan = previous * planned_growth[..., None]
+    v = np.divide(flow, plan, out=np.ones_like(flow), where=plan > 0) - 1.0
+    np.clip(v, -1.0, 1.0, out=v)
+    return flow * np.minimum(cost * v * v, 1.0)
+
+
+def ramp(year: int, lag: float) -> float:
+    """Share of its payout a facility in its `year`-th year (0, 1, ...) can disburse: it reaches
+    full disbursement after `lag` years, linearly (min(1, (year + 1)/(lag + 1)))."""
+    return np.minimum(1.0, (year + 1.0) / (lag + 1.0))
+
+
+def scheduled_payout(inflow: np.ndarray, payout_rate: float, lag: float) -> np.ndarray:
+    """(T,) what a facility pays out each year when its contributions follow their trend `inflow`
+    (T,) exactly: the part of its payout's changes recipients can plan on (see volatility_loss)."""
+    paid, reserve = np.zeros(len(inflow)), 0.0
+    for t, x in enumerate(inflow):
+        held = reserve + x
+        paid[t] = held * payout_rate * ramp(t, lag)
+        reserve = held - paid[t]
+    return paid
+
+
+def reserve_step(reserve: np.ndarray, inflow: np.ndarray, payout_rate: float, ramp_share: float):
+    """A facility's reserve: it pays out payout_rate · ramp of what it holds (reserve plus this
+    year's inflow) and keeps the rest. A buffer stock: a shock to contributions reaches
+    recipients spread over later years. reserve, inflow (S,) → (paid, reserve after) (S,)."""
+    held = reserve + inflow
+    paid = held * (payout_rate * ramp_share)
+    return paid, held - paid
+
+
+def coordinate(plans: np.ndarray, mask: np.ndarray, per_usd: np.ndarray, spend_scale: np.ndarray) -> np.ndarray:
+    """Coordinated funders adjust their plans to each other's: each scales its planned money
+    in a cell by exp(−s_other / s_g), the share of the cell's marginal value left after the
+    effective money per capita s_other the *other* coordinated funders plan there (the
+    diminishing returns of docs/model.md), and re-spreads its budget over its cells in
+    proportion. One round, from the plans all of them announced: no one reacts to anyone's
+    reaction.
+
+    plans: (S, F, C, G) planned USD; mask: (F, C, G) eligible cells; per_usd: (C,) effective
+    money per capita per USD (retention / population); spend_scale: (G,) → (S, F, C, G) with
+    each funder's total unchanged (per_usd and spend_scale may have a leading axis S).
+    """
+    if plans.shape[1] < 2:
+        return plans
+    total = plans.sum(axis=1, keepdims=True)
+    others = (total - plans) * per_usd[..., None, :, None]
+    w = plans * np.exp(-others / spend_scale[..., None, None, :])
+    budget = plans.sum(axis=(-2, -1), keepdims=True)
+    wsum = w.sum(axis=(-2, -1), keepdims=True)
+    out = np.divide(w * budget, wsum, out=np.zeros_like(w), where=wsum > 0)
+    # a funder whose every cell is crowded out to zero weight keeps its plan
+    return np.where((wsum > 0) | (budget == 0), out, plans) * mask[None]
