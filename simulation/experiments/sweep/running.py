@@ -178,18 +178,23 @@ def run_sweep(sweep: Sweep, out: str | Path | None, executor: Any, *, resume: bo
 
 
 def estimate(sweep: Sweep, plan: Plan, unit: np.ndarray, workers: int = 1) -> dict:
-    """Calibrate on the first design point: runs/s, seconds and bytes for the whole sweep."""
+    """Calibrate on the first design points: runs/s, seconds and bytes for the whole sweep.
+
+    The points of a chunk run together (run_chunk batches them), so the calibration times
+    chunks of the plan's size, from the first points, for at least half a second.
+    """
     rt = runtime(sweep)
     R = min(sweep.replications, REP_BATCH)
     small = Runtime(rt.policies, rt.parameters, rt.seed, R, rt.outcome_columns, rt.common)
     run_chunk(small, ChunkTask(0, 0, unit[:1]))  # warm-up (imports, caches)
+    step = max(1, min(plan.points_per_chunk, len(unit)))
     t = time.perf_counter()
     runs = 0
     rows: dict[str, list] = {}
-    for i in range(len(unit)):  # the first points, for at least half a second
-        part = run_chunk(small, ChunkTask(0, i, unit[i:i + 1]))
+    for i in range(0, len(unit), step):
+        part = run_chunk(small, ChunkTask(0, i, unit[i:i + step]))
         rows = {k: rows.get(k, []) + v for k, v in part.items()}
-        runs += R * len(rt.policies)
+        runs += len(unit[i:i + step]) * R * len(rt.policies)
         if time.perf_counter() - t > 0.5:
             break
     rate = runs / (time.perf_counter() - t)
