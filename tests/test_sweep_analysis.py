@@ -60,7 +60,8 @@ def test_sobol_indices_come_with_confidence_intervals_and_an_unused_parameter_sc
     out, output = saltelli
     sob = pd.read_csv(out / "analysis" / "sobol.csv")
     assert list(sob.columns) == ["policy", "outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
-    assert len(sob) == 2 * 2 * 3
+    assert len(sob) == (2 + 1) * 2 * 3  # two policies and their difference, two outcomes, three parameters
+    assert set(sob.policy) == {"bilateral", "more-dac", "more-dac − bilateral"}
     unused = sob[sob.parameter == "facility.overhead_rate"]
     assert (unused[["S1", "ST", "S1_conf", "ST_conf"]].to_numpy() == 0).all()
     used = sob[(sob.parameter == "governance.leakage_max") & (sob.outcome == "sdg_index_end")]
@@ -81,13 +82,20 @@ def test_robustness_reports_regret_against_the_best_policy_at_each_point(saltell
     np.testing.assert_allclose(bil.p10, np.percentile(means["bilateral"], 10), rtol=1e-6)
     assert bil.better == "higher" and bil.worst_decile == bil.p10
     assert "sdg_index_end          more-dac" in output
+    con = pd.read_csv(out / "analysis" / "contrasts.csv").set_index(["outcome", "policy"])
+    row = con.loc[("sdg_index_end", "more-dac")]
+    assert row.reference == "bilateral" and row.points == len(gap)
+    np.testing.assert_allclose([row.diff_mean, row.diff_p50], [gap.mean(), gap.median()], rtol=1e-5)
+    assert row.min_effect_mean == 0.5  # the registry's smallest effect that matters for the index
+    assert row.better_share == pytest.approx((gap > 0.5).mean())
+    assert row.better_share + row.equivalent_share + row.worse_share == pytest.approx(1.0)
 
 
 def test_analysis_json_indexes_tables_and_plots_that_exist(saltelli):
     out, _ = saltelli
     index = json.loads((out / "analysis.json").read_text())
     assert {t["file"] for t in index["tables"]} == {"analysis/points.csv", "analysis/sobol.csv",
-                                                    "analysis/robustness.csv"}
+                                                    "analysis/robustness.csv", "analysis/contrasts.csv"}
     stems = {Path(p["png"]).stem for p in index["plots"]}
     assert stems == {"sobol", "robustness", "outcome_vs_parameters_sdg_index_end",
                      "outcome_vs_parameters_adoption_end"}

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..outcomes.registry import outcome_sense
+from ..outcomes.registry import REGISTRY, outcome_sense, parse
 
 MAX_SCATTER = 3000
 """Points per policy drawn in an outcome-vs-parameter panel (a random subset beyond that)."""
@@ -43,6 +43,9 @@ TABLE_TITLES = {
               "parameter",
     "robustness": "Robustness of each policy across the design: mean, percentiles, worst decile, regret vs the best "
                   "policy per point",
+    "contrasts": "Each policy against the first, point by point: the difference of the point means, its spread "
+                 "across the design, and the share of points where it is better or worse by more than the smallest "
+                 "effect that matters",
     "failures": "Failed runs and their errors",
 }
 
@@ -180,6 +183,43 @@ def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: in
     return pd.DataFrame(rows)
 
 
+def _min_effect(outcome: str, reference: np.ndarray) -> np.ndarray:
+    """The registry's smallest effect that matters for a sweep column, per point (a relative one
+    scales with the reference's own value there); 0 for a column the registry does not know."""
+    o = REGISTRY.get(parse(outcome)[0])
+    if o is None:
+        return np.zeros_like(reference)
+    return o.min_effect * np.abs(reference) if o.min_effect_relative else np.full_like(reference, o.min_effect)
+
+
+def contrasts(means: pd.DataFrame, policies: list[str], outcome: str, sense: int | None = None) -> pd.DataFrame:
+    """Each policy after the first against the first (the reference), point by point.
+
+    Δ = policy's point mean − reference's; `better_share` / `worse_share`: points where Δ,
+    oriented by the outcome's direction, exceeds the smallest effect that matters (the
+    outcome registry's min_effect; for deaths counted over births it uses the general one);
+    `equivalent_share`: the rest. Points where either policy has no successful run are left out.
+    """
+    sense = sense or outcome_sense(outcome)
+    table = means[outcome].unstack("policy").reindex(columns=policies).to_numpy(dtype=float)
+    rows = []
+    for j, pol in enumerate(policies[1:], start=1):
+        ok = np.isfinite(table[:, 0]) & np.isfinite(table[:, j])
+        d = table[ok, j] - table[ok, 0]
+        m = _min_effect(outcome, table[ok, 0])
+        oriented = sense * d
+        rows.append({
+            "policy": pol, "reference": policies[0], "outcome": outcome, "better": "higher" if sense > 0 else "lower",
+            "points": int(d.size), "diff_mean": float(d.mean()) if d.size else np.nan,
+            "diff_p10": _pct(d, 10), "diff_p50": _pct(d, 50), "diff_p90": _pct(d, 90),
+            "min_effect_mean": float(m.mean()) if m.size else np.nan,
+            "better_share": float((oriented > m).mean()) if d.size else np.nan,
+            "worse_share": float((oriented < -m).mean()) if d.size else np.nan,
+            "equivalent_share": float((np.abs(d) <= m).mean()) if d.size else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
 def analyze_runs(runs: pd.DataFrame, design: pd.DataFrame, info: SweepInfo) -> Analysis:
     """Analyse a complete sweep in memory: point means, Sobol' or Morris indices, robustness.
 
@@ -204,6 +244,15 @@ def analyze_runs(runs: pd.DataFrame, design: pd.DataFrame, info: SweepInfo) -> A
             t = (sobol_indices(info.problem, Y, info.second_order, info.seed) if info.method == "saltelli" else
                  morris_indices(info.problem, X, Y, info.levels, info.seed))
             rows.append(t.assign(policy=pol, outcome=oc))
+    # what decides whether a policy beats the first one: indices of the point-by-point difference
+    for pol in info.policies[1:] if name else []:
+        for oc in info.outcomes:
+            Y = (means.loc[pol, oc] - means.loc[info.policies[0], oc]).to_numpy(dtype=float)
+            if not np.isfinite(Y).all() or np.ptp(Y) == 0:
+                continue
+            t = (sobol_indices(info.problem, Y, info.second_order, info.seed) if info.method == "saltelli" else
+                 morris_indices(info.problem, X, Y, info.levels, info.seed))
+            rows.append(t.assign(policy=f"{pol} − {info.policies[0]}", outcome=oc))
     if rows and info.method == "saltelli":
         out.frames["sobol"] = pd.concat(rows)[["policy", "outcome", "parameter", "S1", "S1_conf", "ST", "ST_conf"]]
     elif rows:
@@ -214,6 +263,9 @@ def analyze_runs(runs: pd.DataFrame, design: pd.DataFrame, info: SweepInfo) -> A
                          "see the outcome-vs-parameter plots")
     out.frames["robustness"] = pd.concat([robustness(means, info.policies, oc, info.sense(oc)) for oc in info.outcomes],
                                          ignore_index=True)
+    if len(info.policies) > 1:
+        out.frames["contrasts"] = pd.concat([contrasts(means, info.policies, oc, info.sense(oc))
+                                             for oc in info.outcomes], ignore_index=True)
     failed = runs[runs.status != "ok"]
     if len(failed):
         out.frames["failures"] = failed[["policy", "point", "replication", "error"]].head(10_000)
@@ -237,6 +289,14 @@ def summary_text(a: Analysis) -> str:
         for (pol, oc), t in mor.dropna(subset=["mu_star"]).groupby(["policy", "outcome"], sort=False):
             top = t.loc[t.mu_star.idxmax()]
             lines.append(f"  {pol:<16} {oc:<22} {top.parameter}  (mu* {top.mu_star:.4g}, sigma {top.sigma:.4g})")
+    con = a.frames.get("contrasts")
+    if con is not None:
+        lines.append("Against the first policy, point by point (better / equivalent / worse by more than the "
+                     "smallest effect that matters):")
+        for _, r in con.iterrows():
+            lines.append(f"  {r.policy:<16} {r.outcome:<22} Δ {r.diff_mean:+.4g} (p10 {r.diff_p10:+.4g}, "
+                         f"p90 {r.diff_p90:+.4g}); {r.better_share:.0%} / {r.equivalent_share:.0%} / "
+                         f"{r.worse_share:.0%}")
     rob = a.frames.get("robustness")
     if rob is not None and rob.policy.nunique() > 1:
         lines.append("Most robust policy (lowest mean regret across the design):")

@@ -218,7 +218,9 @@ _OUTCOMES = [
     Outcome("adoption_end", "share", True, "mean technology adoption at the horizon (share 0-1)",
             by_country=False, by_goal=False, overall=True, compute=_per_run("adoption_end"),
             analyze_by_default=True, min_effect=0.01),
-    Outcome("overhead_usd", "US$", False, "channel overhead over the whole horizon, USD",
+    Outcome("overhead_usd", "US$", False,
+            "channel costs over the whole horizon (funders' overhead, recipients' transaction costs, volatility "
+            "losses), USD",
             by_country=False, by_goal=False, overall=True, compute=_per_run("overhead_usd"),
             min_effect=0.05, min_effect_relative=True),
 ]
