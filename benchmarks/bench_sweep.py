@@ -133,32 +133,35 @@ def sweep_vs_run(tmp: Path, repeat: int) -> dict:
     scenario = load_scenario(BASELINE)
     real_runtime = running.runtime
     best: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     frames = {}
     load = [os.getloadavg()[0]]
 
     def sweep(batched: bool, k: int) -> float:
         running.runtime = lambda s: dataclasses.replace(real_runtime(s), batch_points=batched)
-        ready: list[float] = []
+        ready: list[tuple[float, float]] = []
         out = tmp / f"vs-run-{batched}-{k}"
         try:
             running.run_sweep(sw, out, make_executor("serial", 1), prepared=prepared,
-                              progress=lambda d, t: ready or ready.append(time.perf_counter()))
+                              progress=lambda d, t: ready or ready.append((time.perf_counter(), time.process_time())))
         finally:
             running.runtime = real_runtime
-        seconds = time.perf_counter() - ready[0]
+        seconds, cpu_s = time.perf_counter() - ready[0][0], time.process_time() - ready[0][1]
         frames[batched] = read_sweep_runs(out)
-        return seconds
+        return seconds, cpu_s
 
-    def run(flows: str) -> float:
-        t0 = time.perf_counter()
+    def run(flows: str) -> tuple[float, float]:
+        t0, c0 = time.perf_counter(), time.process_time()
         replications.run_scenario(scenario, runs=runs, seed=sw.seed, workers=1, record_flows=flows)
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, time.process_time() - c0
 
     run("none")  # warm-up: imports and caches, as the sweep's own start-up
     for k in range(repeat):
         for name, fn in (("sweep", lambda: sweep(True, k)), ("run_none", lambda: run("none")),
                          ("sweep_per_point", lambda: sweep(False, k)), ("run_yearly", lambda: run("yearly"))):
-            best[name] = min(best.get(name, float("inf")), fn())
+            wall, cpu_s = fn()
+            best[name] = min(best.get(name, float("inf")), wall)
+            cpu[name] = min(cpu.get(name, float("inf")), cpu_s)
         load.append(os.getloadavg()[0])
     import pandas as pd
 
@@ -168,12 +171,17 @@ def sweep_vs_run(tmp: Path, repeat: int) -> dict:
            "ratio_sweep_to_run_none": best["run_none"] / best["sweep"],
            "ratio_sweep_to_run_yearly": best["run_yearly"] / best["sweep"],
            "ratio_per_point_to_run_none": best["run_none"] / best["sweep_per_point"],
+           **{f"{k}_cpu_s": v for k, v in cpu.items()},
+           "cpu_ratio_sweep_to_run_none": cpu["run_none"] / cpu["sweep"],
+           "cpu_ratio_sweep_to_run_yearly": cpu["run_yearly"] / cpu["sweep"],
            "load_average_1min": load}
     for name in ("sweep", "sweep_per_point", "run_none", "run_yearly"):
-        print(f"  {name:<16} {runs} runs in {best[name]:5.2f} s = {runs / best[name]:7.0f} runs/s")
+        print(f"  {name:<16} {runs} runs in {best[name]:5.2f} s = {runs / best[name]:7.0f} runs/s "
+              f"(CPU {cpu[name]:5.2f} s = {runs / cpu[name]:7.0f} runs/s)")
     print(f"  sweep / run (flows none): {row['ratio_sweep_to_run_none']:.2f} "
           f"(one batch per point: {row['ratio_per_point_to_run_none']:.2f}); "
-          f"sweep / run (flows yearly): {row['ratio_sweep_to_run_yearly']:.2f}")
+          f"sweep / run (flows yearly): {row['ratio_sweep_to_run_yearly']:.2f}; by CPU time: "
+          f"{row['cpu_ratio_sweep_to_run_none']:.2f} and {row['cpu_ratio_sweep_to_run_yearly']:.2f}")
     print(f"  rows identical batched and point by point: yes; load average {', '.join(f'{x:.1f}' for x in load)}")
     return row
 
