@@ -244,7 +244,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             raise InputError(problems)
         problems = [Problem("--metric", 1, label(o, c, g), msg) for o, c, g in metrics_wanted
                     if (msg := metric_problem(o, c, g, loaded))]
-        problems += [Problem("--min-effect", 1, spec, why) for spec, why in min_effect_problems(min_effects)]
+        problems += [Problem("--min-effect", 1, spec, why) for spec, why in min_effect_problems(min_effects, loaded)]
         if problems:
             raise InputError(problems)
         check_target(out, force)

@@ -121,3 +121,23 @@ def test_compare_cli_takes_min_effect_and_writes_verdicts(tmp_path):
     bad = CliRunner().invoke(main, ["compare", str(BASELINE), "--runs", "2", "--out", str(tmp_path / "d"),
                                     "--min-effect", "nope=1"])
     assert bad.exit_code == 2 and "nope" in bad.output
+
+
+@pytest.mark.parametrize("spec, why", [
+    ("people_gain:SH.XYZ=1", "unknown indicator 'SH.XYZ'"),
+    ("goal_score_end:SDG9=1", "unknown goal 'SDG9'"),
+    ("sdg_index_end@FRA=1", "unknown country 'FRA'"),
+    ("overhead_usd@KEN=1", "all countries only"),
+    ("gini_end:SDG3=1", "no goal or indicator dimension"),
+])
+def test_min_effect_names_a_key_and_country_the_scenarios_have(tmp_path, spec, why):
+    res = CliRunner().invoke(main, ["compare", str(BASELINE), "--runs", "2", "--out", str(tmp_path / "d"),
+                                    "--min-effect", spec])
+    assert res.exit_code == 2 and why in res.output and spec.partition("=")[0] in res.output
+    assert not (tmp_path / "d").exists()
+
+
+def test_min_effect_without_a_key_or_country_applies_to_all_of_them(tmp_path):
+    res = CliRunner().invoke(main, ["compare", str(BASELINE), "--runs", "2", "--out", str(tmp_path / "d"),
+                                    "--min-effect", "people_gain=200000", "--min-effect", "sdg_index_end@KEN=0.2"])
+    assert res.exit_code == 0, res.output

@@ -178,3 +178,16 @@ def test_the_model_docs_list_every_outcome():
     text = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text()
     for name, o in REGISTRY.items():
         assert f"| `{name}` | {o.unit} | {'higher' if o.higher_is_better else 'lower'} |" in text, name
+
+
+def test_all_countries_goal_scores_are_population_weighted():
+    d = small_dict()
+    sc = scenario(d)
+    r = run_scenario(sc, runs=3, seed=2, record_flows=False)
+    t = outcome_table(r)
+    pop = np.array([c.population_m * (1 + c.population_growth) ** (sc.end_year - sc.start_year) for c in sc.countries])
+    for j, g in enumerate(sc.goal_ids):
+        got = t[(t.outcome == "goal_score_end") & (t.country == ALL) & (t.goal == g)].sort_values("run").value
+        want = (r.scores[:, -1, :, j] * pop).sum(axis=1) / pop.sum()
+        np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-12)
+        assert not np.allclose(want, r.scores[:, -1, :, j].mean(axis=1))  # countries differ in size

@@ -32,7 +32,16 @@ from scipy import stats
 
 from ..model import ACCOUNTS, RunResult
 from ..outcomes import metrics
-from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, label, outcome_sense, outcome_table, parse
+from ..outcomes.registry import (
+    ALL,
+    NO_GOAL,
+    REGISTRY,
+    label,
+    outcome_sense,
+    outcome_table,
+    parse,
+    partial_spec_problem,
+)
 
 MIN_RUNS_T = 10
 MIN_RUNS_BOOTSTRAP = 30
@@ -74,12 +83,17 @@ class Comparison:
 VERDICTS = ("better", "worse", "equivalent", "inconclusive", "reference")
 
 
-def min_effect_problems(min_effects: dict[str, float | str]) -> list[tuple[str, str]]:
-    """(name, why) for each `min_effects` entry that names no outcome or has a bad value."""
+def min_effect_problems(min_effects: dict[str, float | str], scenarios=()) -> list[tuple[str, str]]:
+    """(name, why) for each `min_effects` entry that names no outcome, or (given the scenarios)
+    a goal, indicator or country they do not have, or has a bad value."""
     out = []
     for spec, v in min_effects.items():
-        if parse(spec)[0] not in REGISTRY:
+        name, country, key = parse(spec)
+        if name not in REGISTRY:
             out.append((spec, f"unknown outcome (allowed: {', '.join(REGISTRY)})"))
+            continue
+        if scenarios and (why := partial_spec_problem(name, country, key, scenarios)):
+            out.append((spec, why))
             continue
         try:
             x = float(str(v)[:-1]) if isinstance(v, str) and v.endswith("%") else float(v)

@@ -334,7 +334,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
                                    f"'{reference}' is not one of the scenarios ({', '.join(names)})")])
     if interval not in ("t", "bootstrap"):
         raise OptionError([Problem("interval", 1, "interval", f"got {interval!r} (allowed: t, bootstrap)")])
-    bad = min_effect_problems(dict(min_effects or {}))
+    bad = min_effect_problems(dict(min_effects or {}), loaded)
     if bad:
         raise OptionError([Problem("min_effects", 1, spec, why) for spec, why in bad])
     if not force_size:  # every scenario's runs are kept in memory together

@@ -139,6 +139,12 @@ def _year_reached(m: Arrays, r: RunResult) -> np.ndarray:
     return np.where(np.isnan(m["year_reached"]), r.scenario.end_year + 1, m["year_reached"])
 
 
+def _weighted_goal_end(m: Arrays, r: RunResult) -> np.ndarray:
+    """(N, G) each goal's score at the horizon, averaged over countries weighted by their population then."""
+    pop = metrics.population_paths(r.scenario)[-1]
+    return np.einsum("ncg,c->ng", m["goal_end"], pop / pop.sum())
+
+
 def _per_run(key: str) -> Compute:
     return lambda m, r: m[key]
 
@@ -180,9 +186,10 @@ _OUTCOMES = [
     Outcome("gap_closure_unweighted", "share", True,
             "share of the gap closed by the plain mean of the country indices (unweighted)",
             by_country=False, by_goal=False, overall=True, compute=_overall_closure, min_effect=0.01),
-    Outcome("goal_score_end", "score points", True, "goal score at the horizon (0-100; all countries: their mean)",
+    Outcome("goal_score_end", "score points", True,
+            "goal score at the horizon (0-100; all countries: population-weighted)",
             by_country=True, by_goal=True, overall=True,
-            compute=_per_run("goal_end"), compute_all=lambda m, r: m["goal_end"].mean(axis=1), min_effect=POINTS),
+            compute=_per_run("goal_end"), compute_all=_weighted_goal_end, min_effect=POINTS),
     Outcome("year_target_reached", "year", False,
             "first year the goal score reaches its target (horizon + 1 = not reached)",
             by_country=True, by_goal=True, overall=False, compute=_year_reached, min_effect=1.0),
@@ -300,6 +307,27 @@ def metric_problem(outcome: str, country: str, goal: str, scenarios) -> str | No
         return f"unknown country '{country}' (the scenarios have: {', '.join(sorted(countries))})"
     if country == ALL and not o.overall:
         return f"{outcome} is per country: add @COUNTRY"
+    return None
+
+
+def partial_spec_problem(outcome: str, country: str, key: str, scenarios) -> str | None:
+    """Why the key or country of NAME[:KEY][@COUNTRY] names nothing in these scenarios, or None.
+
+    Unlike metric_problem, leaving out the key or the country is allowed (a smallest effect
+    given for NAME applies to every key and country of it)."""
+    countries, goals, indicators = _union(scenarios)
+    o = REGISTRY[outcome]
+    if key != NO_GOAL:
+        if o.by_indicator and key not in indicators:
+            return f"unknown indicator '{key}' (the scenarios have: {', '.join(indicators) or 'none'})"
+        if o.by_goal and key not in goals:
+            return f"unknown goal '{key}' (the scenarios have: {', '.join(sorted(goals))})"
+        if not o.keyed:
+            return f"{outcome} has no goal or indicator dimension (drop :{key})"
+    if country != ALL and not o.by_country:
+        return f"{outcome} is reported for all countries only (drop @{country})"
+    if country != ALL and country not in countries:
+        return f"unknown country '{country}' (the scenarios have: {', '.join(sorted(countries))})"
     return None
 
 
