@@ -282,3 +282,18 @@ def test_outcomes_read_nothing_of_a_scenario_beyond_its_scenario_key(name):
             continue
         got = column_values(RunResult(scenario=sc, seed=0, **arrays), columns)
         assert all(np.array_equal(got[c], ref[c], equal_nan=True) for c in columns), path
+
+
+def test_a_search_evaluates_a_policy_in_all_futures_as_one_model_per_future_would():
+    from simulation.experiments.search import running as search_running
+    from simulation.experiments.search.spec import load_search
+    from simulation.scenario.paths import with_values
+
+    rt = search_running.runtime(load_search(ROOT / "scenarios" / "searches" / "pia-levers.yaml"))
+    row = np.random.default_rng(0).random(sum(len(p.dims) for p in rt.levers))
+    got = search_running.evaluate_policy(rt, (0, row))
+    assigns = search_running.decode_levers(rt.levers, row)[0]
+    for f, fut in enumerate(rt.futures):
+        sc = validate_data(with_values(rt.base, [*assigns, *fut]))
+        alone = chunks._run_outcomes(sc, run_seeds(rt.seed, f, range(rt.replications)), rt.outcomes)
+        assert np.array_equal(got["values"][f], [alone[c].mean() for c in rt.outcomes])

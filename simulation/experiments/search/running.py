@@ -38,7 +38,7 @@ from ...results.searches import SearchStore
 from ...scenario import validate_data
 from ...scenario.paths import with_values
 from ..executors import Executor, SerialExecutor
-from ..sweep.chunks import _run_outcomes, decode_row
+from ..sweep.chunks import decode_row, run_many
 from ..sweep.chunks import error_text as _error_text
 from ..sweep.designs import design_seed, run_seeds
 from .spec import Search
@@ -93,9 +93,14 @@ def evaluate_policy(rt: Runtime, task: tuple[int, np.ndarray | None]) -> dict:
     assigns = decode_levers(rt.levers, unit_row)[0] if unit_row is not None else []
     out = np.full((len(rt.futures), len(rt.outcomes)), np.nan)
     try:
-        for f, fut in enumerate(rt.futures):
-            sc = validate_data(with_values(rt.base, [*assigns, *fut]), f"future {f}")
-            res = _run_outcomes(sc, run_seeds(rt.seed, f, range(rt.replications)), rt.outcomes)
+        scenarios = [validate_data(with_values(rt.base, [*assigns, *fut]), f"future {f}")
+                     for f, fut in enumerate(rt.futures)]
+        # every future of the policy in batches (bit-identical to one model per future)
+        results = run_many([(sc, run_seeds(rt.seed, f, range(rt.replications))) for f, sc in enumerate(scenarios)],
+                           rt.outcomes)
+        for f, res in enumerate(results):
+            if isinstance(res, BaseException):
+                raise res
             out[f] = [res[c].mean() for c in rt.outcomes]
     except Exception as exc:  # noqa: BLE001 - an invalid policy is infeasible, the search goes on
         return {"values": out, "error": _error_text(exc)}
