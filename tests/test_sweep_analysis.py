@@ -176,3 +176,13 @@ def test_analyze_on_a_damaged_sweep_folder_is_a_located_error(saltelli, tmp_path
     res = CliRunner().invoke(main, ["analyze", str(copy), "--force", "--no-plots"])
     assert res.exit_code == 2, (res.output, res.exception)
     assert "Traceback" not in res.output and ":1: " in res.output
+
+
+def test_the_sweep_report_says_how_often_a_policy_wins_and_what_decides_it(saltelli):
+    out, _ = saltelli
+    res = CliRunner().invoke(main, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    html = (out / "report.html").read_text()
+    assert "more-dac vs bilateral, sdg_index_end:" in html and "decided most by" in html
+    index = json.loads((out / "analysis.json").read_text())
+    assert any("sobol" in p["png"] for p in index["plots"])

@@ -383,13 +383,27 @@ def _sweep_headline(analysis: Path) -> list[str]:
     """Most influential parameter and most robust policy per outcome, from analyze's tables."""
     lines = []
     rob_path, sob_path = analysis / "robustness.csv", analysis / "sobol.csv"
-    if sob_path.is_file():
-        sob = pd.read_csv(sob_path)
-        if {"outcome", "parameter", "ST"} <= set(sob.columns) and len(sob):
-            for outcome, g in sob.groupby("outcome", sort=False):
-                top = g.groupby("parameter").ST.mean().sort_values(ascending=False)
-                lines.append(f"{outcome}: most influential parameter {top.index[0]} "
-                             f"(total Sobol' index {top.iloc[0]:.2f}, mean over policies)")
+    con_path = analysis / "contrasts.csv"
+    sob = pd.read_csv(sob_path) if sob_path.is_file() else pd.DataFrame()
+    if {"outcome", "parameter", "ST", "policy"} <= set(sob.columns) and len(sob):
+        diff = sob.policy.astype(str).str.contains(" − ")
+        for outcome, g in sob[~diff].groupby("outcome", sort=False):
+            top = g.groupby("parameter").ST.mean().sort_values(ascending=False)
+            lines.append(f"{outcome}: most influential parameter {top.index[0]} "
+                         f"(total Sobol' index {top.iloc[0]:.2f}, mean over policies)")
+    if con_path.is_file():  # each policy against the first: how often it wins, and what decides it
+        con = pd.read_csv(con_path)
+        if {"policy", "reference", "outcome", "diff_mean", "better_share", "worse_share"} <= set(con.columns):
+            for r in con.itertuples():
+                why = ""
+                if len(sob) and "policy" in sob.columns:
+                    g = sob[(sob.policy == f"{r.policy} − {r.reference}") & (sob.outcome == r.outcome)]
+                    if len(g) and g.ST.notna().any():
+                        top = g.loc[g.ST.idxmax()]
+                        why = f"; decided most by {top.parameter} (total Sobol' index {top.ST:.2f})"
+                lines.append(f"{r.policy} vs {r.reference}, {r.outcome}: {r.diff_mean:+,.4g} on average; better "
+                             f"by more than the smallest effect that matters at {r.better_share:.0%} of points, "
+                             f"worse at {r.worse_share:.0%}{why}")
     if rob_path.is_file():
         rob = pd.read_csv(rob_path)
         if {"outcome", "policy", "regret_mean"} <= set(rob.columns) and rob.policy.nunique() > 1:

@@ -150,10 +150,12 @@ def plot_robustness(means: pd.DataFrame, rob: pd.DataFrame, outcomes: list[str],
 def draw_all(a: Analysis, folder: Path) -> None:
     """Every plot of an analysis into `folder` (its analysis/ folder), listed in `a.plots`."""
     info, f = a.info, a.frames
+    # each policy, then each policy's difference to the first ("B − A": what decides whether B wins)
+    columns = lambda t: [*info.policies, *(p for p in dict.fromkeys(t.policy) if p not in info.policies)]  # noqa: E731
     if "sobol" in f:
-        plot_sobol(f["sobol"], info.outcomes, info.policies, folder, a)
+        plot_sobol(f["sobol"], info.outcomes, columns(f["sobol"]), folder, a)
     if "morris" in f:
-        plot_morris(f["morris"], info.outcomes, info.policies, folder, a)
+        plot_morris(f["morris"], info.outcomes, columns(f["morris"]), folder, a)
     for oc in info.outcomes:
         plot_outcome_vs_parameters(a.means, a.design, info.parameters, oc, info.policies, folder, a, info.seed)
     plot_robustness(a.means, f["robustness"], info.outcomes, info.policies, folder, a)
