@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,6 +222,21 @@ def run_chunk(rt: Runtime, task: ChunkTask) -> dict[str, list]:
     model raises, gives failed rows (status 'failed', the error text, NaN outcomes); the
     other points of the chunk still run.
     """
+    # A chunk allocates many small objects (validated scenarios, parameter dicts) that all live
+    # until its end: automatic garbage collection would traverse them again and again (a
+    # quarter of a chunk's time). Collect once at the end instead: the chunk's models are
+    # young, so a collection of the young generations frees them.
+    automatic = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_chunk(rt, task)
+    finally:
+        if automatic:
+            gc.enable()
+        gc.collect(1)
+
+
+def _run_chunk(rt: Runtime, task: ChunkTask) -> dict[str, list]:
     R = rt.replications
     cells = []  # (point, policy, replications, scenario or error, parameter columns)
     for i, unit_row in enumerate(task.unit):
