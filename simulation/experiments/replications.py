@@ -49,10 +49,12 @@ def _run_task(shared: tuple, task: tuple[int, int]) -> dict:
 
 
 class _Merger:
-    """Takes batches in any order; merges them in replication order."""
+    """Takes batches in any order; merges them in replication order (into the run's arrays
+    unless `keep_arrays` is false)."""
 
-    def __init__(self, runs: int, mode: str, sink: BatchSink | None, keep_flows: bool):
+    def __init__(self, runs: int, mode: str, sink: BatchSink | None, keep_flows: bool, keep_arrays: bool = True):
         self.runs, self.mode, self.sink, self.keep_flows = runs, mode, sink, keep_flows
+        self.keep_arrays = keep_arrays
         self.arrays: dict[str, np.ndarray | None] | None = None
         self.pending: dict[int, tuple[int, dict]] = {}
         self.next = 0
@@ -67,6 +69,8 @@ class _Merger:
             self.next = stop
 
     def _merge(self, start: int, stop: int, part: dict) -> None:
+        if self.arrays is None and not self.keep_arrays:
+            self.arrays = {}
         if self.arrays is None:
             self.arrays = {k: None if v is None else np.empty((self.runs, *v.shape[1:]), v.dtype)
                            for k, v in part.items() if k != "flows"}
@@ -89,6 +93,25 @@ class _Merger:
         return None
 
 
+def _execute(scenario: Scenario, runs: int, seed: int, workers: int, batch_size: int | None, mode: str,
+             progress: Callable[[int], None] | None, executor: str | None, scheduler: str | None,
+             merger: _Merger) -> None:
+    if runs < 1:
+        raise ValueError("runs must be >= 1")
+    batch = batch_size or min(DEFAULT_BATCH, max(1, -(-runs // max(1, workers))))
+    bounds = [(a, min(a + batch, runs)) for a in range(0, runs, batch)]
+    name = executor or ("process" if workers > 1 else "serial")
+    if name == "process" and len(bounds) == 1:
+        name = "serial"  # one batch: a pool would only add start-up time
+    with make_executor(name, workers, scheduler) as ex:
+        for task, result in ex.map_unordered(_run_task, (scenario, seed, runs, mode), bounds):
+            if isinstance(result, BaseException):
+                raise result
+            merger.add(task[0], task[1], result)
+            if progress:
+                progress(task[1] - task[0])
+
+
 def run_scenario(scenario: Scenario, runs: int = 100, seed: int = 0, workers: int = 1,
                  batch_size: int | None = None, record_flows: bool | str = True,
                  progress: Callable[[int], None] | None = None, executor: str | None = None,
@@ -102,21 +125,22 @@ def run_scenario(scenario: Scenario, runs: int = 100, seed: int = 0, workers: in
     detail (True = "full", False = "none"). `sink(start, part)` receives every batch in
     replication order; `keep_flows=False` leaves full flows to the sink (result.flows None).
     """
-    if runs < 1:
-        raise ValueError("runs must be >= 1")
     mode = flow_mode(record_flows)
-    batch = batch_size or min(DEFAULT_BATCH, max(1, -(-runs // max(1, workers))))
-    bounds = [(a, min(a + batch, runs)) for a in range(0, runs, batch)]
-    name = executor or ("process" if workers > 1 else "serial")
-    if name == "process" and len(bounds) == 1:
-        name = "serial"  # one batch: a pool would only add start-up time
     merger = _Merger(runs, mode, sink, keep_flows)
-    with make_executor(name, workers, scheduler) as ex:
-        for task, result in ex.map_unordered(_run_task, (scenario, seed, runs, mode), bounds):
-            if isinstance(result, BaseException):
-                raise result
-            merger.add(task[0], task[1], result)
-            if progress:
-                progress(task[1] - task[0])
+    _execute(scenario, runs, seed, workers, batch_size, mode, progress, executor, scheduler, merger)
     return RunResult(scenario=scenario, seed=seed, flows=merger.flows(scenario), flow_detail=mode,
                      **merger.arrays)
+
+
+def stream_scenario(scenario: Scenario, sink: BatchSink, runs: int = 100, seed: int = 0, workers: int = 1,
+                    batch_size: int | None = None, record_flows: bool | str = True,
+                    progress: Callable[[int], None] | None = None, executor: str | None = None,
+                    scheduler: str | None = None) -> pd.DataFrame | None:
+    """Run like `run_scenario` but keep no replication's arrays: every batch goes to `sink`, in
+    replication order, and is dropped, so memory is bounded by the batches in flight whatever
+    `runs`. Returns the flows summed over the replications for "yearly" detail, else None
+    (full flows are the sink's)."""
+    mode = flow_mode(record_flows)
+    merger = _Merger(runs, mode, sink, keep_flows=False, keep_arrays=False)
+    _execute(scenario, runs, seed, workers, batch_size, mode, progress, executor, scheduler, merger)
+    return merger.flows(scenario)
