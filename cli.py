@@ -124,23 +124,22 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
         check_target(out, force)
     except InputError as err:
         _fail(err)
-    with tqdm(total=runs, unit="run", desc=sc.name, disable=runs < 50 or not sys.stderr.isatty(), file=sys.stderr,
-              leave=False) as bar:
-        try:
-            result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
-                             flows="none" if no_flows else flows, sets=sets, parameters=parameters,
-                             progress=bar.update, executor=executor, scheduler=scheduler, out=out, force=force,
-                             report=report, command=sys.argv, force_size=force_size)
-        except InputError as err:
-            if getattr(err, "run", None) is not None:  # not saved: at least the summary is shown
-                click.echo(summary_table(err.run, err.run.summary))
-            _fail(err)
-        except KeyboardInterrupt:
-            _interrupted(out)
-    click.echo(summary_table(result, result.summary))
-    files = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
-    click.echo(f"\nResults: {out}/  ({files})")
-    click.echo(f"Report:  {out / 'report.html'}" if report else f"Report:  sdgsim report {out}")
+    with _stop_on_ctrl_c(out):  # also while the summary is printed: the folder is complete by then
+        with tqdm(total=runs, unit="run", desc=sc.name, disable=runs < 50 or not sys.stderr.isatty(),
+                  file=sys.stderr, leave=False) as bar:
+            try:
+                result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                                 flows="none" if no_flows else flows, sets=sets, parameters=parameters,
+                                 progress=bar.update, executor=executor, scheduler=scheduler, out=out, force=force,
+                                 report=report, command=sys.argv, force_size=force_size)
+            except InputError as err:
+                if getattr(err, "run", None) is not None:  # not saved: at least the summary is shown
+                    click.echo(summary_table(err.run, err.run.summary))
+                _fail(err)
+        click.echo(summary_table(result, result.summary))
+        files = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
+        click.echo(f"\nResults: {out}/  ({files})")
+        click.echo(f"Report:  {out / 'report.html'}" if report else f"Report:  sdgsim report {out}")
 
 
 def _interrupted(out: Path) -> None:
@@ -261,13 +260,14 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
                                out=out, force=force, command=sys.argv)
     except InputError as err:
         _fail(err)
-    for w in comp.warnings:
-        click.secho(f"warning: {w}", fg="yellow", err=True)
-    for outcome, country, goal in metrics_wanted:
-        click.echo(comparison_table(comp.comparison, outcome, country, goal, color=sys.stdout.isatty()))
-        click.echo()
-    click.echo(f"Report:  {out / 'report.html'}")
-    click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
+    with _stop_on_ctrl_c(out):  # the folder is complete by now
+        for w in comp.warnings:
+            click.secho(f"warning: {w}", fg="yellow", err=True)
+        for outcome, country, goal in metrics_wanted:
+            click.echo(comparison_table(comp.comparison, outcome, country, goal, color=sys.stdout.isatty()))
+            click.echo()
+        click.echo(f"Report:  {out / 'report.html'}")
+        click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
 
 
 @main.command()

@@ -4,7 +4,9 @@ Replication i always uses `SeedSequence(seed).spawn(N)[i]` (see rng.py), so the 
 are bit-identical whatever the batch size or number of workers. Batches are merged back
 in replication order as they arrive: per-replication arrays are copied into the run's
 arrays, and each batch is handed, in order, to an optional `sink` (the results layer's
-folder writer), so full flows need not be kept in memory.
+folder writer), so full flows need not be kept in memory. `stream_scenario` keeps no
+arrays at all: every batch goes to the sink and is dropped (memory bounded by the batches
+in flight, whatever the number of runs).
 
 Flow detail (`record_flows`, see ledger.FLOW_MODES): "full" keeps every flow of every
 replication (rows by run and year, the same whatever the batching); "yearly" sums each
@@ -39,7 +41,16 @@ def run_batch(scenario: Scenario, seed: int, runs: int, start: int, stop: int, r
     out = result_arrays(m)
     out["flows"] = (m.ledger.flows_frame(np.arange(start, stop), scenario.years[:-1]) if mode == "full"
                     else m.ledger.yearly_blocks() if mode == "yearly" else None)
+    _release(m)
     return out
+
+
+def _release(m: FinancingModel) -> None:
+    """Free a finished model now. Its agents and it refer to each other, so without this it
+    waits for a full garbage collection, which comes rarer as the heap grows: a 1100-run run
+    held 20 MB of dead batches at its peak against 6 MB with this (tests/test_streaming.py).
+    The arrays returned are views that keep their own memory alive."""
+    vars(m).clear()
 
 
 def _run_task(shared: tuple, task: tuple[int, int]) -> dict:
