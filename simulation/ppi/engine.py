@@ -35,76 +35,21 @@ dynamics amplify last-bit differences.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Literal, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .results import KEEP_MODES, SERIES, SUM_BLOCK, Keep, PPIResult, _Recorder, resolve_keep  # noqa: F401 (re-exported)
 from .spec import Governance, PPISpec, initial_allocation, prepare
-
-SERIES = ("I", "C", "F", "P", "S", "G")
-"""The six series of PPI's output: indicators, contributions, benefits, allocations,
-spillovers, growth probabilities (I, S, G have N rows; C, F, P have n rows)."""
-Keep = Literal["series", "mean", "final"]
-KEEP_MODES = ("series", "mean", "final")
-UNIFORM_BUFFER_BYTES = 4 * 2**20
-
-
-# --------------------------------------------------------------------------- randomness
-
-def run_seed_sequence(seed: int, run: int) -> np.random.SeedSequence:
-    """The seed sequence of run `run`: SeedSequence(seed).spawn(...)[run]."""
-    return np.random.SeedSequence(entropy=seed, spawn_key=(run,))
-
-
-class UniformSource:
-    """Uniform draws for a batch of runs, each run reading its own stream in PPI's order.
-
-    `draws[b](k)` returns the next k uniforms of run b (or fills `out=` when `fills`).
-    Per-period draws are fetched in blocks of periods into one reused buffer of at most
-    UNIFORM_BUFFER_BYTES (fresh large buffers cost page faults on every chunk).
-    """
-
-    def __init__(self, setup_len: int, period_len: int, T: int, max_runs: int):
-        self.setup_len, self.period_len, self.T = setup_len, period_len, T
-        self.block = int(max(1, min(T, UNIFORM_BUFFER_BYTES // max(1, max_runs * period_len * 8))))
-        self._buf = np.empty((max_runs, self.block, period_len))
-        self._setup = np.empty((max_runs, setup_len))
-
-    def start(self, draws: Sequence[Callable[..., np.ndarray]], fills: bool) -> np.ndarray:
-        """Begin a batch of len(draws) runs; returns their setup draws (B, setup_len)."""
-        self.draws, self.fills, self.B = list(draws), fills, len(draws)
-        self._t0, self._span = 0, 0
-        out = self._setup[:self.B]
-        for b, f in enumerate(self.draws):
-            if fills:
-                f(out=out[b])
-            else:
-                out[b] = f(self.setup_len)
-        return out
-
-    def period(self, t: int) -> np.ndarray:
-        """(B, period_len) uniforms of period t; periods must be requested in order."""
-        if t >= self._t0 + self._span:
-            span = min(self.block, self.T - t)
-            buf = self._buf[:self.B, :span]
-            for b, f in enumerate(self.draws):
-                if self.fills:
-                    f(out=buf[b])
-                else:
-                    buf[b] = f(span * self.period_len).reshape(span, self.period_len)
-            self._t0, self._span = t, span
-        return self._buf[:self.B, t - self._t0]
-
-
-def _generator_fns(seed: int, runs: range) -> list[Callable[[int], np.ndarray]]:
-    return [np.random.Generator(np.random.SFC64(run_seed_sequence(seed, r))).random for r in runs]
-
-
-def _legacy_fns(seeds: Sequence[int]) -> list[Callable[[int], np.ndarray]]:
-    return [np.random.RandomState(int(s)).random_sample for s in seeds]
-
+from .streams import (  # noqa: F401 (re-exported)
+    GeneratorPool,
+    UniformSource,
+    _generator_fns,
+    _legacy_fns,
+    run_seed_sequence,
+    sfc64_generators,
+)
 
 # --------------------------------------------------------------------------- equations
 
@@ -153,7 +98,8 @@ class Batch:
             self.P = initial_allocation(u_setup[:, :n], spec.Bs[:, 0], spec.prog_members)
             o = n
         else:
-            self.P = np.array(np.broadcast_to(spec.P_init, (B, n)))
+            self.P = np.empty((B, n))  # C order (np.array of a broadcast would be Fortran order)
+            self.P[:] = spec.P_init
         seg = [u_setup[:, o + j * n: o + (j + 1) * n] for j in range(7)]
         self.F, self.Ft = seg[0].copy(), seg[1].copy()
         self.X, self.Xt = seg[2] - 0.5, seg[3] - 0.5
@@ -161,7 +107,8 @@ class Batch:
         self.changeFt = seg[5] - 0.5
         # seg[6] is PPI's initial C = rand(n)·P: drawn, never used
         self.It = u_setup[:, o + 7 * n:].copy()
-        self.I = np.array(np.broadcast_to(spec.I0, (B, N)))
+        self.I = np.empty((B, N))
+        self.I[:] = spec.I0
         self.P0 = self.P.copy()  # PPI keeps the first allocation as the running propensities
         self.H, self.HC = np.ones((B, n)), np.ones((B, n))
         self.C, self.c, self.r = np.empty((B, n)), np.empty((B, n)), np.empty((B, n))
@@ -178,7 +125,7 @@ class Batch:
         self.grew = np.empty((B, N), dtype=bool)
         self.delta_bin = np.empty((B, N), dtype=bool)
         self.wN = np.empty((B, N))
-        self.new_I = np.empty((B, N))
+        self.span = spec.alphas + spec.alphas_prime
 
     # 1. register indicator changes
     def indicator_changes(self) -> None:
@@ -273,12 +220,17 @@ class Batch:
 
     # 6. indicators
     def indicators(self, u: np.ndarray) -> None:
-        """I ← I + α with probability γ, else I − α'; bounds; governance indicators clamped to [0, 1]."""
+        """I ← I + α with probability γ, else I − α'; bounds; governance indicators clamped to [0, 1].
+
+        The step is 1[u < γ]·(α + α') − α' (no masked copy, no new array): the new levels go
+        into the buffer of the lag, which `indicator_changes` has used for the last time.
+        """
         spec = self.spec
         np.less(u, self.gamma, out=self.grew)
-        np.subtract(self.I, spec.alphas_prime, out=self.wN)
-        np.add(self.I, spec.alphas, out=self.new_I)
-        new = np.where(self.grew, self.new_I, self.wN)  # (masked copies are slow in NumPy)
+        np.multiply(self.grew, self.span, out=self.wN)
+        self.wN -= spec.alphas_prime
+        new = self.It
+        np.add(self.I, self.wN, out=new)
         if self.Imax is not None:
             np.minimum(new, self.Imax, out=new)
         if self.Imin is not None:
@@ -332,95 +284,18 @@ class Allocator:
             q **= self.bs
             q *= b[..., 0:1] / q.sum(axis=1, keepdims=True)
             return q
-        w = P0[:, self.pos]
+        w = P0.take(self.pos, axis=1)  # C order (fancy indexing gives Fortran order)
         if self.ones:
             qs = w
         else:
-            qs = w / np.add.reduceat(w, self.starts, axis=1)[:, self.prog]
+            qs = w / np.add.reduceat(w, self.starts, axis=1).take(self.prog, axis=1)
             qs **= self.bs_pair
-        contrib = qs * (b / np.add.reduceat(qs, self.starts, axis=1))[:, self.prog]
+        contrib = qs * (b / np.add.reduceat(qs, self.starts, axis=1)).take(self.prog, axis=1)
         if self.partition:
             P = np.empty_like(P0)
             P[:, self.pos] = contrib
             return P
-        return np.add.reduceat(contrib[:, self.order], self.pos_starts, axis=1)
-
-
-# --------------------------------------------------------------------------- results
-
-@dataclass
-class PPIResult:
-    """Runs of a PPI model. Per-run arrays have a leading run axis.
-
-    Always present (runs, N): `I_final` (indicators in the last recorded period, PPI's
-    tsI[:, -1]), `gamma_mean` (time mean of γ, what PPI's calibration compares with the
-    success rates), `success_rate` (share of the T−1 recorded transitions that grew).
-    keep="series": tsI, tsC, tsF, tsP, tsS, tsG as (runs, rows, T) (views of (runs, T,
-    rows) buffers); keep="mean" or "series": `mean(name)` → (rows, T), mean over runs.
-    """
-
-    runs: int
-    T: int
-    N: int
-    instrumental: np.ndarray  # (n,) indices of the instrumental indicators
-    seed: int | None
-    first_run: int
-    compat: str
-    keep: str
-    I_final: np.ndarray
-    gamma_mean: np.ndarray
-    success_rate: np.ndarray
-    _series: dict[str, np.ndarray] | None = field(default=None, repr=False)
-    _means: dict[str, np.ndarray] | None = field(default=None, repr=False)
-
-    def _ts(self, name: str) -> np.ndarray:
-        if self._series is None:
-            raise AttributeError(f"ts{name} was not kept: run with keep='series' (this result has keep="
-                                 f"'{self.keep}'; use .mean('{name}') or .I_final / .gamma_mean)")
-        return self._series[name].transpose(0, 2, 1)
-
-    tsI = property(lambda self: self._ts("I"), doc="(runs, N, T) indicators")
-    tsC = property(lambda self: self._ts("C"), doc="(runs, n, T) contributions")
-    tsF = property(lambda self: self._ts("F"), doc="(runs, n, T) benefits")
-    tsP = property(lambda self: self._ts("P"), doc="(runs, n, T) allocations")
-    tsS = property(lambda self: self._ts("S"), doc="(runs, N, T) spillovers")
-    tsG = property(lambda self: self._ts("G"), doc="(runs, N, T) growth probabilities")
-
-    def mean(self, name: str) -> np.ndarray:
-        """Mean over runs of series `name` (one of I, C, F, P, S, G): (rows, T)."""
-        if name not in SERIES:
-            raise KeyError(f"unknown series {name!r}; choose one of {SERIES}")
-        if self._means is not None:
-            return self._means[name].T / self.runs
-        if self._series is not None:
-            return self._ts(name).mean(axis=0)
-        raise AttributeError("means were not kept: run with keep='mean' or keep='series'")
-
-    def as_ppi(self, run: int = 0) -> tuple[np.ndarray, ...]:
-        """One run in PPI's return format: (tsI, tsC, tsF, tsP, tsS, tsG), each (rows, T)."""
-        return tuple(self._ts(name)[run] for name in SERIES)
-
-
-class _Recorder:
-    """Keeps what `keep` asks for, per chunk of runs [r0, r1)."""
-
-    def __init__(self, runs: int, T: int, N: int, n: int, keep: str):
-        self.keep, self.T = keep, T
-        rows = {"I": N, "C": n, "F": n, "P": n, "S": N, "G": N}
-        self.I_final = np.empty((runs, N))
-        self.gamma_mean = np.empty((runs, N))
-        self.success = np.empty((runs, N))
-        self.series = {k: np.empty((runs, T, r)) for k, r in rows.items()} if keep == "series" else None
-        self.means = {k: np.zeros((T, r)) for k, r in rows.items()} if keep == "mean" else None
-
-    def period(self, r0: int, r1: int, t: int, **values: np.ndarray) -> None:
-        if self.series is not None:
-            for k, v in values.items():
-                self.series[k][r0:r1, t] = v
-        elif self.means is not None:
-            for k, v in values.items():
-                # sequential in run order, so the sum does not depend on how runs are chunked
-                self.means[k][t] = np.cumsum(np.concatenate((self.means[k][t][None], v)), axis=0)[-1]
+        return np.add.reduceat(contrib.take(self.order, axis=1), self.pos_starts, axis=1)
 
 
 # --------------------------------------------------------------------------- simulation
@@ -470,17 +345,19 @@ def _simulate_chunk(spec: PPISpec, order: np.ndarray | None, src: UniformSource,
     if order is not None:  # uniforms of the N indicators come in the original order
         k = _setup_len(spec) - N
         u_setup = u_setup.copy()
-        u_setup[:, k:] = u_setup[:, k:][:, order]
+        u_setup[:, k:] = u_setup[:, k:].take(order, axis=1)
     b = Batch(spec, u_setup, parts, allocator)
+    rec.back = back  # the recorder maps N-row series back to the original order
     gam_sum = np.zeros((b.B, N))
     grew = np.zeros((b.B, N))
+    grew8 = np.zeros((b.B, N), dtype=np.uint8)  # growth counts since the last flush (at most 255)
     r1 = r0 + b.B
-    orig = (lambda x: x) if back is None else (lambda x: x[:, back])
+    orig = (lambda x: x) if back is None else (lambda x: x.take(back, axis=1))
     for t in range(T):
         v = src.period(t)
         u_mon, u_grow, u_alloc = v[:, :n], v[:, n:n + N], v[:, n + N:]
         if order is not None:
-            u_grow = u_grow[:, order]
+            u_grow = u_grow.take(order, axis=1)
         qm, rl = b.governance(spec.qm), b.governance(spec.rl)
         if t == T - 1:
             rec.I_final[r0:r1] = orig(b.I)
@@ -492,26 +369,29 @@ def _simulate_chunk(spec: PPISpec, order: np.ndarray | None, src: UniformSource,
         b.growth_probabilities()
         gam_sum += b.gamma
         if rec.keep != "final":
-            rec.period(r0, r1, t, I=orig(I), C=b.C, F=F, P=P, S=orig(b.S), G=orig(b.gamma))
-        b.indicators(u_grow)
+            rec.period(r0, r1, t, I=I, C=b.C, F=F, P=P, S=b.S, G=b.gamma)
+        b.indicators(u_grow)  # I's buffer is kept until indicator_changes of the next period
         if t < T - 1:
-            grew += b.grew
+            grew8 += b.grew.view(np.uint8)
+            if t % 255 == 254:
+                grew += grew8
+                grew8[:] = 0
         b.allocation(u_alloc, t)
+    grew += grew8
     rec.gamma_mean[r0:r1] = orig(gam_sum) / T
     rec.success[r0:r1] = orig(grew) / max(T - 1, 1)
 
 
 def default_chunk(N: int) -> int:
-    """Runs advanced together: enough to amortise NumPy's per-call cost, small enough for cache."""
-    return int(min(512, max(32, 2**14 // max(N, 1))))
+    """Runs advanced together: enough to amortise NumPy's per-call cost, small enough for cache
+    (a multiple of SUM_BLOCK, so streamed sums over runs take whole blocks)."""
+    return int(min(512, max(32, 2**14 // max(N, 1)))) // SUM_BLOCK * SUM_BLOCK
 
 
-def simulate(spec: PPISpec, runs: int = 1, seed: int | None = None, *, keep: str = "series", first_run: int = 0,
+def simulate(spec: PPISpec, runs: int = 1, seed: int | None = None, *, keep: str = "auto", first_run: int = 0,
              chunk: int | None = None, legacy_seeds: Sequence[int] | None = None,
              progress: Callable[[int], None] | None = None) -> PPIResult:
     """Run `runs` Monte Carlo runs of a prepared PPI model (see `run_ppi`)."""
-    if keep not in KEEP_MODES:
-        raise ValueError(f"keep must be one of {KEEP_MODES}, got {keep!r}")
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
         raise ValueError(f"runs must be a positive integer, got {runs!r}")
     if legacy_seeds is not None:
@@ -527,6 +407,7 @@ def simulate(spec: PPISpec, runs: int = 1, seed: int | None = None, *, keep: str
         seed = int(seed)
     if first_run < 0:
         raise ValueError("first_run must be >= 0")
+    keep = resolve_keep(keep, runs, spec.T, spec.N, spec.n)
     chunk = chunk or default_chunk(spec.N)
     rec = _Recorder(runs, spec.T, spec.N, spec.n, keep)
     with threadpool_limits(1, user_api="blas"):  # small products: threads only contend
@@ -541,12 +422,13 @@ def _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress)
     parts = exact_parts(spec.A) if spec.A is not None else []
     allocator = Allocator(spec)
     src = UniformSource(_setup_len(spec), 2 * spec.n + spec.N, spec.T, min(chunk, runs))
+    pool = GeneratorPool()
     for r0 in range(0, runs, chunk):
         r1 = min(runs, r0 + chunk)
         if legacy_seeds is not None:
             u_setup = src.start(_legacy_fns(legacy_seeds[r0:r1]), fills=False)
         else:
-            u_setup = src.start(_generator_fns(seed, range(first_run + r0, first_run + r1)), fills=True)
+            u_setup = src.start(pool.fills(seed, range(first_run + r0, first_run + r1)), fills=True)
         _simulate_chunk(spec, order, src, u_setup, rec, r0, parts, allocator)
         if progress:
             progress(r1 - r0)
@@ -554,7 +436,7 @@ def _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress)
 
 def run_ppi(I0, alphas, alphas_prime, betas, A=None, R=None, bs=None, qm=None, rl=None, Imax=None, Imin=None,
             Bs=None, B_dict=None, G=None, T=None, frontier=None, *, runs: int = 1, seed: int | None = None,
-            compat: str = "3.0.7", keep: str = "series", first_run: int = 0, chunk: int | None = None,
+            compat: str = "3.0.7", keep: str = "auto", first_run: int = 0, chunk: int | None = None,
             legacy_seeds: Sequence[int] | None = None,
             progress: Callable[[int], None] | None = None) -> PPIResult:
     """Run PPI's model `runs` times, vectorised over runs.
@@ -575,8 +457,10 @@ def run_ppi(I0, alphas, alphas_prime, betas, A=None, R=None, bs=None, qm=None, r
         compat: "3.0.7" reproduces PPI 3.0.7 including its quirks; "fixed" corrects the
         initial allocation with goals G (gaps of the instrumental indicators, not of the
         first n) and treats NaN frontier entries as endogenous (see docs/ppi.md).
-        keep: "series" (all six series per run), "mean" (their means over runs), or
-        "final" (only final levels, mean γ and success rates per run: memory O(runs·N)).
+        keep: "series" (all six series per run), "mean" (their means over runs, streamed:
+        memory O(T·N) on top of the per-run arrays), "final" (only final levels, mean γ and
+        success rates per run: memory O(runs·N)), or "auto" (default): "series" while they
+        hold at most 2^20 values (runs·T·3(N+n)), else "mean" — `result.keep` says which.
         legacy_seeds: one seed per run; run r then reproduces PPI's
         `np.random.seed(legacy_seeds[r]); run_ppi(...)`.
 
