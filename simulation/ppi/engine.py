@@ -74,6 +74,19 @@ def exact_parts(A: np.ndarray, parts: int = 1) -> list[np.ndarray]:
     return out
 
 
+def rowsum(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Sums of the rows of a C-ordered (B, k) array; each row's bits do not depend on B or on
+    the row's position (tested), and einsum is 1.5-3x faster than x.sum(axis=1) for short rows."""
+    return np.einsum("ij->i", x, out=out)
+
+
+def rowmax(x: np.ndarray, xt: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Maxima of the rows of (B, k) x via a transposed copy xt (k, B): NumPy reduces short rows
+    one by one (slow); down the columns of xt it is a few vector operations. Exact either way."""
+    np.copyto(xt, x.T)
+    return np.maximum.reduce(xt, axis=0, out=out)
+
+
 class Batch:
     """B runs of one PPI model advanced in lock-step; state arrays have a leading run axis.
 
@@ -125,6 +138,8 @@ class Batch:
         self.grew = np.empty((B, N), dtype=bool)
         self.delta_bin = np.empty((B, N), dtype=bool)
         self.wN = np.empty((B, N))
+        self.wT = np.empty((n, B))  # transposed copy for row maxima
+        self.vB, self.vB2 = np.empty(B), np.empty(B)
         self.span = spec.alphas + spec.alphas_prime
 
     # 1. register indicator changes
@@ -133,7 +148,7 @@ class Batch:
         np.greater(self.I, self.It, out=self.delta_bin)
         n = self.n
         np.subtract(self.I[:, :n], self.It[:, :n], out=self.dI)
-        total = np.abs(self.dI, out=self.w1).sum(axis=1)
+        total = rowsum(np.abs(self.dI, out=self.w1), self.vB)
         total[total == 0] = 1.0
         self.dI /= total[:, None]
 
@@ -170,7 +185,7 @@ class Batch:
     def benefits(self, u: np.ndarray, qm, rl) -> None:
         """θ = 1[u < qm·(P/max P)·r]; H += θ·r; HC += θ; F = ΔI·c + (1 − θ·rl)·r (c = C/P, r = 1 − c)."""
         P, c, r, w1, theta = self.P, self.c, self.r, self.w1, self.theta
-        np.divide(P, P.max(axis=1, keepdims=True), out=w1)
+        np.divide(P, rowmax(P, self.wT, self.vB2)[:, None], out=w1)
         w1 *= qm
         w1 *= r
         np.less(u, w1, out=theta)
@@ -199,7 +214,8 @@ class Batch:
     def growth_probabilities(self) -> None:
         """γ = β (c + ΣC / (ΣP + 1)) / (1 + e^-S), c = C on instrumental indicators, 0 elsewhere."""
         spec, gam = self.spec, self.gamma
-        share = self.C.sum(axis=1) / (self.P.sum(axis=1) + 1.0)
+        share = rowsum(self.C, self.vB)
+        share /= rowsum(self.P, self.vB2) + 1.0
         n = self.n
         np.add(self.C, share[:, None], out=gam[:, :n])
         if n < self.N:
@@ -279,10 +295,10 @@ class Allocator:
         """Allocate budgets b, (K,) or per replication (S, K), given last period's P0 (S, n)."""
         if self.single:
             if self.ones:  # q / Σq with q = P0 / ΣP0 is P0 / ΣP0
-                return P0 * (b[..., 0:1] / P0.sum(axis=1, keepdims=True))
-            q = P0 / P0.sum(axis=1, keepdims=True)
+                return P0 * (b[..., 0:1] / rowsum(P0)[:, None])
+            q = P0 / rowsum(P0)[:, None]
             q **= self.bs
-            q *= b[..., 0:1] / q.sum(axis=1, keepdims=True)
+            q *= b[..., 0:1] / rowsum(q)[:, None]
             return q
         w = P0.take(self.pos, axis=1)  # C order (fancy indexing gives Fortran order)
         if self.ones:
