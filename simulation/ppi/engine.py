@@ -74,6 +74,12 @@ def exact_parts(A: np.ndarray, parts: int = 1) -> list[np.ndarray]:
     return out
 
 
+def _rows(v: np.ndarray, B: int) -> np.ndarray:
+    out = np.empty((B, v.shape[0]))
+    out[:] = v
+    return out
+
+
 def rowsum(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Sums of the rows of a C-ordered (B, k) array; each row's bits do not depend on B or on
     the row's position (tested), and einsum is 1.5-3x faster than x.sum(axis=1) for short rows."""
@@ -125,22 +131,26 @@ class Batch:
         self.P0 = self.P.copy()  # PPI keeps the first allocation as the running propensities
         self.H, self.HC = np.ones((B, n)), np.ones((B, n))
         self.C, self.c, self.r = np.empty((B, n)), np.empty((B, n)), np.empty((B, n))
-        self.half_betas = spec.betas / 2.0
+        # per-indicator parameters broadcast to (B, ·) once: NumPy is about twice as fast on
+        # same-shape operands as on a broadcast row
+        self.betas = _rows(spec.betas if parts else spec.betas / 2.0, B)  # S = 0: 1 / (1 + e^0) = 1/2
+        self.span = _rows(spec.alphas + spec.alphas_prime, B)
+        self.alphas_prime = _rows(spec.alphas_prime, B)
+        self._gov = {id(g): _rows(g.values, B) for g in (spec.qm, spec.rl) if g.kind == "exogenous"}
         # bounds with ±inf where PPI has NaN (no bound): plain minimum / maximum give the same values
-        self.Imax = None if spec.Imax is None else np.where(np.isnan(spec.Imax), np.inf, spec.Imax)
-        self.Imin = None if spec.Imin is None else np.where(np.isnan(spec.Imin), -np.inf, spec.Imin)
+        self.Imax = None if spec.Imax is None else _rows(np.where(np.isnan(spec.Imax), np.inf, spec.Imax), B)
+        self.Imin = None if spec.Imin is None else _rows(np.where(np.isnan(spec.Imin), -np.inf, spec.Imin), B)
         self.frontier_set = None if spec.frontier is None else ~np.isnan(spec.frontier)
         self.S = np.zeros((B, N))
         self.gamma = np.empty((B, N))
         # work arrays
         self.dI, self.w1, self.changeF, self.sign = (np.empty((B, n)) for _ in range(4))
-        self.theta = np.empty((B, n), dtype=bool)
+        self.theta = np.empty((B, n))  # 0/1 as floats: one cast instead of three mixed operations
         self.grew = np.empty((B, N), dtype=bool)
         self.delta_bin = np.empty((B, N), dtype=bool)
         self.wN = np.empty((B, N))
         self.wT = np.empty((n, B))  # transposed copy for row maxima
         self.vB, self.vB2 = np.empty(B), np.empty(B)
-        self.span = spec.alphas + spec.alphas_prime
 
     # 1. register indicator changes
     def indicator_changes(self) -> None:
@@ -174,7 +184,7 @@ class Batch:
         np.negative(self.X, out=c)
         np.exp(c, out=c)
         c += 1.0
-        np.reciprocal(c, out=c)
+        np.divide(1.0, c, out=c)  # the same bits as np.reciprocal, 2x faster
         np.multiply(self.P, c, out=self.C)
         np.subtract(1.0, c, out=r)
         # the buffers of this period's sign and change become the "previous" ones
@@ -183,7 +193,7 @@ class Batch:
 
     # 3. benefits, monitoring and punishment
     def benefits(self, u: np.ndarray, qm, rl) -> None:
-        """θ = 1[u < qm·(P/max P)·r]; H += θ·r; HC += θ; F = ΔI·c + (1 − θ·rl)·r (c = C/P, r = 1 − c)."""
+        """θ = 1[u < qm·(P/max P)·r]; H += θ·r; HC += θ; F = ΔI·c + r − rl·θ·r (c = C/P, r = 1 − c)."""
         P, c, r, w1, theta = self.P, self.c, self.r, self.w1, self.theta
         np.divide(P, rowmax(P, self.wT, self.vB2)[:, None], out=w1)
         w1 *= qm
@@ -192,9 +202,8 @@ class Batch:
         np.multiply(r, theta, out=w1)  # exact: r·1 = r, r·0 = 0
         self.H += w1
         self.HC += theta
-        np.multiply(theta, rl, out=w1)
-        np.subtract(1.0, w1, out=w1)
-        w1 *= r
+        w1 *= rl
+        np.subtract(r, w1, out=w1)  # (1 − θ·rl)·r
         self.Ft, self.F = self.F, self.Ft
         np.multiply(self.dI, c, out=self.F)
         self.F += w1
@@ -220,14 +229,12 @@ class Batch:
         np.add(self.C, share[:, None], out=gam[:, :n])
         if n < self.N:
             gam[:, n:] = share[:, None]
+        gam *= self.betas  # halved when there is no network (S = 0)
         if self.parts:
-            gam *= spec.betas
             np.negative(self.S, out=self.wN)
             np.exp(self.wN, out=self.wN)
             self.wN += 1.0
             gam /= self.wN
-        else:
-            gam *= self.half_betas  # S = 0: 1 / (1 + e^0) = 1/2
         if spec.frontier is not None:
             if spec.compat == "3.0.7":
                 gam[:] = spec.frontier  # PPI 3.0.7 replaces the whole vector, NaN entries included
@@ -244,7 +251,7 @@ class Batch:
         spec = self.spec
         np.less(u, self.gamma, out=self.grew)
         np.multiply(self.grew, self.span, out=self.wN)
-        self.wN -= spec.alphas_prime
+        self.wN -= self.alphas_prime
         new = self.It
         np.add(self.I, self.wN, out=new)
         if self.Imax is not None:
@@ -265,7 +272,8 @@ class Batch:
         self.P = self.allocator(self.P0, t)
 
     def governance(self, g: Governance) -> np.ndarray:
-        return g.values if g.kind == "exogenous" else self.I[:, g.index, None]
+        """qm or rl for `benefits`: (B, n) when exogenous, the governing indicator's level (B, 1) when endogenous."""
+        return self._gov[id(g)] if g.kind == "exogenous" else self.I[:, g.index, None]
 
 
 class Allocator:
