@@ -12,6 +12,7 @@ are identical to NumPy's own.
 
 from __future__ import annotations
 
+import ctypes
 from typing import Callable, Sequence
 
 import numpy as np
@@ -91,24 +92,50 @@ def sfc64_states(seed: int, runs: range) -> np.ndarray | None:
 
 
 class GeneratorPool:
-    """Reused `Generator(SFC64())` objects whose states are set per block of runs."""
+    """Reused `Generator(SFC64())` objects whose states are set per block of runs.
+
+    States are written straight into each bit generator's state struct (its documented
+    `ctypes.state_address`: four uint64 words first), 0.2 µs a run instead of 1.1 µs through
+    the `state` dict; a self-check at the first use falls back to the dict if that layout
+    ever differs.
+    """
 
     def __init__(self):
         self._gens: list[np.random.Generator] = []
+        self._addr: list[int] = []
+        self._direct: bool | None = None
+
+    def _grow(self, k: int) -> None:
+        while len(self._gens) < k:
+            g = np.random.Generator(np.random.SFC64(0))
+            self._gens.append(g)
+            self._addr.append(g.bit_generator.ctypes.state_address)
+
+    def _check_direct(self) -> bool:
+        st = sfc64_states(12345, range(3, 4))
+        g = np.random.Generator(np.random.SFC64(0))
+        ctypes.memmove(g.bit_generator.ctypes.state_address, st.ctypes.data, 32)
+        return bool(np.array_equal(g.random(4), _generator_fns(12345, range(3, 4))[0](4)))
 
     def fills(self, seed: int, runs: range) -> list[Callable[..., np.ndarray]]:
         """`random` of a generator per run, each at the start of that run's stream."""
         states = sfc64_states(seed, runs)
         if states is None:
             return _generator_fns(seed, runs)
-        while len(self._gens) < len(runs):
-            self._gens.append(np.random.Generator(np.random.SFC64(0)))
-        out = []
-        for g, st in zip(self._gens, states):
-            g.bit_generator.state = {"bit_generator": "SFC64", "state": {"state": st}, "has_uint32": 0,
-                                     "uinteger": 0}
-            out.append(g.random)
-        return out
+        if self._direct is None:
+            self._direct = self._check_direct()
+        B = len(runs)
+        self._grow(B)
+        if self._direct:
+            states = np.ascontiguousarray(states)
+            base = states.ctypes.data
+            for b in range(B):
+                ctypes.memmove(self._addr[b], base + 32 * b, 32)
+        else:
+            for g, st in zip(self._gens, states):
+                g.bit_generator.state = {"bit_generator": "SFC64", "state": {"state": st}, "has_uint32": 0,
+                                         "uinteger": 0}
+        return [g.random for g in self._gens[:B]]
 
 
 def sfc64_generators(seed: int, runs: range) -> list[Callable[..., np.ndarray]]:
