@@ -110,7 +110,7 @@ class Batch:
         self.B, self.N, self.n = B, N, n
         # internal order: the n instrumental indicators are the first n columns (see `internal_order`)
         assert np.array_equal(spec.inst, np.arange(n)), "Batch expects instrumental indicators first"
-        self.parts = parts
+        self.parts = [np.negative(p) for p in parts]  # −A: the spillovers are kept negated (exact)
         self.allocator = allocator
         o = 0
         if spec.P_init is None:  # PPI: random initial propensities
@@ -121,7 +121,7 @@ class Batch:
             self.P[:] = spec.P_init
         seg = [u_setup[:, o + j * n: o + (j + 1) * n] for j in range(7)]
         self.F, self.Ft = seg[0].copy(), seg[1].copy()
-        self.X, self.Xt = seg[2] - 0.5, seg[3] - 0.5
+        self.Y, self.Yt = 0.5 - seg[2], 0.5 - seg[3]  # Y = −X (actions), kept negated: e^Y needs no negation
         self.signt = np.sign(seg[4] - 0.5)
         self.changeFt = seg[5] - 0.5
         # seg[6] is PPI's initial C = rand(n)·P: drawn, never used
@@ -141,7 +141,7 @@ class Batch:
         self.Imax = None if spec.Imax is None else _rows(np.where(np.isnan(spec.Imax), np.inf, spec.Imax), B)
         self.Imin = None if spec.Imin is None else _rows(np.where(np.isnan(spec.Imin), -np.inf, spec.Imin), B)
         self.frontier_set = None if spec.frontier is None else ~np.isnan(spec.frontier)
-        self.S = np.zeros((B, N))
+        self.negS = np.zeros((B, N))  # −S: the network is stored negated (see `spillovers`)
         self.gamma = np.empty((B, N))
         # work arrays
         self.dI, self.w1, self.changeF, self.sign = (np.empty((B, n)) for _ in range(4))
@@ -170,19 +170,18 @@ class Batch:
         """
         changeF, sign, w1 = self.changeF, self.sign, self.w1
         np.subtract(self.F, self.Ft, out=changeF)
-        np.subtract(self.X, self.Xt, out=w1)
+        np.subtract(self.Yt, self.Y, out=w1)  # X − X_{t−1}
         np.multiply(changeF, w1, out=w1)
         np.sign(w1, out=sign)
         if not w1.all():  # rare: a benefit or an action did not change
             np.copyto(changeF, self.changeFt, where=changeF == 0)
             np.copyto(sign, self.signt, where=sign == 0)
-        self.Xt, self.X = self.X, self.Xt  # the old X becomes the lag; its buffer receives the new X
+        self.Yt, self.Y = self.Y, self.Yt  # the old X becomes the lag; its buffer receives the new X
         np.abs(changeF, out=w1)
         w1 *= sign
-        np.add(self.Xt, w1, out=self.X)
+        np.subtract(self.Yt, w1, out=self.Y)  # −(X_{t−1} + step)
         c, r = self.c, self.r
-        np.negative(self.X, out=c)
-        np.exp(c, out=c)
+        np.exp(self.Y, out=c)
         c += 1.0
         np.divide(1.0, c, out=c)  # the same bits as np.reciprocal, 2x faster
         np.multiply(self.P, c, out=self.C)
@@ -210,14 +209,19 @@ class Batch:
 
     # 4. spillovers
     def spillovers(self) -> None:
-        """S = ΔBin · A, exact (see `exact_parts`)."""
+        """S = ΔBin · A, exact (see `exact_parts`); stored as −S = ΔBin · (−A) (`parts` are negated)."""
         if not self.parts:
             return
         D = self.wN
         np.copyto(D, self.delta_bin)
-        np.matmul(D, self.parts[0], out=self.S)
+        np.matmul(D, self.parts[0], out=self.negS)
         for part in self.parts[1:]:
-            self.S += D @ part
+            self.negS += D @ part
+
+    @property
+    def S(self) -> np.ndarray:
+        """Spillovers S (B, N) (a new array)."""
+        return -self.negS
 
     # 5. growth probabilities
     def growth_probabilities(self) -> None:
@@ -231,8 +235,7 @@ class Batch:
             gam[:, n:] = share[:, None]
         gam *= self.betas  # halved when there is no network (S = 0)
         if self.parts:
-            np.negative(self.S, out=self.wN)
-            np.exp(self.wN, out=self.wN)
+            np.exp(self.negS, out=self.wN)
             self.wN += 1.0
             gam /= self.wN
         if spec.frontier is not None:
@@ -393,7 +396,7 @@ def _simulate_chunk(spec: PPISpec, order: np.ndarray | None, src: UniformSource,
         b.growth_probabilities()
         gam_sum += b.gamma
         if rec.keep != "final":
-            rec.period(r0, r1, t, I=I, C=b.C, F=F, P=P, S=b.S, G=b.gamma)
+            rec.period(r0, r1, t, I=I, C=b.C, F=F, P=P, S=b.negS, G=b.gamma)  # S negated (see Batch)
         b.indicators(u_grow)  # I's buffer is kept until indicator_changes of the next period
         if t < T - 1:
             grew8 += b.grew.view(np.uint8)

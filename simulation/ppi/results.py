@@ -161,7 +161,8 @@ class _Recorder:
     """Keeps what `keep` asks for ("series", "mean" or "final"), per chunk of runs [r0, r1).
 
     Values arrive in the engine's internal indicator order; `back` (original column i is
-    internal column back[i], None: the same order) maps the N-row series back.
+    internal column back[i], None: the same order) maps the N-row series back. S arrives
+    negated (the engine keeps −S) and is turned back here: 0 − x, exact, and +0 for 0.
     """
 
     def __init__(self, runs: int, T: int, N: int, n: int, keep: str, back: np.ndarray | None = None):
@@ -177,7 +178,13 @@ class _Recorder:
         if self.series is not None:
             back = self.back
             for k, v in values.items():
-                self.series[k][r0:r1, t] = v if back is None or k not in "ISG" else v.take(back, axis=1)
+                dest = self.series[k][r0:r1, t]
+                if back is not None and k in "ISG":
+                    v = v.take(back, axis=1)
+                if k == "S":
+                    np.subtract(0.0, v, out=dest)
+                else:
+                    dest[...] = v
         elif self.sums is not None:
             for k, v in values.items():
                 self.sums[k].add(t, v, r0)
@@ -188,6 +195,7 @@ class _Recorder:
         if self.sums is None:
             return None
         out = {k: s.total(self.runs) for k, s in self.sums.items()}
+        out["S"] = 0.0 - out["S"]
         if self.back is not None:
             for k in "ISG":
                 out[k] = out[k][:, self.back]
