@@ -160,7 +160,8 @@ class Batch:
         np.subtract(self.I[:, :n], self.It[:, :n], out=self.dI)
         total = rowsum(np.abs(self.dI, out=self.w1), self.vB)
         total[total == 0] = 1.0
-        self.dI /= total[:, None]
+        np.divide(1.0, total, out=total)
+        self.dI *= total[:, None]  # one division per run, not per indicator
 
     # 2. contributions
     def contributions(self) -> None:
@@ -194,7 +195,8 @@ class Batch:
     def benefits(self, u: np.ndarray, qm, rl) -> None:
         """θ = 1[u < qm·(P/max P)·r]; H += θ·r; HC += θ; F = ΔI·c + r − rl·θ·r (c = C/P, r = 1 − c)."""
         P, c, r, w1, theta = self.P, self.c, self.r, self.w1, self.theta
-        np.divide(P, rowmax(P, self.wT, self.vB2)[:, None], out=w1)
+        inv = np.divide(1.0, rowmax(P, self.wT, self.vB2), out=self.vB2)
+        np.multiply(P, inv[:, None], out=w1)  # P / max P
         w1 *= qm
         w1 *= r
         np.less(u, w1, out=theta)
