@@ -96,11 +96,12 @@ def rowmax(x: np.ndarray, xt: np.ndarray, out: np.ndarray) -> np.ndarray:
 class Batch:
     """B runs of one PPI model advanced in lock-step; state arrays have a leading run axis.
 
-    Indicators I, It (lagged) (B, N); officials' benefits F, Ft, actions X, Xt, previous
-    direction signt and change of benefit changeFt, spotted inefficiency H and count HC,
-    propensities P0 and allocation P (B, n). Each method is one step of PPI's period, in
-    PPI's order and with PPI's order of floating-point operations; arrays are updated in
-    place to keep the working set small.
+    Indicators I, It (lagged) and spillovers, kept negated as negS (B, N); officials'
+    benefits F, Ft, actions kept negated as Y = −X, Yt, previous direction signt and change
+    of benefit changeFt, spotted inefficiency H and count HC, propensities P0 and
+    allocation P (B, n). Each method is one step of PPI's period, in PPI's order (the
+    arithmetic is reordered where that saves a pass over the arrays, which changes last
+    bits only); arrays are updated in place to keep the working set small.
     """
 
     def __init__(self, spec: PPISpec, u_setup: np.ndarray, parts: list[np.ndarray], allocator: "Allocator"):
@@ -278,7 +279,10 @@ class Batch:
 
     def governance(self, g: Governance) -> np.ndarray:
         """qm or rl for `benefits`: (B, n) when exogenous, the governing indicator's level (B, 1) when endogenous."""
-        return self._gov[id(g)] if g.kind == "exogenous" else self.I[:, g.index, None]
+        if g.kind == "endogenous":
+            return self.I[:, g.index, None]
+        full = self._gov.get(id(g))  # this spec's qm / rl, expanded once
+        return g.values if full is None else full
 
 
 class Allocator:
