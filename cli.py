@@ -124,23 +124,22 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
         check_target(out, force)
     except InputError as err:
         _fail(err)
-    with tqdm(total=runs, unit="run", desc=sc.name, disable=runs < 50 or not sys.stderr.isatty(), file=sys.stderr,
-              leave=False) as bar:
-        try:
-            result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
-                             flows="none" if no_flows else flows, sets=sets, parameters=parameters,
-                             progress=bar.update, executor=executor, scheduler=scheduler, out=out, force=force,
-                             report=report, command=sys.argv, force_size=force_size)
-        except InputError as err:
-            if getattr(err, "run", None) is not None:  # not saved: at least the summary is shown
-                click.echo(summary_table(err.run.result, err.run.summary))
-            _fail(err)
-        except KeyboardInterrupt:
-            _interrupted(out)
-    click.echo(summary_table(result.result, result.summary))
-    files = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
-    click.echo(f"\nResults: {out}/  ({files})")
-    click.echo(f"Report:  {out / 'report.html'}" if report else f"Report:  sdgsim report {out}")
+    with _stop_on_ctrl_c(out):  # also while the summary is printed: the folder is complete by then
+        with tqdm(total=runs, unit="run", desc=sc.name, disable=runs < 50 or not sys.stderr.isatty(),
+                  file=sys.stderr, leave=False) as bar:
+            try:
+                result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                                 flows="none" if no_flows else flows, sets=sets, parameters=parameters,
+                                 progress=bar.update, executor=executor, scheduler=scheduler, out=out, force=force,
+                                 report=report, command=sys.argv, force_size=force_size)
+            except InputError as err:
+                if getattr(err, "run", None) is not None:  # not saved: at least the summary is shown
+                    click.echo(summary_table(err.run, err.run.summary))
+                _fail(err)
+        click.echo(summary_table(result, result.summary))
+        files = ", ".join(sorted(p.name for p in out.iterdir() if p.is_file()))
+        click.echo(f"\nResults: {out}/  ({files})")
+        click.echo(f"Report:  {out / 'report.html'}" if report else f"Report:  sdgsim report {out}")
 
 
 def _interrupted(out: Path) -> None:
@@ -199,11 +198,13 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 @click.option("--flows", "flows", type=click.Choice(["full", "yearly", "none"]), default="yearly", show_default=True,
               help="Money flows in each scenario's flows.parquet (as for sdgsim run).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
+              help="Replications advanced together in one model (default: up to 64). Results are identical.")
 @click.option("--force-size", is_flag=True, help="Run even if the estimated memory exceeds what is available.")
 def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out: Path, reference: str | None,
             metric_specs: tuple[str, ...], interval: str, min_effect_specs: tuple[str, ...], force: bool,
             sets: tuple[str, ...], parameters: Path | None, executor: str | None, scheduler: str | None,
-            flows: str, force_size: bool) -> None:
+            flows: str, batch_size: int | None, force_size: bool) -> None:
     """Compare SCENARIOS with paired statistics, plots and an HTML report.
 
     Replication i of every scenario uses the same random streams, so differences are
@@ -212,7 +213,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
     reference (by any amount, and by more than the smallest effect that matters),
     probability of ranking first, and a verdict: better, worse, equivalent or
     inconclusive against --min-effect. Cost per person reached goes to costs.csv. Writes comparison.csv/.parquet, one
-    results folder per scenario, plots/ and report.html into --out.
+    results folder per scenario, plots/ and report.html into --out (atomically; each scenario's runs are
+    written batch by batch as they finish).
 
     \b
     Example:
@@ -252,20 +254,20 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
         with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar, \
                 _stop_on_ctrl_c(out):
             comp = sim.compare([str(s) for s in scenarios], sets=sets, parameters=parameters, runs=runs, seed=seed,
-                               workers=workers,
+                               workers=workers, batch_size=batch_size,
                                reference=reference, interval=interval, progress=bar.update, executor=executor,
-                               scheduler=scheduler, min_effects=min_effects, flows=flows, force_size=force_size)
-        with _stop_on_ctrl_c(out):
-            comp.save(out, force=force, command=sys.argv)
+                               scheduler=scheduler, min_effects=min_effects, flows=flows, force_size=force_size,
+                               out=out, force=force, command=sys.argv)
     except InputError as err:
         _fail(err)
-    for w in comp.warnings:
-        click.secho(f"warning: {w}", fg="yellow", err=True)
-    for outcome, country, goal in metrics_wanted:
-        click.echo(comparison_table(comp.comparison, outcome, country, goal, color=sys.stdout.isatty()))
-        click.echo()
-    click.echo(f"Report:  {out / 'report.html'}")
-    click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
+    with _stop_on_ctrl_c(out):  # the folder is complete by now
+        for w in comp.warnings:
+            click.secho(f"warning: {w}", fg="yellow", err=True)
+        for outcome, country, goal in metrics_wanted:
+            click.echo(comparison_table(comp.comparison, outcome, country, goal, color=sys.stdout.isatty()))
+            click.echo()
+        click.echo(f"Report:  {out / 'report.html'}")
+        click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_flows.py              # everything (~3-5 min on 2 cores)
     .venv/bin/python benchmarks/bench_flows.py --skip-memory --json out.json
+    .venv/bin/python benchmarks/bench_flows.py --only-memory       # the three big commands (~10 min)
 
 1. Flow detail: `run_scenario` on the same seed with flows "none", "yearly" and "full"
    (serial, batch 64), interleaved and best of `--repeat`; reported as the ratio of each
@@ -10,9 +11,12 @@
 2. Seeding: the seeds of every batch of an N-run run built the old way
    (`SeedSequence(seed).spawn(N)[start:stop]` per batch, O(N^2)) and the new way
    (`rng.replication_seeds(seed, N, start, stop)`, O(N)); both lists are checked equal.
-3. Memory: `sdgsim run scenarios/baseline.yaml --runs 20000` with default outputs (yearly
-   flows, report) in a subprocess under /usr/bin/time -v (peak resident set size; the
-   command's own run and its report are included). Target: under 1 GiB.
+3. Memory: `sdgsim run scenarios/baseline.yaml --runs N` with default outputs (yearly
+   flows, report) for each N of `--memory-runs` (default 20,000 and 100,000), and
+   `sdgsim compare scenarios/baseline.yaml scenarios/partnership-in-action.yaml --runs N`
+   for each N of `--compare-runs` (default 20,000), each in a subprocess under
+   /usr/bin/time -v (peak resident set size and wall time; the command's own run and its
+   report are included). Target: under 1 GiB each.
 
 Timings on a shared machine vary with its load; the load average is printed with them.
 """
@@ -76,20 +80,25 @@ def seeding_case(runs: int, batch: int = 64) -> dict:
     return row
 
 
-def memory_case(runs: int) -> dict:
+def memory_case(runs: int, command: str = "run") -> dict:
+    """Peak RSS and wall of one `sdgsim run` (baseline) or `sdgsim compare` (baseline vs
+    partnership-in-action) with default outputs, in a subprocess under /usr/bin/time -v."""
+    scenarios = ["scenarios/baseline.yaml"] + (["scenarios/partnership-in-action.yaml"] if command == "compare" else [])
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = ["/usr/bin/time", "-v", sys.executable, str(ROOT / "cli.py"), "run", str(ROOT / "scenarios/baseline.yaml"),
-               "--runs", str(runs), "--out", str(Path(tmp) / "run")]
+        cmd = ["/usr/bin/time", "-v", sys.executable, str(ROOT / "cli.py"), command,
+               *(str(ROOT / s) for s in scenarios), "--runs", str(runs), "--out", str(Path(tmp) / "out")]
         before = load()
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
         peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
         wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", p.stderr).group(1)
-        size = sum(f.stat().st_size for f in (Path(tmp) / "run").glob("*.parquet")) if p.returncode == 0 else 0
-    row = {"runs": runs, "peak_mib": peak_kb / 1024, "wall": wall, "exit": p.returncode, "parquet_mib": size / 2**20,
-           "load_before": before, "load_after": load()}
-    print(f"sdgsim run --runs {runs} (default outputs): peak RSS {row['peak_mib']:.0f} MiB, wall {wall}, "
-          f"parquet {row['parquet_mib']:.1f} MiB, exit {p.returncode}  [load {before} -> {row['load_after']}]",
-          flush=True)
+        size = sum(f.stat().st_size for f in (Path(tmp) / "out").rglob("*.parquet")) if p.returncode == 0 else 0
+    row = {"command": command, "runs": runs, "peak_mib": peak_kb / 1024, "wall": wall, "exit": p.returncode,
+           "parquet_mib": size / 2**20, "load_before": before, "load_after": load()}
+    print(f"sdgsim {command} --runs {runs} (default outputs, report included): peak RSS {row['peak_mib']:.0f} MiB, "
+          f"wall {wall}, parquet {row['parquet_mib']:.1f} MiB, exit {p.returncode}  "
+          f"[load {before} -> {row['load_after']}]", flush=True)
+    if p.returncode:
+        print(p.stderr[-2000:], flush=True)
     return row
 
 
@@ -99,7 +108,9 @@ def main() -> None:
     ap.add_argument("--baseline-runs", type=int, default=1000)
     ap.add_argument("--large-runs", type=int, default=16)
     ap.add_argument("--seed-runs", type=int, nargs="*", default=[2000, 20000])
-    ap.add_argument("--memory-runs", type=int, default=20000)
+    ap.add_argument("--memory-runs", type=int, nargs="*", default=[20000, 100000])
+    ap.add_argument("--compare-runs", type=int, nargs="*", default=[20000])
+    ap.add_argument("--only-memory", action="store_true", help="skip the flow-detail and seeding parts")
     ap.add_argument("--skip-large", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--json", type=Path, default=None)
@@ -107,14 +118,17 @@ def main() -> None:
     from synthetic import make_scenario
 
     print(f"{os.cpu_count()} CPUs, load average {load()}", flush=True)
-    out: dict = {"flows": [flows_case("baseline", load_scenario(ROOT / "scenarios/baseline.yaml"), a.baseline_runs,
-                                      a.repeat)]}
-    if not a.skip_large:
-        out["flows"].append(flows_case("large", validate_data(make_scenario(), "<synthetic large>"), a.large_runs,
-                                      a.repeat))
-    out["seeding"] = [seeding_case(n) for n in a.seed_runs]
+    out: dict = {}
+    if not a.only_memory:
+        out["flows"] = [flows_case("baseline", load_scenario(ROOT / "scenarios/baseline.yaml"), a.baseline_runs,
+                                   a.repeat)]
+        if not a.skip_large:
+            out["flows"].append(flows_case("large", validate_data(make_scenario(), "<synthetic large>"),
+                                           a.large_runs, a.repeat))
+        out["seeding"] = [seeding_case(n) for n in a.seed_runs]
     if not a.skip_memory:
-        out["memory"] = memory_case(a.memory_runs)
+        out["memory"] = [memory_case(n, "run") for n in a.memory_runs] + \
+            [memory_case(n, "compare") for n in a.compare_runs]
     if a.json:
         a.json.write_text(json.dumps(out, indent=2))
 

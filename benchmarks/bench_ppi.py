@@ -1,23 +1,30 @@
 """Benchmark simulation.ppi against policy-priority-inference 3.0.7 in the same process.
 
-1. Throughput: PPI's serial `run_ppi` (one run per call) and ours (`run_ppi(..., runs=R)`)
-   on generated models with N = 20 and N = 100 indicators, T = 50 periods, a spillover
-   network (10 % density), 20 % collateral indicators and one programme. Runs/s of each
-   and the ratio, by wall clock and by CPU time (the CPU ratio is robust to other load
-   on a shared machine). Also the peak memory of ours for keep = final / mean / series.
-2. Calibration: PPI's `calibrate(..., parallel_processes=2)` against ours on the same
+1. Throughput on the grid of issue 14: N in {20, 100} indicators x T in {30, 50} periods x
+   {10^3, 10^4, 10^5} runs (--quick: 10^3 and 10^4), on generated models (10 % dense
+   spillover network, 20 % collateral indicators, one programme). Ours: one
+   `run_ppi(..., runs=R, seed=...)` call with the default outputs (keep="auto": every run's
+   series up to 2^20 values, else the six series' means over runs; always final levels,
+   mean gamma and success rates per run). PPI: its serial `run_ppi`, one run per call, timed
+   on as many runs as fit in a few seconds just before and just after ours and scaled per
+   run (its runs are independent, so time is proportional to runs); the ratio is PPI's
+   time for R runs over ours, by CPU time (`time.process_time`, robust to other load on a
+   shared machine) and by wall clock. The load average is printed with every row.
+2. Memory: peak traced allocations of ours for keep = final / mean / series.
+3. Calibration: PPI's `calibrate(..., parallel_processes=2)` against ours on the same
    data; both fits are then scored on the same footing — PPI's GoF on 4000 independent
    runs of our engine (validated against PPI in tests/test_ppi_validation.py) — and ours
    is asked to reach at least PPI's worst GoF.
 
-Run:  .venv/bin/python benchmarks/bench_ppi.py [--quick] [--skip-calibration] [--cal-n 12]
-Needs the dev extra (policy-priority-inference==3.0.7, joblib). Prints a Markdown table.
+Run:  .venv/bin/python benchmarks/bench_ppi.py [--quick] [--skip-calibration] [--skip-memory]
+Needs the dev extra (policy-priority-inference==3.0.7, joblib). Prints Markdown tables.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import sys
 import time
 import tracemalloc
@@ -57,26 +64,39 @@ def timed(fn, min_seconds: float) -> tuple[float, float, int]:
             return time.perf_counter() - w0, time.process_time() - c0, k
 
 
-def throughput(N: int, runs: int, ppi_seconds: float, reps: int) -> dict:
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def grid_cell(N: int, T: int, runs: int, ppi_seconds: float, seed: int = 0) -> dict:
+    """Ours on `runs` runs (default outputs) between two PPI timings; PPI scaled per run."""
     import policy_priority_inference as ppi
 
-    I0, a, ap, b, kw = model(N)
-    best = {"ppi_wall": 0.0, "ppi_cpu": 0.0, "ours_wall": 0.0, "ours_cpu": 0.0}
-    for rep in range(reps):  # interleaved, best of reps: other load on the machine hits both
-        np.random.seed(rep)
-        w, c, k = timed(lambda: ppi.run_ppi(I0.copy(), a, ap, b, **copy.deepcopy(kw)), ppi_seconds)
-        best["ppi_wall"], best["ppi_cpu"] = max(best["ppi_wall"], k / w), max(best["ppi_cpu"], k / c)
-        w0, c0 = time.perf_counter(), time.process_time()
-        run_ppi(I0, a, ap, b, runs=runs, seed=rep, keep="final", **kw)
-        w, c = time.perf_counter() - w0, time.process_time() - c0
-        best["ours_wall"], best["ours_cpu"] = max(best["ours_wall"], runs / w), max(best["ours_cpu"], runs / c)
+    I0, a, ap, b, kw = model(N, T)
+    load0 = load()
+    np.random.seed(seed)
+    w1, c1, k1 = timed(lambda: ppi.run_ppi(I0.copy(), a, ap, b, **copy.deepcopy(kw)), ppi_seconds)
+    w0, c0 = time.perf_counter(), time.process_time()
+    res = run_ppi(I0, a, ap, b, runs=runs, seed=seed, **kw)
+    ours_wall, ours_cpu = time.perf_counter() - w0, time.process_time() - c0
+    w2, c2, k2 = timed(lambda: ppi.run_ppi(I0.copy(), a, ap, b, **copy.deepcopy(kw)), ppi_seconds)
+    ppi_wall, ppi_cpu = (w1 + w2) / (k1 + k2), (c1 + c2) / (k1 + k2)  # seconds per PPI run
+    return {"N": N, "T": T, "runs": runs, "keep": res.keep, "ppi_runs": k1 + k2, "ppi_wall": ppi_wall,
+            "ppi_cpu": ppi_cpu, "ours_wall": ours_wall / runs, "ours_cpu": ours_cpu / runs,
+            "ratio_wall": ppi_wall * runs / ours_wall, "ratio_cpu": ppi_cpu * runs / ours_cpu,
+            "load": f"{load0} → {load()}"}
+
+
+def memory(N: int, T: int, runs: int) -> dict:
+    I0, a, ap, b, kw = model(N, T)
     mem = {}
     for keep in ("final", "mean", "series"):
+        r = runs if keep != "series" else min(runs, 1000)
         tracemalloc.start()
-        run_ppi(I0, a, ap, b, runs=runs, seed=0, keep=keep, **kw)
-        mem[keep] = tracemalloc.get_traced_memory()[1] / 2**20
+        run_ppi(I0, a, ap, b, runs=r, seed=0, keep=keep, **kw)
+        mem[keep] = (r, tracemalloc.get_traced_memory()[1] / 2**20)
         tracemalloc.stop()
-    return {"N": N, "runs": runs, **best, "mem": mem}
+    return mem
 
 
 def gof(params, I0, IF, SR, kw, runs=4000, seed=12345):
@@ -116,10 +136,14 @@ def calibration(N: int, T: int, threshold: float) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="shorter timings (noisier)")
-    ap.add_argument("--runs", type=int, default=2000, help="our runs per timing (>= 1000)")
+    ap.add_argument("--quick", action="store_true", help="runs 10^3 and 10^4 only, shorter PPI timings")
+    ap.add_argument("--ns", type=int, nargs="+", default=[20, 100])
+    ap.add_argument("--ts", type=int, nargs="+", default=[30, 50])
+    ap.add_argument("--runs", type=int, nargs="+", default=None, help="default 1000 10000 100000 (quick: 1000 10000)")
+    ap.add_argument("--ppi-seconds", type=float, default=None, help="PPI timing before and after ours (default 3, quick 1)")
     ap.add_argument("--skip-calibration", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
+    ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--cal-n", type=int, default=12)
     ap.add_argument("--cal-t", type=int, default=40)
     ap.add_argument("--threshold", type=float, default=0.8)
@@ -127,16 +151,25 @@ def main() -> None:
     import numpy
     import policy_priority_inference  # noqa: F401
 
-    print(f"python {sys.version.split()[0]}, numpy {numpy.__version__}, policy-priority-inference 3.0.7\n")
-    print("| N | T | PPI runs/s (wall) | ours runs/s (wall) | ratio (wall) | PPI runs/s (CPU) | ours runs/s (CPU) "
-          "| ratio (CPU) | ours peak MB final / mean / series |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for N in () if args.skip_throughput else (20, 100):
-        r = throughput(N, args.runs, 2.0 if args.quick else 6.0, 2 if args.quick else 3)
-        m = r["mem"]
-        print(f"| {N} | 50 | {r['ppi_wall']:.0f} | {r['ours_wall']:.0f} | {r['ours_wall'] / r['ppi_wall']:.0f}x "
-              f"| {r['ppi_cpu']:.0f} | {r['ours_cpu']:.0f} | {r['ours_cpu'] / r['ppi_cpu']:.0f}x "
-              f"| {m['final']:.0f} / {m['mean']:.0f} / {m['series']:.0f} ({r['runs']} runs) |", flush=True)
+    runs_grid = args.runs or ([1000, 10000] if args.quick else [1000, 10000, 100000])
+    ppi_seconds = args.ppi_seconds or (1.0 if args.quick else 3.0)
+    print(f"python {sys.version.split()[0]}, numpy {numpy.__version__}, policy-priority-inference 3.0.7, "
+          f"{os.cpu_count()} CPUs, load average (1/5/15 min) {load()}\n")
+    if not args.skip_throughput:
+        print("| N | T | runs | ours kept | PPI ms/run (CPU) | ours µs/run (CPU) | ratio (CPU) | ratio (wall) "
+              "| PPI runs timed | load before → after |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for N in args.ns:
+            for T in args.ts:
+                for runs in runs_grid:
+                    r = grid_cell(N, T, runs, ppi_seconds)
+                    print(f"| {N} | {T} | {runs:,} | {r['keep']} | {r['ppi_cpu'] * 1e3:.2f} | {r['ours_cpu'] * 1e6:.0f} "
+                          f"| {r['ratio_cpu']:.0f}x | {r['ratio_wall']:.0f}x | {r['ppi_runs']} | {r['load']} |",
+                          flush=True)
+    if not args.skip_memory:
+        m = memory(100, 50, 10000 if not args.quick else 2000)
+        print("\nPeak traced memory of ours, N = 100, T = 50: " + ", ".join(
+            f"keep={k} {mb:.0f} MB ({r:,} runs)" for k, (r, mb) in m.items()), flush=True)
     if args.skip_calibration:
         return
     c = calibration(args.cal_n, args.cal_t, args.threshold)

@@ -68,8 +68,9 @@ def test_a_streamed_run_folder_equals_a_saved_one(tmp_path):
     for name in ("scores", "balance", "adoption", "indicators", "flows"):
         s, m = (pd.read_parquet(tmp_path / d / f"{name}.parquet") for d in ("s", "m"))
         assert s.equals(m), name
-    assert streamed.result.flows is None and streamed.flows.equals(memory.flows)
+    assert streamed.data is None and streamed.flows.equals(memory.flows)  # no arrays kept: read back if asked
     assert np.array_equal(streamed.result.scores, memory.result.scores)
+    assert streamed.summary.equals(memory.summary) and streamed.outcomes.equals(memory.outcomes)
     assert json.loads((tmp_path / "s" / "manifest.json").read_text())["flows"] == "full"
     back = sim.read_results(tmp_path / "s")
     assert back.flows.equals(memory.flows) and back.result.flow_detail == "full"

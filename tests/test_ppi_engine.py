@@ -158,3 +158,55 @@ def test_b_dict_errors_name_the_indicator_and_programme():
         run_ppi(I0, runs=1, seed=0, **{**kw, "B_dict": {i: [0] for i in inst}})
     with pytest.raises(PPIInputError, match="collateral"):
         run_ppi(I0, runs=1, seed=0, **{**kw, "B_dict": {**{i: [0, 1, 2] for i in inst}, 2: [0]}})
+
+
+def test_vectorised_seeding_gives_numpys_own_streams():
+    from simulation.ppi.streams import GeneratorPool, _generator_fns, sfc64_states
+
+    pool = GeneratorPool()
+    for seed in (0, 5, 2**32 - 1, 2**32, 2**64 + 3, 2**130 + 99):
+        for runs in (range(0, 4), range(1000, 1003), range(2**32 - 2, 2**32 + 1)):  # the last falls back
+            for ours, numpy in zip(pool.fills(seed, runs), _generator_fns(seed, runs)):
+                np.testing.assert_array_equal(ours(9), numpy(9))
+    assert sfc64_states(1, range(2**32, 2**32 + 2)) is None
+
+
+@pytest.mark.parametrize("collateral", [True, False])
+def test_streamed_means_are_the_same_bits_for_any_chunking(collateral):
+    I0, kw = model(N=9, T=6, collateral=collateral, programmes=False)
+    ref = run_ppi(I0, runs=101, seed=8, keep="mean", **kw)
+    full = run_ppi(I0, runs=101, seed=8, keep="series", **kw)
+    for chunk in (1, 5, 31, 32, 33, 64, 100):
+        other = run_ppi(I0, runs=101, seed=8, keep="mean", chunk=chunk, **kw)
+        for name in "ICFPSG":
+            np.testing.assert_array_equal(other.mean(name), ref.mean(name))
+    for name in "ICFPSG":
+        np.testing.assert_allclose(ref.mean(name), full.mean(name), rtol=1e-12, atol=1e-15)
+
+
+def test_a_single_instrumental_indicator_streams_its_means_in_order_too():
+    from simulation.ppi.results import RunSums
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((70, 1)) * 10.0 ** rng.integers(-10, 10, (70, 1))
+    totals = []
+    for chunk in (1, 7, 32, 70):
+        s = RunSums(1, 1)
+        for r0 in range(0, 70, chunk):
+            s.add(0, x[r0:r0 + chunk], r0)
+        totals.append(s.total(70))
+    for t in totals[1:]:
+        np.testing.assert_array_equal(t, totals[0])
+
+
+def test_keep_auto_keeps_series_for_small_calls_and_means_for_large_ones():
+    I0, kw = model()
+    small = run_ppi(I0, runs=5, seed=1, **kw)
+    assert small.keep == "series" and small.tsI.shape[0] == 5
+    large = run_ppi(I0, runs=3000, seed=1, **kw)  # 3000 · 25 · 3 · (10 + 8) values > 2^20
+    assert large.keep == "mean" and large.mean("I").shape == (10, 25)
+    with pytest.raises(AttributeError, match="keep='series'"):
+        large.tsI  # noqa: B018
+    np.testing.assert_array_equal(large.I_final[:5], small.I_final)
+    with pytest.raises(ValueError, match="keep must be one of"):
+        run_ppi(I0, runs=2, seed=1, keep="everything", **kw)

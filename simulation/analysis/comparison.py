@@ -30,22 +30,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..model import ACCOUNTS, RunResult
+from ..model import RunResult
 from ..outcomes import metrics
-from ..outcomes.registry import (
-    ALL,
-    NO_GOAL,
-    REGISTRY,
-    label,
-    outcome_sense,
-    outcome_table,
-    parse,
-    partial_spec_problem,
-)
+from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, label, outcome_sense, parse, partial_spec_problem
+from ..outcomes.values import RunValues
 
 MIN_RUNS_T = 10
 MIN_RUNS_BOOTSTRAP = 30
 BOOTSTRAP_RESAMPLES = 4000
+BLOCK = 1 << 21
+"""Numbers (float64) in one block of rows x runs: comparisons and bootstraps work block by
+block, so their memory does not grow with the rows times the runs."""
 
 
 def mean_interval(x: np.ndarray, method: str = "t", level: float = 0.95,
@@ -62,10 +57,14 @@ def mean_interval(x: np.ndarray, method: str = "t", level: float = 0.95,
         return mean - half, mean + half
     if method == "bootstrap":
         rng = rng or np.random.default_rng(0)
-        idx = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
-        boot = x[..., idx].mean(axis=-1)  # (rows, B)
+        rows = x.reshape(-1, n)
+        boot = np.empty((rows.shape[0], BOOTSTRAP_RESAMPLES))
+        step = max(1, BLOCK // max(1, rows.size))  # resamples per block (drawn in order: the same numbers)
+        for b in range(0, BOOTSTRAP_RESAMPLES, step):
+            idx = rng.integers(0, n, size=(min(step, BOOTSTRAP_RESAMPLES - b), n))
+            boot[:, b:b + len(idx)] = rows[:, idx].mean(axis=-1)
         lo, hi = np.percentile(boot, [50 * (1 - level), 50 * (1 + level)], axis=-1)
-        return lo, hi
+        return lo.reshape(x.shape[:-1]), hi.reshape(x.shape[:-1])
     raise ValueError(f"unknown interval method {method!r} (allowed: t, bootstrap)")
 
 
@@ -132,7 +131,7 @@ def verdicts(lo: np.ndarray, hi: np.ndarray, m: np.ndarray) -> np.ndarray:
     return out
 
 
-def _mismatch_warnings(results: dict[str, RunResult], reference: str) -> list[str]:
+def _mismatch_warnings(results: dict[str, RunValues], reference: str) -> list[str]:
     """Say when scenarios differ in countries, goals or years: their 'ALL' rows then average
     different things, and a never-reached target is censored at different years."""
     ref = results[reference].scenario
@@ -152,78 +151,105 @@ def _mismatch_warnings(results: dict[str, RunResult], reference: str) -> list[st
     return out
 
 
-def compare(results: dict[str, RunResult], reference: str | None = None, method: str = "t",
+Results = dict[str, RunResult | RunValues]
+
+
+def _values(results: Results) -> dict[str, RunValues]:
+    return {n: r if isinstance(r, RunValues) else RunValues.of(r) for n, r in results.items()}
+
+
+def _rows(v: RunValues) -> dict[tuple[str, str, str], tuple[np.ndarray, int, int]]:
+    """(outcome, country, goal) → where its per-run values are in `v`."""
+    return {(o, c, g): (arr, i, j) for o, (arr, cs, gs) in v.values.items()
+            for i, c in enumerate(cs) for j, g in enumerate(gs)}
+
+
+def _gather(where: dict, keys: list[tuple[str, str, str]]) -> np.ndarray:
+    """rows × N: the per-run values of `keys`."""
+    return np.stack([where[k][0][:, where[k][1], where[k][2]] for k in keys]).astype(float)
+
+
+def compare(results: Results, reference: str | None = None, method: str = "t",
             level: float = 0.95, seed: int = 0, min_effects: dict[str, float | str] | None = None) -> Comparison:
     """Paired comparison of scenarios that were run with the same seed and number of runs.
 
+    `results`: name → a run in memory (RunResult) or its per-run outcome values (RunValues,
+    what a run streamed to disk keeps); the same numbers either way. Rows are processed in
+    blocks, so the memory needed grows with the runs, not with the runs times the values.
     `min_effects`: smallest effect that matters per value name (NAME, NAME:KEY, NAME@COUNTRY
     or NAME:KEY@COUNTRY; a number in the outcome's unit, or "5%" of the reference's mean);
     the registry's `min_effect` where none is given.
     """
     given = dict(min_effects or {})
-    names = list(results)
+    vals = _values(results)
+    names = list(vals)
     reference = reference or names[0]
-    if reference not in results:
+    if reference not in vals:
         raise KeyError(reference)
-    runs = {r.runs for r in results.values()}
+    runs = {r.runs for r in vals.values()}
     if len(runs) != 1:
         raise ValueError("all scenarios must have the same number of runs for paired comparison")
     N = runs.pop()
-    warnings = _mismatch_warnings(results, reference)
+    warnings = _mismatch_warnings(vals, reference)
     need = MIN_RUNS_T if method == "t" else MIN_RUNS_BOOTSTRAP
     if N < need:
         warnings.append(f"{N} runs is too few for a reliable {int(level * 100)}% {method} interval "
                         f"({need} or more runs needed; 30+ recommended for probabilities)")
-    long = {name: outcome_table(r) for name, r in results.items()}
-    keys = ["outcome", "country", "goal"]
-    wide = {name: df.set_index([*keys, "run"]).value.unstack("run") for name, df in long.items()}
-    common = wide[reference].index
-    for name in names:
-        common = common.intersection(wide[name].index, sort=False)
-    mats = {name: wide[name].loc[common].to_numpy(dtype=float) for name in names}  # rows × N
-    ref_sc = [results[reference].scenario, *(r.scenario for r in results.values())]
-    senses = {}
-    for o, g in zip(common.get_level_values("outcome"), common.get_level_values("goal")):
+    where = {name: _rows(v) for name, v in vals.items()}
+    common = [k for k in sorted(where[reference]) if all(k in where[n] for n in names)]
+    ref_sc = [vals[reference].scenario, *(r.scenario for r in vals.values())]
+    senses: dict[tuple[str, str], bool] = {}
+    for o, _, g in common:
         if (o, g) not in senses:
             senses[o, g] = outcome_sense(label(o, goal=g), ref_sc) > 0
-    higher = np.array([senses[o, g] for o, g in zip(common.get_level_values("outcome"),
-                                                    common.get_level_values("goal"))], dtype=bool)
+    higher = np.array([senses[o, g] for o, _, g in common], dtype=bool)
     sign = np.where(higher, 1.0, -1.0)[:, None]
-    oriented = np.stack([mats[n] * sign for n in names])  # (scenarios, rows, N)
-    oriented = np.where(np.isnan(oriented), -np.inf, oriented)
-    best = oriented.max(axis=0, keepdims=True)
-    is_best = oriented == best
-    p_best = (is_best / is_best.sum(axis=0, keepdims=True)).mean(axis=-1)  # ties split
+    # bootstrap draws are made per call over all rows (their order fixes the numbers); t works in blocks
+    step = len(common) if method == "bootstrap" else max(1, BLOCK // max(1, N * len(names)))
+    blocks = [slice(a, a + step) for a in range(0, len(common), step)] or [slice(0, 0)]
+
+    p_best = np.empty((len(names), len(common)))
+    ref_mean = np.empty(len(common))
+    for b in blocks:
+        oriented = np.stack([_gather(where[n], common[b]) * sign[b] for n in names])  # (scenarios, rows, N)
+        oriented = np.where(np.isnan(oriented), -np.inf, oriented)
+        is_best = oriented == oriented.max(axis=0, keepdims=True)
+        p_best[:, b] = (is_best / is_best.sum(axis=0, keepdims=True)).mean(axis=-1)  # ties split
+        ref_mean[b] = _gather(where[reference], common[b]).mean(axis=-1)
 
     rng = np.random.default_rng(seed)
-    rows = []
-    ref = mats[reference]
-    ref_mean = ref.mean(axis=-1)
-    births = frozenset(i.id for r in results.values() for i in r.scenario.indicators if i.denominator == "births")
+    births = frozenset(i.id for r in vals.values() for i in r.scenario.indicators if i.denominator == "births")
     m_eff = np.array([_min_effect(o, c, g, rm, given, births) for (o, c, g), rm in zip(common, ref_mean)])
+    columns = ["mean", "ci_low", "ci_high", "p2_5", "p97_5", "diff_mean", "diff_ci_low", "diff_ci_high",
+               "p_superior", "p_better_by_min", "p_worse_by_min"]
+    rows = []
     for k, name in enumerate(names):
-        x = mats[name]
-        lo, hi = mean_interval(x, method, level, rng)
-        d = x - ref
-        dlo, dhi = mean_interval(d, method, level, rng)
-        zero = np.all(d == 0, axis=-1)
-        dlo, dhi = np.where(zero, 0.0, dlo), np.where(zero, 0.0, dhi)
-        better = (d * sign > 0).mean(axis=-1) + 0.5 * (d == 0).mean(axis=-1)
+        out = {c: np.empty(len(common)) for c in columns}
+        for b in blocks:
+            x, ref = _gather(where[name], common[b]), _gather(where[reference], common[b])
+            lo, hi = mean_interval(x, method, level, rng)
+            d = x - ref
+            dlo, dhi = mean_interval(d, method, level, rng)
+            zero = np.all(d == 0, axis=-1)
+            sb, mb = sign[b], m_eff[b][:, None]
+            out["mean"][b], out["ci_low"][b], out["ci_high"][b] = x.mean(axis=-1), lo, hi
+            out["p2_5"][b], out["p97_5"][b] = np.percentile(x, [2.5, 97.5], axis=-1)
+            out["diff_mean"][b] = d.mean(axis=-1)
+            out["diff_ci_low"][b], out["diff_ci_high"][b] = np.where(zero, 0.0, dlo), np.where(zero, 0.0, dhi)
+            out["p_superior"][b] = (d * sb > 0).mean(axis=-1) + 0.5 * (d == 0).mean(axis=-1)
+            out["p_better_by_min"][b] = (d * sb > mb).mean(axis=-1)
+            out["p_worse_by_min"][b] = (d * sb < -mb).mean(axis=-1)
+        dlo, dhi = out["diff_ci_low"], out["diff_ci_high"]
         olo, ohi = np.where(higher, dlo, -dhi), np.where(higher, dhi, -dlo)  # oriented: + = better
         verdict = verdicts(olo, ohi, m_eff) if name != reference else np.full(len(common), "reference", object)
-        frame = common.to_frame(index=False)
+        frame = pd.MultiIndex.from_tuples(common, names=["outcome", "country", "goal"]).to_frame(index=False)
         frame.insert(0, "scenario", name)
         frame["higher_is_better"] = higher
         frame["runs"] = N
-        frame["mean"] = x.mean(axis=-1)
-        frame["ci_low"], frame["ci_high"] = lo, hi
-        frame["p2_5"], frame["p97_5"] = np.percentile(x, [2.5, 97.5], axis=-1)
-        frame["diff_mean"] = d.mean(axis=-1)
-        frame["diff_ci_low"], frame["diff_ci_high"] = dlo, dhi
-        frame["p_superior"] = better
+        for c in columns[:-2]:
+            frame[c] = out[c]
         frame["min_effect"] = m_eff
-        frame["p_better_by_min"] = (d * sign > m_eff[:, None]).mean(axis=-1)
-        frame["p_worse_by_min"] = (d * sign < -m_eff[:, None]).mean(axis=-1)
+        frame["p_better_by_min"], frame["p_worse_by_min"] = out["p_better_by_min"], out["p_worse_by_min"]
         frame["verdict"] = verdict
         frame["p_best"] = p_best[k]
         frame["reference"] = reference
@@ -231,17 +257,21 @@ def compare(results: dict[str, RunResult], reference: str | None = None, method:
         rows.append(frame)
     table = pd.concat(rows, ignore_index=True)
     return Comparison(table=table, reference=reference, method=method, runs=N, warnings=warnings,
-                      costs=cost_per_person(results, reference, level, seed))
+                      costs=cost_per_person(vals, reference, level, seed))
 
 
 def extra_money(result: RunResult) -> np.ndarray:
-    """(N,) money put in over the horizon, USD: every source (donor, partnership, research and
-    domestic budgets) except the private co-finance that blended finance mobilises."""
-    sources = result.balance[..., ACCOUNTS.index("sources")].sum(axis=1)
-    return sources - result.private.sum(axis=1)
+    """(N,) money put in over the horizon, USD (`outcomes.metrics.extra_money`)."""
+    return metrics.extra_money(result)
 
 
-def cost_per_person(results: dict[str, RunResult], reference: str, level: float = 0.95,
+def _people_gain_all(v: RunValues) -> np.ndarray:
+    """(N, indicators) people better off, all countries (people_gain's ALL values)."""
+    arr, cs, _ = v.values["people_gain"]
+    return arr[:, cs.index(ALL), :]
+
+
+def cost_per_person(results: Results, reference: str, level: float = 0.95,
                     seed: int = 0) -> pd.DataFrame:
     """Cost per person reached, per scenario and indicator, against the reference.
 
@@ -254,29 +284,34 @@ def cost_per_person(results: dict[str, RunResult], reference: str, level: float 
     cols = ["scenario", "indicator", "people", "extra_money_usd", "extra_people", "extra_people_ci_low",
             "extra_people_ci_high", "cost_per_person_usd", "cost_ci_low", "cost_ci_high", "model_unit_cost_usd",
             "note", "reference"]
-    ref = results[reference]
+    vals = _values(results)
+    ref = vals[reference]
     rows = []
     rng = np.random.default_rng(seed)
-    ref_gain = metrics.people_gain(ref, metrics.indicator_people(ref)).sum(axis=1) if ref.scenario.indicators \
-        else None
-    for name, r in results.items():
+    ref_gain = _people_gain_all(ref) if ref.scenario.indicators else None
+    resamples = 1000
+    for name, r in vals.items():
         sc = r.scenario
         if name == reference or ref_gain is None or sc.country_ids != ref.scenario.country_ids:
             continue
-        gain = metrics.people_gain(r, metrics.indicator_people(r)).sum(axis=1)  # (N, I)
-        dm = extra_money(r) - extra_money(ref)
-        idx = rng.integers(0, r.runs, size=(1000, r.runs))
-        for i, ind in enumerate(sc.indicators):
-            if ind.id not in ref.scenario.indicator_ids:
-                continue
-            dp = gain[:, i] - ref_gain[:, ref.scenario.indicator_ids.index(ind.id)]
+        gain = _people_gain_all(r)  # (N, I)
+        dm = r.extra_money - ref.extra_money
+        inds = [(i, ind, gain[:, i] - ref_gain[:, ref.scenario.indicator_ids.index(ind.id)])
+                for i, ind in enumerate(sc.indicators) if ind.id in ref.scenario.indicator_ids]
+        bm, bp = np.empty(resamples), np.empty((len(inds), resamples))
+        step = max(1, BLOCK // r.runs)  # resamples drawn in order, block by block: the same numbers
+        for b in range(0, resamples, step):
+            idx = rng.integers(0, r.runs, size=(min(step, resamples - b), r.runs))
+            bm[b:b + len(idx)] = dm[idx].mean(axis=1)
+            for j, (_, _, dp) in enumerate(inds):
+                bp[j, b:b + len(idx)] = dp[idx].mean(axis=1)
+        for j, (i, ind, dp) in enumerate(inds):
             plo, phi = mean_interval(dp[None], "t", level)
             # a cost needs more money for more people; more people for less money dominates (no ratio)
             cost = dm.mean() / dp.mean() if dp.mean() > 0 and dm.mean() > 0 else np.nan
             note = ("" if np.isfinite(cost) else "more people for no extra money" if dp.mean() > 0
                     else "no more people reached")
-            bm, bp = dm[idx].mean(axis=1), dp[idx].mean(axis=1)
-            boot = np.where(bp > 0, bm / np.where(bp > 0, bp, 1.0), np.inf)
+            boot = np.where(bp[j] > 0, bm / np.where(bp[j] > 0, bp[j], 1.0), np.inf)
             clo, chi = (np.percentile(boot, [50 * (1 - level), 50 * (1 + level)]) if np.isfinite(cost)
                         else (np.nan, np.nan))
             rows.append((name, ind.id, ind.people or ind.name, float(dm.mean()), float(dp.mean()), float(plo[0]),

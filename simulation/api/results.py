@@ -5,36 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..analysis.comparison import Comparison
 from ..errors import Problem, ResultsError
-from ..model import ACCOUNTS, RunResult
 from ..results.folders import damaged_folder_errors, read_manifest
-from ..scenario import validate_data
+from ..results.runs import read_run_result
 from .runs import ComparisonRun, Run
 from .sweeps import SweepRuns, read_sweep
 
 
 def _read_run(folder: Path, man: dict) -> Run:
     """A run folder as a Run: the tables are read back into the RunResult arrays."""
-    sc = validate_data(man["scenario"], str(folder / "manifest.json"))
-    scores = pd.read_parquet(folder / "scores.parquet")
-    N, Y, C, G = man["runs"], len(sc.years), len(sc.countries), len(sc.goals)
-    adoption = pd.read_parquet(folder / "adoption.parquet")
-    balance = pd.read_parquet(folder / "balance.parquet")
-    K = len(sc.technologies)
-    flows = pd.read_parquet(folder / "flows.parquet") if (folder / "flows.parquet").exists() else None
-    nan = np.full
-    result = RunResult(
-        scenario=sc, seed=man["seed"],
-        scores=scores.score.to_numpy().reshape(N, Y, C, G),
-        adoption=adoption.adoption.to_numpy().reshape(N, Y, C, K),
-        capacity=nan((N, Y, C), np.nan), trl=nan((N, Y, K), np.nan),
-        private=nan((N, Y - 1), np.nan), public_external=nan((N, Y - 1), np.nan),
-        balance=balance.amount_usd.to_numpy().reshape(N, Y - 1, len(ACCOUNTS)), flows=flows,
-        flow_detail=man.get("flows", "none" if flows is None else "full"))
+    result = read_run_result(folder, man)
     started = datetime.fromisoformat(man["started"]) if "started" in man else datetime.now(timezone.utc)
     return Run(result, man.get("scenario_file"), list(man.get("overrides", [])), started)
 

@@ -23,16 +23,18 @@ import pandas as pd
 from ..analysis.comparison import Comparison, min_effect_problems
 from ..analysis.comparison import compare as paired_comparison
 from ..errors import InputError, OptionError, Problem, ScenarioError, for_file
-from ..experiments.replications import run_scenario
+from ..experiments.replications import run_scenario, stream_scenario
 from ..experiments.sizing import check_size
 from ..model import RunResult
 from ..model.ledger import FLOW_MODES, flow_mode
 from ..outcomes.registry import ALL, outcome_table
 from ..outcomes.registry import summary as run_summary
+from ..outcomes.values import RunValues, ValueCollector
 from ..report import plots
+from ..report.aggregates import index_per_run, read_index_per_run
 from ..report.html import build_report
 from ..results.folders import atomic_folder, check_target
-from ..results.runs import RunWriter, finish_run, manifest, write_run
+from ..results.runs import RunInfo, RunWriter, finish_run, manifest, read_run_result, write_run
 from ..scenario import Scenario
 from ..scenario.catalog import resolve
 from ..scenario.loading import load_scenario as _load_file
@@ -59,36 +61,61 @@ def load_scenario(name_or_path: str | Path, sets: Sequence[str] = (), parameters
 
 @dataclass
 class Run:
-    """All replications of one scenario, in memory.
+    """All replications of one scenario: in memory, or streamed to a results folder.
 
     Frames (tidy, one row per value): `scores` (run, year, country, goal, score),
     `balance` (run, year, account, amount_usd), `adoption` (run, year, country,
     technology, adoption), `flows` (see `run`'s `flows`; None when not recorded),
     `outcomes` (outcome, country, goal, run, value) and `summary` (country, metric, mean,
     p05, p95, runs). `arrays` gives the raw arrays with a leading replication axis.
-    `folder`: the results folder when the run was written as it ran (`run(..., out=)`).
+
+    A run written as it ran (`run(..., out=)`) keeps only its per-run outcome values
+    (`values`; `data` is None) and its `folder`: the frames are read back from the folder
+    when asked for, and `result` / `arrays` read the saved tables back into arrays (those not
+    saved, capacity, TRL, private and public external finance per year, are NaN).
     """
 
-    result: RunResult
+    data: RunResult | None
     scenario_file: str | None = None
     sets: list[str] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     folder: Path | None = None
+    values: RunValues | None = None
+    """Per-run outcome values (kept instead of the arrays when the run streamed to `folder`)."""
+    flow_detail: str | None = None
+    """Flow detail of a streamed run (`data.flow_detail` otherwise)."""
+    _read: RunResult | None = field(default=None, init=False, repr=False, compare=False)
+    _summary: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def result(self) -> RunResult:
+        """The run's arrays (read back from the folder for a streamed run)."""
+        if self.data is not None:
+            return self.data
+        if self._read is None:
+            man = json.loads((self.folder / "manifest.json").read_text())
+            self._read = read_run_result(self.folder, man)
+        return self._read
+
+    def _info(self) -> RunResult | RunInfo:
+        if self.data is not None:
+            return self.data
+        return RunInfo(self.scenario, self.seed, self.runs, self.flow_detail or "none")
 
     @property
     def scenario(self) -> Scenario:
         """The validated scenario that ran."""
-        return self.result.scenario
+        return self.values.scenario if self.data is None else self.data.scenario
 
     @property
     def runs(self) -> int:
         """Number of replications."""
-        return self.result.runs
+        return self.values.runs if self.data is None else self.data.runs
 
     @property
     def seed(self) -> int:
         """Root seed of the run."""
-        return self.result.seed
+        return self.values.seed if self.data is None else self.data.seed
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -99,45 +126,57 @@ class Run:
         return {k: getattr(r, k) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external",
                                            "balance")}
 
+    def _table(self, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.folder / f"{name}.parquet")
+
     @property
     def scores(self) -> pd.DataFrame:
         """Tidy scores: run, year, country, goal, score (0-100)."""
-        return self.result.scores_frame()
+        return self._table("scores") if self.data is None else self.data.scores_frame()
 
     @property
     def balance(self) -> pd.DataFrame:
         """Tidy money balance: run, year, account, amount_usd."""
-        return self.result.balance_frame()
+        return self._table("balance") if self.data is None else self.data.balance_frame()
 
     @property
     def adoption(self) -> pd.DataFrame:
         """Tidy adoption: run, year, country, technology, adoption (share 0-1)."""
-        return self.result.adoption_frame()
+        return self._table("adoption") if self.data is None else self.data.adoption_frame()
 
     @property
     def flows(self) -> pd.DataFrame | None:
         """Money flows (labels as categoricals), None if not recorded. Full: run, year, source,
         recipient, goal, instrument, amount_usd; yearly: year, source, recipient, goal,
-        instrument, amount_usd summed over the replications, runs. Full flows of a run
+        instrument, amount_usd summed over the replications, runs. Flows of a run
         written as it ran are read from its folder.
         """
-        if self.result.flows is None and self.folder is not None and (self.folder / "flows.parquet").exists():
+        if (self.data is None or self.data.flows is None) and self.folder is not None \
+                and (self.folder / "flows.parquet").exists():
             return pd.read_parquet(self.folder / "flows.parquet")
-        return self.result.flows
+        return None if self.data is None else self.data.flows
 
     @property
     def outcomes(self) -> pd.DataFrame:
         """Per-run outcomes in long form: outcome, country, goal, run, value."""
-        return outcome_table(self.result)
+        return self.values.table() if self.values is not None else outcome_table(self.data)
 
     @property
     def summary(self) -> pd.DataFrame:
         """Summary over runs: country, metric, mean, p05, p95, runs."""
-        return run_summary(self.result)
+        if self.values is None:
+            return run_summary(self.data)
+        if self._summary is None:
+            self._summary = self.values.summary()
+        return self._summary
 
     def plot(self, ax=None):
         """Fan chart of the SDG index over time (median, 50 % and 90 % bands); returns the axes."""
-        return plots.draw_fan_chart(ax, {self.scenario.name: self.scores})
+        if self.data is not None:
+            index = index_per_run(self.data.scores, self.data.years)
+        else:
+            index = read_index_per_run(self.folder / "scores.parquet")
+        return plots.draw_fan_chart(ax, {self.scenario.name: index})
 
     def save(self, path: str | Path, *, force: bool = False, report: bool = True,
              command: list[str] | None = None) -> Path:
@@ -145,11 +184,28 @@ class Run:
         plots and report.html unless `report=False`. Returns the folder.
         """
         flows_file = self.folder / "flows.parquet" if self.folder is not None else None
-        out = write_run(self.result, self.summary, path, force=force, scenario_file=self.scenario_file,
-                        sets=self.sets, started=self.started, command=command, flows_file=flows_file)
+        out = write_run(self._info(), self.summary, path, force=force, scenario_file=self.scenario_file,
+                        sets=self.sets, started=self.started, command=command, flows_file=flows_file,
+                        tables_from=self.folder if self.data is None else None)
         if report:
             build_report(out)
         return out
+
+
+def _stream(scenario: Scenario, folder: Path, *, runs: int, seed: int, workers: int, batch_size: int | None,
+            mode: str, progress, executor: str | None, scheduler: str | None) -> tuple[RunValues, pd.DataFrame | None]:
+    """Run `scenario` into `folder` batch by batch: tables to Parquet row groups, outcome values
+    kept; nothing else of a batch outlives it. Returns the values and the yearly flows (or None).
+    """
+    values = ValueCollector(scenario, seed, runs)
+    with RunWriter(folder, scenario, mode) as writer:
+        def sink(start: int, part: dict) -> None:
+            writer(start, part)
+            values.add(start, part)
+
+        flows = stream_scenario(scenario, sink, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                                record_flows=mode, progress=progress, executor=executor, scheduler=scheduler)
+    return values.done(), flows
 
 
 def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, workers: int = 1,
@@ -168,10 +224,11 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     many; divide by it for the mean per replication); "full" (or True): every flow of every
     replication; "none" (or False): no flows.
 
-    `out`: also write the results folder (as `Run.save` would, atomically; an existing one
-    only with `force`; report.html unless `report=False`) while the replications run: the
-    per-replication tables and full flows are streamed to it batch by batch, so full flows
-    are not kept in memory (`Run.flows` reads them back from the folder).
+    `out`: write the results folder instead (as `Run.save` would, atomically; an existing one
+    only with `force`; report.html unless `report=False`) while the replications run: each
+    batch's tables and full flows go to it as Parquet row groups and only the per-run
+    outcome values are kept, so memory does not grow with the run's histories (the frames
+    and arrays of the returned Run are read back from the folder when asked for).
 
     A run whose estimated memory exceeds what is available raises TooLarge before it
     starts, unless `force_size`.
@@ -190,7 +247,7 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
         raise OptionError([Problem("runs", 1, "runs", f"got {runs} (allowed: at least 1)")])
     mode = _flow_detail(flows)
     if not force_size:  # a batch records its flows in memory whatever the detail kept
-        check_size([scenario], runs, workers=workers, batch=batch_size, flows=mode != "none")
+        check_size([scenario], runs, workers=workers, batch=batch_size, flows=mode, streamed=out is not None)
     if out is None:
         res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                            record_flows=mode, progress=progress, executor=executor, scheduler=scheduler)
@@ -199,13 +256,11 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     done = None
     try:
         with atomic_folder(out, force) as tmp:
-            with RunWriter(tmp, scenario, mode) as writer:
-                res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
-                                   record_flows=mode, progress=progress, executor=executor, scheduler=scheduler,
-                                   sink=writer, keep_flows=False)
-            done = Run(res, file, list(sets), started, folder=out)
-            finish_run(res, done.summary, tmp, scenario_file=file, sets=list(sets), started=started,
-                       command=command)
+            values, yearly = _stream(scenario, tmp, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
+                                     mode=mode, progress=progress, executor=executor, scheduler=scheduler)
+            done = Run(None, file, list(sets), started, folder=out, values=values, flow_detail=mode)
+            finish_run(RunInfo(scenario, seed, runs, mode, yearly), done.summary, tmp, scenario_file=file,
+                       sets=list(sets), started=started, command=command)
     except InputError as err:
         err.run = done  # the replications that did finish, for a caller that can still show them
         raise
@@ -243,6 +298,7 @@ class ComparisonRun:
 
     `runs`: name → Run; `table`: the comparison (scenario, outcome, country, goal, mean and
     CI, paired difference to the reference with CI, P(better), P(first)); `reference`.
+    `folder`: the comparison folder when it was written as the runs ran (`compare(..., out=)`).
     """
 
     runs: dict[str, Run]
@@ -250,6 +306,7 @@ class ComparisonRun:
     files: list[str | None]
     sets: list[str]
     started: datetime
+    folder: Path | None = None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -276,23 +333,29 @@ class ComparisonRun:
         """
         with atomic_folder(path, force) as tmp:
             for name, r in self.runs.items():
-                write_run(r.result, r.summary, tmp / name, force=False, scenario_file=r.scenario_file,
-                          sets=self.sets, started=self.started, command=command)
-            self.table.to_parquet(tmp / "comparison.parquet", index=False)
-            self.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
-            if self.comparison.costs is not None and len(self.comparison.costs):
-                self.comparison.costs.to_csv(tmp / "costs.csv", index=False, float_format="%.6g")
-            first = next(iter(self.runs.values())).result
-            base = manifest(first, scenario_file=None, sets=self.sets, started=self.started, command=command)
-            man = {k: base[k] for k in ("sdgsim_version", "seed", "runs", "seeding", "started", "finished",
-                                        "command", "versions", "overrides")}
-            c = self.comparison
-            man.update(kind="compare", reference=c.reference, interval=c.method, warnings=c.warnings,
-                       scenarios=[{"name": n, "file": f, "hash": r.scenario.content_hash()}
-                                  for (n, r), f in zip(self.runs.items(), self.files)])
-            (tmp / "manifest.json").write_text(json.dumps(man, indent=2))
-            build_report(tmp)
+                src = r.folder if r.data is None else None
+                write_run(r._info(), r.summary, tmp / name, force=False, scenario_file=r.scenario_file,
+                          sets=self.sets, started=self.started, command=command, tables_from=src,
+                          flows_file=src / "flows.parquet" if src is not None else None)
+            self._finish(tmp, command)
         return Path(path)
+
+    def _finish(self, tmp: Path, command: list[str] | None) -> None:
+        """comparison.csv/.parquet, costs.csv, manifest.json and report.html into `tmp`."""
+        self.table.to_parquet(tmp / "comparison.parquet", index=False)
+        self.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
+        if self.comparison.costs is not None and len(self.comparison.costs):
+            self.comparison.costs.to_csv(tmp / "costs.csv", index=False, float_format="%.6g")
+        first = next(iter(self.runs.values()))._info()
+        base = manifest(first, scenario_file=None, sets=self.sets, started=self.started, command=command)
+        man = {k: base[k] for k in ("sdgsim_version", "seed", "runs", "seeding", "started", "finished",
+                                    "command", "versions", "overrides")}
+        c = self.comparison
+        man.update(kind="compare", reference=c.reference, interval=c.method, warnings=c.warnings,
+                   scenarios=[{"name": n, "file": f, "hash": r.scenario.content_hash()}
+                              for (n, r), f in zip(self.runs.items(), self.files)])
+        (tmp / "manifest.json").write_text(json.dumps(man, indent=2))
+        build_report(tmp)
 
 
 def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: int = 0, *,
@@ -300,7 +363,9 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             parameters: str | Path | None = None, workers: int = 1,
             executor: str | None = None, scheduler: str | None = None, flows: bool | str = "yearly",
             progress: Callable[[int], None] | None = None,
-            min_effects: dict[str, float | str] | None = None, force_size: bool = False) -> ComparisonRun:
+            min_effects: dict[str, float | str] | None = None, force_size: bool = False,
+            batch_size: int | None = None, out: str | Path | None = None, force: bool = False,
+            command: list[str] | None = None) -> ComparisonRun:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
     `reference`: the scenario name to compare against (default: the first); `interval`:
@@ -309,6 +374,12 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
     smallest effect that matters per value (NAME[:KEY][@COUNTRY] → a number in the
     outcome's unit, or "5%" of the reference's mean); the outcome registry's defaults otherwise.
     Each row of the table gets a verdict against it (better, worse, equivalent, inconclusive).
+
+    `out`: write the comparison folder instead (as `ComparisonRun.save` would, atomically; an
+    existing one only with `force`) while the scenarios run: each scenario's batches stream to
+    its run folder and only its per-run outcome values are kept for the paired statistics, so
+    memory does not grow with the runs' histories. Identical tables for any batch size
+    (`batch_size`), executor or number of workers.
     """
     mode = _flow_detail(flows)
     started = datetime.now(timezone.utc)
@@ -337,16 +408,33 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
     bad = min_effect_problems(dict(min_effects or {}), loaded)
     if bad:
         raise OptionError([Problem("min_effects", 1, spec, why) for spec, why in bad])
-    if not force_size:  # every scenario's runs are kept in memory together
-        check_size(loaded, runs, workers=workers, flows=mode != "none")
-    results = {}
-    for name, sc, f in zip(names, loaded, files):
-        res = run_scenario(sc, runs=runs, seed=seed, workers=workers, record_flows=mode, progress=progress,
-                           executor=executor, scheduler=scheduler)
-        results[name] = Run(res, f, list(sets), started)
-    comp = paired_comparison({n: r.result for n, r in results.items()}, reference=reference, method=interval,
-                             seed=seed, min_effects=min_effects)
-    return ComparisonRun(results, comp, files, list(sets), started)
+    if not force_size:  # every scenario's runs (or, streamed, their outcome values) are kept together
+        check_size(loaded, runs, workers=workers, batch=batch_size, flows=mode, streamed=out is not None,
+                   interval=interval)
+    options = dict(runs=runs, seed=seed, workers=workers, batch_size=batch_size, progress=progress,
+                   executor=executor, scheduler=scheduler)
+    if out is None:
+        results = {}
+        for name, sc, f in zip(names, loaded, files):
+            res = run_scenario(sc, record_flows=mode, **options)
+            results[name] = Run(res, f, list(sets), started)
+        comp = paired_comparison({n: r.result for n, r in results.items()}, reference=reference, method=interval,
+                                 seed=seed, min_effects=min_effects)
+        return ComparisonRun(results, comp, files, list(sets), started)
+    out = Path(out)
+    with atomic_folder(out, force) as tmp:
+        streamed = {}
+        for name, sc, f in zip(names, loaded, files):
+            (tmp / name).mkdir()
+            values, yearly = _stream(sc, tmp / name, mode=mode, **options)
+            finish_run(RunInfo(sc, seed, runs, mode, yearly), values.summary(), tmp / name, scenario_file=f,
+                       sets=list(sets), started=started, command=command)
+            streamed[name] = Run(None, f, list(sets), started, folder=out / name, values=values, flow_detail=mode)
+        comp = paired_comparison({n: r.values for n, r in streamed.items()}, reference=reference,
+                                 method=interval, seed=seed, min_effects=min_effects)
+        done = ComparisonRun(streamed, comp, files, list(sets), started, folder=out)
+        done._finish(tmp, command)
+    return done
 
 
 __all__ = ["ALL", "ComparisonRun", "Run", "check_target", "compare", "load_scenario", "run", "unique_names"]

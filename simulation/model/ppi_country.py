@@ -69,7 +69,7 @@ def _initial_allocation(p0: np.ndarray, b0: np.ndarray, members: tuple[np.ndarra
     """spec.initial_allocation with per-replication first budgets b0 (S, K); p0 (S, n) or (n,)."""
     P0 = np.zeros((b0.shape[0], p0.shape[-1]))
     for k, idx in enumerate(members):
-        w = p0[..., idx]
+        w = np.take(p0, idx, axis=-1)  # C order, as simulation.ppi.spec.initial_allocation
         P0[..., idx] += b0[:, k, None] * w / w.sum(axis=-1, keepdims=True)
     P0 = b0.sum(axis=1, keepdims=True) * P0 / P0.sum(axis=-1, keepdims=True)
     P0[P0 == 0] = BUDGET_FLOOR
@@ -152,7 +152,7 @@ class PPICountry:
                 f(out=self._u[s])
             u_mon, u_grow = self._u[:, :n], self._u[:, n:n + N]
             if self.order is not None:
-                u_grow = u_grow[:, self.order]
+                u_grow = u_grow.take(self.order, axis=1)
             qm, rl = b.governance(self.spec.qm), b.governance(self.spec.rl)
             b.indicator_changes()
             b.contributions()

@@ -76,6 +76,13 @@ def people_gain(result: RunResult, people: np.ndarray) -> np.ndarray:
     return (people[:, -1] - people[:, 0]) * sense
 
 
+def extra_money(result: RunResult) -> np.ndarray:
+    """(N,) money put in over the horizon, USD: every source (donor, partnership, research and
+    domestic budgets) except the private co-finance that blended finance mobilises."""
+    sources = result.balance[..., ACCOUNTS.index("sources")].sum(axis=1)
+    return sources - result.private.sum(axis=1)
+
+
 class _PerRun(dict):
     """Outcome arrays of one result, each computed when first asked for (outcome -> array)."""
 

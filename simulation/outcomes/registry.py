@@ -348,9 +348,14 @@ def all_values(result: RunResult, names: Iterable[str] | None = None
 
 def outcome_table(result: RunResult) -> pd.DataFrame:
     """Per-run outcomes in long form: outcome, country, goal, run, value (every value of every outcome)."""
-    N = result.runs
+    return values_table(all_values(result), result.runs)
+
+
+def values_table(vals: dict[str, tuple[np.ndarray, list[str], list[str]]], runs: int) -> pd.DataFrame:
+    """`outcome_table` of values already computed (`all_values`, or a run's kept `RunValues.values`)."""
+    N = runs
     frames = []
-    for name, (v, cs, gs) in all_values(result).items():
+    for name, (v, cs, gs) in vals.items():
         frames.append(pd.DataFrame({
             "outcome": name,
             "country": np.tile(np.repeat(np.array(cs, dtype=object), len(gs)), N),
@@ -375,17 +380,21 @@ def summary(result: RunResult) -> pd.DataFrame:
     country id or ALL; mean and 5th-95th percentile over the runs (non-finite runs left out).
     Rows per country in the scenario's order, then ALL.
     """
-    sc = result.scenario
-    vals = all_values(result)
+    return values_summary(all_values(result), result.scenario, result.runs)
+
+
+def values_summary(vals: dict[str, tuple[np.ndarray, list[str], list[str]]], scenario: Scenario,
+                   runs: int) -> pd.DataFrame:
+    """`summary` of values already computed (`all_values`, or a run's kept `RunValues.values`)."""
     rows = []
-    for cid in [*sc.country_ids, ALL]:
+    for cid in [*scenario.country_ids, ALL]:
         for name, (v, cs, gs) in vals.items():
             if cid not in cs:
                 continue
             c = cs.index(cid)
             rows += [(cid, label(name, goal=g), *_stats(v[:, c, k])) for k, g in enumerate(gs)]
     df = pd.DataFrame(rows, columns=["country", "metric", "mean", "p05", "p95"])
-    df["runs"] = result.runs
+    df["runs"] = runs
     return df
 
 

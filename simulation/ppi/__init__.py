@@ -7,7 +7,9 @@ that rises with spending and spillovers. This package runs the same model on arr
 with a leading Monte Carlo run axis:
 
     spec.py         checked, copied inputs (PPI's `run_ppi` arguments) → PPISpec
-    engine.py       the equations of one period, `run_ppi`, `simulate`, PPIResult
+    engine.py       the equations of one period, `run_ppi`, `simulate`
+    results.py      PPIResult and what `keep` keeps (series, streamed means, finals)
+    streams.py      one seeded SFC64 stream per run, seeded for many runs at once
     calibration.py  `calibrate`: α, α', β to final values and success rates
     tables.py       PPI-style CSV input tables → model arguments, with FILE:LINE errors
     output.py       results folders of `sdgsim ppi run` / `calibrate` (Parquet, CSV, PNG)

@@ -35,76 +35,21 @@ dynamics amplify last-bit differences.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Literal, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from .results import KEEP_MODES, SERIES, SUM_BLOCK, Keep, PPIResult, _Recorder, resolve_keep  # noqa: F401 (re-exported)
 from .spec import Governance, PPISpec, initial_allocation, prepare
-
-SERIES = ("I", "C", "F", "P", "S", "G")
-"""The six series of PPI's output: indicators, contributions, benefits, allocations,
-spillovers, growth probabilities (I, S, G have N rows; C, F, P have n rows)."""
-Keep = Literal["series", "mean", "final"]
-KEEP_MODES = ("series", "mean", "final")
-UNIFORM_BUFFER_BYTES = 4 * 2**20
-
-
-# --------------------------------------------------------------------------- randomness
-
-def run_seed_sequence(seed: int, run: int) -> np.random.SeedSequence:
-    """The seed sequence of run `run`: SeedSequence(seed).spawn(...)[run]."""
-    return np.random.SeedSequence(entropy=seed, spawn_key=(run,))
-
-
-class UniformSource:
-    """Uniform draws for a batch of runs, each run reading its own stream in PPI's order.
-
-    `draws[b](k)` returns the next k uniforms of run b (or fills `out=` when `fills`).
-    Per-period draws are fetched in blocks of periods into one reused buffer of at most
-    UNIFORM_BUFFER_BYTES (fresh large buffers cost page faults on every chunk).
-    """
-
-    def __init__(self, setup_len: int, period_len: int, T: int, max_runs: int):
-        self.setup_len, self.period_len, self.T = setup_len, period_len, T
-        self.block = int(max(1, min(T, UNIFORM_BUFFER_BYTES // max(1, max_runs * period_len * 8))))
-        self._buf = np.empty((max_runs, self.block, period_len))
-        self._setup = np.empty((max_runs, setup_len))
-
-    def start(self, draws: Sequence[Callable[..., np.ndarray]], fills: bool) -> np.ndarray:
-        """Begin a batch of len(draws) runs; returns their setup draws (B, setup_len)."""
-        self.draws, self.fills, self.B = list(draws), fills, len(draws)
-        self._t0, self._span = 0, 0
-        out = self._setup[:self.B]
-        for b, f in enumerate(self.draws):
-            if fills:
-                f(out=out[b])
-            else:
-                out[b] = f(self.setup_len)
-        return out
-
-    def period(self, t: int) -> np.ndarray:
-        """(B, period_len) uniforms of period t; periods must be requested in order."""
-        if t >= self._t0 + self._span:
-            span = min(self.block, self.T - t)
-            buf = self._buf[:self.B, :span]
-            for b, f in enumerate(self.draws):
-                if self.fills:
-                    f(out=buf[b])
-                else:
-                    buf[b] = f(span * self.period_len).reshape(span, self.period_len)
-            self._t0, self._span = t, span
-        return self._buf[:self.B, t - self._t0]
-
-
-def _generator_fns(seed: int, runs: range) -> list[Callable[[int], np.ndarray]]:
-    return [np.random.Generator(np.random.SFC64(run_seed_sequence(seed, r))).random for r in runs]
-
-
-def _legacy_fns(seeds: Sequence[int]) -> list[Callable[[int], np.ndarray]]:
-    return [np.random.RandomState(int(s)).random_sample for s in seeds]
-
+from .streams import (  # noqa: F401 (re-exported)
+    GeneratorPool,
+    UniformSource,
+    _generator_fns,
+    _legacy_fns,
+    run_seed_sequence,
+    sfc64_generators,
+)
 
 # --------------------------------------------------------------------------- equations
 
@@ -129,14 +74,34 @@ def exact_parts(A: np.ndarray, parts: int = 1) -> list[np.ndarray]:
     return out
 
 
+def _rows(v: np.ndarray, B: int) -> np.ndarray:
+    out = np.empty((B, v.shape[0]))
+    out[:] = v
+    return out
+
+
+def rowsum(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Sums of the rows of a C-ordered (B, k) array; each row's bits do not depend on B or on
+    the row's position (tested), and einsum is 1.5-3x faster than x.sum(axis=1) for short rows."""
+    return np.einsum("ij->i", x, out=out)
+
+
+def rowmax(x: np.ndarray, xt: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Maxima of the rows of (B, k) x via a transposed copy xt (k, B): NumPy reduces short rows
+    one by one (slow); down the columns of xt it is a few vector operations. Exact either way."""
+    np.copyto(xt, x.T)
+    return np.maximum.reduce(xt, axis=0, out=out)
+
+
 class Batch:
     """B runs of one PPI model advanced in lock-step; state arrays have a leading run axis.
 
-    Indicators I, It (lagged) (B, N); officials' benefits F, Ft, actions X, Xt, previous
-    direction signt and change of benefit changeFt, spotted inefficiency H and count HC,
-    propensities P0 and allocation P (B, n). Each method is one step of PPI's period, in
-    PPI's order and with PPI's order of floating-point operations; arrays are updated in
-    place to keep the working set small.
+    Indicators I, It (lagged) and spillovers, kept negated as negS (B, N); officials'
+    benefits F, Ft, actions kept negated as Y = −X, Yt, previous direction signt and change
+    of benefit changeFt, spotted inefficiency H and count HC, propensities P0 and
+    allocation P (B, n). Each method is one step of PPI's period, in PPI's order (the
+    arithmetic is reordered where that saves a pass over the arrays, which changes last
+    bits only); arrays are updated in place to keep the working set small.
     """
 
     def __init__(self, spec: PPISpec, u_setup: np.ndarray, parts: list[np.ndarray], allocator: "Allocator"):
@@ -146,39 +111,47 @@ class Batch:
         self.B, self.N, self.n = B, N, n
         # internal order: the n instrumental indicators are the first n columns (see `internal_order`)
         assert np.array_equal(spec.inst, np.arange(n)), "Batch expects instrumental indicators first"
-        self.parts = parts
+        self.parts = [np.negative(p) for p in parts]  # −A: the spillovers are kept negated (exact)
         self.allocator = allocator
         o = 0
         if spec.P_init is None:  # PPI: random initial propensities
             self.P = initial_allocation(u_setup[:, :n], spec.Bs[:, 0], spec.prog_members)
             o = n
         else:
-            self.P = np.array(np.broadcast_to(spec.P_init, (B, n)))
+            self.P = np.empty((B, n))  # C order (np.array of a broadcast would be Fortran order)
+            self.P[:] = spec.P_init
         seg = [u_setup[:, o + j * n: o + (j + 1) * n] for j in range(7)]
         self.F, self.Ft = seg[0].copy(), seg[1].copy()
-        self.X, self.Xt = seg[2] - 0.5, seg[3] - 0.5
+        self.Y, self.Yt = 0.5 - seg[2], 0.5 - seg[3]  # Y = −X (actions), kept negated: e^Y needs no negation
         self.signt = np.sign(seg[4] - 0.5)
         self.changeFt = seg[5] - 0.5
         # seg[6] is PPI's initial C = rand(n)·P: drawn, never used
         self.It = u_setup[:, o + 7 * n:].copy()
-        self.I = np.array(np.broadcast_to(spec.I0, (B, N)))
+        self.I = np.empty((B, N))
+        self.I[:] = spec.I0
         self.P0 = self.P.copy()  # PPI keeps the first allocation as the running propensities
         self.H, self.HC = np.ones((B, n)), np.ones((B, n))
         self.C, self.c, self.r = np.empty((B, n)), np.empty((B, n)), np.empty((B, n))
-        self.half_betas = spec.betas / 2.0
+        # per-indicator parameters broadcast to (B, ·) once: NumPy is about twice as fast on
+        # same-shape operands as on a broadcast row
+        self.betas = _rows(spec.betas if parts else spec.betas / 2.0, B)  # S = 0: 1 / (1 + e^0) = 1/2
+        self.span = _rows(spec.alphas + spec.alphas_prime, B)
+        self.alphas_prime = _rows(spec.alphas_prime, B)
+        self._gov = {id(g): _rows(g.values, B) for g in (spec.qm, spec.rl) if g.kind == "exogenous"}
         # bounds with ±inf where PPI has NaN (no bound): plain minimum / maximum give the same values
-        self.Imax = None if spec.Imax is None else np.where(np.isnan(spec.Imax), np.inf, spec.Imax)
-        self.Imin = None if spec.Imin is None else np.where(np.isnan(spec.Imin), -np.inf, spec.Imin)
+        self.Imax = None if spec.Imax is None else _rows(np.where(np.isnan(spec.Imax), np.inf, spec.Imax), B)
+        self.Imin = None if spec.Imin is None else _rows(np.where(np.isnan(spec.Imin), -np.inf, spec.Imin), B)
         self.frontier_set = None if spec.frontier is None else ~np.isnan(spec.frontier)
-        self.S = np.zeros((B, N))
+        self.negS = np.zeros((B, N))  # −S: the network is stored negated (see `spillovers`)
         self.gamma = np.empty((B, N))
         # work arrays
         self.dI, self.w1, self.changeF, self.sign = (np.empty((B, n)) for _ in range(4))
-        self.theta = np.empty((B, n), dtype=bool)
+        self.theta = np.empty((B, n))  # 0/1 as floats: one cast instead of three mixed operations
         self.grew = np.empty((B, N), dtype=bool)
         self.delta_bin = np.empty((B, N), dtype=bool)
         self.wN = np.empty((B, N))
-        self.new_I = np.empty((B, N))
+        self.wT = np.empty((n, B))  # transposed copy for row maxima
+        self.vB, self.vB2 = np.empty(B), np.empty(B)
 
     # 1. register indicator changes
     def indicator_changes(self) -> None:
@@ -186,9 +159,10 @@ class Batch:
         np.greater(self.I, self.It, out=self.delta_bin)
         n = self.n
         np.subtract(self.I[:, :n], self.It[:, :n], out=self.dI)
-        total = np.abs(self.dI, out=self.w1).sum(axis=1)
+        total = rowsum(np.abs(self.dI, out=self.w1), self.vB)
         total[total == 0] = 1.0
-        self.dI /= total[:, None]
+        np.divide(1.0, total, out=total)
+        self.dI *= total[:, None]  # one division per run, not per indicator
 
     # 2. contributions
     def contributions(self) -> None:
@@ -198,21 +172,20 @@ class Batch:
         """
         changeF, sign, w1 = self.changeF, self.sign, self.w1
         np.subtract(self.F, self.Ft, out=changeF)
-        np.subtract(self.X, self.Xt, out=w1)
+        np.subtract(self.Yt, self.Y, out=w1)  # X − X_{t−1}
         np.multiply(changeF, w1, out=w1)
         np.sign(w1, out=sign)
         if not w1.all():  # rare: a benefit or an action did not change
             np.copyto(changeF, self.changeFt, where=changeF == 0)
             np.copyto(sign, self.signt, where=sign == 0)
-        self.Xt, self.X = self.X, self.Xt  # the old X becomes the lag; its buffer receives the new X
+        self.Yt, self.Y = self.Y, self.Yt  # the old X becomes the lag; its buffer receives the new X
         np.abs(changeF, out=w1)
         w1 *= sign
-        np.add(self.Xt, w1, out=self.X)
+        np.subtract(self.Yt, w1, out=self.Y)  # −(X_{t−1} + step)
         c, r = self.c, self.r
-        np.negative(self.X, out=c)
-        np.exp(c, out=c)
+        np.exp(self.Y, out=c)
         c += 1.0
-        np.reciprocal(c, out=c)
+        np.divide(1.0, c, out=c)  # the same bits as np.reciprocal, 2x faster
         np.multiply(self.P, c, out=self.C)
         np.subtract(1.0, c, out=r)
         # the buffers of this period's sign and change become the "previous" ones
@@ -221,50 +194,53 @@ class Batch:
 
     # 3. benefits, monitoring and punishment
     def benefits(self, u: np.ndarray, qm, rl) -> None:
-        """θ = 1[u < qm·(P/max P)·r]; H += θ·r; HC += θ; F = ΔI·c + (1 − θ·rl)·r (c = C/P, r = 1 − c)."""
+        """θ = 1[u < qm·(P/max P)·r]; H += θ·r; HC += θ; F = ΔI·c + r − rl·θ·r (c = C/P, r = 1 − c)."""
         P, c, r, w1, theta = self.P, self.c, self.r, self.w1, self.theta
-        np.divide(P, P.max(axis=1, keepdims=True), out=w1)
+        inv = np.divide(1.0, rowmax(P, self.wT, self.vB2), out=self.vB2)
+        np.multiply(P, inv[:, None], out=w1)  # P / max P
         w1 *= qm
         w1 *= r
         np.less(u, w1, out=theta)
         np.multiply(r, theta, out=w1)  # exact: r·1 = r, r·0 = 0
         self.H += w1
         self.HC += theta
-        np.multiply(theta, rl, out=w1)
-        np.subtract(1.0, w1, out=w1)
-        w1 *= r
+        w1 *= rl
+        np.subtract(r, w1, out=w1)  # (1 − θ·rl)·r
         self.Ft, self.F = self.F, self.Ft
         np.multiply(self.dI, c, out=self.F)
         self.F += w1
 
     # 4. spillovers
     def spillovers(self) -> None:
-        """S = ΔBin · A, exact (see `exact_parts`)."""
+        """S = ΔBin · A, exact (see `exact_parts`); stored as −S = ΔBin · (−A) (`parts` are negated)."""
         if not self.parts:
             return
         D = self.wN
         np.copyto(D, self.delta_bin)
-        np.matmul(D, self.parts[0], out=self.S)
+        np.matmul(D, self.parts[0], out=self.negS)
         for part in self.parts[1:]:
-            self.S += D @ part
+            self.negS += D @ part
+
+    @property
+    def S(self) -> np.ndarray:
+        """Spillovers S (B, N) (a new array)."""
+        return -self.negS
 
     # 5. growth probabilities
     def growth_probabilities(self) -> None:
         """γ = β (c + ΣC / (ΣP + 1)) / (1 + e^-S), c = C on instrumental indicators, 0 elsewhere."""
         spec, gam = self.spec, self.gamma
-        share = self.C.sum(axis=1) / (self.P.sum(axis=1) + 1.0)
+        share = rowsum(self.C, self.vB)
+        share /= rowsum(self.P, self.vB2) + 1.0
         n = self.n
         np.add(self.C, share[:, None], out=gam[:, :n])
         if n < self.N:
             gam[:, n:] = share[:, None]
+        gam *= self.betas  # halved when there is no network (S = 0)
         if self.parts:
-            gam *= spec.betas
-            np.negative(self.S, out=self.wN)
-            np.exp(self.wN, out=self.wN)
+            np.exp(self.negS, out=self.wN)
             self.wN += 1.0
             gam /= self.wN
-        else:
-            gam *= self.half_betas  # S = 0: 1 / (1 + e^0) = 1/2
         if spec.frontier is not None:
             if spec.compat == "3.0.7":
                 gam[:] = spec.frontier  # PPI 3.0.7 replaces the whole vector, NaN entries included
@@ -273,12 +249,17 @@ class Batch:
 
     # 6. indicators
     def indicators(self, u: np.ndarray) -> None:
-        """I ← I + α with probability γ, else I − α'; bounds; governance indicators clamped to [0, 1]."""
+        """I ← I + α with probability γ, else I − α'; bounds; governance indicators clamped to [0, 1].
+
+        The step is 1[u < γ]·(α + α') − α' (no masked copy, no new array): the new levels go
+        into the buffer of the lag, which `indicator_changes` has used for the last time.
+        """
         spec = self.spec
         np.less(u, self.gamma, out=self.grew)
-        np.subtract(self.I, spec.alphas_prime, out=self.wN)
-        np.add(self.I, spec.alphas, out=self.new_I)
-        new = np.where(self.grew, self.new_I, self.wN)  # (masked copies are slow in NumPy)
+        np.multiply(self.grew, self.span, out=self.wN)
+        self.wN -= self.alphas_prime
+        new = self.It
+        np.add(self.I, self.wN, out=new)
         if self.Imax is not None:
             np.minimum(new, self.Imax, out=new)
         if self.Imin is not None:
@@ -297,7 +278,11 @@ class Batch:
         self.P = self.allocator(self.P0, t)
 
     def governance(self, g: Governance) -> np.ndarray:
-        return g.values if g.kind == "exogenous" else self.I[:, g.index, None]
+        """qm or rl for `benefits`: (B, n) when exogenous, the governing indicator's level (B, 1) when endogenous."""
+        if g.kind == "endogenous":
+            return self.I[:, g.index, None]
+        full = self._gov.get(id(g))  # this spec's qm / rl, expanded once
+        return g.values if full is None else full
 
 
 class Allocator:
@@ -327,100 +312,23 @@ class Allocator:
         """Allocate budgets b, (K,) or per replication (S, K), given last period's P0 (S, n)."""
         if self.single:
             if self.ones:  # q / Σq with q = P0 / ΣP0 is P0 / ΣP0
-                return P0 * (b[..., 0:1] / P0.sum(axis=1, keepdims=True))
-            q = P0 / P0.sum(axis=1, keepdims=True)
+                return P0 * (b[..., 0:1] / rowsum(P0)[:, None])
+            q = P0 / rowsum(P0)[:, None]
             q **= self.bs
-            q *= b[..., 0:1] / q.sum(axis=1, keepdims=True)
+            q *= b[..., 0:1] / rowsum(q)[:, None]
             return q
-        w = P0[:, self.pos]
+        w = P0.take(self.pos, axis=1)  # C order (fancy indexing gives Fortran order)
         if self.ones:
             qs = w
         else:
-            qs = w / np.add.reduceat(w, self.starts, axis=1)[:, self.prog]
+            qs = w / np.add.reduceat(w, self.starts, axis=1).take(self.prog, axis=1)
             qs **= self.bs_pair
-        contrib = qs * (b / np.add.reduceat(qs, self.starts, axis=1))[:, self.prog]
+        contrib = qs * (b / np.add.reduceat(qs, self.starts, axis=1)).take(self.prog, axis=1)
         if self.partition:
             P = np.empty_like(P0)
             P[:, self.pos] = contrib
             return P
-        return np.add.reduceat(contrib[:, self.order], self.pos_starts, axis=1)
-
-
-# --------------------------------------------------------------------------- results
-
-@dataclass
-class PPIResult:
-    """Runs of a PPI model. Per-run arrays have a leading run axis.
-
-    Always present (runs, N): `I_final` (indicators in the last recorded period, PPI's
-    tsI[:, -1]), `gamma_mean` (time mean of γ, what PPI's calibration compares with the
-    success rates), `success_rate` (share of the T−1 recorded transitions that grew).
-    keep="series": tsI, tsC, tsF, tsP, tsS, tsG as (runs, rows, T) (views of (runs, T,
-    rows) buffers); keep="mean" or "series": `mean(name)` → (rows, T), mean over runs.
-    """
-
-    runs: int
-    T: int
-    N: int
-    instrumental: np.ndarray  # (n,) indices of the instrumental indicators
-    seed: int | None
-    first_run: int
-    compat: str
-    keep: str
-    I_final: np.ndarray
-    gamma_mean: np.ndarray
-    success_rate: np.ndarray
-    _series: dict[str, np.ndarray] | None = field(default=None, repr=False)
-    _means: dict[str, np.ndarray] | None = field(default=None, repr=False)
-
-    def _ts(self, name: str) -> np.ndarray:
-        if self._series is None:
-            raise AttributeError(f"ts{name} was not kept: run with keep='series' (this result has keep="
-                                 f"'{self.keep}'; use .mean('{name}') or .I_final / .gamma_mean)")
-        return self._series[name].transpose(0, 2, 1)
-
-    tsI = property(lambda self: self._ts("I"), doc="(runs, N, T) indicators")
-    tsC = property(lambda self: self._ts("C"), doc="(runs, n, T) contributions")
-    tsF = property(lambda self: self._ts("F"), doc="(runs, n, T) benefits")
-    tsP = property(lambda self: self._ts("P"), doc="(runs, n, T) allocations")
-    tsS = property(lambda self: self._ts("S"), doc="(runs, N, T) spillovers")
-    tsG = property(lambda self: self._ts("G"), doc="(runs, N, T) growth probabilities")
-
-    def mean(self, name: str) -> np.ndarray:
-        """Mean over runs of series `name` (one of I, C, F, P, S, G): (rows, T)."""
-        if name not in SERIES:
-            raise KeyError(f"unknown series {name!r}; choose one of {SERIES}")
-        if self._means is not None:
-            return self._means[name].T / self.runs
-        if self._series is not None:
-            return self._ts(name).mean(axis=0)
-        raise AttributeError("means were not kept: run with keep='mean' or keep='series'")
-
-    def as_ppi(self, run: int = 0) -> tuple[np.ndarray, ...]:
-        """One run in PPI's return format: (tsI, tsC, tsF, tsP, tsS, tsG), each (rows, T)."""
-        return tuple(self._ts(name)[run] for name in SERIES)
-
-
-class _Recorder:
-    """Keeps what `keep` asks for, per chunk of runs [r0, r1)."""
-
-    def __init__(self, runs: int, T: int, N: int, n: int, keep: str):
-        self.keep, self.T = keep, T
-        rows = {"I": N, "C": n, "F": n, "P": n, "S": N, "G": N}
-        self.I_final = np.empty((runs, N))
-        self.gamma_mean = np.empty((runs, N))
-        self.success = np.empty((runs, N))
-        self.series = {k: np.empty((runs, T, r)) for k, r in rows.items()} if keep == "series" else None
-        self.means = {k: np.zeros((T, r)) for k, r in rows.items()} if keep == "mean" else None
-
-    def period(self, r0: int, r1: int, t: int, **values: np.ndarray) -> None:
-        if self.series is not None:
-            for k, v in values.items():
-                self.series[k][r0:r1, t] = v
-        elif self.means is not None:
-            for k, v in values.items():
-                # sequential in run order, so the sum does not depend on how runs are chunked
-                self.means[k][t] = np.cumsum(np.concatenate((self.means[k][t][None], v)), axis=0)[-1]
+        return np.add.reduceat(contrib.take(self.order, axis=1), self.pos_starts, axis=1)
 
 
 # --------------------------------------------------------------------------- simulation
@@ -470,17 +378,19 @@ def _simulate_chunk(spec: PPISpec, order: np.ndarray | None, src: UniformSource,
     if order is not None:  # uniforms of the N indicators come in the original order
         k = _setup_len(spec) - N
         u_setup = u_setup.copy()
-        u_setup[:, k:] = u_setup[:, k:][:, order]
+        u_setup[:, k:] = u_setup[:, k:].take(order, axis=1)
     b = Batch(spec, u_setup, parts, allocator)
+    rec.back = back  # the recorder maps N-row series back to the original order
     gam_sum = np.zeros((b.B, N))
     grew = np.zeros((b.B, N))
+    grew8 = np.zeros((b.B, N), dtype=np.uint8)  # growth counts since the last flush (at most 255)
     r1 = r0 + b.B
-    orig = (lambda x: x) if back is None else (lambda x: x[:, back])
+    orig = (lambda x: x) if back is None else (lambda x: x.take(back, axis=1))
     for t in range(T):
         v = src.period(t)
         u_mon, u_grow, u_alloc = v[:, :n], v[:, n:n + N], v[:, n + N:]
         if order is not None:
-            u_grow = u_grow[:, order]
+            u_grow = u_grow.take(order, axis=1)
         qm, rl = b.governance(spec.qm), b.governance(spec.rl)
         if t == T - 1:
             rec.I_final[r0:r1] = orig(b.I)
@@ -492,26 +402,29 @@ def _simulate_chunk(spec: PPISpec, order: np.ndarray | None, src: UniformSource,
         b.growth_probabilities()
         gam_sum += b.gamma
         if rec.keep != "final":
-            rec.period(r0, r1, t, I=orig(I), C=b.C, F=F, P=P, S=orig(b.S), G=orig(b.gamma))
-        b.indicators(u_grow)
+            rec.period(r0, r1, t, I=I, C=b.C, F=F, P=P, S=b.negS, G=b.gamma)  # S negated (see Batch)
+        b.indicators(u_grow)  # I's buffer is kept until indicator_changes of the next period
         if t < T - 1:
-            grew += b.grew
+            grew8 += b.grew.view(np.uint8)
+            if t % 255 == 254:
+                grew += grew8
+                grew8[:] = 0
         b.allocation(u_alloc, t)
+    grew += grew8
     rec.gamma_mean[r0:r1] = orig(gam_sum) / T
     rec.success[r0:r1] = orig(grew) / max(T - 1, 1)
 
 
 def default_chunk(N: int) -> int:
-    """Runs advanced together: enough to amortise NumPy's per-call cost, small enough for cache."""
-    return int(min(512, max(32, 2**14 // max(N, 1))))
+    """Runs advanced together: enough to amortise NumPy's per-call cost, small enough for cache
+    (a multiple of SUM_BLOCK, so streamed sums over runs take whole blocks)."""
+    return int(min(512, max(32, 2**14 // max(N, 1)))) // SUM_BLOCK * SUM_BLOCK
 
 
-def simulate(spec: PPISpec, runs: int = 1, seed: int | None = None, *, keep: str = "series", first_run: int = 0,
+def simulate(spec: PPISpec, runs: int = 1, seed: int | None = None, *, keep: str = "auto", first_run: int = 0,
              chunk: int | None = None, legacy_seeds: Sequence[int] | None = None,
              progress: Callable[[int], None] | None = None) -> PPIResult:
     """Run `runs` Monte Carlo runs of a prepared PPI model (see `run_ppi`)."""
-    if keep not in KEEP_MODES:
-        raise ValueError(f"keep must be one of {KEEP_MODES}, got {keep!r}")
     if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
         raise ValueError(f"runs must be a positive integer, got {runs!r}")
     if legacy_seeds is not None:
@@ -527,6 +440,7 @@ def simulate(spec: PPISpec, runs: int = 1, seed: int | None = None, *, keep: str
         seed = int(seed)
     if first_run < 0:
         raise ValueError("first_run must be >= 0")
+    keep = resolve_keep(keep, runs, spec.T, spec.N, spec.n)
     chunk = chunk or default_chunk(spec.N)
     rec = _Recorder(runs, spec.T, spec.N, spec.n, keep)
     with threadpool_limits(1, user_api="blas"):  # small products: threads only contend
@@ -541,12 +455,13 @@ def _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress)
     parts = exact_parts(spec.A) if spec.A is not None else []
     allocator = Allocator(spec)
     src = UniformSource(_setup_len(spec), 2 * spec.n + spec.N, spec.T, min(chunk, runs))
+    pool = GeneratorPool()
     for r0 in range(0, runs, chunk):
         r1 = min(runs, r0 + chunk)
         if legacy_seeds is not None:
             u_setup = src.start(_legacy_fns(legacy_seeds[r0:r1]), fills=False)
         else:
-            u_setup = src.start(_generator_fns(seed, range(first_run + r0, first_run + r1)), fills=True)
+            u_setup = src.start(pool.fills(seed, range(first_run + r0, first_run + r1)), fills=True)
         _simulate_chunk(spec, order, src, u_setup, rec, r0, parts, allocator)
         if progress:
             progress(r1 - r0)
@@ -554,7 +469,7 @@ def _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress)
 
 def run_ppi(I0, alphas, alphas_prime, betas, A=None, R=None, bs=None, qm=None, rl=None, Imax=None, Imin=None,
             Bs=None, B_dict=None, G=None, T=None, frontier=None, *, runs: int = 1, seed: int | None = None,
-            compat: str = "3.0.7", keep: str = "series", first_run: int = 0, chunk: int | None = None,
+            compat: str = "3.0.7", keep: str = "auto", first_run: int = 0, chunk: int | None = None,
             legacy_seeds: Sequence[int] | None = None,
             progress: Callable[[int], None] | None = None) -> PPIResult:
     """Run PPI's model `runs` times, vectorised over runs.
@@ -575,8 +490,10 @@ def run_ppi(I0, alphas, alphas_prime, betas, A=None, R=None, bs=None, qm=None, r
         compat: "3.0.7" reproduces PPI 3.0.7 including its quirks; "fixed" corrects the
         initial allocation with goals G (gaps of the instrumental indicators, not of the
         first n) and treats NaN frontier entries as endogenous (see docs/ppi.md).
-        keep: "series" (all six series per run), "mean" (their means over runs), or
-        "final" (only final levels, mean γ and success rates per run: memory O(runs·N)).
+        keep: "series" (all six series per run), "mean" (their means over runs, streamed:
+        memory O(T·N) on top of the per-run arrays), "final" (only final levels, mean γ and
+        success rates per run: memory O(runs·N)), or "auto" (default): "series" while they
+        hold at most 2^20 values (runs·T·3(N+n)), else "mean" — `result.keep` says which.
         legacy_seeds: one seed per run; run r then reproduces PPI's
         `np.random.seed(legacy_seeds[r]); run_ppi(...)`.
 

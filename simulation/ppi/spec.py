@@ -212,7 +212,7 @@ def initial_allocation(p0: np.ndarray, Bs0: np.ndarray, members: tuple[np.ndarra
     """
     P0 = np.zeros(p0.shape)
     for k, idx in enumerate(members):
-        w = p0[..., idx]
+        w = np.take(p0, idx, axis=-1)  # C order: row sums then do not depend on the number of rows
         P0[..., idx] += Bs0[k] * w / w.sum(axis=-1, keepdims=True)
     P0 = Bs0.sum() * P0 / P0.sum(axis=-1, keepdims=True)
     P0[P0 == 0] = BUDGET_FLOOR

@@ -15,16 +15,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ..analysis.comparison import Comparison, headline
 from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY
 from ..results.folders import damaged_folder_errors, write_file_atomic
 from . import plots
+from .aggregates import read_run_tables
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1.2em;
@@ -167,33 +165,6 @@ def _page(title: str, body: str) -> str:
             f"</head><body>{body}</body></html>")
 
 
-def _read_compact(path: Path) -> pd.DataFrame:
-    """A per-run table read batch by batch into compact columns (text as categoricals, run
-    int32, year int16), so a 20,000-run folder's tables fit in a few hundred MB."""
-    parts = []
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=1 << 20):
-        frame = batch.to_pandas()
-        for col in frame.columns:
-            if col == "run":
-                frame[col] = frame[col].astype(np.int32)
-            elif col == "year":
-                frame[col] = frame[col].astype(np.int16)
-            elif not pd.api.types.is_numeric_dtype(frame[col]):
-                frame[col] = frame[col].astype("category")
-        parts.append(frame)
-    pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed pages otherwise
-    if not parts:  # an empty table
-        return pd.read_parquet(path)
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-
-
-def _load_run(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
-    scores = _read_compact(folder / "scores.parquet")
-    flows = pd.read_parquet(folder / "flows.parquet") if (folder / "flows.parquet").exists() else None
-    adoption = _read_compact(folder / "adoption.parquet") if (folder / "adoption.parquet").exists() else None
-    return scores, flows, adoption
-
-
 def _num(x: float, digits: int = 2, sign: bool = False) -> str:
     """Readable number: US$-sized values in bn / m, thousands without decimals (counts of people
     with separators), smaller values with `digits` decimals."""
@@ -213,13 +184,19 @@ def _fmt_ci(mean: float, lo: float, hi: float, digits: int = 2, sign: bool = Fal
     return f"{_num(mean, digits, sign)} [{_num(lo, digits, sign)}, {_num(hi, digits, sign)}]"
 
 
+def _runs(man: dict) -> int:
+    """The manifest's number of runs (0 if it does not say): a size hint for the reduced tables."""
+    runs = man.get("runs")
+    return runs if isinstance(runs, int) and 0 < runs <= 10**7 else 0
+
+
 def _run_report(folder: Path, man: dict) -> str:
     out = folder / "plots"
-    scores, flows, adoption = _load_run(folder)
+    t = read_run_tables(folder, _runs(man))
     name = man["scenario_name"]
     summary = pd.read_csv(folder / "summary.csv")
-    figs = [plots.fan_chart({name: scores}, out), plots.flows_by_source({name: flows}, out),
-            plots.adoption_curves({name: adoption}, out), plots.gains_heatmap({name: scores}, None, out)]
+    figs = [plots.fan_chart({name: t.index}, out), plots.flows_by_source({name: t.flows}, out),
+            plots.adoption_curves({name: t.adoption}, out), plots.gains_heatmap({name: t.gains}, None, out)]
     idx = summary[summary.metric.isin(["sdg_index_start", "sdg_index_end", "gap_closure"])]
     piv = idx.pivot_table(index="country", columns="metric", values=["mean", "p05", "p95"], sort=False)
     rows = []
@@ -264,12 +241,12 @@ def _compare_report(folder: Path, man: dict) -> str:
     comp = Comparison(table=table, reference=ref, method=man["interval"], runs=man["runs"],
                       warnings=man.get("warnings", []),
                       costs=pd.read_csv(folder / "costs.csv") if (folder / "costs.csv").is_file() else None)
-    loaded = {n: _load_run(folder / n) for n in names}
-    scores = {n: v[0] for n, v in loaded.items()}
-    figs = [plots.fan_chart(scores, out), plots.difference_fan(scores, ref, out), plots.difference_bars(table, out),
-            plots.flows_by_source({n: v[1] for n, v in loaded.items()}, out),
-            plots.adoption_curves({n: v[2] for n, v in loaded.items()}, out),
-            plots.gains_heatmap(scores, ref, out)]
+    loaded = {n: read_run_tables(folder / n, _runs(man)) for n in names}
+    index = {n: t.index for n, t in loaded.items()}
+    figs = [plots.fan_chart(index, out), plots.difference_fan(index, ref, out), plots.difference_bars(table, out),
+            plots.flows_by_source({n: t.flows for n, t in loaded.items()}, out),
+            plots.adoption_curves({n: t.adoption for n, t in loaded.items()}, out),
+            plots.gains_heatmap({n: t.gains for n, t in loaded.items()}, ref, out)]
 
     # SDG index by country
     t = table[(table.outcome == "sdg_index_end") & (table.goal == NO_GOAL)]

@@ -1,8 +1,10 @@
 """Plots of results folders (matplotlib, off-screen figures), saved as PNG and SVG.
 
-Every function takes tidy tables as stored in a results folder (so `sdgsim report DIR`
-can rebuild them from disk), draws one figure, saves `<dir>/<stem>.png` and `.svg`,
-and returns a `Figure` record with a title and caption for the report.
+Every function takes what a results folder's tables reduce to (`aggregates.py`: the SDG
+index per run and year, gains per country and goal, adoption per technology and year,
+flows summed over runs; so `sdgsim report DIR` can rebuild them from disk in bounded
+memory), draws one figure, saves `<dir>/<stem>.png` and `.svg`, and returns a `Figure`
+record with a title and caption for the report.
 """
 
 from __future__ import annotations
@@ -32,12 +34,12 @@ def _save(fig, out: Path, stem: str) -> None:
     _save_files(fig, out, stem)
 
 
-def draw_fan_chart(ax, scores: dict[str, pd.DataFrame]):
+def draw_fan_chart(ax, index: dict[str, pd.DataFrame]):
     """Draw the overall SDG index over time per scenario (median, 50 % and 90 % bands over runs)
-    on `ax` (new axes if None); scores: name → tidy scores frame. Returns the axes."""
+    on `ax` (new axes if None); index: name → runs × years SDG index (`aggregates.index_per_run`).
+    Returns the axes."""
     ax = axes_or_new(ax)
-    for i, (name, df) in enumerate(scores.items()):
-        per_run = df.groupby(["run", "year"]).score.mean().unstack("year")  # runs × years
+    for i, (name, per_run) in enumerate(index.items()):
         years = per_run.columns.to_numpy()
         q = np.percentile(per_run.to_numpy(), [5, 25, 50, 75, 95], axis=0)
         color = stable_color(name)
@@ -53,20 +55,14 @@ def draw_fan_chart(ax, scores: dict[str, pd.DataFrame]):
     return ax
 
 
-def _index_per_run(df: pd.DataFrame) -> pd.DataFrame:
-    """runs × years: mean of all goal scores over countries (unweighted) per run and year."""
-    return df.groupby(["run", "year"]).score.mean().unstack("year")
-
-
-def draw_difference_fan(ax, scores: dict[str, pd.DataFrame], reference: str):
-    """Paired difference of each scenario's SDG index to the reference's in the same run,
-    over time (median, 50 % and 90 % bands over runs). Returns the axes."""
+def draw_difference_fan(ax, index: dict[str, pd.DataFrame], reference: str):
+    """Paired difference of each scenario's SDG index (runs × years) to the reference's in the
+    same run, over time (median, 50 % and 90 % bands over runs). Returns the axes."""
     ax = axes_or_new(ax)
-    ref = _index_per_run(scores[reference])
-    for name, df in scores.items():
+    ref = index[reference]
+    for name, d in index.items():
         if name == reference:
             continue
-        d = _index_per_run(df)
         years = [y for y in d.columns if y in ref.columns]
         runs = d.index.intersection(ref.index)
         diff = d.loc[runs, years].to_numpy() - ref.loc[runs, years].to_numpy()
@@ -85,12 +81,12 @@ def draw_difference_fan(ax, scores: dict[str, pd.DataFrame], reference: str):
     return ax
 
 
-def difference_fan(scores: dict[str, pd.DataFrame], reference: str, out: Path) -> Figure | None:
+def difference_fan(index: dict[str, pd.DataFrame], reference: str, out: Path) -> Figure | None:
     """Paired SDG-index difference to the reference over time (levels overlap; differences do not)."""
-    if len(scores) < 2 or reference not in scores:
+    if len(index) < 2 or reference not in index:
         return None
     fig, ax = subplots(figsize=(8, 4.5))
-    draw_difference_fan(ax, scores, reference)
+    draw_difference_fan(ax, index, reference)
     _save(fig, out, "difference_fan")
     return Figure("difference_fan", "Difference to the reference over time",
                   f"Each scenario's SDG index (mean of goal scores over countries, unweighted) minus {reference}'s "
@@ -98,10 +94,10 @@ def difference_fan(scores: dict[str, pd.DataFrame], reference: str, out: Path) -
                   "The level fan chart above overlaps into one line when differences are small; this one does not.")
 
 
-def fan_chart(scores: dict[str, pd.DataFrame], out: Path) -> Figure:
-    """Overall SDG index over time per scenario: median and 50 % / 90 % bands over runs."""
+def fan_chart(index: dict[str, pd.DataFrame], out: Path) -> Figure:
+    """Overall SDG index (runs × years per scenario) over time: median and 50 % / 90 % bands over runs."""
     fig, ax = subplots(figsize=(8, 4.5))
-    draw_fan_chart(ax, scores)
+    draw_fan_chart(ax, index)
     _save(fig, out, "fan_chart")
     return Figure("fan_chart", "SDG index over time",
                   "Mean SDG index over all countries. Line: median over runs; dark band: 50 %; light band: 90 %.")
@@ -175,18 +171,19 @@ def flows_by_source(flows: dict[str, pd.DataFrame], out: Path) -> Figure | None:
                   "co-finance, capacity building and R&D) per year; domestic spending is not shown.")
 
 
-def adoption_curves(adoption: dict[str, pd.DataFrame], out: Path) -> Figure | None:
-    """Mean adoption over countries per technology over time, one line per scenario."""
+def adoption_curves(adoption: dict[str, pd.DataFrame | None], out: Path) -> Figure | None:
+    """Mean adoption over countries and runs per technology over time, one line per scenario;
+    adoption: name → technology × year mean adoption (share)."""
     frames = {n: a for n, a in adoption.items() if a is not None and len(a)}
     if not frames:
         return None
-    techs = list(dict.fromkeys(pd.concat([a.technology for a in frames.values()])))[:8]
+    techs = list(dict.fromkeys(t for a in frames.values() for t in a.index))[:8]
     cols = min(4, len(techs))
     rows = -(-len(techs) // cols)
     fig, axes = subplots(rows, cols, figsize=(3.2 * cols + 1, 2.8 * rows + 0.6), sharey=True, squeeze=False)
     for ax, tech in zip(axes.flat, techs):
         for i, (name, a) in enumerate(frames.items()):
-            s = a[a.technology == tech].groupby("year").adoption.mean()
+            s = a.loc[tech].dropna() if tech in a.index else pd.Series(dtype=float)
             ax.plot(s.index, s.to_numpy() * 100, color=stable_color(name), label=name)
         ax.set_title(tech, fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
@@ -201,22 +198,16 @@ def adoption_curves(adoption: dict[str, pd.DataFrame], out: Path) -> Figure | No
                   "Bass diffusion of deployable technologies, scaled by absorptive capacity and access.")
 
 
-def gains_heatmap(scores: dict[str, pd.DataFrame], reference: str | None, out: Path) -> Figure:
-    """Country × goal heat map: mean gain start→horizon, or extra gain over the reference."""
-    names = list(scores)
+def gains_heatmap(gains: dict[str, pd.DataFrame], reference: str | None, out: Path) -> Figure:
+    """Country × goal heat map: mean gain start→horizon, or extra gain over the reference;
+    gains: name → country × goal mean gain (`aggregates.RunTables.gains`)."""
+    names = list(gains)
     alts = [n for n in names if n != reference] if reference and len(names) > 1 else names
-
-    def gains(df: pd.DataFrame) -> pd.DataFrame:
-        y0, y1 = df.year.min(), df.year.max()
-        a = df[df.year == y0].groupby(["country", "goal"]).score.mean()
-        b = df[df.year == y1].groupby(["country", "goal"]).score.mean()
-        return (b - a).unstack("goal")
-
-    ref = gains(scores[reference]) if reference and len(names) > 1 else None
+    ref = gains[reference] if reference and len(names) > 1 else None
     fig, axes = subplots(1, len(alts), figsize=(3.6 * len(alts) + 1.5, 0.35 * 12 + 1.5), squeeze=False)
     for ax, name in zip(axes[0], alts):
-        g = gains(scores[name])
-        order = list(dict.fromkeys(scores[name].country))
+        g = gains[name]
+        order = list(g.index)
         if ref is not None:  # only the countries and goals both scenarios have
             order = [c for c in order if c in ref.index]
             g = g[[c for c in g.columns if c in ref.columns]]

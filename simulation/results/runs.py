@@ -17,15 +17,18 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .._version import __version__
-from ..model import RunResult
+from ..model import ACCOUNTS, RunResult
+from ..scenario import validate_data
 from .folders import atomic_folder, versions
 
 FLOW_DETAIL = {
@@ -33,6 +36,22 @@ FLOW_DETAIL = {
     "yearly": "each (year, source, recipient, goal, instrument) flow summed over the replications (column runs)",
     "none": "flows not recorded",
 }
+
+
+@dataclass
+class RunInfo:
+    """What a manifest says of a run whose arrays were not kept (streamed to a folder):
+    the same attributes as a RunResult's that `finish_run` reads."""
+
+    scenario: object
+    seed: int
+    runs: int
+    flow_detail: str
+    flows: pd.DataFrame | None = None
+
+
+TABLES = ("scores", "balance", "adoption", "indicators")
+"""The per-replication tables of a run folder (flows.parquet aside)."""
 
 
 def manifest(result, *, scenario_file: str | None, sets: list[str], started: datetime,
@@ -124,13 +143,45 @@ def finish_run(result, summary: pd.DataFrame, folder: Path, *, scenario_file: st
     (folder / "manifest.json").write_text(json.dumps(man, indent=2, sort_keys=False))
 
 
+def copy_tables(source: Path, folder: Path) -> None:
+    """A streamed run's per-replication tables, copied from its folder (never read into memory)."""
+    for name in TABLES:
+        if (Path(source) / f"{name}.parquet").is_file():
+            shutil.copyfile(Path(source) / f"{name}.parquet", folder / f"{name}.parquet")
+
+
 def write_run(result, summary: pd.DataFrame, out: str | Path, *, force: bool, scenario_file: str | None,
               sets: list[str], started: datetime, command: list[str] | None = None,
-              flows_file: Path | None = None) -> Path:
-    """Write a run's results folder atomically and return its path."""
+              flows_file: Path | None = None, tables_from: Path | None = None) -> Path:
+    """Write a run's results folder atomically and return its path. `result`: a RunResult, or
+    a RunInfo with `tables_from` the folder whose tables are copied."""
     out = Path(out)
     with atomic_folder(out, force) as tmp:
-        write_tables(result, tmp)
+        if tables_from is not None:
+            copy_tables(tables_from, tmp)
+        else:
+            write_tables(result, tmp)
         finish_run(result, summary, tmp, scenario_file=scenario_file, sets=sets, started=started,
                    command=command, flows_file=flows_file)
     return out
+
+
+def read_run_result(folder: Path, man: dict) -> RunResult:
+    """A run folder's tables read back into RunResult arrays; arrays that are not saved
+    (capacity, TRL, private and public external finance per year) are NaN."""
+    sc = validate_data(man["scenario"], str(folder / "manifest.json"))
+    scores = pd.read_parquet(folder / "scores.parquet")
+    N, Y, C, G = man["runs"], len(sc.years), len(sc.countries), len(sc.goals)
+    adoption = pd.read_parquet(folder / "adoption.parquet")
+    balance = pd.read_parquet(folder / "balance.parquet")
+    K = len(sc.technologies)
+    flows = pd.read_parquet(folder / "flows.parquet") if (folder / "flows.parquet").exists() else None
+    nan = np.full
+    return RunResult(
+        scenario=sc, seed=man["seed"],
+        scores=scores.score.to_numpy().reshape(N, Y, C, G),
+        adoption=adoption.adoption.to_numpy().reshape(N, Y, C, K),
+        capacity=nan((N, Y, C), np.nan), trl=nan((N, Y, K), np.nan),
+        private=nan((N, Y - 1), np.nan), public_external=nan((N, Y - 1), np.nan),
+        balance=balance.amount_usd.to_numpy().reshape(N, Y - 1, len(ACCOUNTS)), flows=flows,
+        flow_detail=man.get("flows", "none" if flows is None else "full"))
