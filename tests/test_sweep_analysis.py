@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from simulation.analysis.sensitivity import contrasts
 from simulation.experiments.executors import make_executor
 from simulation.experiments.sweep.running import run_sweep
 from simulation.experiments.sweep.spec import load_sweep
@@ -186,3 +187,16 @@ def test_the_sweep_report_says_how_often_a_policy_wins_and_what_decides_it(salte
     assert "more-dac vs bilateral, sdg_index_end:" in html and "decided most by" in html
     index = json.loads((out / "analysis.json").read_text())
     assert any("sobol" in p["png"] for p in index["plots"])
+
+
+def test_contrasts_use_the_deaths_threshold_for_indicators_counted_over_births(saltelli):
+    out, _ = saltelli
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["births_indicators"] == ["SH.DYN.MORT"]  # the baseline's under-5 mortality
+    idx = pd.MultiIndex.from_product([["a", "b"], range(4)], names=["policy", "point"])
+    col = "people_gain:SH.DYN.MORT"
+    means = pd.DataFrame({col: [0.0] * 4 + [5_000.0, 500.0, -5_000.0, 50_000.0]}, index=idx)
+    deaths = contrasts(means, ["a", "b"], col, sense=1, births=frozenset({"SH.DYN.MORT"})).iloc[0]
+    assert deaths.min_effect_mean == 1_000 and deaths.better_share == 0.5 and deaths.worse_share == 0.25
+    people = contrasts(means, ["a", "b"], col, sense=1).iloc[0]
+    assert people.min_effect_mean == 100_000 and people.equivalent_share == 1.0

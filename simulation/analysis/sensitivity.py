@@ -69,6 +69,9 @@ class SweepInfo:
 
     senses: dict = field(default_factory=dict)
     """Outcome column -> +1 (higher is better) or -1, as the sweep recorded it."""
+    births: frozenset = frozenset()
+    """Indicators counted over live births (their smallest effect that matters is the registry's
+    min_effect_births)."""
 
     def sense(self, outcome: str) -> int:
         """The direction of `outcome`: the sweep's record, else the outcome registry's default."""
@@ -79,7 +82,8 @@ class SweepInfo:
         d = man["design"]
         return cls(list(man["policies"]), list(man["outcomes"]), list(man["columns"]["parameters"]), d["dims"],
                    man["plan"]["points"], man["plan"]["runs"], d["method"], d["problem"], int(man["seed"]) % 2**32,
-                   bool(d.get("second_order")), int(d.get("levels") or 4), dict(man.get("senses") or {}))
+                   bool(d.get("second_order")), int(d.get("levels") or 4), dict(man.get("senses") or {}),
+                   frozenset(man.get("births_indicators") or ()))
 
 
 @dataclass
@@ -183,21 +187,26 @@ def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: in
     return pd.DataFrame(rows)
 
 
-def _min_effect(outcome: str, reference: np.ndarray) -> np.ndarray:
+def _min_effect(outcome: str, reference: np.ndarray, births: frozenset = frozenset()) -> np.ndarray:
     """The registry's smallest effect that matters for a sweep column, per point (a relative one
-    scales with the reference's own value there); 0 for a column the registry does not know."""
-    o = REGISTRY.get(parse(outcome)[0])
+    scales with the reference's own value there; deaths counted over live births have their
+    own); 0 for a column the registry does not know."""
+    name, _, key = parse(outcome)
+    o = REGISTRY.get(name)
     if o is None:
         return np.zeros_like(reference)
+    if o.min_effect_births is not None and key in births:
+        return np.full_like(reference, o.min_effect_births)
     return o.min_effect * np.abs(reference) if o.min_effect_relative else np.full_like(reference, o.min_effect)
 
 
-def contrasts(means: pd.DataFrame, policies: list[str], outcome: str, sense: int | None = None) -> pd.DataFrame:
+def contrasts(means: pd.DataFrame, policies: list[str], outcome: str, sense: int | None = None,
+              births: frozenset = frozenset()) -> pd.DataFrame:
     """Each policy after the first against the first (the reference), point by point.
 
     Δ = policy's point mean − reference's; `better_share` / `worse_share`: points where Δ,
     oriented by the outcome's direction, exceeds the smallest effect that matters (the
-    outcome registry's min_effect; for deaths counted over births it uses the general one);
+    outcome registry's min_effect, or min_effect_births for the indicators in `births`);
     `equivalent_share`: the rest. Points where either policy has no successful run are left out.
     """
     sense = sense or outcome_sense(outcome)
@@ -206,7 +215,7 @@ def contrasts(means: pd.DataFrame, policies: list[str], outcome: str, sense: int
     for j, pol in enumerate(policies[1:], start=1):
         ok = np.isfinite(table[:, 0]) & np.isfinite(table[:, j])
         d = table[ok, j] - table[ok, 0]
-        m = _min_effect(outcome, table[ok, 0])
+        m = _min_effect(outcome, table[ok, 0], births)
         oriented = sense * d
         rows.append({
             "policy": pol, "reference": policies[0], "outcome": outcome, "better": "higher" if sense > 0 else "lower",
@@ -264,7 +273,7 @@ def analyze_runs(runs: pd.DataFrame, design: pd.DataFrame, info: SweepInfo) -> A
     out.frames["robustness"] = pd.concat([robustness(means, info.policies, oc, info.sense(oc)) for oc in info.outcomes],
                                          ignore_index=True)
     if len(info.policies) > 1:
-        out.frames["contrasts"] = pd.concat([contrasts(means, info.policies, oc, info.sense(oc))
+        out.frames["contrasts"] = pd.concat([contrasts(means, info.policies, oc, info.sense(oc), info.births)
                                              for oc in info.outcomes], ignore_index=True)
     failed = runs[runs.status != "ok"]
     if len(failed):

@@ -245,6 +245,9 @@ def sweep_manifest(sweep, unit, plan, command: list[str] | None) -> dict:
         "outcomes": sweep.outcomes,
         # +1 where higher is better: indicator outcomes take it from the scenarios' indicators
         "senses": {c: outcome_sense(c, [p.scenario for p in sweep.policies]) for c in runtime(sweep).outcome_columns},
+        # indicators counted over live births (under-5 deaths): their smallest effect that matters differs
+        "births_indicators": sorted({i.id for p in sweep.policies for i in p.scenario.indicators
+                                     if i.denominator == "births"}),
         "columns": {"parameters": param_columns(sweep), "outcomes": list(runtime(sweep).outcome_columns)},
         "plan": {"points": plan.points, "policies": plan.policies, "replications": plan.replications,
                  "points_per_chunk": plan.points_per_chunk, "chunks": plan.chunks, "runs": plan.runs},
