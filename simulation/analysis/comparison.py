@@ -115,10 +115,7 @@ def _min_effect(outcome: str, country: str, goal: str, ref_mean: float, given: d
             if isinstance(v, str) and v.endswith("%"):
                 return float(v[:-1]) / 100 * abs(ref_mean)
             return float(v)
-    o = REGISTRY[outcome]
-    if o.min_effect_births is not None and goal in births:
-        return o.min_effect_births
-    return o.min_effect * abs(ref_mean) if o.min_effect_relative else o.min_effect
+    return float(REGISTRY[outcome].default_min_effect(goal, ref_mean, births))
 
 
 def verdicts(lo: np.ndarray, hi: np.ndarray, m: np.ndarray) -> np.ndarray:

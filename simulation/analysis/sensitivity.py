@@ -193,11 +193,7 @@ def _min_effect(outcome: str, reference: np.ndarray, births: frozenset = frozens
     own); 0 for a column the registry does not know."""
     name, _, key = parse(outcome)
     o = REGISTRY.get(name)
-    if o is None:
-        return np.zeros_like(reference)
-    if o.min_effect_births is not None and key in births:
-        return np.full_like(reference, o.min_effect_births)
-    return o.min_effect * np.abs(reference) if o.min_effect_relative else np.full_like(reference, o.min_effect)
+    return np.zeros_like(reference) if o is None else o.default_min_effect(key, reference, births)
 
 
 def contrasts(means: pd.DataFrame, policies: list[str], outcome: str, sense: int | None = None,

@@ -86,6 +86,15 @@ class Outcome:
         births = f" ({self.min_effect_births:,.0f} for deaths a year)" if self.min_effect_births else ""
         return f"{self.min_effect:,g} {self.unit}{births}"
 
+    def default_min_effect(self, key: str, reference, births: Iterable[str] = ()):
+        """The registry's smallest effect that matters for this outcome's value under `key`:
+        min_effect_births for an indicator counted over live births, a share of |reference|
+        if relative, else min_effect. `reference` may be a number or an array (same shape out)."""
+        size = np.abs(np.asarray(reference, dtype=float))
+        if self.min_effect_births is not None and key in births:
+            return np.full_like(size, self.min_effect_births)
+        return self.min_effect * size if self.min_effect_relative else np.full_like(size, self.min_effect)
+
     @property
     def sense(self) -> int:
         """+1 if higher is better, −1 if lower is better."""
