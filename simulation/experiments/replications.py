@@ -22,15 +22,16 @@ import numpy as np
 import pandas as pd
 
 from ..model import FinancingModel, RunResult, result_arrays, rng
-from ..model.ledger import flow_mode, flows_table, merge_yearly
+from ..model.ledger import FullFlows, flow_mode, flows_table, merge_yearly
 from ..scenario import Scenario
 from .executors import make_executor
+from .sizing import full_flows_batch
 
 DEFAULT_BATCH = 64
 
 BatchSink = Callable[[int, dict], None]
 """sink(start, part): replications start.. of the run, in order; part holds the batch's
-arrays (RunResult fields) and "flows" (a full batch's table, else None)."""
+arrays (RunResult fields) and "flows" (a full batch's FullFlows, yearly sums or None)."""
 
 
 def run_batch(scenario: Scenario, seed: int, runs: int, start: int, stop: int, record_flows: bool | str) -> dict:
@@ -39,7 +40,7 @@ def run_batch(scenario: Scenario, seed: int, runs: int, start: int, stop: int, r
     seeds = rng.replication_seeds(seed, runs, start, stop)
     m = FinancingModel(scenario, seeds, record_flows=mode).run()
     out = result_arrays(m)
-    out["flows"] = (m.ledger.flows_frame(np.arange(start, stop), scenario.years[:-1]) if mode == "full"
+    out["flows"] = (m.ledger.full_flows(np.arange(start, stop), scenario.years[:-1]) if mode == "full"
                     else m.ledger.yearly_blocks() if mode == "yearly" else None)
     _release(m)
     return out
@@ -69,7 +70,7 @@ class _Merger:
         self.arrays: dict[str, np.ndarray | None] | None = None
         self.pending: dict[int, tuple[int, dict]] = {}
         self.next = 0
-        self.frames: list[pd.DataFrame] = []
+        self.frames: list[FullFlows] = []
         self.yearly = None
 
     def add(self, start: int, stop: int, part: dict) -> None:
@@ -100,7 +101,7 @@ class _Merger:
         if self.mode == "yearly":
             return flows_table(self.yearly or {}, scenario.years[:-1], runs=self.runs)
         if self.mode == "full" and self.keep_flows:
-            return pd.concat(self.frames, ignore_index=True)
+            return FullFlows.frame_of(self.frames)
         return None
 
 
@@ -109,7 +110,8 @@ def _execute(scenario: Scenario, runs: int, seed: int, workers: int, batch_size:
              merger: _Merger) -> None:
     if runs < 1:
         raise ValueError("runs must be >= 1")
-    batch = batch_size or min(DEFAULT_BATCH, max(1, -(-runs // max(1, workers))))
+    batch = batch_size or min(DEFAULT_BATCH, max(1, -(-runs // max(1, workers))),
+                              full_flows_batch(scenario) if mode == "full" else DEFAULT_BATCH)
     bounds = [(a, min(a + batch, runs)) for a in range(0, runs, batch)]
     name = executor or ("process" if workers > 1 else "serial")
     if name == "process" and len(bounds) == 1:

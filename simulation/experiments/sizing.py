@@ -29,6 +29,22 @@ WORK_COPIES = 8  # donors x countries x goals arrays alive at once while allocat
 TIDY_ROW = 96  # bytes per row of a batch's tidy tables on their way to Parquet (pandas and Arrow copies)
 BLOCKS = 64 << 20  # bytes of the comparison's and the report's blocks (rows x runs, 2^18-row table batches)
 BOOTSTRAP = 4000  # resamples of a bootstrap interval (analysis.comparison.BOOTSTRAP_RESAMPLES)
+FULL_FLOWS_BATCH = 64 << 20  # bytes of dense flow arrays a batch may hold when every flow is kept
+
+
+def flow_cells(scenario: Scenario) -> int:
+    """Flow amounts a replication records per year (an upper bound: every funder, the
+    facility, domestic and private money to every country and goal, and technology transfers)."""
+    C, G, D = len(scenario.countries), len(scenario.goals), len(scenario.donors) + 1  # + facility
+    return (D + 2) * C * G + C * len(scenario.technologies)
+
+
+def full_flows_batch(scenario: Scenario) -> int:
+    """The largest batch whose dense flow arrays fit in FULL_FLOWS_BATCH (at least 1): with
+    every flow kept, a large scenario's replication records millions of amounts, and smaller
+    batches bound memory and let writing a batch overlap the next one's run (results do not
+    depend on the batch size)."""
+    return max(1, FULL_FLOWS_BATCH // (len(scenario.years) * flow_cells(scenario) * FLOAT))
 
 
 @dataclass(frozen=True)
@@ -54,20 +70,20 @@ def estimate_size(scenario: Scenario, runs: int, *, workers: int = 1, batch: int
     detail = _detail(flows)
     C, G, D = len(scenario.countries), len(scenario.goals), len(scenario.donors) + 1  # + facility
     K, T, I = len(scenario.technologies), len(scenario.years), len(scenario.indicators)
-    batch = max(1, min(batch or 64, runs))
+    batch = max(1, min(batch or (64 if detail != "full" else full_flows_batch(scenario)), runs))
     per_rep_year = C * G + C * K + C + K + C * I + 16
-    flow_cells = (D + 2) * C * G + C * K
+    cells = flow_cells(scenario)
     if streamed:  # outcome values, the report's index (sums and counts, then means) and its blocks
         results = runs * (values_per_run(scenario) + 3 * (T + 1)) * FLOAT + BLOCKS
-        table = T * flow_cells * FLOW_ROW if detail == "yearly" else 0  # full flows go to disk
+        table = T * cells * FLOW_ROW if detail == "yearly" else 0  # full flows go to disk
     else:  # the arrays, and the temporaries of computing the outcomes over all of them
         results = 2 * runs * (T + 1) * per_rep_year * FLOAT
-        table = (runs if detail == "full" else 1) * T * flow_cells * FLOW_ROW if detail != "none" else 0
+        table = (runs if detail == "full" else 1) * T * cells * FLOW_ROW if detail != "none" else 0
     work = batch * (WORK_COPIES * D * C * G + (T + 1) * per_rep_year) * FLOAT
     if detail != "none":  # a batch records its flows densely whatever the detail kept
-        work += batch * T * flow_cells * FLOAT
+        work += batch * T * cells * FLOAT
     if streamed:  # the batch's tidy tables (and full flows) on their way to disk
-        work += batch * (T + 1) * (per_rep_year + (T * flow_cells // (T + 1) if detail == "full" else 0)) * TIDY_ROW
+        work += batch * (T + 1) * (per_rep_year + (T * cells // (T + 1) if detail == "full" else 0)) * TIDY_ROW
     return SizeEstimate(results, table, work, max(1, workers))
 
 

@@ -13,7 +13,8 @@ leaked: lost to governance; overhead: channel costs; unspent: money nobody could
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ over the replications (column `runs` says over how many); `none` nothing."""
 LABELS = ("source", "recipient", "goal", "instrument")
 FULL_COLUMNS = ("run", "year", *LABELS, "amount_usd")
 YEARLY_COLUMNS = ("year", *LABELS, "amount_usd", "runs")
+_FULL_DTYPES = {"run": np.int32, "year": np.int16, "amount_usd": np.float64}
 
 
 def flow_mode(value) -> str:
@@ -42,20 +44,96 @@ def flow_mode(value) -> str:
 
 @dataclass
 class FlowBlock:
-    """One kind of flow over labelled axes (source, recipient, goal): amounts per year
-    `years` (each (S, *axes), flows "full") or their sums over replications `total`
-    (T, *axes), flows "yearly"."""
+    """One kind of flow over labelled axes (source, recipient, goal): every replication's
+    amounts per year `full` ((S, T, cells), the axes flattened in C order; flows "full") or
+    their sums over replications `total` ((T, *axes); flows "yearly")."""
 
     instrument: str
     sources: list[str] | str
     recipients: list[str] | str
     goals: list[str] | str
-    years: list[np.ndarray] = field(default_factory=list)  # each (S, *axes)
+    full: np.ndarray | None = None  # (S, T, cells)
     total: np.ndarray | None = None  # (T, *axes) summed over replications
     calls: int = 0
 
     def labels(self) -> dict[str, list[str] | str]:
         return dict(zip(LABELS, (self.sources, self.recipients, self.goals, self.instrument)))
+
+
+@dataclass
+class FullFlows:
+    """A batch's every non-zero flow (flows "full"), kept as the ledger's dense per-block
+    arrays and turned into rows run by run when asked, so a batch's rows never all exist at
+    once (they are about 3.4× the arrays: a large scenario's run is 2 million rows).
+
+    Rows (FULL_COLUMNS) come by run, then year, then block (in the order the model first
+    recorded them) and the block's axes (C order); the four labels are integer codes into
+    `categories` (int8 up to 127 labels), run int32, year int16, amount_usd float64.
+    """
+
+    amounts: list[np.ndarray]  # per block (S, T, cells)
+    codes: dict[str, np.ndarray]  # per label: the code of every cell, blocks one after another
+    categories: dict[str, list[str]]
+    run_ids: np.ndarray  # (S,)
+    years: np.ndarray  # (T,) int16
+
+    def rows(self, i: int) -> dict[str, np.ndarray]:
+        """Replication i's rows (i counts from 0 in this batch): the run's years of all blocks
+        side by side as one (T, cells) array, its positive entries found once, their year and
+        labels gathered from the per-cell codes; nothing sorted."""
+        T = len(self.years)
+        if not self.amounts:
+            return {name: np.zeros(0, _FULL_DTYPES.get(name, np.int8)) for name in FULL_COLUMNS}
+        year_rows = (self.amounts[0][i, :T] if len(self.amounts) == 1
+                     else np.concatenate([a[i, :T] for a in self.amounts], axis=1))
+        positive = year_rows > 0
+        per_year = np.count_nonzero(positive, axis=1)
+        where = np.flatnonzero(positive)
+        out = {"run": np.full(len(where), self.run_ids[i], dtype=np.int32),
+               "year": np.repeat(self.years, per_year), "amount_usd": year_rows.ravel()[where]}
+        where -= np.repeat(np.arange(T, dtype=np.int64) * year_rows.shape[1], per_year)  # each row's cell
+        for name in LABELS:
+            out[name] = self.codes[name][where]
+        return {name: out[name] for name in FULL_COLUMNS}
+
+    def chunks(self, rows: int = 2**20):
+        """Consecutive replications' rows, as column dicts of about `rows` rows or more (a
+        replication is never split)."""
+        parts: list[dict[str, np.ndarray]] = []
+        n = 0
+        for i in range(len(self.run_ids)):
+            part = self.rows(i)
+            parts.append(part)
+            n += len(part["amount_usd"])
+            if n >= rows:
+                yield _join(parts)
+                parts, n = [], 0
+        if n:
+            yield _join(parts)
+
+    @staticmethod
+    def frame_of(parts: list[FullFlows]) -> pd.DataFrame:
+        """The batches' rows, one after the other, as one DataFrame (labels categoricals).
+        Each column is allocated once and filled run by run."""
+        total = sum(int(np.count_nonzero(a[:, :len(p.years)] > 0)) for p in parts for a in p.amounts)
+        out = {name: np.empty(total, parts[0].codes[name].dtype if name in LABELS else _FULL_DTYPES[name])
+               for name in FULL_COLUMNS}
+        at = 0
+        for p in parts:
+            for i in range(len(p.run_ids)):
+                rows = p.rows(i)
+                n = len(rows["amount_usd"])
+                for name, col in rows.items():
+                    out[name][at:at + n] = col
+                at += n
+        cols = {name: (pd.Categorical.from_codes(col, categories=pd.Index(parts[0].categories[name], dtype="str"),
+                                                 validate=False) if name in LABELS else col)
+                for name, col in out.items()}
+        return pd.DataFrame(cols, copy=False)
+
+
+def _join(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 class Ledger:
@@ -86,7 +164,10 @@ class Ledger:
         if block is None:
             block = self.blocks[key] = FlowBlock(instrument, sources, recipients, goals)
         if self.flows == "full":
-            block.years.append(np.array(amount, dtype=float, copy=True))
+            amount = np.asarray(amount)
+            if block.full is None:
+                block.full = np.zeros((amount.shape[0], self.years, math.prod(amount.shape[1:])))
+            block.full[:, block.calls] = amount.reshape(amount.shape[0], -1)
         else:
             if block.total is None:
                 block.total = np.zeros((self.years,) + np.shape(amount)[1:])
@@ -104,11 +185,18 @@ class Ledger:
         uses = b[..., 1:].sum(axis=-1)
         return np.abs(b[..., 0] - uses) / np.maximum(b[..., 0], 1.0)
 
+    def full_flows(self, run_ids: np.ndarray, year_labels: list[int]) -> FullFlows:
+        """The flows of a "full" ledger for replications `run_ids`, years `year_labels`."""
+        blocks = [b for b in self.blocks.values() if b.full is not None]
+        vocab = _vocabulary(self.blocks)
+        return FullFlows([b.full for b in blocks], _cell_codes(blocks, vocab),
+                         {name: list(v) for name, v in vocab.items()}, np.asarray(run_ids),
+                         np.asarray(year_labels, dtype=np.int16))
+
     def flows_frame(self, run_ids: np.ndarray, year_labels: list[int]) -> pd.DataFrame:
-        """Tidy non-zero flows of a "full" ledger, rows by run and year (stable):
+        """Tidy non-zero flows of a "full" ledger, rows by run and year:
         run, year, source, recipient, goal, instrument, amount_usd."""
-        frame = flows_table(self.blocks, year_labels, run_ids=np.asarray(run_ids))
-        return frame.sort_values(["run", "year"], kind="stable", ignore_index=True)
+        return FullFlows.frame_of([self.full_flows(run_ids, year_labels)])
 
 
 def merge_yearly(into: dict[str, FlowBlock] | None, part: dict[str, FlowBlock]) -> dict[str, FlowBlock]:
@@ -132,47 +220,58 @@ def _vocabulary(blocks: dict[str, FlowBlock]) -> dict[str, dict[str, int]]:
     return vocab
 
 
-def flows_table(blocks: dict[str, FlowBlock], year_labels: list[int], run_ids: np.ndarray | None = None,
-                runs: int = 0) -> pd.DataFrame:
-    """Non-zero flows as a compact tidy table: source, recipient, goal and instrument are
-    categoricals (integer codes), year int16 and run int32.
+def _codes_dtype(n: int) -> type:
+    """The smallest signed integer type for codes 0..n-1 (what pandas' categoricals use)."""
+    return np.int8 if n <= 127 else np.int16 if n <= 32767 else np.int32
 
-    With `run_ids`, the blocks' per-replication `years` (FULL_COLUMNS; rows block by block,
-    then year, run and the block's axes); otherwise their `total`s (YEARLY_COLUMNS, rows by
-    year, then block and axes; `runs` is the number of replications summed).
-    """
+
+def _cell_codes(blocks: list[FlowBlock], vocab: dict[str, dict[str, int]]) -> dict[str, np.ndarray]:
+    """Per label, the code of every cell of the blocks' flattened axes, blocks one after the other."""
+    out: dict[str, list[np.ndarray]] = {name: [] for name in LABELS}
+    for block in blocks:
+        labels = block.labels()
+        axes = [len(lab) for lab in labels.values() if isinstance(lab, list)]
+        grid = np.unravel_index(np.arange(math.prod(axes)), axes) if axes else ()
+        k = 0
+        for name, lab in labels.items():
+            dtype = _codes_dtype(len(vocab[name]))
+            if isinstance(lab, list):
+                lookup = np.array([vocab[name][x] for x in lab], dtype=dtype)
+                out[name].append(lookup[grid[k]])
+                k += 1
+            else:
+                out[name].append(np.full(math.prod(axes), vocab[name][lab], dtype=dtype))
+    return {name: np.concatenate(parts) if parts else np.zeros(0, np.int8) for name, parts in out.items()}
+
+
+def flows_table(blocks: dict[str, FlowBlock], year_labels: list[int], runs: int = 0) -> pd.DataFrame:
+    """Yearly flows (the blocks' `total`s: sums over `runs` replications) as a compact tidy
+    table, YEARLY_COLUMNS, non-zero rows by year, then block and axes: source, recipient,
+    goal and instrument are categoricals, year int16 and runs int32."""
     vocab = _vocabulary(blocks)
-    full = run_ids is not None
-    cols: dict[str, list[np.ndarray]] = {name: [] for name in (FULL_COLUMNS if full else YEARLY_COLUMNS[:-1])}
+    cols: dict[str, list[np.ndarray]] = {name: [] for name in YEARLY_COLUMNS[:-1]}
     years = np.asarray(year_labels, dtype=np.int16)
     for block in blocks.values():
+        if block.total is None:
+            continue
         labels = block.labels()
         lookup = {name: np.array([vocab[name][x] for x in lab], dtype=np.int32)
                   for name, lab in labels.items() if isinstance(lab, list)}
-        arrays = block.years if full else ([] if block.total is None else [block.total])
-        for t, amount in enumerate(arrays):
-            idx = np.nonzero(amount > 0)  # full: (run, *axes); yearly: (year, *axes)
-            n = len(idx[0])
-            if full:
-                cols["run"].append(run_ids[idx[0]].astype(np.int32))
-                cols["year"].append(np.full(n, years[t], dtype=np.int16))
+        idx = np.nonzero(block.total > 0)  # (year, *axes)
+        n = len(idx[0])
+        cols["year"].append(years[idx[0]])
+        k = 1
+        for name, lab in labels.items():
+            if isinstance(lab, list):
+                cols[name].append(lookup[name][idx[k]])
+                k += 1
             else:
-                cols["year"].append(years[idx[0]])
-            k = 1
-            for name, lab in labels.items():
-                if isinstance(lab, list):
-                    cols[name].append(lookup[name][idx[k]])
-                    k += 1
-                else:
-                    cols[name].append(np.full(n, vocab[name][lab], dtype=np.int32))
-            cols["amount_usd"].append(amount[idx])
-    dtypes = {"run": np.int32, "year": np.int16, "amount_usd": np.float64}
-    out = {name: np.concatenate(parts) if parts else np.zeros(0, dtypes.get(name, np.int32))
+                cols[name].append(np.full(n, vocab[name][lab], dtype=np.int32))
+        cols["amount_usd"].append(block.total[idx])
+    out = {name: np.concatenate(parts) if parts else np.zeros(0, _FULL_DTYPES.get(name, np.int32))
            for name, parts in cols.items()}
     for name in LABELS:
         out[name] = pd.Categorical.from_codes(out[name], categories=pd.Index(list(vocab[name]), dtype="str"))
-    frame = pd.DataFrame(out)
-    if not full:
-        frame = frame.sort_values("year", kind="stable", ignore_index=True)
-        frame["runs"] = np.full(len(frame), runs, dtype=np.int32)
+    frame = pd.DataFrame(out).sort_values("year", kind="stable", ignore_index=True)
+    frame["runs"] = np.full(len(frame), runs, dtype=np.int32)
     return frame

@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +30,7 @@ import pyarrow.parquet as pq
 
 from .._version import __version__
 from ..model import ACCOUNTS, RunResult
+from ..model.ledger import LABELS, FullFlows
 from ..scenario import validate_data
 from .folders import atomic_folder, versions
 
@@ -79,17 +82,27 @@ def manifest(result, *, scenario_file: str | None, sets: list[str], started: dat
 
 
 class RunWriter:
-    """Streams a run's per-replication tables into `folder`, one Parquet row group per batch.
+    """Streams a run's per-replication tables into `folder`, one Parquet row group per batch
+    (full flows: row groups of about 2^20 rows).
 
     Call it as sink(start, part) with the batches in replication order (part: the batch's
-    RunResult arrays and, for full flows, its "flows" table); close it (or use `with`).
+    RunResult arrays and, for full flows, its FullFlows); close it (or use `with`).
+
+    The tables are built in the caller's thread and written to disk by one writer thread, in
+    the order given, while the caller goes on with the next batch (Parquet encoding and
+    compression release the GIL): at most `PENDING` tables wait, so memory stays bounded. A
+    failed write raises in the caller at its next call or at close.
     """
+
+    PENDING = 2
 
     def __init__(self, folder: Path, result_scenario, flow_detail: str):
         self.folder = Path(folder)
         self.scenario = result_scenario
         self.flow_detail = flow_detail
         self.writers: dict[str, tuple[pq.ParquetWriter, pa.Schema]] = {}
+        self._thread: ThreadPoolExecutor | None = None  # started by the first write, ended by close
+        self._pending: deque[Future] = deque()
 
     def __enter__(self) -> RunWriter:
         return self
@@ -97,13 +110,20 @@ class RunWriter:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _append(self, name: str, frame: pd.DataFrame) -> None:
+    def _write(self, name: str, table: pa.Table, **options) -> None:
+        """Queue `table` for `name`.parquet (opened with `options` by its first table)."""
         if name not in self.writers:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            self.writers[name] = (pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema), table.schema)
-        else:
-            table = pa.Table.from_pandas(frame, schema=self.writers[name][1], preserve_index=False)
-        self.writers[name][0].write_table(table)
+            self.writers[name] = (pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema, **options),
+                                  table.schema)
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdgsim-writer")
+        self._pending.append(self._thread.submit(self.writers[name][0].write_table, table))
+        while self._pending and (len(self._pending) > self.PENDING or self._pending[0].done()):
+            self._pending.popleft().result()
+
+    def _append(self, name: str, frame: pd.DataFrame) -> None:
+        schema = self.writers[name][1] if name in self.writers else None
+        self._write(name, pa.Table.from_pandas(frame, schema=schema, preserve_index=False))
 
     def __call__(self, start: int, part: dict) -> None:
         arrays = {k: v for k, v in part.items() if k != "flows"}
@@ -114,12 +134,32 @@ class RunWriter:
         if self.scenario.indicators:
             self._append("indicators", batch.indicators_frame(start))
         if self.flow_detail == "full":
-            self._append("flows", part["flows"])
+            self._append_flows(part["flows"])
+
+    def _append_flows(self, flows: FullFlows) -> None:
+        """A batch's full flows, a few replications at a time (row groups of about 2^20 rows,
+        a replication never split), straight from NumPy to Arrow: labels as dictionary arrays
+        over their codes; Parquet dictionary encoding for the labels, run and year; statistics
+        for run and year only (those of a dictionary column cost as much as writing it)."""
+        labels = {name: pa.array(flows.categories[name], pa.string()) for name in LABELS}
+        for rows in flows.chunks():
+            table = pa.table({name: pa.DictionaryArray.from_arrays(pa.array(col), labels[name], safe=False)
+                              if name in LABELS else pa.array(col) for name, col in rows.items()})
+            self._write("flows", table, use_dictionary=["run", "year", *LABELS], write_statistics=["run", "year"])
 
     def close(self) -> None:
-        for writer, _ in self.writers.values():
-            writer.close()
-        self.writers = {}
+        """Wait for the queued writes, then close the files (the first failed write raises)."""
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            self._pending.clear()
+            if self._thread is not None:
+                self._thread.shutdown(wait=True)
+                self._thread = None
+            for writer, _ in self.writers.values():
+                writer.close()
+            self.writers = {}
 
 
 def write_tables(result, folder: Path) -> None:
