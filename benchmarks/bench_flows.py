@@ -4,10 +4,12 @@
     .venv/bin/python benchmarks/bench_flows.py --skip-memory --json out.json
     .venv/bin/python benchmarks/bench_flows.py --only-memory       # the three big commands (~10 min)
 
-1. Flow detail: `run_scenario` on the same seed with flows "none", "yearly" and "full"
-   (serial, batch 64), interleaved and best of `--repeat`; reported as the ratio of each
-   to flows "none" (target: yearly, the default, at most 2x). Baseline scenario, and the
-   large synthetic scenario (benchmarks/synthetic.py) with fewer runs.
+1. Flow detail: the same seed with flows "none", "yearly" and "full" (serial, default batch
+   size: 64, or for "full" as many replications as fit 64 MB of dense flow arrays),
+   interleaved and best of `--repeat`, in memory (`run_scenario`) and streamed to a
+   results folder's tables (`stream_scenario` into `RunWriter`, as `sdgsim run` does);
+   reported as the ratio of each to flows "none" (target: at most 2x). Baseline scenario,
+   and the large synthetic scenario (benchmarks/synthetic.py) with fewer runs.
 2. Seeding: the seeds of every batch of an N-run run built the old way
    (`SeedSequence(seed).spawn(N)[start:stop]` per batch, O(N^2)) and the new way
    (`rng.replication_seeds(seed, N, start, stop)`, O(N)); both lists are checked equal.
@@ -39,28 +41,47 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from simulation.experiments.replications import run_scenario  # noqa: E402
+from simulation.experiments.replications import run_scenario, stream_scenario  # noqa: E402
+from simulation.experiments.sizing import full_flows_batch  # noqa: E402
 from simulation.model import rng  # noqa: E402
+from simulation.results.runs import RunWriter  # noqa: E402
 from simulation.scenario import validate_data  # noqa: E402
 from simulation.scenario.loading import load_scenario  # noqa: E402
+
+MODES = ("none", "yearly", "full")
 
 
 def load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def _timed(sc, runs: int, mode: str, folder: bool) -> float:
+    """Seconds of one run with flow detail `mode`, default batch size, in memory
+    (`run_scenario`) or streamed to a results folder's tables (`stream_scenario` into a
+    `RunWriter`, what `sdgsim run --out` does before its report)."""
+    t = time.perf_counter()
+    if folder:
+        with tempfile.TemporaryDirectory() as tmp:
+            with RunWriter(Path(tmp), sc, mode) as writer:
+                stream_scenario(sc, writer, runs=runs, seed=2030, record_flows=mode)
+    else:
+        run_scenario(sc, runs=runs, seed=2030, record_flows=mode)
+    return time.perf_counter() - t
+
+
 def flows_case(name: str, sc, runs: int, repeat: int) -> dict:
-    best = {m: float("inf") for m in ("none", "yearly", "full")}
-    for _ in range(repeat):
-        for mode in best:  # interleaved: every mode sees the same load
-            t = time.perf_counter()
-            run_scenario(sc, runs=runs, seed=2030, batch_size=min(64, runs), record_flows=mode)
-            best[mode] = min(best[mode], time.perf_counter() - t)
-    row = {"scenario": name, "runs": runs, "seconds": best,
-           "ratio_yearly": best["yearly"] / best["none"], "ratio_full": best["full"] / best["none"]}
-    print(f"{name:9s} {runs:5d} runs: none {best['none']:.2f} s, yearly {best['yearly']:.2f} s "
-          f"({row['ratio_yearly']:.2f}x), full {best['full']:.2f} s ({row['ratio_full']:.2f}x)  [load {load()}]",
-          flush=True)
+    row = {"scenario": name, "runs": runs, "batch": {m: min(runs, 64, full_flows_batch(sc) if m == "full" else 64)
+                                                     for m in MODES}}
+    for path in ("memory", "folder"):
+        best = {m: float("inf") for m in MODES}
+        for _ in range(repeat):
+            for mode in MODES:  # interleaved: every mode sees the same load
+                best[mode] = min(best[mode], _timed(sc, runs, mode, path == "folder"))
+        row[path] = {"seconds": best, "ratio_yearly": best["yearly"] / best["none"],
+                     "ratio_full": best["full"] / best["none"]}
+        print(f"{name:9s} {runs:5d} runs, {path:6s}: none {best['none']:.2f} s, yearly {best['yearly']:.2f} s "
+              f"({row[path]['ratio_yearly']:.2f}x), full {best['full']:.2f} s ({row[path]['ratio_full']:.2f}x; "
+              f"batch {row['batch']['full']})  [load {load()}]", flush=True)
     return row
 
 
