@@ -245,12 +245,16 @@ class DaskExecutor(Executor):
         else:
             # On Linux the local workers are forked from this process, which has the engine imported
             # already: starting two of them takes about 0.5 s instead of 3.5 s with fresh interpreters,
-            # which for a 10^4-run sweep is as long as the sweep itself (docs/performance.md).
+            # which for a 10^4-run sweep is as long as the sweep itself (docs/performance.md). No
+            # dashboard (nobody is shown its address; importing Bokeh for it took 0.65-0.85 s, most of
+            # the start) and no statistical profiler sampling the workers every 10 ms (only the
+            # dashboard shows it).
             method = "fork" if sys.platform == "linux" else dask.config.get("distributed.worker.multiprocessing-method")
-            with _sigint_ignored(), dask.config.set({"distributed.worker.multiprocessing-method": method}):
+            local = {"distributed.worker.multiprocessing-method": method, "distributed.worker.profile.enabled": False}
+            with _sigint_ignored(), dask.config.set(local):
                 # the worker processes inherit the ignored SIGINT: Ctrl-C stops them through us
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",  # loopback only
+                                            host="127.0.0.1", dashboard_address=None,  # loopback only
                                             silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         try:
