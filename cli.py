@@ -91,7 +91,8 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
                    "flow summed over the runs (column runs); full = every flow of every run (large); none.")
 @click.option("--no-flows", "no_flows", is_flag=True, help="Same as --flows none.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
-              help="Replications advanced together in one model (default: up to 64).")
+              help="Replications advanced together in one model (default: up to 64; with --flows full as many "
+                   "as keep 64 MB of flow arrays).")
 @click.option("--report/--no-report", default=True, show_default=True,
               help="Draw plots and write report.html into the folder (sdgsim report DIR redraws them).")
 @click.option("--executor", "-e", type=click.Choice(["serial", "process", "dask"]), default=None,
@@ -199,7 +200,8 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
 @click.option("--flows", "flows", type=click.Choice(["full", "yearly", "none"]), default="yearly", show_default=True,
               help="Money flows in each scenario's flows.parquet (as for sdgsim run).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
-              help="Replications advanced together in one model (default: up to 64). Results are identical.")
+              help="Replications advanced together in one model (default: up to 64; with --flows full as many "
+                   "as keep 64 MB of flow arrays). Results are identical.")
 @click.option("--force-size", is_flag=True, help="Run even if the estimated memory exceeds what is available.")
 def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out: Path, reference: str | None,
             metric_specs: tuple[str, ...], interval: str, min_effect_specs: tuple[str, ...], force: bool,

@@ -12,6 +12,9 @@ from ..scenario import Scenario
 from .ledger import ACCOUNTS
 from .model import FinancingModel
 
+TABLES = ("scores", "balance", "adoption", "indicators")
+"""The per-replication tidy tables of a run (RunResult.table_parts)."""
+
 
 @dataclass
 class RunResult:
@@ -39,31 +42,44 @@ class RunResult:
     def years(self) -> list[int]:
         return self.scenario.years
 
+    def table_parts(self, name: str) -> tuple[dict[str, Sequence], dict[str, np.ndarray]] | None:
+        """Tidy table `name` (TABLES) as its axes' labels and its value arrays (runs, *axes);
+        None for indicators when the scenario has none."""
+        sc = self.scenario
+        if name == "scores":
+            return {"year": self.years, "country": sc.country_ids, "goal": sc.goal_ids}, {"score": self.scores}
+        if name == "balance":
+            return {"year": self.years[:-1], "account": ACCOUNTS}, {"amount_usd": self.balance}
+        if name == "adoption":
+            return ({"year": self.years, "country": sc.country_ids, "technology": [k.id for k in sc.technologies]},
+                    {"adoption": self.adoption})
+        if name == "indicators":
+            if self.indicators is None or not sc.indicators:
+                return None
+            scale = np.array([i.scale for i in sc.indicators])
+            people = self.indicators / scale * indicator_denominators(sc)[None]
+            return ({"year": self.years, "country": sc.country_ids, "indicator": sc.indicator_ids},
+                    {"value": self.indicators, "people": people})
+        raise ValueError(f"no table {name!r} (allowed: {', '.join(TABLES)})")
+
     def scores_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, country, goal, score (runs numbered from `first_run`, as for every frame)."""
-        sc = self.scenario
-        return tidy(first_run, {"year": self.years, "country": sc.country_ids, "goal": sc.goal_ids},
-                    {"score": self.scores})
+        return tidy(first_run, *self.table_parts("scores"))
 
     def balance_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, account, amount_usd."""
-        return tidy(first_run, {"year": self.years[:-1], "account": ACCOUNTS}, {"amount_usd": self.balance})
+        return tidy(first_run, *self.table_parts("balance"))
 
     def indicators_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, country, indicator, value (natural units), people (what the value counts)."""
-        sc = self.scenario
-        if self.indicators is None or not sc.indicators:
+        parts = self.table_parts("indicators")
+        if parts is None:
             return pd.DataFrame({c: [] for c in ("run", "year", "country", "indicator", "value", "people")})
-        scale = np.array([i.scale for i in sc.indicators])
-        people = self.indicators / scale * indicator_denominators(sc)[None]
-        return tidy(first_run, {"year": self.years, "country": sc.country_ids, "indicator": sc.indicator_ids},
-                    {"value": self.indicators, "people": people})
+        return tidy(first_run, *parts)
 
     def adoption_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, country, technology, adoption (share 0..1)."""
-        sc = self.scenario
-        return tidy(first_run, {"year": self.years, "country": sc.country_ids,
-                                "technology": [k.id for k in sc.technologies]}, {"adoption": self.adoption})
+        return tidy(first_run, *self.table_parts("adoption"))
 
 
 def tidy(first_run: int, axes: dict[str, Sequence], values: dict[str, np.ndarray]) -> pd.DataFrame:
