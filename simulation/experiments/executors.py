@@ -227,6 +227,7 @@ class DaskExecutor(Executor):
         try:
             import dask
             from dask.distributed import Client, LocalCluster
+            from distributed.versions import get_versions
         except ImportError:  # pragma: no cover - a declared dependency
             raise OptionError([Problem("executor", 1, "dask", "dask.distributed is not installed "
                                       "(pip install 'dask[distributed]')")]) from None
@@ -250,6 +251,11 @@ class DaskExecutor(Executor):
             # the start) and no statistical profiler sampling the workers every 10 ms (only the
             # dashboard shows it).
             method = "fork" if sys.platform == "linux" else dask.config.get("distributed.worker.multiprocessing-method")
+            if method == "fork":
+                # every worker reports its package versions and platform when it joins (importlib.metadata
+                # lookups, `uname -p` in a subprocess: 0.2-0.4 s a process here); asked once in this process,
+                # the answers are cached and the forked workers inherit them
+                get_versions()
             local = {"distributed.worker.multiprocessing-method": method, "distributed.worker.profile.enabled": False}
             with _sigint_ignored(), dask.config.set(local):
                 # the worker processes inherit the ignored SIGINT: Ctrl-C stops them through us
