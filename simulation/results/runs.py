@@ -102,10 +102,11 @@ class RunWriter:
     Call it as sink(start, part) with the batches in replication order (part: the batch's
     RunResult arrays and, for full flows, its FullFlows); close it (or use `with`).
 
-    The tables are built in the caller's thread and written to disk by one writer thread, in
-    the order given, while the caller goes on with the next batch (Parquet encoding and
-    compression release the GIL): at most `PENDING` tables wait, so memory stays bounded. A
-    failed write raises in the caller at its next call or at close.
+    The tables are built in the caller's thread (full flows' rows on the writer thread) and
+    written to disk by one writer thread, in the order given, while the caller goes on with
+    the next batch (NumPy's and Arrow's work releases the GIL): at most `PENDING` writes
+    wait, so memory stays bounded. A failed write raises in the caller at its next call or at
+    close.
     """
 
     PENDING = 2
@@ -124,16 +125,19 @@ class RunWriter:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _write(self, name: str, table: pa.Table, **options) -> None:
-        """Queue `table` for `name`.parquet (opened with `options` by its first table)."""
-        if name not in self.writers:
-            self.writers[name] = (pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema, **options),
-                                  table.schema)
+    def _submit(self, fn, *args) -> None:
+        """Run fn(*args) on the writer thread, after what was queued before."""
         if self._thread is None:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdgsim-writer")
-        self._pending.append(self._thread.submit(self.writers[name][0].write_table, table))
+        self._pending.append(self._thread.submit(fn, *args))
         while self._pending and (len(self._pending) > self.PENDING or self._pending[0].done()):
             self._pending.popleft().result()
+
+    def _write(self, name: str, table: pa.Table) -> None:
+        """Queue `table` for `name`.parquet (opened by its first table)."""
+        if name not in self.writers:
+            self.writers[name] = (pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema), table.schema)
+        self._submit(self.writers[name][0].write_table, table)
 
     def __call__(self, start: int, part: dict) -> None:
         arrays = {k: v for k, v in part.items() if k != "flows"}
@@ -148,18 +152,23 @@ class RunWriter:
                 table = pa.Table.from_pandas(tidy(start, *parts), preserve_index=False)
             self._write(name, table)
         if self.flow_detail == "full":
-            self._append_flows(part["flows"])
+            self._submit(self._write_flows, part["flows"])
 
-    def _append_flows(self, flows: FullFlows) -> None:
-        """A batch's full flows, a few replications at a time (row groups of about 2^20 rows,
-        a replication never split), straight from NumPy to Arrow: labels as dictionary arrays
-        over their codes; Parquet dictionary encoding for the labels, run and year; statistics
-        for run and year only (those of a dictionary column cost as much as writing it)."""
+    def _write_flows(self, flows: FullFlows) -> None:
+        """On the writer thread: a batch's full flows, a few replications at a time (row groups
+        of about 2^20 rows, a replication never split), straight from NumPy to Arrow: labels as
+        dictionary arrays over their codes; Parquet dictionary encoding for the labels, run and
+        year; statistics for run and year only (those of a dictionary column cost as much as
+        writing it). Making the rows here too leaves the caller only the simulation."""
         labels = {name: pa.array(flows.categories[name], pa.string()) for name in LABELS}
         for rows in flows.chunks():
             table = pa.table({name: pa.DictionaryArray.from_arrays(pa.array(col), labels[name], safe=False)
                               if name in LABELS else pa.array(col) for name, col in rows.items()})
-            self._write("flows", table, use_dictionary=["run", "year", *LABELS], write_statistics=["run", "year"])
+            if "flows" not in self.writers:
+                writer = pq.ParquetWriter(self.folder / "flows.parquet", table.schema,
+                                          use_dictionary=["run", "year", *LABELS], write_statistics=["run", "year"])
+                self.writers["flows"] = (writer, table.schema)
+            self.writers["flows"][0].write_table(table)
 
     def close(self) -> None:
         """Wait for the queued writes, then close the files (the first failed write raises)."""
