@@ -1,0 +1,242 @@
+"""Compiled (numba) loops for one PPI period over a chunk of runs: what `engine.Batch.advance` runs.
+
+One period of PPI was about 45 NumPy array operations over (runs, N) arrays; here it is
+three fused loops, each run's row handled start to finish before the next one:
+
+* `changes_and_actions`: step 1 (ΔBin, normalised ΔI) and step 2 up to the new actions;
+* `benefits_and_spillovers`: the rest of step 2 (c = 1/(1 + e^-X), C), step 3
+  (monitoring, punishment, H, HC, new benefits F), step 4 (spillovers, exact sums over
+  the network's rows whose indicator grew: sparse rows or dense rows, the same bits) and
+  step 5 up to β·(c + ΣC/(ΣP + 1));
+* `growth_and_levels`: the rest of step 5 (÷ (1 + e^-S), frontier), step 6 (new levels,
+  bounds, governance clamp), the running sums of γ and growth counts, and step 7's
+  propensity update P0 += u·H/HC with, for one programme and bs = 1, the split itself.
+
+The two exponentials stay NumPy calls between the loops (`np.exp` on the whole chunk):
+NumPy's vectorised exp is both faster than a scalar libm call per element and the one the
+engine always used, so the compiled engine gives the same bits as the NumPy one did.
+Every other operation is +, −, ×, ÷, a comparison or a maximum, done in the order the
+NumPy code did them (row sums in the order of NumPy's einsum on 2-double lanes, see
+`_rowsum`); no fastmath, no reassociation, no threads. Each run's arithmetic touches only
+its own row, so the results do not depend on how runs are chunked.
+
+Compiled with `cache=True`: the first call in a fresh environment compiles (seconds) and
+writes the machine code next to this file (`__pycache__`); later processes load it
+(tenths of a second). When that directory is not writable numba warns and compiles per
+process instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Explicit signatures: every array is C-ordered float64 (bool, int64 where noted); the
+# uniforms come as the (runs, periods, 2n + N) buffer and the period's index in it. One
+# compiled version per kernel, compiled (or loaded from the cache) when this module is imported.
+_M = "f8[:, ::1]"
+_V = "f8[::1]"
+_U = "f8[:, :, ::1]"
+_SIG_CHANGES = f"void({', '.join([_M] * 9)}, b1[:, ::1], {_M})"
+_SIG_BENEFITS = (f"void({_M}, {_M}, {_M}, {_M}, {_M}, {_M}, {_M}, {_U}, i8, {_V}, i8, {_V}, i8, {_M}, b1[:, ::1], "
+                 f"f8[:, :, ::1], i8[:, ::1], i8[::1], {_V}, {_M}, {_M}, {_M}, {_V})")
+_SIG_GROWTH = (f"void({_M}, {_M}, {_V}, i8, {_M}, {_U}, i8, i8[::1], {_M}, {_M}, {_V}, {_V}, {_V}, {_V}, i8[::1], "
+               f"i8[:, ::1], b1, {_M}, {_M}, {_M}, b1, {_M}, f8, b1)")
+
+
+@njit(inline="always")
+def _rowsum(x):
+    """Σ x (1-d) in NumPy einsum's order ("ij->i" on 2-double SIMD lanes, 4 vectors a step).
+
+    Lane 0 adds the even positions, lane 1 the odd ones, in blocks of 8 pre-added as
+    (a0 + a2) + (a4 + a6); the remainder goes lane by lane; the lanes are added last.
+    """
+    n = x.shape[0]
+    l0 = 0.0
+    l1 = 0.0
+    i = 0
+    while n - i >= 8:
+        l0 = ((x[i] + x[i + 2]) + (x[i + 4] + x[i + 6])) + l0
+        l1 = ((x[i + 1] + x[i + 3]) + (x[i + 5] + x[i + 7])) + l1
+        i += 8
+    while i < n:
+        l0 = x[i] + l0
+        l1 = (x[i + 1] if i + 1 < n else 0.0) + l1
+        i += 2
+    return l0 + l1
+
+
+@njit(_SIG_CHANGES, cache=True, nogil=True, error_model="numpy")
+def changes_and_actions(I, It, F, Ft, Y, Yt, changeFt, signt, dI, dbin, absdI):
+    """Steps 1 and 2 (to the new actions), per run b:
+
+    dbin = 1[I > I_{t-1}]; dI = (I − I_{t-1})/Σ|I − I_{t-1}| over the n instrumental
+    indicators (÷ 1 when Σ = 0); ΔF = F − F_{t-1} and s = sign(ΔF·ΔX), the last period's
+    ΔF or s where zero; X ← X + s·|ΔF|, kept negated (Y = −X): the new Y goes into the
+    buffer of Yt (the caller swaps Y and Yt), ΔF and s into changeFt and signt.
+    """
+    B, N = I.shape
+    n = dI.shape[1]
+    for b in range(B):
+        Ib, Itb, db, ab = I[b], It[b], dI[b], absdI[b]
+        Fb, Ftb, Yb, Ytb, cfb, sb = F[b], Ft[b], Y[b], Yt[b], changeFt[b], signt[b]
+        for j in range(N):
+            dbin[b, j] = Ib[j] > Itb[j]
+        for i in range(n):
+            d = Ib[i] - Itb[i]
+            db[i] = d
+            ab[i] = abs(d)
+        total = _rowsum(ab)
+        inv = 1.0 / (1.0 if total == 0.0 else total)
+        for i in range(n):
+            db[i] *= inv
+        for i in range(n):
+            cf = Fb[i] - Ftb[i]
+            x = cf * (Ytb[i] - Yb[i])  # ΔF·(X − X_{t−1})
+            s = np.float64(x > 0.0) - np.float64(x < 0.0)  # np.sign without branches (NaN: below)
+            s = x if x != x else s
+            cf = cfb[i] if cf == 0.0 else cf
+            s = sb[i] if s == 0.0 else s
+            cfb[i] = cf
+            sb[i] = s
+            Ytb[i] = Yb[i] - abs(cf) * s
+
+
+@njit(_SIG_BENEFITS, cache=True, nogil=True, error_model="numpy")
+def benefits_and_spillovers(c, P, C, dI, H, HC, Fnew, u, tt, qm, qm_idx, rl, rl_idx, I, dbin,
+                            dense, indptr, indices, values, negS, acc, gam, betas):
+    """Step 2's contributions, step 3, step 4 and step 5 up to γ·(1 + e^-S), per run b.
+
+    On entry c = e^Y (Y = −X, from NumPy); on exit c = 1/(1 + e^-X) and C = P·c.
+    θ = 1[u < ((P/max P)·qm)·r] with r = 1 − c and u = u[b, tt, :n]; H += r·θ; HC += θ;
+    the new benefits F = ΔI·c + (r − (r·θ)·rl) go into Fnew. qm, rl (n,) values, or the
+    level of indicator qm_idx / rl_idx when that is ≥ 0 (endogenous).
+    −S = Σ over indicators j that grew of the negated network's row j, for each part of
+    the network (`engine.exact_parts`): `dense` (parts, N, N), or the same as CSR
+    (indptr (parts, N + 1), indices, values) when `dense` is empty; every partial sum is
+    exact, so the order of addition does not matter. γ = β·(C + ΣC/(ΣP + 1)) on the
+    instrumental indicators, β·ΣC/(ΣP + 1) on the others.
+    """
+    B, N = gam.shape
+    n = P.shape[1]
+    parts = indptr.shape[0]
+    use_dense = dense.shape[0] > 0
+    active = np.empty(N, dtype=np.int64)
+    qrow, rrow = np.empty(n), np.empty(n)
+    r, w = np.empty(n), np.empty(n)
+    for b in range(B):
+        cb, Pb, Cb, db, Hb, HCb, Fb = c[b], P[b], C[b], dI[b], H[b], HC[b], Fnew[b]
+        ub = u[b, tt, :n]
+        pmax = Pb[0]
+        for i in range(1, n):
+            x = Pb[i]
+            pmax = x if (x > pmax or x != x) else pmax  # NaN wins, as in np.maximum
+        inv = 1.0 / pmax
+        if qm_idx >= 0:
+            qrow[:] = I[b, qm_idx]
+        if rl_idx >= 0:
+            rrow[:] = I[b, rl_idx]
+        q = qm if qm_idx < 0 else qrow
+        rv = rl if rl_idx < 0 else rrow
+        for i in range(n):
+            ci = 1.0 / (cb[i] + 1.0)
+            cb[i] = ci
+            Cb[i] = Pb[i] * ci
+            r[i] = 1.0 - ci
+        for i in range(n):
+            w[i] = ((Pb[i] * inv) * q[i]) * r[i]
+        for i in range(n):
+            theta = np.float64(ub[i] < w[i])
+            rt = r[i] * theta
+            Hb[i] += rt
+            HCb[i] += theta
+            w[i] = rt * rv[i]
+        for i in range(n):
+            Fb[i] = db[i] * cb[i] + (r[i] - w[i])
+        m = 0
+        for j in range(N):  # the indicators that grew, listed without a branch per indicator
+            active[m] = j
+            m += dbin[b, j]
+        for p in range(parts):
+            a = negS[b] if p == 0 else acc[b]
+            a[:] = 0.0
+            for k in range(m):
+                j = active[k]
+                if use_dense:
+                    row = dense[p, j]
+                    for col in range(N):
+                        a[col] += row[col]
+                else:
+                    for e in range(indptr[p, j], indptr[p, j + 1]):
+                        a[indices[e]] += values[e]
+            if p > 0:
+                for col in range(N):
+                    negS[b, col] += a[col]
+        share = _rowsum(Cb) / (_rowsum(Pb) + 1.0)
+        gb = gam[b]
+        for i in range(n):
+            gb[i] = (Cb[i] + share) * betas[i]
+        for j in range(n, N):
+            gb[j] = share * betas[j]
+
+
+@njit(_SIG_GROWTH, cache=True, nogil=True, error_model="numpy")
+def growth_and_levels(gam, eS, frontier, fmode, gam_sum, u, tt, gorder, I, Inew, span, alphas_prime,
+                      Imax, Imin, clamp, grew, count, P0, H, HC, update_p0, Pnew, budget, split):
+    """The rest of step 5, step 6, and step 7's propensity update, per run b.
+
+    γ ÷= 1 + e^-S when eS (= e^-S from NumPy) is not empty; fmode 1: γ = frontier (PPI
+    3.0.7 replaces the whole vector), 2: γ = frontier where it is not NaN; gam_sum += γ.
+    New levels I + (1[u < γ]·(α + α') − α') into Inew, where the draw of indicator j is
+    u[b, tt, n + gorder[j]]; then ≤ Imax, ≥ Imin (±inf for none; empty arrays: no bound),
+    indicators `clamp` to [0, 1]; grew += 1[u < γ] when `count`. With `update_p0`:
+    P0 += (u·H)/HC with u = u[b, tt, n + N:], and with `split` (one programme, bs = 1)
+    Pnew = P0·(budget/ΣP0).
+    """
+    B, N = gam.shape
+    n = P0.shape[1]
+    net = eS.shape[0] > 0
+    has_max = Imax.shape[0] > 0
+    has_min = Imin.shape[0] > 0
+    ug = np.empty(N)
+    x = np.empty(N)
+    for b in range(B):
+        gb, gsb, Ib, Inb, grb = gam[b], gam_sum[b], I[b], Inew[b], grew[b]
+        ub = u[b, tt]
+        for j in range(N):
+            ug[j] = ub[n + gorder[j]]
+        if net:
+            eb = eS[b]
+            for j in range(N):
+                gb[j] = gb[j] / (eb[j] + 1.0)
+        if fmode == 1:
+            gb[:] = frontier
+        elif fmode == 2:
+            for j in range(N):
+                gb[j] = frontier[j] if frontier[j] == frontier[j] else gb[j]
+        for j in range(N):
+            gsb[j] += gb[j]
+        for j in range(N):
+            up = ug[j] < gb[j]
+            x[j] = Ib[j] + (np.float64(up) * span[j] - alphas_prime[j])  # as NumPy: bool → 0.0 / 1.0, times
+            grb[j] += up & count
+        if has_max:
+            for j in range(N):
+                x[j] = Imax[j] if Imax[j] < x[j] else x[j]
+        if has_min:
+            for j in range(N):
+                x[j] = Imin[j] if Imin[j] > x[j] else x[j]
+        for k in range(clamp.shape[0]):
+            j = clamp[k]
+            x[j] = min(max(x[j], 0.0), 1.0)
+        Inb[:] = x
+        if update_p0:
+            P0b, Hb, HCb = P0[b], H[b], HC[b]
+            ua = ub[n + N:]
+            for i in range(n):
+                P0b[i] += (ua[i] * Hb[i]) / HCb[i]
+            if split:
+                s = budget / _rowsum(P0b)
+                Pnb = Pnew[b]
+                for i in range(n):
+                    Pnb[i] = P0b[i] * s
