@@ -6,7 +6,8 @@ three fused loops, each run's row handled start to finish before the next one:
 * `changes_and_actions`: step 1 (ΔBin, normalised ΔI) and step 2 up to the new actions;
 * `benefits_and_spillovers`: the rest of step 2 (c = 1/(1 + e^-X), C), step 3
   (monitoring, punishment, H, HC, new benefits F), step 4 (spillovers, exact sums over
-  the network's rows whose indicator grew: sparse rows or dense rows, the same bits) and
+  the network's rows whose indicator grew: from tables of the sums of small groups of
+  rows, or from sparse rows; the same bits either way) and
   step 5 up to β·(c + ΣC/(ΣP + 1));
 * `growth_and_levels`: the rest of step 5 (÷ (1 + e^-S), frontier), step 6 (new levels,
   bounds, governance clamp), the running sums of γ and growth counts, and step 7's
@@ -39,7 +40,7 @@ _V = "f8[::1]"
 _U = "f8[:, :, ::1]"
 _SIG_CHANGES = f"void({', '.join([_M] * 9)}, b1[:, ::1], {_M})"
 _SIG_BENEFITS = (f"void({_M}, {_M}, {_M}, {_M}, {_M}, {_M}, {_M}, {_U}, i8, {_V}, i8, {_V}, i8, {_M}, b1[:, ::1], "
-                 f"f8[:, :, ::1], i8[:, ::1], i8[::1], {_V}, {_M}, {_M}, {_M}, {_V})")
+                 f"f8[:, :, :, ::1], i8[:, ::1], i8[::1], {_V}, {_M}, {_M}, {_M}, {_V})")
 _SIG_GROWTH = (f"void({_M}, {_M}, {_V}, i8, {_M}, {_U}, i8, i8[::1], {_M}, {_M}, {_V}, {_V}, {_V}, {_V}, i8[::1], "
                f"i8[:, ::1], b1, {_M}, {_M}, {_M}, b1, {_M}, f8, b1)")
 
@@ -64,6 +65,32 @@ def _rowsum(x):
         l1 = (x[i + 1] if i + 1 < n else 0.0) + l1
         i += 2
     return l0 + l1
+
+
+@njit(inline="always")
+def _rowmax(x):
+    """max x (1-d) as np.maximum.reduce (NaN if any), with four independent running maxima."""
+    n = x.shape[0]
+    m0 = m1 = m2 = m3 = x[0]
+    nan = False
+    i = 0
+    while n - i >= 4:
+        a, b, c, d = x[i], x[i + 1], x[i + 2], x[i + 3]
+        m0 = a if a > m0 else m0
+        m1 = b if b > m1 else m1
+        m2 = c if c > m2 else m2
+        m3 = d if d > m3 else m3
+        nan |= (a != a) | (b != b) | (c != c) | (d != d)
+        i += 4
+    while i < n:
+        a = x[i]
+        m0 = a if a > m0 else m0
+        nan |= a != a
+        i += 1
+    m0 = m1 if m1 > m0 else m0
+    m2 = m3 if m3 > m2 else m2
+    m0 = m2 if m2 > m0 else m0
+    return np.nan if nan else m0
 
 
 @njit(_SIG_CHANGES, cache=True, nogil=True, error_model="numpy")
@@ -104,7 +131,7 @@ def changes_and_actions(I, It, F, Ft, Y, Yt, changeFt, signt, dI, dbin, absdI):
 
 @njit(_SIG_BENEFITS, cache=True, nogil=True, error_model="numpy")
 def benefits_and_spillovers(c, P, C, dI, H, HC, Fnew, u, tt, qm, qm_idx, rl, rl_idx, I, dbin,
-                            dense, indptr, indices, values, negS, acc, gam, betas):
+                            tables, indptr, indices, values, negS, acc, gam, betas):
     """Step 2's contributions, step 3, step 4 and step 5 up to γ·(1 + e^-S), per run b.
 
     On entry c = e^Y (Y = −X, from NumPy); on exit c = 1/(1 + e^-X) and C = P·c.
@@ -112,26 +139,27 @@ def benefits_and_spillovers(c, P, C, dI, H, HC, Fnew, u, tt, qm, qm_idx, rl, rl_
     the new benefits F = ΔI·c + (r − (r·θ)·rl) go into Fnew. qm, rl (n,) values, or the
     level of indicator qm_idx / rl_idx when that is ≥ 0 (endogenous).
     −S = Σ over indicators j that grew of the negated network's row j, for each part of
-    the network (`engine.exact_parts`): `dense` (parts, N, N), or the same as CSR
-    (indptr (parts, N + 1), indices, values) when `dense` is empty; every partial sum is
-    exact, so the order of addition does not matter. γ = β·(C + ΣC/(ΣP + 1)) on the
+    the network (`engine.exact_parts`), read from `tables` (parts, G, 2^g, N): the sums of
+    the rows of each group of g consecutive indicators over the 2^g subsets of the group
+    (a group's growth flags index its row), or, when `tables` is empty, from CSR rows
+    (indptr (parts, N + 1), indices, values). Every partial sum is exact, so the order of
+    addition does not matter. γ = β·(C + ΣC/(ΣP + 1)) on the
     instrumental indicators, β·ΣC/(ΣP + 1) on the others.
     """
     B, N = gam.shape
     n = P.shape[1]
     parts = indptr.shape[0]
-    use_dense = dense.shape[0] > 0
+    use_tables = tables.shape[0] > 0
+    groups, g = tables.shape[1], 0
+    while (1 << g) < tables.shape[2]:
+        g += 1
     active = np.empty(N, dtype=np.int64)
     qrow, rrow = np.empty(n), np.empty(n)
     r, w = np.empty(n), np.empty(n)
     for b in range(B):
         cb, Pb, Cb, db, Hb, HCb, Fb = c[b], P[b], C[b], dI[b], H[b], HC[b], Fnew[b]
         ub = u[b, tt, :n]
-        pmax = Pb[0]
-        for i in range(1, n):
-            x = Pb[i]
-            pmax = x if (x > pmax or x != x) else pmax  # NaN wins, as in np.maximum
-        inv = 1.0 / pmax
+        inv = 1.0 / _rowmax(Pb)
         if qm_idx >= 0:
             qrow[:] = I[b, qm_idx]
         if rl_idx >= 0:
@@ -154,19 +182,30 @@ def benefits_and_spillovers(c, P, C, dI, H, HC, Fnew, u, tt, qm, qm_idx, rl, rl_
         for i in range(n):
             Fb[i] = db[i] * cb[i] + (r[i] - w[i])
         m = 0
-        for j in range(N):  # the indicators that grew, listed without a branch per indicator
-            active[m] = j
-            m += dbin[b, j]
+        if use_tables:  # each group's subset of indicators that grew, as a number 0 .. 2^g − 1
+            for q in range(groups):
+                mask = 0
+                for i in range(g):
+                    j = q * g + i
+                    if j < N:
+                        mask |= np.int64(dbin[b, j]) << i
+                active[q] = mask
+        else:
+            for j in range(N):  # the indicators that grew, listed without a branch per indicator
+                active[m] = j
+                m += dbin[b, j]
         for p in range(parts):
             a = negS[b] if p == 0 else acc[b]
             a[:] = 0.0
-            for k in range(m):
-                j = active[k]
-                if use_dense:
-                    row = dense[p, j]
-                    for col in range(N):
-                        a[col] += row[col]
-                else:
+            if use_tables:
+                for q in range(groups):
+                    if active[q]:
+                        row = tables[p, q, active[q]]
+                        for col in range(N):
+                            a[col] += row[col]
+            else:
+                for k in range(m):
+                    j = active[k]
                     for e in range(indptr[p, j], indptr[p, j + 1]):
                         a[indices[e]] += values[e]
             if p > 0:
@@ -240,3 +279,41 @@ def growth_and_levels(gam, eS, frontier, fmode, gam_sum, u, tt, gorder, I, Inew,
                 Pnb = Pnew[b]
                 for i in range(n):
                     Pnb[i] = P0b[i] * s
+
+
+@njit("void(f8[::1], f8[::1], f8[:, ::1], i8, i8)", cache=True, nogil=True, error_model="numpy")
+def run_sums_add(acc, part, v, r0, block):
+    """`results.RunSums.add` for one period: runs r0.. (rows of v) into the block sums.
+
+    Blocks of `block` runs counted from run 0; a block's sum adds its runs one after the
+    other, starting from its first run (or from `part`, the sum so far of a block an
+    earlier chunk began); a completed block is added to `acc`, an incomplete one is left
+    in `part`.
+    """
+    B, rows = v.shape
+    i = 0
+    off = r0 % block
+    if off:
+        m = min(block - off, B)
+        for q in range(m):
+            for k in range(rows):
+                part[k] += v[q, k]
+        i = m
+        if off + m < block:
+            return
+        for k in range(rows):
+            acc[k] += part[k]
+    s = np.empty(rows)
+    while B - i >= block:
+        s[:] = v[i]
+        for q in range(i + 1, i + block):
+            for k in range(rows):
+                s[k] += v[q, k]
+        for k in range(rows):
+            acc[k] += s[k]
+        i += block
+    if i < B:
+        part[:] = v[i]
+        for q in range(i + 1, B):
+            for k in range(rows):
+                part[k] += v[q, k]
