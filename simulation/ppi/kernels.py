@@ -21,10 +21,13 @@ NumPy code did them (row sums in the order of NumPy's einsum on 2-double lanes, 
 `_rowsum`); no fastmath, no reassociation, no threads. Each run's arithmetic touches only
 its own row, so the results do not depend on how runs are chunked.
 
-Compiled with `cache=True`: the first call in a fresh environment compiles (seconds) and
-writes the machine code next to this file (`__pycache__`); later processes load it
-(tenths of a second). When that directory is not writable numba warns and compiles per
-process instead.
+Compiled with `cache=True` when this module is first imported (by the first `Batch`, not by
+`import simulation`): in a fresh environment that compiles (several seconds) and writes the
+machine code next to this file (`__pycache__`), later processes load it (tenths of a
+second). When that directory is not writable numba caches in the user's cache directory
+(~/.cache/numba); when neither is, `_jit` compiles without a cache, in every process.
+`error_model="numpy"`: a division by zero gives inf/NaN as in NumPy (no exception check,
+which would also stop the loops from being vectorised).
 """
 
 from __future__ import annotations
@@ -43,6 +46,22 @@ _SIG_BENEFITS = (f"void({_M}, {_M}, {_M}, {_M}, {_M}, {_M}, {_M}, {_U}, i8, {_V}
                  f"f8[:, :, :, ::1], i8[:, ::1], i8[::1], {_V}, {_M}, {_M}, {_M}, {_V})")
 _SIG_GROWTH = (f"void({_M}, {_M}, {_V}, i8, {_M}, {_U}, i8, i8[::1], {_M}, {_M}, {_V}, {_V}, {_V}, {_V}, i8[::1], "
                f"i8[:, ::1], b1, {_M}, {_M}, {_M}, b1, {_M}, f8, b1)")
+
+
+def _jit(signature: str):
+    """njit(signature, cache=True, nogil=True, error_model="numpy"), or the same without the
+    cache when numba finds no writable cache location (a read-only install with a read-only
+    home: numba then raises at decoration instead of falling back)."""
+
+    def wrap(fn):
+        try:
+            return njit(signature, cache=True, nogil=True, error_model="numpy")(fn)
+        except RuntimeError as e:
+            if "cannot cache" not in str(e):
+                raise
+            return njit(signature, cache=False, nogil=True, error_model="numpy")(fn)
+
+    return wrap
 
 
 @njit(inline="always")
@@ -93,7 +112,7 @@ def _rowmax(x):
     return np.nan if nan else m0
 
 
-@njit(_SIG_CHANGES, cache=True, nogil=True, error_model="numpy")
+@_jit(_SIG_CHANGES)
 def changes_and_actions(I, It, F, Ft, Y, Yt, changeFt, signt, dI, dbin, absdI):
     """Steps 1 and 2 (to the new actions), per run b:
 
@@ -129,7 +148,7 @@ def changes_and_actions(I, It, F, Ft, Y, Yt, changeFt, signt, dI, dbin, absdI):
             Ytb[i] = Yb[i] - abs(cf) * s
 
 
-@njit(_SIG_BENEFITS, cache=True, nogil=True, error_model="numpy")
+@_jit(_SIG_BENEFITS)
 def benefits_and_spillovers(c, P, C, dI, H, HC, Fnew, u, tt, qm, qm_idx, rl, rl_idx, I, dbin,
                             tables, indptr, indices, values, negS, acc, gam, betas):
     """Step 2's contributions, step 3, step 4 and step 5 up to γ·(1 + e^-S), per run b.
@@ -219,7 +238,7 @@ def benefits_and_spillovers(c, P, C, dI, H, HC, Fnew, u, tt, qm, qm_idx, rl, rl_
             gb[j] = share * betas[j]
 
 
-@njit(_SIG_GROWTH, cache=True, nogil=True, error_model="numpy")
+@_jit(_SIG_GROWTH)
 def growth_and_levels(gam, eS, frontier, fmode, gam_sum, u, tt, gorder, I, Inew, span, alphas_prime,
                       Imax, Imin, clamp, grew, count, P0, H, HC, update_p0, Pnew, budget, split):
     """The rest of step 5, step 6, and step 7's propensity update, per run b.
@@ -281,7 +300,7 @@ def growth_and_levels(gam, eS, frontier, fmode, gam_sum, u, tt, gorder, I, Inew,
                     Pnb[i] = P0b[i] * s
 
 
-@njit("void(f8[::1], f8[::1], f8[:, ::1], i8, i8)", cache=True, nogil=True, error_model="numpy")
+@_jit("void(f8[::1], f8[::1], f8[:, ::1], i8, i8)")
 def run_sums_add(acc, part, v, r0, block):
     """`results.RunSums.add` for one period: runs r0.. (rows of v) into the block sums.
 
