@@ -1,9 +1,14 @@
 """simulation.ppi's compiled period (kernels.py) against a plain per-run reference, and its invariants.
 
-The reference below follows PPI 3.0.7's `run_ppi` line by line (one run, NumPy on vectors)
-and reads the same uniforms from the same streams, so any difference is arithmetic: last
-bits, which PPI's dynamics would only turn into different paths by an astronomically
-unlikely coin flip at these sizes.
+The reference below is PPI 3.0.7's loop for one run (NumPy on vectors, the caller's
+indicator order) written with the engine's arithmetic: c = 1/(e^-X + 1) computed once,
+C = P·c, r = 1 − c, row sums in einsum's order, exact spillovers on `exact_parts(A)`,
+the allocation by `Allocator` (NumPy, not compiled). It reads the same uniforms from the
+same streams, so the compiled engine must give its results bit for bit. (PPI's own
+arithmetic — C/P, (P − C)/P — differs in the last bits, which PPI's rule for ΔF = 0
+turns into different paths in degenerate models, e.g. a single instrumental indicator,
+whose normalised change is ±1 and benefit c + (1 − c)·… is 1 or 1 − 2^-53; the replay
+against PPI itself is tests/test_ppi_validation.py.)
 """
 
 from __future__ import annotations
@@ -14,77 +19,74 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulation.ppi import engine, run_ppi
-from simulation.ppi.engine import Batch, _Network, exact_parts
-from simulation.ppi.spec import prepare
+from simulation.ppi.engine import Allocator, Batch, _Network, exact_parts
+from simulation.ppi.spec import initial_allocation, prepare
 from simulation.ppi.streams import sfc64_generators
 
 
-def reference_run(draw, I0, alphas, alphas_prime, betas, A, R, bs, qm, rl, Imax, Imin, Bs, B_dict, frontier):
-    """One run of PPI 3.0.7's loop (no goals G), uniforms from `draw(k)`; returns tsI, tsC, tsF, tsP, tsS, tsG."""
-    N, T = len(I0), Bs.shape[1]
-    R = R.astype(bool)
-    n = int(R.sum())
-    inst2idx = np.full(N, -1)
-    inst2idx[R] = np.arange(n)
-    programs = sorted({p for ps in B_dict.values() for p in ps})
-    members = {p: [i for i, ps in B_dict.items() for q in ps if q == p] for p in programs}
-    endo = {k: isinstance(v, int) for k, v in (("qm", qm), ("rl", rl))}
-    P0 = np.zeros(n)
-    p0 = draw(n)
-    for k, p in enumerate(programs):
-        idx = inst2idx[members[p]]
-        P0[idx] += Bs[k, 0] * p0[idx] / p0[idx].sum()
-    P0 = Bs[:, 0].sum() * P0 / P0.sum()
-    P = P0.copy()
+def _sum(x):
+    return np.einsum("ij->i", x[None])[0]  # the engine's row sum, in einsum's order
+
+
+def reference_run(draw, spec):
+    """One run of PPI's loop in the engine's arithmetic (spec from `prepare`, goals G not used);
+    uniforms from `draw(k)`; returns tsI, tsC, tsF, tsP, tsS, tsG as (rows, T)."""
+    N, n, T, R = spec.N, spec.n, spec.T, spec.R
+    part = exact_parts(spec.A)[0] if spec.A is not None else None
+    alloc = Allocator(spec)
+    P = initial_allocation(draw(n)[None], spec.Bs[:, 0], spec.prog_members)[0]
+    P0 = P.copy()
     F, Ft = draw(n), draw(n)
     X, Xt = draw(n) - 0.5, draw(n) - 0.5
     H, HC = np.ones(n), np.ones(n)
     signt = np.sign(draw(n) - 0.5)
     changeFt = draw(n) - 0.5
     draw(n)  # PPI's initial C, never used
-    I, It = I0.copy(), draw(N)
+    I, It = spec.I0.copy(), draw(N)
+
+    def level(g):  # qm or rl now: the governing indicator's level, or the given values
+        return I[g.index] if g.kind == "endogenous" else g.values
+
     out = {k: np.empty((r, T)) for k, r in zip("ICFPSG", (N, n, n, n, N, N))}
     for t in range(T):
         out["I"][:, t], out["P"][:, t] = I, P
         up = (I > It).astype(float)
-        dI = I[R] - It[R]
-        if np.abs(dI).sum() > 0:
-            dI = dI / np.abs(dI).sum()
-        changeF, changeX = F - Ft, X - Xt
-        sign = np.sign(changeF * changeX)
-        changeF[changeF == 0] = changeFt[changeF == 0]
-        sign[sign == 0] = signt[sign == 0]
-        Xt, X = X, X + sign * np.abs(changeF)
-        C = P / (1 + np.exp(-X))
+        d = I[R] - It[R]
+        total = _sum(np.abs(d))
+        d = d * (1.0 / (total if total != 0 else 1.0))
+        changeF = F - Ft
+        sign = np.sign(changeF * (X - Xt))
+        changeF = np.where(changeF == 0, changeFt, changeF)
+        sign = np.where(sign == 0, signt, sign)
+        Xt, X = X, X + np.abs(changeF) * sign
+        c = 1.0 / (np.exp(-X) + 1.0)
+        C, r = P * c, 1.0 - c
         signt, changeFt = sign, changeF
         out["C"][:, t], out["F"][:, t] = C, F
-        q = I[qm] if endo["qm"] else qm
-        theta = (draw(n) < q * P / P.max() * (P - C) / P).astype(float)
-        H += theta * (P - C) / P
+        theta = (draw(n) < P * (1.0 / P.max()) * level(spec.qm) * r).astype(float)
+        H += r * theta
         HC += theta
-        r = I[rl] if endo["rl"] else rl
-        Ft, F = F, dI * C / P + (1 - theta * r) * (P - C) / P
-        S = up @ A
-        cnorm = np.zeros(N)
-        cnorm[R] = C
-        gam = betas * (cnorm + C.sum() / (P.sum() + 1)) / (1 + np.exp(-S))
-        if frontier is not None:
-            gam = frontier
+        Ft, F = F, d * c + (r - r * theta * level(spec.rl))
+        S = up @ part if part is not None else np.zeros(N)
+        gam = np.zeros(N)
+        gam[R] = C
+        gam = (gam + _sum(C) / (_sum(P) + 1.0)) * spec.betas
+        gam = gam / (np.exp(-S) + 1.0) if part is not None else gam / 2.0
+        if spec.frontier is not None:
+            gam = spec.frontier.copy()
         out["S"][:, t], out["G"][:, t] = S, gam
-        grew = draw(N) < gam
-        new = np.where(grew, I + alphas, I - alphas_prime)
-        new = np.where(np.isnan(Imax), new, np.minimum(new, Imax))
-        new = np.where(np.isnan(Imin), new, np.maximum(new, Imin))
-        for k, v in (("qm", qm), ("rl", rl)):
-            if endo[k]:
-                new[v] = min(max(new[v], 0.0), 1.0)
+        grew = (draw(N) < gam).astype(float)
+        new = I + (grew * (spec.alphas + spec.alphas_prime) - spec.alphas_prime)
+        if spec.Imax is not None:
+            new = np.where(np.isnan(spec.Imax), new, np.minimum(new, spec.Imax))
+        if spec.Imin is not None:
+            new = np.where(np.isnan(spec.Imin), new, np.maximum(new, spec.Imin))
+        for g in (spec.qm, spec.rl):
+            if g.kind == "endogenous":
+                new[g.index] = min(max(new[g.index], 0.0), 1.0)
         It, I = I, new
         P0 = P0 + draw(n) * H / HC
-        P = np.zeros(n)
-        for k, p in enumerate(programs):
-            idx = inst2idx[members[p]]
-            qs = (P0[idx] / P0[idx].sum()) ** bs[idx]
-            P[idx] += Bs[k, t] * qs / qs.sum()
+        P = alloc.split(P0[None], spec.Bs_floor[:, t])[0]
     return tuple(out[k] for k in "ICFPSG")
 
 
@@ -124,10 +126,11 @@ def test_compiled_period_matches_a_plain_reference(kw, seed):
     runs = 3
     res = run_ppi(**kw, runs=runs, seed=seed, keep="series")
     draws = sfc64_generators(seed, range(runs))
+    spec = prepare(**kw)
     for r in range(runs):
-        ref = reference_run(draws[r], **kw)
+        ref = reference_run(draws[r], spec)
         for name, ours, theirs in zip("ICFPSG", res.as_ppi(r), ref):
-            np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12, err_msg=f"ts{name}, run {r}")
+            np.testing.assert_array_equal(ours, theirs, err_msg=f"ts{name}, run {r}")
 
 
 def _net_model(N, density, seed=0):

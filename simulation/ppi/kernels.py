@@ -5,29 +5,31 @@ three fused loops, each run's row handled start to finish before the next one:
 
 * `changes_and_actions`: step 1 (ΔBin, normalised ΔI) and step 2 up to the new actions;
 * `benefits_and_spillovers`: the rest of step 2 (c = 1/(1 + e^-X), C), step 3
-  (monitoring, punishment, H, HC, new benefits F), step 4 (spillovers, exact sums over
-  the network's rows whose indicator grew: from tables of the sums of small groups of
-  rows, or from sparse rows; the same bits either way) and
-  step 5 up to β·(c + ΣC/(ΣP + 1));
+  (monitoring, punishment, H, HC, new benefits F), step 4 (spillovers: exact sums of the
+  network rows of the indicators that grew, from tables of the sums of groups of four
+  rows or from sparse rows, the same bits either way) and step 5 up to β·(c + ΣC/(ΣP + 1));
 * `growth_and_levels`: the rest of step 5 (÷ (1 + e^-S), frontier), step 6 (new levels,
   bounds, governance clamp), the running sums of γ and growth counts, and step 7's
   propensity update P0 += u·H/HC with, for one programme and bs = 1, the split itself.
 
-The two exponentials stay NumPy calls between the loops (`np.exp` on the whole chunk):
-NumPy's vectorised exp is both faster than a scalar libm call per element and the one the
-engine always used, so the compiled engine gives the same bits as the NumPy one did.
-Every other operation is +, −, ×, ÷, a comparison or a maximum, done in the order the
-NumPy code did them (row sums in the order of NumPy's einsum on 2-double lanes, see
-`_rowsum`); no fastmath, no reassociation, no threads. Each run's arithmetic touches only
-its own row, so the results do not depend on how runs are chunked.
+`run_sums_add` is the streamed sum over runs of `results.RunSums` (keep="mean").
 
-Compiled with `cache=True` when this module is first imported (by the first `Batch`, not by
-`import simulation`): in a fresh environment that compiles (several seconds) and writes the
-machine code next to this file (`__pycache__`), later processes load it (tenths of a
-second). When that directory is not writable numba caches in the user's cache directory
+The two exponentials stay NumPy calls between the loops (`np.exp` on the whole chunk):
+NumPy's vectorised exp is 5x faster here than numba's scalar one (libm), which also
+differs from it in the last bit for about 5 % of arguments. Every other operation is
++, −, ×, ÷, a comparison or a maximum, done in the order the NumPy engine did them (row
+sums in the order of NumPy's einsum, `_rowsum`; maxima and the exact spillover sums in
+any order), so the compiled engine gives the NumPy engine's bits. No fastmath, no
+threads; each run's arithmetic touches only its own row, so the results do not depend
+on how runs are chunked.
+
+Compiled with `cache=True` when this module is first imported (by the first `Batch`, not
+by `import simulation`): in a fresh environment that compiles (about 6 s) and writes the
+machine code next to this file (`__pycache__`), later processes load it (about 0.4 s).
+When that directory is not writable numba caches in the user's cache directory
 (~/.cache/numba); when neither is, `_jit` compiles without a cache, in every process.
 `error_model="numpy"`: a division by zero gives inf/NaN as in NumPy (no exception check,
-which would also stop the loops from being vectorised).
+which would also keep the loops from being vectorised).
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ def _rowsum(x):
 
     Lane 0 adds the even positions, lane 1 the odd ones, in blocks of 8 pre-added as
     (a0 + a2) + (a4 + a6); the remainder goes lane by lane; the lanes are added last.
+    A fixed order of our own; it is einsum's on NumPy builds whose baseline SIMD has
+    128-bit vectors (x86-64 and arm64 wheels), which is what made this engine give the
+    same bits as the NumPy one it replaced (checked on 13 models, both compat modes).
     """
     n = x.shape[0]
     l0 = 0.0
