@@ -10,13 +10,17 @@
    run (its runs are independent, so time is proportional to runs); the ratio is PPI's
    time for R runs over ours, by CPU time (`time.process_time`, robust to other load on a
    shared machine) and by wall clock. The load average is printed with every row.
+   The compiled kernels' one-off costs (compilation in a fresh environment, loading from
+   numba's cache in every later process) are measured in fresh processes and printed
+   separately; the table's timings exclude them (each model is built, and so the
+   kernels loaded, before the timed call).
 2. Memory: peak traced allocations of ours for keep = final / mean / series.
 3. Calibration: PPI's `calibrate(..., parallel_processes=2)` against ours on the same
    data; both fits are then scored on the same footing — PPI's GoF on 4000 independent
    runs of our engine (validated against PPI in tests/test_ppi_validation.py) — and ours
    is asked to reach at least PPI's worst GoF.
 
-Run:  .venv/bin/python benchmarks/bench_ppi.py [--quick] [--skip-calibration] [--skip-memory]
+Run:  .venv/bin/python benchmarks/bench_ppi.py [--quick] [--skip-calibration] [--skip-memory] [--skip-compile]
 Needs the dev extra (policy-priority-inference==3.0.7, joblib). Prints Markdown tables.
 """
 
@@ -87,6 +91,31 @@ def grid_cell(N: int, T: int, runs: int, ppi_seconds: float, seed: int = 0) -> d
             "load": f"{load0} → {load()}"}
 
 
+_KERNELS_TIMING = (
+    "import time, simulation; w, c = time.perf_counter(), time.process_time(); import simulation.ppi.kernels; "
+    "print(time.perf_counter() - w, time.process_time() - c)")
+
+
+def compile_times() -> tuple[tuple[float, float], tuple[float, float]]:
+    """((wall, CPU) seconds to compile the kernels, (wall, CPU) to load them from numba's cache),
+    each in a fresh process with an empty / the just-filled cache directory (import simulation
+    not included). The first `run_ppi` in a fresh environment pays the first; every later
+    process the second. The timings in the table exclude both (models are built first)."""
+    import subprocess
+    import tempfile
+
+    root = str(Path(__file__).resolve().parents[1])
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache, "PYTHONPATH": root}
+        out = []
+        for _ in range(2):
+            res = subprocess.run([sys.executable, "-c", _KERNELS_TIMING], env=env, capture_output=True, text=True,
+                                 check=True)
+            w, c = res.stdout.split()
+            out.append((float(w), float(c)))
+    return out[0], out[1]
+
+
 def memory(N: int, T: int, runs: int) -> dict:
     I0, a, ap, b, kw = model(N, T)
     mem = {}
@@ -144,6 +173,7 @@ def main() -> None:
     ap.add_argument("--skip-calibration", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-compile", action="store_true", help="skip timing the kernels' compilation / cache load")
     ap.add_argument("--cal-n", type=int, default=12)
     ap.add_argument("--cal-t", type=int, default=40)
     ap.add_argument("--threshold", type=float, default=0.8)
@@ -155,6 +185,11 @@ def main() -> None:
     ppi_seconds = args.ppi_seconds or (1.0 if args.quick else 3.0)
     print(f"python {sys.version.split()[0]}, numpy {numpy.__version__}, policy-priority-inference 3.0.7, "
           f"{os.cpu_count()} CPUs, load average (1/5/15 min) {load()}\n")
+    if not args.skip_compile:
+        (cw, cc), (lw, lc) = compile_times()
+        print(f"Compiled kernels (numba, simulation/ppi/kernels.py), fresh process: compile {cw:.1f} s wall "
+              f"({cc:.1f} s CPU) with an empty cache, load {lw:.2f} s wall ({lc:.2f} s CPU) from the cache; "
+              f"not in the table below. Load average {load()}.\n", flush=True)
     if not args.skip_throughput:
         print("| N | T | runs | ours kept | PPI ms/run (CPU) | ours µs/run (CPU) | ratio (CPU) | ratio (wall) "
               "| PPI runs timed | load before → after |")

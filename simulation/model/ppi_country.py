@@ -125,7 +125,7 @@ class PPICountry:
         if self.order is not None:  # the N initial lags come in the tables' order
             k = self.setup_len - spec.N
             u[:, k:] = u[:, k:][:, self.order]
-        self.batch = b = Batch(spec, u, self.parts, self.allocator)
+        self.batch = b = Batch(spec, u, self.parts, self.allocator, self.order)
         p0 = u[:, :spec.n] if spec.P_init is None else self.p0  # with goals G, PPI draws no propensities
         b.P = _initial_allocation(p0, b0, spec.prog_members)
         b.P0 = b.P.copy()
@@ -150,19 +150,10 @@ class PPICountry:
             b = self.batch
             for s, f in enumerate(self.draws):
                 f(out=self._u[s])
-            u_mon, u_grow = self._u[:, :n], self._u[:, n:n + N]
-            if self.order is not None:
-                u_grow = u_grow.take(self.order, axis=1)
-            qm, rl = b.governance(self.spec.qm), b.governance(self.spec.rl)
-            b.indicator_changes()
-            b.contributions()
-            b.benefits(u_mon, qm, rl)
-            b.spillovers()
-            b.growth_probabilities()
+            b.advance(self._u[:, None], count=False)  # steps 1–6 (allocation: above, with this year's budgets)
             gam += b.gamma
             C_sum += b.C
             P_sum += b.P
-            b.indicators(u_grow)
             self._u_alloc = self._u[:, n + N:].copy()
             self.periods += 1
         # C and P: the instrumental indicators in the tables' order (internal order keeps it)

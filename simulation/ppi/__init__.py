@@ -8,6 +8,7 @@ with a leading Monte Carlo run axis:
 
     spec.py         checked, copied inputs (PPI's `run_ppi` arguments) → PPISpec
     engine.py       the equations of one period, `run_ppi`, `simulate`
+    kernels.py      the period as compiled loops over the runs (numba; imported on first use)
     results.py      PPIResult and what `keep` keeps (series, streamed means, finals)
     streams.py      one seeded SFC64 stream per run, seeded for many runs at once
     calibration.py  `calibrate`: α, α', β to final values and success rates

@@ -1,20 +1,24 @@
 """PPI 3.0.7 dynamics, vectorised over Monte Carlo runs.
 
-Each period of PPI (Guerrero & Castañeda's Policy Priority Inference, `run_ppi`) is one
-method of `Batch`, in PPI's own order, on arrays with a leading run axis B:
+Each period of PPI (Guerrero & Castañeda's Policy Priority Inference, `run_ppi`) runs,
+in PPI's own order, on arrays with a leading run axis B:
 
-1. `indicator_changes`: ΔBin = 1[I > I_{t-1}] and the normalised changes of the
+1. indicator changes: ΔBin = 1[I > I_{t-1}] and the normalised changes of the
    instrumental indicators ΔI / Σ|ΔI|.
-2. `contributions`: officials adjust their action X by the sign of ΔF·ΔX and contribute
+2. contributions: officials adjust their action X by the sign of ΔF·ΔX and contribute
    C = P / (1 + e^-X); the rest, P − C, is diverted.
-3. `benefits`: diversion is spotted with probability qm · (P / max P) · (P − C) / P;
+3. benefits: diversion is spotted with probability qm · (P / max P) · (P − C) / P;
    the benefit F = ΔI·C/P + (1 − θ·rl)·(P − C)/P; spotted inefficiency accumulates in H.
-4. `spillovers`: S = ΔBin · A.
-5. `growth_probabilities`: γ = β (c + ΣC / (ΣP + 1)) / (1 + e^-S) (or the frontier).
-6. `indicators`: +α with probability γ, else −α'; bounds Imin/Imax; an endogenous
+4. spillovers: S = ΔBin · A.
+5. growth probabilities: γ = β (c + ΣC / (ΣP + 1)) / (1 + e^-S) (or the frontier).
+6. indicators: +α with probability γ, else −α'; bounds Imin/Imax; an endogenous
    governance indicator is clamped to [0, 1].
-7. `allocation`: propensities P0 += u · H / HC, then each programme k splits its budget
+7. allocation: propensities P0 += u · H / HC, then each programme k splits its budget
    Bs[k, t] over its indicators in proportion to (P0 / Σ P0)^bs.
+
+`Batch.advance` runs steps 1–6 (and 7's propensity update) as three compiled loops over
+the runs (`kernels`, numba) and two NumPy exponentials; the split of step 7 is
+`Allocator` (NumPy), except for one programme with bs = 1, which the loops do.
 
 Internally the instrumental indicators come first (`internal_order`), so no step
 gathers columns; results are returned in the caller's order.
@@ -27,9 +31,9 @@ batched, and with `legacy_seeds` (one NumPy RandomState seed per run) a run repr
 PPI's own `np.random.seed(s); run_ppi(...)` to rounding.
 
 Spillovers are exact sums (A rounded to a power-of-two grid fine enough that any sum of
-N entries is exact in float64), so the matrix product gives the same bits whatever the
-batch size — BLAS kernels otherwise round differently for different shapes, and PPI's
-dynamics amplify last-bit differences.
+N entries is exact in float64), so they have the same bits whatever the order of
+addition — the compiled loop adds only the rows of the indicators that grew — and
+whatever the batch size; PPI's dynamics amplify last-bit differences.
 """
 
 from __future__ import annotations
@@ -38,7 +42,6 @@ import math
 from typing import Callable, Sequence
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .results import KEEP_MODES, SERIES, SUM_BLOCK, Keep, PPIResult, _Recorder, resolve_keep  # noqa: F401 (re-exported)
 from .spec import Governance, PPISpec, initial_allocation, prepare
@@ -74,23 +77,11 @@ def exact_parts(A: np.ndarray, parts: int = 1) -> list[np.ndarray]:
     return out
 
 
-def _rows(v: np.ndarray, B: int) -> np.ndarray:
-    out = np.empty((B, v.shape[0]))
-    out[:] = v
-    return out
-
-
 def rowsum(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Sums of the rows of a C-ordered (B, k) array; each row's bits do not depend on B or on
-    the row's position (tested), and einsum is 1.5-3x faster than x.sum(axis=1) for short rows."""
+    the row's position (tested), and einsum is 1.5-3x faster than x.sum(axis=1) for short rows.
+    `kernels._rowsum` adds in the same order (NumPy's einsum on 2-double lanes)."""
     return np.einsum("ij->i", x, out=out)
-
-
-def rowmax(x: np.ndarray, xt: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Maxima of the rows of (B, k) x via a transposed copy xt (k, B): NumPy reduces short rows
-    one by one (slow); down the columns of xt it is a few vector operations. Exact either way."""
-    np.copyto(xt, x.T)
-    return np.maximum.reduce(xt, axis=0, out=out)
 
 
 class Batch:
@@ -99,19 +90,26 @@ class Batch:
     Indicators I, It (lagged) and spillovers, kept negated as negS (B, N); officials'
     benefits F, Ft, actions kept negated as Y = −X, Yt, previous direction signt and change
     of benefit changeFt, spotted inefficiency H and count HC, propensities P0 and
-    allocation P (B, n). Each method is one step of PPI's period, in PPI's order (the
-    arithmetic is reordered where that saves a pass over the arrays, which changes last
-    bits only); arrays are updated in place to keep the working set small.
+    allocation P (B, n). `advance` runs steps 1–6 of a period (and, in `run_ppi`, step 7's
+    propensity update) as three compiled loops (`kernels`) and two NumPy exponentials;
+    `allocation` is step 7 for callers that allocate with their own budgets. New values go
+    into the buffers of values no longer needed and the references are swapped, so the
+    arrays a caller took at the start of a period (I, P, F) keep that period's values.
     """
 
-    def __init__(self, spec: PPISpec, u_setup: np.ndarray, parts: list[np.ndarray], allocator: "Allocator"):
+    def __init__(self, spec: PPISpec, u_setup: np.ndarray, parts: list[np.ndarray], allocator: "Allocator",
+                 order: np.ndarray | None = None):
+        from . import kernels  # numba: imported on first use, not with `import simulation`
+
+        self.kernels = kernels
         self.spec = spec
         B = u_setup.shape[0]
         N, n = spec.N, spec.n
         self.B, self.N, self.n = B, N, n
         # internal order: the n instrumental indicators are the first n columns (see `internal_order`)
         assert np.array_equal(spec.inst, np.arange(n)), "Batch expects instrumental indicators first"
-        self.parts = [np.negative(p) for p in parts]  # −A: the spillovers are kept negated (exact)
+        self.gorder = np.arange(N) if order is None else np.array(order, dtype=np.intp)  # growth draws' columns
+        self.net = _Network(parts, N)
         self.allocator = allocator
         o = 0
         if spec.P_init is None:  # PPI: random initial propensities
@@ -130,159 +128,135 @@ class Batch:
         self.I = np.empty((B, N))
         self.I[:] = spec.I0
         self.P0 = self.P.copy()  # PPI keeps the first allocation as the running propensities
+        self.Pnext = np.empty((B, n))
         self.H, self.HC = np.ones((B, n)), np.ones((B, n))
-        self.C, self.c, self.r = np.empty((B, n)), np.empty((B, n)), np.empty((B, n))
-        # per-indicator parameters broadcast to (B, ·) once: NumPy is about twice as fast on
-        # same-shape operands as on a broadcast row
-        self.betas = _rows(spec.betas if parts else spec.betas / 2.0, B)  # S = 0: 1 / (1 + e^0) = 1/2
-        self.span = _rows(spec.alphas + spec.alphas_prime, B)
-        self.alphas_prime = _rows(spec.alphas_prime, B)
-        self._gov = {id(g): _rows(g.values, B) for g in (spec.qm, spec.rl) if g.kind == "exogenous"}
+        self.C, self.c = np.empty((B, n)), np.empty((B, n))
+        # parameters as fresh writable float64 copies: one compiled signature for all (`kernels`)
+        self.betas = _vec(spec.betas) if parts else spec.betas / 2.0  # S = 0: 1 / (1 + e^0) = 1/2
+        self.span = spec.alphas + spec.alphas_prime
+        self.alphas_prime = _vec(spec.alphas_prime)
+        self.gov = [(_vec(g.values), -1) if g.kind == "exogenous" else (_EMPTY, int(g.index))
+                    for g in (spec.qm, spec.rl)]
+        self.clamp = np.array([g.index for g in (spec.qm, spec.rl) if g.kind == "endogenous"], dtype=np.intp)
         # bounds with ±inf where PPI has NaN (no bound): plain minimum / maximum give the same values
-        self.Imax = None if spec.Imax is None else _rows(np.where(np.isnan(spec.Imax), np.inf, spec.Imax), B)
-        self.Imin = None if spec.Imin is None else _rows(np.where(np.isnan(spec.Imin), -np.inf, spec.Imin), B)
-        self.frontier_set = None if spec.frontier is None else ~np.isnan(spec.frontier)
-        self.negS = np.zeros((B, N))  # −S: the network is stored negated (see `spillovers`)
+        self.Imax = _EMPTY if spec.Imax is None else _vec(np.where(np.isnan(spec.Imax), np.inf, spec.Imax))
+        self.Imin = _EMPTY if spec.Imin is None else _vec(np.where(np.isnan(spec.Imin), -np.inf, spec.Imin))
+        self.fmode = 0 if spec.frontier is None else 1 if spec.compat == "3.0.7" else 2
+        self.frontier = _EMPTY if spec.frontier is None else _vec(spec.frontier)
+        self.negS = np.zeros((B, N))  # −S: the network is stored negated (see `_Network`)
+        self.eS = np.empty((B, N)) if parts else np.empty((0, 0))
         self.gamma = np.empty((B, N))
+        self.gam_sum = np.zeros((B, N))  # Σ γ over the periods advanced
+        self.grew = np.zeros((B, N), dtype=np.int64)  # growth counts (periods advanced with count=True)
         # work arrays
-        self.dI, self.w1, self.changeF, self.sign = (np.empty((B, n)) for _ in range(4))
-        self.theta = np.empty((B, n))  # 0/1 as floats: one cast instead of three mixed operations
-        self.grew = np.empty((B, N), dtype=bool)
-        self.delta_bin = np.empty((B, N), dtype=bool)
-        self.wN = np.empty((B, N))
-        self.wT = np.empty((n, B))  # transposed copy for row maxima
-        self.vB, self.vB2 = np.empty(B), np.empty(B)
+        self.dI, self.absdI = np.empty((B, n)), np.empty((B, n))
+        self.delta_bin = np.empty((B, N), dtype=np.bool_)
+        self.acc = np.empty((B, N)) if len(parts) > 1 else np.empty((B, 0))
 
-    # 1. register indicator changes
-    def indicator_changes(self) -> None:
-        """ΔBin = 1[I > I_{t-1}]; ΔI = (I − I_{t-1}) / Σ|I − I_{t-1}| over instrumental indicators."""
-        np.greater(self.I, self.It, out=self.delta_bin)
-        n = self.n
-        np.subtract(self.I[:, :n], self.It[:, :n], out=self.dI)
-        total = rowsum(np.abs(self.dI, out=self.w1), self.vB)
-        total[total == 0] = 1.0
-        np.divide(1.0, total, out=total)
-        self.dI *= total[:, None]  # one division per run, not per indicator
-
-    # 2. contributions
-    def contributions(self) -> None:
-        """X ← X + sign(ΔF·ΔX)·|ΔF| (last direction / change when undefined); C = P / (1 + e^-X).
-
-        Also keeps c = C/P = 1/(1 + e^-X) and the diverted share r = (P − C)/P = 1 − c.
+    def advance(self, u: np.ndarray, tt: int = 0, *, count: bool = True, alloc_t: int | None = None) -> None:
+        """Steps 1–6 of a period with its draws u[:, tt] (u: C-ordered (B, periods, 2n + N),
+        in PPI's order: monitoring n, growth N in the caller's indicator order, allocation n).
+        `count`: add this period's growth to `grew`. With `alloc_t`, also step 7 with the
+        draws' last n columns and the allocator's budgets of period alloc_t (new P); without,
+        P is left to `allocation`.
         """
-        changeF, sign, w1 = self.changeF, self.sign, self.w1
-        np.subtract(self.F, self.Ft, out=changeF)
-        np.subtract(self.Yt, self.Y, out=w1)  # X − X_{t−1}
-        np.multiply(changeF, w1, out=w1)
-        np.sign(w1, out=sign)
-        if not w1.all():  # rare: a benefit or an action did not change
-            np.copyto(changeF, self.changeFt, where=changeF == 0)
-            np.copyto(sign, self.signt, where=sign == 0)
-        self.Yt, self.Y = self.Y, self.Yt  # the old X becomes the lag; its buffer receives the new X
-        np.abs(changeF, out=w1)
-        w1 *= sign
-        np.subtract(self.Yt, w1, out=self.Y)  # −(X_{t−1} + step)
-        c, r = self.c, self.r
-        np.exp(self.Y, out=c)
-        c += 1.0
-        np.divide(1.0, c, out=c)  # the same bits as np.reciprocal, 2x faster
-        np.multiply(self.P, c, out=self.C)
-        np.subtract(1.0, c, out=r)
-        # the buffers of this period's sign and change become the "previous" ones
-        self.signt, self.sign = sign, self.signt
-        self.changeFt, self.changeF = changeF, self.changeFt
-
-    # 3. benefits, monitoring and punishment
-    def benefits(self, u: np.ndarray, qm, rl) -> None:
-        """θ = 1[u < qm·(P/max P)·r]; H += θ·r; HC += θ; F = ΔI·c + r − rl·θ·r (c = C/P, r = 1 − c)."""
-        P, c, r, w1, theta = self.P, self.c, self.r, self.w1, self.theta
-        inv = np.divide(1.0, rowmax(P, self.wT, self.vB2), out=self.vB2)
-        np.multiply(P, inv[:, None], out=w1)  # P / max P
-        w1 *= qm
-        w1 *= r
-        np.less(u, w1, out=theta)
-        np.multiply(r, theta, out=w1)  # exact: r·1 = r, r·0 = 0
-        self.H += w1
-        self.HC += theta
-        w1 *= rl
-        np.subtract(r, w1, out=w1)  # (1 − θ·rl)·r
-        self.Ft, self.F = self.F, self.Ft
-        np.multiply(self.dI, c, out=self.F)
-        self.F += w1
-
-    # 4. spillovers
-    def spillovers(self) -> None:
-        """S = ΔBin · A, exact (see `exact_parts`); stored as −S = ΔBin · (−A) (`parts` are negated)."""
-        if not self.parts:
-            return
-        D = self.wN
-        np.copyto(D, self.delta_bin)
-        np.matmul(D, self.parts[0], out=self.negS)
-        for part in self.parts[1:]:
-            self.negS += D @ part
+        k = self.kernels
+        k.changes_and_actions(self.I, self.It, self.F, self.Ft, self.Y, self.Yt, self.changeFt, self.signt,
+                              self.dI, self.delta_bin, self.absdI)
+        self.Y, self.Yt = self.Yt, self.Y  # the new actions were written into the lag's buffer
+        np.exp(self.Y, out=self.c)
+        (qm, qi), (rl, ri) = self.gov
+        net = self.net
+        k.benefits_and_spillovers(self.c, self.P, self.C, self.dI, self.H, self.HC, self.Ft, u, tt, qm, qi, rl, ri,
+                                  self.I, self.delta_bin, net.tables, net.indptr, net.indices, net.values,
+                                  self.negS, self.acc, self.gamma, self.betas)
+        self.F, self.Ft = self.Ft, self.F  # new benefits in the old lag's buffer; this period's F is the lag
+        if net.parts:
+            np.exp(self.negS, out=self.eS)
+        split = alloc_t is not None and self.allocator.fused
+        budget = float(self.allocator.Bs[0, alloc_t]) if split else 0.0
+        k.growth_and_levels(self.gamma, self.eS, self.frontier, self.fmode, self.gam_sum, u, tt, self.gorder,
+                            self.I, self.It, self.span, self.alphas_prime, self.Imax, self.Imin, self.clamp,
+                            self.grew, count, self.P0, self.H, self.HC, alloc_t is not None, self.Pnext,
+                            budget, split)
+        self.It, self.I = self.I, self.It  # new levels in the lag's buffer; this period's I is the lag
+        if alloc_t is not None:
+            if split:
+                self.P, self.Pnext = self.Pnext, self.P
+            else:
+                self.P = self.allocator(self.P0, alloc_t)
 
     @property
     def S(self) -> np.ndarray:
         """Spillovers S (B, N) (a new array)."""
         return -self.negS
 
-    # 5. growth probabilities
-    def growth_probabilities(self) -> None:
-        """γ = β (c + ΣC / (ΣP + 1)) / (1 + e^-S), c = C on instrumental indicators, 0 elsewhere."""
-        spec, gam = self.spec, self.gamma
-        share = rowsum(self.C, self.vB)
-        share /= rowsum(self.P, self.vB2) + 1.0
-        n = self.n
-        np.add(self.C, share[:, None], out=gam[:, :n])
-        if n < self.N:
-            gam[:, n:] = share[:, None]
-        gam *= self.betas  # halved when there is no network (S = 0)
-        if self.parts:
-            np.exp(self.negS, out=self.wN)
-            self.wN += 1.0
-            gam /= self.wN
-        if spec.frontier is not None:
-            if spec.compat == "3.0.7":
-                gam[:] = spec.frontier  # PPI 3.0.7 replaces the whole vector, NaN entries included
-            else:
-                self.gamma = np.where(self.frontier_set, spec.frontier, gam)
-
-    # 6. indicators
-    def indicators(self, u: np.ndarray) -> None:
-        """I ← I + α with probability γ, else I − α'; bounds; governance indicators clamped to [0, 1].
-
-        The step is 1[u < γ]·(α + α') − α' (no masked copy, no new array): the new levels go
-        into the buffer of the lag, which `indicator_changes` has used for the last time.
-        """
-        spec = self.spec
-        np.less(u, self.gamma, out=self.grew)
-        np.multiply(self.grew, self.span, out=self.wN)
-        self.wN -= self.alphas_prime
-        new = self.It
-        np.add(self.I, self.wN, out=new)
-        if self.Imax is not None:
-            np.minimum(new, self.Imax, out=new)
-        if self.Imin is not None:
-            np.maximum(new, self.Imin, out=new)
-        for g in (spec.qm, spec.rl):
-            if g.kind == "endogenous":
-                np.clip(new[:, g.index], 0.0, 1.0, out=new[:, g.index])
-        self.It, self.I = self.I, new
-
     # 7. allocation
     def allocation(self, u: np.ndarray, t: int) -> None:
         """P0 += u·H/HC; P = the programmes' budgets Bs[:, t] split by (P0/ΣP0)^bs."""
-        np.multiply(u, self.H, out=self.w1)
-        self.w1 /= self.HC
-        self.P0 += self.w1
+        w = np.multiply(u, self.H)
+        w /= self.HC
+        self.P0 += w
         self.P = self.allocator(self.P0, t)
 
     def governance(self, g: Governance) -> np.ndarray:
-        """qm or rl for `benefits`: (B, n) when exogenous, the governing indicator's level (B, 1) when endogenous."""
+        """qm or rl as used in a period: (n,) when exogenous, the governing indicator's level (B, 1) when endogenous."""
         if g.kind == "endogenous":
             return self.I[:, g.index, None]
-        full = self._gov.get(id(g))  # this spec's qm / rl, expanded once
-        return g.values if full is None else full
+        return g.values
+
+
+_EMPTY = np.empty(0)
+
+
+def _vec(x) -> np.ndarray:
+    return np.array(x, dtype=float)  # a writable, C-ordered copy
+
+
+class _Network:
+    """The negated network parts (`exact_parts`) as `kernels.benefits_and_spillovers` reads them.
+
+    Subset tables (parts, G, 2^g, N): for each group of g consecutive indicators, the sums
+    of their rows over every subset of the group, so a run's −S is G row additions instead
+    of one per indicator that grew (the largest g ≤ 4 whose tables take at most
+    TABLE_BYTES); or CSR rows when the network is so sparse that adding only its non-zero
+    entries is cheaper. Every sum is exact (`exact_parts`): the same bits either way.
+    """
+
+    TABLE_BYTES = 2**20
+    SCATTER_COST = 8.0  # one scattered addition (CSR) against one addition in a row (tables), measured ~8x
+
+    def __init__(self, parts: list[np.ndarray], N: int):
+        self.parts = len(parts)
+        neg = [np.negative(p) for p in parts]
+        nnz = sum(int(np.count_nonzero(p)) for p in neg)
+        g = 4
+        while g > 1 and len(neg) * -(-N // g) * 2**g * N * 8 > self.TABLE_BYTES:
+            g -= 1
+        # expected additions per run and period: half the rows grew (CSR), every group's row (tables)
+        use_tables = bool(neg) and self.SCATTER_COST * nnz / 2 > -(-N // g) * N
+        G = -(-N // g)
+        self.tables = np.zeros((len(neg), G, 2**g, N) if use_tables else (0, 0, 1, N))
+        self.indptr = np.zeros((len(neg), N + 1), dtype=np.int64)
+        self.indices, self.values = np.empty(0, dtype=np.int64), _EMPTY
+        if use_tables:
+            for p, a in enumerate(neg):
+                rows = np.zeros((G * g, N))
+                rows[:N] = a
+                for mask in range(1, 2**g):
+                    low = mask & -mask  # the subset without its lowest member, plus that member's row (exact)
+                    self.tables[p, :, mask] = self.tables[p, :, mask ^ low] + rows[low.bit_length() - 1::g]
+            return
+        idx, val, off = [], [], 0
+        for p, a in enumerate(neg):
+            rows, cols = np.nonzero(a)
+            self.indptr[p, 1:] = off + np.cumsum(np.bincount(rows, minlength=N))
+            self.indptr[p, 0] = off
+            idx.append(cols)
+            val.append(a[rows, cols])
+            off += rows.shape[0]
+        if idx:
+            self.indices, self.values = np.concatenate(idx).astype(np.int64), np.concatenate(val)
 
 
 class Allocator:
@@ -300,6 +274,7 @@ class Allocator:
         self.starts = np.concatenate(([0], np.cumsum([len(m) for m in mem])[:-1]))
         self.bs_pair = self.bs[self.pos]
         self.partition = self.pos.shape[0] == n  # each indicator in exactly one programme
+        self.fused = self.single and self.ones  # `Batch.advance` splits P0 itself (kernels.growth_and_levels)
         if not self.partition:
             order = np.lexsort((self.prog, self.pos))
             self.order = order
@@ -373,51 +348,31 @@ def internal_order(spec: PPISpec) -> tuple[PPISpec, np.ndarray | None]:
 def _simulate_chunk(spec: PPISpec, order: np.ndarray | None, src: UniformSource, u_setup: np.ndarray,
                     rec: _Recorder, r0: int, parts: list[np.ndarray], allocator: Allocator) -> None:
     """Runs r0.. of a batch; `spec` is in internal order, `order` maps it back (None: identity)."""
-    N, n, T = spec.N, spec.n, spec.T
+    N, T = spec.N, spec.T
     back = None if order is None else np.argsort(order)  # original column i is internal column back[i]
     if order is not None:  # uniforms of the N indicators come in the original order
         k = _setup_len(spec) - N
         u_setup = u_setup.copy()
         u_setup[:, k:] = u_setup[:, k:].take(order, axis=1)
-    b = Batch(spec, u_setup, parts, allocator)
+    b = Batch(spec, u_setup, parts, allocator, order)
     rec.back = back  # the recorder maps N-row series back to the original order
-    gam_sum = np.zeros((b.B, N))
-    grew = np.zeros((b.B, N))
-    grew8 = np.zeros((b.B, N), dtype=np.uint8)  # growth counts since the last flush (at most 255)
     r1 = r0 + b.B
     orig = (lambda x: x) if back is None else (lambda x: x.take(back, axis=1))
     for t in range(T):
-        v = src.period(t)
-        u_mon, u_grow, u_alloc = v[:, :n], v[:, n:n + N], v[:, n + N:]
-        if order is not None:
-            u_grow = u_grow.take(order, axis=1)
-        qm, rl = b.governance(spec.qm), b.governance(spec.rl)
         if t == T - 1:
             rec.I_final[r0:r1] = orig(b.I)
-        I, P, F = b.I, b.P, b.F  # this period's levels, allocations and benefits (recorded below)
-        b.indicator_changes()
-        b.contributions()
-        b.benefits(u_mon, qm, rl)  # F's old buffer becomes Ft: intact until the next period
-        b.spillovers()
-        b.growth_probabilities()
-        gam_sum += b.gamma
+        I, P, F = b.I, b.P, b.F  # this period's levels, allocations and benefits (kept by `advance`)
+        b.advance(*src.period_block(t), count=t < T - 1, alloc_t=t)
         if rec.keep != "final":
             rec.period(r0, r1, t, I=I, C=b.C, F=F, P=P, S=b.negS, G=b.gamma)  # S negated (see Batch)
-        b.indicators(u_grow)  # I's buffer is kept until indicator_changes of the next period
-        if t < T - 1:
-            grew8 += b.grew.view(np.uint8)
-            if t % 255 == 254:
-                grew += grew8
-                grew8[:] = 0
-        b.allocation(u_alloc, t)
-    grew += grew8
-    rec.gamma_mean[r0:r1] = orig(gam_sum) / T
-    rec.success[r0:r1] = orig(grew) / max(T - 1, 1)
+    rec.gamma_mean[r0:r1] = orig(b.gam_sum) / T
+    rec.success[r0:r1] = orig(b.grew) / max(T - 1, 1)
 
 
 def default_chunk(N: int) -> int:
-    """Runs advanced together: enough to amortise NumPy's per-call cost, small enough for cache
-    (a multiple of SUM_BLOCK, so streamed sums over runs take whole blocks)."""
+    """Runs advanced together: enough to amortise the per-period Python, NumPy and kernel-call
+    costs (about 25 µs), small enough for cache (a multiple of SUM_BLOCK, so streamed sums
+    over runs take whole blocks; 64–320 runs time the same at N = 100 with the kernels)."""
     return int(min(512, max(32, 2**14 // max(N, 1)))) // SUM_BLOCK * SUM_BLOCK
 
 
@@ -443,8 +398,7 @@ def simulate(spec: PPISpec, runs: int = 1, seed: int | None = None, *, keep: str
     keep = resolve_keep(keep, runs, spec.T, spec.N, spec.n)
     chunk = chunk or default_chunk(spec.N)
     rec = _Recorder(runs, spec.T, spec.N, spec.n, keep)
-    with threadpool_limits(1, user_api="blas"):  # small products: threads only contend
-        _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress)
+    _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress)
     return PPIResult(runs=runs, T=spec.T, N=spec.N, instrumental=spec.inst.copy(), seed=seed, first_run=first_run,
                      compat=spec.compat, keep=keep, I_final=rec.I_final, gamma_mean=rec.gamma_mean,
                      success_rate=rec.success, _series=rec.series, _means=rec.means)

@@ -43,20 +43,6 @@ def resolve_keep(keep: str, runs: int, T: int, N: int, n: int) -> str:
     return "series" if runs * T * 3 * (N + n) <= AUTO_SERIES_CELLS else "mean"
 
 
-def _sum_rows(x: np.ndarray, axis: int, out: np.ndarray) -> None:
-    """Sum over `axis` adding one row after the other (NumPy reduces a non-innermost axis in
-    order; a single column would be an innermost, pairwise reduction: padded to two)."""
-    if not x.flags.c_contiguous:
-        x = np.ascontiguousarray(x)
-    if x.shape[-1] == 1:
-        x = np.concatenate((x, np.zeros_like(x)), axis=-1)
-        tmp = np.empty(out.shape[:-1] + (2,))
-        np.add.reduce(x, axis=axis, out=tmp)
-        out[...] = tmp[..., :1]
-        return
-    np.add.reduce(x, axis=axis, out=out)
-
-
 class RunSums:
     """Per-period sums over runs of one (rows,) quantity, the same bits for any chunking.
 
@@ -66,37 +52,15 @@ class RunSums:
     """
 
     def __init__(self, T: int, rows: int):
+        from .kernels import run_sums_add  # numba: imported on first use
+
+        self._add = run_sums_add
         self.acc = np.zeros((T, rows))  # sums of the completed blocks
         self.part = np.zeros((T, rows))  # running sum of the current, incomplete block
         self.rows = rows
-        self._buf = np.empty((0, rows))
-
-    def _blocks(self, k: int) -> np.ndarray:
-        if self._buf.shape[0] < k + 1:
-            self._buf = np.empty((k + 1, self.rows))
-        return self._buf[:k + 1]
 
     def add(self, t: int, v: np.ndarray, r0: int) -> None:
-        B, bl = v.shape[0], SUM_BLOCK
-        i, off = 0, r0 % bl
-        if off:  # continue the block an earlier chunk began
-            m = min(bl - off, B)
-            s = np.empty(self.rows)
-            _sum_rows(np.concatenate((self.part[t][None], v[:m])), 0, s)
-            i = m
-            if off + m < bl:
-                self.part[t] = s
-                return
-            self.acc[t] += s
-        k = (B - i) // bl
-        if k:
-            buf = self._blocks(k)
-            buf[0] = self.acc[t]
-            _sum_rows(v[i:i + k * bl].reshape(k, bl, self.rows), 1, buf[1:])
-            _sum_rows(buf, 0, self.acc[t])
-            i += k * bl
-        if i < B:
-            _sum_rows(v[i:], 0, self.part[t])
+        self._add(self.acc[t], self.part[t], np.ascontiguousarray(v, dtype=float), r0, SUM_BLOCK)
 
     def total(self, runs: int) -> np.ndarray:
         """(T, rows) sums over all `runs` runs."""

@@ -182,6 +182,12 @@ class UniformSource:
             self._t0, self._span = t, span
         return self._buf[:self.B, t - self._t0]
 
+    def period_block(self, t: int) -> tuple[np.ndarray, int]:
+        """(buffer, k): period t's uniforms are buffer[:, k] of the C-ordered (B, periods, period_len)
+        buffer (what the compiled kernels read); periods must be requested in order."""
+        self.period(t)
+        return self._buf[:self.B], t - self._t0
+
 
 def _generator_fns(seed: int, runs: range) -> list[Callable[[int], np.ndarray]]:
     return [np.random.Generator(np.random.SFC64(run_seed_sequence(seed, r))).random for r in runs]
