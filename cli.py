@@ -360,6 +360,7 @@ def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str |
           resume: bool, force: bool, dry_run: bool) -> None:
     """Run a parameter sweep: design points x policies x replications.
 
+    SWEEP_FILE is a sweep file, or the name of a shipped sweep (baseline-sobol, pooling).
     Results stream to OUT/runs/part-*.parquet (one file per finished chunk) with
     manifest.json and design.parquet. Ctrl-C or a crash leaves a folder that --resume
     completes, with no run duplicated or missing. Results are bit-identical for any
@@ -367,6 +368,7 @@ def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str |
 
     \b
     Examples:
+      sdgsim sweep pooling --dry-run
       sdgsim sweep scenarios/sweeps/baseline-sobol.yaml --dry-run
       sdgsim sweep scenarios/sweeps/baseline-sobol.yaml --workers 2
       sdgsim sweep big.yaml --executor dask --scheduler tcp://head-node:8786 --out /shared/big

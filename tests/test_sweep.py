@@ -73,6 +73,19 @@ def test_the_shipped_example_validates_and_dry_runs():
     assert sw.policies[0].base["facility"]["overhead_rate"] == 0.03
 
 
+def test_a_shipped_sweep_is_found_by_name_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["sweep", "pooling", "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert "768 points x 3 policies x 4 replications" in res.output
+    assert load_sweep("baseline-sobol").name == load_sweep(EXAMPLE).name
+    res = CliRunner().invoke(main, ["sweep", "poolng", "--dry-run"])
+    assert res.exit_code == 2
+    assert "poolng:1: <sweep>: no such file and no shipped sweep of that name (shipped: baseline-sobol, pooling)" \
+        in res.output
+    assert not (tmp_path / "results").exists()
+
+
 @pytest.mark.parametrize("text, line, field, message", [
     # unknown top-level key, with the allowed ones listed
     ("scenario: {b}\ndesign: {{method: lhs, samples: 4}}\nparamters: {{}}\n", 3, "paramters", "unknown field"),

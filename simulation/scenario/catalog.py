@@ -120,8 +120,9 @@ def listing(directory: str | Path | None = None) -> str:
     return "\n".join(lines)
 
 
-def resolve(name_or_path: str, directory: str | Path | None = None) -> Path:
-    """A scenario file: `name_or_path` itself if it is a file, else a library scenario by name."""
+def resolve(name_or_path: str, directory: str | Path | None = None, kind: str = "scenario") -> Path:
+    """A scenario file: `name_or_path` itself if it is a file, else a library scenario by name
+    (from `directory`, default the shipped scenarios; `kind` names what is looked for in errors)."""
     path = Path(name_or_path)
     if path.is_file():
         return path
@@ -136,7 +137,7 @@ def resolve(name_or_path: str, directory: str | Path | None = None) -> Path:
         known = shipped_names()
     else:
         known = sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith(".")) if folder.is_dir() else []
-    raise InputError([Problem(name_or_path, 1, "<scenario>", "no such file and no shipped scenario of that name "
+    raise InputError([Problem(name_or_path, 1, f"<{kind}>", f"no such file and no shipped {kind} of that name "
                               f"(shipped: {', '.join(known) or 'none'})")])
 
 

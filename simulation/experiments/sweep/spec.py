@@ -42,6 +42,8 @@ from scipy.special import ndtri  # Φ⁻¹, without importing all of scipy.stats
 from ...errors import InputError, Problem
 from ...outcomes.registry import DEFAULT_OUTCOMES, metric_problem, outcome_columns, parse
 from ...scenario import Scenario, load_scenario, validate_data
+from ...scenario.catalog import resolve
+from ...scenario.library import SHIPPED_DIR
 from ...scenario.messages import locate, problems_from
 from ...scenario.paths import assign, check_path, lookup
 from ...scenario.yamlio import LocDict, load_located, to_plain
@@ -185,7 +187,8 @@ class Sweep:
 
     @staticmethod
     def load(path: str | Path) -> Sweep:
-        """The validated sweep file at `path` with its scenarios (see load_sweep)."""
+        """The validated sweep file at `path` (or the shipped sweep of that name) with its scenarios
+        (see load_sweep)."""
         return load_sweep(path)
 
     def fingerprint(self) -> str:
@@ -267,14 +270,15 @@ def _check_param(path: str, p: ParamSpec) -> tuple[list[tuple[tuple, str]], int,
 
 
 def load_sweep(path: str | Path) -> Sweep:
-    """Load and validate a sweep file and the scenarios it names; raise InputError if bad.
+    """Load and validate a sweep file (or a shipped sweep by name: `pooling`) and the scenarios it
+    names; raise InputError if bad.
 
     Checks: the schema (unknown keys, types, ranges), each parameter's distribution,
     the design's needs, that every `set` and parameter path names a field of every
     policy's scenario, and that the lowest and highest sampled value of each parameter
     gives a valid scenario (so out-of-range samples are reported before any run).
     """
-    path = Path(path)
+    path = resolve(str(path), SHIPPED_DIR / "sweeps", kind="sweep")  # a file, or a shipped sweep by name
     label = str(path)
     tree = load_located(path, label)
     if tree is None:
