@@ -105,7 +105,8 @@ class Analysis:
         return {"kind": "sweep-analysis", "tables": self.tables, "plots": self.plots, "notes": self.notes}
 
 
-def _label(name: str) -> str:
+def outcome_label(name: str) -> str:
+    """An outcome column name as words, for titles and axes."""
     return name.replace("_", " ")
 
 

@@ -15,7 +15,8 @@ PALETTE = ["#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#7a5195", "#4d4d4d", "#c
 TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 
 
-def _fig(title: str, **kw) -> figure:
+def new_figure(title: str, **kw) -> figure:
+    """A Bokeh figure in the app's style (stretches to its column, no logo)."""
     f = figure(title=title, height=kw.pop("height", 340), sizing_mode="stretch_width", tools=kw.pop("tools", TOOLS),
                **kw)
     f.toolbar.logo = None
@@ -37,7 +38,7 @@ def _band(per_run: pd.DataFrame) -> pd.DataFrame:
 
 
 def _fan(frames: dict[str, pd.DataFrame], value: str, agg: str, title: str, ylabel: str):
-    f = _fig(title, x_axis_label="year", y_axis_label=ylabel)
+    f = new_figure(title, x_axis_label="year", y_axis_label=ylabel)
     drawn = False
     for i, (name, df) in enumerate(frames.items()):
         if df.empty:
@@ -87,7 +88,7 @@ def differences(table: pd.DataFrame, outcome: str, countries=None):
                                 p=t["p_superior"], scenario=t["scenario"], country=t["country"],
                                 color=[PALETTE[(i + 1) % len(PALETTE)] for i in
                                        pd.factorize(t["scenario"])[0]]))
-    f = _fig(f"{outcome}: difference to the reference, 95% interval", y_range=labels[::-1],
+    f = new_figure(f"{outcome}: difference to the reference, 95% interval", y_range=labels[::-1],
              height=max(220, 28 * len(labels) + 80), x_axis_label=f"difference in {outcome}")
     r = f.scatter("mean", "label", source=src, size=9, color="color")
     f.add_layout(Whisker(source=src, base="label", lower="low", upper="high", dimension="width", line_color="#555"))
@@ -117,7 +118,7 @@ def gains_by_country(scores: dict[str, pd.DataFrame], reference: str, countries=
     d["color"] = [PALETTE[names.index(s) % len(PALETTE)] for s in d["scenario"]]
     from bokeh.models import FactorRange
 
-    f = _fig(f"SDG-index gain over the horizon by country (reference: {reference})",
+    f = new_figure(f"SDG-index gain over the horizon by country (reference: {reference})",
              x_range=FactorRange(*sorted(d["x"], key=lambda t: (t[0], names.index(t[1])))), y_axis_label="points")
     r = f.vbar(x="x", top="gain", width=0.85, source=ColumnDataSource(d), color="color")
     f.xaxis.major_label_orientation = 1.0
@@ -154,7 +155,7 @@ def sankey(flows: pd.DataFrame | None, countries=None, scenario: str = "", domes
     gap = total * 0.02
     src_tot = m.groupby(level=0).sum().sort_values(ascending=False)
     goal_tot = m.groupby(level=1).sum().sort_index()
-    f = _fig(f"Money flows {scenario}: source → goal (mean per run, US$, all years)", height=460,
+    f = new_figure(f"Money flows {scenario}: source → goal (mean per run, US$, all years)", height=460,
              x_range=(-0.35, 1.35), tools="hover,pan,wheel_zoom,reset,save")
     f.xaxis.visible = f.yaxis.visible = False
     f.xgrid.visible = f.ygrid.visible = False

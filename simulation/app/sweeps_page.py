@@ -12,7 +12,7 @@ from bokeh.models import ColumnDataSource, HoverTool
 
 from ..api import analyze, read_sweep
 from ..errors import InputError, Problem
-from .charts import PALETTE, _fig
+from .charts import PALETTE, new_figure
 from .folders import Folders
 from .messages import safe
 
@@ -24,7 +24,7 @@ def _table(df: pd.DataFrame) -> pn.widgets.Tabulator:
 
 def scatter(runs: pd.DataFrame, parameter: str, outcome: str):
     """Outcome against one parameter, one colour per policy."""
-    f = _fig(f"{outcome} against {parameter}", x_axis_label=parameter, y_axis_label=outcome)
+    f = new_figure(f"{outcome} against {parameter}", x_axis_label=parameter, y_axis_label=outcome)
     for i, (pol, t) in enumerate(runs.groupby("policy", sort=False)):
         r = f.scatter(parameter, outcome, source=ColumnDataSource(t[[parameter, outcome, "point"]].assign(policy=pol)),
                       color=PALETTE[i % len(PALETTE)], alpha=0.6, size=6, legend_label=str(pol))
@@ -39,7 +39,7 @@ def index_bars(frame: pd.DataFrame, outcome: str, value: str):
     t = frame[frame["outcome"] == outcome].sort_values(value)
     if t.empty:
         return None
-    f = _fig(f"{value} per parameter for {outcome}", y_range=list(t["parameter"]), height=60 + 26 * len(t))
+    f = new_figure(f"{value} per parameter for {outcome}", y_range=list(t["parameter"]), height=60 + 26 * len(t))
     r = f.hbar(y="parameter", right=value, height=0.7, source=ColumnDataSource(t), color=PALETTE[0])
     f.add_tools(HoverTool(renderers=[r], tooltips=[("parameter", "@parameter"), (value, f"@{{{value}}}{{0.000}}")]))
     return f
@@ -105,7 +105,7 @@ class SweepsPage:
             y = pn.widgets.Select(name="y", options=num, value=num[-1], width=220)
 
             def plot(xv, yv):
-                f = _fig(f"Pareto set: {yv} against {xv}", x_axis_label=xv, y_axis_label=yv)
+                f = new_figure(f"Pareto set: {yv} against {xv}", x_axis_label=xv, y_axis_label=yv)
                 r = f.scatter(xv, yv, source=ColumnDataSource(df), size=8, color=PALETTE[1])
                 f.add_tools(HoverTool(renderers=[r], tooltips=[(c, f"@{{{c}}}") for c in df.columns[:8]]))
                 return pn.pane.Bokeh(f, sizing_mode="stretch_width")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis.sensitivity import CONF_LEVEL, MAX_SCATTER, Analysis, _label
+from ..analysis.sensitivity import CONF_LEVEL, MAX_SCATTER, Analysis, outcome_label
 from .figures import money_axis, subplots
 
 
@@ -59,7 +59,7 @@ def plot_outcome_vs_parameters(means: pd.DataFrame, design: pd.DataFrame, params
                 ax.scatter([pos[v] for v in x[idx]], y[idx], s=6, alpha=0.35, color=colors[pol], label=pol)
                 ax.set_xticks(range(len(cats)), cats, rotation=30, fontsize=7)
         ax.set_xlabel(par, fontsize=8)
-        ax.set_ylabel(_label(outcome), fontsize=8)
+        ax.set_ylabel(outcome_label(outcome), fontsize=8)
         if numeric and par.endswith("_usd"):  # US$ k / M / bn ticks, no 1e9 offset
             money_axis(ax.xaxis)
         if outcome.split(":")[0].split("@")[0].endswith("_usd"):
@@ -69,9 +69,9 @@ def plot_outcome_vs_parameters(means: pd.DataFrame, design: pd.DataFrame, params
         axes[k // cols][k % cols].axis("off")
     if len(policies) > 1:
         axes[0][0].legend(fontsize=7, markerscale=2)
-    fig.suptitle(f"{_label(outcome)} vs parameters (point means over replications; line: binned mean)", fontsize=10)
+    fig.suptitle(f"{outcome_label(outcome)} vs parameters (point means over replications; line: binned mean)", fontsize=10)
     _save(fig, folder, f"outcome_vs_parameters_{outcome.replace(':', '_').replace('@', '_')}",
-          f"{_label(outcome)} against each parameter", out)
+          f"{outcome_label(outcome)} against each parameter", out)
 
 
 def plot_sobol(table: pd.DataFrame, outcomes: list[str], policies: list[str], folder: Path, out: Analysis) -> None:
@@ -91,7 +91,7 @@ def plot_sobol(table: pd.DataFrame, outcomes: list[str], policies: list[str], fo
             ax.set_yticks(y, t.parameter, fontsize=7)
             ax.invert_yaxis()
             ax.axvline(0, color="k", lw=0.5)
-            ax.set_title(f"{_label(oc)} — {pol}", fontsize=9)
+            ax.set_title(f"{outcome_label(oc)} — {pol}", fontsize=9)
             ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=7)
     fig.suptitle(f"Sobol' indices with {int(CONF_LEVEL * 100)} % confidence intervals", fontsize=10)
@@ -113,7 +113,7 @@ def plot_morris(table: pd.DataFrame, outcomes: list[str], policies: list[str], f
                 ax.annotate(r.parameter, (r.mu_star, r.sigma), fontsize=6, xytext=(3, 3), textcoords="offset points")
             ax.set_xlabel("mu* (mean |elementary effect|)", fontsize=8)
             ax.set_ylabel("sigma", fontsize=8)
-            ax.set_title(f"{_label(oc)} — {pol}", fontsize=9)
+            ax.set_title(f"{outcome_label(oc)} — {pol}", fontsize=9)
             ax.tick_params(labelsize=7)
     fig.suptitle("Morris screening: importance (mu*) and interaction/non-linearity (sigma)", fontsize=10)
     _save(fig, folder, "morris", "Morris mu* and sigma", out)
@@ -131,7 +131,7 @@ def plot_robustness(means: pd.DataFrame, rob: pd.DataFrame, outcomes: list[str],
             patch.set_facecolor(colors[pol])
             patch.set_alpha(0.5)
         ax.set_xticks(range(1, len(policies) + 1), policies, rotation=20, fontsize=7)
-        ax.set_title(f"{_label(oc)} ({'higher' if out.info.sense(oc) > 0 else 'lower'} is better)", fontsize=9)
+        ax.set_title(f"{outcome_label(oc)} ({'higher' if out.info.sense(oc) > 0 else 'lower'} is better)", fontsize=9)
         ax.tick_params(labelsize=7)
         ax2 = axes[1][k]
         t = rob[rob.outcome == oc].set_index("policy").reindex(policies)
@@ -139,7 +139,7 @@ def plot_robustness(means: pd.DataFrame, rob: pd.DataFrame, outcomes: list[str],
                 label="mean regret")
         ax2.scatter(range(len(policies)), t.regret_p90, color="k", marker="_", s=200, label="90th pct regret")
         ax2.set_xticks(range(len(policies)), policies, rotation=20, fontsize=7)
-        ax2.set_title(f"regret in {_label(oc)}", fontsize=9)
+        ax2.set_title(f"regret in {outcome_label(oc)}", fontsize=9)
         ax2.tick_params(labelsize=7)
     axes[1][0].legend(fontsize=7)
     fig.suptitle("Robustness across the design: spread over points (box: 10–90 %) and regret vs the best policy",

@@ -40,7 +40,7 @@ from ...scenario.messages import problems_from
 from ...scenario.paths import assign, check_path, lookup
 from ...scenario.yamlio import LocDict, load_located, to_plain
 from ..sweep.schema import ParamSpec
-from ..sweep.spec import Parameter, _check_param
+from ..sweep.spec import Parameter, check_param
 from ..sweep.spec import shorten as _short
 
 ROBUSTNESS = ("mean", "percentile", "worst", "regret")
@@ -180,7 +180,7 @@ def load_search(path: str | Path) -> Search:
     def params(keys: tuple, specs: dict[str, ParamSpec], lever: bool) -> list[Parameter]:
         out = []
         for p, s in specs.items():
-            errs, size, vector = _check_param(p, s)
+            errs, size, vector = check_param(p, s)
             if lever and s.distribution == "normal":
                 errs.append(((), "a lever is a range (low, high) or a list of choices, not a normal distribution"))
             for sub, msg in errs:

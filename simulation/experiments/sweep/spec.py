@@ -223,7 +223,7 @@ def shorten(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def _check_param(path: str, p: ParamSpec) -> tuple[list[tuple[tuple, str]], int, bool]:
+def check_param(path: str, p: ParamSpec) -> tuple[list[tuple[tuple, str]], int, bool]:
     """Cross-field checks of one parameter: (problems as (subkey, message), size, vector)."""
     out: list[tuple[tuple, str]] = []
     dist = p.distribution or ("discrete" if p.values is not None else "uniform")
@@ -312,7 +312,7 @@ def load_sweep(path: str | Path) -> Sweep:
     # parameters
     parameters: list[Parameter] = []
     for ppath, p in spec.parameters.items():
-        errs, size, vector = _check_param(ppath, p)
+        errs, size, vector = check_param(ppath, p)
         for sub, msg in errs:
             add(("parameters", ppath, *sub), ".".join(("parameters", ppath, *sub)), msg)
         parameters.append(Parameter(ppath, p, _line(tree, "parameters", ppath), size, vector))
