@@ -82,3 +82,22 @@ def test_a_cancelled_run_leaves_nothing_and_frees_its_folder(folders):
     job.cancel()
     assert job.state == "cancelled"
     assert list(folders.results.iterdir()) == []
+
+
+def test_the_pooled_fund_levers_reach_the_variant(folders):
+    """Every facility lever the form shows is written when changed, and checked like the CLI's."""
+    parent_file = resolve("partnership-in-action")
+    parent = load_scenario(parent_file)
+    new = lv.levers(parent)
+    assert set(new.facility) == set(lv.FACILITY_LEVERS)
+    new.facility.update(payout_rate=0.9, risk_sharing=0.5, start_lag_years=0.0, capacity_share=0.1,
+                        coordinated=not parent.facility.coordinated)
+    data = lv.derived_data(parent_file, parent, new, "fast-payout", "", folders)
+    assert data["facility"] == {"payout_rate": 0.9, "risk_sharing": 0.5, "start_lag_years": 0.0,
+                                "capacity_share": 0.1, "coordinated": not parent.facility.coordinated}
+    s = load_scenario(lv.save(lv.to_text(data), folders.scenario_file("fast-payout")))
+    assert (s.facility.payout_rate, s.facility.risk_sharing, s.facility.start_lag_years) == (0.9, 0.5, 0.0)
+    new.facility["payout_rate"] = 0.01  # below the allowed 0.05
+    target = folders.scenario_file("too-slow")
+    _, problems = lv.check(lv.to_text(lv.derived_data(parent_file, parent, new, "too-slow", "", folders)), target)
+    assert [p.field for p in problems] == ["facility.payout_rate"] and not target.exists()

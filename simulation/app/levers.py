@@ -26,7 +26,9 @@ from ..scenario.schema import Scenario
 from .folders import Folders
 
 DONOR_LEVERS = ("budget_usd", "pooled_share", "blended_share", "capacity_share")
-FACILITY_LEVERS = ("strategy", "blended_share", "overhead_rate")
+FACILITY_LEVERS = ("strategy", "blended_share", "capacity_share", "overhead_rate", "payout_rate", "start_lag_years",
+                   "risk_sharing", "coordinated")
+"""The facility's levers a form edits (docs/scenarios.md "Pooled funds: parameters" gives their ranges)."""
 STRATEGY_NAMES = sorted(STRATEGIES)
 
 

@@ -50,6 +50,17 @@ def describe(path: Path) -> str:
     return "\n".join(lines)
 
 
+def _facility_input(key: str) -> pn.widgets.Widget:
+    """The form's input for facility lever `key` (levers.FACILITY_LEVERS)."""
+    label = f"Facility {key.replace('_', ' ')}"
+    if key == "strategy":
+        return pn.widgets.Select(name=label, options=lv.STRATEGY_NAMES, width=160)
+    if key == "coordinated":
+        return pn.widgets.Checkbox(name="Facility coordinates with coordinated donors", width=300)
+    return pn.widgets.FloatInput(name=label, step=0.5 if key == "start_lag_years" else 0.05, width=160,
+                                 css_classes=[f"facility-{key}"])
+
+
 class ScenariosPage:
     """Browse, then derive a new scenario from the selected one."""
 
@@ -62,8 +73,10 @@ class ScenariosPage:
         self.desc = pn.widgets.TextAreaInput(name="Description", height=70, width=340)
         self.start = pn.widgets.IntInput(name="Start year", width=110)
         self.end = pn.widgets.IntInput(name="End year", width=110)
-        self.fac_strategy = pn.widgets.Select(name="Facility strategy", options=lv.STRATEGY_NAMES, width=160)
-        self.fac_blended = pn.widgets.FloatInput(name="Facility blended share", step=0.05, width=160)
+        self.fac_inputs = {key: _facility_input(key) for key in lv.FACILITY_LEVERS}
+        self.fac_box = pn.Column(pn.pane.Markdown("**Pooled facility** (shares 0-1; payout rate: share of its "
+                                                  "reserve paid out a year; start lag in years)"),
+                                 pn.Row(*list(self.fac_inputs.values())[:4]), pn.Row(*list(self.fac_inputs.values())[4:]))
         self.donor_box = pn.Column()
         self.donor_inputs: dict[tuple[str, str], pn.widgets.FloatInput] = {}
         self.status = pn.Column(sizing_mode="stretch_width")
@@ -73,7 +86,7 @@ class ScenariosPage:
         self.pick.param.watch(lambda e: self._load(), "value")
         for w in (self.name, self.desc):
             w.param.watch(lambda e: self._check(), "value_input")
-        for w in (self.start, self.end, self.fac_strategy, self.fac_blended):
+        for w in (self.start, self.end, *self.fac_inputs.values()):
             w.param.watch(lambda e: self._check(), "value")
         self._text = ""
         self.parent = None
@@ -100,11 +113,10 @@ class ScenariosPage:
             self.name.value = self.name.value_input = f"{self.parent.name}-variant"
             self.desc.value = self.desc.value_input = f"A variant of {self.parent.name}."
             self.start.value, self.end.value = now.start_year, now.end_year
-            fac = now.facility is not None
-            self.fac_strategy.visible = self.fac_blended.visible = fac
-            if fac:
-                self.fac_strategy.value = now.facility["strategy"]
-                self.fac_blended.value = float(now.facility["blended_share"])
+            self.fac_box.visible = now.facility is not None
+            for key, w in self.fac_inputs.items():
+                if now.facility is not None:
+                    w.value = now.facility[key]
             self.donor_inputs = {}
             rows = [pn.pane.Markdown("**Donors** (budget in US$ a year; shares of the budget, 0-1)")]
             for did, vals in now.donors.items():
@@ -128,8 +140,7 @@ class ScenariosPage:
             donors.setdefault(did, {})[key] = w.value
         fac = None
         if self.parent is not None and self.parent.facility is not None:
-            fac = {"strategy": self.fac_strategy.value, "blended_share": self.fac_blended.value,
-                   "overhead_rate": self.parent.facility.overhead_rate}
+            fac = {key: w.value for key, w in self.fac_inputs.items()}
         return lv.Levers(self.start.value, self.end.value, donors, fac)
 
     @safe
@@ -142,7 +153,7 @@ class ScenariosPage:
             target = self.folders.scenario_file(name)
             new = self._current()
             missing = [f"{k}" for k, w in self.donor_inputs.items() if w.value is None]
-            if missing or None in (new.start_year, new.end_year) or (new.facility and new.facility["blended_share"] is None):
+            if missing or None in (new.start_year, new.end_year) or (new.facility and None in new.facility.values()):
                 self.status.objects = [pn.pane.Alert("Every number must be filled in.", alert_type="warning")]
                 return
             data = lv.derived_data(self.parent_file, self.parent, new, name, self.desc.value_input or "", self.folders)
@@ -177,6 +188,6 @@ class ScenariosPage:
 
     def view(self) -> pn.viewable.Viewable:
         form = pn.Column("## Make a variant", self.name, self.desc, pn.Row(self.start, self.end),
-                         pn.Row(self.fac_strategy, self.fac_blended), self.donor_box, self.status, self.save_btn,
+                         self.fac_box, self.donor_box, self.status, self.save_btn,
                          self.preview, sizing_mode="stretch_width")
         return pn.Row(pn.Column("## Scenarios", self.pick, self.details, width=520), form, sizing_mode="stretch_width")
