@@ -26,7 +26,8 @@ Internally the instrumental indicators come first (`internal_order`), so no step
 gathers columns; results are returned in the caller's order.
 
 Random numbers: run r draws uniforms from its own stream (an SFC64 generator seeded by
-SeedSequence(seed) child r, `spawn_key=(r,)`), in exactly the order PPI draws them from
+SeedSequence(seed) child r, `spawn_key=(r,)`; the compiled loops step SFC64 themselves
+from the states `streams.sfc64_states` computes), in exactly the order PPI draws them from
 NumPy's global state (setup: [p0], F, Ft, X, Xt, sign, ΔFt, C, It; then per period:
 monitoring (n), growth (N), allocation (n)). So a run does not depend on how runs are
 batched, and with `legacy_seeds` (one NumPy RandomState seed per run) a run reproduces

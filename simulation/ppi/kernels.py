@@ -14,6 +14,15 @@ three fused loops, each run's row handled start to finish before the next one:
 
 `run_sums_add` is the streamed sum over runs of `results.RunSums` (keep="mean").
 
+The uniforms: with SFC64 streams the loops draw them themselves, each run's from its own
+generator state ((runs, 4) uint64 as NumPy's state array: a, b, c, counter), with NumPy's
+`sfc64_next` and `Generator.random`'s (x >> 11)·2^-53, so the doubles are NumPy's bit for
+bit, in PPI's order: the setup draws (`sfc64_fill`), then per period the n monitoring
+draws in `benefits_and_spillovers` and the N growth and n allocation draws in
+`growth_and_levels`. Otherwise (legacy seeds) they read a buffer of draws made by NumPy.
+That removes the buffer's memory traffic and NumPy's per-run calls as well as the
+drawing.
+
 The two exponentials stay NumPy calls between the loops (`np.exp` on the whole chunk):
 NumPy's vectorised exp is 5x faster here than numba's scalar one (libm), which also
 differs from it in the last bit for about 5 % of arguments. Every other operation is
@@ -287,9 +296,9 @@ def growth_and_levels(gam, eS, frontier, fmode, gam_sum, u, tt, states, gorder, 
     γ ÷= 1 + e^-S when eS (= e^-S from NumPy) is not empty; fmode 1: γ = frontier (PPI
     3.0.7 replaces the whole vector), 2: γ = frontier where it is not NaN; gam_sum += γ.
     New levels I + (1[u < γ]·(α + α') − α') into Inew, where the draw of indicator j is
-    u[b, tt, n + gorder[j]] (with `states` not empty: the run's next N + n SFC64 draws stand
-    for u[b, tt, n:], as in `benefits_and_spillovers`); then ≤ Imax, ≥ Imin (±inf for none; empty arrays: no bound),
-    indicators `clamp` to [0, 1]; grew += 1[u < γ] when `count`. With `update_p0`:
+    u[b, tt, n + gorder[j]] (with `states` not empty, the run's next N + n SFC64 draws stand
+    for u[b, tt, n:], as in `benefits_and_spillovers`); then ≤ Imax, ≥ Imin (±inf for
+    none; empty arrays: no bound), indicators `clamp` to [0, 1]; grew += 1[u < γ] when `count`. With `update_p0`:
     P0 += (u·H)/HC with u = u[b, tt, n + N:], and with `split` (one programme, bs = 1)
     Pnew = P0·(budget/ΣP0).
     """
