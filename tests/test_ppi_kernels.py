@@ -177,7 +177,15 @@ def test_kernels_compile_without_a_cache_location():
 
     ns: dict = {}
     exec("def twice(x):\n    return 2.0 * x\n", ns)
-    assert _jit("f8(f8)")(ns["twice"])(1.5) == 3.0
+    twice = _jit("f8(f8)")(ns["twice"])
+    assert twice(1.5) == 3.0
+    # kept for the whole session: numba leaves a weakref.proxy to the compiled library on its LLVM
+    # module, and once the function is collected that dead proxy makes `isinstance` on every object of
+    # gc.get_objects() raise ReferenceError (tests/test_sweep.py scans them) in this worker
+    _COMPILED.append(twice)
+
+
+_COMPILED: list = []
 
 
 # --------------------------------------------------------------------------- SFC64 drawn inside the kernels
