@@ -11,6 +11,7 @@ with a leading Monte Carlo run axis:
     kernels.py      the period as compiled loops over the runs (numba; imported on first use)
     results.py      PPIResult and what `keep` keeps (series, streamed means, finals)
     streams.py      one seeded SFC64 stream per run, seeded for many runs at once
+                    (the kernels draw from those states themselves)
     calibration.py  `calibrate`: α, α', β to final values and success rates
     tables.py       PPI-style CSV input tables → model arguments, with FILE:LINE errors
     output.py       results folders of `sdgsim ppi run` / `calibrate` (Parquet, CSV, PNG)

@@ -19,12 +19,15 @@ in PPI's own order, on arrays with a leading run axis B:
 `Batch.advance` runs steps 1–6 (and 7's propensity update) as three compiled loops over
 the runs (`kernels`, numba) and two NumPy exponentials; the split of step 7 is
 `Allocator` (NumPy), except for one programme with bs = 1, which the loops do.
+With SFC64 streams the loops also draw each run's uniforms themselves, from its
+generator state (`streams.sfc64_states`), bit for bit NumPy's `Generator.random`.
 
 Internally the instrumental indicators come first (`internal_order`), so no step
 gathers columns; results are returned in the caller's order.
 
 Random numbers: run r draws uniforms from its own stream (an SFC64 generator seeded by
-SeedSequence(seed) child r, `spawn_key=(r,)`), in exactly the order PPI draws them from
+SeedSequence(seed) child r, `spawn_key=(r,)`; the compiled loops step SFC64 themselves
+from the states `streams.sfc64_states` computes), in exactly the order PPI draws them from
 NumPy's global state (setup: [p0], F, Ft, X, Xt, sign, ΔFt, C, It; then per period:
 monitoring (n), growth (N), allocation (n)). So a run does not depend on how runs are
 batched, and with `legacy_seeds` (one NumPy RandomState seed per run) a run reproduces
@@ -52,6 +55,7 @@ from .streams import (  # noqa: F401 (re-exported)
     _legacy_fns,
     run_seed_sequence,
     sfc64_generators,
+    sfc64_states,
 )
 
 # --------------------------------------------------------------------------- equations
@@ -98,11 +102,12 @@ class Batch:
     """
 
     def __init__(self, spec: PPISpec, u_setup: np.ndarray, parts: list[np.ndarray], allocator: "Allocator",
-                 order: np.ndarray | None = None):
+                 order: np.ndarray | None = None, states: np.ndarray | None = None):
         from . import kernels  # numba: imported on first use, not with `import simulation`
 
         self.kernels = kernels
         self.spec = spec
+        self.states = states  # (B, 4) uint64 SFC64 states after the setup draws: `advance(None)` draws from them
         B = u_setup.shape[0]
         N, n = spec.N, spec.n
         self.B, self.N, self.n = B, N, n
@@ -153,21 +158,26 @@ class Batch:
         self.delta_bin = np.empty((B, N), dtype=np.bool_)
         self.acc = np.empty((B, N)) if len(parts) > 1 else np.empty((B, 0))
 
-    def advance(self, u: np.ndarray, tt: int = 0, *, count: bool = True, alloc_t: int | None = None) -> None:
+    def advance(self, u: np.ndarray | None, tt: int = 0, *, count: bool = True, alloc_t: int | None = None) -> None:
         """Steps 1–6 of a period with its draws u[:, tt] (u: C-ordered (B, periods, 2n + N),
-        in PPI's order: monitoring n, growth N in the caller's indicator order, allocation n).
+        in PPI's order: monitoring n, growth N in the caller's indicator order, allocation n);
+        u None: the kernels draw those 2n + N uniforms from each run's SFC64 state (`states`).
         `count`: add this period's growth to `grew`. With `alloc_t`, also step 7 with the
         draws' last n columns and the allocator's budgets of period alloc_t (new P); without,
         P is left to `allocation`.
         """
         k = self.kernels
+        if u is None:
+            u, states = _NO_DRAWS, self.states
+        else:
+            states = _NO_STATES
         k.changes_and_actions(self.I, self.It, self.F, self.Ft, self.Y, self.Yt, self.changeFt, self.signt,
                               self.dI, self.delta_bin, self.absdI)
         self.Y, self.Yt = self.Yt, self.Y  # the new actions were written into the lag's buffer
         np.exp(self.Y, out=self.c)
         (qm, qi), (rl, ri) = self.gov
         net = self.net
-        k.benefits_and_spillovers(self.c, self.P, self.C, self.dI, self.H, self.HC, self.Ft, u, tt, qm, qi, rl, ri,
+        k.benefits_and_spillovers(self.c, self.P, self.C, self.dI, self.H, self.HC, self.Ft, u, tt, states, qm, qi, rl, ri,
                                   self.I, self.delta_bin, net.tables, net.indptr, net.indices, net.values,
                                   self.negS, self.acc, self.gamma, self.betas)
         self.F, self.Ft = self.Ft, self.F  # new benefits in the old lag's buffer; this period's F is the lag
@@ -175,7 +185,7 @@ class Batch:
             np.exp(self.negS, out=self.eS)
         split = alloc_t is not None and self.allocator.fused
         budget = float(self.allocator.Bs[0, alloc_t]) if split else 0.0
-        k.growth_and_levels(self.gamma, self.eS, self.frontier, self.fmode, self.gam_sum, u, tt, self.gorder,
+        k.growth_and_levels(self.gamma, self.eS, self.frontier, self.fmode, self.gam_sum, u, tt, states, self.gorder,
                             self.I, self.It, self.span, self.alphas_prime, self.Imax, self.Imin, self.clamp,
                             self.grew, count, self.P0, self.H, self.HC, alloc_t is not None, self.Pnext,
                             budget, split)
@@ -207,6 +217,8 @@ class Batch:
 
 
 _EMPTY = np.empty(0)
+_NO_DRAWS = np.empty((0, 0, 0))
+_NO_STATES = np.empty((0, 4), dtype=np.uint64)
 
 
 def _vec(x) -> np.ndarray:
@@ -346,15 +358,17 @@ def internal_order(spec: PPISpec) -> tuple[PPISpec, np.ndarray | None]:
 
 
 def _simulate_chunk(spec: PPISpec, order: np.ndarray | None, src: UniformSource, u_setup: np.ndarray,
-                    rec: _Recorder, r0: int, parts: list[np.ndarray], allocator: Allocator) -> None:
-    """Runs r0.. of a batch; `spec` is in internal order, `order` maps it back (None: identity)."""
+                    rec: _Recorder, r0: int, parts: list[np.ndarray], allocator: Allocator,
+                    states: np.ndarray | None = None) -> None:
+    """Runs r0.. of a batch; `spec` is in internal order, `order` maps it back (None: identity).
+    Period draws come from `src`, or with `states` (SFC64, after the setup draws) from the kernels."""
     N, T = spec.N, spec.T
     back = None if order is None else np.argsort(order)  # original column i is internal column back[i]
     if order is not None:  # uniforms of the N indicators come in the original order
         k = _setup_len(spec) - N
         u_setup = u_setup.copy()
         u_setup[:, k:] = u_setup[:, k:].take(order, axis=1)
-    b = Batch(spec, u_setup, parts, allocator, order)
+    b = Batch(spec, u_setup, parts, allocator, order, states)
     rec.back = back  # the recorder maps N-row series back to the original order
     r1 = r0 + b.B
     orig = (lambda x: x) if back is None else (lambda x: x.take(back, axis=1))
@@ -362,7 +376,10 @@ def _simulate_chunk(spec: PPISpec, order: np.ndarray | None, src: UniformSource,
         if t == T - 1:
             rec.I_final[r0:r1] = orig(b.I)
         I, P, F = b.I, b.P, b.F  # this period's levels, allocations and benefits (kept by `advance`)
-        b.advance(*src.period_block(t), count=t < T - 1, alloc_t=t)
+        if states is None:
+            b.advance(*src.period_block(t), count=t < T - 1, alloc_t=t)
+        else:
+            b.advance(None, count=t < T - 1, alloc_t=t)
         if rec.keep != "final":
             rec.period(r0, r1, t, I=I, C=b.C, F=F, P=P, S=b.negS, G=b.gamma)  # S negated (see Batch)
     rec.gamma_mean[r0:r1] = orig(b.gam_sum) / T
@@ -412,11 +429,17 @@ def _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress)
     pool = GeneratorPool()
     for r0 in range(0, runs, chunk):
         r1 = min(runs, r0 + chunk)
+        states = None
         if legacy_seeds is not None:
             u_setup = src.start(_legacy_fns(legacy_seeds[r0:r1]), fills=False)
-        else:
+        elif (states := sfc64_states(seed, range(first_run + r0, first_run + r1))) is not None:
+            from . import kernels  # numba: imported on first use
+
+            u_setup = np.empty((r1 - r0, _setup_len(spec)))
+            kernels.sfc64_fill(states, u_setup)  # the kernels draw the periods' uniforms from here on
+        else:  # run indices past 2^32: NumPy's own generators
             u_setup = src.start(pool.fills(seed, range(first_run + r0, first_run + r1)), fills=True)
-        _simulate_chunk(spec, order, src, u_setup, rec, r0, parts, allocator)
+        _simulate_chunk(spec, order, src, u_setup, rec, r0, parts, allocator, states)
         if progress:
             progress(r1 - r0)
 

@@ -14,6 +14,15 @@ three fused loops, each run's row handled start to finish before the next one:
 
 `run_sums_add` is the streamed sum over runs of `results.RunSums` (keep="mean").
 
+The uniforms: with SFC64 streams the loops draw them themselves, each run's from its own
+generator state ((runs, 4) uint64 as NumPy's state array: a, b, c, counter), with NumPy's
+`sfc64_next` and `Generator.random`'s (x >> 11)·2^-53, so the doubles are NumPy's bit for
+bit, in PPI's order: the setup draws (`sfc64_fill`), then per period the n monitoring
+draws in `benefits_and_spillovers` and the N growth and n allocation draws in
+`growth_and_levels`. Otherwise (legacy seeds) they read a buffer of draws made by NumPy.
+That removes the buffer's memory traffic and NumPy's per-run calls as well as the
+drawing.
+
 The two exponentials stay NumPy calls between the loops (`np.exp` on the whole chunk):
 NumPy's vectorised exp is 5x faster here than numba's scalar one (libm), which also
 differs from it in the last bit for about 5 % of arguments. Every other operation is
@@ -44,10 +53,16 @@ _M = "f8[:, ::1]"
 _V = "f8[::1]"
 _U = "f8[:, :, ::1]"
 _SIG_CHANGES = f"void({', '.join([_M] * 9)}, b1[:, ::1], {_M})"
-_SIG_BENEFITS = (f"void({_M}, {_M}, {_M}, {_M}, {_M}, {_M}, {_M}, {_U}, i8, {_V}, i8, {_V}, i8, {_M}, b1[:, ::1], "
-                 f"f8[:, :, :, ::1], i8[:, ::1], i8[::1], {_V}, {_M}, {_M}, {_M}, {_V})")
-_SIG_GROWTH = (f"void({_M}, {_M}, {_V}, i8, {_M}, {_U}, i8, i8[::1], {_M}, {_M}, {_V}, {_V}, {_V}, {_V}, i8[::1], "
-               f"i8[:, ::1], b1, {_M}, {_M}, {_M}, b1, {_M}, f8, b1)")
+_S = "u8[:, ::1]"
+_SIG_BENEFITS = (f"void({_M}, {_M}, {_M}, {_M}, {_M}, {_M}, {_M}, {_U}, i8, {_S}, {_V}, i8, {_V}, i8, {_M}, "
+                 f"b1[:, ::1], f8[:, :, :, ::1], i8[:, ::1], i8[::1], {_V}, {_M}, {_M}, {_M}, {_V})")
+_SIG_GROWTH = (f"void({_M}, {_M}, {_V}, i8, {_M}, {_U}, i8, {_S}, i8[::1], {_M}, {_M}, {_V}, {_V}, {_V}, {_V}, "
+               f"i8[::1], i8[:, ::1], b1, {_M}, {_M}, {_M}, b1, {_M}, f8, b1)")
+
+# SFC64 (numpy/random/src/sfc64): shifts and the step as uint64 constants (a Python int
+# would make numba compute in float64); doubles are the top 53 bits times 2^-53.
+_SH3, _SH11, _SH24, _SH40, _ONE = (np.uint64(k) for k in (3, 11, 24, 40, 1))
+_TO_DOUBLE = 1.0 / 9007199254740992.0
 
 
 def _jit(signature: str):
@@ -64,6 +79,30 @@ def _jit(signature: str):
             return njit(signature, cache=False, nogil=True, error_model="numpy")(fn)
 
     return wrap
+
+
+@njit(inline="always")
+def _sfc64_fill(states, b, out):
+    """out[:] = the next len(out) doubles of run b's SFC64 stream, as NumPy's
+    `Generator(SFC64).random`; states[b] = (a, b, c, counter) as NumPy's state array,
+    advanced in place."""
+    a, s1, c, w = states[b, 0], states[b, 1], states[b, 2], states[b, 3]
+    for i in range(out.shape[0]):
+        tmp = a + s1 + w
+        w += _ONE
+        a = s1 ^ (s1 >> _SH11)
+        s1 = c + (c << _SH3)
+        c = ((c << _SH24) | (c >> _SH40)) + tmp
+        out[i] = np.float64(tmp >> _SH11) * _TO_DOUBLE
+    states[b, 0], states[b, 1], states[b, 2], states[b, 3] = a, s1, c, w
+
+
+@_jit("void(u8[:, ::1], f8[:, ::1])")
+def sfc64_fill(states, out):
+    """Row b of out = the next out.shape[1] uniforms of the SFC64 stream whose state is
+    states[b] (the same doubles as NumPy's `Generator(SFC64).random`); states advance in place."""
+    for b in range(out.shape[0]):
+        _sfc64_fill(states, b, out[b])
 
 
 @njit(inline="always")
@@ -154,12 +193,13 @@ def changes_and_actions(I, It, F, Ft, Y, Yt, changeFt, signt, dI, dbin, absdI):
 
 
 @_jit(_SIG_BENEFITS)
-def benefits_and_spillovers(c, P, C, dI, H, HC, Fnew, u, tt, qm, qm_idx, rl, rl_idx, I, dbin,
+def benefits_and_spillovers(c, P, C, dI, H, HC, Fnew, u, tt, states, qm, qm_idx, rl, rl_idx, I, dbin,
                             tables, indptr, indices, values, negS, acc, gam, betas):
     """Step 2's contributions, step 3, step 4 and step 5 up to γ·(1 + e^-S), per run b.
 
     On entry c = e^Y (Y = −X, from NumPy); on exit c = 1/(1 + e^-X) and C = P·c.
-    θ = 1[u < ((P/max P)·qm)·r] with r = 1 − c and u = u[b, tt, :n]; H += r·θ; HC += θ;
+    θ = 1[u < ((P/max P)·qm)·r] with r = 1 − c and u = u[b, tt, :n], or, when `states` is not
+    empty, the next n draws of run b's SFC64 stream (`sfc64_fill`); H += r·θ; HC += θ;
     the new benefits F = ΔI·c + (r − (r·θ)·rl) go into Fnew. qm, rl (n,) values, or the
     level of indicator qm_idx / rl_idx when that is ≥ 0 (endogenous).
     −S = Σ over indicators j that grew of the negated network's row j, for each part of
@@ -180,9 +220,14 @@ def benefits_and_spillovers(c, P, C, dI, H, HC, Fnew, u, tt, qm, qm_idx, rl, rl_
     active = np.empty(N, dtype=np.int64)
     qrow, rrow = np.empty(n), np.empty(n)
     r, w = np.empty(n), np.empty(n)
+    ub = np.empty(n)
+    gen = states.shape[0] > 0
     for b in range(B):
         cb, Pb, Cb, db, Hb, HCb, Fb = c[b], P[b], C[b], dI[b], H[b], HC[b], Fnew[b]
-        ub = u[b, tt, :n]
+        if gen:
+            _sfc64_fill(states, b, ub)
+        else:
+            ub[:] = u[b, tt, :n]
         inv = 1.0 / _rowmax(Pb)
         if qm_idx >= 0:
             qrow[:] = I[b, qm_idx]
@@ -244,15 +289,16 @@ def benefits_and_spillovers(c, P, C, dI, H, HC, Fnew, u, tt, qm, qm_idx, rl, rl_
 
 
 @_jit(_SIG_GROWTH)
-def growth_and_levels(gam, eS, frontier, fmode, gam_sum, u, tt, gorder, I, Inew, span, alphas_prime,
+def growth_and_levels(gam, eS, frontier, fmode, gam_sum, u, tt, states, gorder, I, Inew, span, alphas_prime,
                       Imax, Imin, clamp, grew, count, P0, H, HC, update_p0, Pnew, budget, split):
     """The rest of step 5, step 6, and step 7's propensity update, per run b.
 
     γ ÷= 1 + e^-S when eS (= e^-S from NumPy) is not empty; fmode 1: γ = frontier (PPI
     3.0.7 replaces the whole vector), 2: γ = frontier where it is not NaN; gam_sum += γ.
     New levels I + (1[u < γ]·(α + α') − α') into Inew, where the draw of indicator j is
-    u[b, tt, n + gorder[j]]; then ≤ Imax, ≥ Imin (±inf for none; empty arrays: no bound),
-    indicators `clamp` to [0, 1]; grew += 1[u < γ] when `count`. With `update_p0`:
+    u[b, tt, n + gorder[j]] (with `states` not empty, the run's next N + n SFC64 draws stand
+    for u[b, tt, n:], as in `benefits_and_spillovers`); then ≤ Imax, ≥ Imin (±inf for
+    none; empty arrays: no bound), indicators `clamp` to [0, 1]; grew += 1[u < γ] when `count`. With `update_p0`:
     P0 += (u·H)/HC with u = u[b, tt, n + N:], and with `split` (one programme, bs = 1)
     Pnew = P0·(budget/ΣP0).
     """
@@ -263,11 +309,16 @@ def growth_and_levels(gam, eS, frontier, fmode, gam_sum, u, tt, gorder, I, Inew,
     has_min = Imin.shape[0] > 0
     ug = np.empty(N)
     x = np.empty(N)
+    ub = np.empty(N + n)  # this period's growth and allocation draws
+    gen = states.shape[0] > 0
     for b in range(B):
         gb, gsb, Ib, Inb, grb = gam[b], gam_sum[b], I[b], Inew[b], grew[b]
-        ub = u[b, tt]
+        if gen:
+            _sfc64_fill(states, b, ub)
+        else:
+            ub[:] = u[b, tt, n:]
         for j in range(N):
-            ug[j] = ub[n + gorder[j]]
+            ug[j] = ub[gorder[j]]
         if net:
             eb = eS[b]
             for j in range(N):
@@ -295,7 +346,7 @@ def growth_and_levels(gam, eS, frontier, fmode, gam_sum, u, tt, gorder, I, Inew,
         Inb[:] = x
         if update_p0:
             P0b, Hb, HCb = P0[b], H[b], HC[b]
-            ua = ub[n + N:]
+            ua = ub[N:]
             for i in range(n):
                 P0b[i] += (ua[i] * Hb[i]) / HCb[i]
             if split:

@@ -6,8 +6,11 @@ Building that generator costs about 10 µs per run (SeedSequence's hashing, SFC6
 warm-up, three Python objects) — a fifth of a whole small run. `sfc64_states` computes
 the same starting states for a block of runs at once with NumPy integer arithmetic
 (SeedSequence's entropy mixing and SFC64's seeding, vectorised over runs), and
-`sfc64_generators` loads them into a reused pool of generators; tests check the streams
-are identical to NumPy's own.
+the engine's compiled loops draw from those states themselves (`kernels.sfc64_fill`, the
+same doubles as `Generator.random`). `sfc64_generators` loads them into a reused pool of
+NumPy generators instead (the engine's path for run indices past 2^32, where
+`sfc64_states` stops, and the tests' reference); tests check the streams are identical
+to NumPy's own.
 """
 
 from __future__ import annotations
@@ -144,7 +147,8 @@ def sfc64_generators(seed: int, runs: range) -> list[Callable[..., np.ndarray]]:
 
 
 class UniformSource:
-    """Uniform draws for a batch of runs, each run reading its own stream in PPI's order.
+    """Uniform draws for a batch of runs, each run reading its own stream in PPI's order, for
+    streams the kernels do not draw themselves (`legacy_seeds`, run indices past 2^32).
 
     `draws[b](k)` returns the next k uniforms of run b (or fills `out=` when `fills`).
     Per-period draws are fetched in blocks of periods into one reused buffer of at most
