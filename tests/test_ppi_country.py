@@ -25,10 +25,10 @@ from simulation.ppi.engine import (
     UniformSource,
     _generator_fns,
     _Recorder,
-    _setup_len,
     _simulate_chunk,
     exact_parts,
     internal_order,
+    setup_length,
 )
 from simulation.scenario import load_scenario
 
@@ -182,7 +182,7 @@ def test_with_zero_money_the_ppi_goals_follow_ppis_own_dynamics():
                    B_dict={int(i): [k for k, mem in enumerate(tab.spec.prog_members) if p in mem]
                            for p, i in enumerate(tab.spec.inst)})
     ispec, order = internal_order(spec)
-    src = UniformSource(_setup_len(ispec), 2 * ispec.n + ispec.N, T + 1, S)
+    src = UniformSource(setup_length(ispec), 2 * ispec.n + ispec.N, T + 1, S)
     u_setup = src.start([rng.stream(s, "ppi", "KEN").random for s in seeds], fills=True)
     rec = _Recorder(S, T + 1, ispec.N, ispec.n, "series")
     _simulate_chunk(ispec, order, src, u_setup, rec, 0, exact_parts(ispec.A), Allocator(ispec))

@@ -163,7 +163,7 @@ def test_spillovers_of_a_network_in_several_parts_are_the_exact_sums(monkeypatch
     parts = exact_parts(spec.A, 2)
     assert len(parts) == 2
     monkeypatch.setattr(_Network, "SCATTER_COST", cost)
-    u = np.random.default_rng(1).random((11, engine._setup_len(spec)))
+    u = np.random.default_rng(1).random((11, engine.setup_length(spec)))
     b = Batch(spec, u, parts, engine.Allocator(spec))
     b.advance(np.random.default_rng(2).random((11, 1, 2 * spec.n + spec.N)))
     up = (b.It > u[:, -spec.N:]).astype(float)  # the period's ΔBin: I0 (now the lag) against the drawn lag

@@ -35,7 +35,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..ppi.country_tables import gap_propensities, goal_scores, load_country_tables
-from ..ppi.engine import Allocator, Batch, _setup_len, exact_parts, internal_order
+from ..ppi.engine import Allocator, Batch, exact_parts, internal_order, setup_length
 from ..ppi.spec import BUDGET_FLOOR, PPISpec
 from . import rng
 
@@ -101,7 +101,7 @@ class PPICountry:
         self.parts = exact_parts(self.spec.A) if self.spec.A is not None else []
         self.allocator = _BudgetAllocator(self.spec)
         n, N = self.spec.n, self.spec.N
-        self.setup_len = _setup_len(self.spec)
+        self.setup_len = setup_length(self.spec)
         self.period_len = 2 * n + N
         self._u = np.empty((self.S, self.period_len))
         self.batch: Batch | None = None

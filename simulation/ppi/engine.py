@@ -320,7 +320,8 @@ class Allocator:
 
 # --------------------------------------------------------------------------- simulation
 
-def _setup_len(spec: PPISpec) -> int:
+def setup_length(spec: PPISpec) -> int:
+    """Uniforms a run draws before its first period (initial propensities, if random, and the setup draws)."""
     return (spec.n if spec.P_init is None else 0) + 7 * spec.n + spec.N
 
 
@@ -365,7 +366,7 @@ def _simulate_chunk(spec: PPISpec, order: np.ndarray | None, src: UniformSource,
     N, T = spec.N, spec.T
     back = None if order is None else np.argsort(order)  # original column i is internal column back[i]
     if order is not None:  # uniforms of the N indicators come in the original order
-        k = _setup_len(spec) - N
+        k = setup_length(spec) - N
         u_setup = u_setup.copy()
         u_setup[:, k:] = u_setup[:, k:].take(order, axis=1)
     b = Batch(spec, u_setup, parts, allocator, order, states)
@@ -425,7 +426,7 @@ def _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress)
     spec, order = internal_order(spec)
     parts = exact_parts(spec.A) if spec.A is not None else []
     allocator = Allocator(spec)
-    src = UniformSource(_setup_len(spec), 2 * spec.n + spec.N, spec.T, min(chunk, runs))
+    src = UniformSource(setup_length(spec), 2 * spec.n + spec.N, spec.T, min(chunk, runs))
     pool = GeneratorPool()
     for r0 in range(0, runs, chunk):
         r1 = min(runs, r0 + chunk)
@@ -435,7 +436,7 @@ def _run_chunks(spec, rec, runs, chunk, seed, first_run, legacy_seeds, progress)
         elif (states := sfc64_states(seed, range(first_run + r0, first_run + r1))) is not None:
             from . import kernels  # numba: imported on first use
 
-            u_setup = np.empty((r1 - r0, _setup_len(spec)))
+            u_setup = np.empty((r1 - r0, setup_length(spec)))
             kernels.sfc64_fill(states, u_setup)  # the kernels draw the periods' uniforms from here on
         else:  # run indices past 2^32: NumPy's own generators
             u_setup = src.start(pool.fills(seed, range(first_run + r0, first_run + r1)), fills=True)
