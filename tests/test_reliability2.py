@@ -23,7 +23,7 @@ import psutil
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cli import main
@@ -48,6 +48,7 @@ TRICKY = st.sampled_from(["1e9", "-.5", "E1", "e5", "1_000", "010", "1:30", "0x1
        donor=st.one_of(TRICKY.filter(lambda s: re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]*", s)), IDENT),
        description=st.one_of(TRICKY, st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
                                                 max_size=30)))
+@example(name="1e9", donor="1e9", description="\u0c66")  # a Telugu zero: a digit to \\d, text to YAML
 def test_show_output_loads_back_to_the_same_content_hash(name, donor, description):
     data = small_dict()
     data["name"], data["description"] = name, description
@@ -60,6 +61,8 @@ def test_show_output_loads_back_to_the_same_content_hash(name, donor, descriptio
 def test_a_plain_id_like_E1_is_text_and_numbers_stay_numbers():
     data = parse_located("a: E1\nb: e5\nc: 1e9\nd: -.5\ne: 1_000\nf: 1.\n", "<t>")
     assert data == {"a": "E1", "b": "e5", "c": 1e9, "d": -0.5, "e": 1000, "f": 1.0}
+    # YAML numbers are written in ASCII digits; other scripts' digits are text (Python's float() takes them)
+    assert parse_located("a: \u0c66\nb: \u0661\u0662\nc: \uff11\n", "<t>") == {"a": "\u0c66", "b": "\u0661\u0662", "c": "\uff11"}
 
 
 # --------------------------------------------------------------------------- damaged sweep folders

@@ -34,7 +34,7 @@ from ..errors import one_line as _one_line
 MAX_FILE_BYTES = 5_000_000
 MAX_VALUES = 200_000
 MAX_DEPTH = 50
-_NUMBER = re.compile(r"^[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?$")  # a digit before the exponent
+_NUMBER = re.compile(r"^[-+]?(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][-+]?\d+)?$", re.ASCII)  # YAML numbers: ASCII digits
 _DECIMAL = re.compile(r"^[-+]?[0-9][0-9_]*$")
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_CORE}{t}" for t in ("null", "bool", "int", "float", "str", "timestamp")}
