@@ -48,7 +48,7 @@ TRICKY = st.sampled_from(["1e9", "-.5", "E1", "e5", "1_000", "010", "1:30", "0x1
        donor=st.one_of(TRICKY.filter(lambda s: re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.:-]*", s)), IDENT),
        description=st.one_of(TRICKY, st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")),
                                                 max_size=30)))
-@example(name="1e9", donor="1e9", description="\u0c66")  # a Telugu zero: a digit to \\d, text to YAML
+@example(name="1e9", donor="1e9", description="\u0c66")  # a Telugu zero: a digit to a regex's \d, text to YAML
 def test_show_output_loads_back_to_the_same_content_hash(name, donor, description):
     data = small_dict()
     data["name"], data["description"] = name, description
