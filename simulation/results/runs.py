@@ -55,8 +55,6 @@ class RunInfo:
     flows: pd.DataFrame | None = None
 
 
-
-
 def tidy_arrow(first_run: int, axes: dict, values: dict[str, np.ndarray], schema: pa.Schema) -> pa.Table:
     """The Arrow table of `model.result.tidy(first_run, axes, values)` with `schema` (taken from
     the first batch's pandas conversion, so the file and what pandas reads back are the same),
