@@ -33,8 +33,9 @@ threads; each run's arithmetic touches only its own row, so the results do not d
 on how runs are chunked.
 
 Compiled with `cache=True` when this module is first imported (by the first `Batch`, not
-by `import simulation`): in a fresh environment that compiles (about 6 s) and writes the
-machine code next to this file (`__pycache__`), later processes load it (about 0.4 s).
+by `import simulation`): in a fresh environment that compiles (6-13 s on the development
+machine, depending on its load; a line on stderr says so after 2 s) and writes the machine
+code next to this file (`__pycache__`), later processes load it (about 0.4-0.6 s).
 When that directory is not writable numba caches in the user's cache directory
 (~/.cache/numba); when neither is, `_jit` compiles without a cache, in every process.
 `error_model="numpy"`: a division by zero gives inf/NaN as in NumPy (no exception check,
@@ -43,8 +44,18 @@ which would also keep the loops from being vectorised).
 
 from __future__ import annotations
 
+import sys
+import threading
+
 import numpy as np
 from numba import njit
+
+# Compiling takes seconds the first time (then the cache loads in under a second): say so if
+# this import takes longer than a cached load, so a first `sdgsim ppi` does not look stuck.
+_NOTICE = threading.Timer(2.0, lambda: print("sdgsim: compiling the PPI engine's loops (once after installing, "
+                                             "about 10-15 s)...", file=sys.stderr, flush=True))
+_NOTICE.daemon = True
+_NOTICE.start()
 
 # Explicit signatures: every array is C-ordered float64 (bool, int64 where noted); the
 # uniforms come as the (runs, periods, 2n + N) buffer and the period's index in it. One
@@ -392,3 +403,6 @@ def run_sums_add(acc, part, v, r0, block):
         for q in range(i + 1, B):
             for k in range(rows):
                 part[k] += v[q, k]
+
+
+_NOTICE.cancel()
