@@ -70,7 +70,7 @@ class _Merger:
         self.arrays: dict[str, np.ndarray | None] | None = None
         self.pending: dict[int, tuple[int, dict]] = {}
         self.next = 0
-        self.frames: list[FullFlows] = []
+        self.full: list[FullFlows] = []  # full flows of the batches, in order (keep_flows)
         self.yearly = None
 
     def add(self, start: int, stop: int, part: dict) -> None:
@@ -95,13 +95,13 @@ class _Merger:
         if self.sink is not None:
             self.sink(start, part)
         if self.mode == "full" and self.keep_flows:
-            self.frames.append(flows)
+            self.full.append(flows)
 
     def flows(self, scenario: Scenario) -> pd.DataFrame | None:
         if self.mode == "yearly":
             return flows_table(self.yearly or {}, scenario.years[:-1], runs=self.runs)
         if self.mode == "full" and self.keep_flows:
-            return FullFlows.frame_of(self.frames)
+            return FullFlows.frame_of(self.full)
         return None
 
 

@@ -184,12 +184,11 @@ class RunWriter:
 
 
 def write_tables(result, folder: Path) -> None:
-    """A finished in-memory run's per-replication tables and its flows."""
-    result.scores_frame().to_parquet(folder / "scores.parquet", index=False)
-    result.balance_frame().to_parquet(folder / "balance.parquet", index=False)
-    result.adoption_frame().to_parquet(folder / "adoption.parquet", index=False)
-    if result.scenario.indicators:
-        result.indicators_frame().to_parquet(folder / "indicators.parquet", index=False)
+    """A finished in-memory run's per-replication tables (TABLES)."""
+    for name in TABLES:
+        parts = result.table_parts(name)
+        if parts is not None:
+            tidy(0, *parts).to_parquet(folder / f"{name}.parquet", index=False)
 
 
 def finish_run(result, summary: pd.DataFrame, folder: Path, *, scenario_file: str | None, sets: list[str],
