@@ -730,6 +730,17 @@ class NaiveModel(mesa.Model):
             self.running = False
 
 
+def without_indicators(scenario: Scenario, label: str = "without indicators") -> Scenario:
+    """`scenario` without its indicators: this reference implements the goal-score and money
+    mechanisms, not the indicator dynamics (which have their own tests, tests/test_indicators.py),
+    and a scenario's indicators feed its goal scores in the engine."""
+    data = scenario.model_dump()
+    data["indicators"] = []
+    for c in data["countries"]:
+        c["indicators"] = {}
+    return validate_data(data, label)
+
+
 def _as_scenario(scenario) -> Scenario:
     if isinstance(scenario, Scenario):
         return scenario

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.reference_naive import run_reference
+from benchmarks.reference_naive import run_reference, without_indicators
 from benchmarks.synthetic import STRATEGY_CYCLE, make_scenario
 from simulation.errors import InputError
 from simulation.experiments.replications import run_scenario
@@ -22,13 +22,8 @@ RTOL = 1e-9
 
 
 def baseline_scores_only() -> Scenario:
-    """The baseline without its indicators: the naive reference implements the goal-score and money
-    mechanisms; the indicator dynamics have their own tests (tests/test_indicators.py)."""
-    data = baseline().model_dump()
-    data["indicators"] = []
-    for c in data["countries"]:
-        c["indicators"] = {}
-    return validate_data(data, "baseline without indicators")
+    """The baseline without its indicators (reference_naive.without_indicators)."""
+    return without_indicators(baseline(), "baseline without indicators")
 
 
 def small_synthetic(**shape):
