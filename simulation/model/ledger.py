@@ -255,20 +255,13 @@ def flows_table(blocks: dict[str, FlowBlock], year_labels: list[int], runs: int 
     for block in blocks.values():
         if block.total is None:
             continue
-        labels = block.labels()
-        lookup = {name: np.array([vocab[name][x] for x in lab], dtype=np.int32)
-                  for name, lab in labels.items() if isinstance(lab, list)}
-        idx = np.nonzero(block.total > 0)  # (year, *axes)
-        n = len(idx[0])
-        cols["year"].append(years[idx[0]])
-        k = 1
-        for name, lab in labels.items():
-            if isinstance(lab, list):
-                cols[name].append(lookup[name][idx[k]])
-                k += 1
-            else:
-                cols[name].append(np.full(n, vocab[name][lab], dtype=np.int32))
-        cols["amount_usd"].append(block.total[idx])
+        codes = _cell_codes([block], vocab)
+        total = block.total.reshape(len(block.total), -1)  # (T, cells), axes flattened as for full flows
+        year, cell = np.nonzero(total > 0)
+        cols["year"].append(years[year])
+        for name in LABELS:
+            cols[name].append(codes[name][cell])
+        cols["amount_usd"].append(total[year, cell])
     out = {name: np.concatenate(parts) if parts else np.zeros(0, _FULL_DTYPES.get(name, np.int32))
            for name, parts in cols.items()}
     for name in LABELS:
