@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -82,6 +83,15 @@ class RunResult:
         return tidy(first_run, *self.table_parts("adoption"))
 
 
+def tidy_positions(runs: int, lens: list[int], axis: int | None) -> np.ndarray:
+    """The row layout of a tidy table of arrays (runs, *lens) in C order: for each row, the
+    position along `axis` (None: the run). `tidy` and the results layer's Arrow writer both
+    gather labels with it, so their rows agree."""
+    inner = math.prod(lens) if axis is None else math.prod(lens[axis + 1:])
+    outer = 1 if axis is None else runs * math.prod(lens[:axis])
+    return np.tile(np.repeat(np.arange(runs if axis is None else lens[axis]), inner), outer)
+
+
 def tidy(first_run: int, axes: dict[str, Sequence], values: dict[str, np.ndarray]) -> pd.DataFrame:
     """A long table of arrays shaped (runs, *axes): run, one column per axis, one per value array.
 
@@ -89,11 +99,10 @@ def tidy(first_run: int, axes: dict[str, Sequence], values: dict[str, np.ndarray
     """
     n = next(iter(values.values())).shape[0]
     lens = [len(labels) for labels in axes.values()]
-    cols: dict[str, np.ndarray] = {"run": np.repeat(np.arange(first_run, first_run + n), int(np.prod(lens)))}
+    cols: dict[str, np.ndarray] = {"run": np.arange(first_run, first_run + n)[tidy_positions(n, lens, None)]}
     for i, (name, labels) in enumerate(axes.items()):
         numbers = len(labels) and not isinstance(labels[0], str)  # years stay integers; ids (even none) are text
-        arr = np.array(labels, dtype=None if numbers else object)
-        cols[name] = np.tile(np.repeat(arr, int(np.prod(lens[i + 1:]))), n * int(np.prod(lens[:i])))
+        cols[name] = np.array(labels, dtype=None if numbers else object)[tidy_positions(n, lens, i)]
     for name, arr in values.items():
         cols[name] = arr.reshape(-1)
     return pd.DataFrame(cols)

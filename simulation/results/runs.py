@@ -15,7 +15,6 @@ feeds it in replication order), and `finish_run` then adds the rest.
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import sys
 from collections import deque
@@ -32,7 +31,7 @@ import pyarrow.parquet as pq
 from .._version import __version__
 from ..model import ACCOUNTS, RunResult
 from ..model.ledger import LABELS, FullFlows
-from ..model.result import TABLES, tidy
+from ..model.result import TABLES, tidy, tidy_positions
 from ..scenario import validate_data
 from .folders import atomic_folder, versions
 
@@ -61,10 +60,9 @@ def tidy_arrow(first_run: int, axes: dict, values: dict[str, np.ndarray], schema
     built from the arrays without pandas: text labels gathered by integer codes in Arrow."""
     n = next(iter(values.values())).shape[0]
     lens = [len(labels) for labels in axes.values()]
-    cols = [pa.array(np.repeat(np.arange(first_run, first_run + n), math.prod(lens)), schema.field("run").type)]
+    cols = [pa.array(first_run + tidy_positions(n, lens, None), schema.field("run").type)]
     for i, (name, labels) in enumerate(axes.items()):
-        codes = np.tile(np.repeat(np.arange(lens[i]), math.prod(lens[i + 1:])), n * math.prod(lens[:i]))
-        cols.append(pa.array(list(labels), schema.field(name).type).take(pa.array(codes)))
+        cols.append(pa.array(list(labels), schema.field(name).type).take(pa.array(tidy_positions(n, lens, i))))
     cols += [pa.array(arr.reshape(-1), schema.field(name).type) for name, arr in values.items()]
     return pa.Table.from_arrays(cols, schema=schema)
 
