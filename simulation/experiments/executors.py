@@ -93,6 +93,10 @@ def _init_worker(parent: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent is not None:
         threading.Thread(target=_watch_parent, args=(parent,), name="sdgsim-parent-watch", daemon=True).start()
+    _limit_blas()
+
+
+def _limit_blas() -> None:
     try:
         from threadpoolctl import threadpool_limits
 
@@ -347,7 +351,10 @@ def _prepare_fork(worker_modules: list[str]) -> None:
 
 
 def _worker_version() -> str:
-    """Run on each Dask worker: import the engine; report the sdgsim version."""
+    """Run on each Dask worker: import the engine; one BLAS thread (a forked worker inherits
+    the driver's BLAS thread pools, sized before Dask's OMP_NUM_THREADS=1 could apply);
+    report the sdgsim version."""
+    _limit_blas()
     return __version__  # the engine (this module and what it imports) is loaded by unpickling the call
 
 
