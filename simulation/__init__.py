@@ -22,28 +22,46 @@ Layers (docs/architecture.md): api → report → analysis / experiments → res
 outcomes → model → scenario → mechanisms / ppi → errors.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import api
 from ._version import __version__
-from .api import (
-                  ComparisonRun,
-                  DiscoveryResult,
-                  Run,
-                  SearchRun,
-                  Sweep,
-                  SweepAnalysis,
-                  SweepRuns,
-                  analyze,
-                  compare,
-                  discover,
-                  load_scenario,
-                  optimize,
-                  read_results,
-                  read_sweep,
-                  run,
-                  run_sweep,
-)
 from .errors import InputError, OptionError, Problem, ResultsError, ScenarioError, SweepFileError, TooLarge
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time the API's names load on first use
+    from .api import (
+                      ComparisonRun,
+                      DiscoveryResult,
+                      Run,
+                      SearchRun,
+                      Sweep,
+                      SweepAnalysis,
+                      SweepRuns,
+                      analyze,
+                      compare,
+                      discover,
+                      load_scenario,
+                      optimize,
+                      read_results,
+                      read_sweep,
+                      run,
+                      run_sweep,
+    )
 
 __all__ = ["ComparisonRun", "DiscoveryResult", "InputError", "OptionError", "Problem", "ResultsError", "Run",
            "ScenarioError", "TooLarge", "SearchRun", "Sweep", "SweepAnalysis", "SweepFileError", "SweepRuns", "__version__",
            "analyze", "compare", "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run",
            "run_sweep"]
+
+
+def __getattr__(name: str) -> Any:
+    """The API's names, loaded on first use by `simulation.api` (so `import simulation` stays light)."""
+    if name in api.MODULES:
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *api.MODULES})

@@ -1,12 +1,43 @@
 """The public Python API (re-exported by `simulation`): in-memory results with tidy frames,
 `.plot(ax=None)` and `.save(path)`. The CLI is a thin layer over these functions.
+
+Each name loads its module on first use (PEP 562), so `import simulation` and `sdgsim --help`
+do not load what they do not need: matplotlib for reports, scikit-learn for scenario
+discovery, SciPy's statistics for comparisons (docs/architecture.md, "Start-up").
 """
 
-from .results import read_results
-from .runs import ComparisonRun, Run, compare, load_scenario, run
-from .search import DiscoveryResult, SearchRun, discover, optimize
-from .sweeps import Sweep, SweepAnalysis, SweepRuns, analyze, read_sweep, run_sweep
+from __future__ import annotations
 
-__all__ = ["ComparisonRun", "DiscoveryResult", "Run", "SearchRun", "discover", "optimize", "Sweep",
-           "SweepAnalysis", "SweepRuns", "analyze", "compare", "load_scenario", "read_results", "read_sweep",
-           "run", "run_sweep"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
+    from .results import read_results
+    from .runs import ComparisonRun, Run, compare, run
+    from .scenarios import load_scenario
+    from .search import DiscoveryResult, SearchRun, discover, optimize
+    from .sweeps import Sweep, SweepAnalysis, SweepRuns, analyze, read_sweep, run_sweep
+
+MODULES = {  # public name -> the module of this package that defines it
+    "read_results": "results",
+    **dict.fromkeys(("ComparisonRun", "Run", "compare", "run"), "runs"),
+    "load_scenario": "scenarios",
+    **dict.fromkeys(("DiscoveryResult", "SearchRun", "discover", "optimize"), "search"),
+    **dict.fromkeys(("Sweep", "SweepAnalysis", "SweepRuns", "analyze", "read_sweep", "run_sweep"), "sweeps"),
+}
+
+__all__ = ["ComparisonRun", "DiscoveryResult", "Run", "SearchRun", "Sweep", "SweepAnalysis", "SweepRuns", "analyze",
+           "compare", "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
+
+
+def __getattr__(name: str) -> Any:
+    module = MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *MODULES})

@@ -40,7 +40,7 @@ from ..scenario import Scenario
 from ..scenario.history import History, load_history
 from ..scenario.loading import validate_data
 from ..scenario.rebase import rebase
-from .runs import load_scenario
+from .scenarios import load_scenario
 
 BIRTH_RATE = "SP.DYN.CBRT.IN"
 

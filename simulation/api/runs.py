@@ -37,26 +37,8 @@ from ..results.folders import atomic_folder, check_target
 from ..results.runs import RunInfo, RunWriter, finish_run, manifest, read_run_result, write_run
 from ..scenario import Scenario
 from ..scenario.catalog import resolve
-from ..scenario.loading import load_scenario as _load_file
 from ..scenario.parameters import load_parameters, with_parameters
-
-
-def load_scenario(name_or_path: str | Path, sets: Sequence[str] = (), parameters: str | Path | None = None
-                  ) -> Scenario:
-    """A validated scenario from a file, or a shipped scenario by name (`"baseline"`).
-
-    `sets` are overrides `"field.path=value"` (list items by id), applied after `extends:`;
-    `parameters` a calibration's fit.csv whose indicator values, trends and their uncertainty
-    replace the scenario's (rows for countries or indicators it lacks are ignored).
-    Raises ScenarioError with located problems.
-    """
-    try:
-        sc = _load_file(resolve(str(name_or_path)), list(sets))
-    except ScenarioError:
-        raise
-    except InputError as err:
-        raise ScenarioError(err.problems) from None
-    return with_parameters(sc, load_parameters(parameters))[0] if parameters is not None else sc
+from .scenarios import load_scenario
 
 
 @dataclass
