@@ -257,7 +257,12 @@ class DaskExecutor(Executor):
             method = "fork" if sys.platform == "linux" else dask.config.get("distributed.worker.multiprocessing-method")
             if method == "fork":
                 _prepare_fork(dask.config.get("distributed.worker.http.routes", []))
-            local = {"distributed.worker.multiprocessing-method": method, "distributed.worker.profile.enabled": False}
+            # Event-loop ticks every 0.5 s, not 20 ms (they only time how long the loop was blocked, for
+            # a warning this cluster's silenced logs would not show) and memory checks every 0.5 s, not
+            # 0.1 s: an idle cluster then costs 2 % of a core instead of 10 % (driver 0.27 -> 0.07 s of
+            # CPU in 5 s, each worker 0.11 -> 0.03 s), CPU the two workers share with the driver.
+            local = {"distributed.worker.multiprocessing-method": method, "distributed.worker.profile.enabled": False,
+                     "distributed.admin.tick.interval": "500ms", "distributed.worker.memory.monitor-interval": "500ms"}
             with _sigint_ignored(), dask.config.set(local):
                 # the worker processes inherit the ignored SIGINT: Ctrl-C stops them through us
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
