@@ -19,7 +19,9 @@
    `run_sweep` call (pool or cluster start-up included), and scaling efficiency =
    rate(N workers) / (N x rate(serial)), and the CPU time per run of this process and its
    worker processes (what parallelism costs, independent of other load on the machine).
-   The three result tables are checked to be bit-identical.
+   The three result tables are checked to be bit-identical. `--rounds K` repeats the three
+   K times and reports each round's efficiencies and their median and range (this shared
+   machine's speed drifts by a third within minutes; a ratio is only taken within a round).
 2. Memory: a sweep of 10^5 runs (default 1000 points x 100 replications) run by
    `sdgsim sweep` in a subprocess with 2 worker processes; the memory of the whole
    process tree (driver + workers) is sampled every 0.1 s, as the sum of resident sizes
@@ -69,7 +71,11 @@ def _cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def throughput(points: int, reps: int, workers: int, tmp: Path) -> list[dict]:
+def throughput(points: int, reps: int, workers: int, tmp: Path, rounds: int = 1) -> list[dict]:
+    """Serial, process and Dask, one after the other, `rounds` times; efficiencies are taken
+    within a round (the machine's speed drifts between rounds) and summarised by their median."""
+    import statistics
+
     import pandas as pd
 
     from simulation.experiments.executors import make_executor
@@ -82,34 +88,44 @@ def throughput(points: int, reps: int, workers: int, tmp: Path) -> list[dict]:
     sw = load_sweep(path)
     prepared = prepare(sw)  # sample and check the design once, outside the timings
     rows, frames = [], {}
-    for name, n in (("serial", 1), ("process", workers), ("dask", workers)):
-        out = tmp / f"out-{name}"
-        ready: list[float] = []
+    for k in range(rounds):
+        these = []
+        for name, n in (("serial", 1), ("process", workers), ("dask", workers)):
+            out = tmp / f"out-{name}-{k}"
+            ready: list[float] = []
 
-        def started(done: int, total: int, ready: list[float] = ready) -> None:
-            if not ready:
-                ready.append(time.perf_counter())  # workers are up
+            def started(done: int, total: int, ready: list[float] = ready) -> None:
+                if not ready:
+                    ready.append(time.perf_counter())  # workers are up
 
-        cpu0 = _cpu_seconds()
-        t0 = time.perf_counter()
-        res = run_sweep(sw, out, make_executor(name, n), progress=started, prepared=prepared)
-        end = time.perf_counter()
-        cpu = _cpu_seconds() - cpu0  # this process + its finished children (the pool's workers)
-        seconds, running = end - t0, end - ready[0]
-        frames[name] = read_sweep_runs(out).drop(columns="chunk")
-        rows.append({"executor": name, "workers": n, "runs": res.runs, "seconds": seconds, "startup_s": ready[0] - t0,
-                     "runs_per_s": res.runs / seconds, "runs_per_s_after_startup": res.runs / running,
-                     "cpu_ms_per_run": 1000 * cpu / res.runs, "cpu_load_1min": os.getloadavg()[0]})
-        print(f"  {name:<8} x{n}: {res.runs} runs in {seconds:6.1f} s = {res.runs / seconds:7.1f} runs/s "
-              f"(start-up {ready[0] - t0:4.1f} s; after it {res.runs / running:7.1f} runs/s); "
-              f"CPU {1000 * cpu / res.runs:.2f} ms/run", flush=True)
-    serial = rows[0]["runs_per_s"]
-    serial_run = rows[0]["runs_per_s_after_startup"]
-    for r in rows:
-        r["efficiency"] = r["runs_per_s"] / (r["workers"] * serial)
-        r["efficiency_after_startup"] = r["runs_per_s_after_startup"] / (r["workers"] * serial_run)
-        print(f"  scaling efficiency {r['executor']:<8}: {r['efficiency']:.2f} "
-              f"(after start-up {r['efficiency_after_startup']:.2f})")
+            cpu0 = _cpu_seconds()
+            t0 = time.perf_counter()
+            res = run_sweep(sw, out, make_executor(name, n), progress=started, prepared=prepared)
+            end = time.perf_counter()
+            cpu = _cpu_seconds() - cpu0  # this process + its finished children (the pool's workers)
+            seconds, running = end - t0, end - ready[0]
+            frames.setdefault(name, read_sweep_runs(out).drop(columns="chunk"))
+            these.append({"round": k, "executor": name, "workers": n, "runs": res.runs, "seconds": seconds,
+                          "startup_s": ready[0] - t0, "runs_per_s": res.runs / seconds,
+                          "runs_per_s_after_startup": res.runs / running, "cpu_ms_per_run": 1000 * cpu / res.runs,
+                          "cpu_load_1min": os.getloadavg()[0]})
+            print(f"  [{k}] {name:<8} x{n}: {res.runs} runs in {seconds:6.1f} s = {res.runs / seconds:7.1f} runs/s "
+                  f"(start-up {ready[0] - t0:4.1f} s; after it {res.runs / running:7.1f} runs/s); "
+                  f"CPU {1000 * cpu / res.runs:.2f} ms/run; load {os.getloadavg()[0]:.2f}", flush=True)
+        serial, serial_run = these[0]["runs_per_s"], these[0]["runs_per_s_after_startup"]
+        for r in these:
+            r["efficiency"] = r["runs_per_s"] / (r["workers"] * serial)
+            r["efficiency_after_startup"] = r["runs_per_s_after_startup"] / (r["workers"] * serial_run)
+        print("  [%d] scaling efficiency: %s" % (k, "; ".join(
+            f"{r['executor']} {r['efficiency']:.2f} (after start-up {r['efficiency_after_startup']:.2f})"
+            for r in these[1:])), flush=True)
+        rows += these
+    for name in ("process", "dask"):
+        mine = [r for r in rows if r["executor"] == name]
+        eff, after = [r["efficiency"] for r in mine], [r["efficiency_after_startup"] for r in mine]
+        print(f"  {name:<8} efficiency over {rounds} rounds: median {statistics.median(eff):.2f} "
+              f"(range {min(eff):.2f}-{max(eff):.2f}); after start-up median {statistics.median(after):.2f} "
+              f"(range {min(after):.2f}-{max(after):.2f})")
     for name in ("process", "dask"):
         pd.testing.assert_frame_equal(frames["serial"], frames[name], check_exact=True)
     print("  results bit-identical across executors: yes")
@@ -245,6 +261,7 @@ def main() -> None:
     ap.add_argument("--only-vs-run", action="store_true", help="only the shipped sweep against run")
     ap.add_argument("--skip-vs-run", action="store_true")
     ap.add_argument("--repeat", type=int, default=2, help="best of N for sweep vs run")
+    ap.add_argument("--rounds", type=int, default=1, help="rounds of serial, process and Dask for throughput")
     ap.add_argument("--sweep", type=Path, default=SOBOL, help="the sweep file for sweep vs run")
     ap.add_argument("--skip-per-point", action="store_true", help="sweep vs run without the one-batch-per-point run")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
@@ -260,7 +277,7 @@ def main() -> None:
             pass
         elif not args.only_big:
             print(f"throughput: {args.points} points x {args.reps} replications")
-            result["throughput"] = throughput(args.points, args.reps, args.workers, tmp)
+            result["throughput"] = throughput(args.points, args.reps, args.workers, tmp, args.rounds)
         if not (args.skip_big or args.only_vs_run):
             print("memory:")
             small = peak_memory(max(1, args.big_points // 10), args.big_reps, args.workers, tmp)
