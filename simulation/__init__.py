@@ -24,6 +24,7 @@ outcomes → model → scenario → mechanisms / ppi → errors.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from . import api
@@ -56,12 +57,20 @@ __all__ = ["ComparisonRun", "DiscoveryResult", "InputError", "OptionError", "Pro
            "run_sweep"]
 
 
+_PACKAGES = ("analysis", "app", "commands", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",
+             "results", "scenario")
+
+
 def __getattr__(name: str) -> Any:
-    """The API's names, loaded on first use by `simulation.api` (so `import simulation` stays light)."""
+    """The API's names, loaded on first use by `simulation.api` (so `import simulation` stays
+    light), and the subpackages (`simulation.model` after a plain `import simulation`).
+    """
     if name in api.MODULES:
         return getattr(api, name)
+    if name in _PACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *api.MODULES})
+    return sorted({*globals(), *api.MODULES, *_PACKAGES})

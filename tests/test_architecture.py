@@ -69,9 +69,10 @@ def test_the_command_line_starts_without_the_engine():
     whole API, matplotlib and scikit-learn included; 0.1 s now)."""
     code = ("import sys, cli, simulation; "
             "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'mesa', 'matplotlib', 'sklearn', 'pyarrow', "
-            "'numba', 'distributed') if m in sys.modules))")
+            "'numba', 'distributed') if m in sys.modules)); "
+            "print(simulation.model.FinancingModel.__name__, simulation.run.__module__)")  # loaded when used
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert res.stdout.strip() == "[]", res.stdout + res.stderr[-2000:]
+    assert res.stdout.split("\n")[:2] == ["[]", "FinancingModel simulation.api.runs"], res.stdout + res.stderr[-2000:]
 
 
 def test_every_public_name_is_loaded_from_the_api_module_that_exports_it():
@@ -85,5 +86,7 @@ def test_every_public_name_is_loaded_from_the_api_module_that_exports_it():
         assert value is getattr(api, name)
         assert value is getattr(importlib.import_module(f"simulation.api.{module}"), name), name
     assert set(api.MODULES) <= set(dir(simulation))
+    packages = {p.name for p in (ROOT / "simulation").iterdir() if (p / "__init__.py").is_file()} - {"api"}
+    assert packages == set(simulation._PACKAGES)  # every subpackage is reachable as simulation.<name>
     with pytest.raises(AttributeError, match="no attribute 'runn'"):
         simulation.runn  # noqa: B018 - a mistyped name still fails as it should
