@@ -70,16 +70,53 @@ def start(sweep_file: Path, out: Path) -> subprocess.Popen:
         cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def wait_for_parts(proc: subprocess.Popen, out: Path, n: int, timeout: float = 60.0) -> int:
+def count_parts(out: Path) -> int:
+    return len(list((out / "runs").glob("part-*.parquet"))) if (out / "runs").exists() else 0
+
+
+def freeze_midway(proc: subprocess.Popen, out: Path, n: int, timeout: float = 60.0) -> int | None:
+    """Wait for n chunk files, then stop the sweep's whole process group (SIGSTOP, as Ctrl-Z does).
+
+    Returns the number of chunk files if the frozen sweep has at least half of its chunks still
+    to run: a signal sent now reaches it mid-sweep, whenever this process gets to send it (SIGCONT
+    then lets the sweep act on it). Returns None if the sweep got further first: on a loaded
+    machine this test process can be kept off the CPU for longer than the rest of the sweep takes
+    (about 1.7 s), and a signal would then arrive after the work, not during it; the caller starts
+    a new sweep.
+    """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        parts = len(list((out / "runs").glob("part-*.parquet"))) if (out / "runs").exists() else 0
-        if parts >= n:
-            return parts
+    while count_parts(out) < n:
         if proc.poll() is not None:
+            if proc.returncode == 0 and count_parts(out) == CHUNKS:
+                return None  # finished while this process was waiting for the CPU
             pytest.fail(f"sweep ended before it could be stopped: {proc.communicate()}")
+        if time.monotonic() > deadline:
+            pytest.fail("sweep wrote no chunks in time")
         time.sleep(0.005)
-    pytest.fail("sweep wrote no chunks in time")
+    os.killpg(proc.pid, signal.SIGSTOP)
+    parts = count_parts(out)
+    return parts if parts <= CHUNKS // 2 else None
+
+
+def stop_midway(sweep_file: Path, out: Path, n: int, sig: int) -> tuple[subprocess.Popen, int, bytes]:
+    """Start the sweep into `out`, send `sig` to its process group once it has written n chunk
+    files (and at most half of them), and wait for it to end: (process, chunk files when the
+    signal was sent, its stderr). Up to 3 sweeps, if the first ones ran to the end too fast."""
+    for _ in range(3):
+        shutil.rmtree(out, ignore_errors=True)
+        proc = start(sweep_file, out)
+        try:
+            parts = freeze_midway(proc, out, n)
+            if parts is not None:
+                os.killpg(proc.pid, sig)
+                os.killpg(proc.pid, signal.SIGCONT)  # the signal is delivered as the group goes on
+                _, err = proc.communicate(timeout=30)
+                return proc, parts, err
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+    pytest.fail("each of 3 sweeps ran past its half-way point before it could be stopped")
 
 
 def group_gone(pgid: int) -> bool:
@@ -106,12 +143,7 @@ def check_complete(out: Path, reference: pd.DataFrame) -> None:
 
 def test_a_sweep_killed_with_sigkill_resumes_with_no_duplicate_and_no_missing_run(sweep_file, reference, tmp_path):
     out = tmp_path / "killed"
-    proc = start(sweep_file, out)
-    try:
-        wait_for_parts(proc, out, 5)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the driver and its worker processes, at once
-        proc.wait()
+    proc, _, _ = stop_midway(sweep_file, out, 5, signal.SIGKILL)  # the driver and its workers, at once
     assert proc.returncode == -signal.SIGKILL
     deadline = time.monotonic() + 10
     while not group_gone(proc.pid) and time.monotonic() < deadline:
@@ -130,14 +162,8 @@ def test_a_sweep_killed_with_sigkill_resumes_with_no_duplicate_and_no_missing_ru
 
 def test_ctrl_c_stops_cleanly_and_leaves_a_resumable_folder(sweep_file, reference, tmp_path):
     out = tmp_path / "interrupted"
-    proc = start(sweep_file, out)
-    try:
-        wait_for_parts(proc, out, 3)
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground process group
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    # Ctrl-C reaches the whole foreground process group
+    proc, parts, err = stop_midway(sweep_file, out, 3, signal.SIGINT)
     assert proc.returncode == 130, err.decode()
     assert "Interrupted:" in err.decode() and "--resume --out" in err.decode()
     assert "Traceback" not in err.decode()
@@ -146,7 +172,7 @@ def test_ctrl_c_stops_cleanly_and_leaves_a_resumable_folder(sweep_file, referenc
         time.sleep(0.01)
     assert group_gone(proc.pid)  # no worker process left running
     man = json.loads((out / "manifest.json").read_text())
-    assert man["status"] == "interrupted" and 0 < man["runs_done"] < TOTAL
+    assert man["status"] == "interrupted" and 2 * parts <= man["runs_done"] < TOTAL
 
     res = CliRunner().invoke(main, ["sweep", str(sweep_file), "--executor", "process", "--workers", "2",
                                     "--out", str(out), "--resume"])
