@@ -303,9 +303,11 @@ def test_ctrl_c_while_a_worker_is_half_way_through_sending_its_result_does_not_h
 
 def test_workers_exit_when_the_driver_is_killed_with_sigkill(tmp_path):
     proc = start_script(tmp_path, SLEEPERS)
-    workers = [psutil.Process(int(proc.stdout.readline())) for _ in range(2)]
-    proc.kill()
-    proc.wait()
+    try:
+        workers = [psutil.Process(int(proc.stdout.readline())) for _ in range(2)]
+    finally:  # the driver dies here even if reading its workers' ids failed (no orphan sleeps on)
+        proc.kill()
+        proc.wait()
 
     def gone(p):
         try:
