@@ -10,9 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
 
 from cli import main
-from simulation.analysis.sensitivity import contrasts
+from simulation.analysis.sensitivity import contrasts, paired_intervals, point_means
 from simulation.experiments.executors import make_executor
 from simulation.experiments.sweep.running import run_sweep
 from simulation.experiments.sweep.spec import load_sweep
@@ -90,6 +93,10 @@ def test_robustness_reports_regret_against_the_best_policy_at_each_point(saltell
     assert row.min_effect_mean == 0.5  # the registry's smallest effect that matters for the index
     assert row.better_share == pytest.approx((gap > 0.5).mean())
     assert row.better_share + row.equivalent_share + row.worse_share == pytest.approx(1.0)
+    assert row.replications_median == 2
+    assert row.clearly_better_share + row.clearly_equivalent_share + row.clearly_worse_share + \
+        row.undecided_share == pytest.approx(1.0)
+    assert "undecided" in output and "(2 replications per point)" in output
 
 
 def test_analysis_json_indexes_tables_and_plots_that_exist(saltelli):
@@ -185,6 +192,8 @@ def test_the_sweep_report_says_how_often_a_policy_wins_and_what_decides_it(salte
     assert res.exit_code == 0, res.output
     html = (out / "report.html").read_text()
     assert "more-dac vs bilateral, sdg_index_end:" in html and "decided most by" in html
+    assert "with 95% intervals over 2 paired replications per point, clearly better" in html
+    assert "more replications per point would decide those" in html
     index = json.loads((out / "analysis.json").read_text())
     assert any("sobol" in p["png"] for p in index["plots"])
 
@@ -196,7 +205,127 @@ def test_contrasts_use_the_deaths_threshold_for_indicators_counted_over_births(s
     idx = pd.MultiIndex.from_product([["a", "b"], range(4)], names=["policy", "point"])
     col = "people_gain:SH.DYN.MORT"
     means = pd.DataFrame({col: [0.0] * 4 + [5_000.0, 500.0, -5_000.0, 50_000.0]}, index=idx)
-    deaths = contrasts(means, ["a", "b"], col, sense=1, births=frozenset({"SH.DYN.MORT"})).iloc[0]
+    runs = means.reset_index().assign(replication=0, status="ok")
+    deaths = contrasts(means, runs, ["a", "b"], col, sense=1, births=frozenset({"SH.DYN.MORT"})).iloc[0]
     assert deaths.min_effect_mean == 1_000 and deaths.better_share == 0.5 and deaths.worse_share == 0.25
-    people = contrasts(means, ["a", "b"], col, sense=1).iloc[0]
+    people = contrasts(means, runs, ["a", "b"], col, sense=1).iloc[0]
     assert people.min_effect_mean == 100_000 and people.equivalent_share == 1.0
+
+
+# --------------------------------------------------------------------------- contrasts with Monte Carlo error
+
+PEOPLE = "people_gain:EG.ELC.ACCS.ZS"  # higher is better; smallest effect that matters: 100,000 people
+
+
+def contrast(a: np.ndarray, b: np.ndarray, outcome: str = PEOPLE) -> pd.Series:
+    """The contrast of policy b against a from values (points, replications) of each; NaN: a failed run."""
+    points, reps = a.shape
+    runs = pd.DataFrame([{"policy": pol, "point": i, "replication": r, "status": "ok" if np.isfinite(v[i, r]) else
+                          "failed", outcome: v[i, r]} for pol, v in (("a", a), ("b", b))
+                         for i in range(points) for r in range(reps)])
+    means = point_means(runs, ["a", "b"], points, [outcome])
+    return contrasts(means, runs, ["a", "b"], outcome).iloc[0]
+
+
+SHARES = ["clearly_better_share", "clearly_equivalent_share", "clearly_worse_share", "undecided_share"]
+
+
+def test_a_big_true_effect_with_several_replications_is_clearly_better_at_every_point():
+    rng = np.random.default_rng(1)
+    a = rng.normal(1e6, 2e5, (30, 4))
+    con = contrast(a, a + 1e6 + rng.normal(0, 1e4, a.shape))
+    assert con.clearly_better_share == 1 and con.undecided_share == 0 and con.replications_median == 4
+    assert 0 < con.halfwidth_median < 1e5
+
+
+def test_a_point_mean_beyond_the_threshold_by_noise_alone_is_undecided_not_better():
+    a = np.zeros((5, 4))
+    b = a + 130_000 + np.array([1, -1, 1, -1]) * 100_000  # mean 130,000 > 100,000, but the spread is wide
+    con = contrast(a, b)
+    assert con.better_share == 1  # the point means alone say better everywhere
+    assert con.clearly_better_share == 0 and con.undecided_share == 1
+
+
+def test_one_replication_per_point_leaves_every_point_undecided():
+    a = np.zeros((6, 1))
+    con = contrast(a, a + 1e6)
+    assert con.better_share == 1 and con.undecided_share == 1 and con.replications_median == 1
+    assert np.isnan(con.halfwidth_median)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=8), st.integers(1, 5))
+def test_identical_policies_are_clearly_equivalent_and_never_clearly_better_or_worse(values, reps):
+    a = np.repeat(np.array(values)[:, None], reps, axis=1) + np.arange(reps) * 1e5  # noise shared by both
+    con = contrast(a, a.copy())
+    assert con.clearly_better_share == 0 and con.clearly_worse_share == 0
+    assert con.clearly_equivalent_share == (1 if reps >= 2 else 0)  # zero spread: the interval is the point 0
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.floats(-4e5, 4e5), min_size=1, max_size=10), st.floats(1e3, 3e5), st.integers(1, 8),
+       st.integers(1, 8))
+def test_more_replications_with_the_same_noise_never_leave_more_points_undecided(effects, noise, k1, k2):
+    """Residuals ±noise alternate, so the spread stays put and the interval only narrows with n."""
+    n1, n2 = 2 * min(k1, k2), 2 * max(k1, k2)
+
+    def shares(n):
+        a = np.zeros((len(effects), n))
+        return contrast(a, a + np.array(effects)[:, None] + noise * (-1.0) ** np.arange(n))
+
+    few, many = shares(n1), shares(n2)
+    assert many.undecided_share <= few.undecided_share
+    for decided in SHARES[:3]:  # nested intervals: what was decided stays decided the same way
+        assert many[decided] >= few[decided]
+
+
+def test_enough_replications_decide_a_point_that_few_leave_open():
+    def con(n):
+        a = np.zeros((1, n))
+        return contrast(a, a + 150_000 + 100_000 * (-1.0) ** np.arange(n))
+
+    assert con(2).undecided_share == 1 and con(32).clearly_better_share == 1
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(st.integers(1, 6), st.integers(1, 5), st.floats(0, 1), st.integers(0, 2**32 - 1))
+def test_the_four_shares_sum_to_one_even_with_failed_runs(points, reps, failed, seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(0, 2e5, (2, points, reps))
+    a[rng.random(a.shape) < failed / 2] = np.nan
+    b[rng.random(b.shape) < failed / 2] = np.nan
+    con = contrast(a, b)
+    if con.points:
+        assert sum(con[s] for s in SHARES) == pytest.approx(1.0)
+        assert all(0 <= con[s] <= 1 for s in SHARES)
+
+
+def test_differences_are_paired_by_replication_over_runs_both_policies_completed():
+    rng = np.random.default_rng(3)
+    shared = rng.normal(0, 1e6, (10, 4))  # the same random numbers for both policies, a large spread
+    a, b = 1e7 + shared, 1e7 + shared + 200_000
+    b[:, 0] = np.nan  # replication 0 of b failed everywhere: pairs only over replications 1-3
+    con = contrast(a, b)
+    assert con.clearly_better_share == 1 and con.replications_median == 3  # unpaired, this would be undecided
+
+
+def test_the_interval_is_the_t_interval_of_the_paired_differences():
+    rng = np.random.default_rng(4)
+    diffs = rng.normal(50_000, 80_000, 5)
+    runs = pd.DataFrame({"policy": ["a"] * 5 + ["b"] * 5, "point": 7, "replication": [*range(5)] * 2,
+                         "status": "ok", PEOPLE: [*np.zeros(5), *diffs]})
+    iv = paired_intervals(runs, "b", "a", PEOPLE, np.array([7])).loc[7]
+    ci = stats.ttest_1samp(diffs, 0).confidence_interval(0.95)
+    assert iv.n == 5 and iv["mean"] == pytest.approx(diffs.mean())
+    assert (iv.low, iv.high) == pytest.approx((ci.low, ci.high))
+
+
+def test_orientation_for_an_outcome_where_lower_is_better():
+    rng = np.random.default_rng(5)
+    a = rng.normal(1e9, 1e7, (8, 4))  # channel costs, USD: smallest effect that matters 5 % of the reference
+    cheaper = contrast(a, a * 0.7, "overhead_usd")
+    assert cheaper.better == "lower" and cheaper.clearly_better_share == 1 and cheaper.clearly_worse_share == 0
+    dearer = contrast(a, a * 1.3, "overhead_usd")
+    assert dearer.clearly_worse_share == 1 and dearer.clearly_better_share == 0
+    close = contrast(a, a * 1.01, "overhead_usd")
+    assert close.clearly_equivalent_share == 1

@@ -11,6 +11,10 @@ outcome over the replications of every (policy, design point), and writes into
 * robustness.csv   per policy and outcome across the design: mean, p10/p50/p90, the
                    worst-decile value, regret vs the best policy at each point (mean, p90,
                    max) and the share of points where the policy is best
+* contrasts.csv    (two or more policies) each policy against the first, point by point:
+                   shares of points clearly better / equivalent / worse or undecided from 95 %
+                   t-intervals of the paired per-replication differences, and the difference
+                   of the point means across the design
 * failures.csv     failed runs with their error (if any)
 * plots (PNG + SVG): outcome vs each parameter, Sobol' bars, Morris mu*–sigma, robustness
 
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as t_dist
 
 from ..outcomes.registry import REGISTRY, outcome_sense, parse
 
@@ -43,9 +48,12 @@ TABLE_TITLES = {
               "parameter",
     "robustness": "Robustness of each policy across the design: mean, percentiles, worst decile, regret vs the best "
                   "policy per point",
-    "contrasts": "Each policy against the first, point by point: the difference of the point means, its spread "
-                 "across the design, and the share of points where it is better or worse by more than the smallest "
-                 "effect that matters",
+    "contrasts": "Each policy against the first, point by point: the share of points where the "
+                 f"{int(CONF_LEVEL * 100)} % interval of the paired difference over the replications lies wholly "
+                 "above the smallest effect that matters (clearly_better), within it (clearly_equivalent), below "
+                 "minus it (clearly_worse), or straddles it (undecided: more replications per point would decide); "
+                 "the difference of the point means and its spread across the design; better/equivalent/worse "
+                 "shares from the point means alone (Monte Carlo error ignored)",
     "failures": "Failed runs and their errors",
 }
 
@@ -197,28 +205,81 @@ def _min_effect(outcome: str, reference: np.ndarray, births: frozenset = frozens
     return np.zeros_like(reference) if o is None else o.default_min_effect(key, reference, births)
 
 
-def contrasts(means: pd.DataFrame, policies: list[str], outcome: str, sense: int | None = None,
+def paired_intervals(runs: pd.DataFrame, policy: str, reference: str, outcome: str, points: np.ndarray,
+                     conf: float = CONF_LEVEL) -> pd.DataFrame:
+    """Per design point, the paired differences policy − reference over the replications both ran.
+
+    Policies share random-number streams per (point, replication) (designs.run_seeds), so the
+    difference is taken replication by replication, over successful runs of both policies only.
+    Returns a frame indexed by `points` with n (paired replications), mean, and the `conf`
+    t-interval low/high of the mean difference (Student's t, n − 1 degrees of freedom; NaN for
+    n < 2; with no spread at all the interval is the mean itself).
+    """
+    ok = runs[(runs["status"] == "ok") & runs["policy"].isin([policy, reference])]
+    wide = ok.set_index(["point", "replication", "policy"])[outcome].unstack("policy").reindex(
+        columns=[policy, reference])
+    d = wide[policy] - wide[reference]
+    g = d.dropna().groupby(level="point")
+    stats = pd.DataFrame({"n": g.size(), "mean": g.mean(), "sd": g.std(ddof=1)}).reindex(points)
+    n = stats["n"].fillna(0).to_numpy(dtype=int)
+    sd = stats["sd"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = np.where(n >= 2, t_dist.ppf(0.5 + conf / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1)),
+                        np.nan)
+    mean = stats["mean"].to_numpy(dtype=float)
+    return pd.DataFrame({"n": n, "mean": mean, "low": mean - half, "high": mean + half}, index=pd.Index(points))
+
+
+def classify_intervals(low: np.ndarray, high: np.ndarray, min_effect: np.ndarray, sense: int) -> np.ndarray:
+    """Each point's verdict from its interval of the difference, oriented by `sense` (+1: higher is better):
+    'clearly_better' (whole interval above +min_effect), 'clearly_worse' (whole interval below −min_effect),
+    'clearly_equivalent' (whole interval within ±min_effect), else 'undecided' (the interval straddles
+    ±min_effect, or there is none: fewer than two paired replications)."""
+    lo, hi = np.minimum(sense * low, sense * high), np.maximum(sense * low, sense * high)
+    with np.errstate(invalid="ignore"):
+        return np.select([lo > min_effect, hi < -min_effect, (lo >= -min_effect) & (hi <= min_effect)],
+                         ["clearly_better", "clearly_worse", "clearly_equivalent"], "undecided")
+
+
+VERDICTS = ("clearly_better", "clearly_equivalent", "clearly_worse", "undecided")
+
+
+def contrasts(means: pd.DataFrame, runs: pd.DataFrame, policies: list[str], outcome: str, sense: int | None = None,
               births: frozenset = frozenset()) -> pd.DataFrame:
     """Each policy after the first against the first (the reference), point by point.
 
-    Δ = policy's point mean − reference's; `better_share` / `worse_share`: points where Δ,
-    oriented by the outcome's direction, exceeds the smallest effect that matters (the
-    outcome registry's min_effect, or min_effect_births for the indicators in `births`);
-    `equivalent_share`: the rest. Points where either policy has no successful run are left out.
+    Headline, with Monte Carlo error: at each point the paired per-replication differences
+    (policy − reference over the replications where both ran, see `paired_intervals`), their
+    95 % t-interval, classified by `classify_intervals` against the smallest effect that matters
+    (the outcome registry's min_effect, or min_effect_births for the indicators in `births`;
+    a relative one scales with the reference's point mean); `clearly_better_share`,
+    `clearly_equivalent_share`, `clearly_worse_share` and `undecided_share` sum to 1.
+    `replications_median`: paired replications per point; `halfwidth_median`: the interval's
+    half-width. Kept for compatibility, from the point means alone (Monte Carlo error ignored):
+    Δ = policy's point mean − reference's (`diff_*` across the design), `better_share` /
+    `worse_share` (Δ oriented beyond ±min effect) and `equivalent_share` (the rest).
+    Points where either policy has no successful run are left out.
     """
     sense = sense or outcome_sense(outcome)
-    table = means[outcome].unstack("policy").reindex(columns=policies).to_numpy(dtype=float)
+    wide = means[outcome].unstack("policy").reindex(columns=policies)
+    table, index = wide.to_numpy(dtype=float), wide.index.to_numpy()
     rows = []
     for j, pol in enumerate(policies[1:], start=1):
         ok = np.isfinite(table[:, 0]) & np.isfinite(table[:, j])
         d = table[ok, j] - table[ok, 0]
         m = _min_effect(outcome, table[ok, 0], births)
         oriented = sense * d
+        iv = paired_intervals(runs, pol, policies[0], outcome, index[ok])
+        verdict = classify_intervals(iv["low"].to_numpy(), iv["high"].to_numpy(), m, sense)
+        half = ((iv["high"] - iv["low"]) / 2).to_numpy()
         rows.append({
             "policy": pol, "reference": policies[0], "outcome": outcome, "better": "higher" if sense > 0 else "lower",
-            "points": int(d.size), "diff_mean": float(d.mean()) if d.size else np.nan,
+            "points": int(d.size), "replications_median": float(np.median(iv["n"])) if d.size else np.nan,
+            "diff_mean": float(d.mean()) if d.size else np.nan,
             "diff_p10": _pct(d, 10), "diff_p50": _pct(d, 50), "diff_p90": _pct(d, 90),
             "min_effect_mean": float(m.mean()) if m.size else np.nan,
+            **{f"{v}_share": float((verdict == v).mean()) if d.size else np.nan for v in VERDICTS},
+            "halfwidth_median": float(np.nanmedian(half)) if np.isfinite(half).any() else np.nan,
             "better_share": float((oriented > m).mean()) if d.size else np.nan,
             "worse_share": float((oriented < -m).mean()) if d.size else np.nan,
             "equivalent_share": float((np.abs(d) <= m).mean()) if d.size else np.nan,
@@ -270,7 +331,7 @@ def analyze_runs(runs: pd.DataFrame, design: pd.DataFrame, info: SweepInfo) -> A
     out.frames["robustness"] = pd.concat([robustness(means, info.policies, oc, info.sense(oc)) for oc in info.outcomes],
                                          ignore_index=True)
     if len(info.policies) > 1:
-        out.frames["contrasts"] = pd.concat([contrasts(means, info.policies, oc, info.sense(oc), info.births)
+        out.frames["contrasts"] = pd.concat([contrasts(means, runs, info.policies, oc, info.sense(oc), info.births)
                                              for oc in info.outcomes], ignore_index=True)
     failed = runs[runs.status != "ok"]
     if len(failed):
@@ -297,12 +358,15 @@ def summary_text(a: Analysis) -> str:
             lines.append(f"  {pol:<16} {oc:<22} {top.parameter}  (mu* {top.mu_star:.4g}, sigma {top.sigma:.4g})")
     con = a.frames.get("contrasts")
     if con is not None:
-        lines.append("Against the first policy, point by point (better / equivalent / worse by more than the "
-                     "smallest effect that matters):")
+        lines.append(f"Against the first policy, point by point, with {CONF_LEVEL:.0%} intervals over the paired "
+                     "replications (clearly better / clearly equivalent / clearly worse than the smallest effect "
+                     "that matters / undecided: the interval straddles it, more replications per point would "
+                     "decide it):")
         for _, r in con.iterrows():
             lines.append(f"  {r.policy:<16} {r.outcome:<22} Δ {r.diff_mean:+.4g} (p10 {r.diff_p10:+.4g}, "
-                         f"p90 {r.diff_p90:+.4g}); {r.better_share:.0%} / {r.equivalent_share:.0%} / "
-                         f"{r.worse_share:.0%}")
+                         f"p90 {r.diff_p90:+.4g}); {r.clearly_better_share:.0%} / {r.clearly_equivalent_share:.0%} / "
+                         f"{r.clearly_worse_share:.0%} / {r.undecided_share:.0%} undecided "
+                         f"({r.replications_median:.0f} replications per point)")
     rob = a.frames.get("robustness")
     if rob is not None and rob.policy.nunique() > 1:
         lines.append("Most robust policy (lowest mean regret across the design):")

@@ -378,9 +378,17 @@ def _sweep_headline(analysis: Path) -> list[str]:
                     if len(g) and g.ST.notna().any():
                         top = g.loc[g.ST.idxmax()]
                         why = f"; decided most by {top.parameter} (total Sobol' index {top.ST:.2f})"
-                lines.append(f"{r.policy} vs {r.reference}, {r.outcome}: {r.diff_mean:+,.4g} on average; better "
-                             f"by more than the smallest effect that matters at {r.better_share:.0%} of points, "
-                             f"worse at {r.worse_share:.0%}{why}")
+                if "undecided_share" in con.columns:  # 95 % intervals of the paired differences per point
+                    verdict = (f"with 95% intervals over {r.replications_median:.0f} paired replications per point, "
+                               f"clearly better than the smallest effect that matters at {r.clearly_better_share:.0%} "
+                               f"of points, clearly equivalent at {r.clearly_equivalent_share:.0%}, clearly worse at "
+                               f"{r.clearly_worse_share:.0%}, undecided at {r.undecided_share:.0%} (more "
+                               "replications per point would decide those)")
+                else:  # an analysis written before the intervals: point means only
+                    verdict = (f"better by more than the smallest effect that matters at {r.better_share:.0%} of "
+                               f"points, worse at {r.worse_share:.0%} (point means, Monte Carlo error ignored)")
+                lines.append(f"{r.policy} vs {r.reference}, {r.outcome}: {r.diff_mean:+,.4g} on average; "
+                             f"{verdict}{why}")
     if rob_path.is_file():
         rob = pd.read_csv(rob_path)
         if {"outcome", "policy", "regret_mean"} <= set(rob.columns) and rob.policy.nunique() > 1:
