@@ -329,3 +329,15 @@ def test_orientation_for_an_outcome_where_lower_is_better():
     assert dearer.clearly_worse_share == 1 and dearer.clearly_better_share == 0
     close = contrast(a, a * 1.01, "overhead_usd")
     assert close.clearly_equivalent_share == 1
+
+
+def test_the_report_of_an_analysis_written_before_intervals_says_its_shares_ignore_noise(saltelli, tmp_path):
+    out, _ = saltelli
+    copy = tmp_path / "old"
+    shutil.copytree(out, copy)
+    path = copy / "analysis" / "contrasts.csv"
+    pd.read_csv(path).drop(columns=[*SHARES, "replications_median", "halfwidth_median"]).to_csv(path, index=False)
+    res = CliRunner().invoke(main, ["report", str(copy)])
+    assert res.exit_code == 0, res.output
+    html = (copy / "report.html").read_text()
+    assert "(point means, Monte Carlo error ignored)" in html and "undecided at" not in html
