@@ -58,7 +58,7 @@ __all__ = ["ComparisonRun", "DiscoveryResult", "InputError", "OptionError", "Pro
 
 
 _PACKAGES = ("analysis", "app", "commands", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",
-             "results", "scenario")
+             "results", "scenario", "shipped")
 
 
 def __getattr__(name: str) -> Any:
@@ -73,4 +73,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *api.MODULES, *_PACKAGES})
+    return sorted({*__all__, "api", "errors", *_PACKAGES})

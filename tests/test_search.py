@@ -11,6 +11,7 @@ from click.testing import CliRunner
 import cli
 import simulation as sim
 from simulation.analysis.discovery import discover_cases, make_cases
+from simulation.api.search import SearchInterrupted, load_search
 from simulation.api.sweeps import SweepRuns
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +110,7 @@ def test_optimize_same_pareto_serial_parallel_and_resumed(small_search, tmp_path
         if gen == 2:
             raise KeyboardInterrupt
 
-    with pytest.raises(sim.api.search.SearchInterrupted):
+    with pytest.raises(SearchInterrupted):
         sim.optimize(small_search, tmp_path / "res", executor="serial", progress=stop)
     assert len(list((tmp_path / "res" / "generations").glob("*.parquet"))) == 2
     resumed = sim.optimize(small_search, tmp_path / "res", executor="serial", resume=True)
@@ -120,7 +121,7 @@ def test_optimize_same_pareto_serial_parallel_and_resumed(small_search, tmp_path
 
 
 def test_shipped_search_file_loads():
-    s = sim.api.search.load_search(ROOT / "scenarios" / "searches" / "pia-levers.yaml")
+    s = load_search(ROOT / "scenarios" / "searches" / "pia-levers.yaml")
     assert len(s.levers) == 4 and len(s.objectives) == 3
 
 

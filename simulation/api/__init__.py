@@ -3,7 +3,7 @@
 
 Each name loads its module on first use (PEP 562), so `import simulation` and `sdgsim --help`
 do not load what they do not need: matplotlib for reports, scikit-learn for scenario
-discovery, SciPy's statistics for comparisons (docs/architecture.md, "Start-up").
+discovery, SciPy's statistics for comparisons (docs/performance.md, "Start-up").
 """
 
 from __future__ import annotations
@@ -30,7 +30,15 @@ __all__ = ["ComparisonRun", "DiscoveryResult", "Run", "SearchRun", "Sweep", "Swe
            "compare", "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
 
 
+SUBMODULES = ("calibration", "ppi", "results", "runs", "scenarios", "search", "sweeps")
+
+
 def __getattr__(name: str) -> Any:
+    """A public name (MODULES) from its module, or one of this package's modules (`api.search`),
+    loaded on first use.
+    """
+    if name in SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     module = MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -40,4 +48,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *MODULES})
+    return sorted({*__all__, *SUBMODULES})

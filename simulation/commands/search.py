@@ -55,15 +55,17 @@ def optimize(search_file, evaluations, seed, out, executor, workers, resume, for
     Example:
       sdgsim optimize scenarios/searches/pia-levers.yaml --out results/pia-levers
     """
+    from simulation.api.search import SearchInterrupted, load_search
+
     try:
-        sw = sim.api.search.load_search(search_file)
+        sw = load_search(search_file)
         out = out or Path("results") / sw.name
         s = sim.optimize(sw, out, evaluations=evaluations, seed=seed, executor=executor, workers=workers,
                          resume=resume, force=force, progress=lambda g, n: click.echo(f"generation {g}/{n}", err=True),
                          command=sys.argv)
     except InputError as err:
         _fail(err)
-    except sim.api.search.SearchInterrupted as stop:
+    except SearchInterrupted as stop:
         click.echo(f"\nInterrupted after {stop.generations} generations; resume with:\n"
                    f"  sdgsim optimize {search_file} --resume --out {out}", err=True)
         sys.exit(130)
