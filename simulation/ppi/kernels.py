@@ -33,8 +33,8 @@ threads; each run's arithmetic touches only its own row, so the results do not d
 on how runs are chunked.
 
 Compiled with `cache=True` when this module is first imported (by the first `Batch`, not
-by `import simulation`; `make` imports it once when it installs, so no command pays it): in
-a fresh environment that compiles (6-13 s on the development
+by `import simulation`; `make demo` and `make test` import it after installing and whenever
+this file changes, so their commands do not pay it): in a fresh environment that compiles (6-13 s on the development
 machine, depending on its load; a line on stderr says so after 2 s) and writes the machine
 code next to this file (`__pycache__`), later processes load it (about 0.4-0.6 s).
 When that directory is not writable numba caches in the user's cache directory
