@@ -280,7 +280,7 @@ class DaskExecutor(Executor):
         """Import the engine on every worker now (start-up, not the first chunks, pays for
         it) and check that each worker runs the same sdgsim version as this client."""
         try:
-            versions = self.client.run(_worker_version)
+            versions = self.client.run(_worker_version, self.cluster is not None)
         except Exception as exc:  # noqa: BLE001 - e.g. sdgsim missing on a worker
             raise OptionError([Problem("scheduler", 1, self.address or "LocalCluster",
                                       f"a Dask worker cannot import sdgsim ({type(exc).__name__}: {exc}); "
@@ -355,11 +355,14 @@ def _prepare_fork(worker_modules: list[str]) -> None:
             pass
 
 
-def _worker_version() -> str:
-    """Run on each Dask worker: import the engine; one BLAS thread (a forked worker inherits
-    the driver's BLAS thread pools, sized before Dask's OMP_NUM_THREADS=1 could apply);
-    report the sdgsim version."""
-    _limit_blas()
+def _worker_version(local: bool = False) -> str:
+    """Run on each Dask worker: import the engine; report the sdgsim version. On our own local
+    cluster also one BLAS thread per worker: a forked worker inherits the driver's BLAS thread
+    pools, sized before Dask's OMP_NUM_THREADS=1 could apply. A cluster reached with
+    `--scheduler` is left as its owner set it up (its nannies set that variable before they
+    start a worker, and other clients may share it)."""
+    if local:
+        _limit_blas()
     return __version__  # the engine (this module and what it imports) is loaded by unpickling the call
 
 
