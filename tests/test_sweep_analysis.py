@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
 from cli import main
-from simulation.analysis.sensitivity import contrasts, paired_intervals, point_means
+from simulation.analysis.sensitivity import contrasts, paired_intervals, point_means, robustness
 from simulation.experiments.executors import make_executor
 from simulation.experiments.sweep.running import run_sweep
 from simulation.experiments.sweep.spec import load_sweep
@@ -194,6 +194,7 @@ def test_the_sweep_report_says_how_often_a_policy_wins_and_what_decides_it(salte
     assert "more-dac vs bilateral, sdg_index_end:" in html and "decided most by" in html
     assert "with 95% intervals over 2 paired replications per point, clearly better" in html
     assert "more replications per point would decide those" in html
+    assert "most robust policy" in html and "best by more than the smallest effect that matters at" in html
     index = json.loads((out / "analysis.json").read_text())
     assert any("sobol" in p["png"] for p in index["plots"])
 
@@ -210,6 +211,29 @@ def test_contrasts_use_the_deaths_threshold_for_indicators_counted_over_births(s
     assert deaths.min_effect_mean == 1_000 and deaths.better_share == 0.5 and deaths.worse_share == 0.25
     people = contrasts(means, runs, ["a", "b"], col, sense=1).iloc[0]
     assert people.min_effect_mean == 100_000 and people.equivalent_share == 1.0
+
+
+@given(margin=st.floats(0.0, 300_000.0), lower_is_better=st.booleans())
+@settings(max_examples=40, deadline=None)
+def test_a_policy_is_decisively_best_only_by_more_than_the_smallest_effect_that_matters(margin, lower_is_better):
+    """`best_share` counts any lead, however small; `decisive_share` only leads above the registry's
+    smallest effect for people (100,000): a 'best' by a negligible margin is not reported as a win."""
+    assume(abs(margin - 100_000) > 1e-3)  # not within rounding of the threshold itself
+    sense = -1 if lower_is_better else 1
+    idx = pd.MultiIndex.from_product([["a", "b", "c"], range(5)], names=["policy", "point"])
+    base = np.array([1e6, 2e6, 3e6, 4e6, 5e6])
+    col = "people_gain:EG.ELC.ACCS.ZS"
+    means = pd.DataFrame({col: np.concatenate([base, base + sense * margin, base - sense * 1.0])}, index=idx)
+    rob = robustness(means, ["a", "b", "c"], col, sense=sense).set_index("policy")
+    assert rob.loc["b", "best_share"] == 1.0  # best (or tied with a) everywhere, by any margin
+    assert rob.loc["b", "decisive_share"] == (1.0 if margin > 100_000 else 0.0)
+    assert rob.loc["a", "decisive_share"] == 0.0 and rob.loc["c", "decisive_share"] == 0.0
+
+
+def test_one_policy_has_no_decisive_share():
+    idx = pd.MultiIndex.from_product([["a"], range(3)], names=["policy", "point"])
+    rob = robustness(pd.DataFrame({"sdg_index_end": [1.0, 2.0, 3.0]}, index=idx), ["a"], "sdg_index_end", sense=1)
+    assert rob.best_share.iloc[0] == 1.0 and np.isnan(rob.decisive_share.iloc[0])
 
 
 # --------------------------------------------------------------------------- contrasts with Monte Carlo error

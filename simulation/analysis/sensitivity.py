@@ -166,12 +166,16 @@ def _pct(a: np.ndarray, pct: float) -> float:
     return float(np.percentile(a, pct)) if a.size else np.nan
 
 
-def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: int | None = None) -> pd.DataFrame:
+def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: int | None = None,
+               births: frozenset = frozenset()) -> pd.DataFrame:
     """Each policy's outcome across the design, and its regret vs the best policy per point.
 
     Regret at a point = |best policy's value − this policy's value|, oriented by the
     outcome's direction (0 for the best policy). Points where any policy has no
-    successful run are left out of the regret.
+    successful run are left out of the regret. `best_share`: points where the policy is
+    best at all; `decisive_share`: points where it is best by more than the smallest effect
+    that matters (as in `contrasts`, relative ones scaled by the first policy's value there)
+    over every other policy, so a "best" by a negligible margin is not mistaken for a win.
     """
     sense = sense or outcome_sense(outcome)  # +1: higher is better (the sweep's manifest records it)
     table = means[outcome].unstack("policy").reindex(columns=policies)  # (points, policies)
@@ -180,6 +184,10 @@ def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: in
     oriented = sense * values[complete]
     best = oriented.max(axis=1, initial=-np.inf, keepdims=True) if oriented.size else oriented
     regret = best - oriented if oriented.size else np.zeros((0, len(policies)))
+    m = _min_effect(outcome, values[complete, 0], births) if oriented.size else np.zeros(0)
+    # each policy's lead over the best of the others at every point (negative where it is not best)
+    lead = (np.stack([oriented[:, j] - np.delete(oriented, j, axis=1).max(axis=1, initial=-np.inf)
+                      for j in range(len(policies))], axis=1) if oriented.size else np.zeros((0, len(policies))))
     rows = []
     for j, pol in enumerate(policies):
         v = values[:, j][np.isfinite(values[:, j])]
@@ -192,6 +200,7 @@ def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: in
             "regret_mean": float(r.mean()) if r.size else np.nan, "regret_p90": _pct(r, 90),
             "regret_max": float(r.max()) if r.size else np.nan,
             "best_share": float((r <= 1e-12 * np.maximum(1.0, np.abs(best[:, 0]))).mean()) if r.size else np.nan,
+            "decisive_share": float((lead[:, j] > m).mean()) if r.size and len(policies) > 1 else np.nan,
         })
     return pd.DataFrame(rows)
 
@@ -328,8 +337,8 @@ def analyze_runs(runs: pd.DataFrame, design: pd.DataFrame, info: SweepInfo) -> A
     if not name:
         out.notes.append(f"{info.method} design: no variance-based indices (use saltelli or morris); "
                          "see the outcome-vs-parameter plots")
-    out.frames["robustness"] = pd.concat([robustness(means, info.policies, oc, info.sense(oc)) for oc in info.outcomes],
-                                         ignore_index=True)
+    out.frames["robustness"] = pd.concat([robustness(means, info.policies, oc, info.sense(oc), info.births)
+                                          for oc in info.outcomes], ignore_index=True)
     if len(info.policies) > 1:
         out.frames["contrasts"] = pd.concat([contrasts(means, runs, info.policies, oc, info.sense(oc), info.births)
                                              for oc in info.outcomes], ignore_index=True)
@@ -372,7 +381,8 @@ def summary_text(a: Analysis) -> str:
         lines.append("Most robust policy (lowest mean regret across the design):")
         for oc, t in rob.dropna(subset=["regret_mean"]).groupby("outcome", sort=False):
             best = t.loc[t.regret_mean.idxmin()]
-            lines.append(f"  {oc:<22} {best.policy}  (best at {best.best_share:.0%} of points; "
+            lines.append(f"  {oc:<22} {best.policy}  (best at {best.best_share:.0%} of points, by more than the "
+                         f"smallest effect that matters at {best.decisive_share:.0%}; "
                          f"worst decile {best.worst_decile:.4g})")
     lines += [f"note: {n}" for n in a.notes]
     if a.folder is not None:

@@ -394,7 +394,10 @@ def _sweep_headline(analysis: Path) -> list[str]:
         if {"outcome", "policy", "regret_mean"} <= set(rob.columns) and rob.policy.nunique() > 1:
             for outcome, g in rob.groupby("outcome", sort=False):
                 best = g.sort_values("regret_mean").iloc[0]
-                lines.append(f"{outcome}: most robust policy {best.policy} (lowest mean regret across the design)")
+                decisive = (f"; best by more than the smallest effect that matters at {best.decisive_share:.0%} of "
+                            "points" if pd.notna(best.get("decisive_share")) else "")
+                lines.append(f"{outcome}: most robust policy {best.policy} (lowest mean regret across the design"
+                             f"{decisive})")
     return lines
 
 
