@@ -193,7 +193,8 @@ def test_the_sweep_report_says_how_often_a_policy_wins_and_what_decides_it(salte
     html = (out / "report.html").read_text()
     assert "more-dac vs bilateral, sdg_index_end:" in html and "decided most by" in html
     assert "with 95% intervals over 2 paired replications per point, clearly better" in html
-    assert "more replications per point would decide those" in html
+    undecided = (pd.read_csv(out / "analysis" / "contrasts.csv").undecided_share > 0).any()
+    assert ("more replications per point would decide those" in html) == undecided  # said only where it applies
     assert "most robust policy" in html and "best by more than the smallest effect that matters at" in html
     index = json.loads((out / "analysis.json").read_text())
     assert any("sobol" in p["png"] for p in index["plots"])
@@ -365,3 +366,17 @@ def test_the_report_of_an_analysis_written_before_intervals_says_its_shares_igno
     assert res.exit_code == 0, res.output
     html = (copy / "report.html").read_text()
     assert "(point means, Monte Carlo error ignored)" in html and "undecided at" not in html
+
+
+def test_the_report_says_more_replications_would_decide_the_undecided_points(saltelli, tmp_path):
+    out, _ = saltelli
+    copy = tmp_path / "undecided"
+    shutil.copytree(out, copy)
+    path = copy / "analysis" / "contrasts.csv"
+    con = pd.read_csv(path)
+    con["clearly_equivalent_share"], con["undecided_share"] = 0.75, 0.25
+    con.to_csv(path, index=False)
+    res = CliRunner().invoke(main, ["report", str(copy)])
+    assert res.exit_code == 0, res.output
+    html = (copy / "report.html").read_text()
+    assert "undecided at 25% (more replications per point would decide those)" in html

@@ -382,8 +382,8 @@ def _sweep_headline(analysis: Path) -> list[str]:
                     verdict = (f"with 95% intervals over {r.replications_median:.0f} paired replications per point, "
                                f"clearly better than the smallest effect that matters at {r.clearly_better_share:.0%} "
                                f"of points, clearly equivalent at {r.clearly_equivalent_share:.0%}, clearly worse at "
-                               f"{r.clearly_worse_share:.0%}, undecided at {r.undecided_share:.0%} (more "
-                               "replications per point would decide those)")
+                               f"{r.clearly_worse_share:.0%}, undecided at {r.undecided_share:.0%}"
+                               + (" (more replications per point would decide those)" if r.undecided_share > 0 else ""))
                 else:  # an analysis written before the intervals: point means only
                     verdict = (f"better by more than the smallest effect that matters at {r.better_share:.0%} of "
                                f"points, worse at {r.worse_share:.0%} (point means, Monte Carlo error ignored)")
