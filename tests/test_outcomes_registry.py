@@ -28,6 +28,7 @@ from simulation.outcomes.registry import (
     outcome_sense,
     outcome_table,
     parse,
+    readable,
     summary,
 )
 from tests.factory import BASELINE, scenario, small_dict
@@ -191,3 +192,19 @@ def test_all_countries_goal_scores_are_population_weighted():
         want = (r.scores[:, -1, :, j] * pop).sum(axis=1) / pop.sum()
         np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-12)
         assert not np.allclose(want, r.scores[:, -1, :, j].mean(axis=1))  # countries differ in size
+
+
+@pytest.mark.parametrize("spec, value, signed, text", [
+    ("cost_per_point_usd", -4.316e7, True, "-US$43.2 M"),
+    ("overhead_usd", 2.626e10, False, "US$26.3 bn"),
+    ("overhead_usd", 512.0, True, "+US$512"),
+    ("people_gain:EG.ELC.ACCS.ZS", 204_123.4, True, "+204,123 people"),
+    ("sdg_index_end", -0.009824, True, "-0.009824 index points"),
+    ("sdg_index_end", 0.0, True, "0 index points"),
+    ("not_an_outcome", 3.25, False, "3.25"),
+    ("sdg_index_end", float("nan"), True, "n/a"),
+])
+def test_values_are_written_in_their_unit_money_and_people_first(spec, value, signed, text):
+    assert readable(spec, value, signed) == text
+    bare = readable(spec, value, signed, unit=False)  # a range's ends: no unit name, money keeps US$ and M
+    assert bare == text.removesuffix(" people").removesuffix(" index points")

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import t as t_dist
 
-from ..outcomes.registry import REGISTRY, outcome_sense, parse
+from ..outcomes.registry import REGISTRY, outcome_sense, parse, readable
 
 MAX_SCATTER = 3000
 """Points per policy drawn in an outcome-vs-parameter panel (a random subset beyond that)."""
@@ -372,9 +372,10 @@ def summary_text(a: Analysis) -> str:
                      "that matters / undecided: the interval straddles it, more replications per point would "
                      "decide it):")
         for _, r in con.iterrows():
-            lines.append(f"  {r.policy:<16} {r.outcome:<22} Δ {r.diff_mean:+.4g} (p10 {r.diff_p10:+.4g}, "
-                         f"p90 {r.diff_p90:+.4g}); {r.clearly_better_share:.0%} / {r.clearly_equivalent_share:.0%} / "
-                         f"{r.clearly_worse_share:.0%} / {r.undecided_share:.0%} undecided "
+            lo, hi = (readable(r.outcome, v, signed=True, unit=False) for v in (r.diff_p10, r.diff_p90))
+            lines.append(f"  {r.policy:<16} {r.outcome:<22} Δ {readable(r.outcome, r.diff_mean, signed=True)} "
+                         f"(p10 to p90 across the design: {lo} to {hi}); {r.clearly_better_share:.0%} / "
+                         f"{r.clearly_equivalent_share:.0%} / {r.clearly_worse_share:.0%} / {r.undecided_share:.0%} undecided "
                          f"({r.replications_median:.0f} replications per point)")
     rob = a.frames.get("robustness")
     if rob is not None and rob.policy.nunique() > 1:
@@ -383,7 +384,7 @@ def summary_text(a: Analysis) -> str:
             best = t.loc[t.regret_mean.idxmin()]
             lines.append(f"  {oc:<22} {best.policy}  (best at {best.best_share:.0%} of points, by more than the "
                          f"smallest effect that matters at {best.decisive_share:.0%}; "
-                         f"worst decile {best.worst_decile:.4g})")
+                         f"worst decile {readable(oc, best.worst_decile)})")
     lines += [f"note: {n}" for n in a.notes]
     if a.folder is not None:
         lines.append(f"Wrote {len(a.tables)} tables and {len(a.plots)} plots (PNG + SVG) to {a.folder}/analysis/ "

@@ -264,6 +264,26 @@ def parse(spec: str) -> tuple[str, str, str]:
     return name, country or ALL, goal or NO_GOAL
 
 
+def readable(spec: str, value: float, signed: bool = False, unit: bool = True) -> str:
+    """A value of sweep column or outcome `spec` as people read it, in its unit: US$ in k / M /
+    bn / tn, people as a whole number, anything else to 4 significant digits with its unit
+    ("n/a" when not finite). `signed`: a + before positive values (differences); `unit=False`
+    leaves out the unit's name (for a range after a value that has it), not US$'s k / M / bn."""
+    if not np.isfinite(value):
+        return "n/a"
+    o = REGISTRY.get(parse(spec)[0])
+    sign = "-" if value < 0 else "+" if signed and value > 0 else ""
+    a = abs(float(value))
+    if o is not None and o.unit == "US$":
+        size, word = next(((s, w) for s, w in ((1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")) if a >= s),
+                          (1.0, ""))
+        return f"{sign}US${a / size:.3g}{word}"
+    name = o.unit if o is not None and unit else ""
+    if o is not None and o.unit == "people":
+        return f"{sign}{a:,.0f} {name}".rstrip()
+    return f"{sign}{a:.4g} {name}".rstrip()
+
+
 def outcome_sense(spec: str, scenarios: Iterable[Scenario] = ()) -> int:
     """+1 if higher is better for the value named `spec` (any NAME[:KEY][@COUNTRY]), −1 if lower.
 

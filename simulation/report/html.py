@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..analysis.comparison import Comparison, headline
 from ..errors import InputError, Problem
-from ..outcomes.registry import ALL, NO_GOAL, REGISTRY
+from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
 from ..results.folders import damaged_folder_errors, write_file_atomic
 from . import plots
 from .aggregates import read_run_tables
@@ -387,7 +387,7 @@ def _sweep_headline(analysis: Path) -> list[str]:
                 else:  # an analysis written before the intervals: point means only
                     verdict = (f"better by more than the smallest effect that matters at {r.better_share:.0%} of "
                                f"points, worse at {r.worse_share:.0%} (point means, Monte Carlo error ignored)")
-                lines.append(f"{r.policy} vs {r.reference}, {r.outcome}: {r.diff_mean:+,.4g} on average; "
+                lines.append(f"{r.policy} vs {r.reference}, {r.outcome}: {readable(r.outcome, r.diff_mean, True)} on average; "
                              f"{verdict}{why}")
     if rob_path.is_file():
         rob = pd.read_csv(rob_path)
