@@ -203,6 +203,9 @@ def test_all_countries_goal_scores_are_population_weighted():
     ("sdg_index_end", 0.0, True, "0 index points"),
     ("not_an_outcome", 3.25, False, "3.25"),
     ("sdg_index_end", float("nan"), True, "n/a"),
+    ("overhead_usd", 999_950.0, True, "+US$1 M"),  # rounded before the unit is chosen
+    ("overhead_usd", -999.7e6, True, "-US$1 bn"),
+    ("people_gain:EG.ELC.ACCS.ZS", -0.4, True, "0 people"),  # no "-0"
 ])
 def test_values_are_written_in_their_unit_money_and_people_first(spec, value, signed, text):
     assert readable(spec, value, signed) == text

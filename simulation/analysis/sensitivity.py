@@ -173,9 +173,11 @@ def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: in
     Regret at a point = |best policy's value − this policy's value|, oriented by the
     outcome's direction (0 for the best policy). Points where any policy has no
     successful run are left out of the regret. `best_share`: points where the policy is
-    best at all; `decisive_share`: points where it is best by more than the smallest effect
-    that matters (as in `contrasts`, relative ones scaled by the first policy's value there)
-    over every other policy, so a "best" by a negligible margin is not mistaken for a win.
+    best, by any margin; `near_best_share`: points where its regret is within the smallest
+    effect that matters (as in `contrasts`, a relative one scaled by the first policy's value
+    there), i.e. it is best or as good as the best for practical purposes. A policy "best"
+    everywhere while the others are near-best everywhere leads by negligible margins. Both
+    come from point means (Monte Carlo error ignored; `contrasts` has the intervals).
     """
     sense = sense or outcome_sense(outcome)  # +1: higher is better (the sweep's manifest records it)
     table = means[outcome].unstack("policy").reindex(columns=policies)  # (points, policies)
@@ -185,9 +187,6 @@ def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: in
     best = oriented.max(axis=1, initial=-np.inf, keepdims=True) if oriented.size else oriented
     regret = best - oriented if oriented.size else np.zeros((0, len(policies)))
     m = _min_effect(outcome, values[complete, 0], births) if oriented.size else np.zeros(0)
-    # each policy's lead over the best of the others at every point (negative where it is not best)
-    lead = (np.stack([oriented[:, j] - np.delete(oriented, j, axis=1).max(axis=1, initial=-np.inf)
-                      for j in range(len(policies))], axis=1) if oriented.size else np.zeros((0, len(policies))))
     rows = []
     for j, pol in enumerate(policies):
         v = values[:, j][np.isfinite(values[:, j])]
@@ -200,7 +199,7 @@ def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: in
             "regret_mean": float(r.mean()) if r.size else np.nan, "regret_p90": _pct(r, 90),
             "regret_max": float(r.max()) if r.size else np.nan,
             "best_share": float((r <= 1e-12 * np.maximum(1.0, np.abs(best[:, 0]))).mean()) if r.size else np.nan,
-            "decisive_share": float((lead[:, j] > m).mean()) if r.size and len(policies) > 1 else np.nan,
+            "near_best_share": float((r <= m).mean()) if r.size else np.nan,
         })
     return pd.DataFrame(rows)
 
@@ -208,10 +207,12 @@ def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: in
 def _min_effect(outcome: str, reference: np.ndarray, births: frozenset = frozenset()) -> np.ndarray:
     """The registry's smallest effect that matters for a sweep column, per point (a relative one
     scales with the reference's own value there; deaths counted over live births have their
-    own); 0 for a column the registry does not know."""
+    own). A column the registry does not know has none: only differences beyond rounding
+    (1e-9 of the reference's size) count, so float noise is never called a decision."""
     name, _, key = parse(outcome)
     o = REGISTRY.get(name)
-    return np.zeros_like(reference) if o is None else o.default_min_effect(key, reference, births)
+    floor = 1e-9 * np.maximum(np.abs(np.asarray(reference, dtype=float)), 1.0)
+    return floor if o is None else np.maximum(o.default_min_effect(key, reference, births), floor)
 
 
 def paired_intervals(runs: pd.DataFrame, policy: str, reference: str, outcome: str, points: np.ndarray,
@@ -349,6 +350,23 @@ def analyze_runs(runs: pd.DataFrame, design: pd.DataFrame, info: SweepInfo) -> A
     return out
 
 
+def near_best_text(table: pd.DataFrame, best: str) -> str:
+    """'; also within the smallest effect that matters of the best: B at 100 %, C at 30 %' for the
+    other policies of one outcome's robustness rows that are near-best somewhere (else '')."""
+    others = table[(table.policy != best) & (table.near_best_share > 0)] if "near_best_share" in table else table[:0]
+    if not len(others):
+        return ""
+    return ("; also within the smallest effect that matters of the best: "
+            + ", ".join(f"{r.policy} at {r.near_best_share:.0%} of points" for r in others.itertuples()))
+
+
+def replications_text(n: float) -> str:
+    """'4 replications per point', or why one gives no interval."""
+    if not np.isfinite(n) or n < 2:
+        return "1 replication per point: no interval, every point undecided; run 2 or more"
+    return f"{n:.0f} replications per point"
+
+
 def summary_text(a: Analysis) -> str:
     """A few lines for the terminal: the most influential parameter and the most robust policy."""
     lines = []
@@ -369,22 +387,25 @@ def summary_text(a: Analysis) -> str:
     if con is not None:
         lines.append(f"Against the first policy, point by point, with {CONF_LEVEL:.0%} intervals over the paired "
                      "replications (clearly better / clearly equivalent / clearly worse than the smallest effect "
-                     "that matters / undecided: the interval straddles it, more replications per point would "
+                     "that matters / undecided: the interval straddles it, more replications per point might "
                      "decide it):")
         for _, r in con.iterrows():
+            if not r.points:
+                lines.append(f"  {r.policy:<16} {r.outcome:<22} no point where both policies have a successful run")
+                continue
             lo, hi = (readable(r.outcome, v, signed=True, unit=False) for v in (r.diff_p10, r.diff_p90))
             lines.append(f"  {r.policy:<16} {r.outcome:<22} Δ {readable(r.outcome, r.diff_mean, signed=True)} "
                          f"(p10 to p90 across the design: {lo} to {hi}); {r.clearly_better_share:.0%} / "
                          f"{r.clearly_equivalent_share:.0%} / {r.clearly_worse_share:.0%} / {r.undecided_share:.0%} undecided "
-                         f"({r.replications_median:.0f} replications per point)")
+                         f"({replications_text(r.replications_median)})")
     rob = a.frames.get("robustness")
-    if rob is not None and rob.policy.nunique() > 1:
-        lines.append("Most robust policy (lowest mean regret across the design):")
-        for oc, t in rob.dropna(subset=["regret_mean"]).groupby("outcome", sort=False):
+    rob = rob.dropna(subset=["regret_mean"]) if rob is not None and rob.policy.nunique() > 1 else None
+    if rob is not None and len(rob):
+        lines.append("Most robust policy (lowest mean regret across the design; point means):")
+        for oc, t in rob.groupby("outcome", sort=False):
             best = t.loc[t.regret_mean.idxmin()]
-            lines.append(f"  {oc:<22} {best.policy}  (best at {best.best_share:.0%} of points, by more than the "
-                         f"smallest effect that matters at {best.decisive_share:.0%}; "
-                         f"worst decile {readable(oc, best.worst_decile)})")
+            lines.append(f"  {oc:<22} {best.policy}  (best at {best.best_share:.0%} of points; "
+                         f"worst decile {readable(oc, best.worst_decile)}){near_best_text(t, best.policy)}")
     lines += [f"note: {n}" for n in a.notes]
     if a.folder is not None:
         lines.append(f"Wrote {len(a.tables)} tables and {len(a.plots)} plots (PNG + SVG) to {a.folder}/analysis/ "

@@ -272,14 +272,17 @@ def readable(spec: str, value: float, signed: bool = False, unit: bool = True) -
     if not np.isfinite(value):
         return "n/a"
     o = REGISTRY.get(parse(spec)[0])
-    sign = "-" if value < 0 else "+" if signed and value > 0 else ""
-    a = abs(float(value))
-    if o is not None and o.unit == "US$":
+    kind = o.unit if o is not None else ""
+    # rounded first, so the unit and the sign fit what is printed (999,950 is US$1 M, -0.4 people is 0)
+    a = float(f"{abs(float(value)):.3g}") if kind == "US$" else round(abs(float(value))) if kind == "people" \
+        else float(f"{abs(float(value)):.4g}")
+    sign = "" if a == 0 else "-" if value < 0 else "+" if signed else ""
+    if kind == "US$":
         size, word = next(((s, w) for s, w in ((1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")) if a >= s),
                           (1.0, ""))
         return f"{sign}US${a / size:.3g}{word}"
-    name = o.unit if o is not None and unit else ""
-    if o is not None and o.unit == "people":
+    name = kind if unit else ""
+    if kind == "people":
         return f"{sign}{a:,.0f} {name}".rstrip()
     return f"{sign}{a:.4g} {name}".rstrip()
 

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.comparison import Comparison, headline
+from ..analysis.sensitivity import near_best_text
 from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
 from ..results.folders import damaged_folder_errors, write_file_atomic
@@ -372,6 +373,9 @@ def _sweep_headline(analysis: Path) -> list[str]:
         con = pd.read_csv(con_path)
         if {"policy", "reference", "outcome", "diff_mean", "better_share", "worse_share"} <= set(con.columns):
             for r in con.itertuples():
+                if not getattr(r, "points", 1):
+                    lines.append(f"{r.policy} vs {r.reference}, {r.outcome}: no point where both have a successful run")
+                    continue
                 why = ""
                 if len(sob) and "policy" in sob.columns:
                     g = sob[(sob.policy == f"{r.policy} − {r.reference}") & (sob.outcome == r.outcome)]
@@ -383,7 +387,7 @@ def _sweep_headline(analysis: Path) -> list[str]:
                                f"clearly better than the smallest effect that matters at {r.clearly_better_share:.0%} "
                                f"of points, clearly equivalent at {r.clearly_equivalent_share:.0%}, clearly worse at "
                                f"{r.clearly_worse_share:.0%}, undecided at {r.undecided_share:.0%}"
-                               + (" (more replications per point would decide those)" if r.undecided_share > 0 else ""))
+                               + (" (more replications per point might decide those)" if r.undecided_share > 0 else ""))
                 else:  # an analysis written before the intervals: point means only
                     verdict = (f"better by more than the smallest effect that matters at {r.better_share:.0%} of "
                                f"points, worse at {r.worse_share:.0%} (point means, Monte Carlo error ignored)")
@@ -394,10 +398,8 @@ def _sweep_headline(analysis: Path) -> list[str]:
         if {"outcome", "policy", "regret_mean"} <= set(rob.columns) and rob.policy.nunique() > 1:
             for outcome, g in rob.groupby("outcome", sort=False):
                 best = g.sort_values("regret_mean").iloc[0]
-                decisive = (f"; best by more than the smallest effect that matters at {best.decisive_share:.0%} of "
-                            "points" if pd.notna(best.get("decisive_share")) else "")
-                lines.append(f"{outcome}: most robust policy {best.policy} (lowest mean regret across the design"
-                             f"{decisive})")
+                lines.append(f"{outcome}: most robust policy {best.policy} (lowest mean regret across the design, "
+                             f"best at {best.best_share:.0%} of points{near_best_text(g, best.policy)})")
     return lines
 
 
