@@ -24,3 +24,4 @@ def test_heat_map_labels_never_say_plus_zero():
 
 def test_money_ticks_are_in_millions_and_billions():
     assert money(1.5e9) == "1.5 bn" and money(2.5e8) == "250 M" and money(0) == "0" and money(-3e10) == "-30 bn"
+    assert money(999_950) == "1 M" and money(-999.7e6) == "-1 bn"  # rounded before the scale is chosen

@@ -264,6 +264,17 @@ def parse(spec: str) -> tuple[str, str, str]:
     return name, country or ALL, goal or NO_GOAL
 
 
+def money_text(x: float, prefix: str = "", signed: bool = False) -> str:
+    """A money amount to 3 significant digits in k / M / bn / tn: 750, 12 k, 3.5 M, -1.2 bn
+    (rounded before the scale is chosen: 999,950 is 1 M, not 1e+03 k). `prefix`: e.g. "US$"
+    after the sign; `signed`: a + before positive amounts."""
+    a = float(f"{abs(float(x)):.3g}")
+    sign = "" if a == 0 else "-" if x < 0 else "+" if signed else ""
+    size, word = next(((s, w) for s, w in ((1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")) if a >= s),
+                      (1.0, ""))
+    return f"{sign}{prefix}{a / size:.3g}{word}"
+
+
 def readable(spec: str, value: float, signed: bool = False, unit: bool = True) -> str:
     """A value of sweep column or outcome `spec` as people read it, in its unit: US$ in k / M /
     bn / tn, people as a whole number, anything else to 4 significant digits with its unit
@@ -273,14 +284,11 @@ def readable(spec: str, value: float, signed: bool = False, unit: bool = True) -
         return "n/a"
     o = REGISTRY.get(parse(spec)[0])
     kind = o.unit if o is not None else ""
-    # rounded first, so the unit and the sign fit what is printed (999,950 is US$1 M, -0.4 people is 0)
-    a = float(f"{abs(float(value)):.3g}") if kind == "US$" else round(abs(float(value))) if kind == "people" \
-        else float(f"{abs(float(value)):.4g}")
-    sign = "" if a == 0 else "-" if value < 0 else "+" if signed else ""
     if kind == "US$":
-        size, word = next(((s, w) for s, w in ((1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")) if a >= s),
-                          (1.0, ""))
-        return f"{sign}US${a / size:.3g}{word}"
+        return money_text(value, "US$", signed)
+    # rounded first, so the sign fits what is printed (-0.4 people is 0 people)
+    a = round(abs(float(value))) if kind == "people" else float(f"{abs(float(value)):.4g}")
+    sign = "" if a == 0 else "-" if value < 0 else "+" if signed else ""
     name = kind if unit else ""
     if kind == "people":
         return f"{sign}{a:,.0f} {name}".rstrip()

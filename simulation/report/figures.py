@@ -13,6 +13,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from ..outcomes.registry import money_text
+
 SOURCE_PALETTE = ["#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#7a5195", "#4d4d4d", "#c9a227", "#17becf",
                   "#8c564b", "#e377c2", "#6b8e23", "#ff7f50", "#4682b4", "#9acd32", "#bc8f8f", "#20b2aa"]
 """Colours of names that are not fixed below, picked by a hash of the name (never by order)."""
@@ -47,11 +49,7 @@ def stable_color(name: str) -> str:
 
 def money(x: float, _pos=None) -> str:
     """A tick label for US$ amounts: 0, 750, 12 k, 3.5 M, 1.2 bn (no 1e10 multipliers)."""
-    a = abs(x)
-    for size, word in ((1e12, " tn"), (1e9, " bn"), (1e6, " M"), (1e3, " k")):
-        if a >= size:
-            return f"{x / size:.3g}{word}"
-    return f"{x:.3g}"
+    return money_text(x)
 
 
 def money_axis(axis, label: str | None = None) -> None:
