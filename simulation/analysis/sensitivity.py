@@ -51,7 +51,7 @@ TABLE_TITLES = {
     "contrasts": "Each policy against the first, point by point: the share of points where the "
                  f"{int(CONF_LEVEL * 100)} % interval of the paired difference over the replications lies wholly "
                  "above the smallest effect that matters (clearly_better), within it (clearly_equivalent), below "
-                 "minus it (clearly_worse), or straddles it (undecided: more replications per point would decide); "
+                 "minus it (clearly_worse), or straddles it (undecided: more replications per point might decide); "
                  "the difference of the point means and its spread across the design; better/equivalent/worse "
                  "shares from the point means alone (Monte Carlo error ignored)",
     "failures": "Failed runs and their errors",
