@@ -35,7 +35,8 @@ from tests.factory import BASELINE, scenario, small_dict
 
 EVERY = ["sdg_index_start", "sdg_index_end", "sdg_index_end_unweighted", "sdg_index_change", "gap_closure",
          "gap_closure_unweighted", "goal_score_end", "year_target_reached", "indicator_end", "people_end",
-         "people_gain", "cost_per_point_usd", "private_per_public", "gini_end", "adoption_end", "overhead_usd"]
+         "people_gain", "cost_per_point_usd", "private_per_public", "gini_end", "adoption_end", "overhead_usd",
+         "recipient_cost_usd", "volatility_loss_usd"]
 NEEDS_INDICATORS = {n for n, o in REGISTRY.items() if o.by_indicator}
 
 
@@ -211,3 +212,22 @@ def test_values_are_written_in_their_unit_money_and_people_first(spec, value, si
     assert readable(spec, value, signed) == text
     bare = readable(spec, value, signed, unit=False)  # a range's ends: no unit name, money keeps US$ and M
     assert bare == text.removesuffix(" people").removesuffix(" index points")
+
+
+def _channel_costs(**channels) -> dict[str, np.ndarray]:
+    data = small_dict()
+    data["channels"] = {**data.get("channels", {}), **channels}
+    res = run_scenario(scenario(data), runs=4, seed=5, record_flows=False)
+    return column_values(res, ["overhead_usd", "recipient_cost_usd", "volatility_loss_usd"])
+
+
+def test_recipients_costs_and_volatility_losses_are_parts_of_the_channel_costs():
+    c = _channel_costs()
+    assert (c["recipient_cost_usd"] > 0).all() and (c["volatility_loss_usd"] >= 0).all()
+    assert (c["recipient_cost_usd"] + c["volatility_loss_usd"] <= c["overhead_usd"] * (1 + 1e-12)).all()
+    none = _channel_costs(recipient_cost_share=0.0, volatility_cost=0.0)
+    assert (none["recipient_cost_usd"] == 0).all() and (none["volatility_loss_usd"] == 0).all()
+    assert (none["overhead_usd"] < c["overhead_usd"]).all()  # what is left is the funders' own overhead
+    costly = _channel_costs(volatility_cost=12.0)  # unpredictability costs recipients more
+    assert (costly["volatility_loss_usd"] >= c["volatility_loss_usd"]).all()
+    assert (costly["volatility_loss_usd"] > c["volatility_loss_usd"]).any()

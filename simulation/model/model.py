@@ -103,6 +103,7 @@ class FinancingModel(mesa.Model):
             "private": np.zeros((T, S)), "public_external": np.zeros((T, S)),
             "indicators": np.empty((T + 1, S, C, self.n_ind)),
             "indicator_money_pc": np.zeros((T, S, C, self.n_ind)),
+            "channel_costs": np.zeros((T, S, 2)),  # recipients' transaction costs, volatility losses (USD)
         }
         self._record(0)
         self.t = 0
@@ -422,11 +423,16 @@ class FinancingModel(mesa.Model):
         overhead = dynamics.channel_overhead(flow, rate, channel_cost)
         # what arrives costs the recipient to service, and costs more the less it was expected
         arrived = flow - overhead
-        friction = channels.recipient_cost(arrived, self.ch_share, self.ch_reference, self.ch_elasticity)
-        friction += channels.volatility_loss(arrived, self._arrived.get(key), growth, self.ch_volatility)
-        np.minimum(friction, arrived, out=friction)
+        recipient = channels.recipient_cost(arrived, self.ch_share, self.ch_reference, self.ch_elasticity)
+        volatility = channels.volatility_loss(arrived, self._arrived.get(key), growth, self.ch_volatility)
+        friction = recipient + volatility
+        capped = np.minimum(friction, arrived)
         self._arrived[key] = arrived
-        overhead += friction
+        overhead += capped
+        # the two parts of what the recipients lose, in proportion where all that arrived was lost
+        part = np.divide(capped, friction, out=np.zeros_like(friction), where=friction > 0)
+        self.history["channel_costs"][t, :, 0] += (recipient * part).sum(axis=(1, 2))
+        self.history["channel_costs"][t, :, 1] += (volatility * part).sum(axis=(1, 2))
         keep = 1.0 - np.divide(overhead, flow, out=np.zeros_like(flow), where=flow > 0)
         self.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
         for inst, a in amounts.items():

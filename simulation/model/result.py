@@ -33,6 +33,8 @@ class RunResult:
     flows: pd.DataFrame | None = field(default=None, repr=False)
     indicators: np.ndarray | None = None  # (N, T+1, C, I) indicator values in natural units
     indicator_money_pc: np.ndarray | None = None  # (N, T, C, I) external US$ per capita at work on each
+    channel_costs: np.ndarray | None = None  # (N, T, 2) USD of the overhead account: recipients' transaction
+    # costs and volatility losses (the rest of the account is the funders' own overhead)
     flow_detail: str = "none"  # what `flows` holds: "full", "yearly" or "none" (see ledger.FLOW_MODES)
 
     @property
@@ -112,7 +114,7 @@ def result_arrays(m: FinancingModel) -> dict[str, np.ndarray]:
     """A finished model's history and balance with the replication axis first (RunResult's fields)."""
     h = m.history
     out = {k: h[k].swapaxes(0, 1) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external",
-                                            "indicators", "indicator_money_pc")}
+                                            "indicators", "indicator_money_pc", "channel_costs")}
     out["balance"] = m.ledger.balance.swapaxes(0, 1)
     return out
 

@@ -139,6 +139,8 @@ _PER_RUN = {
     "gini_end": lambda m, r: gini(m["index"][:, -1]),
     "adoption_end": lambda m, r: r.adoption[:, -1].mean(axis=(-2, -1)) if r.adoption.shape[-1] else np.zeros(r.runs),
     "overhead_usd": lambda m, r: r.balance[..., ACCOUNTS.index("overhead")].sum(axis=1),
+    "recipient_cost_usd": lambda m, r: r.channel_costs[..., 0].sum(axis=1),
+    "volatility_loss_usd": lambda m, r: r.channel_costs[..., 1].sum(axis=1),
 }
 
 

@@ -239,6 +239,16 @@ _OUTCOMES = [
             "losses), USD",
             by_country=False, by_goal=False, overall=True, compute=_per_run("overhead_usd"),
             min_effect=0.05, min_effect_relative=True),
+    Outcome("recipient_cost_usd", "US$", False,
+            "of the channel costs, what recipients spend servicing the money that arrives (transaction costs "
+            "per channel, mechanisms/channels.py), USD over the whole horizon",
+            by_country=False, by_goal=False, overall=True, compute=_per_run("recipient_cost_usd"),
+            min_effect=0.05, min_effect_relative=True),
+    Outcome("volatility_loss_usd", "US$", False,
+            "of the channel costs, what unpredictable flows cost recipients (flows that differ from what was "
+            "planned, mechanisms/channels.py), USD over the whole horizon",
+            by_country=False, by_goal=False, overall=True, compute=_per_run("volatility_loss_usd"),
+            min_effect=0.05, min_effect_relative=True),
 ]
 
 REGISTRY: dict[str, Outcome] = {o.name: o for o in _OUTCOMES}

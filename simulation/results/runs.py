@@ -226,7 +226,7 @@ def write_run(result, summary: pd.DataFrame, out: str | Path, *, force: bool, sc
 
 def read_run_result(folder: Path, man: dict) -> RunResult:
     """A run folder's tables read back into RunResult arrays; arrays that are not saved
-    (capacity, TRL, private and public external finance per year) are NaN."""
+    (capacity, TRL, private and public external finance and channel costs per year) are NaN."""
     sc = validate_data(man["scenario"], str(folder / "manifest.json"))
     scores = pd.read_parquet(folder / "scores.parquet")
     N, Y, C, G = man["runs"], len(sc.years), len(sc.countries), len(sc.goals)
@@ -241,5 +241,6 @@ def read_run_result(folder: Path, man: dict) -> RunResult:
         adoption=adoption.adoption.to_numpy().reshape(N, Y, C, K),
         capacity=nan((N, Y, C), np.nan), trl=nan((N, Y, K), np.nan),
         private=nan((N, Y - 1), np.nan), public_external=nan((N, Y - 1), np.nan),
+        channel_costs=nan((N, Y - 1, 2), np.nan),
         balance=balance.amount_usd.to_numpy().reshape(N, Y - 1, len(ACCOUNTS)), flows=flows,
         flow_detail=man.get("flows", "none" if flows is None else "full"))
