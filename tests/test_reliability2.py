@@ -271,7 +271,7 @@ import os, time
 from simulation.experiments.executors import make_executor
 
 def sleep(shared, task):
-    print(os.getpid(), flush=True)
+    os.write(1, f"{os.getpid()}\\n".encode())  # one write: two workers' lines never interleave
     time.sleep(120)
 
 if __name__ == "__main__":
