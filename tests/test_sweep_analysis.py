@@ -387,3 +387,18 @@ def test_the_report_says_more_replications_would_decide_the_undecided_points(sal
     assert res.exit_code == 0, res.output
     html = (copy / "report.html").read_text()
     assert "undecided at 25% (more replications per point might decide those)" in html
+
+
+def test_the_report_says_one_replication_per_point_gives_no_interval(saltelli, tmp_path):
+    out, _ = saltelli
+    copy = tmp_path / "one"
+    shutil.copytree(out, copy)
+    path = copy / "analysis" / "contrasts.csv"
+    con = pd.read_csv(path)
+    con["replications_median"], con["clearly_equivalent_share"], con["undecided_share"] = 1.0, 0.0, 1.0
+    con.to_csv(path, index=False)
+    res = CliRunner().invoke(main, ["report", str(copy)])
+    assert res.exit_code == 0, res.output
+    html = (copy / "report.html").read_text()
+    assert "1 replication per point: no interval, every point undecided; run 2 or more" in html
+    assert "1 paired replications" not in html

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.comparison import Comparison, headline
-from ..analysis.sensitivity import near_best_text
+from ..analysis.sensitivity import near_best_text, replications_text
 from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
 from ..results.folders import damaged_folder_errors, write_file_atomic
@@ -382,7 +382,9 @@ def _sweep_headline(analysis: Path) -> list[str]:
                     if len(g) and g.ST.notna().any():
                         top = g.loc[g.ST.idxmax()]
                         why = f"; decided most by {top.parameter} (total Sobol' index {top.ST:.2f})"
-                if "undecided_share" in con.columns:  # 95 % intervals of the paired differences per point
+                if "undecided_share" in con.columns and not r.replications_median >= 2:  # no interval at all
+                    verdict = replications_text(r.replications_median)
+                elif "undecided_share" in con.columns:  # 95 % intervals of the paired differences per point
                     verdict = (f"with 95% intervals over {r.replications_median:.0f} paired replications per point, "
                                f"clearly better than the smallest effect that matters at {r.clearly_better_share:.0%} "
                                f"of points, clearly equivalent at {r.clearly_equivalent_share:.0%}, clearly worse at "
