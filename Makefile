@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine:
-#   make demo   create .venv if missing, install, validate, run the baseline and compare it
+#   make demo   create .venv if missing, install (every extra: .[all,dev]), validate, run the baseline and compare it
 #               with triangular cooperation and the Partnership in Action (report.html)
 #   make test   same bootstrap, then the whole test suite
 PYTHON ?= python3
@@ -14,7 +14,7 @@ RUNS   ?= 200
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[all,dev]"
 	@touch $(STAMP)
 
 # numba compiles the PPI loops into its cache once (about 10 s), here rather than in the first

@@ -14,12 +14,13 @@ from tqdm import tqdm
 import simulation as sim
 from simulation import __version__
 from simulation.commands import app, calibration, ppi, search
+from simulation.commands.common import Commands
 from simulation.commands.common import fail as _fail
 from simulation.commands.common import scheduler_needs_dask as _scheduler_needs_dask
 from simulation.errors import InputError, Problem, for_file
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sdgsim")
 def main() -> None:
     """sdgsim: what-if simulations of financing and technology for the SDGs.

@@ -10,7 +10,8 @@ lines and exit code 2.
     ├── SweepFileError      a sweep file
     ├── ResultsError        a results folder that is damaged, busy or of the wrong kind
     │   └── FolderExists    the output folder exists and replacing it was not asked for
-    └── OptionError         an argument given to an API function (an outcome name, ...)
+    ├── OptionError         an argument given to an API function (an outcome name, ...)
+    └── MissingExtra        an optional part of sdgsim that is not installed (simulation/extras.py)
 """
 
 from __future__ import annotations
@@ -104,6 +105,22 @@ class TooLarge(OptionError):
     def __init__(self, problems: list[Problem], needed: int, available: int):
         super().__init__(problems)
         self.needed, self.available = needed, available
+
+
+class MissingExtra(InputError):
+    """A feature needs an optional part of sdgsim that is not installed: its extra
+    (`pip install 'sdgsim[EXTRA]'`) adds it. `extra` names it, `feature` says what needs it,
+    `modules` are the top-level modules that could not be found.
+    """
+
+    def __init__(self, extra: str, feature: str, modules: list[str]):
+        self.extra, self.feature, self.modules = extra, feature, list(modules)
+        super().__init__([Problem("<install>", 1, f"extras.{extra}",
+                                  f"{feature} needs the '{extra}' extra (missing: {', '.join(self.modules)}): "
+                                  f"pip install 'sdgsim[{extra}]'")])
+
+    def __reduce__(self):  # a worker process raises it too: it must unpickle whole
+        return (type(self), (self.extra, self.feature, self.modules))
 
 
 def for_file(problems: list[Problem], path: object) -> list[Problem]:

@@ -3,12 +3,15 @@ results follow the user's umask.
 
 The wheel test builds with pip (offline: the build requirement comes from pip's cache or index)
 in a copy of the sources, so that it leaves no build/ or *.egg-info behind in the checkout. A full
-install into a fresh virtual environment takes minutes (the dependencies); it is checked by hand.
+install into a fresh virtual environment takes minutes (the dependencies); it is checked by hand
+(README.md, "Install": the base install and `[all]`, their sizes and times). Which dependencies
+the base leaves to extras is checked here; what a missing extra does, in tests/test_extras.py.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -24,6 +27,7 @@ from setuptools import find_namespace_packages
 
 from cli import main
 from simulation.errors import InputError
+from simulation.extras import EXTRAS
 from simulation.scenario import catalog, load_scenario
 from simulation.scenario.library import SHIPPED_DIR, shipped_names
 from tests.test_ppi_cli import tables  # noqa: F401  (a fixture: PPI tables in tmp_path)
@@ -170,3 +174,29 @@ def test_ppi_results_follow_the_umask(tables, tmp_path: Path) -> None:  # noqa: 
     got = modes(out)
     assert {"manifest.json", "summary.csv", "final.png"} <= set(got)
     assert got == {name: 0o755 if (out / name).is_dir() else 0o644 for name in got}
+
+
+def _requirement_name(req: str) -> str:
+    return re.split(r"[\[<>=!~; ]", req, maxsplit=1)[0].lower()
+
+
+def test_the_base_install_leaves_out_what_only_one_feature_needs() -> None:
+    """numba (about 210 MB with llvmlite, PPI only), panel/bokeh (about 150 MB, the app only), dask,
+    scikit-learn and pymoo come with an extra; SALib stays in the base (sweep designs, analyze)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    base = {_requirement_name(r) for r in project["dependencies"]}
+    assert not base & {"numba", "llvmlite", "panel", "bokeh", "dask", "distributed", "scikit-learn", "pymoo"}
+    assert {"mesa", "numpy", "pandas", "salib", "matplotlib", "pyarrow"} <= base
+    extras = project["optional-dependencies"]
+    named = {name: {_requirement_name(r) for r in reqs} for name, reqs in extras.items()}
+    assert named["ppi"] == {"numba"} and named["app"] == {"panel"} and named["dask"] == {"dask"}
+    assert named["search"] == {"scikit-learn", "pymoo"}
+    assert "dask[distributed]" in extras["dask"][0]
+    assert set(EXTRAS) == set(extras) - {"all", "dev"}  # simulation/extras.py checks for each of them
+    assert extras["all"] == [f"sdgsim[{','.join(['ppi', 'app', 'dask', 'search'])}]"]
+    assert "policy-priority-inference" in named["dev"] and not any("policy-priority" in r for r in base)
+
+
+def test_make_demo_and_make_test_install_every_extra() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert '-m pip install --quiet -e ".[all,dev]"' in makefile

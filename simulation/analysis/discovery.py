@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.stats import hypergeom
-from sklearn.ensemble import ExtraTreesClassifier
-from sklearn.tree import DecisionTreeClassifier
 
+from ..extras import require
 from ..outcomes.registry import outcome_sense
 
 METHODS = ("prim", "cart")
@@ -245,6 +244,9 @@ def _codes(x: pd.DataFrame) -> pd.DataFrame:
 
 def cart_boxes(cases: Cases, *, seed: int = 0, max_depth: int = 3, min_leaf: float = 0.05) -> list[dict]:
     """Leaves of a classification tree where cases of interest are denser than the base rate."""
+    require("search")
+    from sklearn.tree import DecisionTreeClassifier
+
     x, y = cases.x, cases.y
     xc = _codes(x)
     tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=max(2, int(min_leaf * len(y))),
@@ -286,6 +288,9 @@ def feature_scores(cases: Cases, seed: int = 0) -> pd.DataFrame:
     """ExtraTrees impurity importances per parameter, largest first."""
     if cases.y.all() or not cases.y.any():
         return pd.DataFrame({"parameter": list(cases.x.columns), "importance": np.nan})
+    require("search")
+    from sklearn.ensemble import ExtraTreesClassifier
+
     et = ExtraTreesClassifier(n_estimators=250, random_state=seed, min_samples_leaf=2)
     et.fit(_codes(cases.x).to_numpy(float), cases.y)
     out = pd.DataFrame({"parameter": list(cases.x.columns), "importance": et.feature_importances_})
@@ -336,6 +341,7 @@ class Discovery:
 def discover_cases(cases: Cases, *, method: str = "prim", outcome: str = "", policy: str | None = None,
                    alpha: float = 0.05, min_coverage: float = 0.5, seed: int = 0) -> Discovery:
     """PRIM or CART boxes and feature scores for prepared cases."""
+    require("search")  # scikit-learn: checked before any work, whatever the method and cases
     if method == "prim":
         boxes = prim_boxes(cases, alpha=alpha, min_coverage=min_coverage)
     else:

@@ -6,6 +6,9 @@ table, the HTML report), Sweeps (sensitivity, robustness, discovery, Pareto sets
 writes only under its scenarios and results folders (folders.py). See docs/app.md.
 """
 
-from .folders import Folders
+from ..extras import require
+
+require("app")  # Panel and Bokeh come with the 'app' extra: without them a MissingExtra naming it
+from .folders import Folders  # noqa: E402 - after the check above
 
 __all__ = ["Folders"]

@@ -6,14 +6,45 @@ import sys
 
 import click
 
-from ..errors import FolderExists, InputError, Problem, TooLarge
+from ..errors import FolderExists, InputError, MissingExtra, Problem, TooLarge
 
 EXIT_BAD_INPUT = 2
 FLAG_HINTS = {"scheduler": "--scheduler", "executor": "--executor", "reference": "--reference", "runs": "--runs"}
+EXTRA_FLAGS = {"dask": " --executor dask"}  # an extra that one option of a command needs, not the command
+
+
+def missing_extra_line(err: MissingExtra, command: list[str]) -> str:
+    """A missing extra in one line: which command needs which extra and how to install it."""
+    return (f"{' '.join(['sdgsim', *command])}{EXTRA_FLAGS.get(err.extra, '')} needs the '{err.extra}' extra "
+            f"(missing: {', '.join(err.modules)}): pip install 'sdgsim[{err.extra}]'")
+
+
+def _command_path() -> list[str]:
+    """The names of the running (sub)commands below `sdgsim`, e.g. ['ppi', 'run']."""
+    names, ctx = [], click.get_current_context(silent=True)
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return names[::-1]
+
+
+class Commands(click.Group):
+    """The root command group: a missing extra, wherever a command meets it, is one line and exit 2
+    (commands that catch `InputError` themselves word it the same way through `fail`)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except MissingExtra as err:
+            click.echo(missing_extra_line(err, [ctx.invoked_subcommand] if ctx.invoked_subcommand else []), err=True)
+            sys.exit(EXIT_BAD_INPUT)
 
 
 def fail(err: InputError) -> None:
     """Print the located problems of a library error, in the CLI's own words, and exit 2."""
+    if isinstance(err, MissingExtra):
+        click.echo(missing_extra_line(err, _command_path()), err=True)
+        sys.exit(EXIT_BAD_INPUT)
     for p in err.problems:
         if isinstance(err, FolderExists):
             p = Problem(p.file, p.line, p.field, "results folder already exists (use --force to replace it, "

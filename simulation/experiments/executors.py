@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .._version import __version__
 from ..errors import OptionError, Problem
+from ..extras import require
 from .sweep import chunks as _chunks  # noqa: F401 - Dask workers import the engine with this module
 
 EXECUTORS = ("serial", "process", "dask")
@@ -223,18 +224,17 @@ class DaskExecutor(Executor):
     name = "dask"
 
     def __init__(self, workers: int | None = None, address: str | None = None):
+        require("dask")  # here, so a sweep stops before it makes its folder
         super().__init__(workers or os.cpu_count() or 1)
         self.address = address
         self.client = None
         self.cluster = None
 
     def __enter__(self) -> DaskExecutor:
-        try:
-            import dask
-            from dask.distributed import Client, LocalCluster
-        except ImportError:  # pragma: no cover - a declared dependency
-            raise OptionError([Problem("executor", 1, "dask", "dask.distributed is not installed "
-                                      "(pip install 'dask[distributed]')")]) from None
+        require("dask")
+        import dask
+        from dask.distributed import Client, LocalCluster
+
         if self.address:
             try:
                 self.client = Client(self.address, timeout="20s")
@@ -304,7 +304,7 @@ class DaskExecutor(Executor):
             cluster.close()
 
     def map_unordered(self, fn, shared, tasks):
-        from dask.distributed import as_completed
+        from dask.distributed import as_completed  # the executor was made after require("dask")
 
         if self.client is None:
             raise RuntimeError("use the executor in a with-block")

@@ -49,7 +49,11 @@ import sys
 import threading
 
 import numpy as np
-from numba import njit
+
+from ..extras import require
+
+require("ppi")  # numba comes with the 'ppi' extra: without it a MissingExtra naming it, not a ModuleNotFoundError
+from numba import njit  # noqa: E402 - after the check above
 
 # Compiling takes seconds the first time (then the cache loads in under a second): say so if
 # this import takes longer than a cached load, so a first `sdgsim ppi` does not look stuck.

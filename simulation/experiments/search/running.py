@@ -24,16 +24,11 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
-from pymoo.algorithms.moo.nsga2 import NSGA2
-from pymoo.core.evaluator import Evaluator
-from pymoo.core.problem import Problem
-from pymoo.indicators.hv import HV
-from pymoo.problems.static import StaticProblem
-from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from scipy.stats import qmc
 
 from ...errors import InputError
 from ...errors import Problem as Located
+from ...extras import require
 from ...results.searches import SearchStore
 from ...scenario import validate_data
 from ...scenario.paths import with_values
@@ -151,6 +146,9 @@ def _minimized(search: Search, robust: np.ndarray) -> np.ndarray:
 def _nondominated(F: np.ndarray) -> np.ndarray:
     if not len(F):
         return np.zeros(0, dtype=int)
+    require("search")
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
     return np.asarray(NonDominatedSorting().do(F, only_non_dominated_front=True), dtype=int)
 
 
@@ -186,6 +184,9 @@ def _hypervolume(search: Search, evals: pd.DataFrame, norm: tuple[np.ndarray, np
     F = _minimized(search, ok[objective_columns(search)].to_numpy(float))
     lo, hi = norm
     Fn = (F - lo) / np.where(hi > lo, hi - lo, 1.0)
+    require("search")
+    from pymoo.indicators.hv import HV
+
     return float(HV(ref_point=np.full(F.shape[1], 1.1))(Fn[_nondominated(Fn)]))
 
 
@@ -194,6 +195,12 @@ def run_search(search: Search, out=None, executor: Executor | None = None, *, ev
                command: list[str] | None = None) -> SearchResult:
     """Run NSGA-II over the levers (see the module docstring); with `out` each generation is
     stored as it finishes and `resume=True` continues a stopped search."""
+    require("search")  # pymoo: checked before the search folder is made
+    from pymoo.algorithms.moo.nsga2 import NSGA2
+    from pymoo.core.evaluator import Evaluator
+    from pymoo.core.problem import Problem
+    from pymoo.problems.static import StaticProblem
+
     t0 = time.perf_counter()
     spec = search.spec.search
     pop = spec.population
