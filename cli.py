@@ -18,6 +18,7 @@ from simulation.commands.common import Commands
 from simulation.commands.common import fail as _fail
 from simulation.commands.common import scheduler_needs_dask as _scheduler_needs_dask
 from simulation.errors import InputError, Problem, for_file
+from simulation.extras import require
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -387,6 +388,8 @@ def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str |
                                                                  "--force replaces it")])
         if scheduler and executor != "dask":
             raise InputError([Problem("--scheduler", 1, scheduler, "a scheduler address needs --executor dask")])
+        if executor == "dask" and not dry_run:
+            require("dask")  # before the plan is printed: the one line is all the output
         sw = load_sweep(sweep_file)
         out = out or Path("results") / sw.name
         if not resume and not dry_run:

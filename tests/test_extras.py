@@ -67,6 +67,7 @@ def commands(tmp: Path, sweep: Path | None, ppi_tables: dict[str, Path]) -> dict
         "ppi calibrate": ("ppi", "sdgsim ppi calibrate",
                           ["ppi", "calibrate", *table_args(ppi_tables), "--runs", "4", "-o", out]),
         "run with a ppi country": ("ppi", "sdgsim run", ["run", str(PPI_SCENARIO), "--runs", "2", "--out", out]),
+        "sweep of a ppi country": ("ppi", "sdgsim sweep", ["sweep", str(tmp / "tiny-ppi.yaml"), "--out", out]),
         "sweep --executor dask": ("dask", "sdgsim sweep --executor dask",
                                   ["sweep", str(tmp / "tiny.yaml"), "--executor", "dask", "--out", out]),
         "optimize": ("search", "sdgsim optimize",
@@ -76,19 +77,21 @@ def commands(tmp: Path, sweep: Path | None, ppi_tables: dict[str, Path]) -> dict
     }
 
 
-NAMES = ["app", "ppi run", "ppi calibrate", "run with a ppi country", "sweep --executor dask", "optimize", "discover"]
+NAMES = ["app", "ppi run", "ppi calibrate", "run with a ppi country", "sweep of a ppi country", "sweep --executor dask",
+         "optimize", "discover"]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_command_whose_extra_is_missing_names_it_in_one_line_and_exits_2(name, tmp_path, tables,  # noqa: F811
                                                                            request):
     (tmp_path / "tiny.yaml").write_text(SWEEP)
+    (tmp_path / "tiny-ppi.yaml").write_text(SWEEP.replace(str(BASELINE), str(PPI_SCENARIO)))
     sweep = request.getfixturevalue("sweep_folder") if name == "discover" else None
     extra, command, argv = commands(tmp_path, sweep, tables)[name]
     before = sorted(p.name for p in sweep.iterdir()) if sweep else []
     res = without(extra, *argv)
     assert res.returncode == 2, res.stdout + res.stderr[-3000:]
-    assert res.stderr.splitlines() == [line_for(command, extra)], res.stderr[-3000:]
+    assert res.stderr.splitlines() == [line_for(command, extra)] and res.stdout == "", res.stdout + res.stderr[-3000:]
     assert not (tmp_path / "out").exists() and not (tmp_path / "r").exists()  # stopped before writing anything
     if sweep:
         assert sorted(p.name for p in sweep.iterdir()) == before

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..._version import __version__
+from ...extras import require
 from ...outcomes.registry import outcome_sense
 from ...results.folders import versions, write_error
 from ...results.sweeps import SweepStore, chunk_table
@@ -95,6 +96,8 @@ class SweepResult:
 
 def prepare(sweep: Sweep) -> tuple[np.ndarray, Plan]:
     """Sample the design, check its values against the schema, and cut it into chunks."""
+    if any(c.ppi is not None for p in sweep.policies for c in p.scenario.countries):
+        require("ppi")  # else every run would fail in the workers: say so before the sweep starts
     unit = make_design(sweep)
     check_values(sweep, unit)
     plan = Plan.make(len(unit), len(sweep.policies), sweep.replications, sweep.spec.chunk_runs)
