@@ -29,7 +29,16 @@ from typing import TYPE_CHECKING, Any
 
 from . import api
 from ._version import __version__
-from .errors import InputError, OptionError, Problem, ResultsError, ScenarioError, SweepFileError, TooLarge
+from .errors import (
+    InputError,
+    MissingExtra,
+    OptionError,
+    Problem,
+    ResultsError,
+    ScenarioError,
+    SweepFileError,
+    TooLarge,
+)
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the API's names load on first use
     from .api import (
@@ -51,7 +60,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the API's names 
                       run_sweep,
     )
 
-__all__ = ["ComparisonRun", "DiscoveryResult", "InputError", "OptionError", "Problem", "ResultsError", "Run",
+__all__ = ["ComparisonRun", "DiscoveryResult", "InputError", "MissingExtra", "OptionError", "Problem", "ResultsError", "Run",
            "ScenarioError", "TooLarge", "SearchRun", "Sweep", "SweepAnalysis", "SweepFileError", "SweepRuns", "__version__",
            "analyze", "compare", "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run",
            "run_sweep"]
