@@ -224,7 +224,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
     Example:
       sdgsim compare scenarios/baseline.yaml scenarios/partnership-in-action.yaml --runs 200
     """
-    from simulation.analysis.comparison import min_effect_problems
+    from simulation.analysis.decisions import min_effect_problems
     from simulation.outcomes.registry import label, metric_problem
     from simulation.report.text import comparison_table
     from simulation.results.folders import check_target

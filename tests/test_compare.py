@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from simulation.analysis.comparison import compare, mean_interval
+from simulation.analysis.comparison import compare
+from simulation.analysis.decisions import paired_interval
 from simulation.experiments.replications import run_scenario
 from tests.factory import BASELINE, scenario, small_dict
 
@@ -20,7 +21,7 @@ def _coverage(draw, truth: float, method: str, trials: int, rng) -> float:
     hits = 0
     for chunk in range(0, trials, 100):
         x = draw(min(100, trials - chunk))
-        lo, hi = mean_interval(x, method, 0.95, rng)
+        lo, hi = paired_interval(x, method, 0.95, rng)
         hits += int(((lo <= truth) & (truth <= hi)).sum())
     return hits / trials
 

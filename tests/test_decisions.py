@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 import simulation as sim
 from cli import main
-from simulation.analysis.comparison import headline, verdicts
+from simulation.analysis.comparison import headline
+from simulation.analysis.decisions import classify
 from simulation.model.result import population_paths
 from simulation.outcomes import metrics
 from simulation.outcomes.registry import ALL, REGISTRY
@@ -44,7 +45,7 @@ def test_reference_rows_say_reference_and_verdicts_follow_the_interval(three):
     t = three.table
     assert (t[t.scenario == "baseline"].verdict == "reference").all()
     lo, hi, m = np.array([0.6, -2.0, -0.1, 0.2, 0.0]), np.array([0.9, -0.7, 0.1, 0.8, 0.0]), np.full(5, 0.5)
-    assert list(verdicts(lo, hi, m)) == ["better", "worse", "equivalent", "inconclusive", "equivalent"]
+    assert list(classify(lo, hi, m)) == ["better", "worse", "equivalent", "inconclusive", "equivalent"]
 
 
 def test_clearly_better_appears_only_for_a_better_verdict(three):

@@ -12,14 +12,15 @@ P(scenario better than reference in the same replication; ties count half), and 
 probability that the scenario ranks first among all scenarios in a replication.
 
 Decisions are stated against the smallest effect that matters (`min_effect`, per outcome
-in the outcome registry, overridable per value): each row gets a `verdict` — `better` or
-`worse` when the whole confidence interval of the difference lies beyond ± min_effect in
-that direction, `equivalent` when it lies inside ± min_effect, `inconclusive` otherwise
-(`reference` for the reference's own rows) — and `p_better_by_min`, the share of paired
-runs in which the scenario beats the reference by more than min_effect.
+in the outcome registry, overridable per value), in the vocabulary of `decisions` (shared
+with a sweep's analysis): each row gets a `verdict` — `better` or `worse` when the whole
+confidence interval of the difference lies beyond ± min_effect in that direction,
+`equivalent` when it lies inside ± min_effect, `inconclusive` otherwise (`reference` for the
+reference's own rows) — and `p_better_by_min`, the share of paired runs in which the
+scenario beats the reference by more than min_effect.
 
-Interval methods: "t" (Student t on the mean / paired differences; default) or
-"bootstrap" (percentile bootstrap of the mean, 4000 resamples, seeded).
+Interval methods (`decisions.paired_interval`): "t" (Student t on the mean / paired
+differences; default) or "bootstrap" (percentile bootstrap of the mean, 4000 resamples, seeded).
 """
 
 from __future__ import annotations
@@ -28,44 +29,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..model import RunResult
 from ..outcomes import metrics
-from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, label, outcome_sense, parse, partial_spec_problem
+from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, label, outcome_sense
 from ..outcomes.values import RunValues
+from . import decisions
+from .decisions import REFERENCE, SAYS
 
 MIN_RUNS_T = 10
 MIN_RUNS_BOOTSTRAP = 30
-BOOTSTRAP_RESAMPLES = 4000
-BLOCK = 1 << 21
-"""Numbers (float64) in one block of rows x runs: comparisons and bootstraps work block by
-block, so their memory does not grow with the rows times the runs."""
-
-
-def mean_interval(x: np.ndarray, method: str = "t", level: float = 0.95,
-                  rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Confidence interval of the mean of each row of x (rows × N); NaN-free rows expected."""
-    x = np.asarray(x, dtype=float)
-    n = x.shape[-1]
-    mean = x.mean(axis=-1)
-    if n < 2:
-        return np.full_like(mean, np.nan), np.full_like(mean, np.nan)
-    if method == "t":
-        se = x.std(axis=-1, ddof=1) / np.sqrt(n)
-        half = stats.t.ppf(0.5 + level / 2, n - 1) * se
-        return mean - half, mean + half
-    if method == "bootstrap":
-        rng = rng or np.random.default_rng(0)
-        rows = x.reshape(-1, n)
-        boot = np.empty((rows.shape[0], BOOTSTRAP_RESAMPLES))
-        step = max(1, BLOCK // max(1, rows.size))  # resamples per block (drawn in order: the same numbers)
-        for b in range(0, BOOTSTRAP_RESAMPLES, step):
-            idx = rng.integers(0, n, size=(min(step, BOOTSTRAP_RESAMPLES - b), n))
-            boot[:, b:b + len(idx)] = rows[:, idx].mean(axis=-1)
-        lo, hi = np.percentile(boot, [50 * (1 - level), 50 * (1 + level)], axis=-1)
-        return lo.reshape(x.shape[:-1]), hi.reshape(x.shape[:-1])
-    raise ValueError(f"unknown interval method {method!r} (allowed: t, bootstrap)")
+BLOCK = decisions.BLOCK
+"""Numbers (float64) in one block of rows x runs: comparisons work block by block, so their
+memory does not grow with the rows times the runs."""
 
 
 @dataclass
@@ -77,55 +53,6 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
     costs: pd.DataFrame | None = None
     """Cost per person reached vs the reference, per scenario and indicator (`cost_per_person`)."""
-
-
-VERDICTS = ("better", "worse", "equivalent", "inconclusive", "reference")
-
-
-def min_effect_problems(min_effects: dict[str, float | str], scenarios=()) -> list[tuple[str, str]]:
-    """(name, why) for each `min_effects` entry that names no outcome, or (given the scenarios)
-    a goal, indicator or country they do not have, or has a bad value."""
-    out = []
-    for spec, v in min_effects.items():
-        name, country, key = parse(spec)
-        if name not in REGISTRY:
-            out.append((spec, f"unknown outcome (allowed: {', '.join(REGISTRY)})"))
-            continue
-        if scenarios and (why := partial_spec_problem(name, country, key, scenarios)):
-            out.append((spec, why))
-            continue
-        try:
-            x = float(str(v)[:-1]) if isinstance(v, str) and v.endswith("%") else float(v)
-        except ValueError:
-            out.append((spec, f"got {v!r} (allowed: a number in the outcome's unit, or a share like 5%)"))
-            continue
-        if not x >= 0:
-            out.append((spec, f"got {v!r} (allowed: 0 or more)"))
-    return out
-
-
-def _min_effect(outcome: str, country: str, goal: str, ref_mean: float, given: dict[str, float | str],
-                births: frozenset[str] = frozenset()) -> float:
-    """The smallest effect that matters for one row: the most specific of `given`
-    (NAME:KEY@COUNTRY, NAME:KEY, NAME@COUNTRY, NAME), else the registry's default.
-    A number is in the outcome's unit; "5%" is a share of the reference's mean."""
-    for spec in (label(outcome, country, goal), label(outcome, ALL, goal), label(outcome, country), outcome):
-        if spec in given:
-            v = given[spec]
-            if isinstance(v, str) and v.endswith("%"):
-                return float(v[:-1]) / 100 * abs(ref_mean)
-            return float(v)
-    return float(REGISTRY[outcome].default_min_effect(goal, ref_mean, births))
-
-
-def verdicts(lo: np.ndarray, hi: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """better / worse / equivalent / inconclusive from the oriented CI [lo, hi] of the
-    difference (positive = better) and the smallest effect that matters m (≥ 0)."""
-    out = np.full(lo.shape, "inconclusive", dtype=object)
-    out[(lo >= -m) & (hi <= m)] = "equivalent"
-    out[lo > m] = "better"
-    out[hi < -m] = "worse"
-    return out
 
 
 def _mismatch_warnings(results: dict[str, RunValues], reference: str) -> list[str]:
@@ -216,7 +143,8 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
 
     rng = np.random.default_rng(seed)
     births = frozenset(i.id for r in vals.values() for i in r.scenario.indicators if i.denominator == "births")
-    m_eff = np.array([_min_effect(o, c, g, rm, given, births) for (o, c, g), rm in zip(common, ref_mean)])
+    m_eff = np.array([decisions.min_effect(o, g, rm, births, decisions.given_min_effect(o, c, g, given))
+                      for (o, c, g), rm in zip(common, ref_mean)], dtype=float)
     columns = ["mean", "ci_low", "ci_high", "p2_5", "p97_5", "diff_mean", "diff_ci_low", "diff_ci_high",
                "p_superior", "p_better_by_min", "p_worse_by_min"]
     rows = []
@@ -224,9 +152,9 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
         out = {c: np.empty(len(common)) for c in columns}
         for b in blocks:
             x, ref = _gather(where[name], common[b]), _gather(where[reference], common[b])
-            lo, hi = mean_interval(x, method, level, rng)
+            lo, hi = decisions.paired_interval(x, method, level, rng)
             d = x - ref
-            dlo, dhi = mean_interval(d, method, level, rng)
+            dlo, dhi = decisions.paired_interval(d, method, level, rng)
             zero = np.all(d == 0, axis=-1)
             sb, mb = sign[b], m_eff[b][:, None]
             out["mean"][b], out["ci_low"][b], out["ci_high"][b] = x.mean(axis=-1), lo, hi
@@ -237,8 +165,8 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
             out["p_better_by_min"][b] = (d * sb > mb).mean(axis=-1)
             out["p_worse_by_min"][b] = (d * sb < -mb).mean(axis=-1)
         dlo, dhi = out["diff_ci_low"], out["diff_ci_high"]
-        olo, ohi = np.where(higher, dlo, -dhi), np.where(higher, dhi, -dlo)  # oriented: + = better
-        verdict = verdicts(olo, ohi, m_eff) if name != reference else np.full(len(common), "reference", object)
+        verdict = (decisions.classify(*decisions.orient(dlo, dhi, sign[:, 0]), m_eff) if name != reference
+                   else np.full(len(common), REFERENCE, object))
         frame = pd.MultiIndex.from_tuples(common, names=["outcome", "country", "goal"]).to_frame(index=False)
         frame.insert(0, "scenario", name)
         frame["higher_is_better"] = higher
@@ -303,7 +231,7 @@ def cost_per_person(results: Results, reference: str, level: float = 0.95,
             for j, (_, _, dp) in enumerate(inds):
                 bp[j, b:b + len(idx)] = dp[idx].mean(axis=1)
         for j, (i, ind, dp) in enumerate(inds):
-            plo, phi = mean_interval(dp[None], "t", level)
+            plo, phi = decisions.paired_interval(dp[None], "t", level)
             # a cost needs more money for more people; more people for less money dominates (no ratio)
             cost = dm.mean() / dp.mean() if dp.mean() > 0 and dm.mean() > 0 else np.nan
             note = ("" if np.isfinite(cost) else "more people for no extra money" if dp.mean() > 0
@@ -326,19 +254,15 @@ def _count(x: float, sign: bool = False) -> str:
     return f"{x:{s},.0f}"
 
 
-_SAYS = {"better": "clearly better", "worse": "clearly worse", "equivalent": "equivalent",
-         "inconclusive": "inconclusive"}
-
-
 def _verdict_words(row, unit: str) -> str:
     """'clearly better' only for a `better` verdict; the others say what the interval shows."""
     v, m = row.verdict, row.min_effect
     size = f"{_count(m)} {unit}" if unit == "people" else f"{m:.2g} {unit}"
-    if v == "equivalent":
+    if v == decisions.EQUIVALENT:
         return f"equivalent, within ±{size}"
-    if v == "inconclusive":
+    if v == decisions.INCONCLUSIVE:
         return f"inconclusive at a smallest effect of {size}"
-    return f"{_SAYS[v]} by more than {size}"
+    return f"{SAYS[v]} by more than {size}"
 
 
 def _people_sentences(comp: Comparison) -> list[str]:
@@ -381,7 +305,7 @@ def headline(comp: Comparison, outcome: str = "sdg_index_end", country: str = AL
     t = comp.table
     others = t[(t.scenario != comp.reference) & (t.country == ALL)]
     parts = []
-    if len(others) and not others.verdict.isin(["better", "worse"]).any():
+    if len(others) and not others.verdict.isin([decisions.BETTER, decisions.WORSE]).any():
         parts.append(f"Nothing differs from {comp.reference} by more than the smallest effect that matters "
                      f"on any all-countries outcome (see the verdict column).")
     parts += _people_sentences(comp)

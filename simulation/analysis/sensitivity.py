@@ -31,13 +31,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import t as t_dist
 
-from ..outcomes.registry import REGISTRY, outcome_sense, parse, readable
+from ..outcomes.registry import outcome_sense, readable
+from . import decisions
+from .decisions import POINT_CLASS, POINT_CLASSES
 
 MAX_SCATTER = 3000
 """Points per policy drawn in an outcome-vs-parameter panel (a random subset beyond that)."""
-CONF_LEVEL = 0.95
+CONF_LEVEL = decisions.LEVEL
 
 
 TABLE_TITLES = {
@@ -186,7 +187,7 @@ def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: in
     oriented = sense * values[complete]
     best = oriented.max(axis=1, initial=-np.inf, keepdims=True) if oriented.size else oriented
     regret = best - oriented if oriented.size else np.zeros((0, len(policies)))
-    m = _min_effect(outcome, values[complete, 0], births) if oriented.size else np.zeros(0)
+    m = decisions.column_min_effect(outcome, values[complete, 0], births) if oriented.size else np.zeros(0)
     rows = []
     for j, pol in enumerate(policies):
         v = values[:, j][np.isfinite(values[:, j])]
@@ -202,17 +203,6 @@ def robustness(means: pd.DataFrame, policies: list[str], outcome: str, sense: in
             "near_best_share": float((r <= m).mean()) if r.size else np.nan,
         })
     return pd.DataFrame(rows)
-
-
-def _min_effect(outcome: str, reference: np.ndarray, births: frozenset = frozenset()) -> np.ndarray:
-    """The registry's smallest effect that matters for a sweep column, per point (a relative one
-    scales with the reference's own value there; deaths counted over live births have their
-    own). A column the registry does not know has none: only differences beyond rounding
-    (1e-9 of the reference's size) count, so float noise is never called a decision."""
-    name, _, key = parse(outcome)
-    o = REGISTRY.get(name)
-    floor = 1e-9 * np.maximum(np.abs(np.asarray(reference, dtype=float)), 1.0)
-    return floor if o is None else np.maximum(o.default_min_effect(key, reference, births), floor)
 
 
 def paired_intervals(runs: pd.DataFrame, policy: str, reference: str, outcome: str, points: np.ndarray,
@@ -232,26 +222,18 @@ def paired_intervals(runs: pd.DataFrame, policy: str, reference: str, outcome: s
     g = d.dropna().groupby(level="point")
     stats = pd.DataFrame({"n": g.size(), "mean": g.mean(), "sd": g.std(ddof=1)}).reindex(points)
     n = stats["n"].fillna(0).to_numpy(dtype=int)
-    sd = stats["sd"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = np.where(n >= 2, t_dist.ppf(0.5 + conf / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(np.maximum(n, 1)),
-                        np.nan)
     mean = stats["mean"].to_numpy(dtype=float)
-    return pd.DataFrame({"n": n, "mean": mean, "low": mean - half, "high": mean + half}, index=pd.Index(points))
+    low, high = decisions.t_interval(mean, stats["sd"].to_numpy(dtype=float), n, conf)
+    return pd.DataFrame({"n": n, "mean": mean, "low": low, "high": high}, index=pd.Index(points))
 
 
 def classify_intervals(low: np.ndarray, high: np.ndarray, min_effect: np.ndarray, sense: int) -> np.ndarray:
-    """Each point's verdict from its interval of the difference, oriented by `sense` (+1: higher is better):
-    'clearly_better' (whole interval above +min_effect), 'clearly_worse' (whole interval below −min_effect),
-    'clearly_equivalent' (whole interval within ±min_effect), else 'undecided' (the interval straddles
-    ±min_effect, or there is none: fewer than two paired replications)."""
-    lo, hi = np.minimum(sense * low, sense * high), np.maximum(sense * low, sense * high)
-    with np.errstate(invalid="ignore"):
-        return np.select([lo > min_effect, hi < -min_effect, (lo >= -min_effect) & (hi <= min_effect)],
-                         ["clearly_better", "clearly_worse", "clearly_equivalent"], "undecided")
-
-
-VERDICTS = ("clearly_better", "clearly_equivalent", "clearly_worse", "undecided")
+    """Each point's class from its interval of the difference, oriented by `sense` (+1: higher is better):
+    `decisions.classify` in a sweep's names (`decisions.POINT_CLASS`): 'clearly_better' (whole interval
+    above +min_effect), 'clearly_worse' (below −min_effect), 'clearly_equivalent' (within ±min_effect),
+    else 'undecided' (the interval straddles ±min_effect, or there is none: fewer than two paired replications)."""
+    verdict = decisions.classify(*decisions.orient(low, high, sense), min_effect)
+    return np.array([POINT_CLASS[v] for v in verdict], dtype=object).reshape(verdict.shape)
 
 
 def contrasts(means: pd.DataFrame, runs: pd.DataFrame, policies: list[str], outcome: str, sense: int | None = None,
@@ -277,7 +259,7 @@ def contrasts(means: pd.DataFrame, runs: pd.DataFrame, policies: list[str], outc
     for j, pol in enumerate(policies[1:], start=1):
         ok = np.isfinite(table[:, 0]) & np.isfinite(table[:, j])
         d = table[ok, j] - table[ok, 0]
-        m = _min_effect(outcome, table[ok, 0], births)
+        m = decisions.column_min_effect(outcome, table[ok, 0], births)
         oriented = sense * d
         iv = paired_intervals(runs, pol, policies[0], outcome, index[ok])
         verdict = classify_intervals(iv["low"].to_numpy(), iv["high"].to_numpy(), m, sense)
@@ -288,7 +270,7 @@ def contrasts(means: pd.DataFrame, runs: pd.DataFrame, policies: list[str], outc
             "diff_mean": float(d.mean()) if d.size else np.nan,
             "diff_p10": _pct(d, 10), "diff_p50": _pct(d, 50), "diff_p90": _pct(d, 90),
             "min_effect_mean": float(m.mean()) if m.size else np.nan,
-            **{f"{v}_share": float((verdict == v).mean()) if d.size else np.nan for v in VERDICTS},
+            **{f"{v}_share": float((verdict == v).mean()) if d.size else np.nan for v in POINT_CLASSES},
             "halfwidth_median": float(np.nanmedian(half)) if np.isfinite(half).any() else np.nan,
             "better_share": float((oriented > m).mean()) if d.size else np.nan,
             "worse_share": float((oriented < -m).mean()) if d.size else np.nan,
@@ -362,7 +344,7 @@ def near_best_text(table: pd.DataFrame, best: str) -> str:
 
 def replications_text(n: float) -> str:
     """'4 replications per point', or why one gives no interval."""
-    if not np.isfinite(n) or n < 2:
+    if not np.isfinite(n) or n < decisions.MIN_PAIRED:
         return "1 replication per point: no interval, every point undecided; run 2 or more"
     return f"{n:.0f} replications per point"
 

@@ -20,8 +20,9 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..analysis.comparison import Comparison, min_effect_problems
+from ..analysis.comparison import Comparison
 from ..analysis.comparison import compare as paired_comparison
+from ..analysis.decisions import min_effect_problems
 from ..errors import InputError, OptionError, Problem, ScenarioError, for_file
 from ..experiments.replications import run_scenario, stream_scenario
 from ..experiments.sizing import check_size

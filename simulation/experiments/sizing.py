@@ -28,7 +28,7 @@ FLOW_ROW = 64  # bytes per row of the flows table (7 columns, labels as categori
 WORK_COPIES = 8  # donors x countries x goals arrays alive at once while allocating
 TIDY_ROW = 96  # bytes per row of a batch's tidy tables on their way to Parquet (pandas and Arrow copies)
 BLOCKS = 64 << 20  # bytes of the comparison's and the report's blocks (rows x runs, 2^18-row table batches)
-BOOTSTRAP = 4000  # resamples of a bootstrap interval (analysis.comparison.BOOTSTRAP_RESAMPLES)
+BOOTSTRAP = 4000  # resamples of a bootstrap interval (analysis.decisions.BOOTSTRAP_RESAMPLES)
 FULL_FLOWS_BATCH = 64 << 20  # bytes of dense flow arrays a batch may hold when every flow is kept
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 ACCOUNTS = ("sources", "spent", "leaked", "overhead", "unspent")
 NO_GOAL = "-"
+"""The goal of money not aimed at a goal, and of an outcome without a goal dimension (outcomes.registry)."""
 FLOW_MODES = ("full", "yearly", "none")
 """How much flow detail is kept: `full` every (run, year, source, recipient, goal,
 instrument) amount; `yearly` each (year, source, recipient, goal, instrument) amount summed

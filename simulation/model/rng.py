@@ -9,7 +9,8 @@ i (common random numbers), even if other entities were added or removed.
 
 `stream` builds one such generator the plain NumPy way. `draws` needs thousands of them
 (replications × entities) and seeds them in bulk: it computes the SeedSequence hash of
-all streams at once with array arithmetic and sets each PCG64 state directly, which
+all streams at once with array arithmetic (`simulation.seeding`, shared with the PPI
+engine) and sets each PCG64 state directly, which
 gives exactly the numbers `stream` gives (checked on first use; if a NumPy version ever
 disagreed, `draws` falls back to `stream`).
 """
@@ -20,6 +21,8 @@ import zlib
 
 import numpy as np
 
+from .. import seeding
+
 
 def replication_seeds(seed: int, runs: int, start: int = 0, stop: int | None = None) -> list[np.random.SeedSequence]:
     """The seed sequences of replications start..stop-1 of a `runs`-replication run.
@@ -29,7 +32,7 @@ def replication_seeds(seed: int, runs: int, start: int = 0, stop: int | None = N
     a batch costs O(its size), not O(runs).
     """
     stop = runs if stop is None else min(stop, runs)
-    return [np.random.SeedSequence(seed, spawn_key=(i,)) for i in range(max(0, start), stop)]
+    return [seeding.spawned(seed, i) for i in range(max(0, start), stop)]
 
 
 def _key(kind: str, ident: str) -> int:
@@ -76,66 +79,10 @@ def draws(seqs: list[np.random.SeedSequence], kind: str, idents: list[str], shap
 
 
 # ----------------------------------------------------------------------------- bulk seeding
-# SeedSequence (NumPy, after M. E. O'Neill's seed_seq) and PCG64 seeding, on arrays of
-# streams. Constants and steps are those of numpy/random/bit_generator.pyx and pcg64.h.
-_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
-_MIX_L, _MIX_R, _XSHIFT, _M32 = 0xCA01F9DD, 0x4973F715, np.uint32(16), 0xFFFFFFFF
+# SeedSequence on arrays of streams (simulation.seeding, shared with the PPI engine), then PCG64
+# seeding as numpy/random/pcg64.h does it.
 _PCG_MULT, _M128 = 0x2360ED051FC65DA44385DF649FCCF645, (1 << 128) - 1
-_POOL = 4
 _checked: bool | None = None
-
-
-def _words(n: int) -> list[int]:
-    """A non-negative int as little-endian uint32 words ([0] for 0)."""
-    out = [n & _M32]
-    n >>= 32
-    while n > 0:
-        out.append(n & _M32)
-        n >>= 32
-    return out
-
-
-def _assembled_entropy(entropy, spawn_key: tuple) -> list[int]:
-    values = entropy if isinstance(entropy, (list, tuple, np.ndarray)) else [entropy]
-    run = [w for v in values for w in _words(int(v))]
-    spawn = [w for k in spawn_key for w in _words(int(k))]
-    if spawn and len(run) < _POOL:
-        run += [0] * (_POOL - len(run))
-    return run + spawn
-
-
-def _seed_words(entropy: np.ndarray) -> np.ndarray:
-    """(N, L) uint32 assembled entropy → (N, 4) uint64, as SeedSequence.generate_state(4, uint64)."""
-    n, length = entropy.shape
-    const = _INIT_A
-
-    def hashmix(value: np.ndarray) -> np.ndarray:
-        nonlocal const
-        value = value ^ np.uint32(const)
-        const = (const * _MULT_A) & _M32
-        value = value * np.uint32(const)
-        return value ^ (value >> _XSHIFT)
-
-    def mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        r = np.uint32(_MIX_L) * x - np.uint32(_MIX_R) * y
-        return r ^ (r >> _XSHIFT)
-
-    pool = [hashmix(entropy[:, i] if i < length else np.zeros(n, np.uint32)) for i in range(_POOL)]
-    for src in range(_POOL):
-        for dst in range(_POOL):
-            if src != dst:
-                pool[dst] = mix(pool[dst], hashmix(pool[src]))
-    for src in range(_POOL, length):
-        for dst in range(_POOL):
-            pool[dst] = mix(pool[dst], hashmix(entropy[:, src]))
-    const = _INIT_B
-    state = np.empty((n, 8), np.uint32)
-    for i in range(8):
-        value = pool[i % _POOL] ^ np.uint32(const)
-        const = (const * _MULT_B) & _M32
-        value = value * np.uint32(const)
-        state[:, i] = value ^ (value >> _XSHIFT)
-    return state.astype("<u4").view("<u8").astype(np.uint64)
 
 
 def _pcg64_state(words: np.ndarray) -> dict:
@@ -149,11 +96,12 @@ def _pcg64_state(words: np.ndarray) -> dict:
 
 def _stream_states(specs: list[tuple]) -> list[dict]:
     """PCG64 states of the streams (entropy, spawn_key), in order."""
-    entropy = [_assembled_entropy(e, k) for e, k in specs]
+    entropy = [seeding.assembled_entropy(e, k) for e, k in specs]
     words = np.empty((len(specs), 4), np.uint64)
     for length in {len(x) for x in entropy}:  # streams with the same entropy length at once
         rows = [i for i, x in enumerate(entropy) if len(x) == length]
-        words[rows] = _seed_words(np.array([entropy[i] for i in rows], dtype=np.uint32))
+        block = np.array([entropy[i] for i in rows], dtype=np.uint32)
+        words[rows] = seeding.generate_state64(list(block.T), 4)
     return [_pcg64_state(w) for w in words]
 
 

@@ -28,13 +28,14 @@ import numpy as np
 import pandas as pd
 
 from ..model import RunResult
+from ..model.ledger import NO_GOAL
 from ..scenario import Scenario
 from . import metrics
 
 ALL = "ALL"
 """Country of an all-countries value."""
-NO_GOAL = "-"
-"""Goal of an outcome without a goal dimension."""
+# NO_GOAL ("-", from the ledger, whose flows not aimed at a goal carry it too) is the goal of an
+# outcome without a goal dimension.
 
 Arrays = dict[str, np.ndarray]
 Compute = Callable[[Arrays, RunResult], np.ndarray]

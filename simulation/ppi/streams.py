@@ -5,7 +5,8 @@ Run r of a call with root seed s reads the stream of
 Building that generator costs about 10 µs per run (SeedSequence's hashing, SFC64's
 warm-up, three Python objects) — a fifth of a whole small run. `sfc64_states` computes
 the same starting states for a block of runs at once with NumPy integer arithmetic
-(SeedSequence's entropy mixing and SFC64's seeding, vectorised over runs), and
+(SeedSequence's entropy mixing, `simulation.seeding`, shared with the model; SFC64's
+seeding, vectorised over runs), and
 the engine's compiled loops draw from those states themselves (`kernels.sfc64_fill`, the
 same doubles as `Generator.random`). `sfc64_generators` loads them into a reused pool of
 NumPy generators instead (the engine's path for run indices past 2^32, where
@@ -20,70 +21,28 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-UNIFORM_BUFFER_BYTES = 8 * 2**20
+from .. import seeding
 
-# SeedSequence's constants (numpy/random/bit_generator.pyx, after M. E. O'Neill's seed_seq_fe)
-_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
-_MIX_MULT_L, _MIX_MULT_R, _XSHIFT, _POOL = 0xCA01F9DD, 0x4973F715, 16, 4
-_M32 = 0xFFFFFFFF
+UNIFORM_BUFFER_BYTES = 8 * 2**20
 
 
 def run_seed_sequence(seed: int, run: int) -> np.random.SeedSequence:
     """The seed sequence of run `run`: SeedSequence(seed).spawn(...)[run]."""
-    return np.random.SeedSequence(entropy=seed, spawn_key=(run,))
-
-
-def _words(n: int) -> list[int]:
-    """SeedSequence's uint32 words of a non-negative integer (least significant first; 0 → [0])."""
-    out = [n & _M32]
-    n >>= 32
-    while n:
-        out.append(n & _M32)
-        n >>= 32
-    return out
+    return seeding.spawned(seed, run)
 
 
 def sfc64_states(seed: int, runs: range) -> np.ndarray | None:
     """(len(runs), 4) uint64 SFC64 states of SFC64(SeedSequence(seed, spawn_key=(r,))) for r in runs,
     after seeding (NumPy's 12 warm-up steps), or None when a run index needs more than 32 bits."""
-    if len(runs) == 0 or runs[-1] > _M32 or runs[0] < 0:
+    if len(runs) == 0 or runs[-1] > seeding.M32 or runs[0] < 0:
         return None
-    fixed = _words(int(seed))
-    fixed += [0] * (_POOL - len(fixed))  # with a spawn key, the run entropy is padded to the pool size
+    fixed = seeding.assembled_entropy(int(seed), (0,))[:-1]  # the run's own word comes last
     B = len(runs)
-    entropy = [np.full(B, w, dtype=np.uint32) for w in fixed] + [np.arange(runs[0], runs[-1] + 1, dtype=np.uint32)]
-    h = [_INIT_A]
-
-    def hashmix(v: np.ndarray) -> np.ndarray:
-        v = v ^ np.uint32(h[0])
-        h[0] = (h[0] * _MULT_A) & _M32
-        v = v * np.uint32(h[0])
-        return v ^ (v >> np.uint32(_XSHIFT))
-
-    def mix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        r = np.uint32(_MIX_MULT_L) * x - np.uint32(_MIX_MULT_R) * y
-        return r ^ (r >> np.uint32(_XSHIFT))
-
+    entropy = [*fixed, np.arange(runs[0], runs[-1] + 1, dtype=np.uint32)]
+    s = np.empty((B, 4), dtype=np.uint64)
+    s[:, :3] = seeding.generate_state64(entropy, 3)
+    s[:, 3] = 1
     with np.errstate(over="ignore"):
-        pool = [hashmix(entropy[i]) for i in range(_POOL)]
-        for src in range(_POOL):
-            for dst in range(_POOL):
-                if src != dst:
-                    pool[dst] = mix(pool[dst], hashmix(pool[src]))
-        for src in range(_POOL, len(entropy)):
-            for dst in range(_POOL):
-                pool[dst] = mix(pool[dst], hashmix(entropy[src]))
-        words = np.empty((B, 6), dtype=np.uint32)  # generate_state(3, uint64): six uint32 words
-        hc = _INIT_B
-        for i in range(6):
-            v = pool[i % _POOL] ^ np.uint32(hc)
-            hc = (hc * _MULT_B) & _M32
-            v = v * np.uint32(hc)
-            words[:, i] = v ^ (v >> np.uint32(_XSHIFT))
-        w = words.astype(np.uint64)
-        s = np.empty((B, 4), dtype=np.uint64)
-        s[:, :3] = w[:, 0::2] | (w[:, 1::2] << np.uint64(32))  # little-endian pairs, as NumPy's view
-        s[:, 3] = 1
         a, b, c, d = (s[:, k].copy() for k in range(4))
         for _ in range(12):  # sfc64_set_seed: 12 steps of sfc64_next
             tmp = a + b + d

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.comparison import Comparison, headline
+from ..analysis.decisions import LEVEL, MIN_PAIRED, VERDICT_HELP
 from ..analysis.sensitivity import near_best_text, replications_text
 from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
@@ -54,12 +55,7 @@ BENCHMARKS = {
     "SN.ITK.DEFC.ZS": ("no sourced per-person benchmark found", "—"),
 }
 """Published cost-per-outcome benchmarks beside the model's cost per person reached
-(../shared/reference/domain-data.md §4)."""
-
-VERDICT_HELP = ("Verdict against the smallest effect that matters (min effect): better / worse = the whole 95% CI "
-                "of the difference lies beyond ± min effect; equivalent = inside ± min effect; inconclusive = "
-                "neither. P(better by ≥ min) = share of paired runs better by more than the min effect.")
-
+(each with its source)."""
 
 def _esc(x: Any) -> str:
     return html.escape(str(x))
@@ -382,10 +378,10 @@ def _sweep_headline(analysis: Path) -> list[str]:
                     if len(g) and g.ST.notna().any():
                         top = g.loc[g.ST.idxmax()]
                         why = f"; decided most by {top.parameter} (total Sobol' index {top.ST:.2f})"
-                if "undecided_share" in con.columns and not r.replications_median >= 2:  # no interval at all
+                if "undecided_share" in con.columns and not r.replications_median >= MIN_PAIRED:  # no interval at all
                     verdict = replications_text(r.replications_median)
-                elif "undecided_share" in con.columns:  # 95 % intervals of the paired differences per point
-                    verdict = (f"with 95% intervals over {r.replications_median:.0f} paired replications per point, "
+                elif "undecided_share" in con.columns:  # intervals of the paired differences per point
+                    verdict = (f"with {LEVEL:.0%} intervals over {r.replications_median:.0f} paired replications per point, "
                                f"clearly better than the smallest effect that matters at {r.clearly_better_share:.0%} "
                                f"of points, clearly equivalent at {r.clearly_equivalent_share:.0%}, clearly worse at "
                                f"{r.clearly_worse_share:.0%}, undecided at {r.undecided_share:.0%}"
