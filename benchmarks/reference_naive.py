@@ -6,8 +6,8 @@ replication, one `step` per agent, Python loops over countries, goals and techno
 on scalar floats, no array arithmetic across agents. It shares nothing with the engine
 but the scenario loader (simulation.scenario) and the random streams (simulation.rng),
 so replication i here consumes exactly the numbers replication i of FinancingModel does
-and the two must agree to rounding. Every rule is re-implemented from DESIGN.md and the
-engine's documented equations; where the engine has a quirk, it is reproduced and
+and the two must agree to rounding. Every rule is re-implemented from the model's design
+and equations in docs/model.md; where the engine has a quirk, it is reproduced and
 commented.
 
     from benchmarks.reference_naive import run_reference

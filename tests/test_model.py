@@ -1,4 +1,4 @@
-"""The model's invariants and behaviours, as DESIGN.md states them."""
+"""The model's invariants and behaviours, as docs/model.md states them."""
 
 from __future__ import annotations
 

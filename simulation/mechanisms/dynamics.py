@@ -1,4 +1,4 @@
-"""Pure array functions for budgets, spending and goal scores (DESIGN.md "Model" 1, 4).
+"""Pure array functions for budgets, spending and goal scores (docs/model.md "One year", steps 1 and 7).
 
 Shapes: S replications, C countries, G goals, D funders. Money in USD per year.
 Nothing here draws random numbers; noise arrives as arguments.

@@ -1,4 +1,4 @@
-"""Pure array functions for research pipelines, diffusion and capacity (DESIGN.md "Model" 3).
+"""Pure array functions for research pipelines, diffusion and capacity (docs/model.md "One year", steps 5 and 7).
 
 Shapes: S replications, C countries, K technologies. Money in USD per year.
 """

@@ -3,7 +3,7 @@
 State lives in NumPy arrays owned by the model with a leading replication axis
 (S × C × G for scores). Agents (see agents.py) are views into these arrays and own the
 decision rules; `step()` runs one year, one agent type at a time, in the order of
-DESIGN.md "Model": budgets → allocation (donors, facility) → research → countries
+docs/model.md ("One year"): budgets → allocation (donors, facility) → research → countries
 (capacity, adoption, scores) → learning → ledger.
 
 Random numbers are drawn up front from per-replication, per-entity streams (rng.py),

@@ -5,7 +5,7 @@ so a crash leaves either the old folder or the new one, never a half-written mix
 `force`, the old folder is moved aside first and removed only after the new one is in
 place.
 
-Layout (DESIGN.md): manifest.json, scores.parquet (run, year, country, goal, score),
+Layout (README.md, "Using it"): manifest.json, scores.parquet (run, year, country, goal, score),
 flows.parquet (run, year, source, recipient, goal, instrument, amount_usd),
 balance.parquet (run, year, account, amount_usd), adoption.parquet, summary.csv.
 """
