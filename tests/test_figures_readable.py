@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 from simulation.report.figures import money, stable_color
 from simulation.report.plots import heat_label, text_color
 
 
+def _line_colours(names: list[str], hash_seed: str) -> dict[str, str]:
+    """Each scenario's line colour in a fan chart drawing `names` in that order, drawn by a fresh
+    report process (nothing remembered from other charts; Python's str hash seeded with `hash_seed`)."""
+    code = ("import json, sys, numpy as np, pandas as pd; from matplotlib.colors import to_hex; "
+            "from simulation.report.plots import draw_fan_chart; names = json.loads(sys.argv[1]); "
+            "ax = draw_fan_chart(None, {n: pd.DataFrame(np.full((3, 2), float(i)), columns=[2020, 2021]) "
+            "for i, n in enumerate(names)}); "
+            "print(json.dumps({l.get_label(): to_hex(l.get_color()) for l in ax.get_lines()}))")
+    res = subprocess.run([sys.executable, "-c", code, json.dumps(names)], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONHASHSEED": hash_seed, "MPLBACKEND": "agg"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    return json.loads(res.stdout)
+
+
 def test_a_source_has_one_colour_whatever_else_is_drawn():
-    assert stable_color("JPN-ODA") == stable_color("JPN-ODA")
+    """A funder or scenario has the same colour in every chart and report: not its place among the
+    names drawn, not the order, not the process (fixed colours for the shipped funders, else a
+    hash of the name that does not change between runs)."""
+    alone = _line_colours(["JPN-ODA", "my-scenario"], "1")
+    crowded = _line_colours(["facility", "some-new-donor", "my-scenario", "IND-DPA", "JPN-ODA"], "2")
+    assert alone["JPN-ODA"] == crowded["JPN-ODA"] and alone["my-scenario"] == crowded["my-scenario"]
+    assert crowded == {n: stable_color(n) for n in reversed(crowded)}  # this process, another order
     shipped = ["JPN-ODA", "IND-DPA", "DAC-OTHER", "facility", "private", "JPN-FOUND", "IND-FOUND", "AFR-FOUND",
                "JPN-PRIV", "IND-PRIV", "AFR-PRIV", "RES-ORGS", "THINK-TANKS"]
     assert len({stable_color(s) for s in shipped}) == len(shipped)  # shipped funders never share a colour
-    assert stable_color("some-new-donor") == stable_color("some-new-donor")  # unknown names: a hash, not order
 
 
 def test_heat_map_labels_never_say_plus_zero():
