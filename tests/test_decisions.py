@@ -142,3 +142,11 @@ def test_min_effect_without_a_key_or_country_applies_to_all_of_them(tmp_path):
     res = CliRunner().invoke(main, ["compare", str(BASELINE), "--runs", "2", "--out", str(tmp_path / "d"),
                                     "--min-effect", "people_gain=200000", "--min-effect", "sdg_index_end@KEN=0.2"])
     assert res.exit_code == 0, res.output
+    t = pd.read_csv(tmp_path / "d" / "comparison.csv", keep_default_na=False)
+    gain = t[t.outcome == "people_gain"]
+    assert gain.country.nunique() > 1 and gain.goal.nunique() > 1  # every country, and ALL; every indicator
+    assert (gain.min_effect == 200000).all()  # NAME: every key and country
+    index = t[t.outcome == "sdg_index_end"].set_index("country").min_effect
+    assert index["KEN"] == 0.2 and (index.drop("KEN") == 0.5).all()  # NAME@COUNTRY: that country only
+    people = t[t.outcome == "people_end"]
+    assert set(people.min_effect) == {100000.0, 1000.0}  # not named: the registry's (deaths: 1,000)
