@@ -17,6 +17,11 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere: the repository's simulation package
+    sys.path.insert(0, str(ROOT))
+
+from simulation import load_scenario, run  # the public API; no fallback: if it breaks, the golden test says so
+
 RUNS, SEED = 4, 1
 
 
@@ -27,20 +32,13 @@ def fingerprint(scores: np.ndarray) -> dict:
             "shape": list(rounded.shape), "mean": float(rounded.mean()), "last": float(rounded.reshape(-1)[-1])}
 
 
+def scores_of(path: Path) -> np.ndarray:
+    """The scores (runs × years × countries × goals) of the scenario file at `path`, through the public API."""
+    return run(load_scenario(path), runs=RUNS, seed=SEED, flows=False).arrays["scores"]
+
+
 def current() -> dict:
-    sys.path.insert(0, str(ROOT))
-    try:
-        from simulation import load_scenario, run  # the public API (after the layers issue)
-
-        def scores_of(path):
-            return run(load_scenario(path), runs=RUNS, seed=SEED, flows=False).arrays["scores"]
-    except ImportError:
-        from simulation.runner import run_scenario
-
-        from simulation.scenario import load_scenario
-
-        def scores_of(path):
-            return run_scenario(load_scenario(path), runs=RUNS, seed=SEED, record_flows=False).scores
+    """The fingerprint of every shipped scenario's scores, by file stem."""
     return {p.stem: fingerprint(scores_of(p)) for p in sorted((ROOT / "scenarios").glob("*.yaml"))}
 
 
