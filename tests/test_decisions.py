@@ -10,8 +10,10 @@ from click.testing import CliRunner
 
 import simulation as sim
 from cli import main
+from simulation.analysis import decisions
 from simulation.analysis.comparison import headline
 from simulation.analysis.decisions import classify
+from simulation.analysis.sensitivity import classify_intervals
 from simulation.model.result import population_paths
 from simulation.outcomes import metrics
 from simulation.outcomes.registry import ALL, REGISTRY
@@ -150,3 +152,34 @@ def test_min_effect_without_a_key_or_country_applies_to_all_of_them(tmp_path):
     assert index["KEN"] == 0.2 and (index.drop("KEN") == 0.5).all()  # NAME@COUNTRY: that country only
     people = t[t.outcome == "people_end"]
     assert set(people.min_effect) == {100000.0, 1000.0}  # not named: the registry's (deaths: 1,000)
+
+
+def test_compare_and_analyze_decide_by_one_rule():
+    """A comparison's verdicts and a sweep point's classes are one rule (analysis/decisions.py) under two
+    sets of names: the same oriented interval and smallest effect give the same decision."""
+    lo = np.array([0.6, -2.0, -0.1, 0.2, np.nan, -0.9])
+    hi = np.array([0.9, -0.7, 0.1, 0.8, np.nan, -0.6])
+    m = np.full(6, 0.5)
+    verdicts = decisions.classify(lo, hi, m)
+    assert list(verdicts) == ["better", "worse", "equivalent", "inconclusive", "inconclusive", "worse"]
+    # a sweep point's interval is of policy − reference; lower is better turns it round
+    assert list(classify_intervals(lo, hi, m, +1)) == [decisions.POINT_CLASS[v] for v in verdicts]
+    assert list(classify_intervals(-hi, -lo, m, -1)) == [decisions.POINT_CLASS[v] for v in verdicts]
+    assert list(decisions.POINT_CLASSES) == ["clearly_better", "clearly_equivalent", "clearly_worse", "undecided"]
+
+
+def test_the_smallest_effect_is_never_rounding_noise():
+    # a relative smallest effect on a reference of 0, a given 0, an outcome the registry does not know
+    assert decisions.min_effect("overhead_usd", "-", 0.0) == 1e-9
+    assert decisions.min_effect("sdg_index_end", "-", 60.0, given=0) == pytest.approx(6e-8)
+    assert decisions.column_min_effect("no_such_column", np.array([0.0, 3e9]))[1] == pytest.approx(3.0)
+    # otherwise the registry's, or what was given
+    assert decisions.min_effect("overhead_usd", "-", -2e9) == pytest.approx(1e8)
+    assert decisions.min_effect("people_gain", "SH.DYN.MORT", 5e6, births={"SH.DYN.MORT"}) == 1000
+    assert decisions.min_effect("people_gain", "EG.ELC.ACCS.ZS", 5e6, given="5%") == pytest.approx(2.5e5)
+    # and a comparison of a scenario with itself calls every row equivalent, against that floor
+    base = sim.load_scenario("baseline")
+    same = sim.load_scenario("baseline", sets=["name=same"])
+    c = sim.compare([base, same], runs=3, seed=4, flows=False, min_effects={"overhead_usd": 0})
+    rows = c.table[c.table.scenario == "same"]
+    assert (rows.verdict == "equivalent").all() and (rows.min_effect > 0).all()

@@ -11,6 +11,8 @@ import pandas as pd
 from bokeh.models import ColumnDataSource, HoverTool, Whisker
 from bokeh.plotting import figure
 
+from ..analysis.decisions import LEVEL
+
 PALETTE = ["#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#7a5195", "#4d4d4d", "#c9a227", "#17becf"]
 TOOLS = "pan,wheel_zoom,box_zoom,reset,save"
 
@@ -74,7 +76,8 @@ def people_chart(indicators: dict[str, pd.DataFrame], indicator: str, countries=
 
 
 def differences(table: pd.DataFrame, outcome: str, countries=None):
-    """Paired difference to the reference with its 95 % interval, per scenario and country."""
+    """Paired difference to the reference with its interval (the comparison's, at `decisions.LEVEL`), per
+    scenario and country."""
     t = table[(table["outcome"] == outcome) & (table["goal"].isin(["-", "ALL", ""]) | table["goal"].isna())]
     t = t[t["scenario"] != t["reference"]]
     keep = ["ALL", *(countries or [])] if countries else None
@@ -88,14 +91,14 @@ def differences(table: pd.DataFrame, outcome: str, countries=None):
                                 p=t["p_superior"], scenario=t["scenario"], country=t["country"],
                                 color=[PALETTE[(i + 1) % len(PALETTE)] for i in
                                        pd.factorize(t["scenario"])[0]]))
-    f = new_figure(f"{outcome}: difference to the reference, 95% interval", y_range=labels[::-1],
+    f = new_figure(f"{outcome}: difference to the reference, {LEVEL:.0%} interval", y_range=labels[::-1],
              height=max(220, 28 * len(labels) + 80), x_axis_label=f"difference in {outcome}")
     r = f.scatter("mean", "label", source=src, size=9, color="color")
     f.add_layout(Whisker(source=src, base="label", lower="low", upper="high", dimension="width", line_color="#555"))
     f.ray(x=[0], y=[0], length=0, angle=np.pi / 2, line_color="#999", line_dash="dashed")
     f.add_tools(HoverTool(renderers=[r], tooltips=[("scenario", "@scenario"), ("country", "@country"),
                                                    ("difference", "@mean{0,0.000}"),
-                                                   ("95% interval", "@low{0,0.000} to @high{0,0.000}"),
+                                                   (f"{LEVEL:.0%} interval", "@low{0,0.000} to @high{0,0.000}"),
                                                    ("P(better)", "@p{0.00}")]))
     return f
 
