@@ -96,8 +96,8 @@ def test_donor_flows_sum_to_donor_budgets():
     paid = donors.groupby(["run", "year", "source"]).amount_usd.sum().unstack()
     # D1's budget = base · 1.02^t · lognormal noise; recompute from the model's own draws
     for t, year in enumerate(sc.years[:-1]):
-        budget = m.donor_base * (1 + m.donor_growth) ** t * np.exp(
-            m.donor_noise_sd * m.budget_noise[:, :, t] - 0.5 * m.donor_noise_sd**2)
+        budget = m.p.donors.base * (1 + m.p.donors.growth) ** t * np.exp(
+            m.p.donors.noise_sd * m.budget_noise[:, :, t] - 0.5 * m.p.donors.noise_sd**2)
         got = paid.xs(year, level="year")[["D1", "D2"]].to_numpy()
         np.testing.assert_allclose(got, budget, rtol=1e-12)
 

@@ -24,7 +24,7 @@ from simulation.experiments.sweep.designs import run_seeds
 from simulation.experiments.sweep.running import prepare
 from simulation.experiments.sweep.spec import load_sweep
 from simulation.model import FinancingModel, RunResult, StructureMismatch, parameters, result_arrays, rng, signature
-from simulation.model.stacking import STACKED
+from simulation.model.parameters import rule
 from simulation.outcomes.metrics import scenario_key
 from simulation.outcomes.registry import column_values, outcome_columns
 from simulation.scenario import load_scenario, validate_data
@@ -254,9 +254,30 @@ def test_draws_of_repeated_seeds_are_those_of_each_seed():
             assert np.array_equal(got[s, e], rng.stream(seq, "budget", ident).standard_normal(4))
 
 
-def test_every_stacked_name_is_a_parameter_of_the_model():
+def _stackable(group, prefix=""):
+    """(name, value, (axis, pad)) of every field of the parameter groups declared stackable."""
+    for f in dataclasses.fields(group):
+        value = getattr(group, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from _stackable(value, f"{prefix}{f.name}.")
+        elif rule(f) is not None:
+            yield prefix + f.name, value, rule(f)
+
+
+def test_every_stackable_parameter_is_numeric_with_room_for_its_replication_axis():
+    """Each parameter group declares, field by field, where a batch's replication axis goes;
+    a field declared stackable is numbers (or a dict of them) with that axis among its own."""
     p = parameters(validate_data(_baseline_data()))
-    assert set(STACKED) <= set(p), set(STACKED) - set(p)
+    found = list(_stackable(p))
+    assert {"goals.kappa", "donors.base", "facility.overhead", "channels.elasticity", "shocks.hit",
+            "indicators.base_pc"} <= {name for name, _, _ in found}
+    for name, value, (at, pad) in found:
+        leaves = value.values() if isinstance(value, dict) else [value]
+        for leaf in leaves:
+            leaf = leaf.values() if isinstance(leaf, dict) else [leaf]
+            for x in leaf:
+                assert np.asarray(x).dtype.kind in "fiu", name
+                assert np.ndim(x) >= at, name
 
 
 def _report(name):  # pragma: no cover - a helper to look at which fields fall back

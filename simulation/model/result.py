@@ -12,6 +12,7 @@ import pandas as pd
 from ..scenario import Scenario
 from .ledger import ACCOUNTS
 from .model import FinancingModel
+from .parameters import population
 
 TABLES = ("scores", "balance", "adoption", "indicators")
 """The per-replication tidy tables of a run (RunResult.table_parts)."""
@@ -120,11 +121,11 @@ def result_arrays(m: FinancingModel) -> dict[str, np.ndarray]:
 
 
 def population_paths(scenario: Scenario) -> np.ndarray:
-    """(Y, C) people in each simulated year (the model's population_at)."""
+    """(Y, C) people in each simulated year (as the model counts them: parameters.population)."""
     t = np.arange(len(scenario.years))[:, None]
     pop0 = np.array([c.population_m * 1e6 for c in scenario.countries])
     growth = np.array([c.population_growth for c in scenario.countries])
-    return pop0 * (1.0 + growth) ** t
+    return population(pop0, growth, t)
 
 
 def indicator_denominators(scenario: Scenario) -> np.ndarray:

@@ -2,13 +2,13 @@
 
 A sweep runs many design points whose scenarios differ only in numbers (a donor's budget,
 the facility's overhead, governance leakage, ...). `FinancingModel` can advance all their
-replications in one batch: it builds each scenario's parameter arrays (`parameters`, no
-random numbers involved), and `stack` merges them:
+replications in one batch: it builds each scenario's parameters (parameters.py, no random
+numbers involved), and `stack` merges them group by group, field by field:
 
 * a parameter that is the same in every scenario stays as it is (e.g. (D,) for a donor
   field), so a batch of one scenario runs exactly as before;
-* a parameter listed in STACKED that differs gets a replication axis: each scenario's
-  value repeated over its replications (e.g. (S, D));
+* a field declared with `parameters.axis(...)` that differs gets a replication axis: each
+  scenario's value repeated over its replications (e.g. (S, D)), where its declaration says;
 * anything else that differs (ids, eligibility masks, strategy names, shapes, the number
   of years, index arrays) is structure: `stack` raises StructureMismatch and the caller runs
   those scenarios as separate batches.
@@ -16,57 +16,23 @@ random numbers involved), and `stack` merges them:
 Where a stacked parameter is used, the model's arithmetic broadcasts it against the
 state's leading replication axis (`x[..., None]` instead of `x[None, :, None]`), so
 replication s sees exactly its own scenario's numbers: results are bit-identical to
-running each scenario on its own. STACKED says, per parameter, where the replication
-axis goes: `axis` 1 for arrays indexed by year first (`x[t]` then gives (S, ...)), and
-`pad` singleton axes after it, so that e.g. a (G,) goal parameter used only against
-(S, C, G) state becomes (S, 1, G) and the use needs no change. A numeric scenario field
-that is not (yet) listed here still works: scenarios that differ in it fall back to
-separate batches (tests/test_sweep_vectorised.py checks both ways on every numeric field).
+running each scenario on its own. A numeric scenario field whose parameter is not declared
+stackable still works: scenarios that differ in it fall back to separate batches
+(tests/test_sweep_vectorised.py checks both ways on every numeric field).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Sequence
 
 import numpy as np
 
+from .parameters import Parameters, rule
+
 
 class StructureMismatch(ValueError):
     """The scenarios differ in something that cannot get a replication axis."""
-
-
-STACKED: dict[str, tuple[int, int]] = {
-    # goals
-    "kappa": (0, 0), "spend_scale": (0, 0), "decay": (0, 1), "leverage": (0, 0), "links": (0, 0),
-    # countries
-    "population0": (0, 0), "population_growth": (0, 0), "gdp0": (0, 0), "gdp_growth": (0, 0),
-    "domestic_share": (0, 0), "governance": (0, 0), "retention": (0, 0), "priority": (0, 0),
-    "capacity0": (0, 0), "scores0": (0, 0), "remainder0": (0, 0), "birth_rate": (0, 0),
-    "cap_scale": (0, 1), "cap_max": (0, 1), "abs_share": (0, 1), "abs_ref": (0, 1),
-    # donors
-    "donor_base": (0, 0), "donor_growth": (0, 0), "donor_noise_sd": (0, 0), "pooled_share": (0, 0),
-    "blended_share": (0, 0), "capacity_share": (0, 0), "overhead_rate": (0, 0), "channel_cost": (0, 0),
-    "donor_params": (0, 0),
-    # facility
-    "fac_overhead": (0, 0), "fac_channel_cost": (0, 0), "fac_blended": (0, 0), "fac_params": (0, 0),
-    "fac_capacity": (0, 0), "fac_payout": (0, 0), "fac_lag": (0, 0), "fac_risk": (0, 2), "facility_growth": (1, 0),
-    # channels: what a channel costs its recipient (used against (S, F, C) flows)
-    "ch_share": (0, 2), "ch_reference": (0, 2), "ch_elasticity": (0, 2), "ch_volatility": (0, 2),
-    # technologies and research
-    "efficacy": (0, 0), "stage_cost": (0, 0), "stage_years": (0, 0), "success_prob": (0, 0),
-    "deploy_trl": (0, 0), "bass_p": (0, 1), "bass_q": (0, 1), "trl0": (0, 0),
-    "body_base": (0, 0), "body_growth": (0, 0), "portfolio": (0, 0), "collab_bonus": (0, 0),
-    # partnerships and shocks (indexed by year first)
-    "access": (1, 0), "partner_budget": (1, 0), "partner_rate": (0, 0),
-    "donor_cut": (1, 0), "research_cut": (1, 1), "gdp_cut": (1, 0), "hit": (1, 0), "diversion": (1, 0),
-    "ind_shock": (1, 0),
-    # uncertainty (used once, when the model is built)
-    "effectiveness_sd": (0, 1), "score_noise_sd": (0, 3),
-    # indicators: per-indicator money terms and each country's values and trends
-    "ind_unit_cost": (0, 1), "ind_money_share": (0, 1), "ind_value0": (0, 0), "ind_gap0": (0, 0), "norm0": (0, 0),
-    "ind_trend0": (0, 0), "ind_trend_sd": (0, 0), "ind_noise_sd": (0, 0), "ind_base_pc": (0, 0),
-}
-"""name -> (axis, pad): parameters that may differ between the scenarios of one batch."""
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -108,26 +74,34 @@ def _merge(name: str, values: list, counts: np.ndarray, rule: tuple[int, int] | 
     raise StructureMismatch(f"{name} differs")
 
 
-def stack(params: Sequence[dict[str, Any]], counts: Sequence[int]) -> dict[str, Any]:
+def _merge_group(name: str, groups: list, counts: np.ndarray) -> Any:
+    """One parameter group (or the whole Parameters) of every scenario, merged field by field."""
+    changes = {}
+    for f in dataclasses.fields(groups[0]):
+        values = [getattr(g, f.name) for g in groups]
+        if dataclasses.is_dataclass(values[0]):
+            changes[f.name] = _merge_group(f"{name}{f.name}.", values, counts)
+        else:
+            changes[f.name] = _merge(name + f.name, values, counts, rule(f))
+    return dataclasses.replace(groups[0], **changes)
+
+
+def stack(params: Sequence[Parameters], counts: Sequence[int]) -> Parameters:
     """Merge the parameters of scenarios run with counts[i] replications each (in order).
 
     Returns the parameters of the whole batch; raises StructureMismatch if the scenarios
-    differ in anything not listed in STACKED (or in its shape).
+    differ in anything not declared stackable (or in its shape).
     """
     if len(params) == 1:
-        return dict(params[0])
-    keys = params[0].keys()
-    if any(p.keys() != keys for p in params):
-        raise StructureMismatch("different parameter sets")
-    if any(p.get("has_ppi") for p in params):
+        return params[0]
+    if any(p.has_ppi for p in params):
         raise StructureMismatch("PPI countries run one scenario per batch")
-    n = np.asarray(counts, dtype=int)
-    return {k: _merge(k, [p[k] for p in params], n, STACKED.get(k)) for k in keys}
+    return _merge_group("", list(params), np.asarray(counts, dtype=int))
 
 
-def signature(params: dict[str, Any]) -> tuple:
+def signature(params: Parameters) -> tuple:
     """A key equal for scenarios that `stack` can merge (the same structure): every parameter
-    not in STACKED by value, the stacked ones by type and shape."""
+    not declared stackable by value, the stackable ones by type and shape."""
     parts: list[Any] = []
 
     def add(name: str, v: Any, stacked: bool) -> None:
@@ -142,9 +116,15 @@ def signature(params: dict[str, Any]) -> tuple:
         else:
             parts.append(repr(v))
 
-    ppi = bool(params.get("has_ppi"))
-    for k in sorted(params):
-        add(k, params[k], k in STACKED and not ppi)
+    def walk(group: Any, prefix: str) -> None:
+        for f in dataclasses.fields(group):
+            v = getattr(group, f.name)
+            if dataclasses.is_dataclass(v):
+                walk(v, f"{prefix}{f.name}.")
+            else:
+                add(prefix + f.name, v, rule(f) is not None and not params.has_ppi)
+
+    walk(params, "")
     return tuple(parts)
 
 
