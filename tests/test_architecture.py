@@ -5,6 +5,7 @@ import-linter does not: no cycle between any two modules (imports inside functio
 included), no module over 600 lines, and that `import simulation` changes no global state.
 """
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ import simulation
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MAX_LINES = 600
+MAX_FUNCTION_LINES = 60
+"""Longest function (docstring included) in the model and mechanisms packages."""
 
 
 def test_layer_contracts_hold():
@@ -40,6 +43,28 @@ def test_no_import_cycles_between_modules():
 def test_no_module_is_over_600_lines():
     long = {str(p.relative_to(ROOT)): n for p in [*ROOT.glob("simulation/**/*.py"), ROOT / "cli.py"]
             if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert not long, long
+
+
+def function_lengths(folder: Path) -> dict[str, int]:
+    """file:function -> lines (first line of its definition to its last) of every function in `folder`."""
+    out = {}
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                out[f"{path.relative_to(ROOT)}:{node.name}"] = node.end_lineno - node.lineno + 1
+    return out
+
+
+def test_function_lengths_are_measured():
+    lengths = function_lengths(ROOT / "simulation" / "model")
+    assert lengths["simulation/model/model.py:step"] > 5 and len(lengths) > 50
+
+
+@pytest.mark.parametrize("package", ["model", "mechanisms"])
+def test_no_function_of_the_model_core_is_over_60_lines(package):
+    """The model's year, its phases and its mechanisms stay readable one function at a time."""
+    long = {k: n for k, n in function_lengths(ROOT / "simulation" / package).items() if n > MAX_FUNCTION_LINES}
     assert not long, long
 
 
