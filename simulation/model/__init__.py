@@ -15,11 +15,11 @@ The arithmetic lives in simulation.mechanisms (pure array functions).
 """
 
 from . import rng
-from .ledger import ACCOUNTS
+from .ledger import ACCOUNTS, NO_GOAL
 from .model import FinancingModel
 from .parameters import Parameters, parameters
 from .result import RunResult, result_arrays
 from .stacking import StructureMismatch, signature
 
-__all__ = ["ACCOUNTS", "FinancingModel", "Parameters", "RunResult", "StructureMismatch", "parameters", "result_arrays", "rng",
-           "signature"]
+__all__ = ["ACCOUNTS", "NO_GOAL", "FinancingModel", "Parameters", "RunResult", "StructureMismatch", "parameters",
+           "result_arrays", "rng", "signature"]
