@@ -348,3 +348,34 @@ def test_uncertainty_spreads_outcomes_and_zero_uncertainty_does_not():
     d["uncertainty"] = {"effectiveness_sd": 0.3, "score_noise_sd": 0.0}
     m = run_model(scenario(d), runs=5)
     assert np.ptp(m.history["scores"][-1], axis=0).max() > 0.1
+
+
+# ---------------------------------------------------------------- Mesa
+
+
+def test_every_entity_is_one_mesa_agent_holding_its_index():
+    from simulation.model.agents import Country, Donor, Facility, ResearchBody
+
+    d = small_dict()
+    d["facility"] = {"overhead_rate": 0.03}
+    d["donors"][0]["pooled_share"] = 0.4
+    sc = scenario(d)
+    m = FinancingModel(sc, rng.replication_seeds(1, 2))
+    by_type = {t: [(a.index, a.ident) for a in agents] for t, agents in m.agents_by_type.items()}
+    assert by_type[Country] == list(enumerate(sc.country_ids))
+    assert by_type[Donor] == list(enumerate(d.id for d in sc.donors))
+    assert by_type[ResearchBody] == list(enumerate(r.id for r in sc.research_bodies))
+    assert by_type[Facility] == [(0, "facility")]
+    assert sorted(a.unique_id for a in m.agents) == list(range(1, len(m.agents) + 1))
+
+
+def test_a_finished_model_is_freed():
+    """Mesa 3.3 numbers agents in a class-level dict keyed by model; ours forget a model that is gone."""
+    import gc
+    import weakref
+
+    m = FinancingModel(baseline(), rng.replication_seeds(1, 2)).run()
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None
