@@ -23,6 +23,8 @@ def make_ctx(rs: np.random.Generator, **over) -> AllocationContext:
         other_spend_pc=rs.uniform(0, 40, (S, C, G)), propensity=None,
     )
     base.update(over)
+    for name in ("population", "gdp_per_capita", "governance", "priority", "spend_scale", "retention"):
+        base[name] = base[name][None]  # a leading replication axis, of size 1: every replication agrees
     return AllocationContext(**base)
 
 
@@ -93,7 +95,7 @@ def test_impact_puts_money_where_the_marginal_gain_is_largest():
     eq = allocate("equal", ctx, np.full((S, 1), 1e9), mask, [{}])
 
     def gain_of(a):
-        pc = ctx.other_spend_pc + a[:, 0] * (ctx.retention / ctx.population)[None, :, None]
+        pc = ctx.other_spend_pc + a[:, 0] * (ctx.retention / ctx.population)[:, :, None]
         return ((100 - ctx.scores) * ctx.effectiveness[:, None] * -np.expm1(-pc / ctx.spend_scale)).sum()
 
     assert gain_of(many) > gain_of(eq)

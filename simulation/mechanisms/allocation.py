@@ -8,8 +8,8 @@ strategy means adding one function and one registry entry):
     ctx:        AllocationContext, the observable state (read only)
     budget:     (S, D) USD per replication and funder
     mask:       (D, C, G) bool, cells each funder may fund (each row has a True)
-    params:     dict name -> (D,) array, the strategy's parameters per funder, or (S, D)
-                when a batch's scenarios give them different values
+    params:     dict name -> (1|S, D) array, the strategy's parameters per funder (a leading
+                replication axis of size 1 where all replications agree)
     allocation: (S, D, C, G) USD, non-negative, zero outside `mask`, and summing over
                 (C, G) exactly to `budget` (up to float rounding)
 
@@ -36,15 +36,15 @@ class AllocationContext:
     realised draw for the dynamics), so no strategy can optimise against luck.
     """
 
-    # country and goal fields may carry a leading replication axis S (a batch of several scenarios)
+    # every field has a leading replication axis: 1|S, of size 1 where all replications agree
     scores: np.ndarray  # (S, C, G) goal scores 0..100
-    population: np.ndarray  # (C,) people
-    gdp_per_capita: np.ndarray  # (C,) USD per person
-    governance: np.ndarray  # (C,) 0..100
-    priority: np.ndarray  # (C, G) roadmap priority, rows sum to 1
+    population: np.ndarray  # (1|S, C) people
+    gdp_per_capita: np.ndarray  # (1|S, C) USD per person
+    governance: np.ndarray  # (1|S, C) 0..100
+    priority: np.ndarray  # (1|S, C, G) roadmap priority, rows sum to 1
     effectiveness: np.ndarray  # (S, G) expected κ_g (the scenario's value, the same in every replication)
-    spend_scale: np.ndarray  # (G,) s_g, USD per capita
-    retention: np.ndarray  # (C,) 1 - leakage
+    spend_scale: np.ndarray  # (1|S, G) s_g, USD per capita
+    retention: np.ndarray  # (1|S, C) 1 - leakage
     other_spend_pc: np.ndarray  # (S, C, G) effective spend per capita already planned
     propensity: np.ndarray | None = None  # (S, D, C, G) learned weights (adaptive donors)
 
@@ -66,24 +66,23 @@ def normalise(weights: np.ndarray, mask: np.ndarray, budget: np.ndarray) -> np.n
 
 
 def _p(params: dict[str, np.ndarray], name: str) -> np.ndarray:
-    """A per-funder parameter (D,) or (S, D) shaped to broadcast against (S, D, C, G)."""
-    x = params[name]
-    return x[:, :, None, None] if x.ndim == 2 else x[None, :, None, None]
+    """A per-funder parameter (1|S, D) shaped to broadcast against (S, D, C, G)."""
+    return params[name][:, :, None, None]
 
 
 def _country(x: np.ndarray) -> np.ndarray:
-    """A per-country array (C,) or (S, C) shaped to broadcast against (S, D, C, G)."""
-    return x[:, None, :, None] if x.ndim == 2 else x[None, None, :, None]
+    """A per-country array (1|S, C) shaped to broadcast against (S, D, C, G)."""
+    return x[:, None, :, None]
 
 
 def _cells(x: np.ndarray) -> np.ndarray:
-    """A per-cell array (C, G) or (S, C, G) shaped to broadcast against (S, D, C, G)."""
-    return x[:, None] if x.ndim == 3 else x[None, None]
+    """A per-cell array (1|S, C, G) shaped to broadcast against (S, D, C, G)."""
+    return x[:, None]
 
 
 def _at(x: np.ndarray, s_idx: np.ndarray, i: np.ndarray) -> np.ndarray:
-    """x[i] of a (N,) array, or x[s, i] of an (S, N) one (a batch of several scenarios)."""
-    return x[s_idx, i] if x.ndim == 2 else x[i]
+    """x[s, i] of a (1|S, N) array for replications s_idx (S, D)."""
+    return np.broadcast_to(x, (s_idx.shape[0],) + x.shape[1:])[s_idx, i]
 
 
 def equal(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
@@ -100,16 +99,15 @@ def needs(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: 
 
 
 def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
-    """base (S, 1, C, G) ** exponent (D,) → (S, D, C, G), one power per distinct exponent
-    ((S, D): every power)."""
-    if exponent.ndim == 2:  # each distinct row of exponents on its replications, as for one scenario
+    """base (S, 1, C, G) ** exponent (1|S, D) → (S, D, C, G), one power per distinct exponent."""
+    if exponent.shape[0] > 1:  # each distinct row of exponents on its replications, as for one scenario
         out = np.empty((base.shape[0], exponent.shape[1]) + base.shape[2:])
         rows, inverse = np.unique(exponent, axis=0, return_inverse=True)
         for r, row in enumerate(rows):
             on = np.flatnonzero(inverse.reshape(-1) == r)
-            out[on] = _power(base[on], row)
+            out[on] = _power(base[on], row[None])
         return out
-    values, which = np.unique(exponent, return_inverse=True)
+    values, which = np.unique(exponent[0], return_inverse=True)
     return (base ** values[None, :, None, None])[:, which]
 
 
@@ -158,7 +156,7 @@ def marginal_gain(ctx: AllocationContext, spend_pc: np.ndarray) -> np.ndarray:
     """d(score gain)/d(USD) at effective spend per capita `spend_pc` (S, D|1, C, G)."""
     gap = (100.0 - ctx.scores)[:, None]
     kappa = ctx.effectiveness[:, None, None, :]
-    scale = ctx.spend_scale[:, None, None, :] if ctx.spend_scale.ndim == 2 else ctx.spend_scale[None, None, None, :]
+    scale = ctx.spend_scale[:, None, None, :]
     per_usd = _country(ctx.retention / ctx.population)
     return _gain_per_usd(gap, kappa, per_usd, scale, spend_pc)
 
@@ -176,12 +174,12 @@ def impact(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params:
     uses its own `steps`. A chunk changes the marginal gain of one cell only, so after
     the first full evaluation only the chosen cells are re-evaluated.
     """
-    steps = params["steps"].astype(int)  # (D,) or (S, D) each funder's own number of chunks
+    steps = params["steps"].astype(int)  # (1|S, D) each funder's own number of chunks
     S, D = budget.shape
     C, G = mask.shape[1:]
     alloc = np.zeros((S, D, C * G))
     chunk = budget / steps
-    per_usd = ctx.retention / ctx.population  # (C,) or (S, C)
+    per_usd = ctx.retention / ctx.population  # (1|S, C)
     gain = marginal_gain(ctx, ctx.other_spend_pc[:, None] + alloc.reshape(S, D, C, G) * _country(per_usd))
     gain = np.where(mask.reshape(1, D, C * G), gain.reshape(S, D, C * G), -np.inf)
     s_idx, d_idx = np.meshgrid(np.arange(S), np.arange(D), indexing="ij")
@@ -198,8 +196,8 @@ def impact(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params:
 def adaptive(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
     """∝ learned propensity (updated by the Donor agents from observed progress; PPI-like)."""
     if ctx.propensity is None:
-        return needs(ctx, budget, mask, {**params, "gap_exponent": np.ones(mask.shape[0]),
-                                         "population_exponent": np.full(mask.shape[0], 0.5)})
+        return needs(ctx, budget, mask, {**params, "gap_exponent": np.ones((1, mask.shape[0])),
+                                         "population_exponent": np.full((1, mask.shape[0]), 0.5)})
     return normalise(ctx.propensity, mask, budget)
 
 
@@ -238,11 +236,11 @@ def stack_params(name: str, per_funder: list[dict[str, float]]) -> dict[str, np.
 def allocate(name: str, ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray,
              per_funder: list[dict[str, float]]) -> np.ndarray:
     """Run strategy `name` for a group of funders."""
-    return run(name, ctx, budget, mask, stack_params(name, per_funder))
+    return run(name, ctx, budget, mask, {k: v[None] for k, v in stack_params(name, per_funder).items()})
 
 
 def run(name: str, ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray,
         params: dict[str, np.ndarray]) -> np.ndarray:
     """Run strategy `name` for a group of funders with stacked parameters (see `stack_params`),
-    each (D,) or, for a batch of several scenarios, (S, D)."""
+    each (1|S, D): with a leading replication axis, of size 1 where all replications agree."""
     return STRATEGIES[name].fn(ctx, budget, mask, params)

@@ -18,22 +18,24 @@ def recipient_cost(flow: np.ndarray, share: float, reference: float, elasticity:
     at most the flow. Below elasticity 1 a channel's cost per dollar falls with its size, so one
     large channel (a pooled facility) costs its recipient less than several small ones carrying
     the same money. flow: (S, F, C) → (S, F, C); share, reference, elasticity: numbers or
-    (S, 1, 1) (a batch of scenarios that differ in them).
+    (1|S, 1, 1) (a batch of scenarios that differ in them).
     """
-    if np.ndim(elasticity):  # each exponent on its replications: NumPy's power differs in the last
-        out = np.empty_like(flow)  # bit between a scalar and an array exponent
-        for value in np.unique(elasticity):
-            rows = np.flatnonzero(np.reshape(elasticity, -1) == value)
-            out[rows] = recipient_cost(flow[rows], _rows(share, rows), _rows(reference, rows), float(value))
-        return out
+    exponents = np.reshape(elasticity, -1)
+    if len(exponents) == 1:
+        return _recipient_cost(flow, share, reference, float(exponents[0]))
+    out = np.empty_like(flow)  # each exponent on its replications, as a number: NumPy's power
+    S = (len(flow), 1, 1)  # differs in the last bit between a number and an array exponent
+    for value in np.unique(exponents):
+        rows = np.flatnonzero(exponents == value)
+        out[rows] = _recipient_cost(flow[rows], np.broadcast_to(share, S)[rows], np.broadcast_to(reference, S)[rows],
+                                    float(value))
+    return out
+
+
+def _recipient_cost(flow: np.ndarray, share, reference, elasticity: float) -> np.ndarray:
     ratio = np.divide(flow, reference)
     cost = share * reference * np.power(ratio, elasticity, out=np.zeros_like(ratio), where=flow > 0)
     return np.minimum(cost, flow)
-
-
-def _rows(x, rows: np.ndarray):
-    """Replications `rows` of a parameter that may have a leading replication axis."""
-    return x[rows] if np.ndim(x) else x
 
 
 def volatility_loss(flow: np.ndarray, previous: np.ndarray | None, planned_growth: np.ndarray,

@@ -67,9 +67,9 @@ def budgets(m: FinancingModel, year: Year) -> None:
                                             p.shocks.donor_cut[t])
     year.body_budget = p.research.base * (1.0 + p.research.growth) ** t * (1.0 - p.shocks.research_cut[t])
     year.partner_budget = p.partnerships.budget[t]
-    total = stacking.total  # sums of arrays that may have a replication axis
-    m.ledger.book(t, sources=m.donor_budget.sum(axis=1) + total(year.domestic, 2) + total(year.body_budget, 1)
-                  + total(year.partner_budget, 1))
+    total = stacking.total  # sums over all but the replication axis
+    m.ledger.book(t, sources=m.donor_budget.sum(axis=1) + total(year.domestic) + total(year.body_budget)
+                  + total(year.partner_budget))
     m.ledger.flow("domestic", np.broadcast_to(year.domestic, (S,) + year.domestic.shape[-2:]), "domestic",
                   "domestic", p.countries.ids, p.goals.ids)
 

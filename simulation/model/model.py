@@ -31,9 +31,9 @@ from .ppi_country import PPICountries
 
 @dataclass
 class Year:
-    """What every phase of one year reads: t (0 = start year), people (C,) and GDP (C,) (each
-    (S, C) when the batch's scenarios differ in them), domestic spending (C, G) or (S, C, G)
-    USD; the budgets phase adds research bodies' (R,) and partnerships' (P,) budgets."""
+    """What every phase of one year reads: t (0 = start year), people and GDP (1|S, C), domestic
+    spending (1|S, C, G) USD; the budgets phase adds research bodies' (1|S, R) and partnerships'
+    (1|S, P) budgets. (1|S: a replication axis of size 1 where the batch's scenarios agree.)"""
     t: int
     population: np.ndarray
     gdp: np.ndarray
@@ -72,12 +72,11 @@ class FinancingModel(mesa.Model):
         super().__init__()
         self.scenario = scenario
         self.S = len(seeds)
-        if variants is None:
-            self.p = parameters(scenario)
-        else:
-            if sum(n for _, n in variants) != self.S:
-                raise ValueError("variants' replications must add up to the seeds given")
-            self.p = stacking.stack([p for p, _ in variants], [n for _, n in variants])
+        variants = variants or [(parameters(scenario), self.S)]
+        if sum(n for _, n in variants) != self.S:
+            raise ValueError("variants' replications must add up to the seeds given")
+        # every stackable parameter with its leading replication axis (1 where the scenarios agree)
+        self.p = stacking.stack([p for p, _ in variants], [n for _, n in variants])
         self.T = self.p.T
         self._draw(seeds)
         self._state()
@@ -193,7 +192,7 @@ class FinancingModel(mesa.Model):
         private = self._private(year, delivered)  # 4. private co-finance
         self._research(year)  # 5. research bodies and technology pipelines
         capacity = self._partnerships(year, delivered.capacity)  # 6. transfer partnerships
-        progress = impact.countries_step(self, year, self._domestic(year), delivered.external + private,
+        progress = impact.countries_step(self, year, year.domestic, delivered.external + private,
                                          capacity)  # 7. countries
         Donor.learn(self, progress, plans["donor"][1])  # 8. learning
         self.t += 1
@@ -210,11 +209,6 @@ class FinancingModel(mesa.Model):
         c, t = self.p.countries, self.t
         gdp = c.gdp0 * (1.0 + c.gdp_growth) ** t * (1.0 - self.p.shocks.gdp_cut[t])
         return Year(t, c.population(t), gdp, dynamics.domestic_spending(gdp, c.domestic_share, c.priority))
-
-    @staticmethod
-    def _domestic(year: Year) -> np.ndarray:
-        """Domestic spending with a replication axis (1 where the batch's scenarios agree)."""
-        return np.reshape(year.domestic, (-1,) + year.domestic.shape[-2:])
 
     def _deliver(self, year: Year, plans: dict) -> Delivered:
         """Every funder's plan, split into its windows and delivered through its channels; the
@@ -244,7 +238,7 @@ class FinancingModel(mesa.Model):
         # does not depend on how many replications share its batch
         budgets = self.donor_budget if S > 1 else np.repeat(self.donor_budget, 2, axis=0)
         self.history["public_external"][t] = (budgets @ self.p.donors.public)[:S] + \
-            stacking.total(year.partner_budget, 1)
+            stacking.total(year.partner_budget)
         return private
 
     def _research(self, year: Year) -> None:

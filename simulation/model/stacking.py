@@ -59,10 +59,19 @@ def _stack_leaf(name: str, values: list, counts: np.ndarray, axis: int, pad: int
     return np.ascontiguousarray(out)
 
 
+def _expand(value: Any, axis: int, pad: int) -> Any:
+    """A stackable value the same in every scenario: its replication axis, of size 1 (broadcast)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {k: _expand(v, axis, pad) for k, v in value.items()}
+    return _stack_leaf("", [value], np.ones(1, dtype=int), axis, pad)
+
+
 def _merge(name: str, values: list, counts: np.ndarray, rule: tuple[int, int] | None) -> Any:
     first = values[0]
     if all(_same(first, v) for v in values[1:]):
-        return first
+        return first if rule is None else _expand(first, *rule)
     if rule is None:
         raise StructureMismatch(f"{name} differs")
     if isinstance(first, dict):
@@ -89,12 +98,12 @@ def _merge_group(name: str, groups: list, counts: np.ndarray) -> Any:
 def stack(params: Sequence[Parameters], counts: Sequence[int]) -> Parameters:
     """Merge the parameters of scenarios run with counts[i] replications each (in order).
 
-    Returns the parameters of the whole batch; raises StructureMismatch if the scenarios
-    differ in anything not declared stackable (or in its shape).
+    Returns the parameters of the whole batch, every stackable one with its replication axis
+    (size 1 where all scenarios agree, so one scenario alone has the same shapes as a batch of
+    several); raises StructureMismatch if the scenarios differ in anything not declared
+    stackable (or in its shape).
     """
-    if len(params) == 1:
-        return params[0]
-    if any(p.has_ppi for p in params):
+    if len(params) > 1 and any(p.has_ppi for p in params):
         raise StructureMismatch("PPI countries run one scenario per batch")
     return _merge_group("", list(params), np.asarray(counts, dtype=int))
 
@@ -128,7 +137,6 @@ def signature(params: Parameters) -> tuple:
     return tuple(parts)
 
 
-def total(x: np.ndarray, core: int) -> np.ndarray | float:
-    """The sum over the last `core` axes of a parameter: a number without replication axis,
-    (S,) with one (the same order of additions either way)."""
-    return x.reshape(x.shape[:x.ndim - core] + (-1,)).sum(axis=-1)
+def total(x: np.ndarray) -> np.ndarray:
+    """The sum over all but the leading replication axis of a parameter: (1,) or (S,)."""
+    return x.reshape(len(x), -1).sum(axis=-1)
