@@ -47,7 +47,7 @@ def volatility_loss(flow: np.ndarray, previous: np.ndarray | None, planned_growt
     new facility's ramp-up): v = flow / (previous · planned_growth) − 1, capped at ±1. Budget
     noise, shocks and shifts between countries are surprises; a channel that is new this year
     (previous 0) or the first year (previous None) loses nothing. flow, previous: (S, F, C);
-    planned_growth: (F,) or (S, F); cost: a number or (S, 1, 1) → (S, F, C).
+    planned_growth: (1|S, F); cost: a number or (1|S, 1, 1) → (S, F, C).
     """
     if previous is None or not np.any(cost):
         return np.zeros_like(flow)
@@ -91,9 +91,9 @@ def coordinate(plans: np.ndarray, mask: np.ndarray, per_usd: np.ndarray, spend_s
     proportion. One round, from the plans all of them announced: no one reacts to anyone's
     reaction.
 
-    plans: (S, F, C, G) planned USD; mask: (F, C, G) eligible cells; per_usd: (C,) effective
-    money per capita per USD (retention / population); spend_scale: (G,) → (S, F, C, G) with
-    each funder's total unchanged (per_usd and spend_scale may have a leading axis S).
+    plans: (S, F, C, G) planned USD; mask: (F, C, G) eligible cells; per_usd: (1|S, C) effective
+    money per capita per USD (retention / population); spend_scale: (1|S, G) → (S, F, C, G)
+    with each funder's total unchanged.
     """
     if plans.shape[1] < 2:
         return plans

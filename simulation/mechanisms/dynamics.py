@@ -13,7 +13,7 @@ def donor_budgets(base_usd: np.ndarray, growth: np.ndarray, years: int, noise: n
                   noise_sd: np.ndarray, cut: np.ndarray) -> np.ndarray:
     """B_d,t = B_d,0 · (1 + growth_d)^t · exp(σ_d ε − σ_d²/2) · (1 − cut_d).
 
-    base_usd, growth, noise_sd, cut: (D,) or (S, D); noise: (S, D) standard normal → (S, D).
+    base_usd, growth, noise_sd, cut: (1|S, D); noise: (S, D) standard normal → (S, D).
     The log-normal factor has mean 1, so noise does not shift expected budgets.
     """
     trend = base_usd * (1.0 + growth) ** years * (1.0 - cut)
@@ -21,8 +21,7 @@ def donor_budgets(base_usd: np.ndarray, growth: np.ndarray, years: int, noise: n
 
 
 def domestic_spending(gdp_usd: np.ndarray, domestic_share: np.ndarray, priority: np.ndarray) -> np.ndarray:
-    """D_c,g = GDP_c · domestic_share_c · priority_c,g; (C,), (C,), (C, G) → (C, G) (each may
-    have a leading replication axis S, and then so does the result)."""
+    """D_c,g = GDP_c · domestic_share_c · priority_c,g; (1|S, C), (1|S, C), (1|S, C, G) → (1|S, C, G)."""
     return (gdp_usd * domestic_share)[..., None] * priority
 
 
@@ -34,7 +33,7 @@ def leakage(governance: np.ndarray, leakage_max: float, exponent: float) -> np.n
 def channel_overhead(flow: np.ndarray, rate: np.ndarray, channel_cost: np.ndarray) -> np.ndarray:
     """Overhead of funder→country channels: min(flow, rate·flow + fixed cost if flow > 0).
 
-    flow: (S, D, C) USD; rate, channel_cost: (D,) or (S, D) → (S, D, C) USD.
+    flow: (S, D, C) USD; rate, channel_cost: (1|S, D) → (S, D, C) USD.
     """
     fixed = np.where(flow > 0, channel_cost[..., None], 0.0)
     return np.minimum(flow, rate[..., None] * flow + fixed)
@@ -44,7 +43,7 @@ def direct_gain(scores: np.ndarray, effectiveness: np.ndarray, spend_pc: np.ndar
                 spend_scale: np.ndarray) -> np.ndarray:
     """ΔI = (100 − I) · κ_g · (1 − exp(−s / s_g)), diminishing returns in spend per capita.
 
-    scores, spend_pc: (S, C, G); effectiveness: (S, G); spend_scale: (G,) or (S, G) → (S, C, G).
+    scores, spend_pc: (S, C, G); effectiveness: (S, G); spend_scale: (1|S, G) → (S, C, G).
     """
     return (100.0 - scores) * effectiveness[:, None, :] * -np.expm1(-spend_pc / spend_scale[..., None, :])
 
@@ -52,19 +51,19 @@ def direct_gain(scores: np.ndarray, effectiveness: np.ndarray, spend_pc: np.ndar
 def spillover(gain: np.ndarray, links: np.ndarray) -> np.ndarray:
     """Progress on goal h spills into goal g with weight links[h, g] (negative = trade-off).
 
-    gain: (S, C, G); links: (G, G) or (S, G, G) with zero diagonal → (S, C, G).
+    gain: (S, C, G); links: (1|S, G, G) with zero diagonal → (S, C, G).
     """
     return gain @ links
 
 
 def next_scores(scores: np.ndarray, gain: np.ndarray, spill: np.ndarray, decay: np.ndarray,
                 hit: np.ndarray, noise: np.ndarray | float) -> np.ndarray:
-    """I' = clip(I + gain + spill − δ_g·I − hit + noise, 0, 100). decay (G,) or (S, 1, G), hit (C, G) or (S, C, G)."""
+    """I' = clip(I + gain + spill − δ_g·I − hit + noise, 0, 100). decay (1|S, 1, G), hit (1|S, C, G)."""
     return np.clip(scores + gain + spill - decay * scores - hit + noise, 0.0, 100.0)
 
 
 def share_of_rest(share: np.ndarray, pooled: np.ndarray) -> np.ndarray:
     """share / (1 − pooled): a share of the whole budget as a share of what is not pooled, 0 where
-    everything is pooled. (D,) or (S, D)."""
+    everything is pooled. (1|S, D)."""
     out = np.zeros(np.broadcast_shapes(np.shape(share), np.shape(pooled)))
     return np.divide(share, 1 - pooled, out=out, where=pooled < 1)

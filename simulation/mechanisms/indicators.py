@@ -53,7 +53,7 @@ def absorbed(external_usd: np.ndarray, ceiling_usd: np.ndarray) -> np.ndarray:
     """External money that a country can put to use in a year: a smooth ceiling,
     A·(1 − exp(−X/A)): the first dollars count fully, money far beyond A adds nothing.
 
-    external_usd: (S, C, G); ceiling_usd: (S, C) or (C,) → (S, C, G) (split pro rata over goals).
+    external_usd: (S, C, G); ceiling_usd: (S, C) → (S, C, G) (split pro rata over goals).
     """
     total = external_usd.sum(axis=-1)
     A = np.broadcast_to(ceiling_usd, total.shape)

@@ -71,7 +71,7 @@ class Donor(Entity):
         """
         d = m.p.donors
         out = m.buffer("alloc", budget.shape + d.mask.shape[1:])
-        for name, idx in d.groups.items():  # donors in agent order; their parameters (n,) or (S, n)
+        for name, idx in d.groups.items():  # donors in agent order; their parameters (1|S, n)
             gctx = ctx
             if name == "adaptive" and m.propensity is not None:  # propensity rows follow the group's order
                 gctx = allocation.AllocationContext(**{**ctx.__dict__, "propensity": m.propensity})
@@ -90,7 +90,7 @@ class Donor(Entity):
         if "adaptive" not in d.groups:
             return
         idx = d.groups["adaptive"]
-        eta = d.params["adaptive"]["learning_rate"]  # (A,) or (S, A)
+        eta = d.params["adaptive"]["learning_rate"]  # (1|S, A)
         mask = d.mask[idx]
         if m.propensity is None:  # start from the first year's allocation
             m.propensity = allocation.normalise(funded[:, idx], mask, np.ones((funded.shape[0], len(idx))))
@@ -121,7 +121,7 @@ class ResearchBody(Entity):
 
     @classmethod
     def fund(cls, m: FinancingModel, t: int, budget: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Bodies fund their active technologies; pipelines advance. budget (R,) or (S, R) USD.
+        """Bodies fund their active technologies; pipelines advance. budget (1|S, R) USD.
 
         Each body spreads its budget over the technologies of its portfolio still below
         their deployment TRL (by portfolio weight); a stage takes at most what it still

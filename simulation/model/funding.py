@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Funders:
     """Funders of one kind on the common path: their ledger key and ids, eligible cells (F, C, G),
-    windows (blended and capacity shares of the allocation, (F,) or (S, F)), channel overhead
+    windows (blended and capacity shares of the allocation, (1|S, F)), channel overhead
     (rate and fixed cost), the planned growth of their flows this year, and how much more
     their blended money mobilises (risk sharing; None: leverage alone)."""
     key: str

@@ -256,7 +256,7 @@ class FinancingModel(mesa.Model):
         budget, ps = year.partner_budget, self.p.partnerships
         if not budget.any():
             return capacity
-        gross = budget[..., None] * ps.recipients  # (P, C) or (S, P, C)
+        gross = budget[..., None] * ps.recipients  # (1|S, P, C)
         gross = np.broadcast_to(gross, (self.S,) + gross.shape[-2:])
         overhead = gross * ps.rate[..., None]
         self.ledger.book(year.t, overhead=overhead.sum(axis=(1, 2)))

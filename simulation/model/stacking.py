@@ -5,8 +5,8 @@ the facility's overhead, governance leakage, ...). `FinancingModel` can advance 
 replications in one batch: it builds each scenario's parameters (parameters.py, no random
 numbers involved), and `stack` merges them group by group, field by field:
 
-* a parameter that is the same in every scenario stays as it is (e.g. (D,) for a donor
-  field), so a batch of one scenario runs exactly as before;
+* a parameter that is the same in every scenario gets a replication axis of size 1 (e.g.
+  (1, D) for a donor field), as it does for a batch of one scenario;
 * a field declared with `parameters.axis(...)` that differs gets a replication axis: each
   scenario's value repeated over its replications (e.g. (S, D)), where its declaration says;
 * anything else that differs (ids, eligibility masks, strategy names, shapes, the number
