@@ -379,3 +379,16 @@ def test_a_finished_model_is_freed():
     del m
     gc.collect()
     assert ref() is None
+
+
+def test_the_model_draws_nothing_from_mesas_generators():
+    """Every draw comes from rng.py's per-replication streams (replication i gives the same numbers
+    in any batch); Mesa's model.random and model.rng are not seeded by us, so nothing may use them."""
+    import re
+    from pathlib import Path
+
+    import simulation.model as pkg
+
+    uses = {p.name: re.findall(r"\b(?:self|m|model)\.(?:rng|random)\b", p.read_text())
+            for p in Path(pkg.__file__).parent.glob("*.py")}
+    assert not {k: v for k, v in uses.items() if v}

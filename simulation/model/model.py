@@ -60,7 +60,7 @@ class FinancingModel(mesa.Model):
         history: dict of arrays with a leading year axis (T + 1 entries, start year first);
         ledger: flows and the money balance of every year.
 
-    Mesa's own random generators (`self.random`, `self.rng`) are not used: every draw comes
+    Mesa's own random generators (its `random` and `rng`) are not used: every draw comes
     from rng.py's per-replication streams.
     """
 
