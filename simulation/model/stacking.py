@@ -24,6 +24,7 @@ stackable still works: scenarios that differ in it fall back to separate batches
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Sequence
 
 import numpy as np
@@ -65,7 +66,8 @@ def _expand(value: Any, axis: int, pad: int) -> Any:
         return None
     if isinstance(value, dict):
         return {k: _expand(v, axis, pad) for k, v in value.items()}
-    return _stack_leaf("", [value], np.ones(1, dtype=int), axis, pad)
+    x = np.asarray(value)
+    return x.reshape(x.shape[:axis] + (1,) * (1 + pad) + x.shape[axis:])  # a view
 
 
 def _merge(name: str, values: list, counts: np.ndarray, rule: tuple[int, int] | None) -> Any:
@@ -83,15 +85,24 @@ def _merge(name: str, values: list, counts: np.ndarray, rule: tuple[int, int] | 
     raise StructureMismatch(f"{name} differs")
 
 
+@functools.cache
+def _layout(cls: type) -> tuple[tuple[str, tuple[int, int] | None, bool], ...]:
+    """(name, stacking rule, is a parameter group) of every field of a parameter group class."""
+    return tuple((f.name, rule(f), isinstance(f.type, str) and f.type in _GROUPS) for f in dataclasses.fields(cls))
+
+
+_GROUPS = {f.type for f in dataclasses.fields(Parameters)} - {"int", "bool"}
+
+
 def _merge_group(name: str, groups: list, counts: np.ndarray) -> Any:
     """One parameter group (or the whole Parameters) of every scenario, merged field by field."""
     changes = {}
-    for f in dataclasses.fields(groups[0]):
-        values = [getattr(g, f.name) for g in groups]
-        if dataclasses.is_dataclass(values[0]):
-            changes[f.name] = _merge_group(f"{name}{f.name}.", values, counts)
+    for field, how, group in _layout(type(groups[0])):
+        values = [getattr(g, field) for g in groups]
+        if group:
+            changes[field] = _merge_group(f"{name}{field}.", values, counts)
         else:
-            changes[f.name] = _merge(name + f.name, values, counts, rule(f))
+            changes[field] = _merge(name + field, values, counts, how)
     return dataclasses.replace(groups[0], **changes)
 
 
