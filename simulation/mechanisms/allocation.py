@@ -80,11 +80,6 @@ def _cells(x: np.ndarray) -> np.ndarray:
     return x[:, None]
 
 
-def _at(x: np.ndarray, s_idx: np.ndarray, i: np.ndarray) -> np.ndarray:
-    """x[s, i] of a (1|S, N) array for replications s_idx (S, D)."""
-    return np.broadcast_to(x, (s_idx.shape[0],) + x.shape[1:])[s_idx, i]
-
-
 def equal(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
     """Equal split over eligible cells."""
     return normalise(np.ones(mask.shape)[None], mask, budget)
@@ -183,13 +178,14 @@ def impact(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params:
     gain = marginal_gain(ctx, ctx.other_spend_pc[:, None] + alloc.reshape(S, D, C, G) * _country(per_usd))
     gain = np.where(mask.reshape(1, D, C * G), gain.reshape(S, D, C * G), -np.inf)
     s_idx, d_idx = np.meshgrid(np.arange(S), np.arange(D), indexing="ij")
+    per_usd, scale = np.broadcast_to(per_usd, (S, C)), np.broadcast_to(ctx.spend_scale, (S, G))  # views
     for i in range(steps.max(initial=0)):
         best = gain.argmax(axis=-1)  # (S, D) flat cell c·G + g
         alloc[s_idx, d_idx, best] += np.where(i < steps, chunk, 0.0)  # funders past their steps are done
         c, g = np.divmod(best, G)
-        spend = ctx.other_spend_pc[s_idx, c, g] + alloc[s_idx, d_idx, best] * _at(per_usd, s_idx, c)
+        spend = ctx.other_spend_pc[s_idx, c, g] + alloc[s_idx, d_idx, best] * per_usd[s_idx, c]
         gain[s_idx, d_idx, best] = _gain_per_usd(100.0 - ctx.scores[s_idx, c, g], ctx.effectiveness[s_idx, g],
-                                                 _at(per_usd, s_idx, c), _at(ctx.spend_scale, s_idx, g), spend)
+                                                 per_usd[s_idx, c], scale[s_idx, g], spend)
     return alloc.reshape(S, D, C, G)
 
 
