@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.mechanisms import indicators
+from simulation.model import impact
 from tests import factory
 
 
@@ -22,10 +23,10 @@ def test_capacity_building_raises_capacity_and_the_absorption_ceiling():
     low, high = _model(0.0), _model(0.15)
     cap_low, cap_high = low.history["capacity"][-1], high.history["capacity"][-1]
     assert (cap_high > cap_low).all()  # every country: more capacity spending, more capacity
-    gdp = low.gdp0
-    ceiling_low, ceiling_high = low.absorption_ceiling(low.T - 1, gdp), high.absorption_ceiling(high.T - 1, gdp)
+    gdp = low.p.countries.gdp0
+    ceiling_low, ceiling_high = impact.absorption_ceiling(low, gdp), impact.absorption_ceiling(high, gdp)
     assert (ceiling_high > ceiling_low).all()
-    money = np.full((2, len(gdp), 4), 2e8)  # the same external money meets the two ceilings
+    money = np.full((2, gdp.shape[-1], 4), 2e8)  # the same external money meets the two ceilings
     used_low = indicators.absorbed(money, ceiling_low).sum()
     used_high = indicators.absorbed(money, ceiling_high).sum()
     assert used_high > used_low

@@ -85,10 +85,14 @@ def at_work(m: FinancingModel, year: Year, gross: np.ndarray, external: np.ndarr
     money only what each country can absorb works (indicators.absorbed)."""
     keep = m.p.countries.retention[..., None]
     effective = gross * keep
-    ceiling = m.p.countries.abs_share * year.gdp * m.capacity / m.p.countries.abs_ref  # (S, C) USD
-    outside = ind.absorbed(external, ceiling) * keep  # external at work
+    outside = ind.absorbed(external, absorption_ceiling(m, year.gdp)) * keep  # external at work
     working = (gross - external) * keep + outside
     return Money(gross, effective, external, working, outside, ppi_money)
+
+
+def absorption_ceiling(m: FinancingModel, gdp: np.ndarray) -> np.ndarray:
+    """(S, C) US$ of external money each country can use this year (grows with capacity)."""
+    return m.p.countries.abs_share * gdp * m.capacity / m.p.countries.abs_ref
 
 
 def build_capacity(m: FinancingModel, year: Year, cb_effective: np.ndarray) -> None:
