@@ -24,6 +24,7 @@ import pandas as pd
 import yaml
 
 from ..analysis.calibration import (
+    WINDOW_YEARS,
     IndicatorSpec,
     TrendFit,
     crps_ensemble,
@@ -110,7 +111,9 @@ class Calibration:
         """Write calibrated.yaml, fit.csv, pooling.csv, skipped.txt and manifest.json (atomically)."""
         path = Path(path)
         with atomic_folder(path, force) as tmp:
-            target = Path(self.scenario_file).resolve() if self.scenario_file else None
+            # a scenario given by a shipped name (`sdgsim calibrate baseline`) is extended by that name
+            is_file = bool(self.scenario_file) and Path(self.scenario_file).is_file()
+            target = Path(self.scenario_file).resolve() if is_file else None
             extends = os.path.relpath(target, path.resolve()) if target else self.scenario.name
             (tmp / "calibrated.yaml").write_text(self.yaml_text(extends))
             self.table.to_csv(tmp / "fit.csv", index=False, float_format="%.6g")
@@ -124,7 +127,7 @@ class Calibration:
 
 
 def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fit_until: int, *,
-              start_year: int | None = None, window: int = 15) -> Calibration:
+              start_year: int | None = None, window: int = WINDOW_YEARS) -> Calibration:
     """Fit every (country, indicator) of a scenario on history up to `fit_until` (nothing later
     is read) and build the calibrated scenario: start values from history at the scenario's
     start year (or `start_year`), trends and their uncertainty, and the money level the
@@ -178,36 +181,56 @@ def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fi
     return Calibration(sc, file, hist.file, fit_until, fit, pd.DataFrame(rows), calibrated, skipped)
 
 
+NAIVE_YEARS = 10
+"""Years before the forecast that the naive forecasts see: a linear trend fitted on the last ten
+years, persistence of the last value, a constant rate of decline over the last ten years."""
+METHODS = ("model", "model_median", "money_off", "trend", "persistence", "crd")
+"""Forecasts scored: the model's mean (what summary.csv reports), its median, the model with money
+switched off (trends alone), a linear trend, persistence, and a constant rate of decline (UN
+IGME's benchmark for mortality; lower-is-better indicators only)."""
+
+
 @dataclass
 class Backtest:
     """Out-of-sample forecasts against what happened, and their skill."""
 
     calibration: Calibration
     forecast: pd.DataFrame
-    """country, indicator, year, observed, mean, p05, p50, p95, trend, persistence."""
+    """country, indicator, year, observed, mean, p05, p50, p95, money_off, trend, persistence, crd."""
     skill: pd.DataFrame
-    """indicator (and ALL), method (model, trend, persistence), n, rmse, mae, coverage90, crps."""
+    """indicator (and ALL), method (METHODS), n, rmse, mae, coverage90, crps."""
     fit_until: int
     to: int
     runs: int
     seed: int
+    unscored: int = 0
+    """Observations left out because a naive forecast had no past data to stand on (all methods are
+    scored on the same rows)."""
 
     def summary(self) -> str:
         """A few lines: the model's skill against the naive forecasts per indicator."""
         s = self.skill
         lines = [f"Back-test: fitted up to {self.fit_until}, forecast {self.fit_until + 1}-{self.to} "
-                 f"({self.runs} runs, seed {self.seed}); {len(self.forecast)} observed values", "",
-                 f"{'indicator':<18}{'n':>4}{'RMSE model':>12}{'trend':>9}{'persist.':>10}{'90% cov.':>10}"
-                 f"{'CRPS':>8}"]
+                 f"({self.runs} runs, seed {self.seed}); {len(self.forecast)} observed values scored"
+                 + (f", {self.unscored} without {NAIVE_YEARS} years of past data left out" if self.unscored else ""),
+                 "", f"RMSE by forecast (model = the mean over runs; money off = trends alone; naive forecasts "
+                     f"fitted on the last {NAIVE_YEARS} years)",
+                 f"{'indicator':<18}{'n':>4}{'model':>9}{'median':>9}{'money off':>11}{'trend':>9}{'persist.':>10}"
+                 f"{'CRD':>8}{'90% cov.':>10}{'CRPS':>8}"]
         for key, g in s.groupby("indicator", sort=False):
             m = g.set_index("method")
-            lines.append(f"{key:<18}{int(m.loc['model', 'n']):>4}{m.loc['model', 'rmse']:>12.3f}"
+            crd = m.loc["crd", "rmse"] if "crd" in m.index else np.nan
+            lines.append(f"{key:<18}{int(m.loc['model', 'n']):>4}{m.loc['model', 'rmse']:>9.3f}"
+                         f"{m.loc['model_median', 'rmse']:>9.3f}{m.loc['money_off', 'rmse']:>11.3f}"
                          f"{m.loc['trend', 'rmse']:>9.3f}{m.loc['persistence', 'rmse']:>10.3f}"
+                         f"{'-' if not np.isfinite(crd) else f'{crd:.3f}':>8}"
                          f"{m.loc['model', 'coverage90']:>10.0%}{m.loc['model', 'crps']:>8.3f}")
-        rel = relative_rmse(s)
-        lines.append("")
-        lines.append(f"mean over indicators of RMSE(model) / RMSE(trend): {rel:.2f} "
-                     f"({'no worse than' if rel <= 1 else 'worse than'} the linear trend)")
+        rel, worst = relative_rmse(s), worst_ratio(s)
+        lines += ["", f"geometric mean over indicators of RMSE(model) / RMSE(linear trend): {rel:.2f} "
+                      f"({'better than' if rel < 1 else 'no better than'} the linear trend)",
+                  f"worst indicator against the better naive forecast: {worst[1]} at {worst[0]:.2f}x",
+                  f"money's share of the skill: RMSE with money {_all(s, 'model'):.3f}, "
+                  f"with money off {_all(s, 'money_off'):.3f} (all indicators)"]
         return "\n".join(lines)
 
     def plot(self, ax=None, country: str | None = None, indicator: str | None = None):
@@ -233,16 +256,77 @@ class Backtest:
         return path
 
 
-def relative_rmse(skill: pd.DataFrame) -> float:
-    """Mean over indicators of RMSE(model) / RMSE(linear trend)."""
-    s = skill[skill.indicator != "ALL"].pivot(index="indicator", columns="method", values="rmse")
-    return float((s["model"] / s["trend"]).mean())
+def _ratios(skill: pd.DataFrame) -> pd.DataFrame:
+    return skill[skill.indicator != "ALL"].pivot(index="indicator", columns="method", values="rmse")
+
+
+def _all(skill: pd.DataFrame, method: str) -> float:
+    return float(skill[(skill.indicator == "ALL") & (skill.method == method)].rmse.iloc[0])
+
+
+def relative_rmse(skill: pd.DataFrame, method: str = "model") -> float:
+    """Geometric mean over indicators of RMSE(method) / RMSE(linear trend): below 1 beats the trend."""
+    s = _ratios(skill)
+    return float(np.exp(np.log(s[method] / s["trend"]).mean()))
+
+
+def worst_ratio(skill: pd.DataFrame, method: str = "model") -> tuple[float, str]:
+    """The largest RMSE(method) / min(RMSE(trend), RMSE(persistence)) over indicators, and its indicator."""
+    s = _ratios(skill)
+    r = s[method] / np.minimum(s["trend"], s["persistence"])
+    return float(r.max()), str(r.idxmax())
+
+
+def without_money(sc: Scenario) -> Scenario:
+    """The scenario with money's effect on the indicators switched off: every indicator follows its
+    trend alone (no money beyond the trend's own level, no technology's extra)."""
+    data = sc.model_dump()
+    for i in data["indicators"]:
+        i["money_share"] = 0.0
+    for c in data["countries"]:
+        for v in c["indicators"].values():
+            v["baseline_usd_per_capita"] = 0.0
+    return validate_data(data, f"{sc.name} (money off)")
+
+
+def constant_rate_of_decline(years: np.ndarray, values: np.ndarray, target_years: np.ndarray) -> np.ndarray:
+    """UN IGME's benchmark: the value falls at the constant yearly rate of its first to last observation."""
+    ok = values > 0
+    years, values = years[ok], values[ok]
+    if len(years) < 2 or years[-1] == years[0]:
+        return np.full(len(target_years), np.nan)
+    rate = np.log(values[-1] / values[0]) / (years[-1] - years[0])
+    return values[-1] * np.exp(rate * (target_years - years[-1]))
+
+
+def _with_measurement_noise(ens: np.ndarray, spec: IndicatorSpec, sd: float, rng: np.random.Generator) -> np.ndarray:
+    """Ensemble members of the true value turned into members of what will be observed: the
+    calibration's measurement noise (log gap) added, so intervals and CRPS are those of an observation."""
+    if sd <= 0:
+        return ens
+    g = spec.log_gap(ens) + sd * rng.standard_normal(ens.shape)
+    return ind.value_of(np.exp(g), spec.best, spec.higher_is_better)
+
+
+def _series_rows(c: str, spec: IndicatorSpec, obs: pd.DataFrame, past: pd.DataFrame, ens: np.ndarray,
+                 off: np.ndarray) -> list[dict]:
+    oy = obs.year.to_numpy()
+    py, pv = past.year.to_numpy(), past.value.to_numpy()
+    trend = linear_trend_forecast(py, pv, oy) if len(py) else np.full(len(oy), np.nan)
+    crd = constant_rate_of_decline(py, pv, oy) if not spec.higher_is_better else np.full(len(oy), np.nan)
+    last = pv[-1] if len(pv) else np.nan
+    q = np.percentile(ens, [5, 50, 95], axis=1)
+    return [{"country": c, "indicator": spec.id, "year": int(y), "observed": float(obs.value.iloc[k]),
+             "mean": float(ens[k].mean()), "p05": q[0, k], "p50": q[1, k], "p95": q[2, k],
+             "money_off": float(off[k].mean()), "trend": float(trend[k]), "persistence": float(last),
+             "crd": float(crd[k])} for k, y in enumerate(oy)]
 
 
 def backtest(scenario: Scenario | str | Path, history: History | str | Path, fit_until: int, to: int, *,
-             runs: int = 1000, seed: int = 0, window: int = 15) -> Backtest:
+             runs: int = 1000, seed: int = 0, window: int = WINDOW_YEARS) -> Backtest:
     """Calibrate on history up to `fit_until` only, simulate from `fit_until` to `to` with the
-    scenario's money and shocks, and score the forecasts against the observations after it.
+    scenario's money and shocks (and again with money off), and score the forecasts against the
+    observations after it, beside naive forecasts fitted on the last NAIVE_YEARS years before it.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     hist = history if isinstance(history, History) else load_history(history)
@@ -253,32 +337,34 @@ def backtest(scenario: Scenario | str | Path, history: History | str | Path, fit
     cal = calibrate(sc, hist.until(fit_until), fit_until, start_year=fit_until, window=window)
     cal.scenario_file = None if isinstance(scenario, Scenario) else str(scenario)
     forward = rebase(cal.calibrated, fit_until, to)  # start values are the calibration's, at fit_until
-    res = run_scenario(forward, runs=runs, seed=seed, record_flows=False)
-    values = res.indicators  # (N, Y, C, I)
+    values = run_scenario(forward, runs=runs, seed=seed, record_flows=False).indicators  # (N, Y, C, I)
+    off = run_scenario(without_money(forward), runs=runs, seed=seed, record_flows=False).indicators
     years = np.array(forward.years)
     later = hist.frame[(hist.frame.year > fit_until) & (hist.frame.year <= to)]
+    past_frame = hist.until(fit_until).frame
+    past_frame = past_frame[past_frame.year > fit_until - NAIVE_YEARS]
+    obs_sd = cal.fit.table.set_index(["country", "indicator"]).obs_noise_sd
+    noise = np.random.default_rng(np.random.SeedSequence([seed, 0x6F6273]))  # measurement noise, its own stream
     rows, members = [], []
-    window_frame = hist.until(fit_until).frame
-    window_frame = window_frame[window_frame.year >= fit_until - window]
     for ci, c in enumerate(forward.country_ids):
-        for ii, key in enumerate(forward.indicator_ids):
-            obs = later[(later.country == c) & (later.indicator == key)]
+        for ii, spec in enumerate(_specs(forward)):
+            obs = later[(later.country == c) & (later.indicator == spec.id)]
             if obs.empty:
                 continue
-            past = window_frame[(window_frame.country == c) & (window_frame.indicator == key)]
-            oy = obs.year.to_numpy()
-            trend = linear_trend_forecast(past.year.to_numpy(), past.value.to_numpy(), oy)
-            last = past.value.iloc[-1] if len(past) else np.nan
-            ens = values[:, np.searchsorted(years, oy), ci, ii].T  # (n_obs, N)
-            q = np.percentile(ens, [5, 50, 95], axis=1)
-            for k, y in enumerate(oy):
-                rows.append({"country": c, "indicator": key, "year": int(y), "observed": float(obs.value.iloc[k]),
-                             "mean": float(ens[k].mean()), "p05": q[0, k], "p50": q[1, k], "p95": q[2, k],
-                             "trend": float(trend[k]), "persistence": float(last)})
-            members.append(ens)
+            cols = np.searchsorted(years, obs.year.to_numpy())
+            ens = values[:, cols, ci, ii].T  # (n_obs, N)
+            observed = _with_measurement_noise(ens, spec, float(obs_sd.get((c, spec.id), 0.0)), noise)
+            past = past_frame[(past_frame.country == c) & (past_frame.indicator == spec.id)].sort_values("year")
+            rows += _series_rows(c, spec, obs, past, observed, off[:, cols, ci, ii].T)
+            rows[-len(obs):] = [{**r, "mean": float(m)} for r, m in zip(rows[-len(obs):], ens.mean(axis=1))]
+            members.append(observed)
     if not rows:
         raise OptionError([Problem(hist.file, 1, "<file>", f"no observation after {fit_until} (up to {to}) of the "
                                                            "scenario's countries and indicators to score")])
     forecast = pd.DataFrame(rows)
-    crps = crps_ensemble(forecast.observed.to_numpy(), np.concatenate(members))
-    return Backtest(cal, forecast, skill_table(forecast, pd.Series(crps)), fit_until, to, runs, seed)
+    members = np.concatenate(members)
+    scored = forecast[["trend", "persistence"]].notna().all(axis=1).to_numpy()  # every method on the same rows
+    forecast, members = forecast[scored].reset_index(drop=True), members[scored]
+    crps = crps_ensemble(forecast.observed.to_numpy(), members)
+    return Backtest(cal, forecast, skill_table(forecast, pd.Series(crps)), fit_until, to, runs, seed,
+                    int((~scored).sum()))
