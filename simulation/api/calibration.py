@@ -92,7 +92,11 @@ class Calibration:
                     "trend_sd": round(float(r.trend_sd), 5), "noise_sd": round(float(r.noise_sd), 5),
                     "baseline_usd_per_capita": round(float(r.baseline_usd_per_capita), 4)}
             countries.append(entry)
-        return {"countries": countries}
+        ranges = self.fit.pooling.set_index("indicator")
+        indicators = [{"id": i.id, "trend_range": [round(float(ranges.trend_lo[i.id]), 5),
+                                                   round(float(ranges.trend_hi[i.id]), 5)]}
+                      for i in self.calibrated.indicators if i.trend_range is not None]
+        return {**({"indicators": indicators} if indicators else {}), "countries": countries}
 
     def yaml_text(self, extends: str) -> str:
         """calibrated.yaml: extends the input scenario with the fitted values and their provenance."""
@@ -177,6 +181,10 @@ def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fi
             rows.append(row)
             cdata["indicators"][spec.id] = {k: row[k] for k in ("value", "trend", "trend_sd", "noise_sd",
                                                                 "baseline_usd_per_capita")}
+    for k, row in fit.pooling.iterrows():  # history's range of decade-long trends bounds every trend draw
+        if np.isfinite(row.trend_lo) and np.isfinite(row.trend_hi):
+            lo, hi = sorted((row.trend_lo, row.trend_hi))
+            data["indicators"][k]["trend_range"] = [float(np.clip(lo, -1, 1)), float(np.clip(hi, -1, 1))]
     calibrated = validate_data(data, f"{file or sc.name} (calibrated)")
     return Calibration(sc, file, hist.file, fit_until, fit, pd.DataFrame(rows), calibrated, skipped)
 

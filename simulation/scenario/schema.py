@@ -119,6 +119,11 @@ class Indicator(Strict):
     """Share of the goal's money that works on this indicator."""
     lag_years: Annotated[int, Field(ge=0, le=10)] = 0
     """Years before money shows in the indicator (grids and water systems take time to build)."""
+    trend_range: Annotated[list[Annotated[float, Field(ge=-1.0, le=1.0)]],
+                           Field(min_length=2, max_length=2)] | None = None
+    """[lowest, highest] yearly trend (log gap) that history shows over a decade (`sdgsim calibrate`
+    measures it across the history's countries): each replication's trend draw is truncated to it,
+    so no run moves faster, or falls back faster, than any country in the history did. None: untruncated."""
 
 
 class CountryIndicator(Strict):
