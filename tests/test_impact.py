@@ -76,3 +76,12 @@ def test_truncated_trend_draws_stay_in_the_range_history_shows(mean, sd, lo, hi)
 def test_untruncated_draws_are_exactly_the_normal_ones():
     z = np.random.default_rng(2).standard_normal(100)
     assert np.array_equal(truncated_normal(0.03, 0.05, z, np.nan, np.nan), 0.03 + 0.05 * z)
+
+
+def test_persistent_budget_shocks_keep_their_spread_and_decay_at_rho():
+    from simulation.mechanisms.uncertainty import ar1
+    z = np.random.default_rng(3).standard_normal((20000, 12))
+    u = ar1(z, 0.2, 0.6)
+    assert u[:, 5].std() == pytest.approx(0.2, rel=0.03)  # the same spread every year
+    assert np.corrcoef(u[:, 5], u[:, 6])[0, 1] == pytest.approx(0.6, abs=0.03)
+    assert np.array_equal(ar1(z, 0.2, 0.0), 0.2 * z)  # no persistence: exactly the independent draws

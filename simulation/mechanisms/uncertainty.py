@@ -36,3 +36,23 @@ def truncated_normal(mean: np.ndarray, sd: np.ndarray, z: np.ndarray, lo: np.nda
     x = np.clip(x, np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi))
     return np.where(open_, plain, np.where(sd > 0, x, np.clip(mean, np.nan_to_num(lo, nan=-np.inf),
                                                                      np.nan_to_num(hi, nan=np.inf))))
+
+
+def ar1(z: np.ndarray, sd: np.ndarray, rho: np.ndarray) -> np.ndarray:
+    """Persistent shocks from independent standard-normal draws z (..., T), along the last axis:
+    u_0 = sd · z_0, u_t = ρ u_{t−1} + sd · √(1 − ρ²) · z_t, so every u_t has sd `sd` and a shock
+    decays at ρ a year (donors' aid budgets: DAC members' ODA deviates from its trend with sd 0.19
+    and year-to-year correlation 0.56, medians over 32 members 2000-2023). sd, rho broadcast
+    against z[..., 0]. With ρ = 0 the result is exactly sd · z.
+    """
+    z = np.asarray(z, float)
+    sd = np.asarray(sd, float)[..., None]
+    rho = np.asarray(rho, float)[..., None]
+    if not np.any(rho):
+        return sd * z
+    out = np.empty(np.broadcast_shapes(z.shape, sd.shape, rho.shape))
+    scale = sd[..., 0] * np.sqrt(1.0 - rho[..., 0] ** 2)
+    out[..., 0] = sd[..., 0] * z[..., 0]
+    for t in range(1, z.shape[-1]):
+        out[..., t] = rho[..., 0] * out[..., t - 1] + scale * z[..., t]
+    return out

@@ -46,6 +46,11 @@ class Goal(Strict):
     leverage: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0
     """Private USD mobilised per USD of blended public finance (revenue potential)."""
     target_score: Annotated[float, Field(gt=0.0, le=100.0)] = 100.0
+    aid_displacement: Annotated[float, Field(ge=0.0, le=2.0)] = 0.3
+    """US$ of its own spending on the goal a government cuts per US$ of an increase in external money
+    beyond the path its indicators' trends reflect (decreases are not made up). Health: 0.62, 90 % CI
+    0.15-1.09 (Dieleman & Hanlon 2014); 0.43-1.14 (Lu et al. 2010). Other goals: 0.3, an assumption
+    (Feyzioglu, Swaroop & Zhu 1998 find loans for agriculture, education and energy fungible), range 0-1."""
 
 
 class Interlinkage(Strict):
@@ -114,11 +119,21 @@ class Indicator(Strict):
     people: Text = ""
     """What value × denominator / scale counts, e.g. 'people with electricity'."""
     unit_cost_usd: Annotated[float, Field(gt=0.0, le=1e9)]
-    """US$ of effective spending per person moved (connected, served, fed; per death averted)."""
+    """US$ of effective spending beyond the trend's path per person moved (connected, served, fed; per
+    under-5 death a year averted) at `cost_reference`."""
     money_share: Share = 1.0
     """Share of the goal's money that works on this indicator."""
     lag_years: Annotated[int, Field(ge=0, le=10)] = 0
     """Years before money shows in the indicator (grids and water systems take time to build)."""
+    cost_reference: Annotated[float, Field(ge=-1e9, le=1e9)] | None = None
+    """The indicator value (natural units) at which `unit_cost_usd` applies; the next person costs
+    unit_cost · (gap_ref / gap)^cost_curvature elsewhere. None: each country's start value."""
+    cost_curvature: Annotated[float, Field(ge=0.0, le=5.0)] = 0.5
+    """How fast the next person's cost rises as the gap closes (0: constant; 1: cost ∝ 1 / gap, as
+    for a death averted by a package whose effect is proportional to mortality)."""
+    depreciation: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    """Share of what extra money bought that is lost each year without new money: 1 / lifetime for
+    connections and water points, most of it for recurring services (health, nutrition)."""
     trend_range: Annotated[list[Annotated[float, Field(ge=-1.0, le=1.0)]],
                            Field(min_length=2, max_length=2)] | None = None
     """[lowest, highest] yearly trend (log gap) that history shows over a decade (`sdgsim calibrate`
@@ -153,6 +168,10 @@ class Country(Strict):
     gdp_growth: Rate = 0.0
     domestic_sdg_share: Share = 0.0
     """Share of GDP spent domestically on the modelled goals."""
+    domestic_path_share: Share | None = None
+    """The domestic share of GDP that the indicators' trends reflect (history's spending path): domestic
+    money above it moves the indicators as any extra money does, less slows them. None: equal to
+    `domestic_sdg_share` (no domestic money beyond the path)."""
     roadmap_priority: dict[str, Share] = {}
     """Relative priority of each goal in the national STI roadmap (normalised)."""
     governance: Score = 50.0
