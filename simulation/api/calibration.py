@@ -38,7 +38,7 @@ from ..mechanisms import indicators as ind
 from ..report import backtest_plots
 from ..results.folders import atomic_folder
 from ..scenario import Scenario
-from ..scenario.history import History, load_history
+from ..scenario.history import History, HistoryError, load_history
 from ..scenario.loading import validate_data
 from ..scenario.rebase import rebase
 from .scenarios import load_scenario
@@ -49,6 +49,21 @@ BIRTH_RATE = "SP.DYN.CBRT.IN"
 def _specs(sc: Scenario) -> list[IndicatorSpec]:
     return [IndicatorSpec(i.id, i.best, i.higher_is_better, ind.GAP_FLOOR * (i.bounds[1] - i.bounds[0]))
             for i in sc.indicators]
+
+
+def _check_ranges(hist: History, sc: Scenario) -> None:
+    """Every observation of a scenario indicator lies in the range its unit allows (0 to its scale:
+    0-100 % of the population, 0-1,000 per 1,000 live births); located errors otherwise."""
+    problems = []
+    for i in sc.indicators:
+        lo, hi = min(0.0, i.best), max(i.scale, i.best)
+        rows = hist.frame[(hist.frame.indicator == i.id) & ~hist.frame.value.between(lo, hi)]
+        for _, r in rows.head(20).iterrows():
+            problems.append(Problem(hist.file, int(r.line) if "line" in r and pd.notna(r.line) else 1, "value",
+                                    f"{r.value:g} for {r.country} {i.id} {int(r.year)} is outside {lo:g}-{hi:g} "
+                                    f"({i.unit or 'its unit'})"))
+    if problems:
+        raise HistoryError(problems)
 
 
 def _base_money(sc: Scenario, fit_until: int, window: int) -> np.ndarray:
@@ -149,11 +164,18 @@ def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fi
         raise OptionError([Problem(hist.file, 1, "<file>", f"no observation up to {fit_until} of the scenario's "
                                                            f"countries ({', '.join(sc.country_ids)}) and indicators "
                                                            f"({', '.join(sc.indicator_ids)})")])
+    if window <= 0:
+        raise OptionError([Problem("window", 1, "window", f"got {window}; the fit window is a whole number of years "
+                                                          "(at least 1) before fit_until")])
+    _check_ranges(hist, sc)
     specs = _specs(sc)
     fit = fit_trends(known.frame, specs, sc.country_ids, fit_until, window)
     base = _base_money(sc, fit_until, window)
+    fitted = set(fit.pooling.indicator[fit.pooling.countries > 0])
     start = start_year or sc.start_year
     skipped = list(fit.skipped)
+    skipped += [f"{i}: no observation of any country in {fit_until - window}-{fit_until}; every country keeps the "
+                "scenario's own trend, its sd and noise" for i in sc.indicator_ids if i not in fitted]
     rows = []
     ft = fit.table.set_index(["country", "indicator"])
     data = sc.model_dump()
@@ -164,6 +186,10 @@ def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fi
             cdata["birth_rate_per_1000"] = br[0]
         for ii, spec in enumerate(specs):
             f = ft.loc[(c.id, spec.id)]
+            if spec.id not in fitted:  # history has no series of it: keep the scenario's own trend
+                own = c.indicators[spec.id]
+                f = f.copy()
+                f["trend"], f["trend_sd"], f["noise_sd"] = own.trend, own.trend_sd, own.noise_sd
             obs = known.value_at(c.id, spec.id, min(start, fit_until))
             if obs is None:
                 value, year = c.indicators[spec.id].value, start
