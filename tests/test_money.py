@@ -1,4 +1,4 @@
-"""How money moves an indicator (simulation/mechanisms/impact.py): properties of the pure functions.
+"""How money moves an indicator (simulation/mechanisms/money.py): properties of the pure functions.
 
 - displacement only ever takes from increases, never from cuts;
 - the next person costs more as the gap closes, and a technology only lowers that price;
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulation.mechanisms import impact
+from simulation.mechanisms import money as impact
 from simulation.mechanisms.uncertainty import truncated_normal
 
 money = st.floats(-1e9, 1e9, allow_nan=False)
