@@ -4,7 +4,7 @@
 
 Runs `simulation.api.calibration.calibrate(baseline, wdi.csv, fit_until=2019)` and replaces
 each country's `indicators:` and `birth_rate_per_1000:` lines (placed right after its
-`scores:` line). tests/test_calibration.py checks that the file matches a fresh calibration.
+`scores:` line) and each indicator's `trend_range` (the range of decade-long trends in history). tests/test_calibration.py checks that the file matches a fresh calibration.
 """
 
 from __future__ import annotations
@@ -43,6 +43,16 @@ def with_lines(text: str, lines: dict[str, list[str]]) -> str:
     return "".join(out)
 
 
+def with_ranges(text: str, ranges: dict[str, list[float]]) -> str:
+    """Set `trend_range: [lo, hi]` at the end of each indicator's flow mapping (`  - {id: CODE, ...}`)."""
+    for key, (lo, hi) in ranges.items():
+        start = text.index(f"  - {{id: {key},")
+        end = text.index("}\n", start)
+        body = re.sub(r",\s*trend_range: \[[^\]]*\]", "", text[start:end])
+        text = text[:start] + body + f", trend_range: [{lo:.4f}, {hi:.4f}]" + text[end:]
+    return text
+
+
 def main() -> None:
     text = strip(BASELINE.read_text())
     ids = re.findall(r"^  - id: (\S+)\n    name:", text, flags=re.M)
@@ -58,7 +68,8 @@ def main() -> None:
                          f"noise_sd: {v.noise_sd:.4f}, baseline_usd_per_capita: {v.baseline_usd_per_capita:.4g}}}")
         final[c.id] = [f"birth_rate_per_1000: {c.birth_rate_per_1000:.2f}",
                        "indicators:", *[f"  {p}" for p in parts]]
-    BASELINE.write_text(with_lines(strip(BASELINE.read_text()), final))
+    ranges = {i.id: i.trend_range for i in cal.calibrated.indicators if i.trend_range is not None}
+    BASELINE.write_text(with_ranges(with_lines(strip(BASELINE.read_text()), final), ranges))
     print(f"{BASELINE}: calibrated on {HISTORY.name} up to {FIT_UNTIL}; skipped:")
     print("\n".join(f"  {s}" for s in cal.skipped))
 

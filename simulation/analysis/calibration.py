@@ -25,8 +25,8 @@ second half (`trend_instability`). Without it, forecast intervals only reflect s
 and cover far fewer observations than they claim.
 
 Observations at a reporting floor are censored, not data: WDI publishes undernourishment
-below 2.5 % as "< 2.5" (stored as 2.5), and access at 100 % stays there; their log gaps jump
-between the floor and the first value above it and would inflate the noise and the instability
+below 2.5 % as "< 2.5" (stored as 2.5), and access at 100 % stays there; within 1 % of the range
+of the best value (CENSOR_GAP) their log gaps jump with the rounding of the published figure and would inflate the noise and the instability
 (0.137 instead of 0.046 for undernourishment on the shipped history). Such observations are left
 out of every estimate; a series with fewer than two others takes the pooled trend.
 
@@ -53,8 +53,13 @@ WINDOW_YEARS = 10
 """Years before the fit year that the trends are estimated on (recent trends, not the 1990s)."""
 TREND_SPAN = 10
 """Years over which `trend_range` measures the drifts that history shows (decade-long changes)."""
-CENSOR_TOLERANCE = 1.01
-"""An observation whose gap is within 1 % of the indicator's gap floor is at a reporting floor (censored)."""
+CENSOR_GAP = 10.0
+"""An observation whose gap is under CENSOR_GAP gap floors (1 % of the indicator's range: 99.1 % access,
+2.9 % undernourishment) is at a reporting floor or the resolution of the published figure: censored."""
+RANGE_GAP = 50.0
+"""`trend_range` reads only observations whose gap is at least RANGE_GAP floors (5 % of the range):
+near its bound a series' log gap moves by rounding (Serbia's access 99.6-99.9 % gave a 'decade drift'
+of −0.11, Ukraine's undernourishment 2.6-3.8 % one of −0.10)."""
 MIN_NOISE = 0.005
 """Floor on a series' yearly log-gap noise: published series are smoothed (UN IGME, JMP), and
 a trend never holds exactly; without a floor the forecast intervals would be too narrow."""
@@ -76,10 +81,12 @@ class IndicatorSpec:
         """Observations at the reporting floor (the gap at or within 1 % of its floor): no information
         on the trend ("< 2.5 %" undernourishment stored as 2.5, 100 % access)."""
         return ind.gap(np.asarray(values, float), self.best, self.higher_is_better, 0.0) \
-            <= self.floor * CENSOR_TOLERANCE
+            < self.floor * CENSOR_GAP
 
-    def uncensored(self, years: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        keep = ~self.censored(values)
+    def uncensored(self, years: np.ndarray, values: np.ndarray, gaps: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """The observations not censored (and, with `gaps`, at least that many gap floors from the best)."""
+        gap = ind.gap(np.asarray(values, float), self.best, self.higher_is_better, 0.0)
+        keep = ~self.censored(values) & (gap >= self.floor * gaps)
         return np.asarray(years)[keep], np.asarray(values, float)[keep]
 
 
@@ -188,12 +195,12 @@ def _pool(r: np.ndarray, se: np.ndarray) -> tuple[float, float, float]:
     return float(mu), float(np.sqrt(1.0 / ws.sum())), float(np.sqrt(tau2))
 
 
-def _censored_series(f: pd.DataFrame, spec: IndicatorSpec, countries: list[str]) -> dict:
+def _censored_series(f: pd.DataFrame, spec: IndicatorSpec, countries: list[str], gaps: float = 0.0) -> dict:
     """country -> (years, values, censored count) of the indicator's series, censored observations removed."""
     out = {}
     for c in countries:
         s = f[(f.country == c) & (f.indicator == spec.id)].sort_values("year")
-        years, values = spec.uncensored(s.year.to_numpy(), s.value.to_numpy())
+        years, values = spec.uncensored(s.year.to_numpy(), s.value.to_numpy(), gaps)
         out[c] = (years, values, len(s) - len(years))
     return out
 
@@ -240,7 +247,7 @@ def fit_trends(frame: pd.DataFrame, specs: list[IndicatorSpec], countries: list[
         se = np.array([per[c]["raw_se"] for c in countries])
         mu, mu_se, tau = _pool(r, se)
         kappa = trend_instability(spec, [(y, v) for y, v, _ in series.values() if len(y)])
-        lo, hi = trend_range(spec, [(y, v) for y, v, _ in _censored_series(known, spec, countries).values()])
+        lo, hi = trend_range(spec, [(y, v) for y, v, _ in _censored_series(known, spec, countries, RANGE_GAP).values()])
         noise = np.array([per[c]["noise_sd"] for c in countries])
         median_noise = float(np.nanmedian(noise)) if np.isfinite(noise).any() else MIN_NOISE
         pools.append({"indicator": spec.id, "countries": int(np.isfinite(r).sum()), "mu": mu, "mu_se": mu_se,

@@ -8,11 +8,12 @@ One file, in the order a dollar travels once it reaches a country:
     build_capacity    capacity-building money raises absorptive capacity
     diffuse           technologies spread (Bass), giving a multiplier on money
     move_scores       the goals' scores (their unmodelled remainder) follow the spending dynamics
-    move_indicators   money beyond the trend's own level moves indicators; they set their goals' share
+    move_indicators   money above or below the trend's path moves indicators (mechanisms/money.py), whatever
+                      its source; they set their goals' share
     ppi_scores        PPI countries' PPI goals take PPI's scores
 
 Each phase reads the model's state and parameters and writes its own part of the state; the
-arithmetic is in simulation/mechanisms (dynamics, technology, indicators). Shapes: S
+arithmetic is in simulation/mechanisms (dynamics, technology, indicators, money). Shapes: S
 replications, C countries, G goals, K technologies, I indicators; money in USD per year.
 """
 
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..mechanisms import dynamics, technology
+from ..mechanisms import money as reach
 from ..mechanisms import indicators as ind
 
 if TYPE_CHECKING:
@@ -59,9 +61,7 @@ def countries_step(m: FinancingModel, year: Year, domestic: np.ndarray, external
     before = m.scores
     move_scores(m, year, money, multiplier)
     if m.p.indicators.n:
-        # the trend carries domestic money as it grows with the economy; what moves an indicator
-        # beyond it is external money, and what technology adds to all money
-        move_indicators(m, year, money.outside * multiplier + (money.working - money.outside) * (multiplier - 1.0))
+        move_indicators(m, year, money, multiplier - 1.0)
     if money.ppi is not None:
         ppi_scores(m, year, money.ppi)
     return m.scores - before
@@ -123,26 +123,41 @@ def move_scores(m: FinancingModel, year: Year, money: Money, multiplier: np.ndar
     m.scores = m.remainder.copy() if m.p.indicators.n else m.remainder
 
 
-def move_indicators(m: FinancingModel, year: Year, effective: np.ndarray) -> None:
+def move_indicators(m: FinancingModel, year: Year, money: Money, technology_gain: np.ndarray) -> None:
     """Advance the indicators one year and set the scores of the goals they measure.
 
-    effective (S, C, G): this year's external money at work on each goal (after leakage,
-    overhead and the absorption ceiling, with what technology adds to all money), USD. Only
-    money beyond the trend's own level (baseline_usd_per_capita) moves an indicator faster
-    than its trend, after the indicator's lag.
+    The trend carries the money history spent (domestic at `domestic_path_share` of GDP, external
+    at `baseline_usd_per_capita`); money above or below that path, from any source, buys people at
+    the marginal cost (mechanisms/money.py), after external increases displace some domestic
+    spending; what it bought joins a fading stock of people reached, after the indicator's lag.
+    technology_gain (S, C, G): how much further money goes with the technologies adopted.
     """
     n, t, pop = m.p.indicators, year.t, year.population
-    money = effective[..., n.goal] * n.money_share  # (S, C, I)
-    m.history["indicator_money_pc"][t] = money / pop[..., None]
-    extra = money - n.base_pc * pop[..., None]
+    external, domestic = extra_money(m, year, money)
     denom = np.where(n.births, (pop * m.p.countries.birth_rate)[..., None], pop[..., None])
-    delta = lagged(m, t, ind.money_effect(extra, n.unit_cost, denom, n.scale))
+    cost = reach.marginal_unit_cost(n.unit_cost, m.ind_gap, n.ref_gap, n.curvature, technology_gain[..., n.goal])
+    extra = reach.displaced(external, m.p.goals.displacement[..., n.goal]) + domestic
+    new = lagged(m, t, reach.people_bought(extra, cost))
     noise = m.ind_noise[:, :, t] if m.ind_noise is not None else 0.0
-    m.ind_gap = ind.gap_step(m.ind_gap, m.ind_trend, delta, n.shock[t], noise, n.floor, n.ceiling)
+    m.ind_trend_gap = ind.gap_step(m.ind_trend_gap, m.ind_trend, 0.0, n.shock[t], noise, n.floor, n.ceiling)
+    lo, hi = reach.stock_bounds(m.ind_trend_gap, n.ceiling, denom, n.scale)
+    m.ind_reached = np.clip(reach.reached_step(m.ind_reached, new, n.depreciation), lo, hi)
+    m.ind_gap = reach.gap_with_reached(m.ind_trend_gap, m.ind_reached, denom, n.scale, n.floor, n.ceiling)
     m.ind_value = ind.value_of(m.ind_gap, n.best, n.higher)
     norm = ind.normalise(m.ind_value, n.lb, n.ub, n.higher)
     held = m.remainder * n.unmodelled
     m.scores[..., n.goals] = ind.goal_scores(norm, n.weights, held)[..., n.goals]
+
+
+def extra_money(m: FinancingModel, year: Year, money: Money) -> tuple[np.ndarray, np.ndarray]:
+    """(external, domestic) money at work on each indicator beyond the path its trend reflects,
+    (S, C, I) USD; records the external money at work per capita (what calibration reads as E₀)."""
+    n, c, pop = m.p.indicators, m.p.countries, year.population
+    external = money.outside[..., n.goal] * n.money_share
+    m.history["indicator_money_pc"][year.t] = external / pop[..., None]
+    above = (c.domestic_share - c.domestic_path) * year.gdp * c.retention  # (1|S, C) USD at work beyond the path
+    domestic = (above[..., None] * c.priority)[..., n.goal] * n.money_share
+    return external - n.base_pc * pop[..., None], domestic
 
 
 def lagged(m: FinancingModel, t: int, delta: np.ndarray) -> np.ndarray:

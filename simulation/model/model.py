@@ -20,7 +20,7 @@ from typing import Sequence
 import mesa
 import numpy as np
 
-from ..mechanisms import dynamics
+from ..mechanisms import dynamics, uncertainty
 from ..scenario import Scenario
 from . import funding, impact, rng, stacking
 from .agents import Country, Donor, Facility, ResearchBody
@@ -107,8 +107,9 @@ class FinancingModel(mesa.Model):
         p, S, T = self.p, self.S, self.T
         d, u, n = p.donors, p.uncertainty, p.indicators
         C, I = len(p.countries.ids), n.n
-        self.budget_noise = rng.draws(seeds, "budget", d.ids, (T,)) if d.noise_sd.any() \
-            else np.zeros((S, len(d.ids), T))
+        # persistent budget shocks (AR(1), unit sd every year; independent years where persistence is 0)
+        self.budget_noise = uncertainty.ar1(rng.draws(seeds, "budget", d.ids, (T,)), 1.0, d.noise_persistence) \
+            if d.noise_sd.any() else np.zeros((S, len(d.ids), T))
         self.research_draw = rng.draws(seeds, "research", p.technologies.ids, (T,), dist="uniform")
         sd = u.effectiveness_sd
         z = rng.draws(seeds, "effectiveness", p.goals.ids, ())
@@ -118,7 +119,9 @@ class FinancingModel(mesa.Model):
         nsd = u.score_noise_sd
         self.score_noise = nsd * rng.draws(seeds, "score-noise", p.countries.ids, (T, len(p.goals.ids))) \
             if np.any(nsd > 0) else None  # (S, C, T, G)
-        self.ind_trend = n.trend0 + n.trend_sd * rng.draws(seeds, "indicator-trend", p.countries.ids, (I,)) \
+        # each replication's trend, within the range of decade-long trends history shows
+        self.ind_trend = uncertainty.truncated_normal(n.trend0, n.trend_sd, rng.draws(
+            seeds, "indicator-trend", p.countries.ids, (I,)), n.trend_lo, n.trend_hi) \
             if I and n.trend_sd.any() else np.broadcast_to(n.trend0, (S, C, I))
         self.ind_noise = (n.noise_sd[..., None, :] * rng.draws(seeds, "indicator-noise", p.countries.ids, (T, I))
                           if I and n.noise_sd.any() else None)  # (S, C, T, I)
@@ -139,6 +142,8 @@ class FinancingModel(mesa.Model):
         self.donor_budget = np.zeros((S, len(p.donors.ids)))
         self.facility_reserve = np.zeros(S)  # (S,) money the facility holds for later years
         self.ind_gap = np.broadcast_to(n.gap0, (S, C, I)).copy()
+        self.ind_trend_gap = self.ind_gap.copy()  # the gap on the trend alone (money on its path)
+        self.ind_reached = np.zeros((S, C, I))  # people reached (or lost) by money above (below) the path
         self.ind_value = np.broadcast_to(n.value0, (S, C, I)).copy()
         self.ind_pending = np.zeros((int(n.lag.max(initial=0)) + 1, S, C, I))  # money effects waiting for their lag
 

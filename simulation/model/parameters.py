@@ -49,6 +49,7 @@ class Goals:
     decay: np.ndarray = axis(pad=1)  # (G,)
     leverage: np.ndarray = axis()  # (G,) private money per blended dollar
     links: np.ndarray = axis()  # (G, G) interlinkage weights, source → target
+    displacement: np.ndarray = axis()  # (G,) own spending cut per US$ of an increase in external money
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Countries:
     gdp0: np.ndarray = axis()  # (C,) USD
     gdp_growth: np.ndarray = axis()
     domestic_share: np.ndarray = axis()
+    domestic_path: np.ndarray = axis()  # (C,) the domestic share of GDP the indicators' trends reflect
     governance: np.ndarray = axis()
     retention: np.ndarray = axis()  # (C,) 1 − leakage
     priority: np.ndarray = axis()  # (C, G) rows sum to 1
@@ -91,6 +93,7 @@ class Donors:
     base: np.ndarray = axis()  # (D,) USD
     growth: np.ndarray = axis()
     noise_sd: np.ndarray = axis()
+    noise_persistence: np.ndarray = axis()  # (D,) AR(1) correlation of budget deviations
     pooled_share: np.ndarray = axis()
     blended_share: np.ndarray = axis()
     capacity_share: np.ndarray = axis()
@@ -192,6 +195,11 @@ class Indicators:
     unmodelled: np.ndarray  # (G,) 1 − Σ weights
     unit_cost: np.ndarray = axis(pad=1)
     money_share: np.ndarray = axis(pad=1)
+    curvature: np.ndarray = axis(pad=1)  # (I,) η: how fast the next person's cost rises as the gap closes
+    depreciation: np.ndarray = axis(pad=1)  # (I,) share of the people reached lost each year
+    trend_lo: np.ndarray = axis(pad=1)  # (I,) history's range of decade-long trends (NaN: open)
+    trend_hi: np.ndarray = axis(pad=1)
+    ref_gap: np.ndarray = axis()  # (C, I) the gap at which unit_cost applies
     value0: np.ndarray = axis()
     gap0: np.ndarray = axis()
     norm0: np.ndarray = axis()
@@ -254,7 +262,7 @@ def _goals(sc: Scenario) -> Goals:
     return Goals(sc.goal_ids, kappa=np.array([g.effectiveness for g in sc.goals]),
                  spend_scale=np.array([g.spend_scale_usd_per_capita for g in sc.goals]),
                  decay=np.array([g.decay for g in sc.goals]), leverage=np.array([g.leverage for g in sc.goals]),
-                 links=links)
+                 links=links, displacement=np.array([g.aid_displacement for g in sc.goals]))
 
 
 def _countries(sc: Scenario, goals: Goals, indicators: Indicators) -> Countries:
@@ -269,6 +277,8 @@ def _countries(sc: Scenario, goals: Goals, indicators: Indicators) -> Countries:
         sc.country_ids, population0=np.array([c.population_m * 1e6 for c in cs]),
         population_growth=np.array([c.population_growth for c in cs]), gdp0=np.array([c.gdp_usd_bn * 1e9 for c in cs]),
         gdp_growth=np.array([c.gdp_growth for c in cs]), domestic_share=np.array([c.domestic_sdg_share for c in cs]),
+        domestic_path=np.array([c.domestic_sdg_share if c.domestic_path_share is None else c.domestic_path_share
+                                for c in cs]),
         governance=governance,
         retention=1.0 - dynamics.leakage(governance, sc.governance.leakage_max, sc.governance.exponent),
         priority=priority, capacity0=np.array([c.absorptive_capacity for c in cs]), scores0=scores0,
@@ -308,7 +318,8 @@ def _donors(sc: Scenario) -> Donors:
         [d.id for d in ds], public=np.array([d.kind in ("bilateral", "multilateral") for d in ds], dtype=float),
         coordinated=np.array([d.coordinated for d in ds], dtype=bool), mask=mask, groups=groups,
         base=np.array([d.budget_usd for d in ds]), growth=np.array([d.growth for d in ds]),
-        noise_sd=np.array([d.noise_sd for d in ds]), pooled_share=np.array([d.pooled_share for d in ds]),
+        noise_sd=np.array([d.noise_sd for d in ds]), noise_persistence=np.array([d.noise_persistence for d in ds]),
+        pooled_share=np.array([d.pooled_share for d in ds]),
         blended_share=np.array([d.blended_share for d in ds]), capacity_share=np.array([d.capacity_share for d in ds]),
         overhead_rate=np.array([d.overhead_rate for d in ds]), channel_cost=np.array([d.channel_cost_usd for d in ds]),
         params={name: allocation.stack_params(name, [ds[i].strategy_params for i in idx])
@@ -433,13 +444,19 @@ def _indicators(sc: Scenario, T: int) -> Indicators:
         return np.array([[getattr(x, name) for x in row] for row in rows], float).reshape(C, I)
 
     value0 = table("value")
+    gap0 = ind.gap(value0, best, higher, floor)
+    ref = np.array([np.nan if d.cost_reference is None else d.cost_reference for d in defs])
+    ref_gap = np.where(np.isnan(ref), gap0, ind.gap(np.where(np.isnan(ref), 0.0, ref), best, higher, floor))
+    rng_ = [d.trend_range or (np.nan, np.nan) for d in defs]
     return Indicators(
         [d.id for d in defs], lb, ub, best, higher, floor, scale, ind.gap_ceiling(best, higher, scale),
         lag=np.array([d.lag_years for d in defs], dtype=int), goal=goal,
         births=np.array([d.denominator == "births" for d in defs], dtype=bool), weights=weights,
         goals=np.flatnonzero(weights.sum(axis=0) > 0), unmodelled=np.maximum(1.0 - weights.sum(axis=0), 0.0),
         unit_cost=np.array([d.unit_cost_usd for d in defs]), money_share=np.array([d.money_share for d in defs]),
-        value0=value0, gap0=ind.gap(value0, best, higher, floor), norm0=ind.normalise(value0, lb, ub, higher),
+        curvature=np.array([d.cost_curvature for d in defs]), depreciation=np.array([d.depreciation for d in defs]),
+        trend_lo=np.array([r[0] for r in rng_], float), trend_hi=np.array([r[1] for r in rng_], float),
+        ref_gap=ref_gap.reshape(C, I), value0=value0, gap0=gap0, norm0=ind.normalise(value0, lb, ub, higher),
         trend0=table("trend"), trend_sd=table("trend_sd"), noise_sd=table("noise_sd"),
         base_pc=table("baseline_usd_per_capita"), shock=_indicator_shocks(sc, T))
 
