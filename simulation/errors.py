@@ -123,6 +123,40 @@ class MissingExtra(InputError):
         return (type(self), (self.extra, self.feature, self.modules))
 
 
+class HistoryError(InputError):
+    """A history file is unreadable or has bad rows."""
+
+
+class ParametersError(InputError):
+    """A parameters file (fit.csv, `--parameters`) is unreadable or does not fit the scenario."""
+
+
+class SweepInterrupted(Exception):
+    """Ctrl-C: the finished chunks are saved; `--resume` completes the sweep."""
+
+    def __init__(self, done: int, total: int, out: object):
+        self.done, self.total, self.out = done, total, out
+        super().__init__(f"interrupted after {done} of {total} runs")
+
+
+class SweepIncomplete(Exception):
+    """Some chunks could not run at all (their task died, not a run in them): the others are
+    saved, and `--resume` retries exactly the missing chunks.
+    """
+
+    def __init__(self, lost: list[tuple[int, str]], done: int, total: int, out: object):
+        self.lost, self.done, self.total, self.out = lost, done, total, out
+        super().__init__(f"{len(lost)} chunks could not run (first: chunk {lost[0][0]}: {lost[0][1]})")
+
+
+class SearchInterrupted(Exception):
+    """Ctrl-C during a search: the finished generations are saved; resume continues."""
+
+    def __init__(self, generations: int):
+        super().__init__(f"interrupted after {generations} generations")
+        self.generations = generations
+
+
 def for_file(problems: list[Problem], path: object) -> list[Problem]:
     """Name the scenario file in problems that come from overrides (which apply to every
     file given), so a run over several files says which one an override broke.

@@ -12,22 +12,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
+    from .calibration import Backtest, Calibration, backtest, calibrate
     from .results import read_results
-    from .runs import ComparisonRun, Run, compare, run
+    from .runs import ComparisonResult, RunResult, compare, run
     from .scenarios import load_scenario
-    from .search import DiscoveryResult, SearchRun, discover, optimize
-    from .sweeps import Sweep, SweepAnalysis, SweepRuns, analyze, read_sweep, run_sweep
+    from .search import DiscoveryResult, SearchResult, discover, optimize
+    from .sweeps import AnalysisResult, Sweep, SweepResult, analyze, read_sweep, run_sweep
 
 MODULES = {  # public name -> the module of this package that defines it
+    **dict.fromkeys(("Backtest", "Calibration", "backtest", "calibrate"), "calibration"),
     "read_results": "results",
-    **dict.fromkeys(("ComparisonRun", "Run", "compare", "run"), "runs"),
+    **dict.fromkeys(("ComparisonResult", "RunResult", "compare", "run"), "runs"),
     "load_scenario": "scenarios",
-    **dict.fromkeys(("DiscoveryResult", "SearchRun", "discover", "optimize"), "search"),
-    **dict.fromkeys(("Sweep", "SweepAnalysis", "SweepRuns", "analyze", "read_sweep", "run_sweep"), "sweeps"),
+    **dict.fromkeys(("DiscoveryResult", "SearchResult", "discover", "optimize"), "search"),
+    **dict.fromkeys(("AnalysisResult", "Sweep", "SweepResult", "analyze", "read_sweep", "run_sweep"), "sweeps"),
 }
 
-__all__ = ["ComparisonRun", "DiscoveryResult", "Run", "SearchRun", "Sweep", "SweepAnalysis", "SweepRuns", "analyze",
-           "compare", "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
+__all__ = ["AnalysisResult", "Backtest", "Calibration", "ComparisonResult", "DiscoveryResult", "RunResult",
+           "SearchResult", "Sweep", "SweepResult", "analyze", "backtest", "calibrate", "compare", "discover",
+           "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
 
 
 SUBMODULES = ("calibration", "ppi", "results", "runs", "scenarios", "search", "sweeps")

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,15 +26,14 @@ from ..analysis.decisions import min_effect_problems
 from ..errors import InputError, OptionError, Problem, ScenarioError, for_file
 from ..experiments.replications import run_scenario, stream_scenario
 from ..experiments.sizing import check_size
-from ..model import RunResult
+from ..model import RunResult as RunArrays
 from ..model.ledger import FLOW_MODES, flow_mode
-from ..outcomes.registry import ALL, outcome_table
-from ..outcomes.registry import summary as run_summary
+from ..model.result import tidy
 from ..outcomes.values import RunValues, ValueCollector
 from ..report import plots
 from ..report.aggregates import index_per_run, read_index_per_run
 from ..report.html import build_report
-from ..results.folders import atomic_folder, check_target
+from ..results.folders import atomic_folder, read_manifest
 from ..results.runs import RunInfo, RunWriter, finish_run, manifest, read_run_result, write_run
 from ..scenario import Scenario
 from ..scenario.catalog import resolve
@@ -42,63 +41,150 @@ from ..scenario.parameters import load_parameters, with_parameters
 from .scenarios import load_scenario
 
 
+class InMemory:
+    """The data of a run held in memory: its arrays (a RunResult)."""
+
+    def __init__(self, result: RunArrays):
+        self.result = result
+        self.scenario, self.seed, self.runs = result.scenario, result.seed, result.runs
+        self._values: RunValues | None = None
+        self.folder: Path | None = None
+
+    @property
+    def info(self) -> RunArrays:
+        """What `write_run` needs of the run (its arrays)."""
+        return self.result
+
+    def run_values(self) -> RunValues:
+        """Every outcome value per replication (computed once)."""
+        if self._values is None:
+            self._values = RunValues.of(self.result)
+        return self._values
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """Tidy table `name` (model.result.TABLES) built from the arrays."""
+        parts = self.result.table_parts(name)
+        return tidy(0, *parts) if parts is not None else self.result.indicators_frame()
+
+    def flows(self) -> pd.DataFrame | None:
+        """The flows kept with the arrays."""
+        return self.result.flows
+
+    def index_per_run(self) -> pd.DataFrame:
+        """(N, Y) population-weighted SDG index per run and year."""
+        return index_per_run(self.result)
+
+
+class InFolder:
+    """The data of a run written to a results folder as it ran: its per-run outcome values in
+    memory, its tables in the folder (the arrays read back when first asked for).
+    """
+
+    def __init__(self, folder: Path, values: RunValues, flow_detail: str):
+        self.folder = Path(folder)
+        self.values = values
+        self.scenario, self.seed, self.runs = values.scenario, values.seed, values.runs
+        self.flow_detail = flow_detail
+        self._result: RunArrays | None = None
+
+    @property
+    def result(self) -> RunArrays:
+        """The arrays, read back from the folder's tables by their labels (once)."""
+        if self._result is None:
+            self._result = read_run_result(self.folder, read_manifest(self.folder))
+        return self._result
+
+    @property
+    def info(self) -> RunInfo:
+        """What `write_run` needs of the run (the tables are copied from the folder)."""
+        return RunInfo(self.values.scenario, self.values.seed, self.values.runs, self.flow_detail)
+
+    def run_values(self) -> RunValues:
+        """Every outcome value per replication (kept while the run streamed)."""
+        return self.values
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """Tidy table `name` read from the folder."""
+        path = self.folder / f"{name}.parquet"
+        return pd.read_parquet(path) if path.is_file() else self.result.indicators_frame()
+
+    def flows(self) -> pd.DataFrame | None:
+        """The flows read from the folder (None if not recorded)."""
+        path = self.folder / "flows.parquet"
+        return pd.read_parquet(path) if path.exists() else None
+
+    def index_per_run(self) -> pd.DataFrame:
+        """(N, Y) population-weighted SDG index per run and year, read from scores.parquet."""
+        return read_index_per_run(self.folder / "scores.parquet", self.values.scenario)
+
+
 @dataclass
-class Run:
+class RunResult:
     """All replications of one scenario: in memory, or streamed to a results folder.
 
     Frames (tidy, one row per value): `scores` (run, year, country, goal, score),
     `balance` (run, year, account, amount_usd), `adoption` (run, year, country,
-    technology, adoption), `flows` (see `run`'s `flows`; None when not recorded),
-    `outcomes` (outcome, country, goal, run, value) and `summary` (country, metric, mean,
-    p05, p95, runs). `arrays` gives the raw arrays with a leading replication axis.
+    technology, adoption), `indicators` (run, year, country, indicator, value, people),
+    `flows` (see `run`'s `flows`; None when not recorded), `outcomes` (outcome, country,
+    goal, run, value) and `summary` (country, metric, mean, p05, p95, runs). `arrays` gives
+    the raw arrays with a leading replication axis.
 
-    A run written as it ran (`run(..., out=)`) keeps only its per-run outcome values
-    (`values`; `data` is None) and its `folder`: the frames are read back from the folder
-    when asked for, and `result` / `arrays` read the saved tables back into arrays (those not
-    saved, capacity, TRL, private and public external finance per year, are NaN).
+    A run written as it ran (`run(..., out=)`) keeps only its per-run outcome values and its
+    `folder`: the frames are read from the folder when asked for, and `result` / `arrays`
+    read the saved tables back into arrays by their labels.
+
+    Parameters
+    ----------
+    data : InMemory or InFolder
+        Where the run's data is (`InMemory(arrays)` or `InFolder(folder, values, flows)`).
+    scenario_file : str, optional
+        The scenario file that ran (None for a scenario object).
+    sets : list of str
+        The `--set` overrides applied when loading it.
+    started : datetime
+        When the run started (UTC).
+
     """
 
-    data: RunResult | None
+    data: InMemory | InFolder
     scenario_file: str | None = None
     sets: list[str] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    folder: Path | None = None
-    values: RunValues | None = None
-    """Per-run outcome values (kept instead of the arrays when the run streamed to `folder`)."""
-    flow_detail: str | None = None
-    """Flow detail of a streamed run (`data.flow_detail` otherwise)."""
-    _read: RunResult | None = field(default=None, init=False, repr=False, compare=False)
-    _summary: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
-    def result(self) -> RunResult:
-        """The run's arrays (read back from the folder for a streamed run)."""
-        if self.data is not None:
-            return self.data
-        if self._read is None:
-            man = json.loads((self.folder / "manifest.json").read_text())
-            self._read = read_run_result(self.folder, man)
-        return self._read
+    def folder(self) -> Path | None:
+        """The results folder the run streamed to (None for a run in memory)."""
+        return self.data.folder
 
-    def _info(self) -> RunResult | RunInfo:
-        if self.data is not None:
-            return self.data
-        return RunInfo(self.scenario, self.seed, self.runs, self.flow_detail or "none")
+    @property
+    def result(self) -> RunArrays:
+        """The run's arrays (read back from the folder for a streamed run)."""
+        return self.data.result
+
+    @property
+    def values(self) -> RunValues:
+        """Every outcome value of every replication."""
+        return self.data.run_values()
 
     @property
     def scenario(self) -> Scenario:
         """The validated scenario that ran."""
-        return self.values.scenario if self.data is None else self.data.scenario
+        return self.data.scenario
 
     @property
     def runs(self) -> int:
         """Number of replications."""
-        return self.values.runs if self.data is None else self.data.runs
+        return self.data.runs
 
     @property
     def seed(self) -> int:
         """Root seed of the run."""
-        return self.values.seed if self.data is None else self.data.seed
+        return self.data.seed
+
+    @property
+    def flow_detail(self) -> str:
+        """How much of the flows was kept: "full", "yearly" or "none"."""
+        return self.data.info.flow_detail
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -109,23 +195,25 @@ class Run:
         return {k: getattr(r, k) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external",
                                            "balance")}
 
-    def _table(self, name: str) -> pd.DataFrame:
-        return pd.read_parquet(self.folder / f"{name}.parquet")
-
     @property
     def scores(self) -> pd.DataFrame:
         """Tidy scores: run, year, country, goal, score (0-100)."""
-        return self._table("scores") if self.data is None else self.data.scores_frame()
+        return self.data.frame("scores")
 
     @property
     def balance(self) -> pd.DataFrame:
         """Tidy money balance: run, year, account, amount_usd."""
-        return self._table("balance") if self.data is None else self.data.balance_frame()
+        return self.data.frame("balance")
 
     @property
     def adoption(self) -> pd.DataFrame:
         """Tidy adoption: run, year, country, technology, adoption (share 0-1)."""
-        return self._table("adoption") if self.data is None else self.data.adoption_frame()
+        return self.data.frame("adoption")
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """Tidy indicators: run, year, country, indicator, value (natural units), people."""
+        return self.data.frame("indicators")
 
     @property
     def flows(self) -> pd.DataFrame | None:
@@ -134,45 +222,65 @@ class Run:
         instrument, amount_usd summed over the replications, runs. Flows of a run
         written as it ran are read from its folder.
         """
-        if (self.data is None or self.data.flows is None) and self.folder is not None \
-                and (self.folder / "flows.parquet").exists():
-            return pd.read_parquet(self.folder / "flows.parquet")
-        return None if self.data is None else self.data.flows
+        return self.data.flows()
 
     @property
     def outcomes(self) -> pd.DataFrame:
         """Per-run outcomes in long form: outcome, country, goal, run, value."""
-        return self.values.table() if self.values is not None else outcome_table(self.data)
+        return self.values.table()
 
     @property
     def summary(self) -> pd.DataFrame:
         """Summary over runs: country, metric, mean, p05, p95, runs."""
-        if self.values is None:
-            return run_summary(self.data)
-        if self._summary is None:
-            self._summary = self.values.summary()
-        return self._summary
+        return self.values.summary()
 
     def plot(self, ax=None):
-        """Fan chart of the SDG index over time (median, 50 % and 90 % bands); returns the axes."""
-        if self.data is not None:
-            index = index_per_run(self.data.scores, self.data.years)
-        else:
-            index = read_index_per_run(self.folder / "scores.parquet")
-        return plots.draw_fan_chart(ax, {self.scenario.name: index})
+        """Fan chart of the population-weighted SDG index over time (median, 50 % and 90 % bands).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (a new figure's by default).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+
+        """
+        return plots.draw_fan_chart(ax, {self.scenario.name: self.data.index_per_run()})
 
     def save(self, path: str | Path, *, force: bool = False, report: bool = True,
              command: list[str] | None = None) -> Path:
-        """Write a results folder (atomically; an existing one only with `force`), with
-        plots and report.html unless `report=False`. Returns the folder.
+        """Write a results folder (atomically; an existing one only with `force`).
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder to write.
+        force : bool
+            Replace an existing results folder.
+        report : bool
+            Also draw the plots and report.html.
+        command : list of str, optional
+            The command recorded in the manifest (default: this process's arguments).
+
+        Returns
+        -------
+        Path
+            The folder written.
+
         """
-        flows_file = self.folder / "flows.parquet" if self.folder is not None else None
-        out = write_run(self._info(), self.summary, path, force=force, scenario_file=self.scenario_file,
-                        sets=self.sets, started=self.started, command=command, flows_file=flows_file,
-                        tables_from=self.folder if self.data is None else None)
+        out = write_run(self.data.info, self.summary, path, force=force, scenario_file=self.scenario_file,
+                        sets=self.sets, started=self.started, command=command, flows_file=_flows_file(self),
+                        tables_from=self.folder)
         if report:
             build_report(out)
         return out
+
+
+def _flows_file(run: RunResult) -> Path | None:
+    return run.folder / "flows.parquet" if run.folder is not None else None
 
 
 def _stream(scenario: Scenario, folder: Path, *, runs: int, seed: int, workers: int, batch_size: int | None,
@@ -195,7 +303,7 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
         executor: str | None = None, scheduler: str | None = None, flows: bool | str = "yearly",
         batch_size: int | None = None, sets: Sequence[str] = (), parameters: str | Path | None = None,
         progress: Callable[[int], None] | None = None, out: str | Path | None = None, force: bool = False,
-        report: bool = True, command: list[str] | None = None, force_size: bool = False) -> Run:
+        report: bool = True, command: list[str] | None = None, force_size: bool = False) -> RunResult:
     """Run `runs` replications of a scenario (object, file or shipped name) in memory.
 
     Replication i uses `SeedSequence(seed).spawn(runs)[i]`: the result is identical for any
@@ -207,11 +315,11 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     many; divide by it for the mean per replication); "full" (or True): every flow of every
     replication; "none" (or False): no flows.
 
-    `out`: write the results folder instead (as `Run.save` would, atomically; an existing one
+    `out`: write the results folder instead (as `RunResult.save` would, atomically; an existing one
     only with `force`; report.html unless `report=False`) while the replications run: each
     batch's tables and full flows go to it as Parquet row groups and only the per-run
     outcome values are kept, so memory does not grow with the run's histories (the frames
-    and arrays of the returned Run are read back from the folder when asked for).
+    and arrays of the returned RunResult are read back from the folder when asked for).
 
     A run whose estimated memory exceeds what is available raises TooLarge before it
     starts, unless `force_size`.
@@ -234,14 +342,14 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     if out is None:
         res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                            record_flows=mode, progress=progress, executor=executor, scheduler=scheduler)
-        return Run(res, file, list(sets), started)
+        return RunResult(InMemory(res), file, list(sets), started)
     out = Path(out)
     done = None
     try:
         with atomic_folder(out, force) as tmp:
             values, yearly = _stream(scenario, tmp, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                                      mode=mode, progress=progress, executor=executor, scheduler=scheduler)
-            done = Run(None, file, list(sets), started, folder=out, values=values, flow_detail=mode)
+            done = RunResult(InFolder(out, values, mode), file, list(sets), started)
             finish_run(RunInfo(scenario, seed, runs, mode, yearly), done.summary, tmp, scenario_file=file,
                        sets=list(sets), started=started, command=command)
     except InputError as err:
@@ -276,15 +384,16 @@ def unique_names(names: list[str]) -> list[str]:
 
 
 @dataclass
-class ComparisonRun:
+class ComparisonResult:
     """Scenarios run with common random numbers and compared with paired statistics.
 
-    `runs`: name → Run; `table`: the comparison (scenario, outcome, country, goal, mean and
+    `runs`: name → RunResult (a folder read back loads each on first access); `table`: the
+    comparison (scenario, outcome, country, goal, mean and
     CI, paired difference to the reference with CI, P(better), P(first)); `reference`.
     `folder`: the comparison folder when it was written as the runs ran (`compare(..., out=)`).
     """
 
-    runs: dict[str, Run]
+    runs: Mapping[str, RunResult]
     comparison: Comparison
     files: list[str | None]
     sets: list[str]
@@ -316,8 +425,8 @@ class ComparisonRun:
         """
         with atomic_folder(path, force) as tmp:
             for name, r in self.runs.items():
-                src = r.folder if r.data is None else None
-                write_run(r._info(), r.summary, tmp / name, force=False, scenario_file=r.scenario_file,
+                src = r.folder
+                write_run(r.data.info, r.summary, tmp / name, force=False, scenario_file=r.scenario_file,
                           sets=self.sets, started=self.started, command=command, tables_from=src,
                           flows_file=src / "flows.parquet" if src is not None else None)
             self._finish(tmp, command)
@@ -327,9 +436,11 @@ class ComparisonRun:
         """comparison.csv/.parquet, costs.csv, manifest.json and report.html into `tmp`."""
         self.table.to_parquet(tmp / "comparison.parquet", index=False)
         self.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
-        if self.comparison.costs is not None and len(self.comparison.costs):
-            self.comparison.costs.to_csv(tmp / "costs.csv", index=False, float_format="%.6g")
-        first = next(iter(self.runs.values()))._info()
+        if self.comparison.costs is not None:  # Parquet: exact, for read_results; CSV for people
+            self.comparison.costs.to_parquet(tmp / "costs.parquet", index=False)
+            if len(self.comparison.costs):
+                self.comparison.costs.to_csv(tmp / "costs.csv", index=False, float_format="%.6g")
+        first = next(iter(self.runs.values())).data.info
         base = manifest(first, scenario_file=None, sets=self.sets, started=self.started, command=command)
         man = {k: base[k] for k in ("sdgsim_version", "seed", "runs", "seeding", "started", "finished",
                                     "command", "versions", "overrides")}
@@ -348,7 +459,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             progress: Callable[[int], None] | None = None,
             min_effects: dict[str, float | str] | None = None, force_size: bool = False,
             batch_size: int | None = None, out: str | Path | None = None, force: bool = False,
-            command: list[str] | None = None) -> ComparisonRun:
+            command: list[str] | None = None) -> ComparisonResult:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
     `reference`: the scenario name to compare against (default: the first); `interval`:
@@ -358,7 +469,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
     outcome's unit, or "5%" of the reference's mean); the outcome registry's defaults otherwise.
     Each row of the table gets a verdict against it (better, worse, equivalent, inconclusive).
 
-    `out`: write the comparison folder instead (as `ComparisonRun.save` would, atomically; an
+    `out`: write the comparison folder instead (as `ComparisonResult.save` would, atomically; an
     existing one only with `force`) while the scenarios run: each scenario's batches stream to
     its run folder and only its per-run outcome values are kept for the paired statistics, so
     memory does not grow with the runs' histories. Identical tables for any batch size
@@ -400,10 +511,10 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
         results = {}
         for name, sc, f in zip(names, loaded, files):
             res = run_scenario(sc, record_flows=mode, **options)
-            results[name] = Run(res, f, list(sets), started)
+            results[name] = RunResult(InMemory(res), f, list(sets), started)
         comp = paired_comparison({n: r.result for n, r in results.items()}, reference=reference, method=interval,
                                  seed=seed, min_effects=min_effects)
-        return ComparisonRun(results, comp, files, list(sets), started)
+        return ComparisonResult(results, comp, files, list(sets), started)
     out = Path(out)
     with atomic_folder(out, force) as tmp:
         streamed = {}
@@ -412,12 +523,12 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             values, yearly = _stream(sc, tmp / name, mode=mode, **options)
             finish_run(RunInfo(sc, seed, runs, mode, yearly), values.summary(), tmp / name, scenario_file=f,
                        sets=list(sets), started=started, command=command)
-            streamed[name] = Run(None, f, list(sets), started, folder=out / name, values=values, flow_detail=mode)
+            streamed[name] = RunResult(InFolder(out / name, values, mode), f, list(sets), started)
         comp = paired_comparison({n: r.values for n, r in streamed.items()}, reference=reference,
                                  method=interval, seed=seed, min_effects=min_effects)
-        done = ComparisonRun(streamed, comp, files, list(sets), started, folder=out)
+        done = ComparisonResult(streamed, comp, files, list(sets), started, folder=out)
         done._finish(tmp, command)
     return done
 
 
-__all__ = ["ALL", "ComparisonRun", "Run", "check_target", "compare", "load_scenario", "run", "unique_names"]
+__all__ = ["ComparisonResult", "RunResult", "compare", "run"]

@@ -50,6 +50,13 @@ def _grid(forecast: pd.DataFrame, indicator: str, out: Path) -> str:
 
 def write_report(folder: Path, forecast: pd.DataFrame, skill: pd.DataFrame, summary: str) -> Path:
     """plots/backtest_<indicator>.png|svg and a self-contained report.html in `folder`."""
+    path = folder / "report.html"
+    path.write_text(report_page(folder, forecast, skill, summary))
+    return path
+
+
+def report_page(folder: Path, forecast: pd.DataFrame, skill: pd.DataFrame, summary: str) -> str:
+    """Draw plots/backtest_<indicator>.png|svg in `folder` and return the report's HTML."""
     plots = folder / "plots"
     figs = []
     for indicator in dict.fromkeys(forecast.indicator):
@@ -70,6 +77,4 @@ def write_report(folder: Path, forecast: pd.DataFrame, skill: pd.DataFrame, summ
             "model's 90 % interval (a calibrated forecast covers about 90 %); CRPS: continuous ranked "
             "probability score (lower is better; for the naive forecasts it equals the MAE).</p>"
             f"<h2>Series</h2>{''.join(figs)}</body></html>")
-    path = folder / "report.html"
-    path.write_text(page)
-    return path
+    return page
