@@ -68,7 +68,7 @@ def test_flows_none_and_the_scores_do_not_depend_on_the_detail():
 
 
 def test_a_streamed_run_folder_equals_a_saved_one(tmp_path):
-    """run(..., out=) writes the tables batch by batch; they equal those of Run.save."""
+    """run(..., out=) writes the tables batch by batch; they equal those of RunResult.save."""
     streamed = sim.run("baseline", runs=11, seed=6, batch_size=4, flows="full", out=tmp_path / "s", report=False)
     memory = sim.run("baseline", runs=11, seed=6, batch_size=11, flows="full")
     memory.save(tmp_path / "m", report=False)

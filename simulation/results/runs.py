@@ -282,6 +282,8 @@ def read_run_result(folder: Path, man: dict) -> RunResult:
                "public_external": (runs, Y - 1), "channel_costs": (runs, Y - 1, 2)}
     for field_name, shape in missing.items():
         arrays.setdefault(field_name, np.full(shape, np.nan))
+    if not sc.indicators:  # the model keeps (runs, years, countries, 0) arrays; no table holds them
+        arrays.update(indicators=np.zeros((runs, Y, C, 0)), indicator_money_pc=np.zeros((runs, Y - 1, C, 0)))
     flows = pd.read_parquet(folder / "flows.parquet") if (folder / "flows.parquet").exists() else None
     return RunResult(scenario=sc, seed=man["seed"], flows=flows,
                      flow_detail=man.get("flows", "none" if flows is None else "full"), **arrays)
