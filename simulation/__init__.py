@@ -83,7 +83,9 @@ _PACKAGES = ("analysis", "app", "commands", "experiments", "mechanisms", "model"
 
 
 def __getattr__(name: str) -> Any:
-    """The API's names, loaded on first use by `simulation.api` (so `import simulation` stays
+    """Return a public name or subpackage, loading it on first use.
+
+    The API's names, loaded on first use by `simulation.api` (so `import simulation` stays
     light), and the subpackages (`simulation.model` after a plain `import simulation`).
     """
     if name in api.MODULES:

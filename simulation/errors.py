@@ -98,7 +98,9 @@ class OptionError(InputError):
 
 
 class TooLarge(OptionError):
-    """A run's estimated memory (bytes `needed`) exceeds what is `available`; the API's
+    """A run's estimated memory exceeds what is available.
+
+    A run's estimated memory (bytes `needed`) exceeds what is `available`; the API's
     `force_size=True` runs it anyway.
     """
 
@@ -140,7 +142,9 @@ class SweepInterrupted(Exception):
 
 
 class SweepIncomplete(Exception):
-    """Some chunks could not run at all (their task died, not a run in them): the others are
+    """Some chunks of a sweep could not run at all.
+
+    Some chunks could not run at all (their task died, not a run in them): the others are
     saved, and `--resume` retries exactly the missing chunks.
     """
 
@@ -158,7 +162,9 @@ class SearchInterrupted(Exception):
 
 
 def for_file(problems: list[Problem], path: object) -> list[Problem]:
-    """Name the scenario file in problems that come from overrides (which apply to every
+    """Name the scenario file in problems that come from overrides.
+
+    Name the scenario file in problems that come from overrides (which apply to every
     file given), so a run over several files says which one an override broke.
     """
     return [Problem(f"{p.file} (for {path})", p.line, p.field, p.message) if p.file.startswith("--set") else p

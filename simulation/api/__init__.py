@@ -1,4 +1,6 @@
-"""The public Python API (re-exported by `simulation`): in-memory results with tidy frames,
+"""The public Python API of sdgsim.
+
+The public Python API (re-exported by `simulation`): in-memory results with tidy frames,
 `.plot(ax=None)` and `.save(path)`. The CLI is a thin layer over these functions.
 
 Each name loads its module on first use (PEP 562), so `import simulation` and `sdgsim --help`
@@ -37,7 +39,9 @@ SUBMODULES = ("calibration", "ppi", "results", "runs", "scenarios", "search", "s
 
 
 def __getattr__(name: str) -> Any:
-    """A public name (MODULES) from its module, or one of this package's modules (`api.search`),
+    """Return a public name or one of this package's modules, loading it on first use.
+
+    A public name (MODULES) from its module, or one of this package's modules (`api.search`),
     loaded on first use.
     """
     if name in SUBMODULES:

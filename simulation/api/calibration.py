@@ -52,7 +52,9 @@ def _specs(sc: Scenario) -> list[IndicatorSpec]:
 
 
 def _base_money(sc: Scenario, fit_until: int, window: int) -> np.ndarray:
-    """(C, I) external US$ per capita at work on each indicator that the history's trend reflects:
+    """Return the money level the history's trends reflect.
+
+    (C, I) external US$ per capita at work on each indicator that the history's trend reflects:
     the scenario's own money over the fit years it covers (its first year if none).
     """
     res = run_scenario(sc, runs=1, seed=0, record_flows=False)
@@ -78,7 +80,7 @@ class Calibration:
     skipped: list[str]
 
     def overrides(self) -> dict:
-        """The calibrated fields, as the body of a scenario file that extends the input."""
+        """Return the calibrated fields, as the body of a scenario file that extends the input."""
         countries = []
         for c in self.scenario.countries:
             t = self.table[self.table.country == c.id]
@@ -131,7 +133,7 @@ class Calibration:
         return path
 
     def write_into(self, tmp: Path, path: Path) -> None:
-        """The calibration's files into folder `tmp`, which will become `path`."""
+        """Write the calibration's files into folder `tmp`, which will become `path`."""
         target = Path(self.scenario_file).resolve() if self.scenario_file else None
         extends = os.path.relpath(target, path.resolve()) if target else self.scenario.name
         (tmp / "calibrated.yaml").write_text(self.yaml_text(extends))
@@ -150,7 +152,7 @@ class Calibration:
 
 
 def read_calibration(folder: Path, man: dict) -> Calibration:
-    """A calibration folder read back (its scenarios from the manifest, its tables from Parquet)."""
+    """Read a calibration folder back (its scenarios from the manifest, its tables from Parquet)."""
     where = str(folder / "manifest.json")
     fit = TrendFit(pd.read_parquet(folder / "trends.parquet"), pd.read_parquet(folder / "pooling.parquet"),
                    list(man.get("fit_skipped", [])))
@@ -162,7 +164,9 @@ def read_calibration(folder: Path, man: dict) -> Calibration:
 
 def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fit_until: int, *,
               start_year: int | None = None, window: int = 15) -> Calibration:
-    """Fit every (country, indicator) of a scenario on history up to `fit_until` (nothing later
+    """Calibrate a scenario's indicators on history.
+
+    Fit every (country, indicator) of a scenario on history up to `fit_until` (nothing later
     is read) and build the calibrated scenario: start values from history at the scenario's
     start year (or `start_year`), trends and their uncertainty, and the money level the
     trends reflect. Raises OptionError when history and scenario share no series.
@@ -230,7 +234,7 @@ class Backtest:
     seed: int
 
     def summary(self) -> str:
-        """A few lines: the model's skill against the naive forecasts per indicator."""
+        """Describe in a few lines the model's skill against the naive forecasts per indicator."""
         s = self.skill
         lines = [f"Back-test: fitted up to {self.fit_until}, forecast {self.fit_until + 1}-{self.to} "
                  f"({self.runs} runs, seed {self.seed}); {len(self.forecast)} observed values", "",
@@ -290,7 +294,7 @@ class Backtest:
 
 
 def read_backtest(folder: Path, man: dict) -> Backtest:
-    """A back-test folder read back (forecast and skill from Parquet, the calibration from calibration/)."""
+    """Read a back-test folder back (forecast, skill and the calibration used)."""
     cal = read_calibration(folder / "calibration", read_manifest(folder / "calibration"))
     return Backtest(cal, pd.read_parquet(folder / "forecast.parquet"), pd.read_parquet(folder / "skill.parquet"),
                     man["fit_until"], man["to"], man["runs"], man["seed"])
@@ -304,7 +308,9 @@ def relative_rmse(skill: pd.DataFrame) -> float:
 
 def backtest(scenario: Scenario | str | Path, history: History | str | Path, fit_until: int, to: int, *,
              runs: int = 1000, seed: int = 0, window: int = 15) -> Backtest:
-    """Calibrate on history up to `fit_until` only, simulate from `fit_until` to `to` with the
+    """Back-test a scenario's forecasts against history.
+
+    Calibrate on history up to `fit_until` only, simulate from `fit_until` to `to` with the
     scenario's money and shocks, and score the forecasts against the observations after it.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)

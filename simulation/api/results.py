@@ -38,7 +38,7 @@ def _started(man: dict) -> datetime:
 
 
 def _read_run(folder: Path, man: dict) -> RunResult:
-    """A run folder as a RunResult: its tables read back by their labels into the arrays."""
+    """Read a run folder back: its tables placed by their labels into the arrays."""
     with damaged_folder_errors(folder):
         result = read_run_result(folder, man)
     return RunResult(InMemory(result), man.get("scenario_file"), list(man.get("overrides", [])), _started(man))
@@ -71,7 +71,7 @@ class LazyRuns(Mapping[str, RunResult]):
 
 
 def _costs(folder: Path) -> pd.DataFrame | None:
-    """The comparison's cost per person reached: costs.parquet (exact), or costs.csv of older folders."""
+    """Read the cost per person reached: costs.parquet (exact), or costs.csv of older folders."""
     if (folder / "costs.parquet").is_file():
         return pd.read_parquet(folder / "costs.parquet")
     if (folder / "costs.csv").is_file():
@@ -93,7 +93,7 @@ def _read_comparison(folder: Path, man: dict) -> ComparisonResult:
 
 
 def _later(module: str, name: str):
-    """A reader of this package's `module`, imported when first called."""
+    """Return a reader from this package's `module`, imported when first called."""
     return lambda folder, man: getattr(importlib.import_module(f"{__package__}.{module}"), name)(folder, man)
 
 

@@ -29,6 +29,7 @@ from ..experiments.sizing import check_size
 from ..model import RunResult as RunArrays
 from ..model.ledger import FLOW_MODES, flow_mode
 from ..model.result import tidy
+from ..outcomes.registry import metric_problem, parse
 from ..outcomes.values import RunValues, ValueCollector
 from ..report import plots
 from ..report.aggregates import index_per_run, read_index_per_run
@@ -67,7 +68,7 @@ class InMemory:
         return tidy(0, *parts) if parts is not None else self.result.indicators_frame()
 
     def flows(self) -> pd.DataFrame | None:
-        """The flows kept with the arrays."""
+        """Return the flows kept with the arrays."""
         return self.result.flows
 
     def index_per_run(self) -> pd.DataFrame:
@@ -76,7 +77,9 @@ class InMemory:
 
 
 class InFolder:
-    """The data of a run written to a results folder as it ran: its per-run outcome values in
+    """The data of a run streamed to a results folder.
+
+    The data of a run written to a results folder as it ran: its per-run outcome values in
     memory, its tables in the folder (the arrays read back when first asked for).
     """
 
@@ -109,7 +112,7 @@ class InFolder:
         return pd.read_parquet(path) if path.is_file() else self.result.indicators_frame()
 
     def flows(self) -> pd.DataFrame | None:
-        """The flows read from the folder (None if not recorded)."""
+        """Read the flows from the folder (None if not recorded)."""
         path = self.folder / "flows.parquet"
         return pd.read_parquet(path) if path.exists() else None
 
@@ -188,7 +191,9 @@ class RunResult:
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
-        """Scores (N, Y, C, G), adoption (N, Y, C, K), capacity (N, Y, C), trl (N, Y, K),
+        """The raw arrays, with a leading replication axis.
+
+        Scores (N, Y, C, G), adoption (N, Y, C, K), capacity (N, Y, C), trl (N, Y, K),
         private and public_external (N, T) in USD, balance (N, T, accounts) in USD.
         """
         r = self.result
@@ -217,7 +222,9 @@ class RunResult:
 
     @property
     def flows(self) -> pd.DataFrame | None:
-        """Money flows (labels as categoricals), None if not recorded. Full: run, year, source,
+        """The money flows (None if not recorded).
+
+        Money flows (labels as categoricals), None if not recorded. Full: run, year, source,
         recipient, goal, instrument, amount_usd; yearly: year, source, recipient, goal,
         instrument, amount_usd summed over the replications, runs. Flows of a run
         written as it ran are read from its folder.
@@ -285,7 +292,9 @@ def _flows_file(run: RunResult) -> Path | None:
 
 def _stream(scenario: Scenario, folder: Path, *, runs: int, seed: int, workers: int, batch_size: int | None,
             mode: str, progress, executor: str | None, scheduler: str | None) -> tuple[RunValues, pd.DataFrame | None]:
-    """Run `scenario` into `folder` batch by batch: tables to Parquet row groups, outcome values
+    """Run `scenario` into `folder` batch by batch.
+
+    Run `scenario` into `folder` batch by batch: tables to Parquet row groups, outcome values
     kept; nothing else of a batch outlives it. Returns the values and the yearly flows (or None).
     """
     values = ValueCollector(scenario, seed, runs)
@@ -369,7 +378,9 @@ def _flow_detail(flows: bool | str) -> str:
 
 
 def unique_names(names: list[str]) -> list[str]:
-    """Names made unique for folders, in order: the first of each name keeps it, later ones get
+    """Make names unique for folders.
+
+    Names made unique for folders, in order: the first of each name keeps it, later ones get
     the smallest suffix -2, -3, ... that no given name and no earlier result uses.
     """
     given = set(names)
@@ -420,7 +431,9 @@ class ComparisonResult:
         return plots.draw_difference(ax, self.table, outcome)
 
     def save(self, path: str | Path, *, force: bool = False, command: list[str] | None = None) -> Path:
-        """Write the comparison folder: one run folder per scenario, comparison.csv/.parquet,
+        """Write the comparison folder.
+
+        Write the comparison folder: one run folder per scenario, comparison.csv/.parquet,
         manifest.json, plots/ and report.html (atomically).
         """
         with atomic_folder(path, force) as tmp:
@@ -459,7 +472,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             progress: Callable[[int], None] | None = None,
             min_effects: dict[str, float | str] | None = None, force_size: bool = False,
             batch_size: int | None = None, out: str | Path | None = None, force: bool = False,
-            command: list[str] | None = None) -> ComparisonResult:
+            command: list[str] | None = None, metrics: Sequence[str] = ()) -> ComparisonResult:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
     `reference`: the scenario name to compare against (default: the first); `interval`:
@@ -474,6 +487,9 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
     its run folder and only its per-run outcome values are kept for the paired statistics, so
     memory does not grow with the runs' histories. Identical tables for any batch size
     (`batch_size`), executor or number of workers.
+
+    `metrics`: values the caller will show (NAME[:KEY][@COUNTRY]); each is checked against
+    the scenarios with everything else before anything runs (OptionError otherwise).
     """
     mode = _flow_detail(flows)
     started = datetime.now(timezone.utc)
@@ -499,9 +515,10 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
                                    f"'{reference}' is not one of the scenarios ({', '.join(names)})")])
     if interval not in ("t", "bootstrap"):
         raise OptionError([Problem("interval", 1, "interval", f"got {interval!r} (allowed: t, bootstrap)")])
-    bad = min_effect_problems(dict(min_effects or {}), loaded)
+    bad = [Problem("metrics", 1, spec, why) for spec in metrics if (why := metric_problem(*parse(spec), loaded))]
+    bad += [Problem("min_effects", 1, spec, why) for spec, why in min_effect_problems(dict(min_effects or {}), loaded)]
     if bad:
-        raise OptionError([Problem("min_effects", 1, spec, why) for spec, why in bad])
+        raise OptionError(bad)
     if not force_size:  # every scenario's runs (or, streamed, their outcome values) are kept together
         check_size(loaded, runs, workers=workers, batch=batch_size, flows=mode, streamed=out is not None,
                    interval=interval)

@@ -61,7 +61,7 @@ class DiscoveryResult:
         return self.discovery.to_json()
 
     def summary(self) -> str:
-        """A few lines: the rule, the base rate and each box."""
+        """Describe in a few lines the rule, the base rate and each box."""
         d = self.discovery
         lines = [f"{d.cases.rule}: {int(d.cases.y.sum())} of {len(d.cases.y)} cases (base rate {d.base_rate:.3f}); "
                  f"{d.method.upper()}"]
@@ -77,11 +77,13 @@ class DiscoveryResult:
         return "\n".join(lines)
 
     def plot(self, ax=None, box: int = 0):
-        """The box's bounds within each restricted parameter's range, with quasi-p."""
+        """Plot the box's bounds within each restricted parameter's range, with quasi-p."""
         return box_plot(axes_or_new(ax, figsize=(8, 3)), self.discovery, box)
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write the JSON result to `path` (default: DIR/discovery/<outcome>-<method>.json in the
+        """Write the discovery result, its plots and its table.
+
+        Write the JSON result to `path` (default: DIR/discovery/<outcome>-<method>.json in the
         sweep folder) with its PNG + SVG plots and a table beside it; in a sweep folder also
         list it in DIR/discovery.json, which `sdgsim report DIR` shows.
         """
@@ -113,7 +115,9 @@ class DiscoveryResult:
 def discover(source: SweepResult | str | Path, outcome: str, *, worst: float | None = None, below: float | None = None,
              above: float | None = None, policy: str | None = None, method: str = "prim", alpha: float = 0.05,
              min_coverage: float = 0.5, seed: int = 0) -> DiscoveryResult:
-    """Scenario discovery on a sweep (folder or SweepResult): which parameter ranges hold the cases
+    """Find where in a sweep's uncertainty space the cases of interest lie.
+
+    Scenario discovery on a sweep (folder or SweepResult): which parameter ranges hold the cases
     of interest? Give exactly one of `worst` (a fraction, by the outcome's direction), `below`
     or `above`. Cases are (policy, point) with the outcome averaged over replications.
     """
@@ -165,7 +169,7 @@ class SearchResult:
         return self.result.evaluations
 
     def summary(self) -> str:
-        """A few lines: the Pareto set's size and its range per objective."""
+        """Describe in a few lines the Pareto set's size and its range per objective."""
         r = self.result
         lines = [f"{len(r.evaluations)} policies evaluated ({r.resumed_generations} generations read back), "
                  f"{len(r.pareto)} non-dominated, in {r.seconds:.1f} s"]
@@ -181,7 +185,9 @@ class SearchResult:
         return parallel_plot(axes_or_new(ax, figsize=(9, 4.5)), self.pareto, cols)
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write pareto.csv, convergence.csv, evaluations.csv, plots and report.html into
+        """Write the search's tables, plots and report.
+
+        Write pareto.csv, convergence.csv, evaluations.csv, plots and report.html into
         `path` (default: the search's own folder).
         """
         r = self.result
@@ -212,7 +218,9 @@ def optimize(search: Search | str | Path, out: str | Path | None = None, *, eval
              seed: int | None = None, executor: str | Executor = "serial", workers: int | None = None,
              resume: bool = False, force: bool = False,
              progress: Callable[[int, int], None] | None = None, command: list[str] | None = None) -> SearchResult:
-    """Many-objective robust policy search (NSGA-II) over a search file's levers, each policy
+    """Search for robust policies (NSGA-II) over a search file's levers.
+
+    Many-objective robust policy search (NSGA-II) over a search file's levers, each policy
     judged by a robustness measure over the sampled futures. With `out`, each generation is
     stored as it finishes (`resume=True` continues a stopped search) and the Pareto set, plots
     and report.html are written at the end. Identical results for any executor and worker count.
@@ -232,7 +240,9 @@ def optimize(search: Search | str | Path, out: str | Path | None = None, *, eval
 
 
 def read_search_result(folder: Path, man: dict) -> SearchResult:
-    """A finished search folder read back: its tables (Parquet) and its search file (the
+    """Read a finished search folder back.
+
+    A finished search folder read back: its tables (Parquet) and its search file (the
     manifest's `search_file`, which must still describe the same search).
     """
     where = str(folder / "manifest.json")

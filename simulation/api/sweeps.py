@@ -1,4 +1,6 @@
-"""Sweeps from the API: load a sweep file, run it (in memory or streamed to a resumable
+"""Sweeps from the API.
+
+Load a sweep file, run it (in memory or streamed to a resumable
 folder), and analyse it (Sobol' / Morris indices, robustness and regret).
 
     sw = Sweep.load("scenarios/sweeps/baseline-sobol.yaml")
@@ -73,7 +75,9 @@ class SweepResult:
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, executor: str | Executor = "serial",
               workers: int | None = None, scheduler: str | None = None, resume: bool = False, force: bool = False,
               progress: Callable[[int, int], None] | None = None, command: list[str] | None = None) -> SweepResult:
-    """Run a sweep (object or file). Without `out` everything stays in memory; with `out`
+    """Run a sweep (object or file).
+
+    Run a sweep (object or file). Without `out` everything stays in memory; with `out`
     each finished chunk streams to that folder, and `resume=True` completes a stopped one.
 
     Results are bit-identical for any executor ("serial", "process", "dask") and worker
@@ -90,7 +94,7 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, execu
 
 
 def read_sweep(folder: str | Path, result: SweepRecord | None = None) -> SweepResult:
-    """The runs, design and manifest of a sweep folder."""
+    """Read the runs, design and manifest of a sweep folder."""
     folder = Path(folder)
     man = read_manifest(folder)
     if man.get("kind") != "sweep":
@@ -116,7 +120,7 @@ class AnalysisResult:
         return self.analysis.notes
 
     def summary(self) -> str:
-        """A few lines: the most influential parameter and the most robust policy per outcome."""
+        """Describe in a few lines the most influential parameter and the most robust policy per outcome."""
         return summary_text(self.analysis)
 
     def plot(self, ax=None, outcome: str | None = None):
@@ -130,7 +134,9 @@ class AnalysisResult:
         return ax
 
     def save(self, folder: str | Path | None = None, *, force: bool = False, plots: bool = True) -> Path:
-        """Write `folder/analysis/` (CSV tables, PNG + SVG plots) and `folder/analysis.json`
+        """Write the analysis tables, plots and their index.
+
+        Write `folder/analysis/` (CSV tables, PNG + SVG plots) and `folder/analysis.json`
         (their index for `sdgsim report`); `folder` defaults to the sweep's own folder.
         """
         a = self.analysis
