@@ -24,6 +24,8 @@ def draw_series(ax, forecast: pd.DataFrame, country: str, indicator: str, legend
     ax.plot(f.year, f.trend, color=TREND, linewidth=1.2, linestyle="--", label="linear trend")
     ax.plot(f.year, f.observed, "o", color=OBSERVED, markersize=3.5, label="observed")
     ax.set_title(f"{country} {indicator}", fontsize=8)
+    ax.set_xlabel("year", fontsize=7)
+    ax.set_ylabel(f"{indicator} (its unit)", fontsize=7)
     ax.tick_params(labelsize=7)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if legend:
