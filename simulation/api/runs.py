@@ -26,7 +26,7 @@ from ..analysis.decisions import min_effect_problems
 from ..errors import InputError, OptionError, Problem, ScenarioError, for_file
 from ..experiments.replications import run_scenario, stream_scenario
 from ..experiments.sizing import check_size
-from ..model import RunResult as RunArrays
+from ..model import RunArrays
 from ..model.ledger import FLOW_MODES, flow_mode
 from ..model.result import tidy
 from ..outcomes.registry import metric_problem, parse

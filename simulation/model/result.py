@@ -15,8 +15,8 @@ from .model import FinancingModel
 from .parameters import population
 
 TABLES = ("scores", "balance", "adoption", "indicators", "capacity", "trl", "finance", "indicator_money")
-"""The per-replication tidy tables of a run (RunResult.table_parts): together they hold every
-array of a RunResult, so a run read back from its tables is the run that was saved."""
+"""The per-replication tidy tables of a run (RunArrays.table_parts): together they hold every
+array of a RunArrays, so a run read back from its tables is the run that was saved."""
 
 TABLE_COLUMNS: dict[str, dict[str, tuple[str, int | None] | None]] = {
     "scores": {"score": ("scores", None)},
@@ -29,7 +29,7 @@ TABLE_COLUMNS: dict[str, dict[str, tuple[str, int | None] | None]] = {
                 "recipient_cost_usd": ("channel_costs", 0), "volatility_loss_usd": ("channel_costs", 1)},
     "indicator_money": {"usd_per_capita": ("indicator_money_pc", None)},
 }
-"""Each table's value columns: the RunResult field (and index on its last axis) they hold."""
+"""Each table's value columns: the RunArrays field (and index on its last axis) they hold."""
 
 
 def table_axes(scenario: Scenario, name: str) -> dict[str, list]:
@@ -49,7 +49,7 @@ def table_axes(scenario: Scenario, name: str) -> dict[str, list]:
 
 
 @dataclass
-class RunResult:
+class RunArrays:
     """All replications of one scenario. Arrays have a leading replication axis (N)."""
 
     scenario: Scenario
@@ -143,7 +143,7 @@ def tidy(first_run: int, axes: dict[str, Sequence], values: dict[str, np.ndarray
 
 
 def result_arrays(m: FinancingModel) -> dict[str, np.ndarray]:
-    """A finished model's history and balance with the replication axis first (RunResult's fields)."""
+    """A finished model's history and balance with the replication axis first (RunArrays's fields)."""
     h = m.history
     out = {k: h[k].swapaxes(0, 1) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external",
                                             "indicators", "indicator_money_pc", "channel_costs")}

@@ -238,7 +238,7 @@ def read_run_tables(folder: Path, scenario: Scenario, runs_hint: int = 0) -> Run
 
 
 def index_per_run(result) -> pd.DataFrame:
-    """runs x years population-weighted SDG index of a run held in memory (a model RunResult):
+    """runs x years population-weighted SDG index of a run held in memory (the model's RunArrays):
     the outcome registry's own values (`metrics.per_run(...)["overall_weighted"]`)."""
     weighted = metrics.per_run(result)["overall_weighted"]
     return pd.DataFrame(weighted, index=pd.Index(np.arange(len(weighted)), name="run"),

@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 
 from .._version import __version__
 from ..errors import Problem, ResultsError
-from ..model import RunResult
+from ..model import RunArrays
 from ..model.ledger import LABELS, FullFlows
 from ..model.result import TABLE_COLUMNS, TABLES, table_axes, tidy, tidy_positions
 from ..scenario import validate_data
@@ -54,7 +54,7 @@ FLOW_DETAIL = {
 @dataclass
 class RunInfo:
     """What a manifest says of a run whose arrays were not kept (streamed to a folder):
-    the same attributes as a RunResult's that `finish_run` reads."""
+    the same attributes as a RunArrays's that `finish_run` reads."""
 
     scenario: object
     seed: int
@@ -105,7 +105,7 @@ class RunWriter:
     (full flows: row groups of about 2^20 rows).
 
     Call it as sink(start, part) with the batches in replication order (part: the batch's
-    RunResult arrays and, for full flows, its FullFlows); close it (or use `with`).
+    RunArrays arrays and, for full flows, its FullFlows); close it (or use `with`).
 
     The tables are built in the caller's thread (full flows' rows on the writer thread) and
     written to disk by one writer thread, in the order given, while the caller goes on with
@@ -146,7 +146,7 @@ class RunWriter:
 
     def __call__(self, start: int, part: dict) -> None:
         arrays = {k: v for k, v in part.items() if k != "flows"}
-        batch = RunResult(scenario=self.scenario, seed=0, **arrays)
+        batch = RunArrays(scenario=self.scenario, seed=0, **arrays)
         for name in TABLES:
             parts = batch.table_parts(name)
             if parts is None:
@@ -220,7 +220,7 @@ def copy_tables(source: Path, folder: Path) -> None:
 def write_run(result, summary: pd.DataFrame, out: str | Path, *, force: bool, scenario_file: str | None,
               sets: list[str], started: datetime, command: list[str] | None = None,
               flows_file: Path | None = None, tables_from: Path | None = None) -> Path:
-    """Write a run's results folder atomically and return its path. `result`: a RunResult, or
+    """Write a run's results folder atomically and return its path. `result`: a RunArrays, or
     a RunInfo with `tables_from` the folder whose tables are copied."""
     out = Path(out)
     with atomic_folder(out, force) as tmp:
@@ -254,8 +254,8 @@ def untidy(frame: pd.DataFrame, runs: int, axes: dict[str, list], column: str, w
     return out.reshape(shape)
 
 
-def read_run_result(folder: Path, man: dict) -> RunResult:
-    """A run folder's tables read back into the RunResult that was saved: each table's rows
+def read_run_result(folder: Path, man: dict) -> RunArrays:
+    """A run folder's tables read back into the RunArrays that was saved: each table's rows
     placed by their labels (run, year, country, goal, ...) on the axes of the manifest's
     scenario. A table missing from an older folder leaves its arrays NaN (capacity, TRL,
     finance) or None (indicators)."""
@@ -285,5 +285,5 @@ def read_run_result(folder: Path, man: dict) -> RunResult:
     if not sc.indicators:  # the model keeps (runs, years, countries, 0) arrays; no table holds them
         arrays.update(indicators=np.zeros((runs, Y, C, 0)), indicator_money_pc=np.zeros((runs, Y - 1, C, 0)))
     flows = pd.read_parquet(folder / "flows.parquet") if (folder / "flows.parquet").exists() else None
-    return RunResult(scenario=sc, seed=man["seed"], flows=flows,
+    return RunArrays(scenario=sc, seed=man["seed"], flows=flows,
                      flow_detail=man.get("flows", "none" if flows is None else "full"), **arrays)
