@@ -261,7 +261,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def report(folder: Path) -> None:
-    """Rebuild report.html (and plots/) of any results FOLDER: run, compare or sweep.
+    """Rebuild report.html (and plots/) of any results FOLDER: run, compare, sweep, search, calibration or back-test.
 
     \b
     Example:

@@ -88,7 +88,7 @@ def __getattr__(name: str) -> Any:
     The API's names, loaded on first use by `simulation.api` (so `import simulation` stays
     light), and the subpackages (`simulation.model` after a plain `import simulation`).
     """
-    if name in api.MODULES:
+    if name in api.MODULES or name in api.DEPRECATED:
         return getattr(api, name)
     if name in _PACKAGES:
         return importlib.import_module(f"{__name__}.{name}")

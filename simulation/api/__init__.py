@@ -11,6 +11,7 @@ discovery, SciPy's statistics for comparisons (docs/performance.md, "Start-up").
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
@@ -35,6 +36,10 @@ __all__ = ["AnalysisResult", "Backtest", "Calibration", "ComparisonResult", "Dis
            "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
 
 
+DEPRECATED = {"Run": "RunResult", "ComparisonRun": "ComparisonResult", "SweepRuns": "SweepResult",
+              "SearchRun": "SearchResult", "SweepAnalysis": "AnalysisResult"}
+"""Old names of the result classes: still found (with a DeprecationWarning), not listed in `__all__`."""
+
 SUBMODULES = ("calibration", "ppi", "results", "runs", "scenarios", "search", "sweeps")
 
 
@@ -46,6 +51,9 @@ def __getattr__(name: str) -> Any:
     """
     if name in SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in DEPRECATED:
+        warnings.warn(f"{name} is now {DEPRECATED[name]}", DeprecationWarning, stacklevel=2)
+        return __getattr__(DEPRECATED[name])
     module = MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
