@@ -40,7 +40,7 @@ DEPRECATED = {"Run": "RunResult", "ComparisonRun": "ComparisonResult", "SweepRun
               "SearchRun": "SearchResult", "SweepAnalysis": "AnalysisResult"}
 """Old names of the result classes: still found (with a DeprecationWarning), not listed in `__all__`."""
 
-SUBMODULES = ("calibration", "ppi", "results", "runs", "scenarios", "search", "sweeps")
+SUBMODULES = ("calibration", "ppi", "results", "run_data", "runs", "scenarios", "search", "sweeps")
 
 
 def __getattr__(name: str) -> Any:

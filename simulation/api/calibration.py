@@ -351,3 +351,6 @@ def backtest(scenario: Scenario | str | Path, history: History | str | Path, fit
     forecast = pd.DataFrame(rows)
     crps = crps_ensemble(forecast.observed.to_numpy(), np.concatenate(members))
     return Backtest(cal, forecast, skill_table(forecast, pd.Series(crps)), fit_until, to, runs, seed)
+
+
+__all__ = ["Backtest", "Calibration", "backtest", "calibrate"]

@@ -20,7 +20,8 @@ from ..analysis.comparison import Comparison
 from ..errors import Problem, ResultsError
 from ..results.folders import damaged_folder_errors, read_manifest
 from ..results.runs import read_run_result
-from .runs import ComparisonResult, InMemory, RunResult
+from .run_data import InMemory
+from .runs import ComparisonResult, RunResult
 from .sweeps import SweepResult, read_sweep
 
 if TYPE_CHECKING:  # loaded when a search, calibration or back-test folder is read (scikit-learn, pymoo)

@@ -28,97 +28,17 @@ from ..experiments.replications import run_scenario, stream_scenario
 from ..experiments.sizing import check_size
 from ..model import RunArrays
 from ..model.ledger import FLOW_MODES, flow_mode
-from ..model.result import tidy
 from ..outcomes.registry import metric_problem, parse
 from ..outcomes.values import RunValues, ValueCollector
 from ..report import plots
-from ..report.aggregates import index_per_run, read_index_per_run
 from ..report.html import build_report
-from ..results.folders import atomic_folder, read_manifest
-from ..results.runs import RunInfo, RunWriter, finish_run, manifest, read_run_result, write_run
+from ..results.folders import atomic_folder
+from ..results.runs import RunInfo, RunWriter, finish_run, manifest, write_run
 from ..scenario import Scenario
 from ..scenario.catalog import resolve
 from ..scenario.parameters import load_parameters, with_parameters
+from .run_data import InFolder, InMemory
 from .scenarios import load_scenario
-
-
-class InMemory:
-    """The data of a run held in memory: its arrays (a RunResult)."""
-
-    def __init__(self, result: RunArrays):
-        self.result = result
-        self.scenario, self.seed, self.runs = result.scenario, result.seed, result.runs
-        self._values: RunValues | None = None
-        self.folder: Path | None = None
-
-    @property
-    def info(self) -> RunArrays:
-        """What `write_run` needs of the run (its arrays)."""
-        return self.result
-
-    def run_values(self) -> RunValues:
-        """Every outcome value per replication (computed once)."""
-        if self._values is None:
-            self._values = RunValues.of(self.result)
-        return self._values
-
-    def frame(self, name: str) -> pd.DataFrame:
-        """Tidy table `name` (model.result.TABLES) built from the arrays."""
-        parts = self.result.table_parts(name)
-        return tidy(0, *parts) if parts is not None else self.result.indicators_frame()
-
-    def flows(self) -> pd.DataFrame | None:
-        """Return the flows kept with the arrays."""
-        return self.result.flows
-
-    def index_per_run(self) -> pd.DataFrame:
-        """(N, Y) population-weighted SDG index per run and year."""
-        return index_per_run(self.result)
-
-
-class InFolder:
-    """The data of a run streamed to a results folder.
-
-    The data of a run written to a results folder as it ran: its per-run outcome values in
-    memory, its tables in the folder (the arrays read back when first asked for).
-    """
-
-    def __init__(self, folder: Path, values: RunValues, flow_detail: str):
-        self.folder = Path(folder)
-        self.values = values
-        self.scenario, self.seed, self.runs = values.scenario, values.seed, values.runs
-        self.flow_detail = flow_detail
-        self._result: RunArrays | None = None
-
-    @property
-    def result(self) -> RunArrays:
-        """The arrays, read back from the folder's tables by their labels (once)."""
-        if self._result is None:
-            self._result = read_run_result(self.folder, read_manifest(self.folder))
-        return self._result
-
-    @property
-    def info(self) -> RunInfo:
-        """What `write_run` needs of the run (the tables are copied from the folder)."""
-        return RunInfo(self.values.scenario, self.values.seed, self.values.runs, self.flow_detail)
-
-    def run_values(self) -> RunValues:
-        """Every outcome value per replication (kept while the run streamed)."""
-        return self.values
-
-    def frame(self, name: str) -> pd.DataFrame:
-        """Tidy table `name` read from the folder."""
-        path = self.folder / f"{name}.parquet"
-        return pd.read_parquet(path) if path.is_file() else self.result.indicators_frame()
-
-    def flows(self) -> pd.DataFrame | None:
-        """Read the flows from the folder (None if not recorded)."""
-        path = self.folder / "flows.parquet"
-        return pd.read_parquet(path) if path.exists() else None
-
-    def index_per_run(self) -> pd.DataFrame:
-        """(N, Y) population-weighted SDG index per run and year, read from scores.parquet."""
-        return read_index_per_run(self.folder / "scores.parquet", self.values.scenario)
 
 
 @dataclass
@@ -316,22 +236,51 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     """Run `runs` replications of a scenario (object, file or shipped name) in memory.
 
     Replication i uses `SeedSequence(seed).spawn(runs)[i]`: the result is identical for any
-    executor ("serial", "process", "dask"), number of workers or batch size. `progress(n)`
-    is called as n more runs finish.
+    executor, number of workers or batch size.
 
-    `flows`: how much of the money flows is kept. "yearly" (default): each (year, source,
-    recipient, goal, instrument) flow summed over the replications (column `runs` gives how
-    many; divide by it for the mean per replication); "full" (or True): every flow of every
-    replication; "none" (or False): no flows.
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A validated scenario, a scenario file, or a shipped scenario's name.
+    runs : int
+        Replications (at least 1).
+    seed : int
+        Root seed.
+    workers, executor, scheduler, batch_size
+        Where and how the replications run ("serial", "process", "dask"; a Dask scheduler
+        address; replications advanced together); results do not depend on them.
+    flows : bool or str
+        How much of the money flows is kept: "yearly" (default; each year, source, recipient,
+        goal and instrument summed over the replications, column `runs`), "full" (or True:
+        every flow of every replication) or "none" (or False).
+    sets : sequence of str
+        Overrides "field.path=value", applied when loading a file or name.
+    parameters : str or Path, optional
+        A calibration's fit.csv whose indicator values and trends replace the scenario's.
+    progress : callable, optional
+        Called as `progress(n)` as n more replications finish.
+    out : str or Path, optional
+        Write the results folder while the replications run (as `RunResult.save` would,
+        atomically; an existing one only with `force`; report.html unless `report=False`):
+        only the per-run outcome values stay in memory, the frames and arrays are read back
+        from the folder when asked for.
+    force, report, command
+        Replace an existing folder; write report.html; the command recorded in the manifest.
+    force_size : bool
+        Run even if the estimated memory exceeds what is available.
 
-    `out`: write the results folder instead (as `RunResult.save` would, atomically; an existing one
-    only with `force`; report.html unless `report=False`) while the replications run: each
-    batch's tables and full flows go to it as Parquet row groups and only the per-run
-    outcome values are kept, so memory does not grow with the run's histories (the frames
-    and arrays of the returned RunResult are read back from the folder when asked for).
+    Returns
+    -------
+    RunResult
+        The replications' tidy frames, outcomes, summary and arrays.
 
-    A run whose estimated memory exceeds what is available raises TooLarge before it
-    starts, unless `force_size`.
+    Raises
+    ------
+    ScenarioError
+        The scenario file or an override is invalid.
+    OptionError
+        An argument is not allowed; TooLarge (an OptionError) when the estimated memory
+        exceeds what is available and `force_size` is not set.
     """
     started = datetime.now(timezone.utc)
     file = None
@@ -475,21 +424,41 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             command: list[str] | None = None, metrics: Sequence[str] = ()) -> ComparisonResult:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
-    `reference`: the scenario name to compare against (default: the first); `interval`:
-    "t" or "bootstrap"; `flows`: as for `run` ("yearly", "full"/True, "none"/False).
-    Scenario names are made unique (a, a-2, ...). `min_effects`: the
-    smallest effect that matters per value (NAME[:KEY][@COUNTRY] → a number in the
-    outcome's unit, or "5%" of the reference's mean); the outcome registry's defaults otherwise.
-    Each row of the table gets a verdict against it (better, worse, equivalent, inconclusive).
+    Parameters
+    ----------
+    scenarios : sequence of Scenario, str or Path
+        Scenarios, scenario files or shipped names; their names are made unique (a, a-2, ...).
+    runs, seed : int
+        Paired replications per scenario, and the root seed they share.
+    reference : str, optional
+        The scenario name to compare against (default: the first).
+    interval : str
+        "t" or "bootstrap" confidence intervals.
+    min_effects : dict, optional
+        The smallest effect that matters per value (NAME[:KEY][@COUNTRY] → a number in the
+        outcome's unit, or "5%" of the reference's mean); the outcome registry's defaults
+        otherwise. Each row gets a verdict against it (better, worse, equivalent, inconclusive).
+    metrics : sequence of str
+        Values the caller will show (NAME[:KEY][@COUNTRY]); each is checked against the
+        scenarios with everything else, before anything runs.
+    out : str or Path, optional
+        Write the comparison folder while the scenarios run (as `ComparisonResult.save` would,
+        atomically; an existing one only with `force`): only each scenario's per-run outcome
+        values stay in memory. Identical tables for any batch size, executor or workers.
+    sets, parameters, workers, executor, scheduler, flows, progress, batch_size, force, command, force_size
+        As for `run`.
 
-    `out`: write the comparison folder instead (as `ComparisonResult.save` would, atomically; an
-    existing one only with `force`) while the scenarios run: each scenario's batches stream to
-    its run folder and only its per-run outcome values are kept for the paired statistics, so
-    memory does not grow with the runs' histories. Identical tables for any batch size
-    (`batch_size`), executor or number of workers.
+    Returns
+    -------
+    ComparisonResult
+        The comparison table (with verdicts and the cost per person reached) and each run.
 
-    `metrics`: values the caller will show (NAME[:KEY][@COUNTRY]); each is checked against
-    the scenarios with everything else before anything runs (OptionError otherwise).
+    Raises
+    ------
+    ScenarioError
+        A scenario file or an override is invalid (each problem names its file).
+    OptionError
+        A reference, interval, metric or smallest effect names nothing these scenarios have.
     """
     mode = _flow_detail(flows)
     started = datetime.now(timezone.utc)

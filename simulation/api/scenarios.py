@@ -32,3 +32,6 @@ def load_scenario(name_or_path: str | Path, sets: Sequence[str] = (), parameters
     except InputError as err:
         raise ScenarioError(err.problems) from None
     return with_parameters(sc, load_parameters(parameters))[0] if parameters is not None else sc
+
+
+__all__ = ["load_scenario"]

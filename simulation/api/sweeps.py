@@ -24,7 +24,7 @@ from ..errors import Problem, ResultsError
 from ..experiments.executors import Executor, make_executor
 from ..experiments.sweep.running import SweepResult as SweepRecord
 from ..experiments.sweep.running import run_sweep as _run_sweep
-from ..experiments.sweep.spec import Parameter, Sweep, load_sweep
+from ..experiments.sweep.spec import Sweep, load_sweep
 from ..report import sweep_plots
 from ..report.figures import axes_or_new
 from ..results.folders import atomic_folder, damaged_folder_errors, read_manifest, write_file_atomic
@@ -170,4 +170,4 @@ def analyze(source: SweepResult | str | Path) -> AnalysisResult:
     return AnalysisResult(a)
 
 
-__all__ = ["AnalysisResult", "Parameter", "Sweep", "SweepResult", "analyze", "read_sweep", "run_sweep"]
+__all__ = ["AnalysisResult", "Sweep", "SweepResult", "analyze", "read_sweep", "run_sweep"]
