@@ -110,8 +110,9 @@ class TooLarge(OptionError):
 
 
 class MissingExtra(InputError):
-    """A feature needs an optional part of sdgsim that is not installed: its extra
-    (`pip install 'sdgsim[EXTRA]'`) adds it. `extra` names it, `feature` says what needs it,
+    """A feature needs an optional part of sdgsim that is not installed.
+
+    Its extra (`pip install 'sdgsim[EXTRA]'`) adds it. `extra` names it, `feature` says what needs it,
     `modules` are the top-level modules that could not be found.
     """
 
