@@ -55,7 +55,8 @@ def optimize(search_file, evaluations, seed, out, executor, workers, resume, for
     Example:
       sdgsim optimize scenarios/searches/pia-levers.yaml --out results/pia-levers
     """
-    from simulation.api.search import SearchInterrupted, load_search
+    from simulation.api.search import load_search
+    from simulation.errors import SearchInterrupted
 
     try:
         sw = load_search(search_file)

@@ -21,15 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import HistoryError, Problem
 
 REQUIRED = ("country", "indicator", "year", "value")
 MAX_BYTES = 200_000_000
 MAX_PROBLEMS = 50
-
-
-class HistoryError(InputError):
-    """A history file is unreadable or has bad rows."""
 
 
 @dataclass
