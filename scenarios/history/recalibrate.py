@@ -4,7 +4,8 @@
 
 Runs `simulation.api.calibration.calibrate(baseline, wdi.csv, fit_until=2019)` and replaces
 each country's `indicators:` and `birth_rate_per_1000:` lines (placed right after its
-`scores:` line) and each indicator's `trend_range` (the range of decade-long trends in history). tests/test_calibration.py checks that the file matches a fresh calibration.
+`scores:` line) and each indicator's `trend_range` (the range of decade-long trends in
+history). tests/test_calibration.py checks that the file matches a fresh calibration.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ and jump back): with y_t = x_t + η_t, η_t ~ N(0, σ_o²), the yearly changes h
 σ² + 2σ_o² and lag-one covariance −σ_o², so the method of moments splits their spread into the
 process noise σ (what the model simulates, and what accumulates over the years) and the
 measurement noise σ_o (what an observation adds to the forecast of the true value; the
-back-test adds it when it scores forecasts against observations). se(r̂)² = (σ² m + 2σ_o²)/m². Countries with short or noisy series borrow
-strength from the others (partial pooling): per indicator, r_c ~ N(μ, τ²) with μ and τ²
-estimated by the DerSimonian–Laird method of moments, and each country's trend is the
-precision-weighted compromise (r̂_c/se_c² + μ/τ²)/(1/se_c² + 1/τ²) with posterior sd
+back-test adds it when it scores forecasts against observations). se(r̂)² = (σ² m + 2σ_o²)/m².
+Countries with short or noisy series borrow strength from the others (partial pooling): per
+indicator, r_c ~ N(μ, τ²) with μ and τ² estimated by the DerSimonian–Laird method of moments, and
+each country's trend is the precision-weighted compromise (r̂_c/se_c² + μ/τ²)/(1/se_c² + 1/τ²) with posterior sd
 (1/se_c² + 1/τ²)^−½. A country without data gets μ with sd √(τ² + se(μ)²). Noise sd of a
 series with fewer than MIN_CHANGES changes is the median of the indicator's other series.
 
@@ -26,7 +26,8 @@ and cover far fewer observations than they claim.
 
 Observations at a reporting floor are censored, not data: WDI publishes undernourishment
 below 2.5 % as "< 2.5" (stored as 2.5), and access at 100 % stays there; within 1 % of the range
-of the best value (CENSOR_GAP) their log gaps jump with the rounding of the published figure and would inflate the noise and the instability
+of the best value (CENSOR_GAP) their log gaps jump with the rounding of the published figure
+and would inflate the noise and the instability
 (0.137 instead of 0.046 for undernourishment on the shipped history). Such observations are left
 out of every estimate; a series with fewer than two others takes the pooled trend.
 

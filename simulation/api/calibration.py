@@ -53,8 +53,10 @@ def _specs(sc: Scenario) -> list[IndicatorSpec]:
 
 
 def _check_ranges(hist: History, sc: Scenario) -> None:
-    """Every observation of a scenario indicator lies in the range its unit allows (0 to its scale:
-    0-100 % of the population, 0-1,000 per 1,000 live births); located errors otherwise."""
+    """Check that every observation of a scenario indicator lies in the range its unit allows.
+
+    0 to its scale: 0-100 % of the population, 0-1,000 per 1,000 live births; located errors otherwise.
+    """
     problems = []
     for i in sc.indicators:
         lo, hi = min(0.0, i.best), max(i.scale, i.best)
@@ -373,15 +375,17 @@ def relative_rmse(skill: pd.DataFrame, method: str = "model") -> float:
 
 
 def worst_ratio(skill: pd.DataFrame, method: str = "model") -> tuple[float, str]:
-    """The largest RMSE(method) / min(RMSE(trend), RMSE(persistence)) over indicators, and its indicator."""
+    """Return the largest RMSE(method) / min(RMSE(trend), RMSE(persistence)) over indicators, and where."""
     s = _ratios(skill)
     r = s[method] / np.minimum(s["trend"], s["persistence"])
     return float(r.max()), str(r.idxmax())
 
 
 def without_money(sc: Scenario) -> Scenario:
-    """The scenario with money's effect on the indicators switched off: every indicator follows its
-    trend alone (no money beyond the trend's own level, no technology's extra)."""
+    """Return the scenario with money's effect on the indicators switched off.
+
+    Every indicator follows its trend alone: no money beyond the trend's path, no technology's extra.
+    """
     data = sc.model_dump()
     for i in data["indicators"]:
         i["money_share"] = 0.0
@@ -402,8 +406,10 @@ def constant_rate_of_decline(years: np.ndarray, values: np.ndarray, target_years
 
 
 def _with_measurement_noise(ens: np.ndarray, spec: IndicatorSpec, sd: float, rng: np.random.Generator) -> np.ndarray:
-    """Ensemble members of the true value turned into members of what will be observed: the
-    calibration's measurement noise (log gap) added, so intervals and CRPS are those of an observation."""
+    """Turn ensemble members of the true value into members of what will be observed.
+
+    The calibration's measurement noise (log gap) is added, so intervals and CRPS are an observation's.
+    """
     if sd <= 0:
         return ens
     g = spec.log_gap(ens) + sd * rng.standard_normal(ens.shape)

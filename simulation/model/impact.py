@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..mechanisms import dynamics, technology
-from ..mechanisms import money as reach
 from ..mechanisms import indicators as ind
+from ..mechanisms import money as reach
 
 if TYPE_CHECKING:
     from .model import FinancingModel, Year

@@ -49,7 +49,7 @@ class Goals:
     decay: np.ndarray = axis(pad=1)  # (G,)
     leverage: np.ndarray = axis()  # (G,) private money per blended dollar
     links: np.ndarray = axis()  # (G, G) interlinkage weights, source → target
-    displacement: np.ndarray = axis()  # (G,) own spending cut per US$ of an increase in external money
+    displacement: np.ndarray = axis(pad=1)  # (G,) own spending cut per US$ of an increase in external money
 
 
 @dataclass(frozen=True)

@@ -156,10 +156,6 @@ def covered_goals(s: Scenario) -> set[str]:
     """Goals whose indicators carry their whole score (weights summing to 1): start scores derived."""
     weight: dict[str, float] = {}
     for ind in s.indicators:
-        if ind.trend_range is not None and not ind.trend_range[0] <= ind.trend_range[1]:
-            lo, hi = ind.trend_range
-            out.append((("indicators", i, "trend_range"), f"got [{lo:g}, {hi:g}], not [lowest, highest] with "
-                                                          "lowest <= highest"))
         weight[ind.goal] = weight.get(ind.goal, 0.0) + ind.goal_weight
     return {g for g, w in weight.items() if w > 1 - 1e-9}
 
@@ -176,6 +172,10 @@ def indicator_checks(s: Scenario) -> list[tuple[tuple, str]]:
         lb, ub = ind.bounds
         if not lb < ub:
             out.append((("indicators", i, "bounds"), f"got [{lb:g}, {ub:g}], not [lb, ub] with lb < ub"))
+        if ind.trend_range is not None and not ind.trend_range[0] <= ind.trend_range[1]:
+            lo, hi = ind.trend_range
+            out.append((("indicators", i, "trend_range"), f"got [{lo:g}, {hi:g}], not [lowest, highest] with "
+                                                          "lowest <= highest"))
         if ind.trend_range is not None and not ind.trend_range[0] <= ind.trend_range[1]:
             lo, hi = ind.trend_range
             out.append((("indicators", i, "trend_range"), f"got [{lo:g}, {hi:g}], not [lowest, highest] with "
