@@ -377,6 +377,11 @@ class Donor(Funder):
         self.params = {**DEFAULTS[spec.strategy], **spec.strategy_params}
         self.base, self.growth, self.noise_sd = spec.budget_usd, spec.growth, spec.noise_sd
         self.noise = noise  # (T,) standard normal, or None without budget noise
+        if noise is not None and spec.noise_persistence:  # persistent shocks: AR(1) with unit sd every year
+            rho, u = spec.noise_persistence, []
+            for t, z in enumerate(noise):
+                u.append(z if t == 0 else rho * u[-1] + math.sqrt(1.0 - rho * rho) * z)
+            self.noise = u
         self.pooled_share, self.overhead_rate, self.channel_cost = spec.pooled_share, spec.overhead_rate, \
             spec.channel_cost_usd
         # the bilateral budget carries the blended and capacity shares of the whole budget
