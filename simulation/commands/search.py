@@ -22,8 +22,10 @@ from .common import fail as _fail
 @click.option("--policy", default=None, help="Only this policy's cases [default: all policies].")
 @click.option("--method", type=click.Choice(["prim", "cart"]), default="prim", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="JSON file [default: FOLDER/discovery/<outcome>-<method>.json, listed in the report].")
-def discover(folder, outcome, worst, below, above, policy, method, out) -> None:
+              help="JSON file [default: FOLDER/discovery/<outcome>-<method>.json, listed in the report]; never "
+                   "inside another results folder.")
+@click.option("--force", is_flag=True, help="Replace an existing result (the JSON file, its table and plots).")
+def discover(folder, outcome, worst, below, above, policy, method, out, force) -> None:
     """Scenario discovery on a sweep FOLDER: where do the chosen cases concentrate? (PRIM or CART)
 
     \b
@@ -32,7 +34,7 @@ def discover(folder, outcome, worst, below, above, policy, method, out) -> None:
     """
     try:
         d = sim.discover(folder, outcome, worst=worst, below=below, above=above, policy=policy, method=method)
-        path = d.save(out)
+        path = d.save(out, force=force)
     except InputError as err:
         _fail(err)
     click.echo(d.summary() + f"\nResult: {path}")

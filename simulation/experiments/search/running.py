@@ -18,7 +18,9 @@ index in the generation, not by completion).
 from __future__ import annotations
 
 import math
+import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -73,6 +75,13 @@ def future_sample(search: Search) -> np.ndarray:
     dims = sum(len(p.dims) for p in search.uncertainties)
     return qmc.LatinHypercube(d=dims, seed=np.random.default_rng(design_seed(search.seed))).random(
         search.spec.futures.count)
+
+
+def worker_count(search: Search, workers: int | None) -> int:
+    """Worker processes worth starting: no more than the policies evaluated at once (the
+    population) and the machine's cores, whatever was asked for (default: all cores)."""
+    cores = os.cpu_count() or 1
+    return max(1, min(workers or cores, cores, search.spec.search.population))
 
 
 def runtime(search: Search) -> Runtime:
@@ -223,7 +232,7 @@ def run_search(search: Search, out=None, executor: Executor | None = None, *, ev
     convergence = []
     resumed = 0
     norm = None
-    with ex:
+    with ex, (store.lock() if store is not None else nullcontext()):
         ref_res = _evaluate(ex, rt, [None])[0]
         if ref_res["error"] is not None:
             raise InputError([Located(search.file, 1, "scenario", f"the scenario as written fails: {ref_res['error']}")])
@@ -232,9 +241,11 @@ def run_search(search: Search, out=None, executor: Executor | None = None, *, ev
         while algo.has_next():
             popn = algo.ask()
             X = popn.get("X")
-            stored = store.generation(gen) if store is not None else None
+            unit_cols = [f"u:{k}" for k in range(n_var)]
+            stored = store.generation(gen, [*unit_cols, *objective_columns(search), "feasible"]) \
+                if store is not None else None
             if stored is not None and len(stored) == len(X) and np.array_equal(
-                    stored[[f"u:{k}" for k in range(n_var)]].to_numpy(float), X):
+                    stored[unit_cols].to_numpy(float), X):
                 frame = stored
                 resumed += 1
             else:

@@ -1,0 +1,251 @@
+"""Reliability, third round: the newer commands (discover, optimize, calibrate, the app, the
+API), their output locations, locks and inputs.
+
+docs/reliability.md lists the guarantees these tests prove.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import simulation as sim
+from cli import main
+from simulation.api.search import load_search
+from simulation.api.sweeps import SweepRuns
+from simulation.errors import InputError, OptionError, ResultsError
+from simulation.experiments.executors import make_executor
+from simulation.experiments.search import running as search_running
+from simulation.experiments.sweep.running import run_sweep
+from simulation.experiments.sweep.spec import load_sweep
+from tests.factory import BASELINE
+from tests.test_reliability import HeldLock
+
+ROOT = Path(__file__).resolve().parents[1]
+PIA = ROOT / "scenarios" / "partnership-in-action.yaml"
+
+SWEEP = f"""\
+name: tiny
+policies:
+  base: {BASELINE}
+design: {{method: lhs, samples: 24}}
+parameters:
+  governance.leakage_max: {{low: 0.1, high: 0.4}}
+  donors.JPN-ODA.budget_usd: {{low: 1.0e9, high: 3.0e9}}
+replications: 1
+seed: 5
+outcomes: [sdg_index_end]
+"""
+
+SEARCH = """\
+scenario: {scenario}
+levers:
+  donors.JPN-ODA.pooled_share: {{low: 0.0, high: 0.5}}
+{extra_levers}objectives:
+  sdg_index_end: {{robustness: mean}}
+  adoption_end: {{robustness: worst}}
+{constraints}futures:
+  count: 1
+  parameters:
+    governance.leakage_max: {{low: 0.15, high: 0.45}}
+replications: 1
+search: {{population: 4, generations: {generations}}}
+seed: 5
+"""
+
+
+def search_file(tmp: Path, *, extra_levers: str = "", constraints: str = "", generations: int = 1,
+                name: str = "s.yaml") -> Path:
+    path = tmp / name
+    path.write_text(SEARCH.format(scenario=PIA, extra_levers=extra_levers, constraints=constraints,
+                                  generations=generations))
+    return path
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("tiny")
+    (tmp / "tiny.yaml").write_text(SWEEP)
+    run_sweep(load_sweep(tmp / "tiny.yaml"), tmp / "tiny", make_executor("serial"))
+    return tmp / "tiny"
+
+
+def cli(*argv: str):
+    return CliRunner().invoke(main, [str(a) for a in argv])
+
+
+def located(res, text: str) -> None:
+    """Exit 2, no traceback, and a FILE:LINE: field: message line containing `text`."""
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and text in res.output, res.output
+
+
+# --------------------------------------------------------------------------- 1, 15, 29, 8: discover
+
+
+def test_discover_never_overwrites_a_file_without_force_nor_writes_into_a_results_folder_not_its_own(sweep, tmp_path):
+    manifest = (sweep / "manifest.json").read_bytes()
+    args = ["discover", sweep, "--outcome", "sdg_index_end", "--worst", "0.3"]
+    located(cli(*args, "--out", sweep / "manifest.json"), "whose files are its own")
+    located(cli(*args, "--out", sweep / "manifest.json", "--force"), "whose files are its own")
+    assert (sweep / "manifest.json").read_bytes() == manifest
+    other = tmp_path / "run"
+    other.mkdir()
+    (other / "manifest.json").write_text("{}")
+    located(cli(*args, "--out", other / "d.json", "--force"), "whose files are its own")
+    mine = tmp_path / "mine.json"
+    mine.write_text("keep me")
+    located(cli(*args, "--out", mine), "exists")
+    assert mine.read_text() == "keep me"
+    (tmp_path / "x-boxes.csv").write_text("keep me too")
+    located(cli(*args, "--out", tmp_path / "x.json"), "x-boxes.csv")
+    assert cli(*args, "--out", mine, "--force").exit_code == 0
+    assert json.loads(mine.read_text())["kind"] == "discovery"
+    located(cli(*args, "--out", "/proc/x"), "/proc/x")
+    located(cli(*args, "--out", tmp_path), "is a directory")
+    # the sweep's own discovery/ folder is where results go by default; again only with --force
+    assert cli(*args).exit_code == 0
+    located(cli(*args), "exists")
+    assert cli(*args, "--force").exit_code == 0
+
+
+@pytest.mark.parametrize("outcome", ["policy", "status", "replication", "seed", "error", "point", "chunk",
+                                     "governance.leakage_max"])
+def test_discover_of_a_column_that_is_not_an_outcome_is_a_located_error(sweep, outcome):
+    located(cli("discover", sweep, "--outcome", outcome, "--worst", "0.3"), "not an outcome of this sweep")
+
+
+@pytest.mark.parametrize("content", [b"garbage{", b"[1, 2]", b'{"results": 3}', None])
+def test_discover_with_a_damaged_discovery_index_is_a_located_error(sweep, tmp_path, content):
+    copy = tmp_path / "sweep"
+    import shutil
+
+    shutil.copytree(sweep, copy)
+    shutil.rmtree(copy / "discovery", ignore_errors=True)
+    index = copy / "discovery.json"
+    index.unlink(missing_ok=True)
+    index.mkdir() if content is None else index.write_bytes(content)
+    located(cli("discover", copy, "--outcome", "sdg_index_end", "--worst", "0.3"), "discovery.json")
+    assert not (copy / "discovery").exists()  # refused before anything was written
+
+
+def test_discover_selecting_almost_no_case_is_refused_not_rounded_up_to_one(sweep):
+    located(cli("discover", sweep, "--outcome", "sdg_index_end", "--worst", "1e-9"), "selects 0 of")
+
+
+def constant_sweep(n: int = 200) -> SweepRuns:
+    rng = np.random.default_rng(1)
+    design = pd.DataFrame({"point": np.arange(n), "a": rng.random(n), "b": rng.random(n)})
+    runs = pd.DataFrame({"policy": "p", "point": np.arange(n), "replication": 0, "status": "ok",
+                         "sdg_index_end": 60.0})
+    return SweepRuns(runs, design, {"plan": {"runs": n}, "outcomes": ["sdg_index_end"]})
+
+
+def test_discover_on_a_constant_outcome_finds_nothing_to_explain():
+    """Which of equal cases are 'the worst 20 %' is arbitrary: they are all in or all out."""
+    with pytest.raises(OptionError, match="selects 200 of 200 cases"):
+        sim.discover(constant_sweep(), "sdg_index_end", worst=0.2)
+
+
+def test_discover_counts_ties_at_the_cut_as_the_worst_cases():
+    sr = constant_sweep()
+    sr.runs.loc[:49, "sdg_index_end"] = 50.0  # 50 clearly worse, the rest tied
+    assert sim.discover(sr, "sdg_index_end", worst=0.25).discovery.cases.y.sum() == 50
+    with pytest.raises(OptionError, match="selects 200 of 200"):
+        sim.discover(sr, "sdg_index_end", worst=0.3)  # the 30 % cut falls among the 150 tied cases
+
+
+def test_discover_refuses_a_sweep_that_is_still_running_or_was_killed(sweep, tmp_path):
+    import shutil
+
+    copy = tmp_path / "sweep"
+    shutil.copytree(sweep, copy)
+    man = json.loads((copy / "manifest.json").read_text())
+    man["plan"]["runs"] += 10  # as if chunks were missing
+    (copy / "manifest.json").write_text(json.dumps(man))
+    located(cli("discover", copy, "--outcome", "sdg_index_end", "--worst", "0.3"), "sweep is incomplete")
+    located(cli("analyze", copy), "sweep is incomplete")
+
+
+# --------------------------------------------------------------------------- 2, 3, 16, 21: optimize folders
+
+
+def test_optimize_force_refuses_a_search_folder_another_search_is_writing_to(tmp_path):
+    f = search_file(tmp_path)
+    out = tmp_path / "out"
+    sim.optimize(f, out)
+    before = sorted(p.name for p in out.iterdir())
+    with HeldLock(out):
+        with pytest.raises(ResultsError, match="another sweep is writing"):
+            sim.optimize(f, out, force=True)
+        with pytest.raises(ResultsError, match="another sweep is writing"):
+            sim.optimize(f, out, resume=True)
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_optimize_force_replaces_a_folder_holding_a_symlink_to_a_folder_whole(tmp_path):
+    f = search_file(tmp_path)
+    out = tmp_path / "out"
+    sim.optimize(f, out)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.txt").write_text("keep")
+    (out / "link").symlink_to(elsewhere, target_is_directory=True)
+    res = cli("optimize", f, "--out", out, "--force", "--executor", "serial")
+    assert res.exit_code == 0, res.output
+    assert {"manifest.json", "pareto.csv", "report.html"} <= {p.name for p in out.iterdir()}
+    assert not (out / "link").exists() and (elsewhere / "precious.txt").read_text() == "keep"
+
+
+def test_optimize_resume_reevaluates_a_truncated_or_incomplete_generation_and_refuses_a_folder(tmp_path):
+    f = search_file(tmp_path, generations=2)
+    whole = sim.optimize(f, tmp_path / "whole")
+    gen0 = tmp_path / "whole" / "generations" / "gen-000000.parquet"
+    gen0.write_bytes(gen0.read_bytes()[:100])  # truncated
+    again = sim.optimize(f, tmp_path / "whole", resume=True)
+    assert again.result.resumed_generations == 1
+    pd.testing.assert_frame_equal(whole.pareto, again.pareto)
+    pd.read_parquet(gen0).drop(columns=["feasible"]).to_parquet(gen0)  # a column missing
+    again = sim.optimize(f, tmp_path / "whole", resume=True)
+    assert again.result.resumed_generations == 1
+    pd.testing.assert_frame_equal(whole.pareto, again.pareto)
+    gen0.unlink()
+    gen0.mkdir()
+    located(cli("optimize", f, "--out", tmp_path / "whole", "--resume", "--executor", "serial"), "is a folder")
+
+
+def test_optimize_starts_no_more_workers_than_the_population_or_the_cores(tmp_path):
+    s = load_search(search_file(tmp_path))
+    assert search_running.worker_count(s, 32) == min(4, os.cpu_count() or 1)
+    assert search_running.worker_count(s, 4096) <= (os.cpu_count() or 1)
+    assert search_running.worker_count(s, 1) == 1
+
+
+# --------------------------------------------------------------------------- 9, 22: search files
+
+
+def test_a_lever_that_is_also_an_uncertainty_of_the_futures_is_a_located_error(tmp_path):
+    f = search_file(tmp_path, extra_levers="  governance.leakage_max: {low: 0.1, high: 0.2}\n")
+    with pytest.raises(InputError, match=r"s.yaml:4: levers.governance.leakage_max: is also an uncertain"):
+        load_search(f)
+    located(cli("optimize", f, "--out", tmp_path / "o"), "is also an uncertain parameter")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("constraint, message", [
+    ("{sum: [donors.JPN-ODA.pooled_share], max: 0.1, min: 0.5}", "min 0.5 is above max 0.1"),
+    ("{sum: [donors.JPN-ODA.pooled_share], min: 0.8}", "at most 0.5 for every lever value, below min 0.8"),
+    ("{sum: [donors.JPN-ODA.pooled_share], max: -1}", "at least 0 for every lever value, above max -1"),
+])
+def test_constraints_no_policy_can_meet_are_located_errors(tmp_path, constraint, message):
+    f = search_file(tmp_path, constraints=f"constraints:\n  - {constraint}\n")
+    with pytest.raises(InputError, match=message):
+        load_search(f)
+    located(cli("optimize", f, "--out", tmp_path / "o"), message)
+    assert not (tmp_path / "o").exists()
