@@ -249,3 +249,128 @@ def test_constraints_no_policy_can_meet_are_located_errors(tmp_path, constraint,
         load_search(f)
     located(cli("optimize", f, "--out", tmp_path / "o"), message)
     assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- 4, 5, 25: the app's pages
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def hostile_scenario(path: Path) -> Path:
+    """partnership-in-action with script in every string a page shows."""
+    from simulation.scenario import validate_data
+    from simulation.scenario.catalog import resolve, to_yaml
+    from simulation.scenario.loading import load_scenario
+
+    data = load_scenario(resolve("partnership-in-action")).model_dump(mode="json")
+    data["name"] = "evil"
+    data["description"] = f"<img src=x onerror=alert(2)> [click](javascript:alert(3)) {SCRIPT}"
+    data["facility"]["name"] = SCRIPT
+    data["sources"] = {"facility.name": f"{SCRIPT}`</code><script>x</script>"}
+    path.write_text(to_yaml(validate_data(data, "evil")))
+    return path
+
+
+def test_the_app_shows_every_scenario_string_as_text_never_as_markup(tmp_path):
+    from simulation.app.scenarios_page import describe
+
+    card = describe(hostile_scenario(tmp_path / "evil.yaml"))
+    assert "<script" not in card and "<img" not in card and "](javascript" not in card, card
+    assert "&lt;script&gt;alert\\(1\\)&lt;/script&gt;" in card  # shown, as text
+
+
+def test_the_app_neither_lists_nor_opens_a_scenario_outside_its_folders(tmp_path):
+    from simulation.app import Folders
+    from simulation.app.scenarios_page import library
+
+    folders = Folders.make(tmp_path / "sc", tmp_path / "res")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    hostile_scenario(elsewhere / "evil.yaml")
+    (folders.scenarios / "evil.yaml").symlink_to(elsewhere / "evil.yaml")
+    assert not any("evil" in label for label in library(folders))
+    assert not folders.allows_scenario(folders.scenarios / "evil.yaml")
+    assert folders.allows_scenario(ROOT / "scenarios" / "baseline.yaml")
+
+
+def test_the_app_opens_no_folder_a_comparison_manifest_names_outside_it(tmp_path):
+    from simulation.app import Folders
+
+    folders = Folders.make(tmp_path / "sc", tmp_path / "res")
+    (tmp_path / "elsewhere" / "run").mkdir(parents=True)
+    comp = folders.results / "c"
+    comp.mkdir()
+    (comp / "manifest.json").write_text(json.dumps({"kind": "compare", "scenarios": [
+        {"name": "../../elsewhere/run", "file": "x.yaml"}]}))
+    with pytest.raises(InputError, match="not a plain name inside this comparison"):
+        folders.confined_results(comp)
+    (comp / "ok").mkdir()
+    (comp / "manifest.json").write_text(json.dumps({"kind": "compare", "scenarios": [{"name": "ok"}]}))
+    assert folders.confined_results(comp) == comp.resolve()
+
+
+def test_app_messages_name_a_field_as_it_reads():
+    from simulation.app.messages import problem_line, problems_alert
+    from simulation.errors import Problem
+
+    p = Problem("<app>", 1, "results folder", "exists already")
+    assert problem_line(p) == "results folder: exists already"
+    assert "\\u0020" not in problems_alert([p]).object
+    assert problem_line(Problem("x.yaml", 3, "donors.0.name", "bad")) == "x.yaml:3: donors.0.name: bad"
+
+
+# --------------------------------------------------------------------------- 18, 30, 20: starting and stopping the app
+
+
+@pytest.mark.parametrize("host, message", [("::1", "an IPv6 address is not supported"),
+                                           ("no.such.host.invalid", "cannot listen there")])
+def test_an_address_the_app_cannot_listen_on_is_a_located_error(tmp_path, host, message):
+    res = cli("app", "--host", host, "--port", "0", "--results", tmp_path / "r", "--scenarios", tmp_path / "s")
+    located(res, f"--host:1: {host}: {message}")
+
+
+def test_an_app_reachable_from_other_computers_warns_that_it_has_no_authentication(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "app", "--host", "0.0.0.0", "--port", "0", "--results",
+                             str(tmp_path / "r"), "--scenarios", str(tmp_path / "s")], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "open http://0.0.0.0:" in proc.stdout.readline()  # ready: the warning came before
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "warning: the app has no authentication" in proc.stderr.read()
+
+
+APP_WITH_A_JOB = """
+import sys
+from pathlib import Path
+from simulation.app import Folders
+from simulation.app.jobs import Job
+folders = Folders.make(sys.argv[1] + "/s", sys.argv[1] + "/r")
+root = Path(sys.argv[2]) / "scenarios"
+job = Job([str(root / "baseline.yaml"), str(root / "partnership-in-action.yaml")], 5000, 1,
+          folders.result_folder("c")).start()
+print(job._p.pid, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_the_apps_comparison_process_dies_with_the_app(tmp_path):
+    """SIGKILL of the app (it cannot stop its comparison): the comparison process exits too and
+    writes nothing, as the CLI's workers do."""
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    app = subprocess.Popen([sys.executable, "-c", APP_WITH_A_JOB, str(tmp_path), str(ROOT)], cwd=ROOT,
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = psutil.Process(int(app.stdout.readline()))
+    app.send_signal(signal.SIGKILL)
+    app.wait(timeout=30)
+    child.wait(timeout=60)  # psutil.TimeoutExpired if it outlives the app
+    assert not (tmp_path / "r" / "c").exists()

@@ -86,6 +86,12 @@ def _watch_parent(parent: int, every: float = 0.2) -> None:
     os._exit(1)
 
 
+def watch_parent(parent: int) -> None:
+    """In a child process: exit as soon as process `parent` is gone (a thread polls getppid;
+    used by the workers here and by the app's comparison process)."""
+    threading.Thread(target=_watch_parent, args=(parent,), name="sdgsim-parent-watch", daemon=True).start()
+
+
 def _init_worker(parent: int | None = None) -> None:
     """Worker initializer: Ctrl-C goes to the driver only, which stops the workers itself;
     a worker exits when its driver dies (_watch_parent); one BLAS thread per worker (the
@@ -93,7 +99,7 @@ def _init_worker(parent: int | None = None) -> None:
     workers, as Dask's workers also set)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent is not None:
-        threading.Thread(target=_watch_parent, args=(parent,), name="sdgsim-parent-watch", daemon=True).start()
+        watch_parent(parent)
     _limit_blas()
 
 
