@@ -374,3 +374,55 @@ def test_the_apps_comparison_process_dies_with_the_app(tmp_path):
     app.wait(timeout=30)
     child.wait(timeout=60)  # psutil.TimeoutExpired if it outlives the app
     assert not (tmp_path / "r" / "c").exists()
+
+
+# --------------------------------------------------------------------------- 6: report.html of a tampered folder
+
+
+def test_report_of_a_tampered_compare_folder_carries_no_script_and_reads_nothing_outside(tmp_path):
+    out = tmp_path / "c"
+    res = cli("compare", BASELINE, PIA, "--runs", "2", "--out", out, "--flows", "none")
+    assert res.exit_code == 0, res.output
+    man = json.loads((out / "manifest.json").read_text())
+    man["seed"], man["runs"] = SCRIPT, f"2 {SCRIPT}"
+    (out / "manifest.json").write_text(json.dumps(man))
+    assert cli("report", out).exit_code == 0
+    page = (out / "report.html").read_text()
+    assert "<script" not in page and "&lt;script&gt;" in page
+    man["scenarios"][1]["name"] = "../../elsewhere"
+    (out / "manifest.json").write_text(json.dumps(man))
+    located(cli("report", out), "which is not a folder inside this comparison")
+
+
+def test_report_of_a_tampered_sweep_or_search_folder_links_and_embeds_only_its_own_files(sweep, tmp_path):
+    import shutil
+
+    folder = tmp_path / "sweep"
+    shutil.copytree(sweep, folder)
+    secret = tmp_path / "secret.csv"
+    secret.write_text("secret\nTOP-SECRET-VALUE\n")
+    png = next(iter(ROOT.glob("docs/img/*.png")))
+    shutil.copy(png, folder / "own.png")
+    (folder / "own.svg").write_text("<svg/>")
+    (folder / "analysis.json").write_text(json.dumps({
+        "notes": [SCRIPT],
+        "plots": [{"png": "own.png", "svg": "javascript:alert(1)", "title": SCRIPT},
+                  {"png": str(png), "svg": "own.svg"}],
+        "tables": [{"file": str(secret), "title": "abs"}, {"file": "../secret.csv", "title": "rel"}]}))
+    (folder / "link.csv").symlink_to(secret)
+    (folder / "discovery.json").write_text(json.dumps({"results": [
+        {"rule": SCRIPT, "table": "link.csv", "plots": [{"png": "own.png", "svg": "JavaScript:alert(2)"}]}]}))
+    assert cli("report", folder).exit_code == 0
+    page = (folder / "report.html").read_text()
+    assert "TOP-SECRET-VALUE" not in page and "href='javascript:" not in page.lower() and "<script" not in page
+    assert page.count("<img") == 2  # own.png, once in the analysis and once in the discovery
+    (folder / "discovery.json").write_text("[1, 2")
+    located(cli("report", folder), "discovery.json")
+
+    search = tmp_path / "search"
+    search.mkdir()
+    (search / "manifest.json").write_text(json.dumps({"kind": "search", "evaluations": SCRIPT, "futures": SCRIPT,
+                                                      "plots": [{"png": "x.png", "svg": "javascript:alert(3)"}]}))
+    assert cli("report", search).exit_code == 0
+    page = (search / "report.html").read_text()
+    assert "<script" not in page and "href='javascript:" not in page and "&lt;script&gt;" in page
