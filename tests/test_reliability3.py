@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -426,3 +427,77 @@ def test_report_of_a_tampered_sweep_or_search_folder_links_and_embeds_only_its_o
     assert cli("report", search).exit_code == 0
     page = (search / "report.html").read_text()
     assert "<script" not in page and "href='javascript:" not in page and "&lt;script&gt;" in page
+
+
+# --------------------------------------------------------------------------- 14, 17, 23, 24: history and fit files
+
+HEAD = "country,indicator,year,value\n"
+
+
+def history(tmp: Path, body: str, header: str = HEAD) -> Path:
+    path = tmp / "h.csv"
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("year, value", [("2_015", "41.6"), ("２０１５", "41.6"), ("٢٠١٥", "41.6"),
+                                         ("2015", "1_000"), ("2015", "４１"), ("2015", "True"), ("2015", "inf"),
+                                         ("2015", "0x10"), ("2015.5", "41.6"), ("2015", "1,5")])
+def test_history_numbers_follow_one_rule_ascii_digits_without_separators(tmp_path, year, value):
+    from simulation.scenario.history import load_history
+
+    with pytest.raises(InputError, match=r"h.csv:2: (year|value): got"):
+        load_history(history(tmp_path, f'KEN,EG.ELC.ACCS.ZS,{year},"{value}"\n'))
+
+
+def test_a_parquet_history_with_float_years_reads_as_the_same_history(tmp_path):
+    from simulation.scenario.history import load_history
+
+    csv = load_history(history(tmp_path, "KEN,EG.ELC.ACCS.ZS,2015,41.6\nKEN,EG.ELC.ACCS.ZS,2016,1e1\n"))
+    pd.DataFrame({"country": ["KEN", "KEN"], "indicator": "EG.ELC.ACCS.ZS", "year": [2015.0, 2016.0],
+                  "value": [41.6, 10.0]}).to_parquet(tmp_path / "h.parquet")
+    parquet = load_history(tmp_path / "h.parquet")
+    pd.testing.assert_frame_equal(csv.frame[["country", "indicator", "year", "value"]],
+                                  parquet.frame[["country", "indicator", "year", "value"]])
+
+
+def test_a_history_header_naming_a_column_twice_is_a_located_error(tmp_path):
+    from simulation.scenario.history import load_history
+
+    with pytest.raises(InputError, match=r"h.csv:1: <header>: column\(s\) value appear more than once"):
+        load_history(history(tmp_path, "KEN,EG.ELC.ACCS.ZS,2015,41.6,99\n", "country,indicator,year,value,value\n"))
+
+
+def test_a_history_too_large_to_check_is_refused_with_its_estimate_before_it_is_read(tmp_path):
+    from simulation.scenario import history as h
+
+    rows = h.MAX_ROWS + 1
+    pd.DataFrame({"country": "KEN", "indicator": "X", "year": np.full(rows, 2015), "value": 1.0}).to_parquet(
+        tmp_path / "big.parquet")
+    assert (tmp_path / "big.parquet").stat().st_size < 1e6  # small on disk, large in memory
+    with pytest.raises(InputError, match=r"1,000,001 rows would need about 1.5 GB"):
+        h.load_history(tmp_path / "big.parquet")
+
+
+def fit(tmp: Path, text: str) -> Path:
+    path = tmp / "fit.csv"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text, message", [
+    ("country,indicator,value\nETH,EG.ELC.ACCS.ZS,True\n", r"fit.csv:2: value: got 'True'"),
+    ("country,indicator,value\nETH,EG.ELC.ACCS.ZS,1_0\n", r"fit.csv:2: value: got '1_0'"),
+    ("country,indicator,value\nETH,EG.ELC.ACCS.ZS,40\n\nETH,EG.ELC.ACCS.ZS,50\n",
+     r"fit.csv:4: indicator: ETH EG.ELC.ACCS.ZS appears twice \(first at line 2"),
+    ("country,indicator,value,value\nETH,EG.ELC.ACCS.ZS,40,50\n", r"fit.csv:1: <header>: column\(s\) value appear"),
+    ("country,indicator,value\nETH,EG.ELC.ACCS.ZS,40\nXXX,EG.ELC.ACCS.ZS,40\n",
+     r"fit.csv:3: country: XXX EG.ELC.ACCS.ZS is not in scenario 'baseline'"),
+    ("country,indicator,value,trend_sd\nETH,EG.ELC.ACCS.ZS,40,0.1\nGHA,EG.ELC.ACCS.ZS,40,-1\n",
+     r"fit.csv:3: trend_sd: got -1"),
+])
+def test_fit_files_are_read_by_the_same_rules_and_errors_name_their_row(tmp_path, text, message):
+    res = cli("run", BASELINE, "--runs", "2", "--parameters", fit(tmp_path, text), "--out", tmp_path / "o")
+    located(res, "")
+    assert re.search(message, res.output), res.output
+    assert not (tmp_path / "o").exists()
