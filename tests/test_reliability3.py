@@ -501,3 +501,45 @@ def test_fit_files_are_read_by_the_same_rules_and_errors_name_their_row(tmp_path
     located(res, "")
     assert re.search(message, res.output), res.output
     assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- 26, 27: options that contradict or overflow
+
+
+def test_the_compare_table_names_the_reference_and_each_scenario_in_full(tmp_path):
+    long = "partnership-in-action"
+    res = cli("compare", PIA, BASELINE, "--runs", "2", "--out", tmp_path / "c", "--flows", "none")
+    assert res.exit_code == 0, res.output
+    assert f"Verdict vs {long} (" in res.output
+    assert "diff vs partnership…" in res.output  # a column header may be cut, visibly
+
+
+@pytest.mark.parametrize("spec, message", [("sdg_index_end=inf", "a finite number"),
+                                           ("sdg_index_end=1e400", "a finite number"),
+                                           ("sdg_index_end=inf%", "a finite number")])
+def test_a_min_effect_that_would_make_every_verdict_equivalent_is_refused(tmp_path, spec, message):
+    located(cli("compare", BASELINE, PIA, "--runs", "2", "--out", tmp_path / "c", "--min-effect", spec), message)
+
+
+def test_a_min_effect_given_twice_is_refused_not_the_last_one_kept(tmp_path):
+    res = cli("compare", BASELINE, PIA, "--runs", "2", "--out", tmp_path / "c", "--min-effect", "sdg_index_end=0.5",
+              "--min-effect", "sdg_index_end=2")
+    assert res.exit_code == 2 and "given twice" in res.output, res.output
+
+
+def test_flows_full_with_no_flows_is_a_contradiction_not_none(tmp_path):
+    located(cli("run", BASELINE, "--runs", "2", "--out", tmp_path / "o", "--flows", "full", "--no-flows"),
+            "contradicts --flows full")
+    assert cli("run", BASELINE, "--runs", "2", "--out", tmp_path / "o", "--no-flows").exit_code == 0
+
+
+@pytest.mark.parametrize("kwargs", [{"workers": 0}, {"batch_size": 0}, {"workers": 2.5}, {"batch_size": True}])
+def test_api_counts_of_zero_or_not_whole_are_option_errors(kwargs):
+    with pytest.raises(OptionError, match=next(iter(kwargs))):
+        sim.run(BASELINE, runs=2, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"evaluations": 0}, {"evaluations": -5}, {"resume": True}, {"workers": 0}])
+def test_api_search_arguments_that_mean_nothing_are_option_errors(tmp_path, kwargs):
+    with pytest.raises(OptionError, match=next(iter(kwargs))):
+        sim.optimize(search_file(tmp_path), **kwargs)
