@@ -543,3 +543,22 @@ def test_api_counts_of_zero_or_not_whole_are_option_errors(kwargs):
 def test_api_search_arguments_that_mean_nothing_are_option_errors(tmp_path, kwargs):
     with pytest.raises(OptionError, match=next(iter(kwargs))):
         sim.optimize(search_file(tmp_path), **kwargs)
+
+
+def test_optimize_dry_run_estimates_evaluations_runs_and_time_and_writes_nothing(tmp_path):
+    f = search_file(tmp_path)
+    res = cli("optimize", f, "--dry-run", "--out", tmp_path / "o", "--evaluations", "10000000", "--workers", "32")
+    assert res.exit_code == 0, res.output
+    assert "4 policies x 2,500,000 generations = 10,000,000 evaluations, each 1 runs" in res.output
+    assert "10,000,004 runs" not in res.output and "10,000,001 runs" in res.output
+    assert re.search(r"estimate: +\S", res.output) and f"with {min(4, os.cpu_count() or 1)} worker(s)" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_search_where_no_policy_is_feasible_says_so_instead_of_nan_ranges(tmp_path):
+    import dataclasses
+
+    run = sim.optimize(search_file(tmp_path))
+    empty = dataclasses.replace(run.result, pareto=run.result.pareto.iloc[0:0])
+    text = type(run)(empty).summary()
+    assert "0 non-dominated" in text and "no policy met the constraints" in text and "nan" not in text

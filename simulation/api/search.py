@@ -183,7 +183,10 @@ class SearchRun:
         r = self.result
         lines = [f"{len(r.evaluations)} policies evaluated ({r.resumed_generations} generations read back), "
                  f"{len(r.pareto)} non-dominated, in {r.seconds:.1f} s"]
-        for c in objective_columns(r.search):
+        if r.pareto.empty:  # never 'nan .. nan'
+            lines.append("  no policy met the constraints and ran: the columns feasible, constraint_violation and "
+                         "error of evaluations.csv say why")
+        for c in objective_columns(r.search) if not r.pareto.empty else ():
             lines.append(f"  {c}: {r.pareto[c].min():.6g} .. {r.pareto[c].max():.6g} "
                          f"(scenario as written: {r.reference[c].iloc[0]:.6g})")
         return "\n".join(lines)

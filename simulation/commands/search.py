@@ -50,18 +50,30 @@ def discover(folder, outcome, worst, below, above, policy, method, out, force) -
 @click.option("--workers", "-w", type=click.IntRange(1, 4096), default=None, help="Worker processes.")
 @click.option("--resume", is_flag=True, help="Continue a stopped search in --out.")
 @click.option("--force", is_flag=True, help="Replace an existing search folder.")
-def optimize(search_file, evaluations, seed, out, executor, workers, resume, force) -> None:
+@click.option("--dry-run", is_flag=True, help="Validate, print the number of evaluations and runs and a time and "
+                                              "disk estimate (from a few timing runs); write nothing.")
+def optimize(search_file, evaluations, seed, out, executor, workers, resume, force, dry_run) -> None:
     """Robust policy search (NSGA-II) over SEARCH_FILE's levers and futures: pareto.csv, report.html.
 
     \b
     Example:
+      sdgsim optimize scenarios/searches/pia-levers.yaml --dry-run
       sdgsim optimize scenarios/searches/pia-levers.yaml --out results/pia-levers
+
+    Worker processes are capped at the population and the machine's cores.
     """
     from simulation.api.search import SearchInterrupted, load_search
 
     try:
         sw = load_search(search_file)
         out = out or Path("results") / sw.name
+        if dry_run:
+            from ..experiments.search.estimate import estimate_search, estimate_text
+
+            est = estimate_search(sw, evaluations, 1 if executor == "serial" else workers)
+            click.echo(f"{sw.name}: {len(sw.levers)} levers, {len(sw.objectives)} objectives, "
+                       f"{sw.spec.futures.count} futures\n{estimate_text(est)}\n  output:      {out}/")
+            return
         s = sim.optimize(sw, out, evaluations=evaluations, seed=seed, executor=executor, workers=workers,
                          resume=resume, force=force, progress=lambda g, n: click.echo(f"generation {g}/{n}", err=True),
                          command=sys.argv)
