@@ -562,3 +562,35 @@ def test_a_search_where_no_policy_is_feasible_says_so_instead_of_nan_ranges(tmp_
     empty = dataclasses.replace(run.result, pareto=run.result.pareto.iloc[0:0])
     text = type(run)(empty).summary()
     assert "0 non-dominated" in text and "no policy met the constraints" in text and "nan" not in text
+
+
+# --------------------------------------------------------------------------- 33: Ctrl-C during interpreter shutdown
+
+LATE_CTRL_C = """
+import os, signal, sys, threading, time
+sys.argv = ["sdgsim", *sys.argv[1:]]
+import cli
+
+def late():
+    while threading.main_thread().is_alive():  # the command is done: the interpreter shuts down
+        time.sleep(0.005)
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the shutdown waits for this thread
+    time.sleep(1.0)
+
+threading.Thread(target=late).start()
+cli.main()
+"""
+
+
+@pytest.mark.parametrize("argv, code", [(["validate", str(BASELINE)], 0), (["validate", "no-such.yaml"], 2)])
+def test_ctrl_c_during_interpreter_shutdown_keeps_the_commands_exit_code(tmp_path, argv, code):
+    """The signal is sent once the main thread has finished (observed, not timed), while the
+    shutdown joins a thread: the exit code is the command's, with no traceback."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "late.py"
+    script.write_text(LATE_CTRL_C)
+    res = subprocess.run([sys.executable, str(script), *argv], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == code, res.stderr
+    assert "KeyboardInterrupt" not in res.stderr and "Traceback" not in res.stderr, res.stderr
