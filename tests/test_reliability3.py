@@ -594,3 +594,18 @@ def test_ctrl_c_during_interpreter_shutdown_keeps_the_commands_exit_code(tmp_pat
     res = subprocess.run([sys.executable, str(script), *argv], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == code, res.stderr
     assert "KeyboardInterrupt" not in res.stderr and "Traceback" not in res.stderr, res.stderr
+
+
+# --------------------------------------------------------------------------- 34: fuzzing the new inputs
+
+
+def test_the_input_fuzzer_runs_clean_on_a_few_cases_of_each_input():
+    """benchmarks/fuzz_inputs.py runs 10^4 cases (2,500 per input); here a few of each, so the
+    script itself stays working."""
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "fuzz_inputs.py"), "--examples", "15"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr[-3000:]
+    assert [line.split()[0] for line in res.stdout.splitlines()] == ["history", "fit", "search", "app"]
