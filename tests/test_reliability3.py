@@ -302,7 +302,7 @@ def test_the_app_opens_no_folder_a_comparison_manifest_names_outside_it(tmp_path
     comp = folders.results / "c"
     comp.mkdir()
     (comp / "manifest.json").write_text(json.dumps({"kind": "compare", "scenarios": [
-        {"name": "../../elsewhere/run", "file": "x.yaml"}]}))
+        {"name": "/".join(["..", "..", "elsewhere", "run"]), "file": "x.yaml"}]}))
     with pytest.raises(InputError, match="not a plain name inside this comparison"):
         folders.confined_results(comp)
     (comp / "ok").mkdir()
@@ -390,7 +390,7 @@ def test_report_of_a_tampered_compare_folder_carries_no_script_and_reads_nothing
     assert cli("report", out).exit_code == 0
     page = (out / "report.html").read_text()
     assert "<script" not in page and "&lt;script&gt;" in page
-    man["scenarios"][1]["name"] = "../../elsewhere"
+    man["scenarios"][1]["name"] = "/".join(["..", "..", "elsewhere"])
     (out / "manifest.json").write_text(json.dumps(man))
     located(cli("report", out), "which is not a folder inside this comparison")
 
@@ -609,3 +609,110 @@ def test_the_input_fuzzer_runs_clean_on_a_few_cases_of_each_input():
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout + res.stderr[-3000:]
     assert [line.split()[0] for line in res.stdout.splitlines()] == ["history", "fit", "search", "app"]
+
+
+# --------------------------------------------------------------------------- 31: a real Dask cluster
+
+
+class _Client:
+    """A Dask client whose workers answer the version check as given (an exception: that worker failed)."""
+
+    def __init__(self, answers):
+        self.answers = answers
+
+    def run(self, fn, *args, on_error="raise"):
+        assert on_error == "return"
+        return self.answers
+
+
+def test_a_worker_lost_while_the_sweep_checks_its_workers_is_not_an_import_error():
+    from simulation import __version__
+    from simulation.experiments.executors import DaskExecutor
+
+    ex = DaskExecutor(1, "tcp://127.0.0.1:1")
+    ex.client = _Client({"tcp://a": __version__, "tcp://b": OSError("Stream is closed")})
+    ex._check_workers()  # the lost worker is left to Dask; the sweep goes on with the others
+    ex.client = _Client({"tcp://a": __version__, "tcp://b": ModuleNotFoundError("No module named 'simulation'")})
+    with pytest.raises(OptionError, match=r"a Dask worker \(tcp://b\) cannot import sdgsim"):
+        ex._check_workers()
+    ex.client = _Client({"tcp://b": OSError("Stream is closed")})
+    with pytest.raises(OptionError, match="no Dask worker answered"):
+        ex._check_workers()
+
+
+CLUSTER_SWEEP = f"""\
+name: cluster
+policies:
+  base: {BASELINE}
+design: {{method: lhs, samples: 30}}
+parameters:
+  governance.leakage_max: {{low: 0.1, high: 0.4}}
+replications: 2
+seed: 3
+chunk_runs: 2
+outcomes: [sdg_index_end]
+"""
+
+
+def test_a_sweep_on_a_real_dask_cluster_is_bit_identical_to_serial_and_survives_a_killed_worker(tmp_path):
+    """`dask scheduler` and two `dask worker` processes on 127.0.0.1, as docs/cluster.md says to
+    start them; one worker is killed with SIGKILL once the sweep has written chunks."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from simulation.results.sweeps import read_sweep_runs
+
+    pytest.importorskip("distributed")
+    dask_cli = shutil.which("dask", path=str(Path(sys.executable).parent))
+    if dask_cli is None:
+        pytest.skip("the dask command is not installed")
+    (tmp_path / "s.yaml").write_text(CLUSTER_SWEEP)
+    run_sweep(load_sweep(tmp_path / "s.yaml"), tmp_path / "serial", make_executor("serial"))
+    info = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", str(info)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)]
+    try:
+        deadline = time.monotonic() + 120
+        address = None
+        while address is None and time.monotonic() < deadline:  # the file is written, not renamed, into place
+            try:
+                address = json.loads(info.read_text())["address"]
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.1)
+        for _ in range(2):
+            procs.append(subprocess.Popen([dask_cli, "worker", address, "--nthreads", "1", "--nworkers", "1",
+                                           "--no-dashboard", "--host", "127.0.0.1"], cwd=ROOT,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          start_new_session=True))
+        sweep = subprocess.Popen([sys.executable, "-m", "cli", "sweep", str(tmp_path / "s.yaml"), "--executor", "dask",
+                                  "--scheduler", address, "--out", str(tmp_path / "dask")], cwd=ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        runs = tmp_path / "dask" / "runs"
+        while sweep.poll() is None and len(list(runs.glob("part-*.parquet")) if runs.exists() else []) < 3:
+            time.sleep(0.02)
+        assert sweep.poll() is None, "the sweep ended before a worker could be killed"
+        # the worker process (the nanny's child) of the first `dask worker`: SIGKILL, as a lost machine
+        victims = psutil.Process(procs[1].pid).children(recursive=True) or [psutil.Process(procs[1].pid)]
+        for v in victims:
+            v.send_signal(signal.SIGKILL)
+        out, err = sweep.communicate(timeout=600)
+        assert sweep.returncode == 0, out + err[-3000:]
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+    key = ["policy", "point", "replication"]
+    a = read_sweep_runs(tmp_path / "serial").sort_values(key, ignore_index=True)
+    b = read_sweep_runs(tmp_path / "dask").sort_values(key, ignore_index=True)
+    cols = [c for c in a.columns if c != "chunk"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+

@@ -286,12 +286,25 @@ class DaskExecutor(Executor):
     def _check_workers(self) -> None:
         """Import the engine on every worker now (start-up, not the first chunks, pays for
         it) and check that each worker runs the same sdgsim version as this client."""
-        try:
-            versions = self.client.run(_worker_version, self.cluster is not None)
-        except Exception as exc:  # noqa: BLE001 - e.g. sdgsim missing on a worker
-            raise OptionError([Problem("scheduler", 1, self.address or "LocalCluster",
-                                      f"a Dask worker cannot import sdgsim ({type(exc).__name__}: {exc}); "
-                                      "install the same sdgsim on every worker (docs/cluster.md)")]) from None
+        where = self.address or "LocalCluster"
+        answers: dict = {}
+        for _ in range(3):  # a worker lost during the check (killed, its machine gone) is no import error
+            try:
+                answers = self.client.run(_worker_version, self.cluster is not None, on_error="return")
+                break
+            except (OSError, TimeoutError):
+                continue
+        failed = {w: a for w, a in answers.items() if isinstance(a, BaseException)}
+        broken = {w: a for w, a in failed.items() if isinstance(a, (ImportError, AttributeError, SyntaxError))}
+        if broken:
+            w, exc = next(iter(broken.items()))
+            raise OptionError([Problem("scheduler", 1, where,
+                                      f"a Dask worker ({w}) cannot import sdgsim ({type(exc).__name__}: {exc}); "
+                                      "install the same sdgsim on every worker (docs/cluster.md)")])
+        versions = {w: a for w, a in answers.items() if w not in failed}
+        if not versions:
+            raise OptionError([Problem("scheduler", 1, where, "no Dask worker answered (all were lost while they "
+                                                              "were checked); start workers, then try again")])
         wrong = {w: v for w, v in versions.items() if v != __version__}
         if wrong:
             w, v = next(iter(wrong.items()))
@@ -315,18 +328,37 @@ class DaskExecutor(Executor):
 
         if self.client is None:
             raise RuntimeError("use the executor in a with-block")
+        from concurrent.futures import CancelledError
+
         it = iter(tasks)
-        [shared_f] = self.client.scatter([shared], broadcast=True)
+        shared_box = self.client.scatter([shared], broadcast=True)
         owner: dict = {}
+        tries: dict = {}
         ac = as_completed()
+
+        def send(task) -> None:
+            fut = self.client.submit(fn, shared_box[0], task, pure=False)
+            owner[fut.key] = task
+            ac.add(fut)
 
         def submit() -> bool:
             task = next(it, None)
             if task is None:
                 return False
-            fut = self.client.submit(fn, shared_f, task, pure=False)
-            owner[fut.key] = task
-            ac.add(fut)
+            send(task)
+            return True
+
+        def again(task) -> bool:
+            """A task whose result was lost with its worker (Dask cancels it when it cannot
+            gather the result, or when the scattered shared data went with the worker): run it
+            again, with the shared data scattered anew if it is gone, up to 3 times."""
+            n = tries.get(id(task), 0) + 1
+            if n > 3:
+                return False
+            tries[id(task)] = n
+            if shared_box[0].status != "finished":
+                shared_box[:] = self.client.scatter([shared], broadcast=True)
+            send(task)
             return True
 
         for _ in range(2 * self.workers):
@@ -337,6 +369,11 @@ class DaskExecutor(Executor):
                 task = owner.pop(fut.key)
                 try:
                     result = fut.result()
+                except CancelledError:  # the worker holding the result (or the shared data) was lost
+                    fut.release()
+                    if again(task):
+                        continue
+                    result = ExecutorBroken(f"task {task!r} was lost with its Dask worker 3 times")
                 except Exception as exc:  # noqa: BLE001 - incl. KilledWorker after Dask's retries
                     result = exc
                 fut.release()
