@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 import simulation as sim
 from simulation import __version__
-from simulation.commands import app, calibration, ppi, search
+from simulation.commands import app, calibration, data, ppi, search
 from simulation.commands.common import Commands
 from simulation.commands.common import fail as _fail
 from simulation.commands.common import scheduler_needs_dask as _scheduler_needs_dask
@@ -464,7 +464,8 @@ def analyze(folder: Path, force: bool, plots: bool) -> None:
     click.echo(result.summary())
 
 
-for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi, app.app):
+for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi, app.app,
+                 data.data):
     main.add_command(_command)
 
 if __name__ == "__main__":

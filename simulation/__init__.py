@@ -78,7 +78,7 @@ __all__ = ["AnalysisResult", "Backtest", "Calibration", "ComparisonResult", "Dis
            "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
 
 
-_PACKAGES = ("analysis", "app", "commands", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",
+_PACKAGES = ("analysis", "app", "commands", "data", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",
              "results", "scenario", "shipped")
 
 
