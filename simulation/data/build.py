@@ -67,7 +67,7 @@ SOURCES = (
            "CC-BY-4.0", "World Bank via ONE Campaign",
            "World Bank data; the repository is MIT-licensed"),
     Source("unsd-sdg", "UN SDG Global Database, SP_ACS_BSRVH2O (basic drinking water, JMP), DDF copy", SDG_REPO,
-           SDG_COMMIT, (WATER, "ddf--entities--geo_area.csv"), "CC-BY-4.0",
+           SDG_COMMIT, (WATER,), "CC-BY-4.0",
            "UN Statistics Division (WHO/UNICEF JMP data) via open-numbers", "stated in datapackage.json"),
     Source("wb-groups", "World Bank country groupings (regions, income groups, LDC, FCS, IDA)", ONE_REPO, ONE_COMMIT,
            ("raw_data/wb_groupings.csv",), "CC-BY-4.0",

@@ -132,9 +132,9 @@ def _detect(cols: set[str]) -> str | None:
     if {"country code", "indicator code"} <= low or {"country code", "series code"} <= low \
             or {"country", "indicator", "year", "value"} <= low:
         return "wdi"
-    if "donor" in low and "recipient" in low:
+    if {"DONOR", "RECIPIENT"} <= cols:
         return "dac2a"
-    if "donor" in low and ({"measure", "aidtype"} & low):
+    if "DONOR" in cols and ({"MEASURE", "AIDTYPE"} & cols):
         return "dac1"
     if any(_goal_no(c) for c in cols):
         return "sdr"
@@ -222,9 +222,10 @@ def _oecd_common(frame: pd.DataFrame, label: str) -> tuple[pd.DataFrame, str, st
     frame = frame.copy()
     frame["_v"] = _numbers(frame, label, value)
     frame = frame[frame._v.notna()]
-    if "UNIT_MULTIPLIER" in frame:
+    frame["_scale"] = 1.0
+    if "UNIT_MULTIPLIER" in frame:  # money in US$ million (a percentage is not scaled)
         mult = _numbers(frame, label, "UNIT_MULTIPLIER", "a power of ten (6 = millions)").fillna(6)
-        frame["_v"] = frame._v * 10.0 ** (mult - 6)
+        frame["_scale"] = 10.0 ** (mult - 6)
     frame["_year"] = _years(frame, label, year)
     donors = frame.DONOR.map(_donor_id)
     if donors.isna().any():
@@ -256,13 +257,15 @@ def _dac1(frame: pd.DataFrame, label: str) -> Download:
     measure = "MEASURE" if "MEASURE" in frame else "AIDTYPE"
     flow = "FLOW_TYPE" if "FLOW_TYPE" in frame else ("FLOWS" if "FLOWS" in frame else None)
     _need(frame, label, (measure,))
+    price = _price(frame, label)
     out = pd.DataFrame({"donor": frame._donor, "year": frame._year, "aidtype": frame[measure].str.strip(),
-                        "flow": frame[flow].str.strip() if flow else "", "price": _price(frame, label),
-                        "value": frame._v, "line": frame.line})
+                        "flow": frame[flow].str.strip() if flow else "", "price": price,
+                        "value": frame._v.where(price == "pct_gni", frame._v * frame._scale), "line": frame.line})
     return Download("dac1", out.reset_index(drop=True))
 
 
 def _dac2a(frame: pd.DataFrame, label: str, lookup: dict[str, str]) -> Download:
+    _need(frame, label, ("RECIPIENT",))
     frame, _, value = _oecd_common(frame, label)
     rec = frame.RECIPIENT.str.strip()
     iso = rec.where(rec.isin(lookup.values()))
@@ -272,7 +275,7 @@ def _dac2a(frame: pd.DataFrame, label: str, lookup: dict[str, str]) -> Download:
     measure = next((c for c in ("MEASURE", "AIDTYPE") if c in frame), None)
     out = pd.DataFrame({"donor": frame._donor, "recipient": iso, "year": frame._year,
                         "aidtype": frame[measure].str.strip() if measure else "", "price": _price(frame, label),
-                        "value": frame._v, "line": frame.line})[keep]
+                        "value": frame._v * frame._scale, "line": frame.line})[keep]
     skipped = {f"recipient not a country (regional or unspecified: {', '.join(sorted(set(rec[~keep]))[:6])})":
                int((~keep).sum())} if (~keep).any() else {}
     return Download("dac2a", out.reset_index(drop=True), skipped)
