@@ -20,7 +20,8 @@ Any folder back: `sim.read_results(path)`. Errors are typed (`simulation.errors`
 scenario error carries its located problems (file, line, field, message).
 
 Layers (docs/architecture.md): api → report → analysis / experiments → results →
-outcomes → model → scenario → mechanisms / ppi → errors.
+outcomes → model → scenario → data → mechanisms / ppi → errors. The evidence base
+(shipped public data for every country): `simulation.data` (docs/data.md).
 """
 
 from __future__ import annotations
