@@ -29,6 +29,7 @@ PCT = "% of population"
 INDICATORS: dict[str, Indicator] = {i.code: i for i in (
     Indicator("SP.POP.TOTL", "Population, total", "people", 0, NAN, None, "", "wdi"),
     Indicator("NY.GDP.MKTP.CD", "GDP (current US$)", "US$", 0, NAN, None, "", "wdi"),
+    Indicator("SP.DYN.CBRT.IN", "Birth rate, crude", "per 1,000 people", 0, 100, None, "", "wdi"),
     Indicator("SI.POV.DDAY", "Poverty headcount ratio at the international poverty line", PCT, 0, 100, False,
               "SDG1", "wdi"),
     Indicator("SN.ITK.DEFC.ZS", "Prevalence of undernourishment", PCT, 0, 100, False, "SDG2", "wdi"),
