@@ -153,9 +153,11 @@ def _goal_scores(spec: Spec, codes: list[str], templates: Templates, values: dic
                 v = values[(c, ind["id"])][0]
                 lb, ub = ind["bounds"]
                 s = (v - lb) / (ub - lb) if ind["higher_is_better"] else (ub - v) / (ub - lb)
+                year = values[(c, ind["id"])][1]
+                what = f"{ind['id']} {year}" if year != "median" else f"the chosen countries' median {ind['id']}"
                 scores[c][g] = (round(100 * min(max(s, 0.0), 1.0), 1),
-                                f"default: no SDR score imported; {ind['id']} {values[(c, ind['id'])][1]} on the "
-                                f"SDR scale [{lb:g}, {ub:g}] stands for the goal")
+                                f"default: no SDR score imported; {what} on the SDR scale [{lb:g}, {ub:g}] stands "
+                                "for the goal")
             else:
                 problems.append(Problem("--goals", 1, g, f"{c}: no start score (import the SDR goal scores with "
                                                          "`sdgsim data import`, see docs/data.md, or leave the goal out)"))
@@ -175,12 +177,16 @@ def build_scenario(spec: Spec, templates: Templates) -> Built:
     table = country_table().set_index("country")
     ind_ids = [i["id"] for i in templates.indicators]
     hist = pd.concat([series(code, codes, end=spec.start) for code in (*ind_ids, *HISTORY_SERIES)], ignore_index=True)
-    values = {}
+    values, medians = {}, {}
     for code in ind_ids:
         part = hist[hist.indicator == code]
         for c in codes:
             values[(c, code)] = _last(part, c, spec.start)
-    goals, scores = _goal_scores(spec, codes, templates, values)
+        have = [v[0] for (_, k), v in values.items() if k == code and v is not None]
+        medians[code] = (_r(float(np.median(have))), len(have)) if have else None
+    proxies = {k: (v if v is not None else (medians[k[1]][0], "median") if medians[k[1]] else None)
+               for k, v in values.items()}
+    goals, scores = _goal_scores(spec, codes, templates, proxies)
     indicators = [i for i in templates.indicators if i["goal"] in goals]
 
     countries = []
@@ -217,14 +223,13 @@ def build_scenario(spec: Spec, templates: Templates) -> Built:
         for ind in indicators:
             got = values[(c, ind["id"])]
             if got is None:
-                with_data = [v[0] for (cc, k), v in values.items() if k == ind["id"] and v is not None]
-                if not with_data:
+                if medians[ind["id"]] is None:
                     raise InputError([Problem(spec.option, 1, c, f"no {ind['id']} for any chosen country at or "
                                                                  f"before {spec.start}")])
-                entry["indicators"][ind["id"]] = {"value": _r(float(np.median(with_data)))}
+                median, n = medians[ind["id"]]
+                entry["indicators"][ind["id"]] = {"value": median}
                 src.default(f"{p}.indicators.{ind['id']}", f"no {ind['id']} at or before {spec.start}: the median "
-                                                           f"of the {len(with_data)} chosen countries with data, pooled "
-                                                           "trend")
+                                                           f"of the {n} chosen countries with data")
             else:
                 entry["indicators"][ind["id"]] = {"value": _r(got[0])}
                 src.data(f"{p}.indicators.{ind['id']}", f"{WDI} {ind['id']}, {got[1]}")
@@ -293,7 +298,11 @@ def _donor(src: _Sources, donor: str, codes: list[str], goals: list[str], start:
     share, share_text = _goal_share(donor, goals, start)
     recipients, rec_share, rec_text = _recipient_share(donor, codes, start, year)
     budget = total_usd * share * rec_share
-    src.data(f"{p}.budget_usd", f"OECD DAC1 {measure} {year} (US$ {total_usd / 1e9:.2f} bn) x {share_text} x {rec_text}")
+    text = f"OECD DAC1 {measure} {year} (US$ {total_usd / 1e9:.2f} bn) x {share_text} x "
+    if rec_text.startswith("default: "):
+        src.default(f"{p}.budget_usd", text + rec_text[len("default: "):])
+    else:
+        src.data(f"{p}.budget_usd", text + rec_text)
     g = dac1("oda_ge_constant")
     g = g[(g.donor == donor) & (g.year <= start)].set_index("year").value
     entry = {"id": ident, "name": f"{d.name} ODA to these countries and goals", "kind": "bilateral"
@@ -346,7 +355,7 @@ def _recipient_share(donor: str, codes: list[str], start: int, year: int) -> tup
     chosen = float(oda[oda.country.isin(eligible)].value.clip(lower=0).sum())
     share = chosen / everyone if everyone > 0 else 0.0
     yr = int(oda.year.max()) if len(oda) else year
-    return (eligible, share, f"default: no DAC2a import, so the donor's allocation follows all donors': the chosen "
+    return (eligible, share, f"default: (no DAC2a import) the donor's allocation follows all donors': the chosen "
                              f"countries' {share:.2%} of net ODA received by ODA recipients ({WDI} DT.ODA.ODAT.CD {yr})")
 
 
