@@ -210,3 +210,40 @@ def test_sdgsim_data_import_of_a_bad_file_prints_file_line_and_exits_2(tmp_path)
 def test_read_download_keeps_the_line_of_each_value(tmp_path):
     d = read_download(write(tmp_path, "a.csv", WDI_API))
     assert sorted(set(d.frame.line)) == [6, 7]
+
+
+def test_two_imports_at_once_both_land_in_the_manifest(tmp_path):
+    import threading
+
+    files = [write(tmp_path, f"t{i}.csv", f"country,indicator,year,value\nKEN,EG.ELC.ACCS.ZS,{2030 + i},80\n")
+             for i in range(6)]
+    errors = []
+
+    def run(f):
+        try:
+            data.import_file(f)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(f,)) for f in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(d.id for d in data.datasets() if d.origin == "imported") == sorted(f"wdi-t{i}" for i in range(6))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.sampled_from(["KEN", "ETH", "IND"]), st.integers(2000, 2024),
+                               st.floats(0, 100, allow_nan=False)), min_size=1, max_size=30,
+                     unique_by=lambda r: r[:2]),
+       bad=st.floats(100.001, 1e6, allow_nan=False), where=st.data())
+def test_a_percent_above_100_is_named_at_its_own_line(tmp_path, rows, bad, where):
+    """Property: whatever the valid rows around it, the one bad value is reported at its line."""
+    i = where.draw(st.integers(0, len(rows) - 1))
+    lines = [f"{c},SH.H2O.BASW.ZS,{y},{bad if k == i else v!r}" for k, (c, y, v) in enumerate(rows)]
+    f = write(tmp_path, "water.csv", "country,indicator,year,value\n" + "\n".join(lines) + "\n")
+    with pytest.raises(DataFileError) as err:
+        data.import_file(f, force=True)
+    assert [(p.line, p.field) for p in err.value.problems] == [(i + 2, "value")]

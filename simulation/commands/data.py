@@ -85,6 +85,9 @@ def show(code: str, countries: str | None, group: str | None, donors: str | None
             if key.lower() in TABLE_VIEWS:
                 click.echo(_table_view(ev, key.lower(), chosen, _split(donors), measure, start, end))
                 return
+            if key.upper() not in ev.INDICATORS:
+                raise OptionError([Problem("CODE", 1, key, f"not a series or table (allowed: {', '.join(TABLE_VIEWS)}, "
+                                                           f"or an indicator: {', '.join(ev.INDICATORS)})")])
             s = ev.series(key, chosen, start, end)
             if not len(s):
                 raise OptionError([Problem("<indicator>", 1, key, "no values for these countries and years")])

@@ -81,7 +81,7 @@ def _build(name, countries, group, donors, goals, start, end, out, force):
     import simulation as sim
     from simulation import data as ev
     from simulation.api.calibration import calibrate
-    from simulation.data.newscenario import Spec, Templates, build_scenario, plain
+    from simulation.data.newscenario import Spec, Templates, build_scenario, plain, rescore
     from simulation.data.tables import write_bytes_atomic
     from simulation.scenario.history import History
     from simulation.scenario.loading import validate_data
@@ -129,6 +129,7 @@ def _build(name, countries, group, donors, goals, start, end, out, force):
             doc["sources"][k] = doc["sources"].get(k, "") + f"; carried to {start} along the {how} up to {start} " \
                                                              "(sdgsim calibrate machinery)"
     doc = built.doc = plain(doc)
+    rescore(doc, start)
     validate_data(doc, f"{name} (calibrated)", plain=True)
     head = (f"# Written by `sdgsim new` on {date.today().isoformat()} from the sdgsim evidence base (docs/data.md).\n"
             f"# Data up to {start} only. `sources:` gives each value's source and year, or 'default: reason'.\n"

@@ -130,6 +130,26 @@ def _country_problems(spec: Spec, pop: pd.DataFrame, gdp: pd.DataFrame) -> tuple
     return keep, left_out
 
 
+def proxy_score(ind: dict, value: float) -> float:
+    """A goal's start score from its headline indicator on the SDR scale (0-100, clipped)."""
+    lb, ub = ind["bounds"]
+    s = (value - lb) / (ub - lb) if ind["higher_is_better"] else (ub - value) / (ub - lb)
+    return round(100 * min(max(s, 0.0), 1.0), 1)
+
+
+def rescore(doc: dict, start: int) -> None:
+    """After calibration: proxy goal scores from the indicators' start values as carried to `start`."""
+    proxy = {i["goal"]: i for i in doc["indicators"]}
+    for c in doc["countries"]:
+        for g in c["scores"]:
+            key = f"countries.{c['id']}.scores.{g}"
+            if g in proxy and doc["sources"][key].startswith("default: no SDR score imported"):
+                ind = proxy[g]
+                c["scores"][g] = proxy_score(ind, c["indicators"][ind["id"]]["value"])
+                doc["sources"][key] = (f"default: no SDR score imported; {ind['id']} at {start} (as calibrated) on "
+                                       f"the SDR scale [{ind['bounds'][0]:g}, {ind['bounds'][1]:g}] stands for the goal")
+
+
 def _goal_scores(spec: Spec, codes: list[str], templates: Templates, values: dict) -> tuple[list[str], dict]:
     """Start scores per country and goal: SDR goal scores where imported, else the indicator proxy."""
     sdr = sdr_scores()
@@ -150,14 +170,8 @@ def _goal_scores(spec: Spec, codes: list[str], templates: Templates, values: dic
                 scores[c][g] = (round(got[0], 1), f"SDSN SDR goal score (imported), data year {got[1]}")
             elif g in proxy and values.get((c, proxy[g]["id"])) is not None:
                 ind = proxy[g]
-                v = values[(c, ind["id"])][0]
-                lb, ub = ind["bounds"]
-                s = (v - lb) / (ub - lb) if ind["higher_is_better"] else (ub - v) / (ub - lb)
-                year = values[(c, ind["id"])][1]
-                what = f"{ind['id']} {year}" if year != "median" else f"the chosen countries' median {ind['id']}"
-                scores[c][g] = (round(100 * min(max(s, 0.0), 1.0), 1),
-                                f"default: no SDR score imported; {what} on the SDR scale [{lb:g}, {ub:g}] stands "
-                                "for the goal")
+                scores[c][g] = (proxy_score(ind, values[(c, ind["id"])][0]),
+                                "default: no SDR score imported; its indicator stands for the goal")
             else:
                 problems.append(Problem("--goals", 1, g, f"{c}: no start score (import the SDR goal scores with "
                                                          "`sdgsim data import`, see docs/data.md, or leave the goal out)"))

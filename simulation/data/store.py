@@ -14,8 +14,10 @@ listed in its datasets.json; reads then merge it over the shipped rows, newest i
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -276,6 +278,26 @@ def import_file(path: str | Path, kind: str | None = None, force: bool = False) 
     _check(download, label)
     udir = user_dir()
     ident = f"{download.kind}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', path.stem)[:80]}"
+    with _locked(udir):
+        return _add(udir, ident, download, path, force)
+
+
+@contextmanager
+def _locked(udir: Path):
+    """One import at a time per data folder (two at once would each rewrite datasets.json)."""
+    try:
+        udir.mkdir(parents=True, exist_ok=True)
+        fh = open(udir / ".lock", "a")
+    except OSError as exc:
+        raise DataFileError([Problem(str(udir), 1, "<folder>", f"cannot write the data folder ({exc.strerror})")]) \
+            from None
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def _add(udir: Path, ident: str, download, path: Path, force: bool) -> tuple[Dataset, dict[str, int]]:
+    label = str(path)
     manifest = _manifest(udir)
     known = {d["id"] for d in manifest["datasets"]}
     if ident in known and not force:
