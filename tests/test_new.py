@@ -17,6 +17,7 @@ from click.testing import CliRunner
 import simulation as sim
 from cli import main
 from simulation import data
+from simulation.scenario.history import load_history
 
 SAHEL = ["--countries", "SEN,MLI,BFA,NER", "--donors", "FRA,USA,DEU"]
 
@@ -136,3 +137,30 @@ def test_list_groups_prints_the_groups():
     res = CliRunner().invoke(main, ["new", "--list-groups"])
     assert res.exit_code == 0
     assert re.search(r"^oda-recipients\s+13\d\s", res.output, re.M) and "gpp" in res.output
+
+
+def test_a_scenario_built_from_2010_back_tests_on_the_exported_history(tmp_path):
+    """Issue 25's done-when: backtest of a `new --start 2010` scenario for countries outside
+    the shipped ten reports skill per indicator beside the naive forecasts."""
+    res, scenario = new(tmp_path, "--countries", "SEN,BFA", "--start", "2010", "--end", "2020")
+    assert res.exit_code == 0, res.output
+    history = tmp_path / "history.csv"
+    res = CliRunner().invoke(main, ["data", "export", "--countries", "SEN,BFA", "--out", str(history)])
+    assert res.exit_code == 0, res.output
+    assert set(load_history(history).frame.country) == {"SEN", "BFA"}  # a valid history file
+    res = CliRunner().invoke(main, ["backtest", str(scenario), "--history", str(history), "--fit-until", "2010",
+                                    "--to", "2020", "--runs", "20", "--out", str(tmp_path / "bt")])
+    assert res.exit_code == 0, res.output
+    skill = (tmp_path / "bt" / "skill.csv").read_text()
+    for code in ("EG.ELC.ACCS.ZS", "SH.DYN.MORT", "SN.ITK.DEFC.ZS"):
+        assert code in skill
+    assert "trend" in res.output and "persist" in res.output
+
+
+def test_export_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "h.csv"
+    out.write_text("keep")
+    res = CliRunner().invoke(main, ["data", "export", "SH.DYN.MORT", "-c", "KEN", "--out", str(out)])
+    assert res.exit_code == 2 and out.read_text() == "keep"
+    res = CliRunner().invoke(main, ["data", "export", "SH.DYN.MORT", "-c", "KEN", "--out", str(out), "--force"])
+    assert res.exit_code == 0 and out.read_text().startswith("country,indicator,year,value,source,retrieved\nKEN,")

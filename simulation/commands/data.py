@@ -141,6 +141,53 @@ def _table_view(ev, name: str, chosen, donors, measure: str, start, end) -> str:
     return f"Share of bilateral ODA by sector, {year}\n" + t.map(lambda v: f"{v:.1%}").to_string(na_rep=".")
 
 
+@data.command()
+@click.argument("codes", nargs=-1)
+@click.option("--countries", "-c", metavar="ISO3,...", help="Countries (ISO3 codes or names, comma-separated).")
+@click.option("--group", "-g", metavar="GROUP", help="A group of countries instead (sdgsim data show groups).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV file to write (tidy: country, indicator, year, value, source, retrieved).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+def export(codes: tuple[str, ...], countries: str | None, group: str | None, out: Path, force: bool) -> None:
+    """Write series CODES (default: all) for some countries as a history file.
+
+    The file is what `sdgsim calibrate --history` and `sdgsim backtest --history` read, so a
+    scenario built with `sdgsim new --start 2010` can be back-tested on what happened after.
+
+    \b
+    Example:
+      sdgsim data export --countries SEN,MLI --out sahel-history.csv
+      sdgsim backtest sahel-2010.yaml --history sahel-history.csv --fit-until 2010 --to 2023
+    """
+    import pandas as pd
+
+    from simulation import data as ev
+    from simulation.data.tables import write_bytes_atomic
+
+    try:
+        if countries and group:
+            raise OptionError([Problem("--group", 1, group, "give either --countries or --group, not both")])
+        if out.exists() and not force:
+            raise OptionError([Problem(str(out), 1, "<output>", "file exists (use --force to replace it)")])
+        chosen = ev.resolve(countries) if countries else ev.group_members(group) if group else None
+        frames = [ev.series(code, chosen) for code in (codes or ev.INDICATORS)]
+        t = pd.concat(frames, ignore_index=True)
+        t["source"] = [_source_text(ev, s) for s in t.source]
+        t["retrieved"] = ""
+        write_bytes_atomic(t[["country", "indicator", "year", "value", "source", "retrieved"]]
+                           .to_csv(index=False, float_format="%.10g").encode(), out)
+    except InputError as err:
+        _fail(err)
+    click.echo(f"Wrote {out}: {len(t)} rows, {t.country.nunique()} countries, {t.indicator.nunique()} series")
+
+
+def _source_text(ev, source: str) -> str:
+    kind, _, ident = source.partition(":")
+    if kind == "shipped":
+        return f"sdgsim evidence base ({ident}; simulation/data/evidence/SOURCES.md)"
+    return f"imported file ({ident})"
+
+
 @data.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--kind", type=click.Choice(["wdi", "dac1", "dac2a", "sdr"]), default=None,
