@@ -211,8 +211,8 @@ def _donor_id(code: str) -> str | None:
     return code if code in BY_ID else None
 
 
-def _oecd_common(frame: pd.DataFrame, label: str) -> tuple[pd.DataFrame, str, str]:
-    """(frame, year column, value column) for either OECD layout; values scaled to US$ million."""
+def _oecd_common(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Either OECD layout, with _v (value), _scale (to US$ million), _year and _donor columns."""
     if "TIME_PERIOD" in frame:
         _need(frame, label, ("DONOR", "TIME_PERIOD", "OBS_VALUE"))
         year, value = "TIME_PERIOD", "OBS_VALUE"
@@ -233,7 +233,7 @@ def _oecd_common(frame: pd.DataFrame, label: str) -> tuple[pd.DataFrame, str, st
         raise _fail(label, int(frame.line.iloc[i]), "DONOR", f"unknown donor {frame.DONOR.iloc[i]!r} (allowed: an "
                                                              "ISO3 code of a DAC1 donor such as FRA, or its DAC number)")
     frame["_donor"] = donors
-    return frame, year, value
+    return frame
 
 
 def _price(frame: pd.DataFrame, label: str) -> pd.Series:
@@ -253,7 +253,7 @@ def _price(frame: pd.DataFrame, label: str) -> pd.Series:
 
 
 def _dac1(frame: pd.DataFrame, label: str) -> Download:
-    frame, _, value = _oecd_common(frame, label)
+    frame = _oecd_common(frame, label)
     measure = "MEASURE" if "MEASURE" in frame else "AIDTYPE"
     flow = "FLOW_TYPE" if "FLOW_TYPE" in frame else ("FLOWS" if "FLOWS" in frame else None)
     _need(frame, label, (measure,))
@@ -266,7 +266,7 @@ def _dac1(frame: pd.DataFrame, label: str) -> Download:
 
 def _dac2a(frame: pd.DataFrame, label: str, lookup: dict[str, str]) -> Download:
     _need(frame, label, ("RECIPIENT",))
-    frame, _, value = _oecd_common(frame, label)
+    frame = _oecd_common(frame, label)
     rec = frame.RECIPIENT.str.strip()
     iso = rec.where(rec.isin(lookup.values()))
     if "Recipient" in frame:  # legacy numeric codes: match the name
