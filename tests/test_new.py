@@ -164,3 +164,11 @@ def test_export_refuses_to_overwrite(tmp_path):
     assert res.exit_code == 2 and out.read_text() == "keep"
     res = CliRunner().invoke(main, ["data", "export", "SH.DYN.MORT", "-c", "KEN", "--out", str(out), "--force"])
     assert res.exit_code == 0 and out.read_text().startswith("country,indicator,year,value,source,retrieved\nKEN,")
+
+
+def test_a_donor_with_no_oda_recipient_among_the_countries_is_left_out_and_said_so(tmp_path):
+    res, out = new(tmp_path, "--countries", "JPN,DEU", "--donors", "FRA")
+    assert res.exit_code == 0, res.output
+    assert "left out donor FRA: none of the chosen countries is an ODA recipient" in res.output
+    sc = sim.load_scenario(out)
+    assert sc.donors == [] and not any(k.startswith("donors.") for k in sc.sources)

@@ -249,7 +249,15 @@ def build_scenario(spec: Spec, templates: Templates) -> Built:
                 src.data(f"{p}.indicators.{ind['id']}", f"{WDI} {ind['id']}, {got[1]}")
         countries.append(entry)
 
-    donors = [_donor(src, d, codes, goals, spec.start) for d in spec.donors]
+    donors = []
+    for d in spec.donors:
+        entry = _donor(src, d, codes, goals, spec.start)
+        if entry["eligible_countries"]:
+            donors.append(entry)
+        else:
+            left_out.append(f"donor {d}: none of the chosen countries is an ODA recipient it funds")
+            for key in [k for k in src.map if k.startswith(f"donors.{entry['id']}.")]:
+                del src.map[key]
     doc = {
         "name": spec.name,
         "description": f"Built by `sdgsim new` from the evidence base: {len(codes)} countries, {len(donors)} donors, "
