@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 import simulation as sim
 from simulation import __version__
-from simulation.commands import app, calibration, ppi, search
+from simulation.commands import app, calibration, data, new, ppi, search
 from simulation.commands.common import Commands
 from simulation.commands.common import fail as _fail
 from simulation.commands.common import scheduler_needs_dask as _scheduler_needs_dask
@@ -229,10 +229,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
     Example:
       sdgsim compare scenarios/baseline.yaml scenarios/partnership-in-action.yaml --runs 200
     """
-    from simulation.analysis.decisions import min_effect_problems
-    from simulation.outcomes.registry import label, metric_problem
+    from simulation.outcomes.registry import label
     from simulation.report.text import comparison_table
-    from simulation.results.folders import check_target
 
     metrics_wanted = [_parse_metric(m) for m in (metric_specs or ("sdg_index_end",))]
     min_effects = {}
@@ -245,23 +243,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             raise click.BadParameter(f"{name.strip()} is given twice ({min_effects[name.strip()]} and "
                                      f"{value.strip()}); give each outcome once", param_hint="--min-effect")
         min_effects[name.strip()] = value.strip()
-    try:
+    try:  # the API loads and checks every scenario, metric and smallest effect once, before any run
         _scheduler_needs_dask(scheduler, executor)
-        loaded = []
-        problems = []
-        for f in scenarios:
-            try:
-                loaded.append(sim.load_scenario(f, sets, parameters))
-            except InputError as err:
-                problems += for_file(err.problems, f) if len(scenarios) > 1 else err.problems
-        if problems:
-            raise InputError(problems)
-        problems = [Problem("--metric", 1, label(o, c, g), msg) for o, c, g in metrics_wanted
-                    if (msg := metric_problem(o, c, g, loaded))]
-        problems += [Problem("--min-effect", 1, spec, why) for spec, why in min_effect_problems(min_effects, loaded)]
-        if problems:
-            raise InputError(problems)
-        check_target(out, force)
         quiet = runs * len(scenarios) < 50 or not sys.stderr.isatty()
         with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar, \
                 _stop_on_ctrl_c(out):
@@ -269,7 +252,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
                                workers=workers, batch_size=batch_size,
                                reference=reference, interval=interval, progress=bar.update, executor=executor,
                                scheduler=scheduler, min_effects=min_effects, flows=flows, force_size=force_size,
-                               out=out, force=force, command=sys.argv)
+                               out=out, force=force, command=sys.argv,
+                               metrics=[label(o, c, g) for o, c, g in metrics_wanted])
     except InputError as err:
         _fail(err)
     with _stop_on_ctrl_c(out):  # the folder is complete by now
@@ -285,7 +269,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def report(folder: Path) -> None:
-    """Rebuild report.html (and plots/) of any results FOLDER: run, compare or sweep.
+    """Rebuild report.html (and plots/) of any results FOLDER: run, compare, sweep, search, calibration or back-test.
 
     \b
     Example:
@@ -488,7 +472,8 @@ def analyze(folder: Path, force: bool, plots: bool) -> None:
     click.echo(result.summary())
 
 
-for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi, app.app):
+for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi, app.app,
+                 data.data, new.new):
     main.add_command(_command)
 
 if __name__ == "__main__":

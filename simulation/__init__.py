@@ -15,11 +15,13 @@ swept over parameters and compared with paired statistics.
 Sweeps: `sim.Sweep.load(file)`, `sim.run_sweep(sweep, out=None)`, `sim.analyze(...)`,
 `sim.discover(folder, outcome, worst=0.2)` (scenario discovery); robust policy search:
 `sim.optimize(search_file, out=None)`.
+Calibration on history: `sim.calibrate(...)`, `sim.backtest(...)`.
 Any folder back: `sim.read_results(path)`. Errors are typed (`simulation.errors`): a
 scenario error carries its located problems (file, line, field, message).
 
 Layers (docs/architecture.md): api → report → analysis / experiments → results →
-outcomes → model → scenario → mechanisms / ppi → errors.
+outcomes → model → scenario → data → mechanisms / ppi → errors. The evidence base
+(shipped public data for every country): `simulation.data` (docs/data.md).
 """
 
 from __future__ import annotations
@@ -30,51 +32,64 @@ from typing import TYPE_CHECKING, Any
 from . import api
 from ._version import __version__
 from .errors import (
+    FolderExists,
+    HistoryError,
     InputError,
     MissingExtra,
     OptionError,
+    ParametersError,
     Problem,
     ResultsError,
     ScenarioError,
+    SearchInterrupted,
     SweepFileError,
+    SweepIncomplete,
+    SweepInterrupted,
     TooLarge,
 )
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the API's names load on first use
     from .api import (
-                      ComparisonRun,
-                      DiscoveryResult,
-                      Run,
-                      SearchRun,
-                      Sweep,
-                      SweepAnalysis,
-                      SweepRuns,
-                      analyze,
-                      compare,
-                      discover,
-                      load_scenario,
-                      optimize,
-                      read_results,
-                      read_sweep,
-                      run,
-                      run_sweep,
+        AnalysisResult,
+        Backtest,
+        Calibration,
+        ComparisonResult,
+        DiscoveryResult,
+        RunResult,
+        SearchResult,
+        Sweep,
+        SweepResult,
+        analyze,
+        backtest,
+        calibrate,
+        compare,
+        discover,
+        load_scenario,
+        optimize,
+        read_results,
+        read_sweep,
+        run,
+        run_sweep,
     )
 
-__all__ = ["ComparisonRun", "DiscoveryResult", "InputError", "MissingExtra", "OptionError", "Problem", "ResultsError", "Run",
-           "ScenarioError", "TooLarge", "SearchRun", "Sweep", "SweepAnalysis", "SweepFileError", "SweepRuns", "__version__",
-           "analyze", "compare", "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run",
-           "run_sweep"]
+__all__ = ["AnalysisResult", "Backtest", "Calibration", "ComparisonResult", "DiscoveryResult", "FolderExists",
+           "HistoryError", "InputError", "MissingExtra", "OptionError", "ParametersError", "Problem", "ResultsError", "RunResult",
+           "ScenarioError", "SearchInterrupted", "SearchResult", "Sweep", "SweepFileError", "SweepIncomplete",
+           "SweepInterrupted", "SweepResult", "TooLarge", "__version__", "analyze", "backtest", "calibrate", "compare",
+           "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
 
 
-_PACKAGES = ("analysis", "app", "commands", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",
+_PACKAGES = ("analysis", "app", "commands", "data", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",
              "results", "scenario", "shipped")
 
 
 def __getattr__(name: str) -> Any:
-    """The API's names, loaded on first use by `simulation.api` (so `import simulation` stays
+    """Return a public name or subpackage, loading it on first use.
+
+    The API's names, loaded on first use by `simulation.api` (so `import simulation` stays
     light), and the subpackages (`simulation.model` after a plain `import simulation`).
     """
-    if name in api.MODULES:
+    if name in api.MODULES or name in api.DEPRECATED:
         return getattr(api, name)
     if name in _PACKAGES:
         return importlib.import_module(f"{__name__}.{name}")

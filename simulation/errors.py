@@ -98,7 +98,9 @@ class OptionError(InputError):
 
 
 class TooLarge(OptionError):
-    """A run's estimated memory (bytes `needed`) exceeds what is `available`; the API's
+    """A run's estimated memory exceeds what is available.
+
+    A run's estimated memory (bytes `needed`) exceeds what is `available`; the API's
     `force_size=True` runs it anyway.
     """
 
@@ -108,8 +110,9 @@ class TooLarge(OptionError):
 
 
 class MissingExtra(InputError):
-    """A feature needs an optional part of sdgsim that is not installed: its extra
-    (`pip install 'sdgsim[EXTRA]'`) adds it. `extra` names it, `feature` says what needs it,
+    """A feature needs an optional part of sdgsim that is not installed.
+
+    Its extra (`pip install 'sdgsim[EXTRA]'`) adds it. `extra` names it, `feature` says what needs it,
     `modules` are the top-level modules that could not be found.
     """
 
@@ -123,8 +126,46 @@ class MissingExtra(InputError):
         return (type(self), (self.extra, self.feature, self.modules))
 
 
+class HistoryError(InputError):
+    """A history file is unreadable or has bad rows."""
+
+
+class ParametersError(InputError):
+    """A parameters file (fit.csv, `--parameters`) is unreadable or does not fit the scenario."""
+
+
+class SweepInterrupted(Exception):
+    """Ctrl-C: the finished chunks are saved; `--resume` completes the sweep."""
+
+    def __init__(self, done: int, total: int, out: object):
+        self.done, self.total, self.out = done, total, out
+        super().__init__(f"interrupted after {done} of {total} runs")
+
+
+class SweepIncomplete(Exception):
+    """Some chunks of a sweep could not run at all.
+
+    Some chunks could not run at all (their task died, not a run in them): the others are
+    saved, and `--resume` retries exactly the missing chunks.
+    """
+
+    def __init__(self, lost: list[tuple[int, str]], done: int, total: int, out: object):
+        self.lost, self.done, self.total, self.out = lost, done, total, out
+        super().__init__(f"{len(lost)} chunks could not run (first: chunk {lost[0][0]}: {lost[0][1]})")
+
+
+class SearchInterrupted(Exception):
+    """Ctrl-C during a search: the finished generations are saved; resume continues."""
+
+    def __init__(self, generations: int):
+        super().__init__(f"interrupted after {generations} generations")
+        self.generations = generations
+
+
 def for_file(problems: list[Problem], path: object) -> list[Problem]:
-    """Name the scenario file in problems that come from overrides (which apply to every
+    """Name the scenario file in problems that come from overrides.
+
+    Name the scenario file in problems that come from overrides (which apply to every
     file given), so a run over several files says which one an override broke.
     """
     return [Problem(f"{p.file} (for {path})", p.line, p.field, p.message) if p.file.startswith("--set") else p

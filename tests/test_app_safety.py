@@ -101,3 +101,22 @@ def test_the_pooled_fund_levers_reach_the_variant(folders):
     target = folders.scenario_file("too-slow")
     _, problems = lv.check(lv.to_text(lv.derived_data(parent_file, parent, new, "too-slow", "", folders)), target)
     assert [p.field for p in problems] == ["facility.payout_rate"] and not target.exists()
+
+
+def test_the_compare_page_opens_a_comparison_and_charts_the_registrys_weighted_index(folders, tmp_path):
+    import numpy as np
+
+    import simulation as sim
+    from simulation.app.charts import fan_chart
+    from simulation.app.compare_page import ComparePage
+
+    c = sim.compare(["baseline", "partnership-in-action"], runs=3, seed=2)
+    folder = c.save(folders.results / "cmp")
+    page = ComparePage(folders)
+    page.open(folder)
+    assert set(page.scores) == {"baseline", "partnership-in-action"} and page.indicators["baseline"] is not None
+    fig = fan_chart(page.scores)
+    median = next(r.data_source.data["median"] for r in fig.renderers if "median" in r.data_source.data)
+    index = c.runs["baseline"].outcomes.query("outcome == 'sdg_index_end' and country == 'ALL'").value
+    assert np.isclose(median[-1], np.median(index))  # the population-weighted index, not the plain mean
+    assert fig.yaxis[0].axis_label and fig.xaxis[0].axis_label

@@ -49,3 +49,45 @@ def test_heat_map_labels_never_say_plus_zero():
 def test_money_ticks_are_in_millions_and_billions():
     assert money(1.5e9) == "1.5 bn" and money(2.5e8) == "250 M" and money(0) == "0" and money(-3e10) == "-30 bn"
     assert money(999_950) == "1 M" and money(-999.7e6) == "-1 bn"  # rounded before the scale is chosen
+
+
+def _axes_without_labels(figures) -> list[str]:
+    """Every drawn axes of these figures whose x or y axis does not say what it shows (a colour
+    bar: its long axis)."""
+    missing = []
+    for fig in figures:
+        title = fig._suptitle.get_text() if fig._suptitle else ""
+        for ax in fig.axes:
+            if not ax.axison:
+                continue
+            if ax.get_label() == "<colorbar>":
+                if not (ax.get_ylabel() or ax.get_xlabel()):
+                    missing.append(f"{title}: colour bar")
+                continue
+            for axis, text in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())):
+                if not text.strip():
+                    missing.append(f"{title or ax.get_title()}: {axis} axis")
+    return missing
+
+
+def test_every_axis_of_every_report_figure_says_what_it_shows(tmp_path, monkeypatch):
+    import simulation as sim
+    from simulation.report import backtest_plots, figures, plots, search_plots, sweep_plots
+    from tests.factory import ROOT
+
+    drawn = []
+
+    def recording(*args, **kw):
+        fig, axes = figures.subplots(*args, **kw)
+        drawn.append(fig)
+        return fig, axes
+
+    for module in (plots, backtest_plots, search_plots, sweep_plots):
+        monkeypatch.setattr(module, "subplots", recording)
+    sim.compare(["baseline", "partnership-in-action"], runs=3, seed=1, flows="yearly").save(tmp_path / "c")
+    sim.run("baseline", runs=3, seed=1).save(tmp_path / "r")
+    sim.backtest(ROOT / "scenarios" / "backtest.yaml", ROOT / "scenarios" / "history" / "wdi.csv", 2015, 2020,
+                 runs=10, seed=1).save(tmp_path / "bt")
+    assert len(drawn) >= 10
+    missing = _axes_without_labels(drawn)
+    assert missing == [], sorted(set(missing))

@@ -68,17 +68,18 @@ def test_flows_none_and_the_scores_do_not_depend_on_the_detail():
 
 
 def test_a_streamed_run_folder_equals_a_saved_one(tmp_path):
-    """run(..., out=) writes the tables batch by batch; they equal those of Run.save."""
+    """run(..., out=) writes the tables batch by batch; they equal those of RunResult.save."""
     streamed = sim.run("baseline", runs=11, seed=6, batch_size=4, flows="full", out=tmp_path / "s", report=False)
     memory = sim.run("baseline", runs=11, seed=6, batch_size=11, flows="full")
     memory.save(tmp_path / "m", report=False)
-    for name in ("scores", "balance", "adoption", "indicators", "flows"):
+    for name in ("scores", "balance", "adoption", "indicators", "capacity", "trl", "finance", "indicator_money",
+                 "flows"):
         s, m = (pd.read_parquet(tmp_path / d / f"{name}.parquet") for d in ("s", "m"))
         assert s.equals(m), name
         if name != "flows":  # batches after the first are built without pandas: same file schema
             assert pq.read_schema(tmp_path / "s" / f"{name}.parquet").equals(
                 pq.read_schema(tmp_path / "m" / f"{name}.parquet"), check_metadata=True), name
-    assert streamed.data is None and streamed.flows.equals(memory.flows)  # no arrays kept: read back if asked
+    assert streamed.data._result is None and streamed.flows.equals(memory.flows)  # no arrays kept: read if asked
     assert np.array_equal(streamed.result.scores, memory.result.scores)
     assert streamed.summary.equals(memory.summary) and streamed.outcomes.equals(memory.outcomes)
     assert json.loads((tmp_path / "s" / "manifest.json").read_text())["flows"] == "full"

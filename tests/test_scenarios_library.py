@@ -19,7 +19,7 @@ from scipy import stats
 
 from cli import main
 from simulation.experiments.replications import run_scenario
-from simulation.model import ACCOUNTS, RunResult
+from simulation.model import ACCOUNTS, RunArrays
 from simulation.scenario import catalog, load_scenario
 
 LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"
@@ -54,7 +54,7 @@ AFRICAN_PILOTS = ["ETH", "GHA", "KEN"]
 
 
 @lru_cache(maxsize=None)
-def run(name: str, sets: tuple[str, ...] = ()) -> RunResult:
+def run(name: str, sets: tuple[str, ...] = ()) -> RunArrays:
     return run_scenario(load_scenario(LIBRARY / f"{name}.yaml", sets), runs=RUNS, seed=SEED, record_flows=False)
 
 
@@ -65,7 +65,7 @@ def paired_ci(b: np.ndarray, a: np.ndarray) -> tuple[float, float, float]:
     return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
 
 
-def mean_score(r: RunResult, year: int, goal: str | None = None, countries: list[str] | None = None) -> np.ndarray:
+def mean_score(r: RunArrays, year: int, goal: str | None = None, countries: list[str] | None = None) -> np.ndarray:
     """(N,) mean over countries (and goals, unless one is named) of the scores in `year`."""
     sc = r.scenario
     s = r.scores[:, year - sc.start_year]
@@ -74,7 +74,7 @@ def mean_score(r: RunResult, year: int, goal: str | None = None, countries: list
     return s[..., sc.goal_ids.index(goal)].mean(axis=-1) if goal else s.mean(axis=(-2, -1))
 
 
-def overhead_usd(r: RunResult) -> np.ndarray:
+def overhead_usd(r: RunArrays) -> np.ndarray:
     return r.balance[..., ACCOUNTS.index("overhead")].sum(axis=1)
 
 

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 import cli
 import simulation as sim
 from simulation.analysis.discovery import discover_cases, make_cases
-from simulation.api.search import SearchInterrupted, load_search
-from simulation.api.sweeps import SweepRuns
+from simulation.api.search import load_search
+from simulation.api.sweeps import SweepResult
+from simulation.errors import SearchInterrupted
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +32,7 @@ def synthetic_sweep(n=600, seed=3):
                                   "sdg_index_end": y}))
     runs = pd.concat(rows, ignore_index=True)
     man = {"plan": {"runs": len(runs)}, "outcomes": ["sdg_index_end"]}
-    return SweepRuns(runs, design, man), fail
+    return SweepResult(runs, design, man), fail
 
 
 def test_prim_recovers_a_known_failure_region():

@@ -19,6 +19,7 @@ import pytest
 
 import simulation as sim
 from simulation.experiments.sizing import check_size, estimate_size
+from simulation.outcomes import metrics
 from simulation.outcomes.values import RunValues, values_per_run
 from simulation.report import aggregates
 from simulation.report.aggregates import read_run_tables
@@ -49,10 +50,16 @@ def test_the_reports_reduced_tables_equal_those_of_the_full_tables(tmp_path, mon
             path = tmp_path / "r" / f"{name}.parquet"
             pq.write_table(pq.read_table(path), path, row_group_size=997)
         assert pq.ParquetFile(tmp_path / "r" / "scores.parquet").num_row_groups == -(-23 * 440 // 997)
-    got = read_run_tables(tmp_path / "r", 23)
+    got = read_run_tables(tmp_path / "r", r.scenario, 23)
     want = full_table_reductions(tmp_path / "r")
+    memory = sim.run("baseline", runs=23, seed=4).result
     assert got.index.shape == (23, len(r.scenario.years))
-    np.testing.assert_allclose(got.index.to_numpy(), want["index"].to_numpy(), rtol=1e-13)
+    # the report's SDG index is the registry's: population-weighted over countries, as sdg_index_end's ALL value
+    weighted = metrics.per_run(memory)["overall_weighted"]
+    np.testing.assert_allclose(got.index.to_numpy(), weighted, rtol=1e-13)
+    np.testing.assert_allclose(got.index[r.scenario.end_year], r.outcomes.query(
+        "outcome == 'sdg_index_end' and country == 'ALL'").value, rtol=1e-13)
+    assert not np.allclose(got.index.to_numpy(), want["index"].to_numpy(), rtol=1e-6)  # not the plain mean
     assert list(got.index.columns) == list(want["index"].columns) and list(got.index.index) == list(range(23))
     pd.testing.assert_frame_equal(got.gains, want["gains"], check_names=False, check_index_type=False,
                                   check_column_type=False, rtol=1e-12)
@@ -67,14 +74,14 @@ def test_the_reports_reduced_tables_equal_those_of_the_full_tables(tmp_path, mon
     np.testing.assert_allclose(mine.loc[sums.index].to_numpy(), sums.to_numpy(), rtol=1e-12)
     assert list(got.flows.source.cat.categories) == list(full.source.cat.categories)  # stacking order kept
     # the in-memory fan chart index is the same numbers
-    mem = aggregates.index_per_run(sim.run("baseline", runs=23, seed=4).result.scores, r.scenario.years)
+    mem = aggregates.index_per_run(memory)
     np.testing.assert_allclose(mem.to_numpy(), got.index.to_numpy(), rtol=1e-13)
 
 
 def test_a_streamed_run_keeps_outcome_values_equal_to_those_of_the_whole_run(tmp_path):
     streamed = sim.run("partnership-in-action", runs=17, seed=2, batch_size=3, out=tmp_path / "s", report=False)
     memory = sim.run("partnership-in-action", runs=17, seed=2)
-    assert streamed.data is None and streamed.values.runs == 17
+    assert streamed.data._result is None and streamed.values.runs == 17
     whole = RunValues.of(memory.result)
     for name, (v, cs, gs) in whole.values.items():
         got, gcs, ggs = streamed.values.values[name]
@@ -111,7 +118,7 @@ def test_a_streamed_comparison_does_not_depend_on_batch_size_or_executor(tmp_pat
 
 def test_a_streamed_comparison_saved_elsewhere_copies_its_tables(tmp_path):
     c = sim.compare(["baseline", "baseline"], runs=12, seed=1, out=tmp_path / "c", interval="bootstrap")
-    assert c.folder == tmp_path / "c" and all(r.data is None for r in c.runs.values())
+    assert c.folder == tmp_path / "c" and all(r.data._result is None for r in c.runs.values())
     c.save(tmp_path / "copy")
     for f in ("comparison.csv", "baseline/scores.parquet", "baseline-2/flows.parquet", "baseline/summary.csv"):
         assert (tmp_path / "c" / f).read_bytes() == (tmp_path / "copy" / f).read_bytes(), f
@@ -143,8 +150,8 @@ def test_memory_grows_only_by_the_outcome_values_per_run(tmp_path, monkeypatch):
     kept = values_per_run(sc) * 8
     assert per_run < 1.5 * kept, (per_run, kept)  # was 20 kB a run with dead models waiting for the GC
     monkeypatch.setattr(aggregates, "BATCH_ROWS", 5000)  # both tables read a row group (25 runs) at a time
-    reading = (peak_traced(lambda: read_run_tables(tmp_path / f"r{big}", big))
-               - peak_traced(lambda: read_run_tables(tmp_path / f"r{small}", small))) / (big - small)
+    reading = (peak_traced(lambda: read_run_tables(tmp_path / f"r{big}", sc, big))
+               - peak_traced(lambda: read_run_tables(tmp_path / f"r{small}", sc, small))) / (big - small)
     assert reading < 4 * len(sc.years) * 8, reading  # sums, counts and means per run and year
 
 

@@ -23,7 +23,7 @@ from simulation.experiments.sweep import chunks
 from simulation.experiments.sweep.designs import run_seeds
 from simulation.experiments.sweep.running import prepare
 from simulation.experiments.sweep.spec import load_sweep
-from simulation.model import FinancingModel, RunResult, StructureMismatch, parameters, result_arrays, rng, signature
+from simulation.model import FinancingModel, RunArrays, StructureMismatch, parameters, result_arrays, rng, signature
 from simulation.model.parameters import rule
 from simulation.outcomes.metrics import scenario_key
 from simulation.outcomes.registry import column_values, outcome_columns
@@ -295,13 +295,13 @@ def test_outcomes_read_nothing_of_a_scenario_beyond_its_scenario_key(name):
     base = validate_data(data)
     arrays = result_arrays(FinancingModel(base, rng.replication_seeds(1, 3), record_flows=False).run())
     columns = tuple(outcome_columns([base]))
-    ref = column_values(RunResult(scenario=base, seed=0, **arrays), columns)
+    ref = column_values(RunArrays(scenario=base, seed=0, **arrays), columns)
     key = scenario_key(base)
     for path, v in found:
         sc = validate_data(_with(data, {path: v}))
         if scenario_key(sc) != key:
             continue
-        got = column_values(RunResult(scenario=sc, seed=0, **arrays), columns)
+        got = column_values(RunArrays(scenario=sc, seed=0, **arrays), columns)
         assert all(np.array_equal(got[c], ref[c], equal_nan=True) for c in columns), path
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..model import RunResult
+from ..model import RunArrays
 from ..outcomes import metrics
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, label, outcome_sense
 from ..outcomes.values import RunValues
@@ -75,7 +75,7 @@ def _mismatch_warnings(results: dict[str, RunValues], reference: str) -> list[st
     return out
 
 
-Results = dict[str, RunResult | RunValues]
+Results = dict[str, RunArrays | RunValues]
 
 
 def _values(results: Results) -> dict[str, RunValues]:
@@ -97,7 +97,7 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
             level: float = 0.95, seed: int = 0, min_effects: dict[str, float | str] | None = None) -> Comparison:
     """Paired comparison of scenarios that were run with the same seed and number of runs.
 
-    `results`: name → a run in memory (RunResult) or its per-run outcome values (RunValues,
+    `results`: name → a run in memory (RunArrays) or its per-run outcome values (RunValues,
     what a run streamed to disk keeps); the same numbers either way. Rows are processed in
     blocks, so the memory needed grows with the runs, not with the runs times the values.
     `min_effects`: smallest effect that matters per value name (NAME, NAME:KEY, NAME@COUNTRY
@@ -185,7 +185,7 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
                       costs=cost_per_person(vals, reference, level, seed))
 
 
-def extra_money(result: RunResult) -> np.ndarray:
+def extra_money(result: RunArrays) -> np.ndarray:
     """(N,) money put in over the horizon, USD (`outcomes.metrics.extra_money`)."""
     return metrics.extra_money(result)
 

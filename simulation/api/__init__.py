@@ -1,4 +1,6 @@
-"""The public Python API (re-exported by `simulation`): in-memory results with tidy frames,
+"""The public Python API of sdgsim.
+
+The public Python API (re-exported by `simulation`): in-memory results with tidy frames,
 `.plot(ax=None)` and `.save(path)`. The CLI is a thin layer over these functions.
 
 Each name loads its module on first use (PEP 562), so `import simulation` and `sdgsim --help`
@@ -9,36 +11,49 @@ discovery, SciPy's statistics for comparisons (docs/performance.md, "Start-up").
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
+    from .calibration import Backtest, Calibration, backtest, calibrate
     from .results import read_results
-    from .runs import ComparisonRun, Run, compare, run
+    from .runs import ComparisonResult, RunResult, compare, run
     from .scenarios import load_scenario
-    from .search import DiscoveryResult, SearchRun, discover, optimize
-    from .sweeps import Sweep, SweepAnalysis, SweepRuns, analyze, read_sweep, run_sweep
+    from .search import DiscoveryResult, SearchResult, discover, optimize
+    from .sweeps import AnalysisResult, Sweep, SweepResult, analyze, read_sweep, run_sweep
 
 MODULES = {  # public name -> the module of this package that defines it
+    **dict.fromkeys(("Backtest", "Calibration", "backtest", "calibrate"), "calibration"),
     "read_results": "results",
-    **dict.fromkeys(("ComparisonRun", "Run", "compare", "run"), "runs"),
+    **dict.fromkeys(("ComparisonResult", "RunResult", "compare", "run"), "runs"),
     "load_scenario": "scenarios",
-    **dict.fromkeys(("DiscoveryResult", "SearchRun", "discover", "optimize"), "search"),
-    **dict.fromkeys(("Sweep", "SweepAnalysis", "SweepRuns", "analyze", "read_sweep", "run_sweep"), "sweeps"),
+    **dict.fromkeys(("DiscoveryResult", "SearchResult", "discover", "optimize"), "search"),
+    **dict.fromkeys(("AnalysisResult", "Sweep", "SweepResult", "analyze", "read_sweep", "run_sweep"), "sweeps"),
 }
 
-__all__ = ["ComparisonRun", "DiscoveryResult", "Run", "SearchRun", "Sweep", "SweepAnalysis", "SweepRuns", "analyze",
-           "compare", "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
+__all__ = ["AnalysisResult", "Backtest", "Calibration", "ComparisonResult", "DiscoveryResult", "RunResult",
+           "SearchResult", "Sweep", "SweepResult", "analyze", "backtest", "calibrate", "compare", "discover",
+           "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
 
 
-SUBMODULES = ("calibration", "ppi", "results", "runs", "scenarios", "search", "sweeps")
+DEPRECATED = {"Run": "RunResult", "ComparisonRun": "ComparisonResult", "SweepRuns": "SweepResult",
+              "SearchRun": "SearchResult", "SweepAnalysis": "AnalysisResult"}
+"""Old names of the result classes: still found (with a DeprecationWarning), not listed in `__all__`."""
+
+SUBMODULES = ("calibration", "ppi", "results", "run_data", "runs", "scenarios", "search", "sweeps")
 
 
 def __getattr__(name: str) -> Any:
-    """A public name (MODULES) from its module, or one of this package's modules (`api.search`),
+    """Return a public name or one of this package's modules, loading it on first use.
+
+    A public name (MODULES) from its module, or one of this package's modules (`api.search`),
     loaded on first use.
     """
     if name in SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in DEPRECATED:
+        warnings.warn(f"{name} is now {DEPRECATED[name]}", DeprecationWarning, stacklevel=2)
+        return __getattr__(DEPRECATED[name])
     module = MODULES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

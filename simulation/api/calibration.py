@@ -35,7 +35,8 @@ from ..errors import OptionError, Problem
 from ..experiments.replications import run_scenario
 from ..mechanisms import indicators as ind
 from ..report import backtest_plots
-from ..results.folders import atomic_folder
+from ..report.html import build_report
+from ..results.folders import atomic_folder, read_manifest
 from ..scenario import Scenario
 from ..scenario.history import History, load_history
 from ..scenario.loading import validate_data
@@ -51,7 +52,9 @@ def _specs(sc: Scenario) -> list[IndicatorSpec]:
 
 
 def _base_money(sc: Scenario, fit_until: int, window: int) -> np.ndarray:
-    """(C, I) external US$ per capita at work on each indicator that the history's trend reflects:
+    """Return the money level the history's trends reflect.
+
+    (C, I) external US$ per capita at work on each indicator that the history's trend reflects:
     the scenario's own money over the fit years it covers (its first year if none).
     """
     res = run_scenario(sc, runs=1, seed=0, record_flows=False)
@@ -77,7 +80,7 @@ class Calibration:
     skipped: list[str]
 
     def overrides(self) -> dict:
-        """The calibrated fields, as the body of a scenario file that extends the input."""
+        """Return the calibrated fields, as the body of a scenario file that extends the input."""
         countries = []
         for c in self.scenario.countries:
             t = self.table[self.table.country == c.id]
@@ -107,25 +110,63 @@ class Calibration:
         return head + yaml.safe_dump(body, sort_keys=False, width=120)
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
-        """Write calibrated.yaml, fit.csv, pooling.csv, skipped.txt and manifest.json (atomically)."""
+        """Write the calibration folder (atomically; an existing one only with `force`).
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder: calibrated.yaml, fit.csv, pooling.csv, skipped.txt, manifest.json,
+            report.html (and the same tables as Parquet, for `read_results`).
+        force : bool
+            Replace an existing results folder.
+
+        Returns
+        -------
+        Path
+            The folder written.
+
+        """
         path = Path(path)
         with atomic_folder(path, force) as tmp:
-            target = Path(self.scenario_file).resolve() if self.scenario_file else None
-            extends = os.path.relpath(target, path.resolve()) if target else self.scenario.name
-            (tmp / "calibrated.yaml").write_text(self.yaml_text(extends))
-            self.table.to_csv(tmp / "fit.csv", index=False, float_format="%.6g")
-            self.fit.pooling.to_csv(tmp / "pooling.csv", index=False, float_format="%.6g")
-            (tmp / "skipped.txt").write_text("\n".join(self.skipped) + ("\n" if self.skipped else ""))
-            (tmp / "manifest.json").write_text(json.dumps({
-                "kind": "calibration", "scenario_file": self.scenario_file, "history_file": self.history_file,
-                "fit_until": self.fit_until, "series": int(len(self.table)),
-                "pooled": int(self.table.pooled.sum()), "skipped": len(self.skipped)}, indent=2))
+            self.write_into(tmp, path)
+            build_report(tmp)
         return path
+
+    def write_into(self, tmp: Path, path: Path) -> None:
+        """Write the calibration's files into folder `tmp`, which will become `path`."""
+        target = Path(self.scenario_file).resolve() if self.scenario_file else None
+        extends = os.path.relpath(target, path.resolve()) if target else self.scenario.name
+        (tmp / "calibrated.yaml").write_text(self.yaml_text(extends))
+        self.table.to_csv(tmp / "fit.csv", index=False, float_format="%.6g")
+        self.fit.pooling.to_csv(tmp / "pooling.csv", index=False, float_format="%.6g")
+        for name, frame in (("fit", self.table), ("trends", self.fit.table), ("pooling", self.fit.pooling)):
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "skipped.txt").write_text("\n".join(self.skipped) + ("\n" if self.skipped else ""))
+        (tmp / "manifest.json").write_text(json.dumps({
+            "kind": "calibration", "scenario_file": self.scenario_file, "history_file": self.history_file,
+            "fit_until": self.fit_until, "series": int(len(self.table)),
+            "pooled": int(self.table.pooled.sum()), "skipped": len(self.skipped),
+            "fit_skipped": list(self.fit.skipped),
+            "scenario": self.scenario.model_dump(mode="json"),
+            "calibrated": self.calibrated.model_dump(mode="json")}, indent=2))
+
+
+def read_calibration(folder: Path, man: dict) -> Calibration:
+    """Read a calibration folder back (its scenarios from the manifest, its tables from Parquet)."""
+    where = str(folder / "manifest.json")
+    fit = TrendFit(pd.read_parquet(folder / "trends.parquet"), pd.read_parquet(folder / "pooling.parquet"),
+                   list(man.get("fit_skipped", [])))
+    text = (folder / "skipped.txt").read_text()
+    return Calibration(validate_data(man["scenario"], where), man.get("scenario_file"), man["history_file"],
+                       man["fit_until"], fit, pd.read_parquet(folder / "fit.parquet"),
+                       validate_data(man["calibrated"], where), text.splitlines())
 
 
 def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fit_until: int, *,
               start_year: int | None = None, window: int = 15) -> Calibration:
-    """Fit every (country, indicator) of a scenario on history up to `fit_until` (nothing later
+    """Calibrate a scenario's indicators on history.
+
+    Fit every (country, indicator) of a scenario on history up to `fit_until` (nothing later
     is read) and build the calibrated scenario: start values from history at the scenario's
     start year (or `start_year`), trends and their uncertainty, and the money level the
     trends reflect. Raises OptionError when history and scenario share no series.
@@ -193,7 +234,7 @@ class Backtest:
     seed: int
 
     def summary(self) -> str:
-        """A few lines: the model's skill against the naive forecasts per indicator."""
+        """Describe in a few lines the model's skill against the naive forecasts per indicator."""
         s = self.skill
         lines = [f"Back-test: fitted up to {self.fit_until}, forecast {self.fit_until + 1}-{self.to} "
                  f"({self.runs} runs, seed {self.seed}); {len(self.forecast)} observed values", "",
@@ -218,19 +259,45 @@ class Backtest:
         return backtest_plots.draw_series(ax, f, country, indicator)
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
-        """Write forecast.csv, skill.csv, plots, report.html and the calibration used (atomically)."""
+        """Write the back-test folder (atomically; an existing one only with `force`).
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder: forecast.csv, skill.csv, fit.csv, summary.txt, plots, report.html,
+            manifest.json and the calibration used (calibration/).
+        force : bool
+            Replace an existing results folder.
+
+        Returns
+        -------
+        Path
+            The folder written.
+
+        """
         path = Path(path)
         with atomic_folder(path, force) as tmp:
             self.forecast.to_csv(tmp / "forecast.csv", index=False, float_format="%.6g")
             self.skill.to_csv(tmp / "skill.csv", index=False, float_format="%.6g")
+            self.forecast.to_parquet(tmp / "forecast.parquet", index=False)
+            self.skill.to_parquet(tmp / "skill.parquet", index=False)
             self.calibration.table.to_csv(tmp / "fit.csv", index=False, float_format="%.6g")
+            (tmp / "calibration").mkdir()
+            self.calibration.write_into(tmp / "calibration", path / "calibration")
             (tmp / "summary.txt").write_text(self.summary() + "\n")
-            backtest_plots.write_report(tmp, self.forecast, self.skill, self.summary())
             (tmp / "manifest.json").write_text(json.dumps({
                 "kind": "backtest", "scenario_file": self.calibration.scenario_file,
                 "history_file": self.calibration.history_file, "fit_until": self.fit_until, "to": self.to,
                 "runs": self.runs, "seed": self.seed}, indent=2))
+            build_report(tmp)
         return path
+
+
+def read_backtest(folder: Path, man: dict) -> Backtest:
+    """Read a back-test folder back (forecast, skill and the calibration used)."""
+    cal = read_calibration(folder / "calibration", read_manifest(folder / "calibration"))
+    return Backtest(cal, pd.read_parquet(folder / "forecast.parquet"), pd.read_parquet(folder / "skill.parquet"),
+                    man["fit_until"], man["to"], man["runs"], man["seed"])
 
 
 def relative_rmse(skill: pd.DataFrame) -> float:
@@ -241,7 +308,9 @@ def relative_rmse(skill: pd.DataFrame) -> float:
 
 def backtest(scenario: Scenario | str | Path, history: History | str | Path, fit_until: int, to: int, *,
              runs: int = 1000, seed: int = 0, window: int = 15) -> Backtest:
-    """Calibrate on history up to `fit_until` only, simulate from `fit_until` to `to` with the
+    """Back-test a scenario's forecasts against history.
+
+    Calibrate on history up to `fit_until` only, simulate from `fit_until` to `to` with the
     scenario's money and shocks, and score the forecasts against the observations after it.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -282,3 +351,6 @@ def backtest(scenario: Scenario | str | Path, history: History | str | Path, fit
     forecast = pd.DataFrame(rows)
     crps = crps_ensemble(forecast.observed.to_numpy(), np.concatenate(members))
     return Backtest(cal, forecast, skill_table(forecast, pd.Series(crps)), fit_until, to, runs, seed)
+
+
+__all__ = ["Backtest", "Calibration", "backtest", "calibrate"]

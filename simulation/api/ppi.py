@@ -1,18 +1,25 @@
-"""What `sdgsim ppi run` and `sdgsim ppi calibrate` do, so that cli.py only parses and prints."""
+"""PPI runs and calibrations from tables to a results folder: `ppi_run`, `ppi_calibrate`.
+
+Each returns a result object (`PPIRunResult`, `PPICalibrationResult`); `sdgsim ppi run` and
+`sdgsim ppi calibrate` (simulation/commands/ppi.py) format them for the terminal.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 
 from ..errors import InputError, Problem
-from ..ppi.calibration import calibrate
+from ..ppi.calibration import CalibrationResult, calibrate
 from ..ppi.engine import run_ppi
+from ..ppi.results import PPIResult
 from ..ppi.spec import PPIInputError
-from ..ppi.tables import load_inputs
+from ..ppi.tables import PPIInputs, load_inputs
 from ..report.ppi_output import write_calibration, write_run
 from ..results.folders import check_target
 
@@ -20,18 +27,95 @@ SERIES_CELLS = 5_000_000
 """Default `keep`: full series up to this many runs × periods × indicators, else means."""
 
 
+@dataclass
+class PPIRunResult:
+    """A PPI run written to its folder.
+
+    Attributes
+    ----------
+    folder : Path
+        The results folder written.
+    result : PPIResult
+        The engine's runs (series, means or final values, as `keep` asked).
+    inputs : PPIInputs
+        The tables read (indicator ids, instrumental indicators, parameters).
+    summary : pandas.DataFrame
+        Per indicator: I0, final mean and 90 % interval, mean change, mean gamma (summary.csv).
+    runs, seed : int
+        Monte Carlo runs and their root seed.
+    compat, keep : str
+        The PPI version reproduced, and what was kept of each run.
+    """
+
+    folder: Path
+    result: PPIResult
+    inputs: PPIInputs
+    summary: pd.DataFrame
+    runs: int
+    seed: int
+    compat: str
+    keep: str
+
+
+@dataclass
+class PPICalibrationResult:
+    """A PPI calibration written to its folder.
+
+    Attributes
+    ----------
+    folder : Path
+        The results folder written.
+    result : CalibrationResult
+        The fitted alpha, alpha_prime, beta and their goodness of fit.
+    inputs : PPIInputs
+        The tables read.
+    threshold : float
+        The worst goodness of fit asked for.
+    """
+
+    folder: Path
+    result: CalibrationResult
+    inputs: PPIInputs
+    threshold: float
+
+    @property
+    def converged(self) -> bool:
+        """True when the worst goodness of fit reached the threshold."""
+        return bool(self.result.converged)
+
+    @property
+    def median_gof(self) -> float:
+        """Median goodness of fit over every indicator's two measures."""
+        return float(np.median(np.r_[self.result.gof_alpha, self.result.gof_beta]))
+
+
 def _model_error(err: PPIInputError, indicators: Path) -> InputError:
     return InputError([Problem(str(indicators), 1, "<model>", str(err))])
 
 
-def run_command(indicators: Path, *, network: Path | None = None, expenditure: Path | None = None,
+def ppi_run(indicators: Path, *, network: Path | None = None, expenditure: Path | None = None,
                 relations: Path | None = None, params: Path | None = None, periods: int | None = None,
                 qm_indicator: str | None = None, rl_indicator: str | None = None, runs: int = 100, seed: int = 0,
                 compat: str = "3.0.7", keep: str | None = None, out: Path | None = None, force: bool = False,
-                progress: Callable[[int], None] | None = None) -> tuple[Path, str]:
-    """Read the tables, run PPI `runs` times, write the results folder; returns (folder, text summary).
+                progress: Callable[[int], None] | None = None) -> PPIRunResult:
+    """Read the tables, run PPI `runs` times and write the results folder.
 
-    keep None: every run's series when they hold at most SERIES_CELLS values, else their means.
+    Parameters
+    ----------
+    indicators : Path
+        The indicators table; the other tables (network, expenditure, relations, params) are optional.
+    runs, seed : int
+        Monte Carlo runs and their root seed.
+    keep : str, optional
+        "series", "mean" or "final"; None: every run's series when they hold at most
+        SERIES_CELLS values, else their means.
+    out : Path, optional
+        The results folder (default results/ppi-<indicators>); replaced only with `force`.
+
+    Returns
+    -------
+    PPIRunResult
+        The folder, the runs and their summary.
     """
     started = datetime.now(timezone.utc)
     out = out or Path("results") / f"ppi-{Path(indicators).stem}"
@@ -49,26 +133,31 @@ def run_command(indicators: Path, *, network: Path | None = None, expenditure: P
     options = {"runs": runs, "seed": seed, "compat": compat, "keep": keep, "periods": periods,
                "qm_indicator": qm_indicator, "rl_indicator": rl_indicator}
     folder, summary = write_run(res, inp, out, force=force, options=options, started=started)
-    lines = [f"PPI run: {len(inp.ids)} indicators ({len(res.instrumental)} instrumental), {res.T} periods, "
-             f"{runs} runs, seed {seed}, compat {compat}, kept: {keep}", "",
-             f"{'indicator':<24}{'I0':>10}{'final':>10}{'90% of runs':>24}{'mean γ':>9}"]
-    s = summary.reindex(summary.change_mean.abs().sort_values(ascending=False).index)
-    for _, r in s.head(15).iterrows():
-        lines.append(f"{str(r.indicator)[:23]:<24}{r.I0:10.4g}{r.final_mean:10.4g}"
-                     f"{'[' + format(r.final_p05, '.4g') + ', ' + format(r.final_p95, '.4g') + ']':>24}"
-                     f"{r.gamma_mean:9.3f}")
-    if len(s) > 15:
-        lines.append(f"... {len(s) - 15} more in summary.csv (sorted here by |mean change|)")
-    return folder, "\n".join(lines)
+    return PPIRunResult(Path(folder), res, inp, summary, runs, seed, compat, keep)
 
 
-def calibrate_command(indicators: Path, *, network: Path | None = None, expenditure: Path | None = None,
+def ppi_calibrate(indicators: Path, *, network: Path | None = None, expenditure: Path | None = None,
                       relations: Path | None = None, periods: int | None = None, qm_indicator: str | None = None,
                       rl_indicator: str | None = None, threshold: float = 0.8, runs: int = 100,
                       check_runs: int = 1000, opposite: float = 0.0, seed: int = 0, compat: str = "3.0.7",
                       out: Path | None = None, force: bool = False,
-                      callback: Callable[[dict], None] | None = None) -> tuple[Path, str, bool]:
-    """Read the tables, calibrate, write the folder; returns (folder, text summary, converged)."""
+                      callback: Callable[[dict], None] | None = None) -> PPICalibrationResult:
+    """Read the tables, calibrate alpha, alpha_prime and beta, and write the results folder.
+
+    Parameters
+    ----------
+    indicators : Path
+        The indicators table (with IF and success rates); the other tables are optional.
+    threshold : float
+        The worst goodness of fit to reach on `check_runs` independent runs.
+    out : Path, optional
+        The results folder (default results/ppi-calibration-<indicators>); replaced only with `force`.
+
+    Returns
+    -------
+    PPICalibrationResult
+        The folder, the fitted parameters and their goodness of fit.
+    """
     started = datetime.now(timezone.utc)
     out = out or Path("results") / f"ppi-calibration-{Path(indicators).stem}"
     check_target(out, force)
@@ -85,15 +174,7 @@ def calibrate_command(indicators: Path, *, network: Path | None = None, expendit
     options = {"threshold": threshold, "runs": runs, "check_runs": check_runs, "opposite": opposite, "seed": seed,
                "compat": compat, "periods": periods, "qm_indicator": qm_indicator, "rl_indicator": rl_indicator}
     folder = write_calibration(res, inp, out, force=force, options=options, started=started)
-    gof = np.minimum(res.gof_alpha, res.gof_beta)
-    worst = np.argsort(gof)[:5]
-    lines = [f"PPI calibration: {len(inp.ids)} indicators, {res.T} periods, {res.iterations} iterations, "
-             f"{res.runs_simulated} runs simulated in {res.seconds:.1f} s",
-             f"goodness of fit on {res.check_runs} independent runs: worst {res.worst_gof:.3f}, median "
-             f"{float(np.median(np.r_[res.gof_alpha, res.gof_beta])):.3f} (threshold {threshold:g}: "
-             f"{'met' if res.converged else 'NOT met'})", "",
-             f"{'worst fitted':<24}{'alpha':>11}{'alpha_prime':>12}{'beta':>9}{'GoF final':>10}{'GoF rate':>9}"]
-    for i in worst:
-        lines.append(f"{inp.ids[i][:23]:<24}{res.alphas[i]:11.4g}{res.alphas_prime[i]:12.4g}{res.betas[i]:9.4g}"
-                     f"{res.gof_alpha[i]:10.3f}{res.gof_beta[i]:9.3f}")
-    return folder, "\n".join(lines), res.converged
+    return PPICalibrationResult(Path(folder), res, inp, threshold)
+
+
+__all__ = ["PPICalibrationResult", "PPIRunResult", "ppi_calibrate", "ppi_run"]

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,158 +26,195 @@ from ..analysis.decisions import min_effect_problems
 from ..errors import InputError, OptionError, Problem, ScenarioError, for_file
 from ..experiments.replications import run_scenario, stream_scenario
 from ..experiments.sizing import check_size
-from ..model import RunResult
+from ..model import RunArrays
 from ..model.ledger import FLOW_MODES, flow_mode
-from ..outcomes.registry import ALL, outcome_table
-from ..outcomes.registry import summary as run_summary
+from ..outcomes.registry import metric_problem, parse
 from ..outcomes.values import RunValues, ValueCollector
 from ..report import plots
-from ..report.aggregates import index_per_run, read_index_per_run
 from ..report.html import build_report
-from ..results.folders import atomic_folder, check_target
-from ..results.runs import RunInfo, RunWriter, finish_run, manifest, read_run_result, write_run
+from ..results.folders import atomic_folder
+from ..results.runs import RunInfo, RunWriter, finish_run, manifest, write_run
 from ..scenario import Scenario
 from ..scenario.catalog import resolve
 from ..scenario.parameters import load_parameters, with_parameters
+from .run_data import InFolder, InMemory
 from .scenarios import load_scenario
 
 
 @dataclass
-class Run:
+class RunResult:
     """All replications of one scenario: in memory, or streamed to a results folder.
 
     Frames (tidy, one row per value): `scores` (run, year, country, goal, score),
     `balance` (run, year, account, amount_usd), `adoption` (run, year, country,
-    technology, adoption), `flows` (see `run`'s `flows`; None when not recorded),
-    `outcomes` (outcome, country, goal, run, value) and `summary` (country, metric, mean,
-    p05, p95, runs). `arrays` gives the raw arrays with a leading replication axis.
+    technology, adoption), `indicators` (run, year, country, indicator, value, people),
+    `flows` (see `run`'s `flows`; None when not recorded), `outcomes` (outcome, country,
+    goal, run, value) and `summary` (country, metric, mean, p05, p95, runs). `arrays` gives
+    the raw arrays with a leading replication axis.
 
-    A run written as it ran (`run(..., out=)`) keeps only its per-run outcome values
-    (`values`; `data` is None) and its `folder`: the frames are read back from the folder
-    when asked for, and `result` / `arrays` read the saved tables back into arrays (those not
-    saved, capacity, TRL, private and public external finance per year, are NaN).
+    A run written as it ran (`run(..., out=)`) keeps only its per-run outcome values and its
+    `folder`: the frames are read from the folder when asked for, and `result` / `arrays`
+    read the saved tables back into arrays by their labels.
+
+    Parameters
+    ----------
+    data : InMemory or InFolder
+        Where the run's data is (`InMemory(arrays)` or `InFolder(folder, values, flows)`).
+    scenario_file : str, optional
+        The scenario file that ran (None for a scenario object).
+    sets : list of str
+        The `--set` overrides applied when loading it.
+    started : datetime
+        When the run started (UTC).
+
     """
 
-    data: RunResult | None
+    data: InMemory | InFolder
     scenario_file: str | None = None
     sets: list[str] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    folder: Path | None = None
-    values: RunValues | None = None
-    """Per-run outcome values (kept instead of the arrays when the run streamed to `folder`)."""
-    flow_detail: str | None = None
-    """Flow detail of a streamed run (`data.flow_detail` otherwise)."""
-    _read: RunResult | None = field(default=None, init=False, repr=False, compare=False)
-    _summary: pd.DataFrame | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
-    def result(self) -> RunResult:
-        """The run's arrays (read back from the folder for a streamed run)."""
-        if self.data is not None:
-            return self.data
-        if self._read is None:
-            man = json.loads((self.folder / "manifest.json").read_text())
-            self._read = read_run_result(self.folder, man)
-        return self._read
+    def folder(self) -> Path | None:
+        """The results folder the run streamed to (None for a run in memory)."""
+        return self.data.folder
 
-    def _info(self) -> RunResult | RunInfo:
-        if self.data is not None:
-            return self.data
-        return RunInfo(self.scenario, self.seed, self.runs, self.flow_detail or "none")
+    @property
+    def result(self) -> RunArrays:
+        """The run's arrays (read back from the folder for a streamed run)."""
+        return self.data.result
+
+    @property
+    def values(self) -> RunValues:
+        """Every outcome value of every replication."""
+        return self.data.run_values()
 
     @property
     def scenario(self) -> Scenario:
         """The validated scenario that ran."""
-        return self.values.scenario if self.data is None else self.data.scenario
+        return self.data.scenario
 
     @property
     def runs(self) -> int:
         """Number of replications."""
-        return self.values.runs if self.data is None else self.data.runs
+        return self.data.runs
 
     @property
     def seed(self) -> int:
         """Root seed of the run."""
-        return self.values.seed if self.data is None else self.data.seed
+        return self.data.seed
+
+    @property
+    def flow_detail(self) -> str:
+        """How much of the flows was kept: "full", "yearly" or "none"."""
+        return self.data.info.flow_detail
 
     @property
     def arrays(self) -> dict[str, np.ndarray]:
-        """Scores (N, Y, C, G), adoption (N, Y, C, K), capacity (N, Y, C), trl (N, Y, K),
+        """The raw arrays, with a leading replication axis.
+
+        Scores (N, Y, C, G), adoption (N, Y, C, K), capacity (N, Y, C), trl (N, Y, K),
         private and public_external (N, T) in USD, balance (N, T, accounts) in USD.
         """
         r = self.result
         return {k: getattr(r, k) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external",
                                            "balance")}
 
-    def _table(self, name: str) -> pd.DataFrame:
-        return pd.read_parquet(self.folder / f"{name}.parquet")
-
     @property
     def scores(self) -> pd.DataFrame:
         """Tidy scores: run, year, country, goal, score (0-100)."""
-        return self._table("scores") if self.data is None else self.data.scores_frame()
+        return self.data.frame("scores")
 
     @property
     def balance(self) -> pd.DataFrame:
         """Tidy money balance: run, year, account, amount_usd."""
-        return self._table("balance") if self.data is None else self.data.balance_frame()
+        return self.data.frame("balance")
 
     @property
     def adoption(self) -> pd.DataFrame:
         """Tidy adoption: run, year, country, technology, adoption (share 0-1)."""
-        return self._table("adoption") if self.data is None else self.data.adoption_frame()
+        return self.data.frame("adoption")
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """Tidy indicators: run, year, country, indicator, value (natural units), people."""
+        return self.data.frame("indicators")
 
     @property
     def flows(self) -> pd.DataFrame | None:
-        """Money flows (labels as categoricals), None if not recorded. Full: run, year, source,
+        """The money flows (None if not recorded).
+
+        Money flows (labels as categoricals), None if not recorded. Full: run, year, source,
         recipient, goal, instrument, amount_usd; yearly: year, source, recipient, goal,
         instrument, amount_usd summed over the replications, runs. Flows of a run
         written as it ran are read from its folder.
         """
-        if (self.data is None or self.data.flows is None) and self.folder is not None \
-                and (self.folder / "flows.parquet").exists():
-            return pd.read_parquet(self.folder / "flows.parquet")
-        return None if self.data is None else self.data.flows
+        return self.data.flows()
 
     @property
     def outcomes(self) -> pd.DataFrame:
         """Per-run outcomes in long form: outcome, country, goal, run, value."""
-        return self.values.table() if self.values is not None else outcome_table(self.data)
+        return self.values.table()
 
     @property
     def summary(self) -> pd.DataFrame:
         """Summary over runs: country, metric, mean, p05, p95, runs."""
-        if self.values is None:
-            return run_summary(self.data)
-        if self._summary is None:
-            self._summary = self.values.summary()
-        return self._summary
+        return self.values.summary()
 
     def plot(self, ax=None):
-        """Fan chart of the SDG index over time (median, 50 % and 90 % bands); returns the axes."""
-        if self.data is not None:
-            index = index_per_run(self.data.scores, self.data.years)
-        else:
-            index = read_index_per_run(self.folder / "scores.parquet")
-        return plots.draw_fan_chart(ax, {self.scenario.name: index})
+        """Fan chart of the population-weighted SDG index over time (median, 50 % and 90 % bands).
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on (a new figure's by default).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+            The axes drawn on.
+
+        """
+        return plots.draw_fan_chart(ax, {self.scenario.name: self.data.index_per_run()})
 
     def save(self, path: str | Path, *, force: bool = False, report: bool = True,
              command: list[str] | None = None) -> Path:
-        """Write a results folder (atomically; an existing one only with `force`), with
-        plots and report.html unless `report=False`. Returns the folder.
+        """Write a results folder (atomically; an existing one only with `force`).
+
+        Parameters
+        ----------
+        path : str or Path
+            The folder to write.
+        force : bool
+            Replace an existing results folder.
+        report : bool
+            Also draw the plots and report.html.
+        command : list of str, optional
+            The command recorded in the manifest (default: this process's arguments).
+
+        Returns
+        -------
+        Path
+            The folder written.
+
         """
-        flows_file = self.folder / "flows.parquet" if self.folder is not None else None
-        out = write_run(self._info(), self.summary, path, force=force, scenario_file=self.scenario_file,
-                        sets=self.sets, started=self.started, command=command, flows_file=flows_file,
-                        tables_from=self.folder if self.data is None else None)
+        out = write_run(self.data.info, self.summary, path, force=force, scenario_file=self.scenario_file,
+                        sets=self.sets, started=self.started, command=command, flows_file=_flows_file(self),
+                        tables_from=self.folder)
         if report:
             build_report(out)
         return out
 
 
+def _flows_file(run: RunResult) -> Path | None:
+    return run.folder / "flows.parquet" if run.folder is not None else None
+
+
 def _stream(scenario: Scenario, folder: Path, *, runs: int, seed: int, workers: int, batch_size: int | None,
             mode: str, progress, executor: str | None, scheduler: str | None) -> tuple[RunValues, pd.DataFrame | None]:
-    """Run `scenario` into `folder` batch by batch: tables to Parquet row groups, outcome values
+    """Run `scenario` into `folder` batch by batch.
+
+    Run `scenario` into `folder` batch by batch: tables to Parquet row groups, outcome values
     kept; nothing else of a batch outlives it. Returns the values and the yearly flows (or None).
     """
     values = ValueCollector(scenario, seed, runs)
@@ -195,26 +232,55 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
         executor: str | None = None, scheduler: str | None = None, flows: bool | str = "yearly",
         batch_size: int | None = None, sets: Sequence[str] = (), parameters: str | Path | None = None,
         progress: Callable[[int], None] | None = None, out: str | Path | None = None, force: bool = False,
-        report: bool = True, command: list[str] | None = None, force_size: bool = False) -> Run:
+        report: bool = True, command: list[str] | None = None, force_size: bool = False) -> RunResult:
     """Run `runs` replications of a scenario (object, file or shipped name) in memory.
 
     Replication i uses `SeedSequence(seed).spawn(runs)[i]`: the result is identical for any
-    executor ("serial", "process", "dask"), number of workers or batch size. `progress(n)`
-    is called as n more runs finish.
+    executor, number of workers or batch size.
 
-    `flows`: how much of the money flows is kept. "yearly" (default): each (year, source,
-    recipient, goal, instrument) flow summed over the replications (column `runs` gives how
-    many; divide by it for the mean per replication); "full" (or True): every flow of every
-    replication; "none" (or False): no flows.
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A validated scenario, a scenario file, or a shipped scenario's name.
+    runs : int
+        Replications (at least 1).
+    seed : int
+        Root seed.
+    workers, executor, scheduler, batch_size
+        Where and how the replications run ("serial", "process", "dask"; a Dask scheduler
+        address; replications advanced together); results do not depend on them.
+    flows : bool or str
+        How much of the money flows is kept: "yearly" (default; each year, source, recipient,
+        goal and instrument summed over the replications, column `runs`), "full" (or True:
+        every flow of every replication) or "none" (or False).
+    sets : sequence of str
+        Overrides "field.path=value", applied when loading a file or name.
+    parameters : str or Path, optional
+        A calibration's fit.csv whose indicator values and trends replace the scenario's.
+    progress : callable, optional
+        Called as `progress(n)` as n more replications finish.
+    out : str or Path, optional
+        Write the results folder while the replications run (as `RunResult.save` would,
+        atomically; an existing one only with `force`; report.html unless `report=False`):
+        only the per-run outcome values stay in memory, the frames and arrays are read back
+        from the folder when asked for.
+    force, report, command
+        Replace an existing folder; write report.html; the command recorded in the manifest.
+    force_size : bool
+        Run even if the estimated memory exceeds what is available.
 
-    `out`: write the results folder instead (as `Run.save` would, atomically; an existing one
-    only with `force`; report.html unless `report=False`) while the replications run: each
-    batch's tables and full flows go to it as Parquet row groups and only the per-run
-    outcome values are kept, so memory does not grow with the run's histories (the frames
-    and arrays of the returned Run are read back from the folder when asked for).
+    Returns
+    -------
+    RunResult
+        The replications' tidy frames, outcomes, summary and arrays.
 
-    A run whose estimated memory exceeds what is available raises TooLarge before it
-    starts, unless `force_size`.
+    Raises
+    ------
+    ScenarioError
+        The scenario file or an override is invalid.
+    OptionError
+        An argument is not allowed; TooLarge (an OptionError) when the estimated memory
+        exceeds what is available and `force_size` is not set.
     """
     started = datetime.now(timezone.utc)
     file = None
@@ -234,14 +300,14 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     if out is None:
         res = run_scenario(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                            record_flows=mode, progress=progress, executor=executor, scheduler=scheduler)
-        return Run(res, file, list(sets), started)
+        return RunResult(InMemory(res), file, list(sets), started)
     out = Path(out)
     done = None
     try:
         with atomic_folder(out, force) as tmp:
             values, yearly = _stream(scenario, tmp, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                                      mode=mode, progress=progress, executor=executor, scheduler=scheduler)
-            done = Run(None, file, list(sets), started, folder=out, values=values, flow_detail=mode)
+            done = RunResult(InFolder(out, values, mode), file, list(sets), started)
             finish_run(RunInfo(scenario, seed, runs, mode, yearly), done.summary, tmp, scenario_file=file,
                        sets=list(sets), started=started, command=command)
     except InputError as err:
@@ -261,7 +327,9 @@ def _flow_detail(flows: bool | str) -> str:
 
 
 def unique_names(names: list[str]) -> list[str]:
-    """Names made unique for folders, in order: the first of each name keeps it, later ones get
+    """Make names unique for folders.
+
+    Names made unique for folders, in order: the first of each name keeps it, later ones get
     the smallest suffix -2, -3, ... that no given name and no earlier result uses.
     """
     given = set(names)
@@ -276,15 +344,16 @@ def unique_names(names: list[str]) -> list[str]:
 
 
 @dataclass
-class ComparisonRun:
+class ComparisonResult:
     """Scenarios run with common random numbers and compared with paired statistics.
 
-    `runs`: name → Run; `table`: the comparison (scenario, outcome, country, goal, mean and
+    `runs`: name → RunResult (a folder read back loads each on first access); `table`: the
+    comparison (scenario, outcome, country, goal, mean and
     CI, paired difference to the reference with CI, P(better), P(first)); `reference`.
     `folder`: the comparison folder when it was written as the runs ran (`compare(..., out=)`).
     """
 
-    runs: dict[str, Run]
+    runs: Mapping[str, RunResult]
     comparison: Comparison
     files: list[str | None]
     sets: list[str]
@@ -311,13 +380,15 @@ class ComparisonRun:
         return plots.draw_difference(ax, self.table, outcome)
 
     def save(self, path: str | Path, *, force: bool = False, command: list[str] | None = None) -> Path:
-        """Write the comparison folder: one run folder per scenario, comparison.csv/.parquet,
+        """Write the comparison folder.
+
+        Write the comparison folder: one run folder per scenario, comparison.csv/.parquet,
         manifest.json, plots/ and report.html (atomically).
         """
         with atomic_folder(path, force) as tmp:
             for name, r in self.runs.items():
-                src = r.folder if r.data is None else None
-                write_run(r._info(), r.summary, tmp / name, force=False, scenario_file=r.scenario_file,
+                src = r.folder
+                write_run(r.data.info, r.summary, tmp / name, force=False, scenario_file=r.scenario_file,
                           sets=self.sets, started=self.started, command=command, tables_from=src,
                           flows_file=src / "flows.parquet" if src is not None else None)
             self._finish(tmp, command)
@@ -327,9 +398,11 @@ class ComparisonRun:
         """comparison.csv/.parquet, costs.csv, manifest.json and report.html into `tmp`."""
         self.table.to_parquet(tmp / "comparison.parquet", index=False)
         self.table.to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
-        if self.comparison.costs is not None and len(self.comparison.costs):
-            self.comparison.costs.to_csv(tmp / "costs.csv", index=False, float_format="%.6g")
-        first = next(iter(self.runs.values()))._info()
+        if self.comparison.costs is not None:  # Parquet: exact, for read_results; CSV for people
+            self.comparison.costs.to_parquet(tmp / "costs.parquet", index=False)
+            if len(self.comparison.costs):
+                self.comparison.costs.to_csv(tmp / "costs.csv", index=False, float_format="%.6g")
+        first = next(iter(self.runs.values())).data.info
         base = manifest(first, scenario_file=None, sets=self.sets, started=self.started, command=command)
         man = {k: base[k] for k in ("sdgsim_version", "seed", "runs", "seeding", "started", "finished",
                                     "command", "versions", "overrides")}
@@ -348,21 +421,44 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             progress: Callable[[int], None] | None = None,
             min_effects: dict[str, float | str] | None = None, force_size: bool = False,
             batch_size: int | None = None, out: str | Path | None = None, force: bool = False,
-            command: list[str] | None = None) -> ComparisonRun:
+            command: list[str] | None = None, metrics: Sequence[str] = ()) -> ComparisonResult:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
-    `reference`: the scenario name to compare against (default: the first); `interval`:
-    "t" or "bootstrap"; `flows`: as for `run` ("yearly", "full"/True, "none"/False).
-    Scenario names are made unique (a, a-2, ...). `min_effects`: the
-    smallest effect that matters per value (NAME[:KEY][@COUNTRY] → a number in the
-    outcome's unit, or "5%" of the reference's mean); the outcome registry's defaults otherwise.
-    Each row of the table gets a verdict against it (better, worse, equivalent, inconclusive).
+    Parameters
+    ----------
+    scenarios : sequence of Scenario, str or Path
+        Scenarios, scenario files or shipped names; their names are made unique (a, a-2, ...).
+    runs, seed : int
+        Paired replications per scenario, and the root seed they share.
+    reference : str, optional
+        The scenario name to compare against (default: the first).
+    interval : str
+        "t" or "bootstrap" confidence intervals.
+    min_effects : dict, optional
+        The smallest effect that matters per value (NAME[:KEY][@COUNTRY] → a number in the
+        outcome's unit, or "5%" of the reference's mean); the outcome registry's defaults
+        otherwise. Each row gets a verdict against it (better, worse, equivalent, inconclusive).
+    metrics : sequence of str
+        Values the caller will show (NAME[:KEY][@COUNTRY]); each is checked against the
+        scenarios with everything else, before anything runs.
+    out : str or Path, optional
+        Write the comparison folder while the scenarios run (as `ComparisonResult.save` would,
+        atomically; an existing one only with `force`): only each scenario's per-run outcome
+        values stay in memory. Identical tables for any batch size, executor or workers.
+    sets, parameters, workers, executor, scheduler, flows, progress, batch_size, force, command, force_size
+        As for `run`.
 
-    `out`: write the comparison folder instead (as `ComparisonRun.save` would, atomically; an
-    existing one only with `force`) while the scenarios run: each scenario's batches stream to
-    its run folder and only its per-run outcome values are kept for the paired statistics, so
-    memory does not grow with the runs' histories. Identical tables for any batch size
-    (`batch_size`), executor or number of workers.
+    Returns
+    -------
+    ComparisonResult
+        The comparison table (with verdicts and the cost per person reached) and each run.
+
+    Raises
+    ------
+    ScenarioError
+        A scenario file or an override is invalid (each problem names its file).
+    OptionError
+        A reference, interval, metric or smallest effect names nothing these scenarios have.
     """
     mode = _flow_detail(flows)
     started = datetime.now(timezone.utc)
@@ -388,9 +484,10 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
                                    f"'{reference}' is not one of the scenarios ({', '.join(names)})")])
     if interval not in ("t", "bootstrap"):
         raise OptionError([Problem("interval", 1, "interval", f"got {interval!r} (allowed: t, bootstrap)")])
-    bad = min_effect_problems(dict(min_effects or {}), loaded)
+    bad = [Problem("metrics", 1, spec, why) for spec in metrics if (why := metric_problem(*parse(spec), loaded))]
+    bad += [Problem("min_effects", 1, spec, why) for spec, why in min_effect_problems(dict(min_effects or {}), loaded)]
     if bad:
-        raise OptionError([Problem("min_effects", 1, spec, why) for spec, why in bad])
+        raise OptionError(bad)
     if not force_size:  # every scenario's runs (or, streamed, their outcome values) are kept together
         check_size(loaded, runs, workers=workers, batch=batch_size, flows=mode, streamed=out is not None,
                    interval=interval)
@@ -400,10 +497,10 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
         results = {}
         for name, sc, f in zip(names, loaded, files):
             res = run_scenario(sc, record_flows=mode, **options)
-            results[name] = Run(res, f, list(sets), started)
+            results[name] = RunResult(InMemory(res), f, list(sets), started)
         comp = paired_comparison({n: r.result for n, r in results.items()}, reference=reference, method=interval,
                                  seed=seed, min_effects=min_effects)
-        return ComparisonRun(results, comp, files, list(sets), started)
+        return ComparisonResult(results, comp, files, list(sets), started)
     out = Path(out)
     with atomic_folder(out, force) as tmp:
         streamed = {}
@@ -412,12 +509,12 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             values, yearly = _stream(sc, tmp / name, mode=mode, **options)
             finish_run(RunInfo(sc, seed, runs, mode, yearly), values.summary(), tmp / name, scenario_file=f,
                        sets=list(sets), started=started, command=command)
-            streamed[name] = Run(None, f, list(sets), started, folder=out / name, values=values, flow_detail=mode)
+            streamed[name] = RunResult(InFolder(out / name, values, mode), f, list(sets), started)
         comp = paired_comparison({n: r.values for n, r in streamed.items()}, reference=reference,
                                  method=interval, seed=seed, min_effects=min_effects)
-        done = ComparisonRun(streamed, comp, files, list(sets), started, folder=out)
+        done = ComparisonResult(streamed, comp, files, list(sets), started, folder=out)
         done._finish(tmp, command)
     return done
 
 
-__all__ = ["ALL", "ComparisonRun", "Run", "check_target", "compare", "load_scenario", "run", "unique_names"]
+__all__ = ["ComparisonResult", "RunResult", "compare", "run"]

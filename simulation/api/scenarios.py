@@ -1,4 +1,6 @@
-"""Loading a scenario for the API: `load_scenario`, on its own so that checking files
+"""Load a scenario for the API.
+
+`load_scenario` lives on its own so that checking files
 (`sdgsim validate`) loads the scenario layer only, not the engine and its reports.
 """
 
@@ -16,7 +18,7 @@ from ..scenario.parameters import load_parameters, with_parameters
 
 def load_scenario(name_or_path: str | Path, sets: Sequence[str] = (), parameters: str | Path | None = None
                   ) -> Scenario:
-    """A validated scenario from a file, or a shipped scenario by name (`"baseline"`).
+    """Load a validated scenario from a file, or a shipped scenario by name (`"baseline"`).
 
     `sets` are overrides `"field.path=value"` (list items by id), applied after `extends:`;
     `parameters` a calibration's fit.csv whose indicator values, trends and their uncertainty
@@ -30,3 +32,6 @@ def load_scenario(name_or_path: str | Path, sets: Sequence[str] = (), parameters
     except InputError as err:
         raise ScenarioError(err.problems) from None
     return with_parameters(sc, load_parameters(parameters))[0] if parameters is not None else sc
+
+
+__all__ = ["load_scenario"]

@@ -19,20 +19,15 @@ import pandas as pd
 from ..analysis.discovery import METHODS, Discovery, discover_cases, make_cases, outcome_names
 from ..errors import OptionError, Problem, ResultsError
 from ..experiments.executors import Executor, make_executor
-from ..experiments.search.running import (
-    SearchInterrupted,
-    SearchResult,
-    objective_columns,
-    run_search,
-    worker_count,
-)
+from ..experiments.search.running import SearchResult as SearchRecord
+from ..experiments.search.running import objective_columns, run_search, worker_count
 from ..experiments.search.spec import Search, load_search
 from ..report.figures import axes_or_new
 from ..report.html import build_report
 from ..report.search_plots import box_plot, draw_discovery, draw_search, parallel_plot
 from ..results.folders import write_file_atomic
 from ..results.searches import check_discovery_target, discovery_files, read_discovery_index
-from .sweeps import SweepRuns, read_sweep
+from .sweeps import SweepResult, read_sweep
 
 
 @dataclass
@@ -67,7 +62,7 @@ class DiscoveryResult:
         return self.discovery.to_json()
 
     def summary(self) -> str:
-        """A few lines: the rule, the base rate and each box."""
+        """Describe in a few lines the rule, the base rate and each box."""
         d = self.discovery
         lines = [f"{d.cases.rule}: {int(d.cases.y.sum())} of {len(d.cases.y)} cases (base rate {d.base_rate:.3f}); "
                  f"{d.method.upper()}"]
@@ -83,11 +78,13 @@ class DiscoveryResult:
         return "\n".join(lines)
 
     def plot(self, ax=None, box: int = 0):
-        """The box's bounds within each restricted parameter's range, with quasi-p."""
+        """Plot the box's bounds within each restricted parameter's range, with quasi-p."""
         return box_plot(axes_or_new(ax, figsize=(8, 3)), self.discovery, box)
 
     def save(self, path: str | Path | None = None, *, force: bool = False) -> Path:
-        """Write the JSON result to `path` (default: DIR/discovery/<outcome>-<method>.json in the
+        """Write the discovery result, its plots and its table.
+
+        Write the JSON result to `path` (default: DIR/discovery/<outcome>-<method>.json in the
         sweep folder) with its PNG + SVG plots and a table beside it; in a sweep folder also
         list it in DIR/discovery.json, which `sdgsim report DIR` shows. Existing files are
         replaced only with `force`, and never inside a results folder other than the sweep's
@@ -119,14 +116,16 @@ class DiscoveryResult:
         return path
 
 
-def discover(source: SweepRuns | str | Path, outcome: str, *, worst: float | None = None, below: float | None = None,
+def discover(source: SweepResult | str | Path, outcome: str, *, worst: float | None = None, below: float | None = None,
              above: float | None = None, policy: str | None = None, method: str = "prim", alpha: float = 0.05,
              min_coverage: float = 0.5, seed: int = 0) -> DiscoveryResult:
-    """Scenario discovery on a sweep (folder or SweepRuns): which parameter ranges hold the cases
+    """Find where in a sweep's uncertainty space the cases of interest lie.
+
+    Scenario discovery on a sweep (folder or SweepResult): which parameter ranges hold the cases
     of interest? Give exactly one of `worst` (a fraction, by the outcome's direction), `below`
     or `above`. Cases are (policy, point) with the outcome averaged over replications.
     """
-    sr = source if isinstance(source, SweepRuns) else read_sweep(source)
+    sr = source if isinstance(source, SweepResult) else read_sweep(source)
     if not sr.complete:  # a running or killed sweep: as analyze, refuse rather than discover in part of it
         raise ResultsError([Problem(str(sr.folder / "manifest.json") if sr.folder else "sweep", 1, "status",
                                     f"sweep is incomplete ({len(sr.runs)} of {sr.manifest['plan']['runs']} runs "
@@ -158,10 +157,10 @@ def discover(source: SweepRuns | str | Path, outcome: str, *, worst: float | Non
 
 
 @dataclass
-class SearchRun:
+class SearchResult:
     """A robust policy search: every evaluation, the Pareto set and the convergence record."""
 
-    result: SearchResult
+    result: SearchRecord
 
     @property
     def pareto(self) -> pd.DataFrame:
@@ -179,7 +178,7 @@ class SearchRun:
         return self.result.evaluations
 
     def summary(self) -> str:
-        """A few lines: the Pareto set's size and its range per objective."""
+        """Describe in a few lines the Pareto set's size and its range per objective."""
         r = self.result
         lines = [f"{len(r.evaluations)} policies evaluated ({r.resumed_generations} generations read back), "
                  f"{len(r.pareto)} non-dominated, in {r.seconds:.1f} s"]
@@ -198,7 +197,9 @@ class SearchRun:
         return parallel_plot(axes_or_new(ax, figsize=(9, 4.5)), self.pareto, cols)
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Write pareto.csv, convergence.csv, evaluations.csv, plots and report.html into
+        """Write the search's tables, plots and report.
+
+        Write pareto.csv, convergence.csv, evaluations.csv, plots and report.html into
         `path` (default: the search's own folder).
         """
         r = self.result
@@ -209,14 +210,18 @@ class SearchRun:
         for name, frame in (("pareto", r.pareto), ("convergence", r.convergence), ("evaluations", r.evaluations),
                             ("reference", r.reference)):
             write_file_atomic(folder / f"{name}.csv", frame.to_csv(index=False, float_format="%.8g"))
+            frame.to_parquet(folder / f".{name}.parquet.tmp", index=False)  # exact, for read_results
+            (folder / f".{name}.parquet.tmp").replace(folder / f"{name}.parquet")
         s = r.search
         plots = draw_search(r.pareto, r.convergence, [d for p in s.levers for d in p.dims] + objective_columns(s),
                             folder)
         man_path = folder / "manifest.json"
         man = json.loads(man_path.read_text()) if man_path.is_file() else {
-            "kind": "search", "search_name": s.name, "seed": s.seed, "futures": s.spec.futures.count,
+            "kind": "search", "search_name": s.name, "search_file": s.file, "fingerprint": s.fingerprint(),
+            "seed": s.seed, "futures": s.spec.futures.count,
             "replications": s.spec.replications, "evaluations": len(r.evaluations), "status": "complete"}
-        write_file_atomic(man_path, json.dumps({**man, "plots": plots}, indent=2, default=str))
+        write_file_atomic(man_path, json.dumps({**man, "plots": plots, "seconds": r.seconds,
+                                                "resumed_generations": r.resumed_generations}, indent=2, default=str))
         build_report(folder)
         return folder
 
@@ -224,8 +229,10 @@ class SearchRun:
 def optimize(search: Search | str | Path, out: str | Path | None = None, *, evaluations: int | None = None,
              seed: int | None = None, executor: str | Executor = "serial", workers: int | None = None,
              resume: bool = False, force: bool = False,
-             progress: Callable[[int, int], None] | None = None, command: list[str] | None = None) -> SearchRun:
-    """Many-objective robust policy search (NSGA-II) over a search file's levers, each policy
+             progress: Callable[[int, int], None] | None = None, command: list[str] | None = None) -> SearchResult:
+    """Search for robust policies (NSGA-II) over a search file's levers.
+
+    Many-objective robust policy search (NSGA-II) over a search file's levers, each policy
     judged by a robustness measure over the sampled futures. With `out`, each generation is
     stored as it finishes (`resume=True` continues a stopped search) and the Pareto set, plots
     and report.html are written at the end. Identical results for any executor and worker count.
@@ -235,11 +242,34 @@ def optimize(search: Search | str | Path, out: str | Path | None = None, *, eval
     if seed is not None:
         s = dataclasses.replace(s, spec=s.spec.model_copy(update={"seed": seed}))
     ex = executor if isinstance(executor, Executor) else make_executor(executor, worker_count(s, workers))
-    run = SearchRun(run_search(s, out, ex, evaluations=evaluations, resume=resume, force=force, progress=progress,
+    run = SearchResult(run_search(s, out, ex, evaluations=evaluations, resume=resume, force=force, progress=progress,
                                command=command))
     if out is not None:
         run.save(out)
     return run
 
 
-__all__ = ["DiscoveryResult", "SearchInterrupted", "SearchRun", "discover", "optimize"]
+
+
+def read_search_result(folder: Path, man: dict) -> SearchResult:
+    """Read a finished search folder back.
+
+    A finished search folder read back: its tables (Parquet) and its search file (the
+    manifest's `search_file`, which must still describe the same search).
+    """
+    where = str(folder / "manifest.json")
+    file = man.get("search_file")
+    if not file or not Path(file).is_file():
+        raise ResultsError([Problem(where, 1, "search_file", f"the search file {file!r} is gone; a search folder is "
+                                                             "read back with the search file that ran it")])
+    s = load_search(file)
+    if man.get("fingerprint") not in (None, s.fingerprint()):
+        raise ResultsError([Problem(where, 1, "fingerprint", f"{file} has changed since this search ran")])
+    tables = {name: pd.read_parquet(folder / f"{name}.parquet")
+              for name in ("evaluations", "pareto", "convergence", "reference")}
+    return SearchResult(SearchRecord(s, tables["evaluations"], tables["pareto"], tables["convergence"],
+                                     tables["reference"], man.get("seconds", 0.0), man.get("resumed_generations", 0),
+                                     folder))
+
+
+__all__ = ["DiscoveryResult", "SearchResult", "discover", "optimize"]

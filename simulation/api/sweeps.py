@@ -1,4 +1,6 @@
-"""Sweeps from the API: load a sweep file, run it (in memory or streamed to a resumable
+"""Sweeps from the API.
+
+Load a sweep file, run it (in memory or streamed to a resumable
 folder), and analyse it (Sobol' / Morris indices, robustness and regret).
 
     sw = Sweep.load("scenarios/sweeps/baseline-sobol.yaml")
@@ -20,11 +22,9 @@ import pandas as pd
 from ..analysis.sensitivity import TABLE_TITLES, Analysis, SweepInfo, analyze_runs, summary_text
 from ..errors import Problem, ResultsError
 from ..experiments.executors import Executor, make_executor
-from ..experiments.sweep.chunks import Plan
-from ..experiments.sweep.designs import DESIGNS, make_design
-from ..experiments.sweep.running import SweepResult, estimate, prepare
+from ..experiments.sweep.running import SweepResult as SweepRecord
 from ..experiments.sweep.running import run_sweep as _run_sweep
-from ..experiments.sweep.spec import Parameter, Sweep, load_sweep
+from ..experiments.sweep.spec import Sweep, load_sweep
 from ..report import sweep_plots
 from ..report.figures import axes_or_new
 from ..results.folders import atomic_folder, damaged_folder_errors, read_manifest, write_file_atomic
@@ -32,7 +32,7 @@ from ..results.sweeps import read_sweep_runs
 
 
 @dataclass
-class SweepRuns:
+class SweepResult:
     """A finished (or partly finished) sweep: one row per run, the design and the manifest."""
 
     runs: pd.DataFrame
@@ -41,7 +41,7 @@ class SweepRuns:
     """point, parameter values, unit sample u:<dim>."""
     manifest: dict
     folder: Path | None = None
-    result: SweepResult | None = None
+    result: SweepRecord | None = None
 
     @property
     def complete(self) -> bool:
@@ -74,8 +74,10 @@ class SweepRuns:
 
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, executor: str | Executor = "serial",
               workers: int | None = None, scheduler: str | None = None, resume: bool = False, force: bool = False,
-              progress: Callable[[int, int], None] | None = None, command: list[str] | None = None) -> SweepRuns:
-    """Run a sweep (object or file). Without `out` everything stays in memory; with `out`
+              progress: Callable[[int, int], None] | None = None, command: list[str] | None = None) -> SweepResult:
+    """Run a sweep (object or file).
+
+    Run a sweep (object or file). Without `out` everything stays in memory; with `out`
     each finished chunk streams to that folder, and `resume=True` completes a stopped one.
 
     Results are bit-identical for any executor ("serial", "process", "dask") and worker
@@ -87,22 +89,22 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, execu
     res = _run_sweep(sw, out, ex, resume=resume, force=force, progress=progress, command=command)
     if out is None:
         sink = res.sink
-        return SweepRuns(sink.runs(), sink.design, sink.manifest, None, res)
+        return SweepResult(sink.runs(), sink.design, sink.manifest, None, res)
     return read_sweep(out, result=res)
 
 
-def read_sweep(folder: str | Path, result: SweepResult | None = None) -> SweepRuns:
-    """The runs, design and manifest of a sweep folder."""
+def read_sweep(folder: str | Path, result: SweepRecord | None = None) -> SweepResult:
+    """Read the runs, design and manifest of a sweep folder."""
     folder = Path(folder)
     man = read_manifest(folder)
     if man.get("kind") != "sweep":
         raise ResultsError([Problem(str(folder / "manifest.json"), 1, "kind", "not a sweep folder")])
     with damaged_folder_errors(folder):
-        return SweepRuns(read_sweep_runs(folder), pd.read_parquet(folder / "design.parquet"), man, folder, result)
+        return SweepResult(read_sweep_runs(folder), pd.read_parquet(folder / "design.parquet"), man, folder, result)
 
 
 @dataclass
-class SweepAnalysis:
+class AnalysisResult:
     """Sensitivity indices, robustness and regret of a sweep (see simulation.analysis.sensitivity)."""
 
     analysis: Analysis
@@ -118,7 +120,7 @@ class SweepAnalysis:
         return self.analysis.notes
 
     def summary(self) -> str:
-        """A few lines: the most influential parameter and the most robust policy per outcome."""
+        """Describe in a few lines the most influential parameter and the most robust policy per outcome."""
         return summary_text(self.analysis)
 
     def plot(self, ax=None, outcome: str | None = None):
@@ -132,7 +134,9 @@ class SweepAnalysis:
         return ax
 
     def save(self, folder: str | Path | None = None, *, force: bool = False, plots: bool = True) -> Path:
-        """Write `folder/analysis/` (CSV tables, PNG + SVG plots) and `folder/analysis.json`
+        """Write the analysis tables, plots and their index.
+
+        Write `folder/analysis/` (CSV tables, PNG + SVG plots) and `folder/analysis.json`
         (their index for `sdgsim report`); `folder` defaults to the sweep's own folder.
         """
         a = self.analysis
@@ -152,9 +156,9 @@ class SweepAnalysis:
         return folder
 
 
-def analyze(source: SweepRuns | str | Path) -> SweepAnalysis:
-    """Analyse a complete sweep (a SweepRuns or a sweep folder) in memory."""
-    sr = source if isinstance(source, SweepRuns) else read_sweep(source)
+def analyze(source: SweepResult | str | Path) -> AnalysisResult:
+    """Analyse a complete sweep (a SweepResult or a sweep folder) in memory."""
+    sr = source if isinstance(source, SweepResult) else read_sweep(source)
     man = sr.manifest
     where = str(sr.folder / "manifest.json") if sr.folder else "sweep"
     if not sr.complete or sr.runs.duplicated(["policy", "point", "replication"]).any():
@@ -163,8 +167,7 @@ def analyze(source: SweepRuns | str | Path) -> SweepAnalysis:
                                     "finish it by resuming the sweep into this folder")])
     a = analyze_runs(sr.runs, sr.design.set_index("point"), SweepInfo.from_manifest(man))
     a.folder = sr.folder
-    return SweepAnalysis(a)
+    return AnalysisResult(a)
 
 
-__all__ = ["DESIGNS", "Parameter", "Plan", "Sweep", "SweepAnalysis", "SweepRuns", "analyze", "estimate",
-           "make_design", "prepare", "read_sweep", "run_sweep"]
+__all__ = ["AnalysisResult", "Sweep", "SweepResult", "analyze", "read_sweep", "run_sweep"]

@@ -45,7 +45,11 @@ def _fan(frames: dict[str, pd.DataFrame], value: str, agg: str, title: str, ylab
     for i, (name, df) in enumerate(frames.items()):
         if df.empty:
             continue
-        per_run = df.groupby(["run", "year"])[value].agg(agg).unstack("year")
+        if agg == "mean" and "population" in df.columns:  # over countries weighted by population (the registry's)
+            sums = df.assign(w=df[value] * df["population"]).groupby(["run", "year"])[["w", "population"]].sum()
+            per_run = (sums["w"] / sums["population"]).unstack("year")
+        else:
+            per_run = df.groupby(["run", "year"])[value].agg(agg).unstack("year")
         src = ColumnDataSource(_band(per_run).assign(scenario=name))
         color = PALETTE[i % len(PALETTE)]
         f.varea("year", "p5", "p95", source=src, color=color, alpha=0.15, legend_label=name)
@@ -62,10 +66,13 @@ def _fan(frames: dict[str, pd.DataFrame], value: str, agg: str, title: str, ylab
 
 
 def fan_chart(scores: dict[str, pd.DataFrame], countries=None, goal=None):
-    """Goal scores averaged over the selection per run and year: median and 90 % band per scenario."""
+    """Goal scores averaged over the selection per run and year (countries weighted by population when
+    the frames have a `population` column, as the outcome registry's all-countries values are):
+    median and 90 % band per scenario."""
     frames = {n: _select(df, countries, goal) for n, df in scores.items()}
-    what = f"score of {goal}" if goal else "SDG index (mean goal score)"
-    return _fan(frames, "score", "mean", f"{what} over time: median and 90% band over runs", "0-100")
+    what = f"score of {goal}" if goal else "SDG index"
+    return _fan(frames, "score", "mean", f"{what} over time (population-weighted over the selected countries): "
+                "median and 90% band over runs", f"{what}, population-weighted (0-100)")
 
 
 def people_chart(indicators: dict[str, pd.DataFrame], indicator: str, countries=None):
@@ -92,7 +99,8 @@ def differences(table: pd.DataFrame, outcome: str, countries=None):
                                 color=[PALETTE[(i + 1) % len(PALETTE)] for i in
                                        pd.factorize(t["scenario"])[0]]))
     f = new_figure(f"{outcome}: difference to the reference, {LEVEL:.0%} interval", y_range=labels[::-1],
-             height=max(220, 28 * len(labels) + 80), x_axis_label=f"difference in {outcome}")
+             height=max(220, 28 * len(labels) + 80), x_axis_label=f"difference in {outcome}",
+             y_axis_label="scenario · country")
     r = f.scatter("mean", "label", source=src, size=9, color="color")
     f.add_layout(Whisker(source=src, base="label", lower="low", upper="high", dimension="width", line_color="#555"))
     f.ray(x=[0], y=[0], length=0, angle=np.pi / 2, line_color="#999", line_dash="dashed")
@@ -122,7 +130,8 @@ def gains_by_country(scores: dict[str, pd.DataFrame], reference: str, countries=
     from bokeh.models import FactorRange
 
     f = new_figure(f"SDG-index gain over the horizon by country (reference: {reference})",
-             x_range=FactorRange(*sorted(d["x"], key=lambda t: (t[0], names.index(t[1])))), y_axis_label="points")
+             x_range=FactorRange(*sorted(d["x"], key=lambda t: (t[0], names.index(t[1])))),
+             x_axis_label="country and scenario", y_axis_label="SDG-index gain (points)")
     r = f.vbar(x="x", top="gain", width=0.85, source=ColumnDataSource(d), color="color")
     f.xaxis.major_label_orientation = 1.0
     f.add_tools(HoverTool(renderers=[r], tooltips=[("scenario", "@scenario"), ("country", "@country"),

@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import panel as pn
 
-from ..api import read_results
+from ..api import ComparisonResult, RunResult, read_results
 from ..errors import InputError, Problem
+from ..outcomes.metrics import population_paths
 from ..report.html import build_report
 from . import charts
 from .folders import Folders, check_name
@@ -134,12 +135,12 @@ class ComparePage:
     def open(self, folder: Path) -> None:
         folder = self.folders.confined_results(folder)
         c = read_results(folder)
-        if not hasattr(c, "table") or not hasattr(c, "runs") or not isinstance(c.runs, dict):
+        if not isinstance(c, ComparisonResult):
             raise InputError([Problem(str(folder), 1, "kind", "not a comparison folder")])
         self.folder, self.cmp = folder, c
-        self.scores = {n: r.scores for n, r in c.runs.items()}
+        self.scores = {n: _with_population(r) for n, r in c.runs.items()}
         self.flows = {n: r.flows for n, r in c.runs.items()}
-        self.indicators = {n: _indicators(folder / n) for n in c.runs}
+        self.indicators = {n: _indicators(r) for n, r in c.runs.items()}
         countries = sorted(set().union(*(set(s["country"].unique()) for s in self.scores.values())))
         goals = sorted(set().union(*(set(s["goal"].unique()) for s in self.scores.values())))
         inds = sorted(set().union(*(set(d["indicator"].unique()) for d in self.indicators.values() if d is not None)))
@@ -196,10 +197,16 @@ class ComparePage:
             pn.Row(self.opened, self.open_btn), self.results, sizing_mode="stretch_width")
 
 
-def _indicators(folder: Path) -> pd.DataFrame | None:
-    """The people-based indicator frame of one run folder, where the scenario has indicators."""
-    path = folder / "indicators.parquet"
-    if not path.is_file():
-        return None
-    df = pd.read_parquet(path)
+def _indicators(run: RunResult) -> pd.DataFrame | None:
+    """The people-based indicator frame of one run, where the scenario has indicators."""
+    df = run.indicators
     return df if not df.empty and "people" in df.columns else None
+
+
+def _with_population(run: RunResult) -> pd.DataFrame:
+    """A run's scores with each country's population that year (`population`), so that the
+    charts average over countries as the outcome registry does: weighted by population."""
+    sc = run.scenario
+    pop = pd.DataFrame(population_paths(sc), index=pd.Index(sc.years, name="year"),
+                       columns=pd.Index(sc.country_ids, name="country")).stack().rename("population").reset_index()
+    return run.scores.merge(pop, on=["year", "country"], how="left")

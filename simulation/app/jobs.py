@@ -1,7 +1,7 @@
 """Comparisons in a background process: progress through a queue, cancel by terminating it.
 
 The page process never runs the model: a `Job` starts a spawned process that calls
-`compare(...)` with a progress callback and saves the folder with `ComparisonRun.save` (an
+`compare(...)` with a progress callback and saves the folder with `ComparisonResult.save` (an
 atomic write that refuses an existing folder), then reports the folder or the problems.
 Folders the app is writing are reserved, so two jobs never target the same one.
 """

@@ -67,19 +67,19 @@ def ppi() -> None:
 def ppi_run(indicators, network, expenditure, relations, periods, qm_indicator, rl_indicator, compat, seed, out,
             force, params, runs, keep) -> None:
     """Run a PPI model RUNS times and write a results folder (Parquet, summary.csv, PNG plots)."""
-    from simulation.api.ppi import run_command
+    from simulation.api.ppi import ppi_run
 
     try:
         with tqdm(total=runs, unit="run", disable=runs < 1000, file=sys.stderr, leave=False) as bar:
-            folder, text = run_command(indicators, network=network, expenditure=expenditure, relations=relations,
+            done = ppi_run(indicators, network=network, expenditure=expenditure, relations=relations,
                                        params=params, periods=periods, qm_indicator=qm_indicator,
                                        rl_indicator=rl_indicator, runs=runs, seed=seed, compat=compat, keep=keep,
                                        out=out, force=force, progress=bar.update)
     except InputError as err:
         _fail(err)
-    click.echo(text)
-    files = ", ".join(sorted(p.name for p in Path(folder).iterdir() if p.is_file()))
-    click.echo(f"\nResults: {folder}/  ({files})")
+    click.echo(run_text(done))
+    files = ", ".join(sorted(p.name for p in done.folder.iterdir() if p.is_file()))
+    click.echo(f"\nResults: {done.folder}/  ({files})")
 
 
 @ppi.command("calibrate")
@@ -98,15 +98,49 @@ def ppi_calibrate(indicators, network, expenditure, relations, periods, qm_indic
 
     Exit code 0 also when the threshold is not met (the fit is reported); 2 on bad input.
     """
-    from simulation.api.ppi import calibrate_command
+    from simulation.api.ppi import ppi_calibrate
 
     try:
-        folder, text, _ = calibrate_command(indicators, network=network, expenditure=expenditure,
+        done = ppi_calibrate(indicators, network=network, expenditure=expenditure,
                                             relations=relations, periods=periods, qm_indicator=qm_indicator,
                                             rl_indicator=rl_indicator, threshold=threshold, runs=runs,
                                             check_runs=check_runs, opposite=opposite, seed=seed, compat=compat,
                                             out=out, force=force)
     except InputError as err:
         _fail(err)
-    click.echo(text)
-    click.echo(f"\nResults: {folder}/  (parameters.csv, history.csv, fit.png, manifest.json)")
+    click.echo(calibration_text(done))
+    click.echo(f"\nResults: {done.folder}/  (parameters.csv, history.csv, fit.png, manifest.json)")
+
+
+def run_text(done) -> str:
+    """A PPI run for the terminal: its size, then the 15 indicators that moved most."""
+    inp, res, summary = done.inputs, done.result, done.summary
+    lines = [f"PPI run: {len(inp.ids)} indicators ({len(res.instrumental)} instrumental), {res.T} periods, "
+             f"{done.runs} runs, seed {done.seed}, compat {done.compat}, kept: {done.keep}", "",
+             f"{'indicator':<24}{'I0':>10}{'final':>10}{'90% of runs':>24}{'mean γ':>9}"]
+    s = summary.reindex(summary.change_mean.abs().sort_values(ascending=False).index)
+    for _, r in s.head(15).iterrows():
+        lines.append(f"{str(r.indicator)[:23]:<24}{r.I0:10.4g}{r.final_mean:10.4g}"
+                     f"{'[' + format(r.final_p05, '.4g') + ', ' + format(r.final_p95, '.4g') + ']':>24}"
+                     f"{r.gamma_mean:9.3f}")
+    if len(s) > 15:
+        lines.append(f"... {len(s) - 15} more in summary.csv (sorted here by |mean change|)")
+    return "\n".join(lines)
+
+
+def calibration_text(done) -> str:
+    """A PPI calibration for the terminal: its size, its goodness of fit, the five worst fitted."""
+    import numpy as np
+
+    inp, res = done.inputs, done.result
+    gof = np.minimum(res.gof_alpha, res.gof_beta)
+    worst = np.argsort(gof)[:5]
+    lines = [f"PPI calibration: {len(inp.ids)} indicators, {res.T} periods, {res.iterations} iterations, "
+             f"{res.runs_simulated} runs simulated in {res.seconds:.1f} s",
+             f"goodness of fit on {res.check_runs} independent runs: worst {res.worst_gof:.3f}, median "
+             f"{done.median_gof:.3f} (threshold {done.threshold:g}: {'met' if done.converged else 'NOT met'})", "",
+             f"{'worst fitted':<24}{'alpha':>11}{'alpha_prime':>12}{'beta':>9}{'GoF final':>10}{'GoF rate':>9}"]
+    for i in worst:
+        lines.append(f"{inp.ids[i][:23]:<24}{res.alphas[i]:11.4g}{res.alphas_prime[i]:12.4g}{res.betas[i]:9.4g}"
+                     f"{res.gof_alpha[i]:10.3f}{res.gof_beta[i]:9.3f}")
+    return "\n".join(lines)

@@ -62,7 +62,8 @@ def optimize(search_file, evaluations, seed, out, executor, workers, resume, for
 
     Worker processes are capped at the population and the machine's cores.
     """
-    from simulation.api.search import SearchInterrupted, load_search
+    from simulation.api.search import load_search
+    from simulation.errors import SearchInterrupted
 
     try:
         sw = load_search(search_file)

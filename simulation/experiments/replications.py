@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..model import FinancingModel, RunResult, result_arrays, rng
+from ..model import FinancingModel, RunArrays, result_arrays, rng
 from ..model.ledger import FullFlows, flow_mode, flows_table, merge_yearly
 from ..scenario import Scenario
 from .executors import check_count, make_executor
@@ -31,7 +31,7 @@ DEFAULT_BATCH = 64
 
 BatchSink = Callable[[int, dict], None]
 """sink(start, part): replications start.. of the run, in order; part holds the batch's
-arrays (RunResult fields) and "flows" (a full batch's FullFlows, yearly sums or None)."""
+arrays (RunArrays fields) and "flows" (a full batch's FullFlows, yearly sums or None)."""
 
 
 def run_batch(scenario: Scenario, seed: int, runs: int, start: int, stop: int, record_flows: bool | str) -> dict:
@@ -130,7 +130,7 @@ def run_scenario(scenario: Scenario, runs: int = 100, seed: int = 0, workers: in
                  batch_size: int | None = None, record_flows: bool | str = True,
                  progress: Callable[[int], None] | None = None, executor: str | None = None,
                  scheduler: str | None = None, sink: BatchSink | None = None,
-                 keep_flows: bool = True) -> RunResult:
+                 keep_flows: bool = True) -> RunArrays:
     """Run `runs` replications of `scenario`; `progress(n)` is called as n more finish.
 
     executor: "serial", "process" (local cores) or "dask" (a `scheduler` address or a
@@ -142,7 +142,7 @@ def run_scenario(scenario: Scenario, runs: int = 100, seed: int = 0, workers: in
     mode = flow_mode(record_flows)
     merger = _Merger(runs, mode, sink, keep_flows)
     _execute(scenario, runs, seed, workers, batch_size, mode, progress, executor, scheduler, merger)
-    return RunResult(scenario=scenario, seed=seed, flows=merger.flows(scenario), flow_detail=mode,
+    return RunArrays(scenario=scenario, seed=seed, flows=merger.flows(scenario), flow_detail=mode,
                      **merger.arrays)
 
 

@@ -9,7 +9,7 @@
     ledger       every money flow, and the balance that proves money is conserved
     rng          one random stream per replication, process and entity
     ppi_country  PPI indicator dynamics for countries that ask for them
-    result       RunResult: what a batch of replications produced
+    result       RunArrays: what a batch of replications produced
 
 The arithmetic lives in simulation.mechanisms (pure array functions).
 """
@@ -18,8 +18,8 @@ from . import rng
 from .ledger import ACCOUNTS, NO_GOAL
 from .model import FinancingModel
 from .parameters import Parameters, parameters
-from .result import RunResult, result_arrays
+from .result import RunArrays, result_arrays
 from .stacking import StructureMismatch, signature
 
-__all__ = ["ACCOUNTS", "NO_GOAL", "FinancingModel", "Parameters", "RunResult", "StructureMismatch", "parameters",
+__all__ = ["ACCOUNTS", "NO_GOAL", "FinancingModel", "Parameters", "RunArrays", "StructureMismatch", "parameters",
            "result_arrays", "rng", "signature"]

@@ -14,12 +14,42 @@ from .ledger import ACCOUNTS
 from .model import FinancingModel
 from .parameters import population
 
-TABLES = ("scores", "balance", "adoption", "indicators")
-"""The per-replication tidy tables of a run (RunResult.table_parts)."""
+TABLES = ("scores", "balance", "adoption", "indicators", "capacity", "trl", "finance", "indicator_money")
+"""The per-replication tidy tables of a run (RunArrays.table_parts): together they hold every
+array of a RunArrays, so a run read back from its tables is the run that was saved."""
+
+TABLE_COLUMNS: dict[str, dict[str, tuple[str, int | None] | None]] = {
+    "scores": {"score": ("scores", None)},
+    "balance": {"amount_usd": ("balance", None)},
+    "adoption": {"adoption": ("adoption", None)},
+    "indicators": {"value": ("indicators", None), "people": None},  # people: derived from value
+    "capacity": {"capacity": ("capacity", None)},
+    "trl": {"trl": ("trl", None)},
+    "finance": {"private_usd": ("private", None), "public_external_usd": ("public_external", None),
+                "recipient_cost_usd": ("channel_costs", 0), "volatility_loss_usd": ("channel_costs", 1)},
+    "indicator_money": {"usd_per_capita": ("indicator_money_pc", None)},
+}
+"""Each table's value columns: the RunArrays field (and index on its last axis) they hold."""
+
+
+def table_axes(scenario: Scenario, name: str) -> dict[str, list]:
+    """The labelled axes of table `name` (after its leading `run` column), in array order."""
+    years, countries = list(scenario.years), scenario.country_ids
+    techs = [k.id for k in scenario.technologies]
+    return {
+        "scores": {"year": years, "country": countries, "goal": scenario.goal_ids},
+        "balance": {"year": years[:-1], "account": list(ACCOUNTS)},
+        "adoption": {"year": years, "country": countries, "technology": techs},
+        "indicators": {"year": years, "country": countries, "indicator": scenario.indicator_ids},
+        "capacity": {"year": years, "country": countries},
+        "trl": {"year": years, "technology": techs},
+        "finance": {"year": years[:-1]},
+        "indicator_money": {"year": years[:-1], "country": countries, "indicator": scenario.indicator_ids},
+    }[name]
 
 
 @dataclass
-class RunResult:
+class RunArrays:
     """All replications of one scenario. Arrays have a leading replication axis (N)."""
 
     scenario: Scenario
@@ -47,24 +77,25 @@ class RunResult:
         return self.scenario.years
 
     def table_parts(self, name: str) -> tuple[dict[str, Sequence], dict[str, np.ndarray]] | None:
-        """Tidy table `name` (TABLES) as its axes' labels and its value arrays (runs, *axes);
-        None for indicators when the scenario has none."""
-        sc = self.scenario
-        if name == "scores":
-            return {"year": self.years, "country": sc.country_ids, "goal": sc.goal_ids}, {"score": self.scores}
-        if name == "balance":
-            return {"year": self.years[:-1], "account": ACCOUNTS}, {"amount_usd": self.balance}
-        if name == "adoption":
-            return ({"year": self.years, "country": sc.country_ids, "technology": [k.id for k in sc.technologies]},
-                    {"adoption": self.adoption})
-        if name == "indicators":
-            if self.indicators is None or not sc.indicators:
+        """Tidy table `name` (TABLES) as its axes' labels (`table_axes`) and its value arrays
+        (runs, *axes); None for a table whose arrays this run does not have (indicators when the
+        scenario has none)."""
+        arrays = {column: self._column(name, column) for column in TABLE_COLUMNS[name]}
+        if any(a is None for a in arrays.values()) or (name in ("indicators", "indicator_money")
+                                                        and not self.scenario.indicators):
+            return None
+        return table_axes(self.scenario, name), arrays
+
+    def _column(self, table: str, column: str) -> np.ndarray | None:
+        """The array behind one value column of a table (TABLE_COLUMNS)."""
+        if table == "indicators" and column == "people":
+            if self.indicators is None:
                 return None
-            scale = np.array([i.scale for i in sc.indicators])
-            people = self.indicators / scale * indicator_denominators(sc)[None]
-            return ({"year": self.years, "country": sc.country_ids, "indicator": sc.indicator_ids},
-                    {"value": self.indicators, "people": people})
-        raise ValueError(f"no table {name!r} (allowed: {', '.join(TABLES)})")
+            scale = np.array([i.scale for i in self.scenario.indicators])
+            return self.indicators / scale * indicator_denominators(self.scenario)[None]
+        field_name, part = TABLE_COLUMNS[table][column]
+        arr = getattr(self, field_name)
+        return arr if arr is None or part is None else arr[..., part]
 
     def scores_frame(self, first_run: int = 0) -> pd.DataFrame:
         """Tidy: run, year, country, goal, score (runs numbered from `first_run`, as for every frame)."""
@@ -112,7 +143,7 @@ def tidy(first_run: int, axes: dict[str, Sequence], values: dict[str, np.ndarray
 
 
 def result_arrays(m: FinancingModel) -> dict[str, np.ndarray]:
-    """A finished model's history and balance with the replication axis first (RunResult's fields)."""
+    """A finished model's history and balance with the replication axis first (RunArrays's fields)."""
     h = m.history
     out = {k: h[k].swapaxes(0, 1) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external",
                                             "indicators", "indicator_money_pc", "channel_costs")}

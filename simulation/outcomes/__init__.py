@@ -1,1 +1,1 @@
-"""Outcomes: every quantity sdgsim reports, defined once (registry) and computed from a RunResult."""
+"""Outcomes: every quantity sdgsim reports, defined once (registry) and computed from a RunArrays."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model import ACCOUNTS, RunResult
+from ..model import ACCOUNTS, RunArrays
 from ..model.result import indicator_denominators, population_paths
 
 
@@ -50,7 +50,7 @@ def index_target(scenario) -> float:
 
 def scenario_key(scenario) -> tuple:
     """Everything the outcomes read from a scenario (here and in registry.py): the runs of two
-    scenarios with the same key may be summarised together, as one RunResult (sweeps do).
+    scenarios with the same key may be summarised together, as one RunArrays (sweeps do).
     tests/test_sweep_vectorised.py checks that no other scenario field changes an outcome."""
     return (tuple(scenario.years), tuple(scenario.country_ids), tuple(scenario.goal_ids),
             tuple(scenario.indicator_ids), tuple(k.id for k in scenario.technologies),
@@ -59,7 +59,7 @@ def scenario_key(scenario) -> tuple:
             tuple((i.scale, i.denominator, i.higher_is_better) for i in scenario.indicators))
 
 
-def indicator_people(result: RunResult) -> np.ndarray:
+def indicator_people(result: RunArrays) -> np.ndarray:
     """(N, Y, C, I) people each indicator counts (people with electricity, undernourished
     people, under-5 deaths a year, ...): value / scale · denominator; (N, Y, C, 0) without indicators."""
     sc = result.scenario
@@ -69,14 +69,14 @@ def indicator_people(result: RunResult) -> np.ndarray:
     return result.indicators / scale * indicator_denominators(sc)[None]
 
 
-def people_gain(result: RunResult, people: np.ndarray) -> np.ndarray:
+def people_gain(result: RunArrays, people: np.ndarray) -> np.ndarray:
     """(N, C, I) change of the people counted from the start year to the horizon, oriented so
     that positive is better: more people with access, fewer undernourished, fewer deaths."""
     sense = np.array([1.0 if i.higher_is_better else -1.0 for i in result.scenario.indicators])
     return (people[:, -1] - people[:, 0]) * sense
 
 
-def extra_money(result: RunResult) -> np.ndarray:
+def extra_money(result: RunArrays) -> np.ndarray:
     """(N,) money put in over the horizon, USD: every source (donor, partnership, research and
     domestic budgets) except the private co-finance that blended finance mobilises."""
     sources = result.balance[..., ACCOUNTS.index("sources")].sum(axis=1)
@@ -86,7 +86,7 @@ def extra_money(result: RunResult) -> np.ndarray:
 class _PerRun(dict):
     """Outcome arrays of one result, each computed when first asked for (outcome -> array)."""
 
-    def __init__(self, result: RunResult):
+    def __init__(self, result: RunArrays):
         super().__init__()
         self.result = result
 
@@ -95,24 +95,24 @@ class _PerRun(dict):
         return value
 
 
-def _weighted(m: _PerRun, r: RunResult) -> np.ndarray:
+def _weighted(m: _PerRun, r: RunArrays) -> np.ndarray:
     pop = m["pop"]
     return (m["index"] * pop[None]).sum(axis=-1) / pop.sum(axis=-1)[None]  # (N, Y) population-weighted
 
 
-def _cost_per_point(m: _PerRun, r: RunResult) -> np.ndarray:
+def _cost_per_point(m: _PerRun, r: RunArrays) -> np.ndarray:
     idx = m["index"]
     points = (idx[:, -1] - idx[:, 0]).sum(axis=-1)  # index points gained, summed over countries
     sources = r.balance[..., ACCOUNTS.index("sources")].sum(axis=1)
     return np.divide(sources, points, out=np.full_like(sources, np.nan), where=points > 0)
 
 
-def _private_per_public(m: _PerRun, r: RunResult) -> np.ndarray:
+def _private_per_public(m: _PerRun, r: RunArrays) -> np.ndarray:
     spent_public = r.public_external.sum(axis=1)
     return np.divide(r.private.sum(axis=1), spent_public, out=np.zeros_like(spent_public), where=spent_public > 0)
 
 
-def _indicator_end_all(m: _PerRun, r: RunResult) -> np.ndarray:
+def _indicator_end_all(m: _PerRun, r: RunArrays) -> np.ndarray:
     sc = r.scenario
     denominators = indicator_denominators(sc) if sc.indicators else np.zeros(m["pop"].shape + (0,))
     scale = np.array([i.scale for i in sc.indicators])
@@ -144,7 +144,7 @@ _PER_RUN = {
 }
 
 
-def per_run(result: RunResult) -> dict[str, np.ndarray]:
+def per_run(result: RunArrays) -> dict[str, np.ndarray]:
     """Outcome arrays per replication (leading axis N), each computed on first use: `index` and
     `overall` (SDG index per country and its mean), `overall_weighted` (population-weighted),
     gap closure, indicators and people, goal scores, year reached, cost per index point,

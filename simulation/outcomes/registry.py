@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ..model import RunResult
+from ..model import RunArrays
 from ..model.ledger import NO_GOAL
 from ..scenario import Scenario
 from . import metrics
@@ -38,7 +38,7 @@ ALL = "ALL"
 # outcome without a goal dimension.
 
 Arrays = dict[str, np.ndarray]
-Compute = Callable[[Arrays, RunResult], np.ndarray]
+Compute = Callable[[Arrays, RunArrays], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class Outcome:
         cs = [*(countries if self.by_country else []), *([ALL] if self.overall else [])]
         return cs, list(indicators) if self.by_indicator else list(goals) if self.by_goal else [NO_GOAL]
 
-    def values(self, m: Arrays, result: RunResult) -> np.ndarray:
+    def values(self, m: Arrays, result: RunArrays) -> np.ndarray:
         """All values of one run set, (N, countries, keys) in the order of `keys` (ALL last)."""
         sc = result.scenario
         cs, gs = self.keys(sc.country_ids, sc.goal_ids, sc.indicator_ids)
@@ -137,7 +137,7 @@ def _index(m: Arrays, t: int) -> np.ndarray:
     return m["index"][:, t]
 
 
-def _overall_closure(m: Arrays, r: RunResult) -> np.ndarray:
+def _overall_closure(m: Arrays, r: RunArrays) -> np.ndarray:
     return metrics.gap_closure(m["overall"][:, 0], m["overall"][:, -1], metrics.index_target(r.scenario))
 
 
@@ -145,11 +145,11 @@ def _sum_countries(key: str) -> Compute:
     return lambda m, r: m[key].sum(axis=1)
 
 
-def _year_reached(m: Arrays, r: RunResult) -> np.ndarray:
+def _year_reached(m: Arrays, r: RunArrays) -> np.ndarray:
     return np.where(np.isnan(m["year_reached"]), r.scenario.end_year + 1, m["year_reached"])
 
 
-def _weighted_goal_end(m: Arrays, r: RunResult) -> np.ndarray:
+def _weighted_goal_end(m: Arrays, r: RunArrays) -> np.ndarray:
     """(N, G) each goal's score at the horizon, averaged over countries weighted by their population then."""
     pop = metrics.population_paths(r.scenario)[-1]
     return np.einsum("ncg,c->ng", m["goal_end"], pop / pop.sum())
@@ -385,7 +385,7 @@ def partial_spec_problem(outcome: str, country: str, key: str, scenarios) -> str
 # --------------------------------------------------------------------------- values of a run set
 
 
-def all_values(result: RunResult, names: Iterable[str] | None = None
+def all_values(result: RunArrays, names: Iterable[str] | None = None
                ) -> dict[str, tuple[np.ndarray, list[str], list[str]]]:
     """Per outcome: its values (N, countries, goals) with their country and goal labels."""
     sc = result.scenario
@@ -397,7 +397,7 @@ def all_values(result: RunResult, names: Iterable[str] | None = None
     return out
 
 
-def outcome_table(result: RunResult) -> pd.DataFrame:
+def outcome_table(result: RunArrays) -> pd.DataFrame:
     """Per-run outcomes in long form: outcome, country, goal, run, value (every value of every outcome)."""
     return values_table(all_values(result), result.runs)
 
@@ -424,7 +424,7 @@ def _stats(x: np.ndarray) -> tuple[float, float, float]:
     return float(x.mean()), float(np.percentile(x, 5)), float(np.percentile(x, 95))
 
 
-def summary(result: RunResult) -> pd.DataFrame:
+def summary(result: RunArrays) -> pd.DataFrame:
     """The run summary (summary.csv): country, metric, mean, p05, p95, runs.
 
     One row per value of every outcome: `metric` is NAME or NAME:GOAL, `country` a
@@ -456,7 +456,7 @@ def outcome_columns(scenarios: list[Scenario]) -> list[str]:
             for c, g in o.sweep_keys(countries, goals, indicators)]
 
 
-def column_values(result: RunResult, columns: Iterable[str]) -> dict[str, np.ndarray]:
+def column_values(result: RunArrays, columns: Iterable[str]) -> dict[str, np.ndarray]:
     """The values (N,) of the named columns (NAME[:GOAL][@COUNTRY]); NaN for a country or
     goal this result does not have."""
     wanted = [(col, *parse(col)) for col in columns]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..model import RunResult
+from ..model import RunArrays
 from ..scenario import Scenario
 from . import metrics
 from .registry import REGISTRY, all_values, values_summary, values_table
@@ -42,7 +42,7 @@ class RunValues:
         return int(self.extra_money.shape[0])
 
     @classmethod
-    def of(cls, result: RunResult) -> RunValues:
+    def of(cls, result: RunArrays) -> RunValues:
         """The values of a run held in memory."""
         return cls(result.scenario, result.seed, all_values(result), metrics.extra_money(result))
 
@@ -72,7 +72,7 @@ def values_per_run(scenario: Scenario) -> int:
 
 class ValueCollector:
     """Receives a run's batches in replication order (`add(start, part)`, the batch's
-    RunResult arrays) and keeps only their outcome values; `done()` gives the RunValues."""
+    RunArrays arrays) and keeps only their outcome values; `done()` gives the RunValues."""
 
     def __init__(self, scenario: Scenario, seed: int, runs: int):
         self.scenario, self.seed, self.runs = scenario, seed, runs
@@ -84,7 +84,7 @@ class ValueCollector:
         # contiguous, as the arrays of a whole run are: NumPy's summation order follows the memory
         # layout, and the values must not depend on how the run was cut into batches
         arrays = {k: None if v is None else np.ascontiguousarray(v) for k, v in part.items() if k != "flows"}
-        batch = RunResult(scenario=self.scenario, seed=self.seed, **arrays)
+        batch = RunArrays(scenario=self.scenario, seed=self.seed, **arrays)
         vals = all_values(batch)
         stop = start + batch.runs
         if self.values is None:

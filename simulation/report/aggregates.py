@@ -3,7 +3,8 @@
 scores.parquet and adoption.parquet hold a row per (run, year, country, goal or
 technology): tens of millions of rows for a 10^5-run run. The plots need far less: the
 SDG index per run and year (runs x years numbers, for the fan charts and their paired
-differences), the mean score per country and goal in the first and last year (the gains
+differences; the population-weighted index of the outcome registry, `sdg_index_end`'s
+all-countries value), the mean score per country and goal in the first and last year (the gains
 heat map), the mean adoption per technology and year, and the money flows summed per
 (year, source, recipient, goal, instrument). `read_run_tables` computes these by reading
 the tables batch by batch with pyarrow, so a report needs one batch plus runs x years
@@ -20,6 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..outcomes import metrics
+from ..scenario import Scenario
+
 BATCH_ROWS = 1 << 18
 """Rows read at a time (whole row groups adding up to about this many; ~10 MB of a scores table)."""
 
@@ -30,8 +34,8 @@ FLOW_KEYS = ["year", "source", "recipient", "goal", "instrument"]
 class RunTables:
     """A run folder's tables, reduced for the report (see the module docstring).
 
-    `index`: runs x years, the SDG index (mean of goal scores over countries, unweighted) of
-    each run and year; `gains`: country x goal, mean score at the last year minus the first
+    `index`: runs x years, the population-weighted SDG index of each run and year (the
+    registry's all-countries `sdg_index_*`); `gains`: country x goal, mean score at the last year minus the first
     (countries in table order, goals sorted); `adoption`: technology x year mean adoption
     (share; technologies in table order), None without adoption.parquet; `flows`: yearly
     flows (year, source, recipient, goal, instrument, amount_usd summed over the runs, runs),
@@ -148,21 +152,33 @@ def _frame(batch: pa.Table) -> pd.DataFrame:
     return frame
 
 
-def read_index_per_run(path: Path, runs_hint: int = 0) -> pd.DataFrame:
-    """runs x years: the SDG index (mean of all goal scores over countries) per run and year,
-    from a scores.parquet read batch by batch."""
-    return _read_scores(path, runs_hint)[0]
+def read_index_per_run(path: Path, scenario: Scenario, runs_hint: int = 0) -> pd.DataFrame:
+    """runs x years: the population-weighted SDG index per run and year (as the outcome
+    registry's all-countries `sdg_index_*`), from a scores.parquet read batch by batch."""
+    return _read_scores(path, scenario, runs_hint)[0]
 
 
-def _read_scores(path: Path, runs_hint: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def index_weights(scenario: Scenario) -> np.ndarray:
+    """(Y, C) what each score row is multiplied by so that the plain mean of a (run, year)'s
+    rows is the population-weighted SDG index: C · population share of the country that year
+    (the mean over a country's G goal rows is its index; the weights of the C countries sum to C)."""
+    pop = metrics.population_paths(scenario)
+    return len(scenario.countries) * pop / pop.sum(axis=1, keepdims=True)
+
+
+def _read_scores(path: Path, scenario: Scenario, runs_hint: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     index = _RunYearSums(runs_hint)
     cells = _GroupSums(["year", "country", "goal"])
+    weights = index_weights(scenario)
+    years = np.asarray(scenario.years)
     for batch in _batches(path, ["run", "year", "country", "goal", "score"]):
         run = batch.column("run").to_numpy()
         year = batch.column("year").to_numpy()
         score = batch.column("score").to_numpy()
-        index.add(run, year, score)
-        cells.add(_frame(batch.select(["year", "country", "goal", "score"])), "score")
+        frame = _frame(batch.select(["year", "country", "goal", "score"]))
+        country = pd.Index(scenario.country_ids).get_indexer(frame.country.cat.categories)[frame.country.cat.codes]
+        index.add(run, year, score * weights[np.searchsorted(years, year), country])
+        cells.add(frame, "score")
     if cells.total is None:
         return index.means(), pd.DataFrame()
     mean = cells.total["sum"] / cells.total["count"]
@@ -211,17 +227,19 @@ def _read_flows(path: Path) -> pd.DataFrame:
     return total
 
 
-def read_run_tables(folder: Path, runs_hint: int = 0) -> RunTables:
-    """A run folder's scores, adoption and flows reduced for the report (`RunTables`)."""
+def read_run_tables(folder: Path, scenario: Scenario, runs_hint: int = 0) -> RunTables:
+    """A run folder's scores, adoption and flows reduced for the report (`RunTables`);
+    `scenario`: the one its manifest records (for the index's population weights)."""
     folder = Path(folder)
-    index, gains = _read_scores(folder / "scores.parquet", runs_hint)
+    index, gains = _read_scores(folder / "scores.parquet", scenario, runs_hint)
     adoption = _read_adoption(folder / "adoption.parquet") if (folder / "adoption.parquet").exists() else None
     flows = _read_flows(folder / "flows.parquet") if (folder / "flows.parquet").exists() else None
     return RunTables(index, gains, adoption, flows)
 
 
-def index_per_run(scores: np.ndarray, years: list[int]) -> pd.DataFrame:
-    """runs x years SDG index from a run's scores array (N, Y, C, G) held in memory."""
-    N, Y = scores.shape[:2]
-    return pd.DataFrame(scores.reshape(N, Y, -1).mean(axis=-1), index=pd.Index(np.arange(N), name="run"),
-                        columns=pd.Index(list(years), name="year"))
+def index_per_run(result) -> pd.DataFrame:
+    """runs x years population-weighted SDG index of a run held in memory (the model's RunArrays):
+    the outcome registry's own values (`metrics.per_run(...)["overall_weighted"]`)."""
+    weighted = metrics.per_run(result)["overall_weighted"]
+    return pd.DataFrame(weighted, index=pd.Index(np.arange(len(weighted)), name="run"),
+                        columns=pd.Index(list(result.years), name="year"))

@@ -24,6 +24,8 @@ def draw_series(ax, forecast: pd.DataFrame, country: str, indicator: str, legend
     ax.plot(f.year, f.trend, color=TREND, linewidth=1.2, linestyle="--", label="linear trend")
     ax.plot(f.year, f.observed, "o", color=OBSERVED, markersize=3.5, label="observed")
     ax.set_title(f"{country} {indicator}", fontsize=8)
+    ax.set_xlabel("year", fontsize=7)
+    ax.set_ylabel(f"{indicator} (its unit)", fontsize=7)
     ax.tick_params(labelsize=7)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if legend:
@@ -50,6 +52,13 @@ def _grid(forecast: pd.DataFrame, indicator: str, out: Path) -> str:
 
 def write_report(folder: Path, forecast: pd.DataFrame, skill: pd.DataFrame, summary: str) -> Path:
     """plots/backtest_<indicator>.png|svg and a self-contained report.html in `folder`."""
+    path = folder / "report.html"
+    path.write_text(report_page(folder, forecast, skill, summary))
+    return path
+
+
+def report_page(folder: Path, forecast: pd.DataFrame, skill: pd.DataFrame, summary: str) -> str:
+    """Draw plots/backtest_<indicator>.png|svg in `folder` and return the report's HTML."""
     plots = folder / "plots"
     figs = []
     for indicator in dict.fromkeys(forecast.indicator):
@@ -70,6 +79,4 @@ def write_report(folder: Path, forecast: pd.DataFrame, skill: pd.DataFrame, summ
             "model's 90 % interval (a calibrated forecast covers about 90 %); CRPS: continuous ranked "
             "probability score (lower is better; for the naive forecasts it equals the MAE).</p>"
             f"<h2>Series</h2>{''.join(figs)}</body></html>")
-    path = folder / "report.html"
-    path.write_text(page)
-    return path
+    return page

@@ -22,8 +22,9 @@ from ..analysis.decisions import LEVEL, MIN_PAIRED, VERDICT_HELP
 from ..analysis.sensitivity import near_best_text, replications_text
 from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
-from ..results.folders import damaged_folder_errors, write_file_atomic
-from . import plots
+from ..results.folders import damaged_folder_errors, read_manifest, write_file_atomic
+from ..scenario import Scenario, validate_data
+from . import backtest_plots, plots
 from .aggregates import read_run_tables
 
 CSS = """
@@ -216,9 +217,14 @@ def _runs(man: dict) -> int:
     return runs if isinstance(runs, int) and 0 < runs <= 10**7 else 0
 
 
+def _scenario(man: dict, folder: Path) -> Scenario:
+    """The scenario a run folder's manifest records (its labels and populations)."""
+    return validate_data(man["scenario"], str(folder / "manifest.json"))
+
+
 def _run_report(folder: Path, man: dict) -> str:
     out = folder / "plots"
-    t = read_run_tables(folder, _runs(man))
+    t = read_run_tables(folder, _scenario(man, folder), _runs(man))
     name = man["scenario_name"]
     summary = pd.read_csv(folder / "summary.csv")
     figs = [plots.fan_chart({name: t.index}, out), plots.flows_by_source({name: t.flows}, out),
@@ -267,7 +273,8 @@ def _compare_report(folder: Path, man: dict) -> str:
     comp = Comparison(table=table, reference=ref, method=man["interval"], runs=man["runs"],
                       warnings=man.get("warnings", []),
                       costs=pd.read_csv(folder / "costs.csv") if (folder / "costs.csv").is_file() else None)
-    loaded = {n: read_run_tables(folder / n, _runs(man)) for n in names}
+    loaded = {n: read_run_tables(folder / n, _scenario(read_manifest(folder / n), folder / n), _runs(man))
+              for n in names}
     index = {n: t.index for n, t in loaded.items()}
     figs = [plots.fan_chart(index, out), plots.difference_fan(index, ref, out), plots.difference_bars(table, out),
             plots.flows_by_source({n: t.flows for n, t in loaded.items()}, out),
@@ -524,6 +531,25 @@ def _search_report(folder: Path, man: dict) -> str:
     return _page("sdgsim search", "".join(body))
 
 
+def _calibration_report(folder: Path, man: dict) -> str:
+    fit = pd.read_csv(folder / "fit.csv")
+    skipped = (folder / "skipped.txt").read_text().splitlines() if (folder / "skipped.txt").is_file() else []
+    body = [f"<h1>sdgsim calibration: {_esc(man.get('scenario_file') or '')}</h1>",
+            f"<div class=headline>{len(fit)} series fitted on {_esc(man.get('history_file'))} up to "
+            f"{_esc(man.get('fit_until'))}; {_esc(man.get('pooled', 0))} pooled across countries, "
+            f"{len(skipped)} skipped. calibrated.yaml extends the input with these values.</div>",
+            "<h2>Fitted trends</h2>", _table(fit),
+            "<h2>Skipped</h2>" + ("".join(f"<p>{_esc(x)}</p>" for x in skipped) or "<p class=muted>none</p>"),
+            "<h2>Manifest</h2>", _manifest_block({k: v for k, v in man.items()
+                                                  if k not in ("scenario", "calibrated")})]
+    return _page("sdgsim calibration", "".join(body))
+
+
+def _backtest_report(folder: Path, man: dict) -> str:
+    return backtest_plots.report_page(folder, pd.read_csv(folder / "forecast.csv"), pd.read_csv(folder / "skill.csv"),
+                                      (folder / "summary.txt").read_text())
+
+
 def build_report(folder: str | Path) -> Path:
     """(Re)build report.html of a results folder; returns its path."""
     folder = Path(folder)
@@ -534,7 +560,8 @@ def build_report(folder: str | Path) -> Path:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "<json>",
                                   "manifest must be a JSON object (re-create the folder)")])
     kind = man.get("kind", "run")
-    builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report, "search": _search_report}
+    builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report, "search": _search_report,
+                "calibration": _calibration_report, "backtest": _backtest_report}
     if not isinstance(kind, str) or kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",
                                   f"unknown results kind {kind!r} (allowed: {', '.join(builders)})")])

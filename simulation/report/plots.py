@@ -48,7 +48,7 @@ def draw_fan_chart(ax, index: dict[str, pd.DataFrame]):
         ax.plot(years, q[2], color=color, linewidth=2, label=name)
     ax.set_xlabel("year")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("SDG index (mean of goal scores, 0-100)")
+    ax.set_ylabel("SDG index, population-weighted (0-100)")
     ax.grid(alpha=0.3)
     ax.legend(frameon=False)
     ax.set_title("SDG index over time: median, 50% and 90% bands over runs")
@@ -89,7 +89,8 @@ def difference_fan(index: dict[str, pd.DataFrame], reference: str, out: Path) ->
     draw_difference_fan(ax, index, reference)
     _save(fig, out, "difference_fan")
     return Figure("difference_fan", "Difference to the reference over time",
-                  f"Each scenario's SDG index (mean of goal scores over countries, unweighted) minus {reference}'s "
+                  f"Each scenario's SDG index (population-weighted over countries, as sdg_index_end) minus "
+                  f"{reference}'s "
                   "in the same replication (common random numbers). Line: median over runs; bands: 50 % and 90 %. "
                   "The level fan chart above overlaps into one line when differences are small; this one does not.")
 
@@ -100,7 +101,8 @@ def fan_chart(index: dict[str, pd.DataFrame], out: Path) -> Figure:
     draw_fan_chart(ax, index)
     _save(fig, out, "fan_chart")
     return Figure("fan_chart", "SDG index over time",
-                  "Mean SDG index over all countries. Line: median over runs; dark band: 50 %; light band: 90 %.")
+                  "SDG index of all countries, population-weighted (the outcome sdg_index_end's all-countries "
+                  "value in each year). Line: median over runs; dark band: 50 %; light band: 90 %.")
 
 
 def difference_bars(table: pd.DataFrame, out: Path) -> Figure | None:
@@ -121,6 +123,7 @@ def difference_bars(table: pd.DataFrame, out: Path) -> Figure | None:
                color=stable_color(name), label=name)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, goals)
+    ax.set_xlabel("goal")
     ax.set_ylabel(f"score difference vs {ref} (points)")
     ax.set_title(f"Goal scores at the horizon: paired difference to {ref}, 95% CI")
     ax.grid(axis="y", alpha=0.3)
@@ -154,6 +157,7 @@ def flows_by_source(flows: dict[str, pd.DataFrame], out: Path) -> Figure | None:
             ax.bar(m.index, m[src], bottom=bottom, label=src, color=colors[src])
             bottom += m[src].to_numpy()
         ax.set_title(name)
+        ax.set_xlabel("goal (R&D: research; capacity: capacity building)")
         ax.tick_params(axis="x", rotation=45)
         ax.grid(axis="y", alpha=0.3)
     handles = {}  # one legend for all panels, beside them (a source has one colour everywhere)
@@ -163,7 +167,8 @@ def flows_by_source(flows: dict[str, pd.DataFrame], out: Path) -> Figure | None:
     if handles:
         fig.legend(list(handles.values()), list(handles), frameon=False, fontsize=7, loc="center left",
                    bbox_to_anchor=(1.0, 0.5))
-    money_axis(axes[0][0].yaxis, "US$ per year (mean over runs)")
+    for ax in axes[0]:
+        money_axis(ax.yaxis, "US$ per year (mean over runs)")
     fig.suptitle("External money by source and goal")
     _save(fig, out, "flows_by_source")
     return Figure("flows_by_source", "Money flows by source and goal",
@@ -186,11 +191,12 @@ def adoption_curves(adoption: dict[str, pd.DataFrame | None], out: Path) -> Figu
             s = a.loc[tech].dropna() if tech in a.index else pd.Series(dtype=float)
             ax.plot(s.index, s.to_numpy() * 100, color=stable_color(name), label=name)
         ax.set_title(tech, fontsize=9)
+        ax.set_xlabel("year", fontsize=8)
+        ax.set_ylabel("adoption (%)", fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=4))
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(techs):]:
         ax.axis("off")
-    axes[0][0].set_ylabel("adoption (%)")
     axes[0][0].legend(frameon=False, fontsize=7)
     fig.suptitle("Technology adoption (mean over countries and runs)")
     _save(fig, out, "adoption_curves")
@@ -227,7 +233,9 @@ def gains_heatmap(gains: dict[str, pd.DataFrame], reference: str | None, out: Pa
             ax.text(c, r, heat_label(v, lim, signed=ref is not None), ha="center", va="center", fontsize=7,
                     color=text_color(cmap(norm(v))))
         ax.set_title(name if ref is None else f"{name} − {reference}", fontsize=9)
-        fig.colorbar(im, ax=ax, shrink=0.8)
+        ax.set_xlabel("goal")
+        ax.set_ylabel("country")
+        fig.colorbar(im, ax=ax, shrink=0.8).set_label("score points" if ref is None else f"points over {reference}")
     what = f"extra gain over {reference}" if ref is not None else "gain"
     fig.suptitle(f"Score {what}, start year to horizon (points, mean over runs)")
     _save(fig, out, "gains_heatmap")

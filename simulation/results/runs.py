@@ -1,11 +1,18 @@
 """Run folders: a run's tidy tables, its summary and its manifest, written atomically.
 
+Every table carries its dimensions as columns (run first), and the manifest holds the scenario
+whose labels give each axis its order, so `read_run_result` places every value by its labels.
+
 Layout: manifest.json, scores.parquet (run, year, country, goal, score), flows.parquet
 (flows "full": run, year, source, recipient, goal, instrument, amount_usd; flows "yearly":
 year, source, recipient, goal, instrument, amount_usd summed over the `runs` replications;
 absent for "none"; the four labels dictionary-encoded), balance.parquet (run, year,
-account, amount_usd), adoption.parquet, indicators.parquet (if the scenario has
-indicators), summary.csv.
+account, amount_usd), adoption.parquet (run, year, country, technology, adoption),
+capacity.parquet (run, year, country, capacity), trl.parquet (run, year, technology, trl),
+finance.parquet (run, year, private_usd, public_external_usd, recipient_cost_usd,
+volatility_loss_usd), and if the scenario has indicators indicators.parquet (run, year,
+country, indicator, value, people) and indicator_money.parquet (run, year, country,
+indicator, usd_per_capita), summary.csv.
 
 `write_run` writes a finished in-memory run. `RunWriter` writes the per-replication tables
 batch by batch while a run goes on (one Parquet row group per batch; the experiments layer
@@ -15,6 +22,7 @@ feeds it in replication order), and `finish_run` then adds the rest.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import sys
 from collections import deque
@@ -29,9 +37,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .._version import __version__
-from ..model import ACCOUNTS, RunResult
+from ..errors import Problem, ResultsError
+from ..model import RunArrays
 from ..model.ledger import LABELS, FullFlows
-from ..model.result import TABLES, tidy, tidy_positions
+from ..model.result import TABLE_COLUMNS, TABLES, table_axes, tidy, tidy_positions
 from ..scenario import validate_data
 from .folders import atomic_folder, versions
 
@@ -45,7 +54,7 @@ FLOW_DETAIL = {
 @dataclass
 class RunInfo:
     """What a manifest says of a run whose arrays were not kept (streamed to a folder):
-    the same attributes as a RunResult's that `finish_run` reads."""
+    the same attributes as a RunArrays's that `finish_run` reads."""
 
     scenario: object
     seed: int
@@ -96,7 +105,7 @@ class RunWriter:
     (full flows: row groups of about 2^20 rows).
 
     Call it as sink(start, part) with the batches in replication order (part: the batch's
-    RunResult arrays and, for full flows, its FullFlows); close it (or use `with`).
+    RunArrays arrays and, for full flows, its FullFlows); close it (or use `with`).
 
     The tables are built in the caller's thread (full flows' rows on the writer thread) and
     written to disk by one writer thread, in the order given, while the caller goes on with
@@ -137,7 +146,7 @@ class RunWriter:
 
     def __call__(self, start: int, part: dict) -> None:
         arrays = {k: v for k, v in part.items() if k != "flows"}
-        batch = RunResult(scenario=self.scenario, seed=0, **arrays)
+        batch = RunArrays(scenario=self.scenario, seed=0, **arrays)
         for name in TABLES:
             parts = batch.table_parts(name)
             if parts is None:
@@ -211,7 +220,7 @@ def copy_tables(source: Path, folder: Path) -> None:
 def write_run(result, summary: pd.DataFrame, out: str | Path, *, force: bool, scenario_file: str | None,
               sets: list[str], started: datetime, command: list[str] | None = None,
               flows_file: Path | None = None, tables_from: Path | None = None) -> Path:
-    """Write a run's results folder atomically and return its path. `result`: a RunResult, or
+    """Write a run's results folder atomically and return its path. `result`: a RunArrays, or
     a RunInfo with `tables_from` the folder whose tables are copied."""
     out = Path(out)
     with atomic_folder(out, force) as tmp:
@@ -224,23 +233,57 @@ def write_run(result, summary: pd.DataFrame, out: str | Path, *, force: bool, sc
     return out
 
 
-def read_run_result(folder: Path, man: dict) -> RunResult:
-    """A run folder's tables read back into RunResult arrays; arrays that are not saved
-    (capacity, TRL, private and public external finance and channel costs per year) are NaN."""
+def untidy(frame: pd.DataFrame, runs: int, axes: dict[str, list], column: str, where: str) -> np.ndarray:
+    """The array (runs, *axes) of one value column of a tidy table, placed by the labels of its
+    `run` and axis columns (not by row order); a label the axes do not have, or a missing or
+    repeated cell, is a ResultsError naming the file."""
+    shape = (runs, *(len(labels) for labels in axes.values()))
+    index = [frame["run"].to_numpy()]
+    for name, labels in axes.items():
+        index.append(pd.Index(labels).get_indexer(pd.Index(frame[name].astype(object if labels and isinstance(
+            labels[0], str) else "int64"))))
+    bad = [name for name, ix, n in zip(["run", *axes], index, shape) if len(ix) and (ix.min() < 0 or ix.max() >= n)]
+    flat = np.ravel_multi_index(tuple(index), shape) if not bad else np.zeros(0, int)
+    if bad or len(frame) != math.prod(shape) or len(np.unique(flat)) != len(flat):
+        why = (f"labels of {', '.join(bad)} the manifest's scenario does not have" if bad
+               else f"{len(frame)} rows for {math.prod(shape)} cells (runs × {' × '.join(axes)})")
+        raise ResultsError([Problem(where, 1, column, f"table does not match the run's dimensions ({why}); "
+                                                      "re-create the folder with the command in its manifest.json")])
+    out = np.full(math.prod(shape), np.nan)
+    out[flat] = frame[column].to_numpy(dtype=float)
+    return out.reshape(shape)
+
+
+def read_run_result(folder: Path, man: dict) -> RunArrays:
+    """A run folder's tables read back into the RunArrays that was saved: each table's rows
+    placed by their labels (run, year, country, goal, ...) on the axes of the manifest's
+    scenario. A table missing from an older folder leaves its arrays NaN (capacity, TRL,
+    finance) or None (indicators)."""
     sc = validate_data(man["scenario"], str(folder / "manifest.json"))
-    scores = pd.read_parquet(folder / "scores.parquet")
-    N, Y, C, G = man["runs"], len(sc.years), len(sc.countries), len(sc.goals)
-    adoption = pd.read_parquet(folder / "adoption.parquet")
-    balance = pd.read_parquet(folder / "balance.parquet")
-    K = len(sc.technologies)
+    runs = int(man["runs"])
+    arrays: dict[str, np.ndarray | None] = {}
+    for name in TABLES:
+        path = folder / f"{name}.parquet"
+        if not path.is_file():
+            continue
+        frame = pd.read_parquet(path)
+        axes = table_axes(sc, name)
+        for column, target in TABLE_COLUMNS[name].items():
+            if target is None:
+                continue
+            field_name, part = target
+            values = untidy(frame, runs, axes, column, str(path))
+            if part is None:
+                arrays[field_name] = values
+            else:
+                arrays.setdefault(field_name, np.full(values.shape + (2,), np.nan))[..., part] = values
+    Y, C, K = len(sc.years), len(sc.countries), len(sc.technologies)
+    missing = {"capacity": (runs, Y, C), "trl": (runs, Y, K), "private": (runs, Y - 1),
+               "public_external": (runs, Y - 1), "channel_costs": (runs, Y - 1, 2)}
+    for field_name, shape in missing.items():
+        arrays.setdefault(field_name, np.full(shape, np.nan))
+    if not sc.indicators:  # the model keeps (runs, years, countries, 0) arrays; no table holds them
+        arrays.update(indicators=np.zeros((runs, Y, C, 0)), indicator_money_pc=np.zeros((runs, Y - 1, C, 0)))
     flows = pd.read_parquet(folder / "flows.parquet") if (folder / "flows.parquet").exists() else None
-    nan = np.full
-    return RunResult(
-        scenario=sc, seed=man["seed"],
-        scores=scores.score.to_numpy().reshape(N, Y, C, G),
-        adoption=adoption.adoption.to_numpy().reshape(N, Y, C, K),
-        capacity=nan((N, Y, C), np.nan), trl=nan((N, Y, K), np.nan),
-        private=nan((N, Y - 1), np.nan), public_external=nan((N, Y - 1), np.nan),
-        channel_costs=nan((N, Y - 1, 2), np.nan),
-        balance=balance.amount_usd.to_numpy().reshape(N, Y - 1, len(ACCOUNTS)), flows=flows,
-        flow_detail=man.get("flows", "none" if flows is None else "full"))
+    return RunArrays(scenario=sc, seed=man["seed"], flows=flows,
+                     flow_detail=man.get("flows", "none" if flows is None else "full"), **arrays)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import psutil
 
-from ..errors import InputError, Problem
+from ..errors import HistoryError, Problem
 from .numbers import parse_number, parse_whole
 
 REQUIRED = ("country", "indicator", "year", "value")
@@ -31,10 +31,6 @@ MAX_ROWS = 1_000_000
 """Rows of a history file: 200 countries x 100 indicators x 50 years."""
 BYTES_PER_ROW = 1_500
 """Peak memory per row while a file is read and checked (measured: 1.5 GB for 10^6 rows)."""
-
-
-class HistoryError(InputError):
-    """A history file is unreadable or has bad rows."""
 
 
 @dataclass

@@ -17,16 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import ParametersError, Problem
 from .loading import validate_data
 from .numbers import parse_number
 from .schema import Scenario
 
 FIELDS = ("value", "trend", "trend_sd", "noise_sd", "baseline_usd_per_capita")
-
-
-class ParametersError(InputError):
-    """A parameters file is unreadable or does not fit the scenario."""
 
 
 MAX_BYTES = 50_000_000

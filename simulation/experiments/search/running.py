@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from ...errors import InputError, OptionError
+from ...errors import InputError, OptionError, SearchInterrupted
 from ...errors import Problem as Located
 from ...extras import require
 from ...results.searches import SearchStore
@@ -42,14 +42,6 @@ from .spec import Search
 
 BAD = 1e30
 """Objective value given to a policy whose runs fail (also flagged infeasible)."""
-
-
-class SearchInterrupted(Exception):
-    """Ctrl-C during a search: the finished generations are saved; resume continues."""
-
-    def __init__(self, generations: int):
-        super().__init__(f"interrupted after {generations} generations")
-        self.generations = generations
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
-from ...model import FinancingModel, RunResult, StructureMismatch, parameters, result_arrays, signature
+from ...model import FinancingModel, RunArrays, StructureMismatch, parameters, result_arrays, signature
 from ...outcomes.metrics import scenario_key
 from ...outcomes.registry import column_values, outcome_columns
 from ...scenario import Scenario, validate_data
@@ -119,7 +119,7 @@ def warm_up() -> None:
 def _run_outcomes(sc: Scenario, seeds: list[np.random.SeedSequence], columns: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Run replications `seeds` of scenario `sc` together; the outcome columns per run (S,)."""
     m = FinancingModel(sc, seeds, record_flows=False).run()
-    return column_values(RunResult(scenario=sc, seed=0, **result_arrays(m)), columns)
+    return column_values(RunArrays(scenario=sc, seed=0, **result_arrays(m)), columns)
 
 
 def _run_stacked(items: list[tuple[Scenario, list[np.random.SeedSequence], dict]],
@@ -140,7 +140,7 @@ def _run_stacked(items: list[tuple[Scenario, list[np.random.SeedSequence], dict]
                                              and scenario_key(items[j][0]) == key)):
             b += len(items[j][1])
             j += 1
-        values = column_values(RunResult(scenario=items[k][0], seed=0, **{n: v[a:b] for n, v in arrays.items()}),
+        values = column_values(RunArrays(scenario=items[k][0], seed=0, **{n: v[a:b] for n, v in arrays.items()}),
                                columns)
         for i in range(k, j):
             n = len(items[i][1])

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..._version import __version__
+from ...errors import SweepIncomplete, SweepInterrupted
 from ...extras import require
 from ...outcomes.registry import outcome_sense
 from ...results.folders import versions, write_error
@@ -59,23 +60,6 @@ class MemorySink:
         order = {name: i for i, name in enumerate(m["policies"])}
         df = df.assign(_p=df["policy"].map(order)).sort_values(["point", "_p", "replication"], kind="stable")
         return df.drop(columns="_p").reset_index(drop=True)
-
-
-class SweepInterrupted(Exception):
-    """Ctrl-C: the finished chunks are saved; `--resume` completes the sweep."""
-
-    def __init__(self, done: int, total: int, out: Path):
-        self.done, self.total, self.out = done, total, out
-        super().__init__(f"interrupted after {done} of {total} runs")
-
-
-class SweepIncomplete(Exception):
-    """Some chunks could not run at all (their task died, not a run in them): the others are
-    saved, and `--resume` retries exactly the missing chunks."""
-
-    def __init__(self, lost: list[tuple[int, str]], done: int, total: int, out: Path):
-        self.lost, self.done, self.total, self.out = lost, done, total, out
-        super().__init__(f"{len(lost)} chunks could not run (first: chunk {lost[0][0]}: {lost[0][1]})")
 
 
 @dataclass
