@@ -19,7 +19,7 @@ from click.testing import CliRunner
 import simulation as sim
 from cli import main
 from simulation.api.search import load_search
-from simulation.api.sweeps import SweepRuns
+from simulation.api.sweeps import SweepResult
 from simulation.errors import InputError, OptionError, ResultsError
 from simulation.experiments.executors import make_executor
 from simulation.experiments.search import running as search_running
@@ -140,12 +140,12 @@ def test_discover_selecting_almost_no_case_is_refused_not_rounded_up_to_one(swee
     located(cli("discover", sweep, "--outcome", "sdg_index_end", "--worst", "1e-9"), "selects 0 of")
 
 
-def constant_sweep(n: int = 200) -> SweepRuns:
+def constant_sweep(n: int = 200) -> SweepResult:
     rng = np.random.default_rng(1)
     design = pd.DataFrame({"point": np.arange(n), "a": rng.random(n), "b": rng.random(n)})
     runs = pd.DataFrame({"policy": "p", "point": np.arange(n), "replication": 0, "status": "ok",
                          "sdg_index_end": 60.0})
-    return SweepRuns(runs, design, {"plan": {"runs": n}, "outcomes": ["sdg_index_end"]})
+    return SweepResult(runs, design, {"plan": {"runs": n}, "outcomes": ["sdg_index_end"]})
 
 
 def test_discover_on_a_constant_outcome_finds_nothing_to_explain():

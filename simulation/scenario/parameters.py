@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ParametersError, Problem
+from ..errors import InputError, ParametersError, Problem
 from .loading import validate_data
 from .numbers import parse_number
 from .schema import Scenario
