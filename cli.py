@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 import simulation as sim
 from simulation import __version__
-from simulation.commands import app, calibration, ppi, search
+from simulation.commands import app, calibration, data, new, ppi, search
 from simulation.commands.common import Commands
 from simulation.commands.common import fail as _fail
 from simulation.commands.common import scheduler_needs_dask as _scheduler_needs_dask
@@ -88,10 +88,11 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
 @click.option("--parameters", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A calibration's fit.csv (sdgsim calibrate): its indicator values, trends and their "
                    "uncertainty replace the scenario's.")
-@click.option("--flows", "flows", type=click.Choice(["full", "yearly", "none"]), default="yearly", show_default=True,
+@click.option("--flows", "flows", type=click.Choice(["full", "yearly", "none"]), default=None,
               help="Money flows in flows.parquet: yearly = each (year, source, recipient, goal, instrument) "
-                   "flow summed over the runs (column runs); full = every flow of every run (large); none.")
-@click.option("--no-flows", "no_flows", is_flag=True, help="Same as --flows none.")
+                   "flow summed over the runs (column runs); full = every flow of every run (large); none "
+                   "[default: yearly].")
+@click.option("--no-flows", "no_flows", is_flag=True, help="Same as --flows none (not with another --flows).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
               help="Replications advanced together in one model (default: up to 64; with --flows full as many "
                    "as keep 64 MB of flow arrays).")
@@ -122,6 +123,10 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
 
     try:
         _scheduler_needs_dask(scheduler, executor)
+        if no_flows and flows not in (None, "none"):
+            raise InputError([Problem("--no-flows", 1, f"--flows {flows}", "contradicts --flows "
+                                                                            f"{flows}; give one of them")])
+        flows = "none" if no_flows else flows or "yearly"
         sc = sim.load_scenario(scenario, sets)
         out = out or Path("results") / sc.name
         check_target(out, force)
@@ -132,7 +137,7 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
                   file=sys.stderr, leave=False) as bar:
             try:
                 result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
-                                 flows="none" if no_flows else flows, sets=sets, parameters=parameters,
+                                 flows=flows, sets=sets, parameters=parameters,
                                  progress=bar.update, executor=executor, scheduler=scheduler, out=out, force=force,
                                  report=report, command=sys.argv, force_size=force_size)
             except InputError as err:
@@ -234,6 +239,9 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
         if not eq or not value.strip():
             raise click.BadParameter(f"got {spec!r} (expected NAME=VALUE, e.g. sdg_index_end=0.5)",
                                      param_hint="--min-effect")
+        if name.strip() in min_effects:  # the last one silently winning would hide a typo
+            raise click.BadParameter(f"{name.strip()} is given twice ({min_effects[name.strip()]} and "
+                                     f"{value.strip()}); give each outcome once", param_hint="--min-effect")
         min_effects[name.strip()] = value.strip()
     try:  # the API loads and checks every scenario, metric and smallest effect once, before any run
         _scheduler_needs_dask(scheduler, executor)
@@ -464,7 +472,8 @@ def analyze(folder: Path, force: bool, plots: bool) -> None:
     click.echo(result.summary())
 
 
-for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi, app.app):
+for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi, app.app,
+                 data.data, new.new):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ Any folder back: `sim.read_results(path)`. Errors are typed (`simulation.errors`
 scenario error carries its located problems (file, line, field, message).
 
 Layers (docs/architecture.md): api → report → analysis / experiments → results →
-outcomes → model → scenario → mechanisms / ppi → errors.
+outcomes → model → scenario → data → mechanisms / ppi → errors. The evidence base
+(shipped public data for every country): `simulation.data` (docs/data.md).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ __all__ = ["AnalysisResult", "Backtest", "Calibration", "ComparisonResult", "Dis
            "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
 
 
-_PACKAGES = ("analysis", "app", "commands", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",
+_PACKAGES = ("analysis", "app", "commands", "data", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",
              "results", "scenario", "shipped")
 
 

@@ -107,6 +107,7 @@ COMMANDS_ON_FILES = {  # each command with a missing file (M) or folder (D) wher
     "analyze": "analyze D", "report": "report D", "discover": "discover D --outcome sdg_index_end --worst 0.2",
     "optimize": "optimize M", "calibrate": "calibrate M --history M --fit-until 2015",
     "backtest": "backtest M --history M --fit-until 2015 --to 2020", "ppi run": "ppi run --indicators M",
+    "data import": "data import M",
 }
 
 

@@ -74,6 +74,9 @@ def test_the_wheel_contains_the_shipped_scenarios_and_builds_without_warnings(tm
     assert {f"simulation/shipped/{n}" for n in SHIPPED} <= names
     assert "simulation/shipped/baseline.yaml" in names and "simulation/shipped/sweeps/baseline-sobol.yaml" in names
     assert "cli.py" in names and "simulation/scenario/library.py" in names
+    evidence = {f"simulation/data/evidence/{p.name}" for p in (ROOT / "simulation/data/evidence").iterdir()
+                if p.suffix in (".parquet", ".json", ".md")}
+    assert len(evidence) >= 9 and evidence <= names  # the evidence base ships as package data
     assert not any(n.startswith(("tests/", "scenarios/")) for n in names)
     meta = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "License-Expression: MIT" in meta

@@ -260,7 +260,23 @@ def half_sent(shared, task):
     print("sent", flush=True)
     time.sleep(60)
 
+def report_reading():
+    # observable state, not a time: print once the pool's manager thread is inside recv,
+    # waiting for the rest of the half-sent message
+    import threading
+    me = threading.get_ident()
+    while True:
+        for tid, frame in sys._current_frames().items():
+            while tid != me and frame is not None:
+                if frame.f_code.co_name == "_recv" and "connection" in frame.f_code.co_filename:
+                    print("reading", flush=True)
+                    return
+                frame = frame.f_back
+        time.sleep(0.01)
+
 if __name__ == "__main__":
+    import threading
+    threading.Thread(target=report_reading, daemon=True).start()
     with make_executor("process", 1) as ex:
         for _ in ex.map_unordered(half_sent, None, [1]):
             pass
@@ -291,10 +307,9 @@ def start_script(tmp_path, text):
 def test_ctrl_c_while_a_worker_is_half_way_through_sending_its_result_does_not_hang(tmp_path):
     proc = start_script(tmp_path, HALF_SENT)
     try:
-        assert proc.stdout.readline().strip() == "sent"
-        time.sleep(0.5)  # the pool's manager thread now waits for the other 990 bytes
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        assert sorted(proc.stdout.readline().strip() for _ in range(2)) == ["reading", "sent"]
+        proc.send_signal(signal.SIGINT)  # the manager thread now waits for the other 990 bytes
+        proc.wait(timeout=120)  # a hang, not a slow machine: it ends in about a second
     finally:
         proc.kill()
         proc.wait()

@@ -73,8 +73,8 @@ def min_effect_problems(min_effects: dict[str, float | str], scenarios=()) -> li
         except ValueError:
             out.append((spec, f"got {v!r} (allowed: a number in the outcome's unit, or a share like 5%)"))
             continue
-        if not x >= 0:
-            out.append((spec, f"got {v!r} (allowed: 0 or more)"))
+        if not 0 <= x < float("inf"):  # inf (or 1e400) would make every verdict "equivalent"
+            out.append((spec, f"got {v!r} (allowed: a finite number, 0 or more)"))
     return out
 
 

@@ -66,16 +66,33 @@ def make_cases(runs: pd.DataFrame, design: pd.DataFrame, params: list[str], outc
     x = d.loc[means.point.to_numpy(), params].reset_index(drop=True)
     v = means[outcome].to_numpy(dtype=float)
     if worst is not None:
-        k = max(1, int(round(worst * len(v))))
-        order = np.argsort(sense * v, kind="stable")  # ascending goodness: worst first
+        # the worst `worst` share, and every case tied with the last of them: which of equal
+        # cases counts as "worst" would otherwise be arbitrary (a constant outcome: all or none)
+        k = int(round(worst * len(v)))
         y = np.zeros(len(v), dtype=bool)
-        y[order[:k]] = True
+        if k > 0:
+            cut = np.sort(sense * v, kind="stable")[k - 1]
+            y = sense * v <= cut
         rule = f"worst {worst:g} of cases by {outcome} ({'higher' if sense > 0 else 'lower'} is better)"
     elif below is not None:
         y, rule = v < below, f"{outcome} < {below:g}"
     else:
         y, rule = v > above, f"{outcome} > {above:g}"
     return Cases(x, y, v, rule, means[["policy", "point"]].reset_index(drop=True))
+
+
+ID_COLUMNS = ("policy", "point", "replication", "seed", "chunk", "status", "error")
+
+
+def outcome_names(runs: pd.DataFrame, manifest: dict) -> list[str]:
+    """The outcomes of a sweep's runs table: the manifest's outcome columns, else its numeric
+    columns that are neither run identifiers nor parameters."""
+    listed = (manifest.get("columns") or {}).get("outcomes") or manifest.get("outcomes")
+    if isinstance(listed, list) and listed:
+        return [str(o) for o in listed if o in runs.columns and pd.api.types.is_numeric_dtype(runs[o])]
+    params = set((manifest.get("columns") or {}).get("parameters") or {})
+    return [c for c in runs.columns if c not in ID_COLUMNS and c not in params
+            and pd.api.types.is_numeric_dtype(runs[c])]
 
 
 @dataclass

@@ -16,16 +16,17 @@ from typing import Callable
 
 import pandas as pd
 
-from ..analysis.discovery import METHODS, Discovery, discover_cases, make_cases
+from ..analysis.discovery import METHODS, Discovery, discover_cases, make_cases, outcome_names
 from ..errors import OptionError, Problem, ResultsError
 from ..experiments.executors import Executor, make_executor
 from ..experiments.search.running import SearchResult as SearchRecord
-from ..experiments.search.running import objective_columns, run_search
+from ..experiments.search.running import objective_columns, run_search, worker_count
 from ..experiments.search.spec import Search, load_search
 from ..report.figures import axes_or_new
 from ..report.html import build_report
 from ..report.search_plots import box_plot, draw_discovery, draw_search, parallel_plot
 from ..results.folders import write_file_atomic
+from ..results.searches import check_discovery_target, discovery_files, read_discovery_index
 from .sweeps import SweepResult, read_sweep
 
 
@@ -80,12 +81,14 @@ class DiscoveryResult:
         """Plot the box's bounds within each restricted parameter's range, with quasi-p."""
         return box_plot(axes_or_new(ax, figsize=(8, 3)), self.discovery, box)
 
-    def save(self, path: str | Path | None = None) -> Path:
+    def save(self, path: str | Path | None = None, *, force: bool = False) -> Path:
         """Write the discovery result, its plots and its table.
 
         Write the JSON result to `path` (default: DIR/discovery/<outcome>-<method>.json in the
         sweep folder) with its PNG + SVG plots and a table beside it; in a sweep folder also
-        list it in DIR/discovery.json, which `sdgsim report DIR` shows.
+        list it in DIR/discovery.json, which `sdgsim report DIR` shows. Existing files are
+        replaced only with `force`, and never inside a results folder other than the sweep's
+        own discovery/ (results.searches.check_discovery_target).
         """
         d = self.discovery
         stem = f"{d.outcome.replace(':', '_')}-{d.method}" + (f"-{d.policy}" if d.policy else "")
@@ -94,6 +97,8 @@ class DiscoveryResult:
                 raise ResultsError([Problem("path", 1, "path", "this sweep is in memory: give a file to save to")])
             path = self.folder / "discovery" / f"{stem}.json"
         path = Path(path)
+        check_discovery_target(path, discovery_files(path), self.folder, force)
+        index = read_discovery_index(self.folder) if self.folder is not None else None
         path.parent.mkdir(parents=True, exist_ok=True)
         write_file_atomic(path, json.dumps(self.to_json(), indent=2, default=str))
         stem = path.stem
@@ -102,7 +107,6 @@ class DiscoveryResult:
         if self.folder is not None and path.parent.resolve().is_relative_to(self.folder.resolve()):
             rel = path.parent.resolve().relative_to(self.folder.resolve())
             index_path = self.folder / "discovery.json"
-            index = json.loads(index_path.read_text()) if index_path.is_file() else {"kind": "discovery", "results": []}
             entry = {"file": str(rel / path.name), "outcome": d.outcome, "method": d.method, "policy": d.policy,
                      "rule": d.cases.rule, "base_rate": d.base_rate, "summary": self.summary().replace("\n", "; "),
                      "table": str(rel / f"{stem}-boxes.csv"),
@@ -122,13 +126,18 @@ def discover(source: SweepResult | str | Path, outcome: str, *, worst: float | N
     or `above`. Cases are (policy, point) with the outcome averaged over replications.
     """
     sr = source if isinstance(source, SweepResult) else read_sweep(source)
+    if not sr.complete:  # a running or killed sweep: as analyze, refuse rather than discover in part of it
+        raise ResultsError([Problem(str(sr.folder / "manifest.json") if sr.folder else "sweep", 1, "status",
+                                    f"sweep is incomplete ({len(sr.runs)} of {sr.manifest['plan']['runs']} runs "
+                                    "stored); finish it by resuming the sweep into this folder")])
     problems = []
     if sum(v is not None for v in (worst, below, above)) != 1:
         problems.append(Problem("selection", 1, "worst", "give exactly one of worst, below or above"))
     if worst is not None and not 0 < worst < 1:
         problems.append(Problem("selection", 1, "worst", f"got {worst}; a fraction between 0 and 1"))
-    if outcome not in sr.runs.columns:
-        problems.append(Problem("outcome", 1, outcome, "not an outcome column of this sweep"))
+    outcomes = outcome_names(sr.runs, sr.manifest)
+    if outcome not in outcomes:
+        problems.append(Problem("outcome", 1, outcome, f"not an outcome of this sweep (allowed: {', '.join(outcomes)})"))
     if policy is not None and policy not in set(sr.runs.policy):
         problems.append(Problem("policy", 1, policy, f"unknown policy (allowed: {', '.join(sorted(set(sr.runs.policy)))})"))
     if method not in METHODS:
@@ -173,7 +182,10 @@ class SearchResult:
         r = self.result
         lines = [f"{len(r.evaluations)} policies evaluated ({r.resumed_generations} generations read back), "
                  f"{len(r.pareto)} non-dominated, in {r.seconds:.1f} s"]
-        for c in objective_columns(r.search):
+        if r.pareto.empty:  # never 'nan .. nan'
+            lines.append("  no policy met the constraints and ran: the columns feasible, constraint_violation and "
+                         "error of evaluations.csv say why")
+        for c in objective_columns(r.search) if not r.pareto.empty else ():
             lines.append(f"  {c}: {r.pareto[c].min():.6g} .. {r.pareto[c].max():.6g} "
                          f"(scenario as written: {r.reference[c].iloc[0]:.6g})")
         return "\n".join(lines)
@@ -229,7 +241,7 @@ def optimize(search: Search | str | Path, out: str | Path | None = None, *, eval
     s = search if isinstance(search, Search) else load_search(search)
     if seed is not None:
         s = dataclasses.replace(s, spec=s.spec.model_copy(update={"seed": seed}))
-    ex = executor if isinstance(executor, Executor) else make_executor(executor, workers)
+    ex = executor if isinstance(executor, Executor) else make_executor(executor, worker_count(s, workers))
     run = SearchResult(run_search(s, out, ex, evaluations=evaluations, resume=resume, force=force, progress=progress,
                                command=command))
     if out is not None:

@@ -16,7 +16,7 @@ from ..report.html import build_report
 from . import charts
 from .folders import Folders, check_name
 from .jobs import Job
-from .messages import problems_alert, safe
+from .messages import code, problems_alert, safe, text
 from .scenarios_page import library
 
 
@@ -104,7 +104,7 @@ class ComparePage:
         self._stop_polling()
         self.run_btn.disabled, self.cancel_btn.disabled = False, True
         if state == "done":
-            self.progress_text.object = f"Done: {job.total} runs, saved in `{job.out}`"
+            self.progress_text.object = f"Done: {job.total} runs, saved in {code(job.out)}"
             self.out.value = time.strftime("compare-%Y%m%d-%H%M%S")
             self.refresh()
             self.open(job.out)
@@ -133,6 +133,7 @@ class ComparePage:
 
     @safe
     def open(self, folder: Path) -> None:
+        folder = self.folders.confined_results(folder)
         c = read_results(folder)
         if not isinstance(c, ComparisonResult):
             raise InputError([Problem(str(folder), 1, "kind", "not a comparison folder")])
@@ -158,8 +159,8 @@ class ComparePage:
         table = c.table.copy()
         table = table[[col for col in table.columns if col not in ("reference", "interval")]]
         self.results.objects = [
-            pn.pane.Markdown(f"## Comparison `{folder.relative_to(self.folders.results)}` · reference "
-                             f"**{c.reference}** · {', '.join(c.runs)}"),
+            pn.pane.Markdown(f"## Comparison {code(folder.relative_to(self.folders.results))} · reference "
+                             f"**{text(c.reference)}** · {text(', '.join(c.runs))}"),
             pn.FlexBox(*widgets), pn.panel(charts_view, sizing_mode="stretch_width"),
             pn.pane.Markdown("### Comparison table"),
             pn.widgets.Tabulator(table, pagination="local", page_size=15, disabled=True, header_filters=True,
@@ -177,13 +178,14 @@ class ComparePage:
             shown = [pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in figs if f is not None]
             return pn.Column(*shown, sizing_mode="stretch_width", css_classes=["charts"])
         except Exception as err:  # a chart that cannot be drawn is a message, not a traceback
-            return pn.pane.Alert(f"Could not draw the charts: {type(err).__name__}: {err}", alert_type="danger")
+            return pn.pane.Alert(f"Could not draw the charts: {text(type(err).__name__)}: {text(err)}",
+                                 alert_type="danger")
 
     @safe
     def _report(self, _event=None) -> None:
         path = build_report(self.folder)
         self.report_out.objects = [
-            pn.pane.Markdown(f"Saved `{path}`", css_classes=["report-saved"]),
+            pn.pane.Markdown(f"Saved {code(path)}", css_classes=["report-saved"]),
             pn.widgets.FileDownload(file=str(path), filename=f"{self.folder.name}-report.html",
                                     label="Download report.html")]
 

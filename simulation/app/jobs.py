@@ -9,6 +9,7 @@ Folders the app is writing are reserved, so two jobs never target the same one.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import queue
 import threading
 import traceback
@@ -16,15 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..experiments.executors import watch_parent
 from ..results.folders import remove_stale_temps
 
 _BUSY: set[Path] = set()
 _LOCK = threading.Lock()
 
 
-def _work(q, files: list[str], runs: int, seed: int, out: str) -> None:  # pragma: no cover - child process
+def _work(q, files: list[str], runs: int, seed: int, out: str, parent: int) -> None:  # pragma: no cover - child
     from ..api import compare
 
+    watch_parent(parent)  # the app killed (even with SIGKILL): stop at once, write nothing
     try:
         c = compare(files, runs=runs, seed=seed, progress=lambda n: q.put(("progress", int(n))))
         q.put(("stage", "writing the results folder and its report"))
@@ -59,7 +62,7 @@ class Job:
         self.total = self.runs * len(self.files)
         ctx = mp.get_context("spawn")
         self._q = ctx.Queue()
-        self._p = ctx.Process(target=_work, args=(self._q, self.files, self.runs, self.seed, str(self.out)),
+        self._p = ctx.Process(target=_work, args=(self._q, self.files, self.runs, self.seed, str(self.out), os.getpid()),
                               daemon=True)
         self._p.start()
         self.stage = "running the model"

@@ -6,16 +6,41 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import re
 
 import panel as pn
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, one_line
 
 log = logging.getLogger("sdgsim.app")
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def text(value: object) -> str:
+    """Any text a page shows that came from a file (a scenario's name, description or sources,
+    a folder or file name, a manifest field) as inert Markdown: HTML escaped, Markdown
+    punctuation backslash-escaped, on one line, so it can never become markup or script."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(one_line(str(value)), quote=False))
+
+
+def code(value: object) -> str:
+    """Like `text`, shown as code (the HTML element, since a code span cannot hold escapes)."""
+    return f"<code>{html.escape(one_line(str(value)), quote=True)}</code>"
+
+
+def problem_line(p: Problem | str) -> str:
+    """A problem as the page shows it: the app's own fields by name (`results folder: ...`),
+    others as FILE:LINE: field: message, the field never JSON-quoted (`"results\\u0020folder"`)."""
+    if not isinstance(p, Problem):
+        return str(p)
+    where = "" if p.file == "<app>" else f"{p.file}:{max(int(p.line), 1)}: "
+    return f"{where}{one_line(p.field) or '(root)'}: {one_line(p.message) or 'invalid'}"
+
+
 def problems_alert(problems: list[Problem] | list[str]) -> pn.pane.Alert:
-    items = "\n".join("- `" + str(p).replace("`", "'") + "`" for p in problems)
+    items = "\n".join("- " + code(problem_line(p)) for p in problems)
     return pn.pane.Alert(f"**Please fix:**\n\n{items}", alert_type="danger", css_classes=["problems"],
                          sizing_mode="stretch_width")
 

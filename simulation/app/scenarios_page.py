@@ -8,12 +8,12 @@ from pathlib import Path
 
 import panel as pn
 
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..scenario import catalog
 from ..scenario.loading import load_scenario
 from . import levers as lv
 from .folders import Folders, check_name
-from .messages import problems_alert, safe
+from .messages import code, problems_alert, safe, text
 
 
 def library(folders: Folders) -> dict[str, str]:
@@ -25,28 +25,29 @@ def library(folders: Folders) -> dict[str, str]:
         except InputError:
             continue
         for e in rows:
-            if e.valid:
+            if e.valid and folders.allows_scenario(e.path):
                 out[f"{'  ' * e.depth}{e.name} ({where})"] = str(e.path)
     return out
 
 
 def describe(path: Path) -> str:
+    """The scenario's card (Markdown): every string from the file goes through `text`/`code`,
+    so a name or description holding HTML or script shows as text (messages.text)."""
     s = load_scenario(path)
-    chain = " ← ".join(p.name for p in catalog.extends_chain(path))
-    lines = [f"### {html.escape(s.name)}", f"*{s.start_year}–{s.end_year}* · file `{path.name}` · extends: {chain}",
-             "", html.escape(s.description or "(no description)"), "",
-             f"**Countries:** {', '.join(s.country_ids)}  ", f"**Goals:** {', '.join(g.id for g in s.goals)}  ",
+    chain = " ← ".join(code(p.name) for p in catalog.extends_chain(path))
+    lines = [f"### {text(s.name)}", f"*{s.start_year}–{s.end_year}* · file {code(path.name)} · extends: {chain}",
+             "", text(s.description or "(no description)"), "",
+             f"**Countries:** {text(', '.join(s.country_ids))}  ", f"**Goals:** {text(', '.join(g.id for g in s.goals))}  ",
              f"**Donors:** {len(s.donors)} · **facility:** "
-             + (f"{s.facility.name} (strategy {s.facility.strategy}, blended share {s.facility.blended_share})"
-                if s.facility else "none")]
+             + (f"{text(s.facility.name)} (strategy {text(s.facility.strategy)}, blended share "
+                f"{text(s.facility.blended_share)})" if s.facility else "none")]
     if s.sources:
         lines += ["", "**Sources**", "", "| field | source |", "|---|---|"]
-        lines += [f"| `{k}` | {html.escape(v)} |" for k, v in sorted(s.sources.items())]
+        lines += [f"| {code(k)} | {text(v)} |" for k, v in sorted(s.sources.items())]
     g = s.governance.model_dump()
-    lines += ["", "**Assumptions** (governance, capacity building, uncertainty)", "",
-              "; ".join(f"{k} = {v}" for k, v in g.items()), "",
-              "; ".join(f"{k} = {v}" for k, v in s.capacity.model_dump().items()), "",
-              "; ".join(f"{k} = {v}" for k, v in s.uncertainty.model_dump().items())]
+    lines += ["", "**Assumptions** (governance, capacity building, uncertainty)", ""]
+    lines += [text("; ".join(f"{k} = {v}" for k, v in part.items())) + "\n"
+              for part in (g, s.capacity.model_dump(), s.uncertainty.model_dump())]
     return "\n".join(lines)
 
 
@@ -104,6 +105,9 @@ class ScenariosPage:
         if not self.pick.value:
             return
         path = Path(self.pick.value)
+        if not self.folders.allows_scenario(path):
+            raise InputError([Problem("<app>", 1, "scenario", f"'{path.name}' is outside the app's scenarios folder "
+                                                              "and the shipped scenarios")])
         self._loading = True
         try:
             self.parent = load_scenario(path)
@@ -159,7 +163,8 @@ class ScenariosPage:
             data = lv.derived_data(self.parent_file, self.parent, new, name, self.desc.value_input or "", self.folders)
             self._text = lv.to_text(data)
             self._target = target
-            self.preview.object = f"**{target.name}** (saved in the app's scenarios folder)\n```yaml\n{self._text}```"
+            self.preview.object = (f"**{text(target.name)}** (saved in the app's scenarios folder)\n\n"
+                                   f"<pre>{html.escape(self._text)}</pre>")
             _, problems = lv.check(self._text, target)
         except InputError as err:
             problems = err.problems
@@ -167,7 +172,7 @@ class ScenariosPage:
             self.status.objects = [problems_alert(problems)]
             return
         exists = self._target.exists()
-        self.status.objects = [pn.pane.Alert(f"A file {self._target.name} exists already: choose another name."
+        self.status.objects = [pn.pane.Alert(f"A file {code(self._target.name)} exists already: choose another name."
                                              if exists else "Valid: ready to save.",
                                              alert_type="warning" if exists else "success", css_classes=["check-ok"])]
         self.save_btn.disabled = exists
@@ -179,7 +184,7 @@ class ScenariosPage:
             return
         path = lv.save(self._text, self._target)
         self.refresh(select=str(path.resolve()))
-        self.status.objects = [pn.pane.Alert(f"Saved {path.name} in {self.folders.scenarios}: it is now in the "
+        self.status.objects = [pn.pane.Alert(f"Saved {code(path.name)} in {code(self.folders.scenarios)}: it is now in the "
                                              "list, and on the Run and compare page.", alert_type="success",
                                              css_classes=["saved"])]
         self.save_btn.disabled = True

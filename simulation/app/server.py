@@ -11,6 +11,7 @@ import panel as pn
 
 from .compare_page import ComparePage
 from .folders import Folders
+from .messages import code
 from .scenarios_page import ScenariosPage
 from .sweeps_page import SweepsPage
 
@@ -37,8 +38,8 @@ def make_app(folders: Folders) -> pn.viewable.Viewable:
             sweeps.refresh()
 
     tabs.param.watch(on_tab, "active")
-    head = pn.pane.Markdown(f"# {TITLE}: what-if simulations of SDG financing\nScenarios in `{folders.scenarios}` · "
-                            f"results in `{folders.results}`", sizing_mode="stretch_width")
+    head = pn.pane.Markdown(f"# {TITLE}: what-if simulations of SDG financing\nScenarios in {code(folders.scenarios)} · "
+                            f"results in {code(folders.results)}", sizing_mode="stretch_width")
     return pn.Column(head, tabs, sizing_mode="stretch_width", margin=(0, 20))
 
 

@@ -3,6 +3,7 @@ robustness and regret, discovery boxes) or a search folder (its Pareto set)."""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from ..api import analyze, read_sweep
 from ..errors import InputError, Problem
 from .charts import PALETTE, new_figure
 from .folders import Folders
-from .messages import safe
+from .messages import code, safe, text
 
 
 def _table(df: pd.DataFrame) -> pn.widgets.Tabulator:
@@ -73,9 +74,9 @@ class SweepsPage:
         ok = runs.runs[runs.runs["status"] == "ok"]
         params = [c for c in runs.design.columns if c != "point" and not c.startswith("u:")]
         outcomes = [o for o in runs.manifest.get("outcomes", []) if o in ok.columns]
-        out = [pn.pane.Markdown(f"## Sweep `{folder.relative_to(self.folders.results)}` · {len(ok)} runs"
+        out = [pn.pane.Markdown(f"## Sweep {code(folder.relative_to(self.folders.results))} · {len(ok)} runs"
                                 + ("" if runs.complete else " (incomplete)")),
-               pn.pane.Markdown("```\n" + a.summary() + "\n```")]
+               pn.pane.Markdown(f"<pre>{html.escape(a.summary())}</pre>")]
         if params and outcomes:
             p = pn.widgets.Select(name="Parameter", options=params, width=260)
             o = pn.widgets.Select(name="Outcome", options=outcomes, width=220)
@@ -87,14 +88,19 @@ class SweepsPage:
                     out.append(pn.bind(lambda ov, fr=frame, v=value: _maybe(index_bars(fr, ov, v)), o))
         for key, frame in a.frames.items():
             if frame is not None and not frame.empty:
-                out += [pn.pane.Markdown(f"### {key}"), _table(frame)]
+                out += [pn.pane.Markdown(f"### {text(key)}"), _table(frame)]
         for js in sorted((folder / "discovery").glob("*.json")):
-            out += [pn.pane.Markdown(f"### Discovery boxes: `{js.name}`"), pn.pane.JSON(json.loads(js.read_text()),
-                                                                                         depth=3)]
+            if js.is_symlink() or not js.is_file():
+                continue
+            try:
+                found = json.loads(js.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            out += [pn.pane.Markdown(f"### Discovery boxes: {code(js.name)}"), pn.pane.JSON(found, depth=3)]
         return out
 
     def _search(self, folder: Path) -> list:
-        out = [pn.pane.Markdown(f"## Search `{folder.relative_to(self.folders.results)}`")]
+        out = [pn.pane.Markdown(f"## Search {code(folder.relative_to(self.folders.results))}")]
         pareto = folder / "pareto.csv"
         if not pareto.is_file():
             return out + [pn.pane.Alert("No Pareto set yet (pareto.csv is missing).", alert_type="warning")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import click
 
@@ -32,6 +34,18 @@ def _command_path() -> list[str]:
 class Commands(click.Group):
     """The root command group: a missing extra, wherever a command meets it, is one line and exit 2
     (commands that catch `InputError` themselves word it the same way through `fail`)."""
+
+    def main(self, args=None, *rest, **kwargs):
+        """Run the command; once it has ended (done, failed or interrupted), Ctrl-C is ignored:
+        the interpreter's shutdown (joining threads, closing pools) can no longer be cut short
+        into exit code -2 with a traceback, and the exit code stays the command's own (0 done,
+        130 interrupted, 2 bad input). Only as the program itself (`sdgsim ...`, no `args`
+        given): a caller such as a test runner keeps its own Ctrl-C."""
+        try:
+            return super().main(args, *rest, **kwargs)
+        finally:
+            if args is None and threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def invoke(self, ctx: click.Context):
         try:

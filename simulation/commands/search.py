@@ -22,8 +22,10 @@ from .common import fail as _fail
 @click.option("--policy", default=None, help="Only this policy's cases [default: all policies].")
 @click.option("--method", type=click.Choice(["prim", "cart"]), default="prim", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="JSON file [default: FOLDER/discovery/<outcome>-<method>.json, listed in the report].")
-def discover(folder, outcome, worst, below, above, policy, method, out) -> None:
+              help="JSON file [default: FOLDER/discovery/<outcome>-<method>.json, listed in the report]; never "
+                   "inside another results folder.")
+@click.option("--force", is_flag=True, help="Replace an existing result (the JSON file, its table and plots).")
+def discover(folder, outcome, worst, below, above, policy, method, out, force) -> None:
     """Scenario discovery on a sweep FOLDER: where do the chosen cases concentrate? (PRIM or CART)
 
     \b
@@ -32,7 +34,7 @@ def discover(folder, outcome, worst, below, above, policy, method, out) -> None:
     """
     try:
         d = sim.discover(folder, outcome, worst=worst, below=below, above=above, policy=policy, method=method)
-        path = d.save(out)
+        path = d.save(out, force=force)
     except InputError as err:
         _fail(err)
     click.echo(d.summary() + f"\nResult: {path}")
@@ -48,12 +50,17 @@ def discover(folder, outcome, worst, below, above, policy, method, out) -> None:
 @click.option("--workers", "-w", type=click.IntRange(1, 4096), default=None, help="Worker processes.")
 @click.option("--resume", is_flag=True, help="Continue a stopped search in --out.")
 @click.option("--force", is_flag=True, help="Replace an existing search folder.")
-def optimize(search_file, evaluations, seed, out, executor, workers, resume, force) -> None:
+@click.option("--dry-run", is_flag=True, help="Validate, print the number of evaluations and runs and a time and "
+                                              "disk estimate (from a few timing runs); write nothing.")
+def optimize(search_file, evaluations, seed, out, executor, workers, resume, force, dry_run) -> None:
     """Robust policy search (NSGA-II) over SEARCH_FILE's levers and futures: pareto.csv, report.html.
 
     \b
     Example:
+      sdgsim optimize scenarios/searches/pia-levers.yaml --dry-run
       sdgsim optimize scenarios/searches/pia-levers.yaml --out results/pia-levers
+
+    Worker processes are capped at the population and the machine's cores.
     """
     from simulation.api.search import load_search
     from simulation.errors import SearchInterrupted
@@ -61,6 +68,13 @@ def optimize(search_file, evaluations, seed, out, executor, workers, resume, for
     try:
         sw = load_search(search_file)
         out = out or Path("results") / sw.name
+        if dry_run:
+            from ..experiments.search.estimate import estimate_search, estimate_text
+
+            est = estimate_search(sw, evaluations, 1 if executor == "serial" else workers)
+            click.echo(f"{sw.name}: {len(sw.levers)} levers, {len(sw.objectives)} objectives, "
+                       f"{sw.spec.futures.count} futures\n{estimate_text(est)}\n  output:      {out}/")
+            return
         s = sim.optimize(sw, out, evaluations=evaluations, seed=seed, executor=executor, workers=workers,
                          resume=resume, force=force, progress=lambda g, n: click.echo(f"generation {g}/{n}", err=True),
                          command=sys.argv)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import numbers
 import os
 import signal
 import sys
@@ -86,6 +87,12 @@ def _watch_parent(parent: int, every: float = 0.2) -> None:
     os._exit(1)
 
 
+def watch_parent(parent: int) -> None:
+    """In a child process: exit as soon as process `parent` is gone (a thread polls getppid;
+    used by the workers here and by the app's comparison process)."""
+    threading.Thread(target=_watch_parent, args=(parent,), name="sdgsim-parent-watch", daemon=True).start()
+
+
 def _init_worker(parent: int | None = None) -> None:
     """Worker initializer: Ctrl-C goes to the driver only, which stops the workers itself;
     a worker exits when its driver dies (_watch_parent); one BLAS thread per worker (the
@@ -93,7 +100,7 @@ def _init_worker(parent: int | None = None) -> None:
     workers, as Dask's workers also set)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if parent is not None:
-        threading.Thread(target=_watch_parent, args=(parent,), name="sdgsim-parent-watch", daemon=True).start()
+        watch_parent(parent)
     _limit_blas()
 
 
@@ -279,12 +286,25 @@ class DaskExecutor(Executor):
     def _check_workers(self) -> None:
         """Import the engine on every worker now (start-up, not the first chunks, pays for
         it) and check that each worker runs the same sdgsim version as this client."""
-        try:
-            versions = self.client.run(_worker_version, self.cluster is not None)
-        except Exception as exc:  # noqa: BLE001 - e.g. sdgsim missing on a worker
-            raise OptionError([Problem("scheduler", 1, self.address or "LocalCluster",
-                                      f"a Dask worker cannot import sdgsim ({type(exc).__name__}: {exc}); "
-                                      "install the same sdgsim on every worker (docs/cluster.md)")]) from None
+        where = self.address or "LocalCluster"
+        answers: dict = {}
+        for _ in range(3):  # a worker lost during the check (killed, its machine gone) is no import error
+            try:
+                answers = self.client.run(_worker_version, self.cluster is not None, on_error="return")
+                break
+            except (OSError, TimeoutError):
+                continue
+        failed = {w: a for w, a in answers.items() if isinstance(a, BaseException)}
+        broken = {w: a for w, a in failed.items() if isinstance(a, (ImportError, AttributeError, SyntaxError))}
+        if broken:
+            w, exc = next(iter(broken.items()))
+            raise OptionError([Problem("scheduler", 1, where,
+                                      f"a Dask worker ({w}) cannot import sdgsim ({type(exc).__name__}: {exc}); "
+                                      "install the same sdgsim on every worker (docs/cluster.md)")])
+        versions = {w: a for w, a in answers.items() if w not in failed}
+        if not versions:
+            raise OptionError([Problem("scheduler", 1, where, "no Dask worker answered (all were lost while they "
+                                                              "were checked); start workers, then try again")])
         wrong = {w: v for w, v in versions.items() if v != __version__}
         if wrong:
             w, v = next(iter(wrong.items()))
@@ -308,18 +328,37 @@ class DaskExecutor(Executor):
 
         if self.client is None:
             raise RuntimeError("use the executor in a with-block")
+        from concurrent.futures import CancelledError
+
         it = iter(tasks)
-        [shared_f] = self.client.scatter([shared], broadcast=True)
+        shared_box = self.client.scatter([shared], broadcast=True)
         owner: dict = {}
+        tries: dict = {}
         ac = as_completed()
+
+        def send(task) -> None:
+            fut = self.client.submit(fn, shared_box[0], task, pure=False)
+            owner[fut.key] = task
+            ac.add(fut)
 
         def submit() -> bool:
             task = next(it, None)
             if task is None:
                 return False
-            fut = self.client.submit(fn, shared_f, task, pure=False)
-            owner[fut.key] = task
-            ac.add(fut)
+            send(task)
+            return True
+
+        def again(task) -> bool:
+            """A task whose result was lost with its worker (Dask cancels it when it cannot
+            gather the result, or when the scattered shared data went with the worker): run it
+            again, with the shared data scattered anew if it is gone, up to 3 times."""
+            n = tries.get(id(task), 0) + 1
+            if n > 3:
+                return False
+            tries[id(task)] = n
+            if shared_box[0].status != "finished":
+                shared_box[:] = self.client.scatter([shared], broadcast=True)
+            send(task)
             return True
 
         for _ in range(2 * self.workers):
@@ -330,6 +369,11 @@ class DaskExecutor(Executor):
                 task = owner.pop(fut.key)
                 try:
                     result = fut.result()
+                except CancelledError:  # the worker holding the result (or the shared data) was lost
+                    fut.release()
+                    if again(task):
+                        continue
+                    result = ExecutorBroken(f"task {task!r} was lost with its Dask worker 3 times")
                 except Exception as exc:  # noqa: BLE001 - incl. KilledWorker after Dask's retries
                     result = exc
                 fut.release()
@@ -366,8 +410,22 @@ def _worker_version(local: bool = False) -> str:
     return __version__  # the engine (this module and what it imports) is loaded by unpickling the call
 
 
+def check_count(name: str, value: object, low: int = 1, high: int | None = None, *, optional: bool = True) -> None:
+    """Refuse an API count (`workers`, `batch_size`, `runs`, `evaluations`) that is not a whole
+    number in [low, high] (None passes when `optional`): an OptionError naming the argument,
+    never a silent default (`workers=0` meant all cores) or a TypeError."""
+    if value is None and optional:
+        return
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low \
+        and (high is None or value <= high)
+    if not ok:
+        allowed = f"a whole number, {low} or more" if high is None else f"a whole number, {low} to {high}"
+        raise OptionError([Problem(name, 1, name, f"got {value!r} (allowed: {allowed})")])
+
+
 def make_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:
     """serial, process (local cores) or dask (scheduler address, or a LocalCluster)."""
+    check_count("workers", workers)
     if name == "serial":
         return SerialExecutor(1)
     if name == "process":

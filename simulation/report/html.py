@@ -62,6 +62,35 @@ def _esc(x: Any) -> str:
     return html.escape(str(x))
 
 
+def _own_file(folder: Path, rel: Any) -> Path | None:
+    """`rel`, a path an index or manifest of `folder` names, if it is a regular file inside
+    `folder` (symlinks resolved): a tampered index cannot embed a file from elsewhere."""
+    if not isinstance(rel, str) or not rel or "\0" in rel:
+        return None
+    root, path = folder.resolve(), (folder / rel).resolve()
+    return path if root in path.parents and path.is_file() else None
+
+
+def _link(folder: Path, rel: Any, text: str) -> str:
+    """` (<a href=REL>TEXT</a>)` for a file inside `folder` named by a plain relative path; nothing
+    for anything else (a `javascript:` or other URL, an absolute path, a file outside)."""
+    if not isinstance(rel, str) or ":" in rel or rel.startswith(("/", "\\")) or _own_file(folder, rel) is None:
+        return ""
+    return f" (<a href='{_esc(rel)}'>{_esc(text)}</a>)"
+
+
+def _own_folders(folder: Path, names: list[Any]) -> list[str]:
+    """The scenario folders a comparison manifest names, each a folder inside `folder`; a name
+    leading elsewhere (`../../x`) is a located error, never read."""
+    root = folder.resolve()
+    for n in names:
+        if not isinstance(n, str) or not n or n in (".", "..") or (root / n).resolve().parent != root:
+            raise InputError([Problem(str(folder / "manifest.json"), 1, "scenarios",
+                                      f"names the folder {n!r}, which is not a folder inside this comparison "
+                                      "(re-create the folder)")])
+    return names
+
+
 def _img(path: Path) -> str:
     data = base64.b64encode(path.read_bytes()).decode()
     return f'<img src="data:image/png;base64,{data}" alt="{_esc(path.stem)}">'
@@ -213,10 +242,10 @@ def _run_report(folder: Path, man: dict) -> str:
     start = summary[(summary.country == ALL) & (summary.metric == "sdg_index_start")].iloc[0]
     sc = man["scenario"]
     body = [f"<h1>sdgsim run: {_esc(name)}</h1><p class=muted>{_esc(sc.get('description', ''))}</p>",
-            f"<div class=headline>Over {man['runs']} runs, the population-weighted SDG index of the "
+            f"<div class=headline>Over {_esc(man['runs'])} runs, the population-weighted SDG index of the "
             f"{len(sc['countries'])} "
-            f"countries moves from {start['mean']:.1f} in {sc['start_year']} to {overall['mean']:.1f} in "
-            f"{sc['end_year']} (90% of runs between {overall.p05:.1f} and {overall.p95:.1f}).</div>",
+            f"countries moves from {start['mean']:.1f} in {_esc(sc['start_year'])} to {overall['mean']:.1f} in "
+            f"{_esc(sc['end_year'])} (90% of runs between {overall.p05:.1f} and {overall.p95:.1f}).</div>",
             "<h2>SDG index by country</h2>", _table(pd.DataFrame(rows)), *_people_summary(summary),
             "<h2>Plots</h2>", *[_figure(out, f) for f in figs],
             "<h2>Assumptions</h2>", _assumptions(sc), "<h2>Manifest</h2>", _manifest_block(man)]
@@ -239,7 +268,7 @@ def _people_summary(summary: pd.DataFrame) -> list[str]:
 def _compare_report(folder: Path, man: dict) -> str:
     out = folder / "plots"
     table = pd.read_parquet(folder / "comparison.parquet")
-    names = [s["name"] for s in man["scenarios"]]
+    names = _own_folders(folder, [s["name"] for s in man["scenarios"]])
     ref = man["reference"]
     comp = Comparison(table=table, reference=ref, method=man["interval"], runs=man["runs"],
                       warnings=man.get("warnings", []),
@@ -290,7 +319,8 @@ def _compare_report(folder: Path, man: dict) -> str:
             diffs.append(_table(pd.DataFrame(d[:200], columns=["field", ref, n])))
     warn = "".join(f"<p class=warn>⚠ {_esc(w)}</p>" for w in comp.warnings)
     body = [f"<h1>sdgsim comparison: {' vs '.join(_esc(n) for n in names)}</h1>",
-            f"<p class=muted>{man['runs']} paired runs per scenario (common random numbers, seed {man['seed']}); "
+            f"<p class=muted>{_esc(man['runs'])} paired runs per scenario (common random numbers, seed "
+            f"{_esc(man['seed'])}); "
             f"intervals: {_esc(man['interval'])}; reference: {_esc(ref)}.</p>",
             f"<div class=headline>{_esc(headline(comp))}</div>", warn,
             "<h2>SDG index at the horizon by country</h2>",
@@ -412,8 +442,8 @@ def _sweep_report(folder: Path, man: dict) -> str:
     """Sweep folder: the analysis tables and plots listed in analysis.json (`sdgsim analyze`)."""
     sweep = man.get("sweep") if isinstance(man.get("sweep"), dict) else {}
     body = [f"<h1>sdgsim sweep: {_esc(man.get('sweep_name', folder.name))}</h1>",
-            f"<p class=muted>{_esc(sweep.get('description', ''))} {man.get('runs_done', '?')} of "
-            f"{man.get('runs_total', '?')} runs done ({_esc(man.get('status', 'unknown'))}); seed "
+            f"<p class=muted>{_esc(sweep.get('description', ''))} {_esc(man.get('runs_done', '?'))} of "
+            f"{_esc(man.get('runs_total', '?'))} runs done ({_esc(man.get('status', 'unknown'))}); seed "
             f"{_esc(man.get('seed', '?'))}; {_esc(man.get('seeding', ''))}.</p>"]
     index_path = folder / "analysis.json"
     if not index_path.exists():
@@ -424,21 +454,21 @@ def _sweep_report(folder: Path, man: dict) -> str:
         if not isinstance(index, dict):
             raise InputError([Problem(str(index_path), 1, "<json>", "the analysis index must be a JSON object "
                                                                     "(re-run sdgsim analyze --force)")])
-        body += [f"<p class=warn>{_esc(n)}</p>" for n in index.get("notes", [])]
+        body += [f"<p class=warn>{_esc(n)}</p>" for n in index.get("notes", []) if isinstance(n, str)]
         lines = _sweep_headline(folder / "analysis")
         if lines:
             body.append("<div class=headline>" + "<br>".join(_esc(x) for x in lines) + "</div>")
         plots_html = []
-        for item in index.get("plots", []):
-            png = folder / str(item.get("png") or item.get("file") or "")
-            if png.suffix == ".png" and png.is_file():
-                svg = f" (<a href='{_esc(item['svg'])}'>SVG</a>)" if item.get("svg") else ""
+        for item in _items(index.get("plots")):
+            png = _own_file(folder, item.get("png") or item.get("file"))
+            if png is not None and png.suffix == ".png":
+                svg = _link(folder, item.get("svg"), "SVG")
                 plots_html.append(f"<figure>{_img(png)}<figcaption><b>{_esc(item.get('title', png.stem))}.</b> "
                                   f"{_esc(item.get('caption', ''))}{svg}</figcaption></figure>")
         tables_html = []
-        for item in index.get("tables", []):
-            path = folder / str(item.get("file", ""))
-            if path.is_file():
+        for item in _items(index.get("tables")):
+            path = _own_file(folder, item.get("file"))
+            if path is not None:
                 df = pd.read_csv(path)
                 more = f"<p class=muted>First 30 of {len(df)} rows; all in {_esc(item['file'])}.</p>" \
                     if len(df) > 30 else ""
@@ -453,12 +483,17 @@ def _sweep_report(folder: Path, man: dict) -> str:
     return _page("sdgsim sweep", "".join(body))
 
 
-def _figures(base: Path, items: list[dict]) -> list[str]:
+def _items(value: Any) -> list[dict]:
+    """The entries of an index list that are mappings (a tampered index may hold anything)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _figures(base: Path, items: Any) -> list[str]:
     out = []
-    for item in items:
-        png = base / str(item.get("png", ""))
-        if png.suffix == ".png" and png.is_file():
-            svg = f" (<a href='{_esc(item['svg'])}'>SVG</a>)" if item.get("svg") else ""
+    for item in _items(items):
+        png = _own_file(base, item.get("png"))
+        if png is not None and png.suffix == ".png":
+            svg = _link(base, item.get("svg"), "SVG")
             out.append(f"<figure>{_img(png)}<figcaption><b>{_esc(item.get('title', png.stem))}.</b>{svg}"
                        "</figcaption></figure>")
     return out
@@ -470,12 +505,13 @@ def _discovery_section(folder: Path) -> list[str]:
     if not index_path.is_file():
         return []
     body = ["<h2>Scenario discovery</h2>"]
-    for entry in json.loads(index_path.read_text()).get("results", []):
+    index = _read_json(index_path, "discovery index", "move it away and run sdgsim discover again")
+    for entry in _items(index.get("results") if isinstance(index, dict) else None):
         body.append(f"<h3>{_esc(entry.get('rule', ''))} ({_esc(entry.get('method', ''))}"
                     f"{', policy ' + _esc(entry['policy']) if entry.get('policy') else ''})</h3>")
         body.append(f"<p>{_esc(entry.get('summary', ''))}</p>")
-        table = folder / str(entry.get("table", ""))
-        if table.is_file():
+        table = _own_file(folder, entry.get("table"))
+        if table is not None:
             body.append(_table(pd.read_csv(table)))
         body += _figures(folder, entry.get("plots", []))
     return body
@@ -484,8 +520,8 @@ def _discovery_section(folder: Path) -> list[str]:
 def _search_report(folder: Path, man: dict) -> str:
     """Search folder: the Pareto set, its parallel coordinates and the convergence record."""
     body = [f"<h1>sdgsim robust policy search: {_esc(man.get('search_name', folder.name))}</h1>",
-            f"<p class=muted>{man.get('evaluations', '?')} policies evaluated in {man.get('futures', '?')} futures x "
-            f"{man.get('replications', '?')} replications; seed {_esc(man.get('seed', '?'))}; status "
+            f"<p class=muted>{_esc(man.get('evaluations', '?'))} policies evaluated in {_esc(man.get('futures', '?'))} "
+            f"futures x {_esc(man.get('replications', '?'))} replications; seed {_esc(man.get('seed', '?'))}; status "
             f"{_esc(man.get('status', '?'))}.</p>"]
     for name, title in (("pareto", "Pareto set (non-dominated policies)"), ("reference", "The scenario as written"),
                         ("convergence", "Convergence")):

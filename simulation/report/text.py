@@ -43,6 +43,11 @@ def summary_table(result, table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _cut(name: str, width: int) -> str:
+    """`name` within `width` characters, an ellipsis marking a cut."""
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
 def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = False) -> str:
     """One outcome across scenarios: mean [CI], paired difference [CI], P(better), P(first)."""
 
@@ -79,7 +84,7 @@ def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = 
     in_unit = ((", US$ " + unit.strip()) if money else ", millions" if unit == " M" else "") if unit else ""
     lines = [f"{what}, {where} ({'higher' if higher else 'lower'} is better{in_unit}); "
              f"{comp.runs} paired runs, {comp.method} intervals",
-             f"{'scenario':<{width}}{'mean [95% CI]':<{w_mean}}{'diff vs ' + comp.reference[:12]:<{w_diff}}"
+             f"{'scenario':<{width}}{'mean [95% CI]':<{w_mean}}{'diff vs ' + _cut(comp.reference, 12):<{w_diff}}"
              f"{'P>ref':>6}{'P1st':>5}",
              "-" * (width + w_mean + w_diff + 11)]
     for i, scen, mean, diff, sup, first in rows:
@@ -91,10 +96,10 @@ def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = 
     lines.append("counting half. P1st: share of runs in which the scenario ranks first.")
     if "verdict" in sel.columns:
         m = sel.min_effect.iloc[-1]
-        lines.append(f"Verdict vs {comp.reference[:20]} (smallest effect that matters: {m / scale:.3g}{unit}):")
+        lines.append(f"Verdict vs {comp.reference} (smallest effect that matters: {m / scale:.3g}{unit}):")
         for _, r in sel.iterrows():
-            if r.scenario != comp.reference:
-                lines.append(f"  {r.scenario[:30]}: {r.verdict} (better by more than it in "
+            if r.scenario != comp.reference:  # names in full: a cut name could be another scenario's
+                lines.append(f"  {r.scenario}: {r.verdict} (better by more than it in "
                              f"{r.p_better_by_min:.0%} of runs)")
     head = lines[0]
     if len(head) > 80:  # keep the table within 80 columns: the run count on its own line

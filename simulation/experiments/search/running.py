@@ -18,7 +18,9 @@ index in the generation, not by completion).
 from __future__ import annotations
 
 import math
+import os
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,13 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from ...errors import InputError, SearchInterrupted
+from ...errors import InputError, OptionError, SearchInterrupted
 from ...errors import Problem as Located
 from ...extras import require
 from ...results.searches import SearchStore
 from ...scenario import validate_data
 from ...scenario.paths import with_values
-from ..executors import Executor, SerialExecutor
+from ..executors import Executor, SerialExecutor, check_count
 from ..sweep.chunks import decode_row, run_many
 from ..sweep.chunks import error_text as _error_text
 from ..sweep.designs import design_seed, run_seeds
@@ -65,6 +67,14 @@ def future_sample(search: Search) -> np.ndarray:
     dims = sum(len(p.dims) for p in search.uncertainties)
     return qmc.LatinHypercube(d=dims, seed=np.random.default_rng(design_seed(search.seed))).random(
         search.spec.futures.count)
+
+
+def worker_count(search: Search, workers: int | None) -> int:
+    """Worker processes worth starting: no more than the policies evaluated at once (the
+    population) and the machine's cores, whatever was asked for (default: all cores)."""
+    check_count("workers", workers)
+    cores = os.cpu_count() or 1
+    return max(1, min(workers or cores, cores, search.spec.search.population))
 
 
 def runtime(search: Search) -> Runtime:
@@ -193,6 +203,9 @@ def run_search(search: Search, out=None, executor: Executor | None = None, *, ev
     from pymoo.core.problem import Problem
     from pymoo.problems.static import StaticProblem
 
+    check_count("evaluations", evaluations, high=10_000_000)
+    if resume and out is None:
+        raise OptionError([Located("resume", 1, "resume", "resume continues a search folder: give out=FOLDER")])
     t0 = time.perf_counter()
     spec = search.spec.search
     pop = spec.population
@@ -215,7 +228,7 @@ def run_search(search: Search, out=None, executor: Executor | None = None, *, ev
     convergence = []
     resumed = 0
     norm = None
-    with ex:
+    with ex, (store.lock() if store is not None else nullcontext()):
         ref_res = _evaluate(ex, rt, [None])[0]
         if ref_res["error"] is not None:
             raise InputError([Located(search.file, 1, "scenario", f"the scenario as written fails: {ref_res['error']}")])
@@ -224,9 +237,11 @@ def run_search(search: Search, out=None, executor: Executor | None = None, *, ev
         while algo.has_next():
             popn = algo.ask()
             X = popn.get("X")
-            stored = store.generation(gen) if store is not None else None
+            unit_cols = [f"u:{k}" for k in range(n_var)]
+            stored = store.generation(gen, [*unit_cols, *objective_columns(search), "feasible"]) \
+                if store is not None else None
             if stored is not None and len(stored) == len(X) and np.array_equal(
-                    stored[[f"u:{k}" for k in range(n_var)]].to_numpy(float), X):
+                    stored[unit_cols].to_numpy(float), X):
                 frame = stored
                 resumed += 1
             else:

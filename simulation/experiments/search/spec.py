@@ -198,6 +198,13 @@ def load_search(path: str | Path) -> Search:
     for i, c in enumerate(spec.constraints):
         if c.max is None and c.min is None:
             add(("constraints", i), "a constraint needs 'max' or 'min'")
+        elif c.max is not None and c.min is not None and c.min > c.max:
+            add(("constraints", i, "min"), f"min {c.min:g} is above max {c.max:g}: no policy can meet this constraint")
+    for p in levers:  # a lever that is also uncertain would be overridden in every future
+        for f in futures:
+            if _overlap(p.parts, f.parts):
+                add(("levers", p.path), f"is also an uncertain parameter of the futures ({f.path}), which would "
+                                        "override the lever's value in every future; remove it from one of the two")
     spath = path.parent / spec.scenario
     if not spath.is_file():
         add(("scenario",), f"scenario file not found: {spath}")
@@ -232,6 +239,10 @@ def load_search(path: str | Path) -> Search:
                 why = f"{p} is not a number in scenario '{sc.name}'"
             if why:
                 add(("constraints", i, "sum", j), why)
+    for i, c in enumerate(spec.constraints):
+        why = _unreachable(c, base, levers)
+        if why:
+            add(("constraints", i), why)
     known = outcome_columns([sc])
     objectives = []
     for name, o in spec.objectives.items():
@@ -246,6 +257,43 @@ def load_search(path: str | Path) -> Search:
     _check_extremes(label, tree, base, sc.name, futures, ("futures", "parameters"))
     return Search(label, spec, spec.name or path.stem, base, sc, levers, futures, objectives,
                   path.read_text(encoding="utf-8-sig"))
+
+
+def _overlap(a: list[str], b: list[str]) -> bool:
+    """True if one dotted path is the other or lies inside it (donors.X and donors.X.budget_usd)."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def _range(path: str, base: dict, levers: list[Parameter]) -> tuple[float, float] | None:
+    """The lowest and highest value scenario path `path` can take under the levers (None: unknown)."""
+    for p in levers:
+        if p.path == path:
+            if p.vector:
+                return None
+            if p.dist == "discrete":
+                vals = [v for v in p.spec.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+                return (min(vals), max(vals)) if len(vals) == len(p.spec.values) else None
+            if p.spec.low is None or p.spec.high is None:
+                return None
+            return float(np.min(p.spec.low)), float(np.max(p.spec.high))
+        if _overlap(p.parts, path.split(".")):
+            return None
+    v = lookup(base, path.split("."))
+    return (float(v), float(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def _unreachable(c: ConstraintSpec, base: dict, levers: list[Parameter]) -> str | None:
+    """Why no lever values can meet constraint `c` (its sum's whole range lies outside it), if so."""
+    ranges = [_range(p, base, levers) for p in c.sum]
+    if any(r is None for r in ranges):
+        return None
+    lo, hi = sum(r[0] for r in ranges), sum(r[1] for r in ranges)
+    if c.max is not None and lo > c.max:
+        return f"the sum is at least {lo:g} for every lever value, above max {c.max:g}: no policy can meet it"
+    if c.min is not None and hi < c.min:
+        return f"the sum is at most {hi:g} for every lever value, below min {c.min:g}: no policy can meet it"
+    return None
 
 
 def _check_extremes(label: str, tree: Any, base: dict, name: str, plist: list[Parameter], keys: tuple) -> None:

@@ -1,0 +1,1 @@
+"""Shipped evidence tables (Parquet) and their manifest; SOURCES.md names every source file."""
