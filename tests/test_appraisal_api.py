@@ -47,13 +47,14 @@ def test_the_folder_gives_the_same_numbers_as_memory(compared):
     assert not disk.notes  # full flows: private co-finance per run, paired
 
 
-def test_an_outcome_the_folder_does_not_keep_is_a_located_error(compared):
-    _, out = compared
+def test_every_registry_outcome_is_appraised_from_the_folder_as_in_memory(compared):
+    comp, out = compared  # the folder keeps the per-run finance table: private co-finance, channel costs
+    for outcome in ("private_per_public", "overhead_usd", "sdg_index_end"):
+        mem, disk = sim.appraise(comp, outcome), sim.appraise(out, outcome)
+        assert np.allclose(mem.per_run.effect, disk.per_run.effect, rtol=1e-9)
     with pytest.raises(InputError) as err:
-        sim.appraise(out, "private_per_public")
-    assert "in memory" in err.value.problems[0].message
-    with pytest.raises(InputError):
         sim.appraise(out, "people_gain:NOPE")
+    assert "NOPE" in err.value.problems[0].message
 
 
 def test_sdgsim_appraise_writes_tables_plots_report_and_never_overwrites(compared, tmp_path):
@@ -137,10 +138,8 @@ def test_the_app_shows_the_plane_the_curve_and_the_voi_ranking(compared, pooling
     assert all(not isinstance(p, pn.pane.Markdown) or "```" not in p.object for p in appraisal_view.comparison_panes(cmp))
 
 
-def test_a_comparison_saved_with_yearly_flows_is_appraised_with_a_note(tmp_path):
+def test_a_comparison_saved_with_yearly_flows_has_paired_totals_and_mean_costs_by_source(tmp_path):
     comp = sim.compare(["baseline", "triangular-cooperation"], runs=4, seed=3, flows="yearly", out=tmp_path / "c")
     mem, disk = sim.appraise(comp, wtp=(0, 100)), sim.appraise(tmp_path / "c", wtp=(0, 100))
-    assert any("at its mean" in n for n in disk.notes)
-    assert np.allclose(mem.per_run.effect, disk.per_run.effect)
-    # private co-finance at its mean in every run: the same mean cost, paired runs off by its spread only
-    assert np.allclose(mem.table.d_cost, disk.table.d_cost, rtol=1e-9)
+    assert any("means over runs" in n for n in disk.notes)  # by source; the total per run is paired
+    assert np.allclose(mem.per_run[["cost", "effect"]], disk.per_run[["cost", "effect"]], rtol=1e-9)
