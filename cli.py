@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 import simulation as sim
 from simulation import __version__
-from simulation.commands import app, calibration, data, new, ppi, search
+from simulation.commands import app, appraisal, calibration, data, new, ppi, search
 from simulation.commands.common import Commands
 from simulation.commands.common import fail as _fail
 from simulation.commands.common import scheduler_needs_dask as _scheduler_needs_dask
@@ -35,6 +35,7 @@ def main() -> None:
       sdgsim run scenarios/baseline.yaml        100 replications → results/baseline/
       sdgsim compare A.yaml B.yaml --runs 200   paired comparison → report.html
       sdgsim sweep SWEEP.yaml; sdgsim analyze   sensitivity analysis over parameters
+      sdgsim appraise DIR; voi; portfolio       cost-effectiveness, value of information, budgets
       sdgsim ppi run ...                        PPI-compatible indicator dynamics
 
     Every command has --help with examples. Docs: README.md and docs/ in the project.
@@ -473,7 +474,7 @@ def analyze(folder: Path, force: bool, plots: bool) -> None:
 
 
 for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi, app.app,
-                 data.data, new.new):
+                 data.data, new.new, appraisal.appraise, appraisal.voi, appraisal.portfolio):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -51,32 +51,39 @@ from .errors import (
 if TYPE_CHECKING:  # for type checkers and editors; at run time the API's names load on first use
     from .api import (
         AnalysisResult,
+        AppraisalResult,
         Backtest,
         Calibration,
         ComparisonResult,
         DiscoveryResult,
+        PortfolioResult,
         RunResult,
         SearchResult,
         Sweep,
         SweepResult,
+        VoiResult,
         analyze,
+        appraise,
         backtest,
         calibrate,
         compare,
         discover,
         load_scenario,
         optimize,
+        portfolio,
         read_results,
         read_sweep,
         run,
         run_sweep,
+        voi,
     )
 
 __all__ = ["AnalysisResult", "Backtest", "Calibration", "ComparisonResult", "DiscoveryResult", "FolderExists",
            "HistoryError", "InputError", "MissingExtra", "OptionError", "ParametersError", "Problem", "ResultsError", "RunResult",
            "ScenarioError", "SearchInterrupted", "SearchResult", "Sweep", "SweepFileError", "SweepIncomplete",
            "SweepInterrupted", "SweepResult", "TooLarge", "__version__", "analyze", "backtest", "calibrate", "compare",
-           "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
+           "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep", "AppraisalResult",
+           "PortfolioResult", "VoiResult", "appraise", "portfolio", "voi"]
 
 
 _PACKAGES = ("analysis", "app", "commands", "data", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",

@@ -22,7 +22,7 @@ def test_every_api_module_exports_only_public_api_names():
 def test_result_classes_are_named_consistently_and_old_names_warn():
     results = {n for n in api.__all__ if inspect.isclass(getattr(api, n)) and n.endswith("Result")}
     assert results == {"RunResult", "ComparisonResult", "SweepResult", "SearchResult", "DiscoveryResult",
-                       "AnalysisResult"}
+                       "AnalysisResult", "AppraisalResult", "VoiResult", "PortfolioResult"}
     for old, new in api.DEPRECATED.items():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

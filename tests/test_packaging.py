@@ -73,6 +73,7 @@ def test_the_wheel_contains_the_shipped_scenarios_and_builds_without_warnings(tm
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {f"simulation/shipped/{n}" for n in SHIPPED} <= names
     assert "simulation/shipped/baseline.yaml" in names and "simulation/shipped/sweeps/baseline-sobol.yaml" in names
+    assert "simulation/shipped/portfolios/pilots.yaml" in names
     assert "cli.py" in names and "simulation/scenario/library.py" in names
     evidence = {f"simulation/data/evidence/{p.name}" for p in (ROOT / "simulation/data/evidence").iterdir()
                 if p.suffix in (".parquet", ".json", ".md")}

@@ -15,7 +15,9 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
+    from .appraisal import AppraisalResult, VoiResult, appraise, voi
     from .calibration import Backtest, Calibration, backtest, calibrate
+    from .portfolios import PortfolioResult, portfolio
     from .results import read_results
     from .runs import ComparisonResult, RunResult, compare, run
     from .scenarios import load_scenario
@@ -23,7 +25,9 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
     from .sweeps import AnalysisResult, Sweep, SweepResult, analyze, read_sweep, run_sweep
 
 MODULES = {  # public name -> the module of this package that defines it
+    **dict.fromkeys(("AppraisalResult", "VoiResult", "appraise", "voi"), "appraisal"),
     **dict.fromkeys(("Backtest", "Calibration", "backtest", "calibrate"), "calibration"),
+    **dict.fromkeys(("PortfolioResult", "portfolio"), "portfolios"),
     "read_results": "results",
     **dict.fromkeys(("ComparisonResult", "RunResult", "compare", "run"), "runs"),
     "load_scenario": "scenarios",
@@ -31,16 +35,17 @@ MODULES = {  # public name -> the module of this package that defines it
     **dict.fromkeys(("AnalysisResult", "Sweep", "SweepResult", "analyze", "read_sweep", "run_sweep"), "sweeps"),
 }
 
-__all__ = ["AnalysisResult", "Backtest", "Calibration", "ComparisonResult", "DiscoveryResult", "RunResult",
-           "SearchResult", "Sweep", "SweepResult", "analyze", "backtest", "calibrate", "compare", "discover",
-           "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep"]
+__all__ = ["AnalysisResult", "AppraisalResult", "Backtest", "Calibration", "ComparisonResult", "DiscoveryResult",
+           "PortfolioResult", "RunResult", "SearchResult", "Sweep", "SweepResult", "VoiResult", "analyze", "appraise",
+           "backtest", "calibrate", "compare", "discover", "load_scenario", "optimize", "portfolio", "read_results",
+           "read_sweep", "run", "run_sweep", "voi"]
 
 
 DEPRECATED = {"Run": "RunResult", "ComparisonRun": "ComparisonResult", "SweepRuns": "SweepResult",
               "SearchRun": "SearchResult", "SweepAnalysis": "AnalysisResult"}
 """Old names of the result classes: still found (with a DeprecationWarning), not listed in `__all__`."""
 
-SUBMODULES = ("calibration", "ppi", "results", "run_data", "runs", "scenarios", "search", "sweeps")
+SUBMODULES = ("appraisal", "calibration", "portfolios", "ppi", "results", "run_data", "runs", "scenarios", "search", "sweeps")
 
 
 def __getattr__(name: str) -> Any:

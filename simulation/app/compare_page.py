@@ -13,7 +13,7 @@ from ..api import ComparisonResult, RunResult, read_results
 from ..errors import InputError, Problem
 from ..outcomes.metrics import population_paths
 from ..report.html import build_report
-from . import charts
+from . import appraisal_view, charts
 from .folders import Folders, check_name
 from .jobs import Job
 from .messages import code, problems_alert, safe, text
@@ -165,6 +165,7 @@ class ComparePage:
             pn.pane.Markdown("### Comparison table"),
             pn.widgets.Tabulator(table, pagination="local", page_size=15, disabled=True, header_filters=True,
                                  sizing_mode="stretch_width", show_index=False),
+            *appraisal_view.comparison_panes(folder),
             pn.Row(self.report_btn, self.report_out)]
 
     def _charts(self, countries, goal, outcome, indicator, flow_of):

@@ -13,6 +13,7 @@ from bokeh.models import ColumnDataSource, HoverTool
 
 from ..api import analyze, read_sweep
 from ..errors import InputError, Problem
+from .appraisal_view import sweep_panes
 from .charts import PALETTE, new_figure
 from .folders import Folders
 from .messages import code, safe, text
@@ -97,7 +98,7 @@ class SweepsPage:
             except (OSError, ValueError):
                 continue
             out += [pn.pane.Markdown(f"### Discovery boxes: {code(js.name)}"), pn.pane.JSON(found, depth=3)]
-        return out
+        return out + sweep_panes(folder)
 
     def _search(self, folder: Path) -> list:
         out = [pn.pane.Markdown(f"## Search {code(folder.relative_to(self.folders.results))}")]

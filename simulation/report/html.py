@@ -24,7 +24,7 @@ from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
 from ..results.folders import damaged_folder_errors, read_manifest, write_file_atomic
 from ..scenario import Scenario, validate_data
-from . import backtest_plots, plots
+from . import appraisal_html, backtest_plots, plots
 from .aggregates import read_run_tables
 
 CSS = """
@@ -330,6 +330,7 @@ def _compare_report(folder: Path, man: dict) -> str:
             "<p class=muted>People better off (people_gain: more with access, fewer undernourished, fewer "
             f"under-5 deaths a year), people counted and indicator levels at the horizon. {VERDICT_HELP}</p>",
             people_table, "<h2>Cost per person reached</h2>", costs_table,
+            *appraisal_html.compare_appraisal_section(folder),
             "<h2>Outcomes, all countries</h2>",
             "<p class=muted>All-countries index and gap closure are population-weighted; the plain means are "
             f"the *_unweighted rows. {VERDICT_HELP}</p>", outcome_table, f"<ul class=muted>{legend}</ul>",
@@ -478,7 +479,7 @@ def _sweep_report(folder: Path, man: dict) -> str:
             body += ["<h2>Plots</h2>", *plots_html]
         if tables_html:  # short summary tables first, long per-point listings last
             body += ["<h2>Tables</h2>", *[h for _, h in sorted(tables_html, key=lambda t: t[0])]]
-    body += _discovery_section(folder)
+    body += _discovery_section(folder) + appraisal_html.voi_section(folder)
     body += ["<h2>Manifest</h2>", _manifest_block(man)]
     return _page("sdgsim sweep", "".join(body))
 
@@ -561,7 +562,8 @@ def build_report(folder: str | Path) -> Path:
                                   "manifest must be a JSON object (re-create the folder)")])
     kind = man.get("kind", "run")
     builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report, "search": _search_report,
-                "calibration": _calibration_report, "backtest": _backtest_report}
+                "calibration": _calibration_report, "backtest": _backtest_report,
+                "appraisal": lambda f, m: appraisal_html.appraisal_page(f, m, CSS)}
     if not isinstance(kind, str) or kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",
                                   f"unknown results kind {kind!r} (allowed: {', '.join(builders)})")])

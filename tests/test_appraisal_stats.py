@@ -1,0 +1,163 @@
+"""Appraisal statistics against cases with known answers: dominance, ICERs, acceptability,
+EVPI in closed form, and EVPPI by regression (Strong, Oakley & Brennan 2014)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.analysis import appraisal as ap
+
+
+def test_frontier_marks_strict_and_extended_dominance():
+    # A (0, 0) reference; B (10, 1): ICER 10; C (40, 2): ICER 30 after B; D (25, 1.2): dearer than B
+    # per unit, cheaper than C (extended: the mix of B and C beats it); E costs more than C for less
+    cost = np.array([0.0, 10.0, 40.0, 25.0, 50.0])
+    effect = np.array([0.0, 1.0, 2.0, 1.2, 1.5])
+    status, icer = ap.frontier(cost, effect)
+    assert list(status) == [ap.FRONTIER, ap.FRONTIER, ap.FRONTIER, ap.EXTENDED, ap.STRICT]
+    assert np.isnan(icer[0]) and icer[1] == pytest.approx(10.0) and icer[2] == pytest.approx(30.0)
+    assert np.isnan(icer[3]) and np.isnan(icer[4])
+
+
+def test_identical_options_keep_only_the_first_on_the_frontier():
+    status, _ = ap.frontier(np.array([1.0, 1.0]), np.array([2.0, 2.0]))
+    assert list(status) == [ap.FRONTIER, ap.STRICT]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 100), st.floats(0, 10)), min_size=2, max_size=6, unique=True))
+def test_frontier_icers_increase_and_no_frontier_option_is_dominated(points):
+    cost, effect = np.array(points).T
+    status, icer = ap.frontier(cost, effect)
+    on = np.flatnonzero(status == ap.FRONTIER)
+    seq = icer[on][np.argsort(cost[on])]
+    seq = seq[np.isfinite(seq)]
+    assert np.all(np.diff(seq) >= -1e-9)
+    for i in on:
+        assert not any((cost[j] <= cost[i]) and (effect[j] >= effect[i]) and (cost[j] < cost[i] or effect[j] > effect[i])
+                       for j in range(len(cost)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 5), st.floats(1, 1e4))
+def test_acceptability_sums_to_one_at_every_wtp(seed, options, top):
+    rng = np.random.default_rng(seed)
+    cost, effect = rng.normal(size=(50, options)) * 100, rng.normal(size=(50, options))
+    effect[:, 0] = effect[:, 1]  # ties are shared
+    cost[:, 0] = cost[:, 1]
+    t = ap.ceac([f"o{i}" for i in range(options)], cost, effect, ap.wtp_grid(0, top, 11))
+    assert np.allclose(t.groupby("wtp").probability.sum(), 1.0)
+    assert (t.groupby("wtp").on_frontier.sum() == 1).all()
+
+
+def test_acceptability_goes_from_cheapest_to_most_effective():
+    rng = np.random.default_rng(1)
+    n = 4000
+    cost = np.column_stack([np.zeros(n), 100 + rng.normal(0, 10, n)])
+    effect = np.column_stack([np.zeros(n), 2 + rng.normal(0, 0.5, n)])
+    t = ap.ceac(["a", "b"], cost, effect, np.array([0.0, 50.0, 1000.0]))
+    p = t[t.option == "b"].probability.to_numpy()
+    assert p[0] == 0 and 0.3 < p[1] < 0.7 and p[2] > 0.99  # ICER 50: a coin toss there
+
+
+def test_icer_interval_covers_the_ratio_and_is_undefined_when_the_effect_may_be_nil():
+    rng = np.random.default_rng(2)
+    dc, de = 100 + rng.normal(0, 20, 500), 2 + rng.normal(0, 0.5, 500)
+    lo, hi = ap.icer_interval(dc, de)
+    assert lo < dc.mean() / de.mean() < hi and hi - lo < 10
+    nil = rng.normal(0, 1, 500)
+    assert np.isnan(ap.icer_interval(dc, nil - nil.mean() + 0.01)).all()  # effect 0.01 ± 0.09
+
+
+def test_ce_table_states_incremental_means_and_net_benefit():
+    rng = np.random.default_rng(3)
+    n = 300
+    cost = np.column_stack([rng.normal(50, 5, n), rng.normal(80, 5, n)])
+    effect = np.column_stack([rng.normal(1, 0.1, n), rng.normal(2, 0.1, n)])
+    t = ap.ce_table(["a", "b"], cost, effect, "a", wtp=40.0).set_index("option")
+    b = t.loc["b"]
+    assert b.d_cost == pytest.approx((cost[:, 1] - cost[:, 0]).mean())
+    assert b.icer == pytest.approx(b.d_cost / b.d_effect)
+    assert b.d_net_benefit == pytest.approx(40 * b.d_effect - b.d_cost)
+    assert t.loc["a"].status == ap.FRONTIER and np.isnan(t.loc["a"].icer)
+    assert t.p_best.sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(-2, 2), st.floats(0.2, 3), st.integers(0, 2**32 - 1))
+def test_evpi_of_two_normal_options_matches_the_closed_form(mu, sigma, seed):
+    x = np.random.default_rng(seed).normal(mu, sigma, 200_000)
+    nb = np.column_stack([np.zeros_like(x), x])
+    assert ap.evpi(nb) == pytest.approx(ap.evpi_normal(mu, sigma), abs=5 * sigma / np.sqrt(len(x)))
+
+
+def _two_options(n: int, seed: int):
+    """Option b beats a by θ1 + noise; θ2 does not enter."""
+    rng = np.random.default_rng(seed)
+    t1, t2 = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n)
+    nb = np.column_stack([np.zeros(n), t1 + 0.05 * rng.normal(size=n)])
+    return nb, t1, t2
+
+
+def test_evppi_of_a_parameter_that_decides_alone_equals_the_evpi():
+    nb, t1, _ = _two_options(3000, 4)
+    e = ap.evppi(nb, t1, resamples=50)
+    assert e.value == pytest.approx(ap.evpi(nb), rel=0.05)
+    assert e.value == pytest.approx(0.25, rel=0.05)  # E[max(0, θ1)] for θ1 ~ U(-1, 1)
+
+
+def test_evppi_of_a_parameter_that_does_not_change_the_choice_is_zero_within_its_se():
+    nb, _, t2 = _two_options(3000, 5)
+    e = ap.evppi(nb, t2, resamples=100)
+    assert e.value <= 2 * e.se + 1e-3
+    assert e.value < 0.02 * ap.evpi(nb)
+
+
+def test_evppi_of_a_nonlinear_effect_is_found_by_the_spline():
+    rng = np.random.default_rng(6)
+    n = 3000
+    t = rng.uniform(-1, 1, n)
+    nb = np.column_stack([np.zeros(n), t ** 2 - 0.3 + 0.05 * rng.normal(size=n)])  # b wins at both ends
+    e = ap.evppi(nb, t, resamples=0)
+    exact = np.maximum(t ** 2 - 0.3, 0).mean() - max((t ** 2 - 0.3).mean(), 0)
+    assert e.value == pytest.approx(exact, rel=0.1)
+    assert max(e.knots[0]) >= 3
+
+
+def test_evppi_of_a_group_captures_an_interaction():
+    rng = np.random.default_rng(7)
+    n = 3000
+    a, b = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n)
+    nb = np.column_stack([np.zeros(n), a * b])  # neither alone says anything
+    alone = ap.evppi(nb, a, resamples=0).value
+    both = ap.evppi(nb, np.column_stack([a, b]), resamples=0).value
+    assert both == pytest.approx(ap.evpi(nb), rel=0.05) and alone < 0.1 * both
+
+
+def test_voi_table_has_the_evpi_first_and_ranks_the_rest():
+    import pandas as pd
+
+    nb, t1, t2 = _two_options(1500, 8)
+    t = ap.voi_table(nb, pd.DataFrame({"noise": t2, "decider": t1}), groups={"both": ["noise", "decider"]},
+                     resamples=20)
+    assert list(t.parameter[:1]) == ["(all)"]
+    assert list(t.parameter[1:]) == ["both", "decider", "noise"] or list(t.parameter[1:]) == ["decider", "both", "noise"]
+    assert (t.evppi[1:] <= t.evppi[0] * 1.05).all()
+    noise = t.set_index("parameter").loc["noise"]
+    assert noise.evppi <= noise.null + 2 * noise.se and np.isnan(t.null[0])
+
+
+def test_the_null_evppi_of_a_shuffled_decider_is_small():
+    nb, t1, _ = _two_options(2000, 10)
+    assert ap.null_evppi(nb, t1) < 0.05 * ap.evppi(nb, t1, resamples=0).value
+
+
+def test_cluster_bootstrap_resamples_whole_clusters_and_is_seeded():
+    nb, t1, _ = _two_options(400, 9)
+    clusters = np.repeat(np.arange(100), 4)
+    a = ap.evppi(nb, t1, clusters=clusters, resamples=30, seed=3)
+    b = ap.evppi(nb, t1, clusters=clusters, resamples=30, seed=3)
+    assert a.se == b.se and a.se > 0
