@@ -229,6 +229,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
     Example:
       sdgsim compare scenarios/baseline.yaml scenarios/partnership-in-action.yaml --runs 200
     """
+    from simulation.analysis.comparison import money_sentences
     from simulation.outcomes.registry import label
     from simulation.report.text import comparison_table
 
@@ -262,6 +263,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
         for outcome, country, goal in metrics_wanted:
             click.echo(comparison_table(comp.comparison, outcome, country, goal, color=sys.stdout.isatty()))
             click.echo()
+        for said in money_sentences(comp.comparison):  # "no extra money" / "saves money", never US$0
+            click.echo(said)
         click.echo(f"Report:  {out / 'report.html'}")
         click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
 
