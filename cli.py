@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -264,7 +265,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             click.echo(comparison_table(comp.comparison, outcome, country, goal, color=sys.stdout.isatty()))
             click.echo()
         for said in money_sentences(comp.comparison):  # "no extra money" / "saves money", never US$0
-            click.echo(said)
+            click.echo(textwrap.fill(said, 80, break_on_hyphens=False))
         click.echo(f"Report:  {out / 'report.html'}")
         click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
 
