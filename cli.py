@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -230,6 +231,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
     Example:
       sdgsim compare scenarios/baseline.yaml scenarios/partnership-in-action.yaml --runs 200
     """
+    from simulation.analysis.comparison import money_sentences
     from simulation.outcomes.registry import label
     from simulation.report.text import comparison_table
 
@@ -263,6 +265,8 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
         for outcome, country, goal in metrics_wanted:
             click.echo(comparison_table(comp.comparison, outcome, country, goal, color=sys.stdout.isatty()))
             click.echo()
+        for said in money_sentences(comp.comparison):  # "no extra money" / "saves money", never US$0
+            click.echo(textwrap.fill(said, 80, break_on_hyphens=False))
         click.echo(f"Report:  {out / 'report.html'}")
         click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
 

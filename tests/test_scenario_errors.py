@@ -838,7 +838,12 @@ def test_set_unknown_field_suggests() -> None:
     ("extends=other.yaml", "extends", "'extends' cannot be set on the command line"),
     ("a b=1", '"a\\u0020b"', "unknown field 'a b'"),
     ("name=\udcff", "name", "value '\\udcff' cannot be read: character U+DCFF is not allowed in YAML"),
-    ("donors.\x1b[31m.budget_usd=1", 'donors."\\u001b[31m"', "no item with id '\\x1b[31m' (known ids: "),
+    ("donors.\x1bc.budget_usd=1", 'donors."\\u001bc"', "no item with id '\\x1bc' (known ids: "),
+    # brackets name one id with dots (indicators[SH.DYN.MORT]); a broken bracket is a located error
+    ("indicators[SH.DYN.MORT.unit_cost_usd=1", '"indicators[SH.DYN.MORT.unit_cost_usd"',
+     "field path 'indicators[SH.DYN.MORT.unit_cost_usd' has a '[' without its ']' (allowed: field.path=value"),
+    ("indicators[].unit_cost_usd=1", '"indicators[].unit_cost_usd"',
+     "field path 'indicators[].unit_cost_usd' has empty brackets"),
     ("donors.\u00b2.budget_usd=1", "donors.\u00b2", "no item with id '\u00b2' (known ids: "),
     ("x" * 500, "x" * 500, "no '=' in 'xxxxxxxx"),
 ])
@@ -948,3 +953,10 @@ def test_set_errors_name_the_file_when_several_are_validated(tmp_path: Path) -> 
     lines = assert_located_stderr(result.stderr)
     assert lines == [f"--set #1 (for {BASELINE}):1: donors.JPN-ODA.pooled_share: "
                      "pooled_share > 0 but the scenario has no 'facility'"]
+
+
+def test_set_names_ids_with_dots_plainly_or_in_brackets() -> None:
+    sc = load_scenario(BASELINE, ["indicators.SH.DYN.MORT.unit_cost_usd=6000",
+                                  "countries.ETH.indicators[SH.H2O.BASW.ZS].value=51.5"])
+    assert next(i for i in sc.indicators if i.id == "SH.DYN.MORT").unit_cost_usd == 6000
+    assert next(c for c in sc.countries if c.id == "ETH").indicators["SH.H2O.BASW.ZS"].value == 51.5

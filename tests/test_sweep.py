@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from simulation.experiments.sweep.running import prepare, run_sweep
 from simulation.experiments.sweep.spec import load_sweep
 from simulation.results.sweeps import read_sweep_runs
 from simulation.scenario import validate_data as _validate
-from simulation.scenario.paths import with_values
+from simulation.scenario.paths import check_path, lookup, split_path, with_values
 from tests.factory import BASELINE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -430,3 +431,64 @@ def test_a_worker_keeps_no_model_after_a_chunk_so_memory_stays_bounded(small_run
     gc.collect()
     # type(), not isinstance(): a dead weakref.proxy among the objects would raise ReferenceError
     assert not [o for o in gc.get_objects() if issubclass(type(o), FinancingModel)]
+
+
+# --------------------------------------------------------------------------- paths and set in the scenario's vocabulary
+
+
+def test_paths_address_ids_with_dots_plainly_or_in_brackets(tmp_path):
+    text = (f"scenario: {BASELINE}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n"
+            "  indicators.SH.DYN.MORT.unit_cost_usd: {low: 4000, high: 6000}\n"
+            "  indicators[SH.H2O.BASW.ZS].unit_cost_usd: {low: 100, high: 200}\n"
+            "  countries.ETH.indicators[EG.ELC.ACCS.ZS].value: {low: 50, high: 55}\n"
+            "  countries.GHA.indicators.SN.ITK.DEFC.ZS.value: {low: 5, high: 6}\n")
+    sw = load_sweep(write(tmp_path, text))
+    unit, _ = prepare(sw)
+    data = with_values(sw.policies[0].base, [(p.parts, 1234.0) for p in sw.parameters])
+    ind = {i["id"]: i["unit_cost_usd"] for i in data["indicators"]}
+    assert ind["SH.DYN.MORT"] == ind["SH.H2O.BASW.ZS"] == 1234.0 and ind["EG.ELC.ACCS.ZS"] == 400
+    eth = next(c for c in data["countries"] if c["id"] == "ETH")
+    gha = next(c for c in data["countries"] if c["id"] == "GHA")
+    assert eth["indicators"]["EG.ELC.ACCS.ZS"]["value"] == gha["indicators"]["SN.ITK.DEFC.ZS"]["value"] == 1234.0
+    assert sw.dims[1] == "indicators[SH.H2O.BASW.ZS].unit_cost_usd"  # columns keep the path as written
+
+
+def test_a_path_that_could_name_two_dotted_ids_asks_for_brackets():
+    data = {"indicators": [{"id": "A.B", "x": 1}, {"id": "A.B.C", "x": 2}]}
+    why = check_path(data, "indicators.A.B.C.x", "s")
+    assert "'A.B.C' could name 'A.B' and 'A.B.C'; write the id in brackets, e.g. [A.B.C]" in why
+    assert check_path(data, "indicators[A.B.C].x", "s") is None
+    assert lookup(data, split_path("indicators[A.B].x")) == 1
+
+
+def test_an_unknown_item_among_dotted_ids_suggests_brackets(tmp_path):
+    text = (f"scenario: {BASELINE}\ndesign: {{method: lhs, samples: 4}}\nparameters:\n"
+            "  indicators.SH.DYN.MORTX.unit_cost_usd: {low: 4000, high: 6000}\n")
+    [p] = problems(write(tmp_path, text))
+    assert (p.line, p.field) == (4, "parameters.indicators.SH.DYN.MORTX.unit_cost_usd")
+    assert "no item 'SH' in indicators" in p.message and "in brackets, e.g. indicators[SN.ITK.DEFC.ZS]" in p.message
+
+
+def test_a_sweep_wide_set_that_collides_with_a_policys_own_set_is_a_located_error(tmp_path):
+    text = (f"set:\n  donors.JPN-ODA.pooled_share: 0.0\npolicies:\n  bilateral: {BASELINE}\n  pooled:\n"
+            f"    scenario: {BASELINE}\n    set:\n      donors.JPN-ODA.pooled_share: 0.2\n"
+            "design: {method: lhs, samples: 4}\nparameters:\n  governance.exponent: {low: 1, high: 2}\n")
+    [p] = problems(write(tmp_path, text))
+    assert (p.line, p.field) == (2, "set.donors.JPN-ODA.pooled_share")
+    assert "collides with policy 'pooled''s own set donors.JPN-ODA.pooled_share (line 8)" in p.message
+    whole = text.replace("set:\n  donors.JPN-ODA.pooled_share: 0.0\n", "set:\n  donors.JPN-ODA: {id: JPN-ODA}\n", 1)
+    found = problems(write(tmp_path, whole, "whole.yaml"))  # setting the whole donor collides too
+    assert any(p.field == "set.donors.JPN-ODA" and "collides with policy 'pooled'" in p.message for p in found), found
+
+
+def test_a_sweep_wide_set_over_a_field_the_policies_differ_in_is_a_located_error(tmp_path):
+    other = tmp_path / "leaky.yaml"
+    other.write_text(f"extends: {os.path.relpath(BASELINE, tmp_path)}\nname: leaky\ngovernance: {{leakage_max: 0.5}}\n")
+    text = (f"set:\n  governance.leakage_max: 0.3\npolicies:\n  base: {BASELINE}\n  leaky: leaky.yaml\n"
+            "design: {method: lhs, samples: 4}\nparameters:\n  governance.exponent: {low: 1, high: 2}\n")
+    [p] = problems(write(tmp_path, text))
+    assert (p.line, p.field) == (2, "set.governance.leakage_max")
+    assert "the policies set governance.leakage_max differently ('base' has 0.3; 'leaky' has 0.5)" in p.message
+    assert "override each policy's own setting" in p.message
+    same = text.replace("leaky: leaky.yaml", f"other: {BASELINE}")
+    assert load_sweep(write(tmp_path, same, "same.yaml")).policies[1].base["governance"]["leakage_max"] == 0.3

@@ -40,6 +40,11 @@ from .decisions import REFERENCE, SAYS
 MIN_RUNS_T = 10
 MIN_RUNS_BOOTSTRAP = 30
 BLOCK = decisions.BLOCK
+NO_MONEY_USD = 1.0
+"""Extra money (mean over paired runs, over the horizon) smaller than one US dollar either way is
+rounding in sums of billions: the option puts in no extra money."""
+NO_EXTRA_MONEY = "no extra money"
+SAVES_MONEY = "saves money"
 """Numbers (float64) in one block of rows x runs: comparisons work block by block, so their
 memory does not grow with the rows times the runs."""
 
@@ -202,9 +207,11 @@ def cost_per_person(results: Results, reference: str, level: float = 0.95,
 
     cost_per_person_usd = mean extra money put in (vs the reference, paired) / mean extra
     people better off at the horizon (people_gain, all countries; vs the reference), with a
-    percentile-bootstrap interval over runs. NaN (with a `note`) where the scenario reaches no
-    more people, or reaches more people for no extra money (it dominates: no price to state).
-    Only indicators both scenarios declare, and only scenarios with the reference's countries.
+    percentile-bootstrap interval over runs. NaN (with a `note`) where there is no price to
+    state: the scenario reaches no more people ("no more people reached"), or reaches more
+    with no extra money ("no extra money": less than NO_MONEY_USD either way, stored as 0) or
+    with less money ("saves money"). Only indicators both scenarios declare, and only
+    scenarios with the reference's countries.
     """
     cols = ["scenario", "indicator", "people", "extra_money_usd", "extra_people", "extra_people_ci_low",
             "extra_people_ci_high", "cost_per_person_usd", "cost_ci_low", "cost_ci_high", "model_unit_cost_usd",
@@ -221,6 +228,7 @@ def cost_per_person(results: Results, reference: str, level: float = 0.95,
             continue
         gain = _people_gain_all(r)  # (N, I)
         dm = r.extra_money - ref.extra_money
+        money = float(dm.mean()) if abs(dm.mean()) >= NO_MONEY_USD else 0.0
         inds = [(i, ind, gain[:, i] - ref_gain[:, ref.scenario.indicator_ids.index(ind.id)])
                 for i, ind in enumerate(sc.indicators) if ind.id in ref.scenario.indicator_ids]
         bm, bp = np.empty(resamples), np.empty((len(inds), resamples))
@@ -233,13 +241,13 @@ def cost_per_person(results: Results, reference: str, level: float = 0.95,
         for j, (i, ind, dp) in enumerate(inds):
             plo, phi = decisions.paired_interval(dp[None], "t", level)
             # a cost needs more money for more people; more people for less money dominates (no ratio)
-            cost = dm.mean() / dp.mean() if dp.mean() > 0 and dm.mean() > 0 else np.nan
-            note = ("" if np.isfinite(cost) else "more people for no extra money" if dp.mean() > 0
-                    else "no more people reached")
+            cost = money / dp.mean() if dp.mean() > 0 and money > 0 else np.nan
+            note = ("" if np.isfinite(cost) else "no more people reached" if dp.mean() <= 0
+                    else NO_EXTRA_MONEY if money == 0 else SAVES_MONEY)
             boot = np.where(bp[j] > 0, bm / np.where(bp[j] > 0, bp[j], 1.0), np.inf)
             clo, chi = (np.percentile(boot, [50 * (1 - level), 50 * (1 + level)]) if np.isfinite(cost)
                         else (np.nan, np.nan))
-            rows.append((name, ind.id, ind.people or ind.name, float(dm.mean()), float(dp.mean()), float(plo[0]),
+            rows.append((name, ind.id, ind.people or ind.name, money, float(dp.mean()), float(plo[0]),
                          float(phi[0]), cost, clo, chi, ind.unit_cost_usd, note, reference))
     return pd.DataFrame(rows, columns=cols)
 
@@ -282,20 +290,34 @@ def _people_sentences(comp: Comparison) -> list[str]:
                 said = f"{_count(r.diff_mean, True)} {what}"
             parts.append(f"{said} ({_verdict_words(r, 'people')})")
         out.append(f"People: {name} vs {comp.reference} at the horizon, all countries: " + "; ".join(parts) + ".")
-        if len(costs):
-            c = costs[(costs.scenario == name)]
-            money = c.extra_money_usd.iloc[0] if len(c) else 0.0
-            per = [f"{r.people}: US${r.cost_per_person_usd:,.0f} per extra one" for r in c.itertuples()
-                   if np.isfinite(r.cost_per_person_usd)]
-            more = f"US${_count(money)} more" if money > 0 else f"US${_count(-money)} less"
-            said = f"Money: {name} puts in {more} over the horizon than {comp.reference}"
-            if per:
-                said += f"; cost per person reached ({'; '.join(per)})."
-            elif money <= 0 and (c.extra_people > 0).any():
-                said += ", and reaches more people: no price to pay."
-            else:
-                said += "; it reaches no more people on any indicator."
-            out.append(said)
+        out += [m for m in money_sentences(comp) if m.startswith(f"Money: {name} ")]
+    return out
+
+
+def money_sentences(comp: Comparison) -> list[str]:
+    """Per scenario, the extra money it puts in over the horizon and its cost per person reached,
+    in words: "no extra money" or "saves money" where there is no price to state, never US$0."""
+    costs = comp.costs if comp.costs is not None else pd.DataFrame()
+    out = []
+    for name, c in (costs.groupby("scenario", sort=False) if len(costs) else ()):
+        money = float(c.extra_money_usd.iloc[0])
+        money = money if abs(money) >= NO_MONEY_USD else 0.0  # folders written before the rounding rule
+        per = [f"{r.people}: US${r.cost_per_person_usd:,.0f} per extra one" for r in c.itertuples()
+               if np.isfinite(r.cost_per_person_usd)]
+        more_people = bool((c.extra_people > 0).any())
+        if money > 0:
+            said = f"Money: {name} puts in US${_count(money)} more over the horizon than {comp.reference}"
+        elif money == 0:
+            said = f"Money: {name} puts in no extra money over the horizon compared with {comp.reference}"
+        else:
+            said = f"Money: {name} saves money: US${_count(-money)} less over the horizon than {comp.reference}"
+        if per:
+            said += f"; cost per person reached ({'; '.join(per)})."
+        elif more_people:
+            said += ", and reaches more people: no price per person to pay."
+        else:
+            said += "; it reaches no more people on any indicator."
+        out.append(said)
     return out
 
 

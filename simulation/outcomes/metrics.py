@@ -100,6 +100,20 @@ def _weighted(m: _PerRun, r: RunArrays) -> np.ndarray:
     return (m["index"] * pop[None]).sum(axis=-1) / pop.sum(axis=-1)[None]  # (N, Y) population-weighted
 
 
+def people_years(people: np.ndarray) -> np.ndarray:
+    """(N, C, I) people counted, summed over the years after the start year (people-years with
+    electricity; under-5 deaths over the whole horizon): (N, Y, C, I) -> (N, C, I)."""
+    return people[:, 1:].sum(axis=1)
+
+
+def people_years_gain(result: RunArrays, people: np.ndarray) -> np.ndarray:
+    """(N, C, I) the cumulative counterpart of people_gain: the change from the start year, summed
+    over the years after it and oriented so that positive is better (people-years of access gained,
+    deaths averted in total against the start year's rate)."""
+    sense = np.array([1.0 if i.higher_is_better else -1.0 for i in result.scenario.indicators])
+    return ((people[:, 1:] - people[:, :1]) * sense).sum(axis=1)
+
+
 def _cost_per_point(m: _PerRun, r: RunArrays) -> np.ndarray:
     idx = m["index"]
     points = (idx[:, -1] - idx[:, 0]).sum(axis=-1)  # index points gained, summed over countries
@@ -131,6 +145,10 @@ _PER_RUN = {
     "indicator_end_all": _indicator_end_all,
     "people_end": lambda m, r: m["people"][:, -1],
     "people_gain": lambda m, r: people_gain(r, m["people"]) if m["people"].shape[-1] else m["people"][:, -1],
+    "people_years": lambda m, r: people_years(m["people"]),
+    "people_years_gain": lambda m, r: people_years_gain(r, m["people"]) if m["people"].shape[-1]
+    else m["people"][:, -1],
+    "money_usd": lambda m, r: extra_money(r),
     "gap_closure": lambda m, r: gap_closure(m["index"][:, 0], m["index"][:, -1], index_target(r.scenario)),
     "goal_end": lambda m, r: r.scores[:, -1],
     "year_reached": lambda m, r: year_reached(r.scores, r.years, np.array([g.target_score for g in r.scenario.goals])),

@@ -74,6 +74,8 @@ class Outcome:
     sense_from_indicator: bool = False
     """Better is the indicator's own direction (people_end: more people with electricity is
     better, more under-5 deaths worse); `higher_is_better` is the fallback without a scenario."""
+    cumulative: bool = False
+    """Summed over the years after the start year ("over 2021-2030"), not a value at the horizon."""
 
     @property
     def keyed(self) -> bool:
@@ -165,6 +167,8 @@ PEOPLE = 100_000.0
 """Smallest difference in people that matters (people with access, undernourished people)."""
 DEATHS = 1_000.0
 """Smallest difference in under-5 deaths a year that matters."""
+HORIZON_YEARS = 10
+"""Cumulative outcomes' smallest effect is the yearly one over a ten-year horizon (2021-2030)."""
 
 _OUTCOMES = [
     Outcome("sdg_index_start", "index points", True,
@@ -222,6 +226,26 @@ _OUTCOMES = [
             by_country=True, by_goal=False, overall=True, by_indicator=True,
             compute=_per_run("people_gain"), compute_all=_sum_countries("people_gain"), min_effect=PEOPLE,
             min_effect_births=DEATHS),
+    # cumulative over the years after the start year (the values above are at the horizon)
+    Outcome("people_years", "people", True,
+            "people the indicator counts, summed over the years after the start year: people-years with "
+            "electricity or basic water, undernourished people-years, under-5 deaths in total (all countries: "
+            "their sum); better is the indicator's direction",
+            by_country=True, by_goal=False, overall=True, by_indicator=True, sense_from_indicator=True,
+            compute=_per_run("people_years"), compute_all=_sum_countries("people_years"),
+            min_effect=PEOPLE * HORIZON_YEARS, min_effect_births=DEATHS * HORIZON_YEARS, cumulative=True),
+    Outcome("people_years_gain", "people", True,
+            "people better off than in the start year, summed over the years after it and oriented so that "
+            "higher is better: people-years of access gained, under-5 deaths averted in total (all countries: "
+            "their sum)",
+            by_country=True, by_goal=False, overall=True, by_indicator=True,
+            compute=_per_run("people_years_gain"), compute_all=_sum_countries("people_years_gain"),
+            min_effect=PEOPLE * HORIZON_YEARS, min_effect_births=DEATHS * HORIZON_YEARS, cumulative=True),
+    Outcome("money_usd", "US$", False,
+            "money put in over the years after the start year (every source: donors, partnership, research and "
+            "domestic budgets, except the private co-finance blended finance mobilises), USD",
+            by_country=False, by_goal=False, overall=True, compute=_per_run("money_usd"),
+            min_effect=0.05, min_effect_relative=True, cumulative=True),
     Outcome("cost_per_point_usd", "US$", False,
             "all money spent per SDG-index point gained (summed over countries), USD",
             by_country=False, by_goal=False, overall=True, compute=_per_run("cost_per_point_usd"),
@@ -266,6 +290,17 @@ def label(name: str, country: str = ALL, goal: str = NO_GOAL) -> str:
     """The one name of a value: NAME[:GOAL][@COUNTRY] (no country = all countries)."""
     return name + ("" if goal in (NO_GOAL, "", None) else f":{goal}") + ("" if country in (ALL, "", None)
                                                                           else f"@{country}")
+
+
+def period(name: str, scenario: Scenario, key: str = NO_GOAL) -> str:
+    """When a value of outcome `name` is counted, in words: "over 2021-2030" for a cumulative
+    outcome, "a year in 2030" for people counted a year at the horizon (under-5 deaths), else
+    "in 2030"."""
+    o = REGISTRY[name]
+    if o.cumulative:
+        return f"over {scenario.years[1]}\u2013{scenario.end_year}"
+    per_year = o.by_indicator and any(i.id == key and i.denominator == "births" for i in scenario.indicators)
+    return f"{'a year ' if per_year else ''}in {scenario.end_year}"
 
 
 def parse(spec: str) -> tuple[str, str, str]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis.comparison import Comparison, headline
+from ..analysis.comparison import NO_EXTRA_MONEY, NO_MONEY_USD, SAVES_MONEY, Comparison, headline
 from ..analysis.decisions import LEVEL, MIN_PAIRED, VERDICT_HELP
 from ..analysis.sensitivity import near_best_text, replications_text
 from ..errors import InputError, Problem
@@ -370,16 +370,30 @@ def _people(x: float) -> str:
     return f"{x / 1e6:+.2f} M" if abs(x) >= 1e6 else f"{x:+,.0f}"
 
 
+def _extra_money(usd: float) -> str:
+    """Extra money in words where it is none or less: never US$ 0 or 1e-10."""
+    if abs(usd) < NO_MONEY_USD:
+        return NO_EXTRA_MONEY
+    return f"US$ {_num(usd, 2, sign=True)}" if usd > 0 else f"{SAVES_MONEY}: US$ {_num(-usd, 2)} less"
+
+
+def _no_price(r: Any) -> str:
+    """Why a cost per person has no figure, in words (older folders: from the extra money)."""
+    if r.extra_people > 0:  # more people without paying more
+        return NO_EXTRA_MONEY if abs(r.extra_money_usd) < NO_MONEY_USD else SAVES_MONEY
+    return getattr(r, "note", "") or "no more people reached"
+
+
 def _costs_table(path: Path) -> str:
     """Cost per person reached vs the reference (costs.csv), beside published benchmarks."""
     if not path.is_file():
         return "<p class=muted>No cost per person: the scenarios declare no indicators or differ in countries.</p>"
     c = pd.read_csv(path)
     rows = [{"scenario": r.scenario, "indicator": r.indicator, "people": r.people,
-             "extra money vs reference": f"US$ {_num(r.extra_money_usd, 2, sign=True)}",
+             "extra money vs reference": _extra_money(r.extra_money_usd),
              "extra people [95% CI]": f"{_people(r.extra_people)} [{_people(r.extra_people_ci_low)}, "
                                       f"{_people(r.extra_people_ci_high)}]",
-             "US$ per extra person [95% CI]": f"— ({getattr(r, 'note', '') or 'no ratio'})"
+             "US$ per extra person [95% CI]": _no_price(r)
              if r.cost_per_person_usd != r.cost_per_person_usd
              else f"{r.cost_per_person_usd:,.0f} [{r.cost_ci_low:,.0f}, {r.cost_ci_high:,.0f}]",
              "model unit cost (US$)": f"{r.model_unit_cost_usd:,.0f}",

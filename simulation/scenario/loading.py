@@ -34,7 +34,7 @@ from .library import parent_file, shipped_names
 from .messages import clip as _clip
 from .messages import close, locate, problems_from
 from .messages import show as _show
-from .paths import child_key, known_ids
+from .paths import PathError, child_key, known_ids, next_step, split_path
 from .schema import Scenario
 from .yamlio import LocDict, LocList, load_located, parse_located, to_plain
 
@@ -154,10 +154,11 @@ def parse_set(expr: str, n: int) -> tuple[list[str], Any]:
         raise InputError([Problem(label, 1, field_name(expr.strip()) if expr.strip() else "<set>",
                                   f"no '=' in {_clip(expr)} ({example})")])
     key, _, raw = expr.partition("=")
-    parts = [p.strip() for p in key.split(".")]
-    if any(not p for p in parts):
+    try:
+        parts = split_path(key)
+    except PathError as err:
         raise InputError([Problem(label, 1, field_name(key.strip()) if key.strip() else "<set>",
-                                  f"field path {_clip(key)} has an empty name ({example})")])
+                                  f"field path {_clip(key)} {err.reason} ({example})")]) from None
     path = ".".join(field_name(p) for p in parts)
     if parts[0] == "extends":
         raise InputError([Problem(label, 1, path, "'extends' cannot be set on the command line (allowed: scenario fields)")])
@@ -170,14 +171,21 @@ def parse_set(expr: str, n: int) -> tuple[list[str], Any]:
 
 
 def apply_set(data: Any, parts: list[str], value: Any, n: int) -> None:
-    """Set the field at `parts` to `value` (list items by id or index, see paths.child_key),
-    creating missing mappings on the way; the values set point at `--set #n`, line 1."""
+    """Set the field at `parts` to `value` (list items by id or index, see paths.child_key;
+    ids with dots see paths.next_step), creating missing mappings on the way; the values set
+    point at `--set #n`, line 1."""
     label = f"--set #{n}"
     node = data
     here = ""
-    for depth, part in enumerate(parts):
+    i = 0
+    while i < len(parts):
+        try:
+            part, used = next_step(node, parts, i)
+        except PathError as err:
+            raise InputError([Problem(label, 1, join_path(here, parts[i]), str(err))]) from None
+        i += used
         here = join_path(here, part)
-        last = depth == len(parts) - 1
+        last = i == len(parts)
         key = child_key(node, part)
         if key is None and isinstance(node, list):
             ids = known_ids(node)

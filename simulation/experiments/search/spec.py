@@ -37,7 +37,7 @@ from ...outcomes.registry import outcome_columns, outcome_sense
 from ...scenario import Ident, Scenario, Text, load_scenario, validate_data
 from ...scenario.messages import locate as _locate
 from ...scenario.messages import problems_from
-from ...scenario.paths import assign, check_path, lookup
+from ...scenario.paths import assign, check_path, lookup, split_path
 from ...scenario.yamlio import LocDict, load_located, to_plain
 from ..sweep.schema import ParamSpec
 from ..sweep.spec import Parameter, check_param
@@ -140,7 +140,7 @@ class Search:
         """Each constraint as g <= 0 for scenario data with the levers applied."""
         out = []
         for c in self.spec.constraints:
-            total = sum(float(lookup(data, p.split("."))) for p in c.sum)
+            total = sum(float(lookup(data, split_path(p))) for p in c.sum)
             if c.max is not None:
                 out.append(total - c.max)
             if c.min is not None:
@@ -218,7 +218,7 @@ def load_search(path: str | Path) -> Search:
         if why:
             add(("set", key), why)
         else:
-            assign(data, key.split("."), to_plain(value))
+            assign(data, split_path(key), to_plain(value))
     if problems:
         raise InputError(problems)
     try:
@@ -235,7 +235,7 @@ def load_search(path: str | Path) -> Search:
     for i, c in enumerate(spec.constraints):
         for j, p in enumerate(c.sum):
             why = check_path(base, p, sc.name)
-            if not why and not isinstance(lookup(base, p.split(".")), (int, float)):
+            if not why and not isinstance(lookup(base, split_path(p)), (int, float)):
                 why = f"{p} is not a number in scenario '{sc.name}'"
             if why:
                 add(("constraints", i, "sum", j), why)

@@ -45,7 +45,7 @@ from ...scenario import Scenario, load_scenario, validate_data
 from ...scenario.catalog import resolve
 from ...scenario.library import SHIPPED_DIR
 from ...scenario.messages import locate, problems_from
-from ...scenario.paths import assign, check_path, lookup
+from ...scenario.paths import assign, check_path, lookup, resolve_steps, split_path
 from ...scenario.yamlio import LocDict, load_located, to_plain
 from .designs import SAMPLES_HELP, design_size
 from .schema import MAX_POINTS, MAX_RUNS, NORMAL_CLIP, ParamSpec, SweepFile
@@ -64,7 +64,7 @@ class Parameter:
 
     @property
     def parts(self) -> list[str]:
-        return self.path.split(".")
+        return split_path(self.path)
 
     @property
     def dist(self) -> str:
@@ -350,6 +350,7 @@ def load_sweep(path: str | Path) -> Sweep:
             sources.append((name, pol.scenario, pol.set, ("policies", name)))
     loaded: dict[Path, Scenario] = {}
     policies: list[Policy] = []
+    own: dict[str, list[tuple[str, Any]]] = {}  # sweep-wide set path -> each policy's own value there
     for name, sfile, overrides, keys in sources:
         spath = (path.parent / sfile)
         key_line = (*keys, "scenario") if keys[0] == "policies" else keys
@@ -360,7 +361,7 @@ def load_sweep(path: str | Path) -> Sweep:
             loaded[spath.resolve()] = load_scenario(spath)  # errors are located in the scenario file
         base_sc = loaded[spath.resolve()]
         data = base_sc.model_dump()
-        ok = True
+        ok = _own_settings(data, spec.set, overrides, name or base_sc.name, own, keys, tree, add)
         for where, sets in ((("set",), spec.set), ((*keys, "set"), overrides)):
             for spath_key, value in sets.items():
                 why = check_path(data, spath_key, base_sc.name)
@@ -368,7 +369,7 @@ def load_sweep(path: str | Path) -> Sweep:
                     add((*where, spath_key), ".".join((*map(str, where), spath_key)), why)
                     ok = False
                     continue
-                assign(data, spath_key.split("."), to_plain(value))
+                assign(data, split_path(spath_key), to_plain(value))
         if not ok:
             continue
         pname = name or base_sc.name
@@ -380,6 +381,12 @@ def load_sweep(path: str | Path) -> Sweep:
             continue
         # the validated scenario's own data: every schema field present, defaults filled in
         policies.append(Policy(pname, str(spath), sc.model_dump(), sc, {**spec.set, **overrides}))
+    for skey, values in own.items():
+        if any(v != values[0][1] for _, v in values[1:]):
+            mine = "; ".join(f"'{n}' has {_brief(v)}" for n, v in values)
+            add(("set", skey), f"set.{skey}",
+                f"the policies set {skey} differently ({mine}); a sweep-wide set would override each "
+                "policy's own setting (give it in each policy's set, or leave it out)")
     if problems:
         raise InputError(problems)
 
@@ -403,6 +410,33 @@ def load_sweep(path: str | Path) -> Sweep:
     if problems:
         raise InputError(problems)
     return Sweep(label, spec, spec.name or path.stem, policies, parameters, path.read_text(encoding="utf-8-sig"))
+
+
+def _brief(value: Any) -> str:
+    if value is None:
+        return "none"
+    return "its own settings" if isinstance(value, dict) else shorten(value)
+
+
+def _own_settings(data: dict, sweep_set: dict, overrides: dict, pname: str,
+                  own: dict[str, list[tuple[str, Any]]], keys: tuple, tree: Any, add: Any) -> bool:
+    """Record one policy's own value at each sweep-wide `set` path (in `own`) and report a
+    sweep-wide path that the policy's own `set` also sets (or sets inside); False if any."""
+    ok = True
+    for skey in sweep_set:
+        if check_path(data, skey, pname):
+            continue  # reported where the set is applied
+        sparts = resolve_steps(data, split_path(skey))
+        own.setdefault(skey, []).append((pname, lookup(data, sparts)))
+        for okey in overrides:
+            oparts = resolve_steps(data, split_path(okey)) if not check_path(data, okey, pname) else split_path(okey)
+            n = min(len(sparts), len(oparts))
+            if sparts[:n] == oparts[:n]:
+                add(("set", skey), f"set.{skey}",
+                    f"collides with policy '{pname}''s own set {okey} (line {_line(tree, *keys, 'set', okey)}); "
+                    "a sweep-wide set may not override a policy's setting (give it in each policy's set instead)")
+                ok = False
+    return ok
 
 
 def _vector_len(p: Parameter) -> int:
