@@ -35,7 +35,8 @@ demo: $(STAMP) $(KERNELS)
 	@echo "Report:           $(CURDIR)/results/demo-compare/report.html"
 
 test: $(STAMP) $(KERNELS)
-	$(PY) -m pytest -n 2 --durations=10
+	$(PY) -m pytest -n 2 --durations=10 -m "not signals"
+	$(PY) -m pytest -m signals
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py

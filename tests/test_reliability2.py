@@ -304,6 +304,7 @@ def start_script(tmp_path, text):
                             text=True)
 
 
+@pytest.mark.signals  # run after the parallel suite, alone (Makefile): see docs/reliability.md
 def test_ctrl_c_while_a_worker_is_half_way_through_sending_its_result_does_not_hang(tmp_path):
     proc = start_script(tmp_path, HALF_SENT)
     try:

@@ -160,6 +160,7 @@ def test_a_sweep_killed_with_sigkill_resumes_with_no_duplicate_and_no_missing_ru
     check_complete(out, reference)
 
 
+@pytest.mark.signals  # run after the parallel suite, alone (Makefile): see docs/reliability.md
 def test_ctrl_c_stops_cleanly_and_leaves_a_resumable_folder(sweep_file, reference, tmp_path):
     out = tmp_path / "interrupted"
     # Ctrl-C reaches the whole foreground process group
