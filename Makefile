@@ -36,7 +36,7 @@ demo: $(STAMP) $(KERNELS)
 
 test: $(STAMP) $(KERNELS)
 	$(PY) -m pytest -n 2 --durations=10 -m "not signals"
-	$(PY) -m pytest -m signals
+	$(PY) -m pytest -n 1 -m signals
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
