@@ -340,30 +340,25 @@ class Funder(mesa.Agent):
 
     def deliver(self, grant, blend, capacity, overhead_rate: float, channel_cost: float, growth: float,
                 mobilising: float = 1.0) -> None:
-        """Each funder→country channel keeps its overhead, then costs the recipient its transaction
-        cost and what its surprise costs (against last year's flow times the planned growth)."""
+        """Each funder→country channel keeps its overhead and costs the recipient its transaction cost;
+        what arrives waits in the model's inbox (NaiveModel.settle) until every funder has sent, since
+        a surprise is measured on the recipient's total aid (against what it planned on: last year's
+        flow of each channel times the funder's planned growth; a new channel is no surprise)."""
         m = self.model
         ch = m.scenario.channels
         arrived_now = []
-        for c, country in enumerate(m.countries):
+        for c in range(m.C):
             flow = sum(grant[c]) + sum(blend[c]) + capacity[c]
             fixed = channel_cost if flow > 0 else 0.0
             overhead = min(flow, overhead_rate * flow + fixed)
             arrived = flow - overhead
             cost = ch.recipient_cost_share * ch.reference_flow_usd * (arrived / ch.reference_flow_usd) \
                 ** ch.cost_elasticity if arrived > 0 else 0.0
-            cost = min(cost, arrived)
-            if self.arrived is not None and ch.volatility_cost > 0:
-                plan = self.arrived[c] * growth
-                v = arrived / plan - 1.0 if plan > 0 else 0.0
-                v = max(-1.0, min(1.0, v))
-                cost += arrived * min(ch.volatility_cost * v * v, 1.0)
-            overhead += min(cost, arrived)
+            previous = self.arrived[c] if self.arrived is not None else 0.0
+            planned = previous * growth if previous > 0 else arrived
+            m.inbox.append((c, flow, overhead, arrived, min(cost, arrived), planned, grant[c], blend[c], capacity[c],
+                            mobilising))
             arrived_now.append(arrived)
-            keep = 1.0 - overhead / flow if flow > 0 else 1.0
-            m.ledger.book(m.t, "overhead", overhead)
-            country.receive([x * keep for x in grant[c]], [x * keep for x in blend[c]], capacity[c] * keep,
-                            mobilising)
         self.arrived = arrived_now
 
 
@@ -372,7 +367,7 @@ class Donor(Funder):
 
     def __init__(self, model: NaiveModel, index: int, spec, noise: list[float] | None):
         super().__init__(model)
-        self.index, self.ident, self.kind = index, spec.id, spec.kind
+        self.index, self.ident, self.kind, self.spec = index, spec.id, spec.kind, spec
         self.strategy = spec.strategy
         self.params = {**DEFAULTS[spec.strategy], **spec.strategy_params}
         self.base, self.growth, self.noise_sd = spec.budget_usd, spec.growth, spec.noise_sd
@@ -384,10 +379,9 @@ class Donor(Funder):
             self.noise = u
         self.pooled_share, self.overhead_rate, self.channel_cost = spec.pooled_share, spec.overhead_rate, \
             spec.channel_cost_usd
-        # the bilateral budget carries the blended and capacity shares of the whole budget
-        rest = 1.0 - spec.pooled_share
-        self.blended_share = spec.blended_share / rest if spec.pooled_share < 1 else 0.0
-        self.capacity_share = spec.capacity_share / rest if spec.pooled_share < 1 else 0.0
+        # the shares are of the bilateral budget (what the donor does not pool)
+        self.blended_share, self.capacity_share = spec.blended_share, spec.capacity_share
+        self.pooled = 0.0
         cs = set(spec.eligible_countries) if spec.eligible_countries else set(model.country_ids)
         gs = set(spec.goals) if spec.goals else set(model.goal_ids)
         self.mask = [[c in cs and g in gs for g in model.goal_ids] for c in model.country_ids]
@@ -405,7 +399,7 @@ class Donor(Funder):
     def contribute(self) -> None:
         """Pay the pooled share into the facility (less the channel's fixed cost) and plan the rest."""
         m, t = self.model, self.model.t
-        pooled = self.budget * self.pooled_share
+        pooled = self.pooled = self.budget * self.pooled_share
         if pooled > 0 and m.facility is not None:
             cost = min(pooled, self.channel_cost)
             m.ledger.book(t, "overhead", cost)
@@ -495,14 +489,38 @@ class Facility(Funder):
         m.ledger.book(t, "unspent", self.inflow - paid)
         self.plan = self.allocate(paid)
 
+    def windows(self) -> tuple[float, float]:
+        """Its blended and capacity shares; one the scenario leaves unset is the pooled money's own mix
+        (the contributors' shares weighted by what each pooled this year, or by their pooled trend
+        budgets in a year nothing came in)."""
+        donors = self.model.donors
+        weights = [d.pooled for d in donors]
+        if sum(weights) <= 0:
+            weights = [d.base * d.pooled_share for d in donors]
+        total = sum(weights)
+
+        def own(attr: str) -> float:
+            return sum(w * getattr(d.spec, attr) for w, d in zip(weights, donors)) / total if total > 0 else 0.0
+
+        b = self.spec.blended_share if self.spec.blended_share is not None else own("blended_share")
+        k = self.spec.capacity_share if self.spec.capacity_share is not None else own("capacity_share")
+        return b, min(k, 1.0 - b)
+
     def step(self) -> None:
         if not self.active:
             return
         t = self.model.t
         growth = self.scheduled[t] / self.scheduled[t - 1] if t and self.scheduled[t - 1] > 0 else 1.0
-        grant, blend, capacity = self.split(self.plan, self.blended_share, self.spec.capacity_share)
-        self.deliver(grant, blend, capacity, self.overhead_rate, self.channel_cost, growth,
-                     1.0 + self.spec.risk_sharing)
+        blended_share, capacity_share = self.windows()
+        grant, blend, capacity = self.split(self.plan, blended_share, capacity_share)
+        m, r, p = self.model, self.spec.risk_sharing, self.spec.guarantee_provisioning
+        for c in range(m.C):  # the guarantee fund risk sharing needs: p·r·L per dollar delivered, held idle
+            for g in range(m.G):
+                x = p * r * m.leverage[g]
+                held = blend[c][g] * x / (1.0 + x)
+                blend[c][g] -= held
+                m.ledger.book(t, "unspent", held)
+        self.deliver(grant, blend, capacity, self.overhead_rate, self.channel_cost, growth, 1.0 + r)
         self.inflow, self.active = 0.0, False
 
 
@@ -592,6 +610,7 @@ class NaiveModel(mesa.Model):
         getattr(mesa.Agent, "_ids", {}).pop(self, None)  # Mesa 3.3 would keep every model alive
 
         self.ledger = Ledger(T)
+        self.inbox = []  # what funders sent this year, waiting for `settle`
         self.history = {"scores": [], "adoption": [], "capacity": [], "trl": [], "private": []}
         self.record()
 
@@ -624,6 +643,26 @@ class NaiveModel(mesa.Model):
             f.plan = w
 
     # shocks, looked up year by year
+    def settle(self) -> None:
+        """What every channel delivers: its flow less the funder's overhead, the recipient's transaction
+        cost and the channel's share (by amount) of what the surprise in its recipient's total aid
+        costs: min(1, λ v²) of the total, v = total / planned − 1 capped at ±1."""
+        lam = self.scenario.channels.volatility_cost
+        total, planned = [0.0] * self.C, [0.0] * self.C
+        for c, _, _, arrived, _, plan, *_ in self.inbox:
+            total[c] += arrived
+            planned[c] += plan
+        for c, flow, overhead, arrived, cost, _, grant, blend, capacity, mobilising in self.inbox:
+            if lam > 0 and planned[c] > 0 and total[c] > 0:
+                v = max(-1.0, min(1.0, total[c] / planned[c] - 1.0))
+                cost += total[c] * min(lam * v * v, 1.0) * arrived / total[c]
+            overhead += min(cost, arrived)
+            keep = 1.0 - overhead / flow if flow > 0 else 1.0
+            self.ledger.book(self.t, "overhead", overhead)
+            self.countries[c].receive([x * keep for x in grant], [x * keep for x in blend], capacity * keep,
+                                      mobilising)
+        self.inbox = []
+
     def year(self, t: int) -> int:
         return self.scenario.start_year + t
 
@@ -707,6 +746,7 @@ class NaiveModel(mesa.Model):
             donors.do("step")
         if self.facility is not None:
             self.facility.step()
+        self.settle()
         countries.do("mobilise_private")
         self.history["private"].append(sum(sum(c.private) for c in self.countries))
         # 3. research bodies and technology pipelines

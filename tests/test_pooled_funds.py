@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from simulation.mechanisms import channels
 from simulation.model import ACCOUNTS, FinancingModel
-from tests.factory import no_noise, run_model, scenario, small_dict
+from simulation.scenario import Scenario, validate_data
+from tests.factory import baseline, no_noise, run_model, scenario, small_dict
 
 money = st.floats(min_value=1e6, max_value=1e10, allow_nan=False)  # channels whose cost is below their flow
 
@@ -39,20 +40,46 @@ def test_recipient_cost_is_a_flat_rate_at_elasticity_one_and_never_more_than_the
 @given(money, st.floats(0.5, 1.5), st.floats(-0.9, 0.9))
 def test_only_surprises_cost_and_bigger_surprises_cost_more(previous, growth, surprise):
     prev = np.array([[[previous]]])
-    planned = np.array([growth])
-    on_plan = channels.volatility_loss(prev * growth, prev, planned, 4.0)
-    assert on_plan[0, 0, 0] == pytest.approx(0.0, abs=1e-6 * previous)
-    flow = prev * growth * (1 + surprise)
-    small = channels.volatility_loss(prev * growth * (1 + surprise / 2), prev, planned, 4.0)
-    big = channels.volatility_loss(flow, prev, planned, 4.0)
-    assert big[0, 0, 0] / flow[0, 0, 0] >= small[0, 0, 0] / (prev * growth * (1 + surprise / 2))[0, 0, 0] - 1e-12
-    assert 0.0 <= big[0, 0, 0] <= flow[0, 0, 0]
+    planned = channels.planned_flow(prev * growth, prev, np.array([[growth]]))[:, 0]  # (S, C)
+    on_plan = channels.volatility_loss((prev * growth)[:, 0], planned, 4.0)
+    assert on_plan[0, 0] == pytest.approx(0.0, abs=1e-6 * previous)
+    small_flow, big_flow = planned * (1 + surprise / 2), planned * (1 + surprise)
+    small = channels.volatility_loss(small_flow, planned, 4.0)
+    big = channels.volatility_loss(big_flow, planned, 4.0)
+    assert big[0, 0] / big_flow[0, 0] >= small[0, 0] / small_flow[0, 0] - 1e-12
+    assert 0.0 <= big[0, 0] <= big_flow[0, 0]
 
 
 def test_a_new_channel_and_the_first_year_are_not_surprises():
     flow = np.array([[[5e6, 3e6]]])
-    assert not channels.volatility_loss(flow, None, np.ones(1), 4.0).any()
-    assert not channels.volatility_loss(flow, np.zeros_like(flow), np.ones(1), 4.0).any()
+    assert np.array_equal(channels.planned_flow(flow, None, np.ones((1, 1))), flow)
+    assert np.array_equal(channels.planned_flow(flow, np.zeros_like(flow), np.ones((1, 1))), flow)
+
+
+@given(money, st.floats(0.05, 0.9))
+def test_surprises_of_two_funders_offset_in_the_recipients_total_aid(flow, surprise):
+    # two funders of the same size give one country: one more than planned, the other as much less
+    previous = np.array([[[flow], [flow]]])  # (S, F, C)
+    now = previous * np.array([[[1 + surprise], [1 - surprise]]])
+    planned = channels.planned_flow(now, previous, np.ones((1, 2)))
+    total = channels.volatility_loss(now.sum(axis=1), planned.sum(axis=1), 4.0)
+    assert total[0, 0] == pytest.approx(0.0, abs=1e-9 * flow)
+    # measured channel by channel, as before, each surprise would have cost
+    alone = channels.volatility_loss(now[:, 0], planned[:, 0], 4.0)
+    assert alone[0, 0] > 0
+
+
+@given(st.floats(0.0, 2.0), st.floats(0.0, 1.0), st.floats(0.05, 3.0))
+def test_risk_sharing_helps_only_while_its_guarantee_fund_is_cheap(risk, provisioning, leverage):
+    # what one committed blended dollar puts to work: itself and the private money it mobilises
+    held = channels.provision_share(risk, provisioning, leverage)
+    at_work = (1 - held) * (1 + leverage * (1 + risk))
+    without = 1 + leverage
+    assert 0.0 <= held < 1.0
+    if risk > 1e-3 and provisioning < 1 / (1 + leverage) - 1e-3:
+        assert at_work > without
+    if risk > 1e-3 and provisioning > 1 / (1 + leverage) + 1e-3:
+        assert at_work < without
 
 
 @given(st.lists(st.floats(0.0, 1e9), min_size=1, max_size=30), st.floats(0.05, 1.0), st.floats(0.0, 5.0))
@@ -127,12 +154,25 @@ def test_money_is_conserved_with_a_reserve_a_lag_and_every_window():
     _balanced(m)
     unspent = _account(m, "unspent")
     assert (unspent[:3] > 0).all(), "a new facility builds its reserve in its first years"
-    assert unspent.sum(axis=0) == pytest.approx(m.facility_reserve, rel=1e-9), "what it holds at the end"
+    assert m.facility_guarantee.min() > 0, "risk sharing holds a guarantee fund"
+    assert unspent.sum(axis=0) == pytest.approx(m.facility_reserve + m.facility_guarantee, rel=1e-9), \
+        "what it holds at the end"
 
 
 def test_risk_sharing_raises_the_private_money_a_facility_mobilises():
     private = [run_model(scenario(_pooled(risk_sharing=r))).history["private"].sum() for r in (0.0, 0.5, 1.0)]
     assert private[0] < private[1] < private[2]
+
+
+def test_risk_sharing_costs_what_its_guarantee_fund_holds_idle():
+    def run(risk: float, provisioning: float) -> FinancingModel:
+        return run_model(scenario(_pooled(risk_sharing=risk, guarantee_provisioning=provisioning)))
+    free, cheap, dear = run(0.0, 1.0), run(1.0, 0.1), run(1.0, 1.0)
+    assert free.facility_guarantee.max() == 0.0
+    assert 0 < cheap.facility_guarantee.min() < dear.facility_guarantee.min()
+    spent = {k: _account(m, "spent").sum() for k, m in (("free", free), ("cheap", cheap), ("dear", dear))}
+    # small_dict's leverage is 0.5-2: a 10 % guarantee fund pays for itself, a cash-funded one does not
+    assert spent["cheap"] > spent["free"] > spent["dear"]
 
 
 def test_the_capacity_window_builds_capacity():
@@ -200,3 +240,54 @@ def test_a_facility_whose_windows_exceed_its_payout_is_refused():
     from simulation.errors import InputError
     with pytest.raises(InputError, match="blended_share \\+ capacity_share"):
         scenario(_pooled(blended_share=0.7, capacity_share=0.5))
+
+
+# ---------------------------------------------------------------- pooling alone changes nothing
+
+def _neutral_pooling(pooled: float, **facility) -> Scenario:
+    """The baseline with Japan pooling `pooled` of its aid into a facility that does exactly what
+    Japan does (its strategy, cells and overhead; no reserve, lag, risk sharing or coordination),
+    fixed channel costs off and recipient costs proportional to the money (elasticity 1): every
+    pooled-fund mechanism neutral."""
+    d = baseline().model_dump(mode="json")
+    d["channels"]["cost_elasticity"] = 1.0
+    jpn = next(x for x in d["donors"] if x["id"] == "JPN-ODA")
+    jpn.update(pooled_share=pooled, channel_cost_usd=0.0)
+    d["facility"] = {"strategy": jpn["strategy"], "strategy_params": jpn["strategy_params"],
+                     "eligible_countries": [c["id"] for c in d["countries"]], "overhead_rate": jpn["overhead_rate"],
+                     "payout_rate": 1.0, "start_lag_years": 0.0, "risk_sharing": 0.0, "coordinated": False,
+                     **facility}
+    return validate_data(d, "<neutral pooling>")
+
+
+def _blended_usd(m: FinancingModel) -> float:
+    f = m.ledger.flows_frame(np.arange(m.S), m.scenario.years[:-1])
+    return float(f[f.instrument == "blended"].amount_usd.sum())
+
+
+def test_pooling_with_every_pooled_fund_mechanism_neutral_changes_nothing():
+    bilateral = run_model(_neutral_pooling(0.0), runs=3)
+    pooled = run_model(_neutral_pooling(0.2), runs=3)  # its windows: the pooled money's own mix
+    np.testing.assert_allclose(pooled.history["indicators"], bilateral.history["indicators"], rtol=1e-9)
+    np.testing.assert_allclose(pooled.history["scores"], bilateral.history["scores"], rtol=1e-9)
+    np.testing.assert_allclose(pooled.history["private"], bilateral.history["private"], rtol=1e-9)
+    for account in ("spent", "leaked", "overhead"):
+        np.testing.assert_allclose(_account(pooled, account), _account(bilateral, account), rtol=1e-9)
+
+
+def test_the_facilitys_windows_replace_the_pooled_moneys_mix_and_never_stack_on_it():
+    japan = 0.10  # Japan's blended share in the baseline
+    own = run_model(_neutral_pooling(0.2), runs=2, record_flows=True)
+    stated = run_model(_neutral_pooling(0.2, blended_share=japan, capacity_share=0.05), runs=2, record_flows=True)
+    none = run_model(_neutral_pooling(0.2, blended_share=0.0, capacity_share=0.0), runs=2, record_flows=True)
+    more = run_model(_neutral_pooling(0.2, blended_share=0.3, capacity_share=0.05), runs=2, record_flows=True)
+    bilateral = run_model(_neutral_pooling(0.0), runs=2, record_flows=True)
+    assert _blended_usd(own) == pytest.approx(_blended_usd(bilateral), rel=1e-9)
+    assert _blended_usd(stated) == pytest.approx(_blended_usd(bilateral), rel=1e-9)
+    # windows at zero: the pooled fifth of Japan's blended money becomes grants, nothing more
+    pooled_blended = _blended_usd(bilateral) - _blended_usd(none)
+    assert pooled_blended > 0
+    assert _blended_usd(more) - _blended_usd(bilateral) == pytest.approx(2.0 * pooled_blended, rel=0.02)
+    # and no one is lost to an artefact: losing that blended money loses only what it mobilised
+    people = {k: m.history["indicators"][-1].mean() for k, m in (("none", none), ("bilateral", bilateral))}
+    assert people["none"] == pytest.approx(people["bilateral"], rel=1e-3)

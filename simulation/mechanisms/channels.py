@@ -38,23 +38,42 @@ def _recipient_cost(flow: np.ndarray, share, reference, elasticity: float) -> np
     return np.minimum(cost, flow)
 
 
-def volatility_loss(flow: np.ndarray, previous: np.ndarray | None, planned_growth: np.ndarray,
-                    cost: float) -> np.ndarray:
-    """What unpredictable money loses: a channel whose flow departs by a share v from what the
-    recipient could plan on loses min(1, λ·v²) of this year's flow.
+def planned_flow(flow: np.ndarray, previous: np.ndarray | None, planned_growth: np.ndarray) -> np.ndarray:
+    """What a recipient could plan on from each channel: last year's flow times the funder's scheduled
+    growth (a donor's budget trend, a new facility's ramp-up). A channel that is new this year
+    (previous 0), or the first year (previous None), is planned as it comes: not a surprise.
+    flow, previous: (S, F, C); planned_growth: (1|S, F) → (S, F, C)."""
+    if previous is None:
+        return flow
+    return np.where(previous > 0, previous * planned_growth[..., None], flow)
 
-    The plan is last year's flow times the funder's scheduled growth (a donor's budget trend, a
-    new facility's ramp-up): v = flow / (previous · planned_growth) − 1, capped at ±1. Budget
-    noise, shocks and shifts between countries are surprises; a channel that is new this year
-    (previous 0) or the first year (previous None) loses nothing. flow, previous: (S, F, C);
-    planned_growth: (1|S, F); cost: a number or (1|S, 1, 1) → (S, F, C).
+
+def volatility_loss(total: np.ndarray, planned: np.ndarray, cost: float) -> np.ndarray:
+    """What unpredictable aid loses: a recipient whose total aid departs by a share v from what it
+    could plan on loses min(1, λ·v²) of this year's aid.
+
+    v = total / planned − 1, capped at ±1; measured on the recipient's total aid from every funder,
+    so one funder's surprise is diluted by the others' flows and surprises of several funders can
+    offset each other. total, planned: (S, C) USD; cost λ: a number or (1|S, 1, 1) → (S, C).
     """
-    if previous is None or not np.any(cost):
-        return np.zeros_like(flow)
-    plan = previous * planned_growth[..., None]
-    v = np.divide(flow, plan, out=np.ones_like(flow), where=plan > 0) - 1.0
+    if not np.any(cost):
+        return np.zeros_like(total)
+    v = np.divide(total, planned, out=np.ones_like(total), where=planned > 0) - 1.0
     np.clip(v, -1.0, 1.0, out=v)
-    return flow * np.minimum(cost * v * v, 1.0)
+    return total * np.minimum(np.reshape(cost, np.shape(cost)[:-1]) * v * v, 1.0)
+
+
+def provision_share(risk: np.ndarray | float, provisioning: np.ndarray | float, leverage: np.ndarray) -> np.ndarray:
+    """Share of a blended dollar committed with risk sharing that its guarantee fund holds idle.
+
+    Risk sharing r lets a blended dollar that reaches a goal with leverage L mobilise r·L more
+    private money; a guarantee covering it must be provisioned at rate p (EU budgetary guarantees:
+    9-50 %). Committing B, the facility delivers b and holds p·r·L·b: b = B / (1 + p·r·L), so the
+    share held is p·r·L / (1 + p·r·L). Risk sharing then raises what a committed dollar puts to work,
+    (1 + L(1 + r)) / (1 + p·r·L) against 1 + L, only if p < 1 / (1 + L).
+    """
+    x = np.multiply(np.multiply(risk, provisioning), leverage)
+    return x / (1.0 + x)
 
 
 def ramp(year: int, lag: float) -> float:

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 class Funders:
     """Funders of one kind on the common path: their ledger key and ids, eligible cells (F, C, G),
     windows (blended and capacity shares of the allocation, (1|S, F)), channel overhead
-    (rate and fixed cost), the planned growth of their flows this year, and how much more
-    their blended money mobilises (risk sharing; None: leverage alone)."""
+    (rate and fixed cost), the planned growth of their flows this year, how much more their
+    blended money mobilises (risk sharing; None: leverage alone) and the guarantee fund that
+    risk sharing needs (share of the private money it adds)."""
     key: str
     ids: list[str]
     mask: np.ndarray
@@ -42,20 +43,54 @@ class Funders:
     channel_cost: np.ndarray
     growth: np.ndarray
     risk: np.ndarray | float | None = None
+    provisioning: np.ndarray | float = 0.0
     diverts: bool = False  # a pandemic's diversion to health applies to its grants
 
 
+@dataclass
+class Sent:
+    """One kind of funder's money on its way, (S, F, C, G) USD by instrument and (S, F, C) per
+    channel: the flow and the funder's own overhead on it (funding.send)."""
+    who: Funders
+    grant: np.ndarray
+    blended: np.ndarray
+    capacity: np.ndarray
+    flow: np.ndarray
+    overhead: np.ndarray
+
+
 def donors(m: FinancingModel) -> Funders:
+    """Donors' bilateral money: its windows are shares of what each donor does not pool."""
     d = m.p.donors
-    return Funders("donor", d.ids, d.mask, dynamics.share_of_rest(d.blended_share, d.pooled_share),
-                   dynamics.share_of_rest(d.capacity_share, d.pooled_share), d.overhead_rate, d.channel_cost,
+    return Funders("donor", d.ids, d.mask, d.blended_share, d.capacity_share, d.overhead_rate, d.channel_cost,
                    1.0 + d.growth, diverts=True)
 
 
-def facility(m: FinancingModel, t: int) -> Funders:
+def facility(m: FinancingModel, t: int, pooled: np.ndarray) -> Funders:
+    """The facility as a funder; `pooled` (S, D) this year's contributions (they set its windows where
+    the scenario leaves them to the pooled money's own mix)."""
     f = m.p.facility
-    return Funders("facility", ["facility"], f.mask, f.blended, f.capacity, f.overhead, f.channel_cost,
-                   f.growth[t - 1][..., None] if t else np.ones(1), risk=f.risk)
+    blended, capacity = windows(m, pooled)
+    return Funders("facility", ["facility"], f.mask, blended, capacity, f.overhead, f.channel_cost,
+                   f.growth[t - 1][..., None] if t else np.ones(1), risk=f.risk, provisioning=f.provisioning)
+
+
+def windows(m: FinancingModel, pooled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The facility's blended and capacity windows (1|S, 1). A window the scenario leaves unset (NaN)
+    keeps the pooled money's own mix: the contributors' shares weighted by what each pools this
+    year (by their pooled trend budgets in a year nothing comes in), so pooling alone does not change
+    the total instrument mix. The capacity window yields to the blended one if they exceed 1."""
+    f, d = m.p.facility, m.p.donors
+    weight = np.where(pooled.sum(axis=1, keepdims=True) > 0, pooled, d.base * d.pooled_share)
+    total = weight.sum(axis=1, keepdims=True)
+
+    def own(share: np.ndarray) -> np.ndarray:
+        return np.divide((weight * share).sum(axis=1, keepdims=True), total, out=np.zeros_like(total),
+                         where=total > 0)
+
+    blended = np.where(np.isnan(f.blended), own(d.blended_share), f.blended)
+    capacity = np.where(np.isnan(f.capacity), own(d.capacity_share), f.capacity)
+    return blended, np.minimum(capacity, 1.0 - blended)
 
 
 def budgets(m: FinancingModel, year: Year) -> None:
@@ -94,7 +129,7 @@ def plans(m: FinancingModel, year: Year) -> dict[str, tuple[Funders, np.ndarray]
                      np.zeros((m.S, 0) + m.scores.shape[1:]))}
     paid = pool(m, year, pooled)
     if paid is not None:
-        out["facility"] = (facility(m, year.t), Facility.allocate(m, ctx, paid[:, None]))
+        out["facility"] = (facility(m, year.t, pooled), Facility.allocate(m, ctx, paid[:, None]))
     coordinate(m, year, out)
     return out
 
@@ -144,8 +179,8 @@ def split(m: FinancingModel, who: Funders, alloc: np.ndarray):
     """
     keep = (1.0 - who.capacity)[..., None, None]
     lev_mask = who.mask & (m.p.goals.leverage > 0)[..., None, None, :]
-    grant = np.multiply(alloc, keep, out=m.buffer("grant", alloc.shape))
-    blend = np.multiply(grant, lev_mask, out=m.buffer("blended", alloc.shape))  # available for blending
+    grant = np.multiply(alloc, keep, out=m.buffer(f"grant:{who.key}", alloc.shape))
+    blend = np.multiply(grant, lev_mask, out=m.buffer(f"blended:{who.key}", alloc.shape))  # available for blending
     avail_total = blend.sum(axis=(-2, -1))
     want = alloc.sum(axis=(-2, -1)) * who.blended
     ratio = np.divide(np.minimum(want, avail_total), avail_total, out=np.zeros_like(avail_total),
@@ -154,6 +189,33 @@ def split(m: FinancingModel, who: Funders, alloc: np.ndarray):
     grant -= blend
     cap = alloc.sum(axis=-1) * who.capacity[..., None]
     return grant, blend, cap
+
+
+def send(m: FinancingModel, t: int, who: Funders, alloc: np.ndarray) -> Sent:
+    """A funder kind's plan (S, F, C, G) on its way: split into its windows, diverted in a pandemic,
+    less what risk sharing must hold back, and the funder's own channel overhead on each channel."""
+    grant, blended, capacity = split(m, who, alloc)
+    if who.diverts:
+        divert(m, t, grant)
+    if who.risk is not None:
+        provision(m, t, who, blended)
+    flow = grant.sum(axis=-1) + blended.sum(axis=-1) + capacity  # (S, F, C)
+    return Sent(who, grant, blended, capacity, flow, dynamics.channel_overhead(flow, who.overhead, who.channel_cost))
+
+
+def provision(m: FinancingModel, t: int, who: Funders, blended: np.ndarray) -> None:
+    """Risk sharing's price: the guarantee fund. Of each blended dollar committed, the share
+    channels.provision_share is held idle against the extra private money the guarantee covers; it
+    leaves `blended` (in place), is booked unspent and stays in m.facility_guarantee."""
+    share = channels.provision_share(np.asarray(who.risk)[..., None], np.asarray(who.provisioning)[..., None],
+                                     m.p.goals.leverage[..., None, None, :])
+    if not np.any(share):
+        return
+    held = blended * share
+    blended -= held
+    total = held.sum(axis=(1, 2, 3))
+    m.ledger.book(t, unspent=total)
+    m.facility_guarantee += total
 
 
 def divert(m: FinancingModel, t: int, grant: np.ndarray) -> None:
@@ -169,40 +231,53 @@ def divert(m: FinancingModel, t: int, grant: np.ndarray) -> None:
     grant[..., h] += moved.sum(axis=-1)
 
 
-def deliver(m: FinancingModel, t: int, who: Funders, grant: np.ndarray, blended: np.ndarray,
-            capacity: np.ndarray) -> dict[str, np.ndarray]:
-    """Pass funder→country money through channels; record flows.
+def deliver(m: FinancingModel, t: int, sent: list[Sent]) -> list[dict[str, np.ndarray]]:
+    """Pass every funder→country channel's money to its country; record flows.
 
-    A channel loses the funder's overhead (rate and fixed cost), then the recipient's
-    transaction cost and what its unpredictability costs (mechanisms/channels.py), all booked
-    as overhead. grant, blended (S, F, C, G) and capacity (S, F, C) gross USD. Returns the net
-    amounts; the arrays given are scaled in place (they are recorded in the ledger first).
+    A channel loses the funder's overhead (rate and fixed cost, in `sent`), then the recipient's
+    transaction cost and its part of what the unpredictability of the recipient's total aid
+    costs (recipient_losses), all booked as overhead. Returns each kind's net amounts (grant,
+    blended (S, F, C, G), capacity (S, F, C)); the arrays sent are scaled in place (they are
+    recorded in the ledger first).
     """
-    flow = grant.sum(axis=-1) + blended.sum(axis=-1) + capacity  # (S, F, C)
-    overhead = dynamics.channel_overhead(flow, who.overhead, who.channel_cost)
-    overhead += recipient_losses(m, t, who, flow - overhead)
-    keep = 1.0 - np.divide(overhead, flow, out=np.zeros_like(flow), where=flow > 0)
-    m.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
-    c, g = m.p.countries.ids, m.p.goals.ids
-    for inst, a in (("grant", grant), ("blended", blended)):
-        m.ledger.flow(f"{who.key}:{inst}", a, inst, who.ids, c, g)
-        a *= keep[..., None]
-    m.ledger.flow(f"{who.key}:capacity", capacity, "capacity", who.ids, c, NO_GOAL)
-    capacity *= keep
-    return {"grant": grant, "blended": blended, "capacity": capacity}
+    losses = recipient_losses(m, t, sent)
+    out = []
+    for s, loss in zip(sent, losses):
+        overhead = s.overhead + loss
+        keep = 1.0 - np.divide(overhead, s.flow, out=np.zeros_like(s.flow), where=s.flow > 0)
+        m.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
+        c, g, who = m.p.countries.ids, m.p.goals.ids, s.who
+        for inst, a in (("grant", s.grant), ("blended", s.blended)):
+            m.ledger.flow(f"{who.key}:{inst}", a, inst, who.ids, c, g)
+            a *= keep[..., None]
+        m.ledger.flow(f"{who.key}:capacity", s.capacity, "capacity", who.ids, c, NO_GOAL)
+        s.capacity *= keep
+        out.append({"grant": s.grant, "blended": s.blended, "capacity": s.capacity})
+    return out
 
 
-def recipient_losses(m: FinancingModel, t: int, who: Funders, arrived: np.ndarray) -> np.ndarray:
-    """What money that arrived (S, F, C) costs its recipient to service, and costs more the less
-    it was expected (at most all of it); recorded in history["channel_costs"]."""
+def recipient_losses(m: FinancingModel, t: int, sent: list[Sent]) -> list[np.ndarray]:
+    """What the money that arrived on each channel (S, F, C) costs its recipient: the channel's
+    transaction cost, and its share (by amount) of what the surprise in the recipient's *total*
+    aid costs (channels.volatility_loss: surprises of several funders offset each other); at most
+    all of it. Recorded in history["channel_costs"]."""
     ch = m.p.channels
-    recipient = channels.recipient_cost(arrived, ch.share, ch.reference, ch.elasticity)
-    volatility = channels.volatility_loss(arrived, m.arrived.get(who.key), who.growth, ch.volatility)
-    friction = recipient + volatility
-    capped = np.minimum(friction, arrived)
-    m.arrived[who.key] = arrived
-    # the two parts of what the recipients lose, in proportion where all that arrived was lost
-    part = np.divide(capped, friction, out=np.zeros_like(friction), where=friction > 0)
-    m.history["channel_costs"][t, :, 0] += (recipient * part).sum(axis=(1, 2))
-    m.history["channel_costs"][t, :, 1] += (volatility * part).sum(axis=(1, 2))
-    return capped
+    arrived = [s.flow - s.overhead for s in sent]
+    total = sum(a.sum(axis=1) for a in arrived)  # (S, C)
+    planned = sum(channels.planned_flow(a, m.arrived.get(s.who.key), s.who.growth).sum(axis=1)
+                  for s, a in zip(sent, arrived))
+    lost = channels.volatility_loss(total, planned, ch.volatility)  # (S, C)
+    lost_share = np.divide(lost, total, out=np.zeros_like(total), where=total > 0)[:, None]
+    out = []
+    for s, a in zip(sent, arrived):
+        recipient = channels.recipient_cost(a, ch.share, ch.reference, ch.elasticity)
+        volatility = a * lost_share
+        friction = recipient + volatility
+        capped = np.minimum(friction, a)
+        m.arrived[s.who.key] = a
+        # the two parts of what the recipients lose, in proportion where all that arrived was lost
+        part = np.divide(capped, friction, out=np.zeros_like(friction), where=friction > 0)
+        m.history["channel_costs"][t, :, 0] += (recipient * part).sum(axis=(1, 2))
+        m.history["channel_costs"][t, :, 1] += (volatility * part).sum(axis=(1, 2))
+        out.append(capped)
+    return out

@@ -141,6 +141,7 @@ class FinancingModel(mesa.Model):
         self.propensity: np.ndarray | None = None  # (S, A, C, G) learned weights of the A adaptive donors
         self.donor_budget = np.zeros((S, len(p.donors.ids)))
         self.facility_reserve = np.zeros(S)  # (S,) money the facility holds for later years
+        self.facility_guarantee = np.zeros(S)  # (S,) money its risk sharing holds idle in a guarantee fund
         self.ind_gap = np.broadcast_to(n.gap0, (S, C, I)).copy()
         self.ind_trend_gap = self.ind_gap.copy()  # the gap on the trend alone (money on its path)
         self.ind_reached = np.zeros((S, C, I))  # people reached (or lost) by money above (below) the path
@@ -216,16 +217,14 @@ class FinancingModel(mesa.Model):
         return Year(t, c.population(t), gdp, dynamics.domestic_spending(gdp, c.domestic_share, c.priority))
 
     def _deliver(self, year: Year, plans: dict) -> Delivered:
-        """Every funder's plan, split into its windows and delivered through its channels; the
-        sums over funders (donors first, then the facility)."""
+        """Every funder's plan, split into its windows and sent through its channels, then delivered
+        together (the recipients' volatility losses are on their total aid); the sums over funders
+        (donors first, then the facility)."""
+        sent = [funding.send(self, year.t, who, alloc) for who, alloc in plans.values()]
         external = capacity = mobilising = None
-        for who, alloc in plans.values():
-            grant, blended, cap = funding.split(self, who, alloc)
-            if who.diverts:
-                funding.divert(self, year.t, grant)
-            net = funding.deliver(self, year.t, who, grant, blended, cap)
+        for s, net in zip(sent, funding.deliver(self, year.t, sent)):
             b = net["blended"].sum(axis=1)
-            mob = b if who.risk is None else b * (1.0 + who.risk)  # risk sharing: a first-loss tranche
+            mob = b if s.who.risk is None else b * (1.0 + s.who.risk)  # risk sharing: a first-loss tranche
             g, cap = net["grant"].sum(axis=1), net["capacity"].sum(axis=1)
             external = g + b if external is None else external + g + b
             capacity = cap if capacity is None else capacity + cap

@@ -112,11 +112,12 @@ class Facility:
     params: dict = axis()  # name -> (1,)
     overhead: np.ndarray = axis()  # (1,)
     channel_cost: np.ndarray = axis()  # (1,)
-    blended: np.ndarray = axis()  # (1,)
-    capacity: np.ndarray = axis()  # (1,)
+    blended: np.ndarray = axis()  # (1,) its blended window; NaN: the pooled money's own mix
+    capacity: np.ndarray = axis()  # (1,) its capacity window; NaN: the pooled money's own mix
     payout: float = axis()
     lag: float = axis()
     risk: float = axis(pad=2)
+    provisioning: float = axis(pad=2)  # guarantee fund held per dollar of private money risk sharing adds
     growth: np.ndarray | None = axis(1)  # (T − 1,) planned growth of its payout
 
 
@@ -331,7 +332,8 @@ def _facility(sc: Scenario, donors: Donors, T: int) -> Facility:
     mask = np.zeros((1, C, G), dtype=bool)
     if f is None:
         return Facility(False, False, None, False, mask, params={}, overhead=np.zeros(1), channel_cost=np.zeros(1),
-                        blended=np.zeros(1), capacity=np.zeros(1), payout=1.0, lag=0.0, risk=0.0, growth=None)
+                        blended=np.zeros(1), capacity=np.zeros(1), payout=1.0, lag=0.0, risk=0.0, provisioning=0.0,
+                        growth=None)
     ci, gi = _index(sc.country_ids), _index(sc.goal_ids)
     pilots = np.array([c.pilot for c in sc.countries])
     cs = [ci[c] for c in f.eligible_countries] if f.eligible_countries else \
@@ -346,9 +348,14 @@ def _facility(sc: Scenario, donors: Donors, T: int) -> Facility:
     return Facility(
         True, any(d.pooled_share > 0 for d in sc.donors), f.strategy, f.coordinated, mask,
         params=allocation.stack_params(f.strategy, [f.strategy_params]), overhead=np.array([f.overhead_rate]),
-        channel_cost=np.array([f.channel_cost_usd]), blended=np.array([f.blended_share]),
-        capacity=np.array([f.capacity_share]), payout=f.payout_rate, lag=f.start_lag_years, risk=f.risk_sharing,
-        growth=growth)
+        channel_cost=np.array([f.channel_cost_usd]), blended=_window(f.blended_share),
+        capacity=_window(f.capacity_share), payout=f.payout_rate, lag=f.start_lag_years, risk=f.risk_sharing,
+        provisioning=f.guarantee_provisioning, growth=growth)
+
+
+def _window(share: float | None) -> np.ndarray:
+    """(1,) a facility window's share; NaN where the scenario leaves it to the pooled money's own mix."""
+    return np.array([np.nan if share is None else share])
 
 
 def _channels(sc: Scenario) -> Channels:

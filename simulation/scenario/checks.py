@@ -90,11 +90,10 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
             out.append((("donors", i, "goals"), "empty list; omit the field to allow every goal"))
         if d.pooled_share > 0 and s.facility is None:
             out.append((("donors", i, "pooled_share"), "pooled_share > 0 but the scenario has no 'facility'"))
-        if d.pooled_share + d.blended_share + d.capacity_share > 1 + 1e-12:
-            out.append((("donors", i, "pooled_share"),
-                        (f"pooled_share + blended_share + capacity_share = "
-                         f"{d.pooled_share + d.blended_share + d.capacity_share:g}, more than the whole budget "
-                         "(allowed: a sum of at most 1)")))
+        if d.blended_share + d.capacity_share > 1 + 1e-12:
+            out.append((("donors", i, "blended_share"),
+                        (f"blended_share + capacity_share = {d.blended_share + d.capacity_share:g}, more than "
+                         "the bilateral budget (allowed: a sum of at most 1)")))
     if s.facility is not None:
         f = s.facility
         check_strategy(f.strategy, f.strategy_params, ("facility",))
@@ -102,7 +101,7 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
             out.append((("facility", "strategy"),
                         "the facility cannot use 'adaptive' (only donors learn; allowed: "
                         f"{', '.join(n for n in STRATEGIES if n != 'adaptive')})"))
-        if f.blended_share + f.capacity_share > 1 + 1e-12:
+        if (f.blended_share or 0.0) + (f.capacity_share or 0.0) > 1 + 1e-12:
             out.append((("facility", "blended_share"),
                         f"blended_share + capacity_share = {f.blended_share + f.capacity_share:g}, more than "
                         "what the facility pays out (allowed: a sum of at most 1)"))

@@ -205,9 +205,10 @@ class Donor(Strict):
     pooled_share: Share = 0.0
     """Share of the budget routed into the pooled facility."""
     blended_share: Share = 0.0
-    """Share of the bilateral budget given as blended finance (mobilises private money)."""
+    """Share of the bilateral budget (what the donor does not pool) given as blended finance
+    (mobilises private money). What it pools follows the facility's windows."""
     capacity_share: Share = 0.0
-    """Share of the bilateral budget spent on capacity building."""
+    """Share of the bilateral budget (what the donor does not pool) spent on capacity building."""
     overhead_rate: Share = 0.08
     channel_cost_usd: Usd = 0.0
     """Fixed yearly cost of each donor→country channel with a positive flow."""
@@ -225,12 +226,18 @@ class Facility(Strict):
     eligible_countries: list[str] | None = None
     """Default: the pilot countries (all countries if none is a pilot)."""
     goals: list[str] | None = None
-    overhead_rate: Share = 0.03
+    overhead_rate: Share = 0.08
+    """The facility's own cost per dollar it pays out: a UN multi-partner trust fund charges a 1 %
+    administrative-agent fee and its participating organisations 7 % indirect costs (about 8 % in
+    all); the Global Fund's operating expenses are about 7 % of what it invests a year (docs/model.md,
+    evidence table: range 0.02-0.10)."""
     channel_cost_usd: Usd = 0.0
-    blended_share: Share = 0.0
-    """Share of what the facility pays out given as blended finance (its blended window)."""
-    capacity_share: Share = 0.0
-    """Share of what the facility pays out spent on capacity building (its capacity window)."""
+    blended_share: Share | None = None
+    """Share of what the facility pays out given as blended finance (its blended window). Unset: the
+    pooled money keeps its own mix, the contributions' blended shares weighted by what each donor pools."""
+    capacity_share: Share | None = None
+    """Share of what the facility pays out spent on capacity building (its capacity window). Unset: the
+    pooled money's own mix, as blended_share."""
     payout_rate: Annotated[float, Field(ge=0.05, le=1.0)] = 0.6
     """Share of the money it holds (reserve plus this year's contributions) that the facility pays
     out each year; the rest stays in its reserve. 1 = no reserve; 1/3 ≈ a pledge spread over a
@@ -241,6 +248,11 @@ class Facility(Strict):
     risk_sharing: Annotated[float, Field(ge=0.0, le=2.0)] = 0.25
     """Relative rise in the private money each blended dollar of the facility mobilises, because a
     first-loss tranche pooled over many funders and countries covers more deals (0 = none)."""
+    guarantee_provisioning: Share = 0.5
+    """Share of the private money its risk sharing adds that the facility must hold idle in a
+    guarantee fund (the provisioning rate of a budgetary guarantee: 9 % for EU macro-financial
+    loans, 35 % for EFSI, 50 % for the EFSD Guarantee Fund; 1 = a cash-funded first-loss tranche).
+    What it holds is not paid out within the horizon, so risk sharing costs as well as helps."""
     coordinated: bool = True
     """Plans with the coordinated donors (see Donor.coordinated)."""
 
