@@ -145,6 +145,7 @@ class Country(mesa.Agent):
         self.gdp0 = spec.gdp_usd_bn * 1e9
         self.gdp_growth = spec.gdp_growth
         self.domestic_share = spec.domestic_sdg_share
+        self.domestic_path = spec.domestic_sdg_share if spec.domestic_path_share is None else spec.domestic_path_share
         self.governance = spec.governance
         gov = min(max(spec.governance, 0.0), 100.0)
         self.retention = 1.0 - m.leakage_max * (1.0 - gov / 100.0) ** m.leakage_exponent
@@ -206,6 +207,10 @@ class Country(mesa.Agent):
         used = ceiling * -math.expm1(-outside / ceiling) if ceiling > 0 else 0.0
         ratio = used / outside if outside > 0 else 1.0
         working = [(self.domestic[g] + (self.external[g] + self.private[g]) * ratio) * keep for g in range(G)]
+        # technologies act on the money they are deployed with: external money at work and domestic
+        # money above the path the trends reflect
+        above = max(self.domestic_share - self.domestic_path, 0.0) * self.gdp * keep
+        deployed = [(self.external[g] + self.private[g]) * ratio * keep + above * self.priority[g] for g in range(G)]
         cb = self.capacity_money * keep
         m.ledger.book(t, "spent", cb)
         m.ledger.book(t, "leaked", self.capacity_money - cb)
@@ -231,7 +236,7 @@ class Country(mesa.Agent):
             multiplier = 1.0
             for k in range(K):
                 multiplier += self.adoption[k] * m.efficacy[k][g]
-            spend_pc = working[g] / self.population * multiplier
+            spend_pc = (working[g] + deployed[g] * (multiplier - 1.0)) / self.population
             gain[g] = (100.0 - self.scores[g]) * m.effectiveness[g] * -math.expm1(-spend_pc / m.spend_scale[g])
         new = [0.0] * G
         for g in range(G):

@@ -106,3 +106,25 @@ def test_a_pandemic_that_hits_health_costs_children_lives():
     c = sim.compare([BASE, ROOT / "scenarios" / "covid-shock.yaml"], runs=20, seed=1)
     a, b = people(c.runs["baseline"], "SH.DYN.MORT"), people(c.runs["covid-shock"], "SH.DYN.MORT")
     assert (b[2021] - a[2021]).mean() > 0  # more under-5 deaths in the pandemic year
+
+
+def _with_technology(efficacy: float, donors: bool) -> dict:
+    from tests.factory import no_noise, small_dict
+    d = no_noise(small_dict())
+    d["technologies"] = [{"id": "T1", "goals": {"SDG7": efficacy, "SDG2": efficacy}, "trl": 8, "deploy_trl": 7,
+                          "bass_p": 0.2, "bass_q": 0.5, "base_access": 1.0}]
+    d["research_bodies"] = []
+    if not donors:
+        d["donors"] = []
+    return d
+
+
+@pytest.mark.parametrize("donors", [False, True])
+def test_technology_acts_on_the_money_it_is_deployed_with_not_on_national_budgets(donors):
+    from tests.factory import run_model, scenario
+    plain, better = (run_model(scenario(_with_technology(e, donors)), runs=1) for e in (0.0, 2.0))
+    assert better.adoption.min() > 0.3, "the technology is widely adopted"
+    if donors:  # external money goes further with it
+        assert (better.scores[..., [0, 3]] > plain.scores[..., [0, 3]] + 1e-6).all()
+    else:  # domestic budgets on their path carry no technology: the scores are those without it
+        assert (better.scores == plain.scores).all()

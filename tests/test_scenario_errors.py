@@ -173,8 +173,9 @@ def test_share_sum_above_one_is_a_cross_check(tmp_path: Path) -> None:
     text = base_text()
     n = key_line(text, "donors", "JPN-ODA", "blended_share")
     path = write(tmp_path, set_line(text, n, "    blended_share: 0.99"))
-    p = the_problem(path, "donors.JPN-ODA.pooled_share")
-    assert "more than the whole budget (allowed: a sum of at most 1)" in p.message
+    p = the_problem(path, "donors.JPN-ODA.blended_share")
+    assert p.line == n
+    assert "more than the bilateral budget (allowed: a sum of at most 1)" in p.message
 
 
 @pytest.mark.parametrize("raw, shown", [(".nan", "nan"), (".NaN", "nan"), (".inf", "inf"), ("-.inf", "-inf"), ("+.inf", "inf")])

@@ -6,7 +6,7 @@ One file, in the order a dollar travels once it reaches a country:
     withhold_ppi      PPI goals of PPI countries take their money aside (ppi_country.py)
     at_work           leakage (governance) and the absorption ceiling on external money
     build_capacity    capacity-building money raises absorptive capacity
-    diffuse           technologies spread (Bass), giving a multiplier on money
+    diffuse           technologies spread (Bass), making the money they are deployed with go further
     move_scores       the goals' scores (their unmodelled remainder) follow the spending dynamics
     move_indicators   money above or below the trend's path moves indicators (mechanisms/money.py), whatever
                       its source; they set their goals' share
@@ -113,14 +113,26 @@ def diffuse(m: FinancingModel, year: Year) -> np.ndarray:
 
 def move_scores(m: FinancingModel, year: Year, money: Money, multiplier: np.ndarray) -> None:
     """The goals' scores (for goals with indicators: their unmodelled remainder) follow the
-    abstract spending dynamics: direct gain, spillovers, decay, shocks and noise."""
+    abstract spending dynamics: direct gain, spillovers, decay, shocks and noise.
+
+    Technologies act on the margin: the money they are deployed with (`deployed`) goes
+    `multiplier` times further; the rest of the money at work counts once."""
     g = m.p.goals
-    spend_pc = money.working / year.population[..., None] * multiplier
+    spend_pc = (money.working + deployed(m, year, money) * (multiplier - 1.0)) / year.population[..., None]
     gain = dynamics.direct_gain(m.remainder, m.effectiveness, spend_pc, g.spend_scale)
     spill = dynamics.spillover(gain, g.links)
     noise = m.score_noise[:, :, year.t] if m.score_noise is not None else 0.0
     m.remainder = dynamics.next_scores(m.remainder, gain, spill, g.decay, m.p.shocks.hit[year.t], noise)
     m.scores = m.remainder.copy() if m.p.indicators.n else m.remainder
+
+
+def deployed(m: FinancingModel, year: Year, money: Money) -> np.ndarray:
+    """(S, C, G) USD the adopted technologies are deployed with: external money at work (the
+    programmes that bring them) and domestic money at work above the path the trends reflect
+    (never a whole national budget, which stays inside the trend)."""
+    c = m.p.countries
+    above = np.maximum(c.domestic_share - c.domestic_path, 0.0) * year.gdp * c.retention  # (1|S, C)
+    return money.outside + above[..., None] * c.priority
 
 
 def move_indicators(m: FinancingModel, year: Year, money: Money, technology_gain: np.ndarray) -> None:
