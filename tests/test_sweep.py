@@ -71,14 +71,14 @@ def test_the_shipped_example_validates_and_dry_runs():
     assert "estimate:" in res.output and "serial" in res.output and "disk:" in res.output
     assert [p.name for p in sw.policies] == ["bilateral", "pooled-20"]
     assert sw.policies[1].base["donors"][0]["pooled_share"] == 0.2
-    assert sw.policies[0].base["facility"]["overhead_rate"] == 0.03
+    assert sw.policies[0].base["facility"]["overhead_rate"] == 0.08
 
 
 def test_a_shipped_sweep_is_found_by_name_from_any_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = CliRunner().invoke(main, ["sweep", "pooling", "--dry-run"])
     assert res.exit_code == 0, res.output
-    assert "768 points x 3 policies x 4 replications" in res.output
+    assert "832 points x 3 policies x 4 replications" in res.output
     assert load_sweep("baseline-sobol").name == load_sweep(EXAMPLE).name
     res = CliRunner().invoke(main, ["sweep", "poolng", "--dry-run"])
     assert res.exit_code == 2
@@ -312,14 +312,14 @@ def test_policies_share_random_numbers_and_common_random_numbers_span_points(tmp
 
 def test_points_that_are_invalid_together_are_recorded_as_failed_runs(tmp_path):
     text = (f"scenario: {BASELINE}\nset: {{facility: {{}}}}\ndesign: {{method: lhs, samples: 12}}\nparameters:\n"
-            "  donors.JPN-ODA.pooled_share: {low: 0, high: 0.85}\n"
+            "  donors.JPN-ODA.capacity_share: {low: 0, high: 0.85}\n"
             "  donors.JPN-ODA.blended_share: {low: 0, high: 0.95}\nreplications: 2\nseed: 3\n")
     runs = run(write(tmp_path, text), tmp_path / "o")
-    total = runs["donors.JPN-ODA.pooled_share"] + runs["donors.JPN-ODA.blended_share"] + 0.05
+    total = runs["donors.JPN-ODA.capacity_share"] + runs["donors.JPN-ODA.blended_share"]
     failed = runs.status == "failed"
     assert failed.any() and (~failed).any() and len(runs) == 24
     assert (failed == (total > 1 + 1e-12)).all()
-    assert runs[failed].error.str.contains("invalid scenario: donors.JPN-ODA.pooled_share").all()
+    assert runs[failed].error.str.contains("invalid scenario: donors.JPN-ODA.blended_share").all()
     assert runs[failed].sdg_index_end.isna().all() and runs[~failed].sdg_index_end.notna().all()
 
 
