@@ -4,7 +4,9 @@
 - the estimator recovers known trends within its reported uncertainty;
 - nothing after --fit-until is read;
 - the shipped baseline's indicator values are what a fresh calibration gives;
-- the back-test beats a linear trend on RMSE and its 90 % intervals cover 75-95 %.
+- the back-test beats a linear trend on RMSE, no indicator is 1.5x worse than the better naive
+  forecast, and its 90 % intervals cover 80-95 % (fitted to 2019);
+- each indicator's trend form is the one its history before the fit year supports.
 """
 
 import re
@@ -17,8 +19,8 @@ from click.testing import CliRunner
 
 import simulation as sim
 from cli import main
-from simulation.analysis.calibration import IndicatorSpec, crps_ensemble, fit_trends
-from simulation.api.calibration import backtest, calibrate, relative_rmse
+from simulation.analysis.calibration import IndicatorSpec, crps_ensemble, fit_trends, form_drift, trend_form
+from simulation.api.calibration import backtest, calibrate, relative_rmse, worst_ratio
 from simulation.errors import InputError
 from simulation.scenario.history import load_history
 from tests.factory import BASELINE
@@ -155,17 +157,48 @@ def test_the_back_test_scores_every_forecast_on_the_same_rows(shipped_backtest):
 
 
 def test_the_back_test_beats_a_linear_trend_and_its_intervals_are_honest(shipped_backtest):
-    """The mean forecast (what summaries report) against a linear trend fitted on the same ten years
-    beats it by more than 10 % (geometric mean of RMSE ratios), fitted to 2015 and to 2019; the model
-    with money on is scored beside the model with money off. 90 % intervals cover 60-95 % of what was
-    observed: below the 80 % the issue asks for (62 % and 70 %; docs/scenarios.md says where they miss:
-    Kenya's electricity acceleration, undernourishment after 2019), but no longer bought with tails
-    that leave history's range."""
+    """Issue 27 item 10. Fitted to 2019 and forecasting 2020-2023, the mean forecast (what summaries report)
+    beats the ten-year linear trend by at least 10 % (geometric mean of RMSE ratios), no indicator is more
+    than 1.5x worse than the better naive forecast, and 90 % intervals cover 80-95 % of what was observed.
+    Fitted to 2015 (eight years ahead) the same point-forecast skill holds; coverage is 77 %: Kenya's,
+    Ethiopia's and Rwanda's electrification after 2015 left every trend fitted on 2005-2015 (docs/scenarios.md).
+    Money on is scored beside money off. (Before the water trend was read as the line JMP builds and
+    floors were scored as published: basic water 3.1x worse than the linear trend, coverage 62-70 %.)"""
     bt = shipped_backtest
     assert relative_rmse(bt.skill) <= 0.9
+    assert worst_ratio(bt.skill)[0] <= 1.5, worst_ratio(bt.skill)
     assert np.isfinite(relative_rmse(bt.skill, "money_off"))
     overall = bt.skill[(bt.skill.indicator == "ALL") & (bt.skill.method == "model")].iloc[0]
-    assert 0.6 <= overall.coverage90 <= 0.95
+    assert (0.8 if bt.fit_until == 2019 else 0.75) <= overall.coverage90 <= 0.95
+
+
+def test_the_trend_form_is_the_one_history_before_the_fit_year_supports():
+    """A gap that falls by a constant amount a year (JMP's modelled water series) is read as a line;
+    one that falls at a constant rate (UN IGME's mortality) keeps the constant rate; noise alone does not
+    switch the form (the level form must win the countries' pseudo-forecasts at 5 %)."""
+    spec = IndicatorSpec("X", 100.0, True, 0.06)
+    years = np.arange(2000, 2020)
+    line = [(years, 100.0 - (g0 - s * (years - 2000))) for g0, s in ((60, 1.5), (30, 0.9), (45, 1.2), (20, 0.6))]
+    rate = [(years, 100.0 - g0 * np.exp(-r * (years - 2000))) for g0, r in ((60, 0.03), (30, 0.05), (45, 0.04),
+                                                                              (20, 0.02))]
+    assert trend_form(spec, line, 2019)[0] == "level"
+    assert trend_form(spec, rate, 2019)[0] == "log_gap"
+    rng = np.random.default_rng(3)
+    noisy = [(y, np.clip(v + rng.normal(0, 3, len(v)), 1, 99)) for y, v in rate]
+    assert trend_form(spec, noisy, 2019)[0] == "log_gap"
+    # the level form's drift carries the line's own pace over the next FORM_HORIZON years: no bend
+    g = 100.0 - line[0][1]
+    r = form_drift(spec, years, line[0][1], "level")
+    assert g[-1] * np.exp(-r * 4) == pytest.approx(g[-1] - 1.5 * 4, rel=1e-6)
+
+
+def test_values_at_a_reporting_floor_are_scored_as_published():
+    """WDI publishes undernourishment under 2.5 % as 2.5 and near-universal access as 100: within 1 % of the
+    range of the best value a forecast and an observation are the best value, for every method alike."""
+    pou = IndicatorSpec("SN.ITK.DEFC.ZS", 2.5, False, 0.0398)
+    assert pou.published(np.array([2.5, 2.55, 2.8, 3.5])).tolist() == [2.5, 2.5, 2.5, 3.5]
+    ele = IndicatorSpec("EG.ELC.ACCS.ZS", 100.0, True, 0.0909)
+    assert ele.published(np.array([99.8, 99.2, 98.0])).tolist() == [100.0, 100.0, 98.0]
 
 
 def test_a_series_without_past_data_is_left_out_of_every_method(tmp_path):
@@ -193,7 +226,8 @@ def test_parameters_from_a_calibration_reach_run_and_compare(tmp_path):
     sc = sim.load_scenario("baseline", parameters=fit)
     ken = sc.countries[sc.country_ids.index("KEN")].indicators["EG.ELC.ACCS.ZS"]
     row = cal.table[(cal.table.country == "KEN") & (cal.table.indicator == "EG.ELC.ACCS.ZS")].iloc[0]
-    assert ken.trend == pytest.approx(row.trend) and ken.trend_sd == pytest.approx(row.trend_sd)
+    # fit.csv carries 6 significant digits
+    assert ken.trend == pytest.approx(row.trend, rel=1e-5) and ken.trend_sd == pytest.approx(row.trend_sd, rel=1e-5)
     res = CliRunner().invoke(main, ["compare", "baseline", "partnership-in-action", "--runs", "5", "--parameters",
                                     str(fit), "--out", str(tmp_path / "cmp")])
     assert res.exit_code == 0, res.output

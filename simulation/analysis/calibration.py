@@ -61,6 +61,18 @@ RANGE_GAP = 50.0
 """`trend_range` reads only observations whose gap is at least RANGE_GAP floors (5 % of the range):
 near its bound a series' log gap moves by rounding (Serbia's access 99.6-99.9 % gave a 'decade drift'
 of −0.11, Ukraine's undernourishment 2.6-3.8 % one of −0.10)."""
+TREND_FORMS = ("log_gap", "level")
+"""How a series' trend is read from its window: the mean yearly change of its log gap (a constant rate,
+UN IGME's annual rate of reduction), or a constant yearly change of the gap itself, read as a rate at
+the window's end (JMP's water series are least-squares lines through survey points). `trend_form`
+picks per indicator the one that forecast the history before the fit year better."""
+FORM_ORIGINS = 7
+"""Origins of the pseudo-forecasts that choose the trend form: the 7 years before the fit year."""
+FORM_HORIZON = 4
+"""Horizon of those pseudo-forecasts (years): the back-test's own four years ahead."""
+FORM_T = 1.96
+"""Critical value of the Diebold–Mariano statistic (5 %, the conventional two-sided level): the level form
+replaces the constant rate only when the countries' pseudo-forecasts agree that it does better."""
 MIN_NOISE = 0.005
 """Floor on a series' yearly log-gap noise: published series are smoothed (UN IGME, JMP), and
 a trend never holds exactly; without a floor the forecast intervals would be too narrow."""
@@ -84,6 +96,14 @@ class IndicatorSpec:
         return ind.gap(np.asarray(values, float), self.best, self.higher_is_better, 0.0) \
             < self.floor * CENSOR_GAP
 
+    def published(self, values: np.ndarray) -> np.ndarray:
+        """Values as the source publishes them: at the reporting floor, the best value ("< 2.5 %"
+        undernourishment is 2.5; access within 1 % of the range of 100 % reads as universal). The back-test
+        scores every forecast and observation this way: within that band the published figure carries
+        no information on the true value, and the calibration already leaves such observations out."""
+        values = np.asarray(values, float)
+        return np.where(self.censored(values), self.best, values)
+
     def uncensored(self, years: np.ndarray, values: np.ndarray, gaps: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """The observations not censored (and, with `gaps`, at least that many gap floors from the best)."""
         gap = ind.gap(np.asarray(values, float), self.best, self.higher_is_better, 0.0)
@@ -100,14 +120,21 @@ class TrendFit:
     obs_noise_sd (measurement noise, log gap), censored (observations at a reporting floor, left out),
     pooled (True when the country had no usable data), rmse_fit (natural units, in-sample one-step)."""
     pooling: pd.DataFrame
-    """indicator, countries, mu, mu_se, tau, trend_instability, trend_lo, trend_hi: the partial-pooling
-    hyper-parameters, the instability added to every trend's sd and the range of decade-long drifts."""
+    """indicator, countries, mu, mu_se, tau, trend_instability, trend_lo, trend_hi, trend_form,
+    form_rmse_log_gap, form_rmse_level: the partial-pooling hyper-parameters, the instability added to
+    every trend's sd, the range of decade-long drifts, and the trend form the history before the fit
+    year supports (with each form's pseudo-forecast RMSE)."""
     skipped: list[str] = field(default_factory=list)
 
 
 def _noise_split(resid: np.ndarray, equal_steps: bool) -> tuple[float, float]:
     """(process sd, measurement sd) of per-year innovations by the method of moments: changes of a
-    random walk observed with white noise have variance σ² + 2σ_o² and lag-one covariance −σ_o²."""
+    random walk observed with white noise have variance σ² + 2σ_o² and lag-one covariance −σ_o².
+
+    A positive lag-one covariance (FAO's 3-year averages, momentum) is left in the trend's instability
+    rather than added to the yearly noise: the long-run variance var + 2·cov₁ would count the same
+    multi-year swings twice and let undernourishment's 2030 tails pass history's envelope (ETH's 95th
+    percentile 2.4x its start)."""
     if len(resid) < MIN_CHANGES:
         return np.nan, np.nan
     var = float((resid**2).sum() / max(len(resid) - 1, 1))
@@ -118,7 +145,40 @@ def _noise_split(resid: np.ndarray, equal_steps: bool) -> tuple[float, float]:
     return float(np.sqrt(max(var - 2.0 * obs2, 0.0))), float(np.sqrt(obs2))
 
 
-def _series_fit(spec: IndicatorSpec, years: np.ndarray, values: np.ndarray) -> dict:
+def _level_line(spec: IndicatorSpec, years: np.ndarray, values: np.ndarray,
+                at: np.ndarray | None = None) -> np.ndarray:
+    """The least-squares straight line through a series' gaps, at its years (or `at`), at least the gap floor."""
+    g = np.exp(spec.log_gap(values))
+    b, a = np.polyfit(years.astype(float), g, 1)
+    return np.maximum(a + b * (years if at is None else at), spec.floor)
+
+
+def form_drift(spec: IndicatorSpec, years: np.ndarray, values: np.ndarray, form: str) -> float:
+    """The yearly log-gap drift of a series under a trend form.
+
+    log_gap: the mean yearly change of the log gap over the series (total change over the years).
+    level: the gap falls by a constant amount a year (a least-squares line through the gaps, as JMP's
+    modelled estimates are built); the drift is the constant rate that takes the line's gap at the last
+    year to the line's gap FORM_HORIZON years on, −log(line(T + H) / line(T)) / H: the line's own pace over
+    the years the form was chosen for, bending toward the bound beyond them.
+    """
+    if years[-1] <= years[0]:
+        return np.nan
+    if form == "level" and len(years) >= 3:
+        end, ahead = _level_line(spec, years, values, np.array([years[-1], years[-1] + FORM_HORIZON], float))
+        return float(-np.log(ahead / end) / FORM_HORIZON)
+    y = spec.log_gap(values)
+    return float(-(y[-1] - y[0]) / (years[-1] - years[0]))
+
+
+def _expected_steps(spec: IndicatorSpec, years: np.ndarray, values: np.ndarray, r: float, form: str) -> np.ndarray:
+    """The log-gap changes a trend form expects between consecutive observations."""
+    if form == "level" and len(years) >= 3:
+        return np.diff(np.log(_level_line(spec, years, values)))
+    return -r * np.diff(years).astype(float)
+
+
+def _series_fit(spec: IndicatorSpec, years: np.ndarray, values: np.ndarray, form: str = "log_gap") -> dict:
     y = spec.log_gap(values)
     steps = np.diff(years).astype(float)
     dy = np.diff(y)
@@ -126,12 +186,13 @@ def _series_fit(spec: IndicatorSpec, years: np.ndarray, values: np.ndarray) -> d
     if m <= 0:
         return {"n_obs": len(years), "raw_trend": np.nan, "raw_se": np.nan, "noise_sd": np.nan, "obs_noise_sd": np.nan,
                 "rmse_fit": np.nan}
-    r = -dy.sum() / m  # drift with unequal spacing: total change over total years
-    resid = (dy + r * steps) / np.sqrt(steps)  # per-year innovations, scaled to one year
+    r = form_drift(spec, years, values, form)
+    expected = _expected_steps(spec, years, values, r, form)
+    resid = (dy - expected) / np.sqrt(steps)  # per-year innovations, scaled to one year
     sigma, obs = _noise_split(resid, bool(np.all(steps == 1)))
     proc = max(sigma, MIN_NOISE) if np.isfinite(sigma) else np.nan
     se = float(np.sqrt(proc**2 * m + 2.0 * obs**2) / m) if np.isfinite(proc) else np.nan
-    pred = ind.value_of(np.exp(y[:-1] - r * steps), spec.best, spec.higher_is_better)  # one step ahead
+    pred = ind.value_of(np.exp(y[:-1] + expected), spec.best, spec.higher_is_better)  # one step ahead
     rmse = float(np.sqrt(np.mean((pred - values[1:]) ** 2)))
     return {"n_obs": len(years), "raw_trend": float(r), "raw_se": se, "noise_sd": sigma, "obs_noise_sd": obs,
             "rmse_fit": rmse}
@@ -161,9 +222,10 @@ def trend_instability(spec: IndicatorSpec, series: list[tuple[np.ndarray, np.nda
 
 
 def trend_range(spec: IndicatorSpec, series: list[tuple[np.ndarray, np.ndarray]],
-                span: int = TREND_SPAN) -> tuple[float, float]:
+                span: int = TREND_SPAN, form: str = "log_gap") -> tuple[float, float]:
     """(lowest, highest) yearly drift over any `span`-year stretch of the (uncensored) series, or over
-    the whole series where it is shorter but spans at least half of `span`; (nan, nan) if none."""
+    the whole series where it is shorter but spans at least half of `span`; (nan, nan) if none. Each
+    stretch's drift is read in the indicator's trend `form` (`form_drift`), as its trends are."""
     drifts = []
     for years, values in series:
         years = np.asarray(years)
@@ -174,9 +236,47 @@ def trend_range(spec: IndicatorSpec, series: list[tuple[np.ndarray, np.ndarray]]
         if not pairs and years[-1] - years[0] >= span / 2:
             pairs = [(0, len(years) - 1)]
         for i, j in pairs:
-            drifts.append(_drift(spec, years[[i, j]], np.asarray(values)[[i, j]]))
+            drifts.append(form_drift(spec, years[i:j + 1], np.asarray(values)[i:j + 1], form))
     drifts = [d for d in drifts if np.isfinite(d)]
     return (float(min(drifts)), float(max(drifts))) if drifts else (np.nan, np.nan)
+
+
+def trend_form(spec: IndicatorSpec, series: list[tuple[np.ndarray, np.ndarray]], fit_until: int,
+               window: int = WINDOW_YEARS) -> tuple[str, dict[str, float]]:
+    """Which trend form the history supports, judged only on years up to `fit_until`.
+
+    Rolling-origin pseudo-forecasts: from each origin in the FORM_ORIGINS years before the fit year,
+    each form is fitted on the `window` years before the origin and forecasts the following years up to
+    FORM_HORIZON ahead (never past `fit_until`). The constant rate (log_gap) stays unless the level form's
+    squared errors are smaller by a margin the countries agree on: t > FORM_T (5 %) on
+    the per-country mean differences (Diebold–Mariano, clustered by country, as one country's forecasts
+    from neighbouring origins share their errors). Returns (form, {RMSE per form, and t}).
+    series: (years, values) per country, censored observations left out, nothing after `fit_until`.
+    """
+    errors: dict[str, list[float]] = {f: [] for f in TREND_FORMS}
+    gain = []  # per country: mean squared error of log_gap less that of level
+    for years, values in series:
+        years, values = np.asarray(years), np.asarray(values, float)
+        mine: dict[str, list[float]] = {f: [] for f in TREND_FORMS}
+        for origin in range(fit_until - FORM_ORIGINS, fit_until):
+            past = (years <= origin) & (years >= origin - window)
+            ahead = (years > origin) & (years <= min(origin + FORM_HORIZON, fit_until))
+            if past.sum() < 3 or not ahead.any():
+                continue
+            py, pv = years[past], values[past]
+            last = spec.log_gap(pv[-1:])[0]
+            for form in TREND_FORMS:
+                r = form_drift(spec, py, pv, form)
+                pred = ind.value_of(np.exp(last - r * (years[ahead] - py[-1])), spec.best, spec.higher_is_better)
+                mine[form] += list(pred - values[ahead])
+        if mine["log_gap"]:
+            gain.append(np.mean(np.square(mine["log_gap"])) - np.mean(np.square(mine["level"])))
+            for form in TREND_FORMS:
+                errors[form] += mine[form]
+    out = {f: float(np.sqrt(np.mean(np.square(e)))) if e else np.nan for f, e in errors.items()}
+    sd = float(np.std(gain, ddof=1)) if len(gain) >= 3 else np.nan
+    t = float(np.mean(gain) / (sd / np.sqrt(len(gain)))) if sd > 0 else np.nan
+    return ("level" if np.isfinite(t) and t > FORM_T else "log_gap"), {**out, "t": t}
 
 
 def _pool(r: np.ndarray, se: np.ndarray) -> tuple[float, float, float]:
@@ -207,9 +307,9 @@ def _censored_series(f: pd.DataFrame, spec: IndicatorSpec, countries: list[str],
 
 
 def _country_fit(spec: IndicatorSpec, c: str, years, values, n_censored: int, window: tuple[int, int],
-                 skipped: list[str]) -> dict:
+                 skipped: list[str], form: str = "log_gap") -> dict:
     if len(years) >= 2:
-        return {**_series_fit(spec, years, values), "first_year": int(years[0]), "last_year": int(years[-1]),
+        return {**_series_fit(spec, years, values, form), "first_year": int(years[0]), "last_year": int(years[-1]),
                 "censored": n_censored}
     why = f"{n_censored} at a reporting floor, " if n_censored else ""
     skipped.append(f"{c} {spec.id}: {len(years)} usable observation(s) in {window[0]}-{window[1]} ({why}censored "
@@ -243,16 +343,21 @@ def fit_trends(frame: pd.DataFrame, specs: list[IndicatorSpec], countries: list[
     rows, pools, skipped = [], [], []
     for spec in specs:
         series = _censored_series(f, spec, countries)
-        per = {c: _country_fit(spec, c, *series[c], (fit_until - window, fit_until), skipped) for c in countries}
+        everything = [(y, v) for y, v, _ in _censored_series(known, spec, countries).values() if len(y)]
+        form, form_rmse = trend_form(spec, everything, fit_until, window)
+        per = {c: _country_fit(spec, c, *series[c], (fit_until - window, fit_until), skipped, form)
+               for c in countries}
         r = np.array([per[c]["raw_trend"] for c in countries])
         se = np.array([per[c]["raw_se"] for c in countries])
         mu, mu_se, tau = _pool(r, se)
         kappa = trend_instability(spec, [(y, v) for y, v, _ in series.values() if len(y)])
-        lo, hi = trend_range(spec, [(y, v) for y, v, _ in _censored_series(known, spec, countries, RANGE_GAP).values()])
+        lo, hi = trend_range(spec, [(y, v) for y, v, _ in _censored_series(known, spec, countries, RANGE_GAP).values()],
+                             form=form)
         noise = np.array([per[c]["noise_sd"] for c in countries])
         median_noise = float(np.nanmedian(noise)) if np.isfinite(noise).any() else MIN_NOISE
         pools.append({"indicator": spec.id, "countries": int(np.isfinite(r).sum()), "mu": mu, "mu_se": mu_se,
-                      "tau": tau, "trend_instability": kappa, "trend_lo": lo, "trend_hi": hi})
+                      "tau": tau, "trend_instability": kappa, "trend_lo": lo, "trend_hi": hi, "trend_form": form,
+                      **{f"form_rmse_{k}": v for k, v in form_rmse.items()}})
         for c in countries:
             p = per[c]
             trend, sd, pooled = _shrunk(p, mu, mu_se, tau)

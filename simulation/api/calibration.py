@@ -417,16 +417,25 @@ def _with_measurement_noise(ens: np.ndarray, spec: IndicatorSpec, sd: float, rng
 
 
 def _series_rows(c: str, spec: IndicatorSpec, obs: pd.DataFrame, past: pd.DataFrame, ens: np.ndarray,
-                 off: np.ndarray) -> list[dict]:
+                 off: np.ndarray, mean: np.ndarray) -> list[dict]:
+    """Forecast rows of one series, every forecast and observation as published (`IndicatorSpec.published`).
+
+    ens: (n_obs, N) members of what will be observed; off: the same with money off; mean: the model's
+    mean of the true value (what summaries report).
+    """
+    pub = spec.published
     oy = obs.year.to_numpy()
     py, pv = past.year.to_numpy(), past.value.to_numpy()
     trend = linear_trend_forecast(py, pv, oy) if len(py) else np.full(len(oy), np.nan)
     crd = constant_rate_of_decline(py, pv, oy) if not spec.higher_is_better else np.full(len(oy), np.nan)
     last = pv[-1] if len(pv) else np.nan
-    q = np.percentile(ens, [5, 50, 95], axis=1)
-    return [{"country": c, "indicator": spec.id, "year": int(y), "observed": float(obs.value.iloc[k]),
-             "mean": float(ens[k].mean()), "p05": q[0, k], "p50": q[1, k], "p95": q[2, k],
-             "money_off": float(off[k].mean()), "trend": float(trend[k]), "persistence": float(last),
+    q = np.percentile(pub(ens), [5, 50, 95], axis=1)
+    trend, crd, mean, money_off = pub(trend), np.where(np.isnan(crd), np.nan, pub(crd)), pub(mean), pub(off.mean(axis=1))
+    observed = pub(obs.value.to_numpy())
+    return [{"country": c, "indicator": spec.id, "year": int(y), "observed": float(observed[k]),
+             "mean": float(mean[k]), "p05": q[0, k], "p50": q[1, k], "p95": q[2, k],
+             "money_off": float(money_off[k]), "trend": float(trend[k]),
+             "persistence": float(pub(np.array([last]))[0]) if np.isfinite(last) else np.nan,
              "crd": float(crd[k])} for k, y in enumerate(oy)]
 
 
@@ -465,9 +474,8 @@ def backtest(scenario: Scenario | str | Path, history: History | str | Path, fit
             ens = values[:, cols, ci, ii].T  # (n_obs, N)
             observed = _with_measurement_noise(ens, spec, float(obs_sd.get((c, spec.id), 0.0)), noise)
             past = past_frame[(past_frame.country == c) & (past_frame.indicator == spec.id)].sort_values("year")
-            rows += _series_rows(c, spec, obs, past, observed, off[:, cols, ci, ii].T)
-            rows[-len(obs):] = [{**r, "mean": float(m)} for r, m in zip(rows[-len(obs):], ens.mean(axis=1))]
-            members.append(observed)
+            rows += _series_rows(c, spec, obs, past, observed, off[:, cols, ci, ii].T, ens.mean(axis=1))
+            members.append(spec.published(observed))
     if not rows:
         raise OptionError([Problem(hist.file, 1, "<file>", f"no observation after {fit_until} (up to {to}) of the "
                                                            "scenario's countries and indicators to score")])
