@@ -170,26 +170,29 @@ def divert(m: FinancingModel, t: int, grant: np.ndarray) -> None:
 
 
 def deliver(m: FinancingModel, t: int, who: Funders, grant: np.ndarray, blended: np.ndarray,
-            capacity: np.ndarray) -> dict[str, np.ndarray]:
+            capacity: np.ndarray, loan: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Pass funder→country money through channels; record flows.
 
     A channel loses the funder's overhead (rate and fixed cost), then the recipient's
     transaction cost and what its unpredictability costs (mechanisms/channels.py), all booked
-    as overhead. grant, blended (S, F, C, G) and capacity (S, F, C) gross USD. Returns the net
+    as overhead. grant, blended, loan (S, F, C, G; loan None: no loans) and capacity (S, F, C) gross USD. Returns the net
     amounts; the arrays given are scaled in place (they are recorded in the ledger first).
     """
     flow = grant.sum(axis=-1) + blended.sum(axis=-1) + capacity  # (S, F, C)
+    if loan is not None:
+        flow += loan.sum(axis=-1)
     overhead = dynamics.channel_overhead(flow, who.overhead, who.channel_cost)
     overhead += recipient_losses(m, t, who, flow - overhead)
     keep = 1.0 - np.divide(overhead, flow, out=np.zeros_like(flow), where=flow > 0)
     m.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
     c, g = m.p.countries.ids, m.p.goals.ids
-    for inst, a in (("grant", grant), ("blended", blended)):
+    windows = {"grant": grant, "blended": blended, **({} if loan is None else {"loan": loan})}
+    for inst, a in windows.items():
         m.ledger.flow(f"{who.key}:{inst}", a, inst, who.ids, c, g)
         a *= keep[..., None]
     m.ledger.flow(f"{who.key}:capacity", capacity, "capacity", who.ids, c, NO_GOAL)
     capacity *= keep
-    return {"grant": grant, "blended": blended, "capacity": capacity}
+    return {**windows, "capacity": capacity}
 
 
 def recipient_losses(m: FinancingModel, t: int, who: Funders, arrived: np.ndarray) -> np.ndarray:
