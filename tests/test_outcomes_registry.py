@@ -37,7 +37,8 @@ EVERY = ["sdg_index_start", "sdg_index_end", "sdg_index_end_unweighted", "sdg_in
          "gap_closure_unweighted", "goal_score_end", "year_target_reached", "indicator_end", "people_end",
          "people_gain", "people_years", "people_years_gain", "money_usd",
          "cost_per_point_usd", "private_per_public", "gini_end", "adoption_end", "overhead_usd",
-         "recipient_cost_usd", "volatility_loss_usd"]
+         "recipient_cost_usd", "volatility_loss_usd", "debt_service_usd", "fiscal_space_usd", "debt_relief_usd",
+         "loans_usd", "grant_equivalent_usd"]
 NEEDS_INDICATORS = {n for n, o in REGISTRY.items() if o.by_indicator}
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 from ..errors import InputError, Problem
 from .catalog import PILOT_COUNTRIES
 from .donors import BY_ID
+from .fiscal import fiscal_block
 from .store import countries as country_table
 from .store import dac1, dac2a, dac_sectors, sdr_scores, series
 
@@ -224,6 +225,12 @@ def build_scenario(spec: Spec, templates: Templates) -> Built:
                 entry[key] = g[0]
                 src.data(f"{p}.{key}", f"{WDI} {what}, compound yearly growth {g[1]}")
         entry["domestic_sdg_share"] = _domestic_share(src, p, c, goals, health, expense, educ, spec.start)
+        block, fiscal_sources = fiscal_block(c, spec.start, spec.end, gv)
+        if block is not None:
+            entry["fiscal"] = block
+        for key, text in fiscal_sources.items():
+            (src.default(f"{p}.{key}", text[len("default: "):]) if text.startswith("default: ")
+             else src.data(f"{p}.{key}", text))
         entry["governance"] = 50.0
         src.default(f"{p}.governance", "no governance data in the evidence base (the scale's midpoint)")
         entry["absorptive_capacity"] = 0.3

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..mechanisms import channels, dynamics
 from ..mechanisms.allocation import AllocationContext
-from . import stacking
+from . import fiscal, stacking
 from .agents import Donor, Facility
 from .ledger import NO_GOAL
 
@@ -57,6 +57,7 @@ class Sent:
     capacity: np.ndarray
     flow: np.ndarray
     overhead: np.ndarray
+    loan: np.ndarray | None = None  # (S, F, C, G) concessional loans split off the grants; None: no loans
 
 
 def donors(m: FinancingModel) -> Funders:
@@ -199,8 +200,12 @@ def send(m: FinancingModel, t: int, who: Funders, alloc: np.ndarray) -> Sent:
         divert(m, t, grant)
     if who.risk is not None:
         provision(m, t, who, blended)
+    loan = fiscal.lend(m, t, who, grant, blended, capacity)  # None: no loans in the scenario
     flow = grant.sum(axis=-1) + blended.sum(axis=-1) + capacity  # (S, F, C)
-    return Sent(who, grant, blended, capacity, flow, dynamics.channel_overhead(flow, who.overhead, who.channel_cost))
+    if loan is not None:
+        flow += loan.sum(axis=-1)
+    return Sent(who, grant, blended, capacity, flow, dynamics.channel_overhead(flow, who.overhead, who.channel_cost),
+                loan)
 
 
 def provision(m: FinancingModel, t: int, who: Funders, blended: np.ndarray) -> None:
@@ -247,12 +252,13 @@ def deliver(m: FinancingModel, t: int, sent: list[Sent]) -> list[dict[str, np.nd
         keep = 1.0 - np.divide(overhead, s.flow, out=np.zeros_like(s.flow), where=s.flow > 0)
         m.ledger.book(t, overhead=overhead.sum(axis=(1, 2)))
         c, g, who = m.p.countries.ids, m.p.goals.ids, s.who
-        for inst, a in (("grant", s.grant), ("blended", s.blended)):
+        windows = {"grant": s.grant, "blended": s.blended, **({} if s.loan is None else {"loan": s.loan})}
+        for inst, a in windows.items():
             m.ledger.flow(f"{who.key}:{inst}", a, inst, who.ids, c, g)
             a *= keep[..., None]
         m.ledger.flow(f"{who.key}:capacity", s.capacity, "capacity", who.ids, c, NO_GOAL)
         s.capacity *= keep
-        out.append({"grant": s.grant, "blended": s.blended, "capacity": s.capacity})
+        out.append({**windows, "capacity": s.capacity})
     return out
 
 

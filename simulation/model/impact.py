@@ -167,8 +167,9 @@ def extra_money(m: FinancingModel, year: Year, money: Money) -> tuple[np.ndarray
     n, c, pop = m.p.indicators, m.p.countries, year.population
     external = money.outside[..., n.goal] * n.money_share
     m.history["indicator_money_pc"][year.t] = external / pop[..., None]
-    above = (c.domestic_share - c.domestic_path) * year.gdp * c.retention  # (1|S, C) USD at work beyond the path
-    domestic = (above[..., None] * c.priority)[..., n.goal] * n.money_share
+    path = (c.domestic_path * year.gdp)[..., None] * c.priority  # (1|S, C, G) the spending the trends reflect
+    above = (year.domestic - path) * c.retention[..., None]  # USD at work beyond the path (fiscal space moves it)
+    domestic = above[..., n.goal] * n.money_share
     return external - n.base_pc * pop[..., None], domestic
 
 

@@ -7,6 +7,7 @@ replication and year, the accounts that must reconcile:
     sources = spent + leaked + overhead + unspent        (to 1e-9 relative)
 
 sources: donor, domestic, research and partnership budgets and mobilised private money;
+(loans are booked apart: lent = repaid + outstanding, `loan_imbalance`)
 spent: money that reached a goal, capacity building or a research stage;
 leaked: lost to governance; overhead: channel costs; unspent: money nobody could use.
 """
@@ -20,6 +21,9 @@ import numpy as np
 import pandas as pd
 
 ACCOUNTS = ("sources", "spent", "leaked", "overhead", "unspent")
+LOAN_ACCOUNTS = ("lent", "repaid", "interest")
+"""Loans: principal disbursed, principal repaid and interest paid (repayments leave the countries'
+budgets for their lenders; they are not SDG money, so they stay out of ACCOUNTS)."""
 NO_GOAL = "-"
 """The goal of money not aimed at a goal, and of an outcome without a goal dimension (outcomes.registry)."""
 FLOW_MODES = ("full", "yearly", "none")
@@ -149,12 +153,24 @@ class Ledger:
         self.record_flows = self.flows != "none"
         self.years = years
         self.balance = np.zeros((years, replications, len(ACCOUNTS)))
+        self.loans = np.zeros((years, replications, len(LOAN_ACCOUNTS)))  # loans lent and repaid
         self.blocks: dict[str, FlowBlock] = {}
 
     def book(self, t: int, **accounts: np.ndarray) -> None:
         """Add (S,) amounts to accounts of year t (keys from ACCOUNTS)."""
         for name, amount in accounts.items():
             self.balance[t, :, ACCOUNTS.index(name)] += amount
+
+    def book_loans(self, t: int, **accounts: np.ndarray) -> None:
+        """Add (S,) amounts to the loan accounts of year t (keys from LOAN_ACCOUNTS)."""
+        for name, amount in accounts.items():
+            self.loans[t, :, LOAN_ACCOUNTS.index(name)] += amount
+
+    def loan_imbalance(self, outstanding: np.ndarray) -> np.ndarray:
+        """(S,) relative gap between what was lent less the principal repaid and the principal
+        still `outstanding` (S,): |lent − repaid − outstanding| / max(lent, 1)."""
+        lent, repaid = self.loans[..., 0].sum(axis=0), self.loans[..., 1].sum(axis=0)
+        return np.abs(lent - repaid - outstanding) / np.maximum(lent, 1.0)
 
     def flow(self, key: str, amount: np.ndarray, instrument: str, sources, recipients, goals) -> None:
         """Record one year's flows of one kind (called once a year per kind, from the first

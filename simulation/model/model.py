@@ -20,9 +20,9 @@ from typing import Sequence
 import mesa
 import numpy as np
 
-from ..mechanisms import dynamics, uncertainty
+from ..mechanisms import uncertainty
 from ..scenario import Scenario
-from . import funding, impact, rng, stacking
+from . import fiscal, funding, impact, rng, stacking
 from .agents import Country, Donor, Facility, ResearchBody
 from .ledger import NO_GOAL, Ledger
 from .parameters import Parameters, parameters
@@ -147,6 +147,9 @@ class FinancingModel(mesa.Model):
         self.ind_reached = np.zeros((S, C, I))  # people reached (or lost) by money above (below) the path
         self.ind_value = np.broadcast_to(n.value0, (S, C, I)).copy()
         self.ind_pending = np.zeros((int(n.lag.max(initial=0)) + 1, S, C, I))  # money effects waiting for their lag
+        f = p.fiscal  # loans' principal and interest due by year (until the last loan's maturity), principal owed
+        self.loan_due = np.zeros((S, C, self.T + f.donor_unit.shape[1] + 1, 2)) if f.lends else None
+        self.loan_outstanding = np.zeros((S, C))  # principal each country still owes
 
     def _make_agents(self, sc: Scenario) -> None:
         """One Mesa agent per entity, in scenario order (agents_by_type gives them by type)."""
@@ -168,7 +171,9 @@ class FinancingModel(mesa.Model):
             "private": np.zeros((T, S)), "public_external": np.zeros((T, S)),
             "indicators": np.empty((T + 1, S, C, I)), "indicator_money_pc": np.zeros((T, S, C, I)),
             "channel_costs": np.zeros((T, S, 2)),  # recipients' transaction costs, volatility losses (USD)
+            "fiscal": np.zeros((T, S, C, len(fiscal.FIELDS))),  # debt service, fiscal space, ... (fiscal.py)
         }
+        self.history["fiscal"][..., ~p.fiscal.has, :3] = np.nan  # no fiscal block: no debt service, space, relief
 
     # ------------------------------------------------------------------ helpers
     def buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -214,7 +219,7 @@ class FinancingModel(mesa.Model):
     def _year(self) -> Year:
         c, t = self.p.countries, self.t
         gdp = c.gdp0 * (1.0 + c.gdp_growth) ** t * (1.0 - self.p.shocks.gdp_cut[t])
-        return Year(t, c.population(t), gdp, dynamics.domestic_spending(gdp, c.domestic_share, c.priority))
+        return Year(t, c.population(t), gdp, fiscal.domestic(self, t, gdp))
 
     def _deliver(self, year: Year, plans: dict) -> Delivered:
         """Every funder's plan, split into its windows and sent through its channels, then delivered
@@ -226,6 +231,8 @@ class FinancingModel(mesa.Model):
             b = net["blended"].sum(axis=1)
             mob = b if s.who.risk is None else b * (1.0 + s.who.risk)  # risk sharing: a first-loss tranche
             g, cap = net["grant"].sum(axis=1), net["capacity"].sum(axis=1)
+            if "loan" in net:
+                g = g + net["loan"].sum(axis=1)
             external = g + b if external is None else external + g + b
             capacity = cap if capacity is None else capacity + cap
             mobilising = mob if mobilising is None else mobilising + mob

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..mechanisms import allocation, channels, dynamics
+from ..mechanisms import allocation, channels, dynamics, fiscal
 from ..mechanisms import indicators as ind
 from ..scenario import Pandemic, Scenario
 
@@ -216,6 +216,30 @@ class Indicators:
 
 
 @dataclass(frozen=True)
+class Fiscal:
+    """Fiscal space (C,) and (T, C), loans by kind of funder, debt levers (mechanisms/fiscal.py)."""
+    has: np.ndarray  # (C,) bool: countries whose domestic spending follows fiscal space
+    donor_unit: np.ndarray  # (D, L, 2) principal and interest per US$ lent, k years after
+    facility_unit: np.ndarray  # (1, L, 2)
+    donor_ge: np.ndarray  # (D, C) grant element of each donor's loans to each country (DAC discount rates)
+    facility_ge: np.ndarray  # (1, C)
+    lends: bool  # whether any funder lends (loans' service is then tracked)
+    revenue0: np.ndarray = axis()  # (C,) US$ in the start year
+    buoyancy: np.ndarray = axis()
+    average: np.ndarray = axis()  # (C,) s: the goals' share of fiscal space in the start year
+    marginal: np.ndarray = axis()  # (C,) m: their share of a change in it
+    path_share: np.ndarray = axis()  # (C,) fiscal space / GDP in the start year
+    scheduled: np.ndarray = axis(1)  # (T, C) external debt service due, US$ (IDS)
+    donor_loan: np.ndarray = axis()  # (D,) share of grant money lent
+    facility_loan: np.ndarray = axis()  # (1,)
+    relief: np.ndarray = axis(1)  # (T, C) share of scheduled service relieved
+    swap: np.ndarray = axis(1)  # (T, C) share swapped
+    commitment: np.ndarray = axis(1)  # (T, C) share of the swapped service committed to goals
+    swap_cost: np.ndarray = axis(1)  # (T, C) transaction cost, share of the committed money
+    swap_goals: np.ndarray = axis(1)  # (T, C, G) how committed money is split over goals (rows sum to 1 or 0)
+
+
+@dataclass(frozen=True)
 class Parameters:
     """Every parameter of a scenario, by entity."""
     T: int
@@ -231,6 +255,7 @@ class Parameters:
     shocks: Shocks
     uncertainty: Uncertainty
     indicators: Indicators
+    fiscal: Fiscal
 
 
 # --------------------------------------------------------------------------- building
@@ -248,7 +273,7 @@ def parameters(sc: Scenario) -> Parameters:
         donors=donors, facility=_facility(sc, donors, T), channels=_channels(sc), technologies=_technologies(sc),
         research=_research(sc), partnerships=_partnerships(sc, T), shocks=_shocks(sc, T, indicators),
         uncertainty=Uncertainty(sc.uncertainty.effectiveness_sd, sc.uncertainty.score_noise_sd),
-        indicators=indicators)
+        indicators=indicators, fiscal=_fiscal(sc, T, countries))
 
 
 def _index(ids) -> dict[str, int]:
@@ -480,3 +505,65 @@ def _indicator_shocks(sc: Scenario, T: int) -> np.ndarray:
             for key, v in sh.indicator_shock.items():
                 shock[np.ix_(on, cs, [ii[key]])] += v
     return shock
+
+
+def _fiscal(sc: Scenario, T: int, countries: Countries) -> Fiscal:
+    """Fiscal space, loans and debt levers (docs/model.md "Fiscal space, loans and debt")."""
+    cs, C = sc.countries, len(sc.countries)
+    has = np.array([c.fiscal is not None for c in cs], dtype=bool)
+    revenue0, buoyancy, marginal = np.zeros(C), np.ones(C), np.zeros(C)
+    scheduled = np.zeros((T, C))
+    for i, c in enumerate(cs):
+        if c.fiscal is not None:
+            f = c.fiscal
+            first = sc.start_year if f.debt_service_from is None else f.debt_service_from
+            scheduled[:, i] = fiscal.debt_schedule(f.debt_service_usd, first, sc.start_year, T, c.gdp_growth)
+            revenue0[i], buoyancy[i] = f.revenue_share * countries.gdp0[i], f.revenue_buoyancy
+    space0 = revenue0 - scheduled[0] if T else revenue0
+    average = np.divide(countries.domestic_share * countries.gdp0, space0, out=np.zeros(C), where=has & (space0 > 0))
+    for i, c in enumerate(cs):
+        if c.fiscal is not None:
+            marginal[i] = average[i] if c.fiscal.marginal_share is None else c.fiscal.marginal_share
+    discount = np.array([fiscal.DAC_DISCOUNT[c.fiscal.income_group if c.fiscal else "LMIC"] for c in cs])
+    funders = [*sc.donors, *([sc.facility] if sc.facility is not None else [])]
+    L = max([f.loan_terms.maturity_years for f in funders], default=1)
+    units = np.array([fiscal.loan_schedule(f.loan_terms.rate, f.loan_terms.grace_years,
+                                           f.loan_terms.maturity_years, L) for f in funders]).reshape(-1, L, 2)
+    ge = fiscal.grant_element(units[:, None], discount[None, :])  # (F, C)
+    D = len(sc.donors)
+    facility_loan = np.array([sc.facility.loan_share if sc.facility is not None else 0.0])
+    return Fiscal(
+        has, donor_unit=units[:D], facility_unit=units[D:] if sc.facility is not None else np.zeros((1, L, 2)),
+        donor_ge=ge[:D], facility_ge=ge[D:] if sc.facility is not None else np.ones((1, C)),
+        lends=any(f.loan_share > 0 for f in funders), revenue0=revenue0, buoyancy=buoyancy, average=average,
+        marginal=marginal, path_share=np.divide(space0, countries.gdp0, out=np.zeros(C), where=countries.gdp0 > 0),
+        scheduled=scheduled, donor_loan=np.array([d.loan_share for d in sc.donors]), facility_loan=facility_loan,
+        **_levers(sc, T))
+
+
+def _levers(sc: Scenario, T: int) -> dict[str, np.ndarray]:
+    """(T, C) shares of scheduled debt service relieved and swapped, the swap's commitment and
+    cost, and (T, C, G) the committed money's goals (by roadmap priority among them)."""
+    ci, gi = _index(sc.country_ids), _index(sc.goal_ids)
+    C, G = len(ci), len(gi)
+    out = {k: np.zeros((T, C)) for k in ("relief", "swap", "commitment", "swap_cost")}
+    out["swap_goals"] = np.zeros((T, C, G))
+    years = np.arange(sc.start_year, sc.end_year)
+    for lever in sc.debt_levers:
+        on = (years >= lever.start_year) & (years < lever.start_year + lever.duration_years)
+        cs = [ci[c] for c in lever.countries]
+        if lever.kind == "relief":
+            out["relief"][np.ix_(on, cs)] += lever.share
+            continue
+        out["swap"][np.ix_(on, cs)] += lever.share
+        out["commitment"][np.ix_(on, cs)] = lever.commitment
+        out["swap_cost"][np.ix_(on, cs)] = lever.transaction_cost
+        for c in cs:
+            country = sc.countries[c]
+            weights = np.zeros(G)
+            for g in lever.goals:
+                weights[gi[g]] = country.roadmap_priority.get(g, 0.0) if country.roadmap_priority else 1.0
+            if weights.sum() <= 0:
+                weights[[gi[g] for g in lever.goals]] = 1.0
+            out["swap_goals"][on, c] = weights / weights.sum()
+    return out

@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 
 from ..scenario import Scenario
+from .fiscal import FIELDS as FISCAL_FIELDS
 from .ledger import ACCOUNTS
 from .model import FinancingModel
 from .parameters import population
 
-TABLES = ("scores", "balance", "adoption", "indicators", "capacity", "trl", "finance", "indicator_money")
+TABLES = ("scores", "balance", "adoption", "indicators", "capacity", "trl", "finance", "indicator_money", "fiscal")
 """The per-replication tidy tables of a run (RunArrays.table_parts): together they hold every
 array of a RunArrays, so a run read back from its tables is the run that was saved."""
 
@@ -28,6 +29,7 @@ TABLE_COLUMNS: dict[str, dict[str, tuple[str, int | None] | None]] = {
     "finance": {"private_usd": ("private", None), "public_external_usd": ("public_external", None),
                 "recipient_cost_usd": ("channel_costs", 0), "volatility_loss_usd": ("channel_costs", 1)},
     "indicator_money": {"usd_per_capita": ("indicator_money_pc", None)},
+    "fiscal": {f"{name}_usd": ("fiscal", i) for i, name in enumerate(FISCAL_FIELDS)},
 }
 """Each table's value columns: the RunArrays field (and index on its last axis) they hold."""
 
@@ -45,6 +47,7 @@ def table_axes(scenario: Scenario, name: str) -> dict[str, list]:
         "trl": {"year": years, "technology": techs},
         "finance": {"year": years[:-1]},
         "indicator_money": {"year": years[:-1], "country": countries, "indicator": scenario.indicator_ids},
+        "fiscal": {"year": years[:-1], "country": countries},
     }[name]
 
 
@@ -66,6 +69,8 @@ class RunArrays:
     indicator_money_pc: np.ndarray | None = None  # (N, T, C, I) external US$ per capita at work on each
     channel_costs: np.ndarray | None = None  # (N, T, 2) USD of the overhead account: recipients' transaction
     # costs and volatility losses (the rest of the account is the funders' own overhead)
+    fiscal: np.ndarray | None = None  # (N, T, C, 5) USD: debt service, fiscal space, debt relief, loans, grant
+    # equivalent (model/fiscal.py FIELDS; the first three NaN for countries without a fiscal block)
     flow_detail: str = "none"  # what `flows` holds: "full", "yearly" or "none" (see ledger.FLOW_MODES)
 
     @property
@@ -146,7 +151,7 @@ def result_arrays(m: FinancingModel) -> dict[str, np.ndarray]:
     """A finished model's history and balance with the replication axis first (RunArrays's fields)."""
     h = m.history
     out = {k: h[k].swapaxes(0, 1) for k in ("scores", "adoption", "capacity", "trl", "private", "public_external",
-                                            "indicators", "indicator_money_pc", "channel_costs")}
+                                            "indicators", "indicator_money_pc", "channel_costs", "fiscal")}
     out["balance"] = m.ledger.balance.swapaxes(0, 1)
     return out
 

@@ -133,6 +133,20 @@ def _indicator_end_all(m: _PerRun, r: RunArrays) -> np.ndarray:
     return m["people"][:, -1].sum(axis=1) / denominators[-1].sum(axis=0) * scale
 
 
+def fiscal_totals(result: RunArrays, part: int) -> np.ndarray:
+    """(N, C) one part of the fiscal history (model/fiscal.py FIELDS) summed over the spending years,
+    US$; NaN for a country without it (no fiscal block), and for every country of a run saved
+    before the fiscal table existed."""
+    x = result.fiscal[..., part] if result.fiscal is not None else np.full(result.scores.shape[:1] + (
+        result.scores.shape[1] - 1, result.scores.shape[2]), np.nan)
+    return np.where(np.isnan(x).all(axis=1), np.nan, np.nansum(x, axis=1))
+
+
+def nan_total(x: np.ndarray) -> np.ndarray:
+    """(N,) the sum over countries of (N, C) values, countries without one left out (NaN if none has one)."""
+    return np.where(np.isnan(x).all(axis=1), np.nan, np.nansum(x, axis=1))
+
+
 _PER_RUN = {
     "index": lambda m, r: sdg_index(r.scores),  # (N, Y, C)
     "overall": lambda m, r: m["index"].mean(axis=-1),  # (N, Y)
@@ -159,6 +173,11 @@ _PER_RUN = {
     "overhead_usd": lambda m, r: r.balance[..., ACCOUNTS.index("overhead")].sum(axis=1),
     "recipient_cost_usd": lambda m, r: r.channel_costs[..., 0].sum(axis=1),
     "volatility_loss_usd": lambda m, r: r.channel_costs[..., 1].sum(axis=1),
+    "debt_service_usd": lambda m, r: fiscal_totals(r, 0),
+    "fiscal_space_usd": lambda m, r: fiscal_totals(r, 1),
+    "debt_relief_usd": lambda m, r: fiscal_totals(r, 2),
+    "loans_usd": lambda m, r: fiscal_totals(r, 3),
+    "grant_equivalent_usd": lambda m, r: fiscal_totals(r, 4),
 }
 
 

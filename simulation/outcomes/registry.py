@@ -161,6 +161,10 @@ def _per_run(key: str) -> Compute:
     return lambda m, r: m[key]
 
 
+def _countries_total(key: str) -> Compute:
+    return lambda m, r: metrics.nan_total(m[key])
+
+
 POINTS = 0.5
 """Smallest index or score difference that matters (points): a year of the baseline's drift."""
 PEOPLE = 100_000.0
@@ -275,6 +279,21 @@ _OUTCOMES = [
             by_country=False, by_goal=False, overall=True, compute=_per_run("volatility_loss_usd"),
             min_effect=0.05, min_effect_relative=True),
 ]
+
+_FISCAL = [  # per country and year in fiscal.parquet; here summed over the spending years
+    ("debt_service_usd", False, "external public debt service paid to creditors over the horizon (IDS schedule, plus "
+     "the service of new loans, less what debt levers cancel), USD; countries with a fiscal block"),
+    ("fiscal_space_usd", True, "fiscal space over the horizon: government revenue less external debt service (and less "
+     "what a debt swap commits), USD; countries with a fiscal block"),
+    ("debt_relief_usd", False, "scheduled debt service cancelled by debt relief and debt-for-SDG swaps over the "
+     "horizon, USD (the creditors' cost)"),
+    ("loans_usd", False, "concessional loans disbursed by donors and the facility over the horizon (face value), USD"),
+    ("grant_equivalent_usd", False, "external public money over the horizon as the DAC counts it: grants, blended and "
+     "capacity money at face value, loans at their grant equivalent (DAC discount rates), USD"),
+]
+_OUTCOMES += [Outcome(name, "US$", better, text, by_country=True, by_goal=False, overall=True,
+                      compute=_per_run(name), compute_all=_countries_total(name), min_effect=0.05,
+                      min_effect_relative=True, cumulative=True) for name, better, text in _FISCAL]
 
 REGISTRY: dict[str, Outcome] = {o.name: o for o in _OUTCOMES}
 """Every outcome sdgsim reports, by name."""

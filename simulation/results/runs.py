@@ -12,7 +12,8 @@ capacity.parquet (run, year, country, capacity), trl.parquet (run, year, technol
 finance.parquet (run, year, private_usd, public_external_usd, recipient_cost_usd,
 volatility_loss_usd), and if the scenario has indicators indicators.parquet (run, year,
 country, indicator, value, people) and indicator_money.parquet (run, year, country,
-indicator, usd_per_capita), summary.csv.
+indicator, usd_per_capita), fiscal.parquet (run, year, country, debt_service_usd,
+fiscal_space_usd, debt_relief_usd, loans_usd, grant_equivalent_usd), summary.csv.
 
 `write_run` writes a finished in-memory run. `RunWriter` writes the per-replication tables
 batch by batch while a run goes on (one Parquet row group per batch; the experiments layer
@@ -276,10 +277,12 @@ def read_run_result(folder: Path, man: dict) -> RunArrays:
             if part is None:
                 arrays[field_name] = values
             else:
-                arrays.setdefault(field_name, np.full(values.shape + (2,), np.nan))[..., part] = values
+                parts = sum(1 for t in TABLE_COLUMNS[name].values() if t is not None and t[0] == field_name)
+                arrays.setdefault(field_name, np.full(values.shape + (parts,), np.nan))[..., part] = values
     Y, C, K = len(sc.years), len(sc.countries), len(sc.technologies)
     missing = {"capacity": (runs, Y, C), "trl": (runs, Y, K), "private": (runs, Y - 1),
-               "public_external": (runs, Y - 1), "channel_costs": (runs, Y - 1, 2)}
+               "public_external": (runs, Y - 1), "channel_costs": (runs, Y - 1, 2),
+               "fiscal": (runs, Y - 1, C, len(TABLE_COLUMNS["fiscal"]))}
     for field_name, shape in missing.items():
         arrays.setdefault(field_name, np.full(shape, np.nan))
     if not sc.indicators:  # the model keeps (runs, years, countries, 0) arrays; no table holds them

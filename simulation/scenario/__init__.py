@@ -12,7 +12,8 @@
 """
 
 from .loading import apply_set, load_scenario, parse_set, validate_data
-from .schema import BudgetCut, Ident, Pandemic, Scenario, Strict, Text
+from .schema import BudgetCut, DebtRelief, DebtSwap, Ident, Pandemic, Scenario, Strict, Text
 
-__all__ = ["BudgetCut", "Ident", "Pandemic", "Scenario", "Strict", "Text", "apply_set", "load_scenario", "parse_set",
+__all__ = ["BudgetCut", "DebtRelief", "DebtSwap",
+           "Ident", "Pandemic", "Scenario", "Strict", "Text", "apply_set", "load_scenario", "parse_set",
            "validate_data"]

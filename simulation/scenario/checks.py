@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..mechanisms.allocation import STRATEGIES
+from ..mechanisms.fiscal import debt_schedule
 from .messages import close, locate, num, show
 from .schema import MAX_YEARS, Pandemic, Scenario
 
@@ -144,6 +145,7 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
         else:
             for j, d in enumerate(sh.donors or []):
                 need(d, donors, ("shocks", i, "donors", j), "donor")
+    out += fiscal_checks(s)
     for key in s.sources:
         if not key.strip():
             out.append((("sources",), "source keys must be field paths"))
@@ -200,3 +202,48 @@ def indicator_checks(s: Scenario) -> list[tuple[tuple, str]]:
                 out.append((("shocks", i, "indicator_shock", key),
                             f"unknown indicator '{key}' (declared: {', '.join(ids) or 'none'})"))
     return out
+
+
+def fiscal_checks(s: Scenario) -> list[tuple[tuple, str]]:
+    """Fiscal blocks, loan terms and debt levers: loans repaid after their grace, fiscal space
+    positive in the start year, levers naming countries with a fiscal block and declared goals."""
+    out: list[tuple[tuple, str]] = []
+    for name, funder in [*((("donors", i), d) for i, d in enumerate(s.donors)),
+                         *([(("facility",), s.facility)] if s.facility is not None else [])]:
+        terms = funder.loan_terms
+        if terms.maturity_years <= terms.grace_years:
+            out.append(((*name, "loan_terms", "maturity_years"),
+                        f"got {terms.maturity_years}, not after grace_years {terms.grace_years} "
+                        f"(allowed: more than {terms.grace_years} years)"))
+    fiscal = {c.id for c in s.countries if c.fiscal is not None}
+    for i, c in enumerate(s.countries):
+        f = c.fiscal
+        if f is None:
+            continue
+        service = float(start_debt_service(s, c))
+        revenue = f.revenue_share * c.gdp_usd_bn * 1e9
+        if revenue - service <= 0:
+            out.append((("countries", i, "fiscal", "revenue_share"),
+                        f"revenue ({revenue:.4g} US$) does not exceed the start year's debt service ({service:.4g} US$): "
+                        "no fiscal space to spend (allowed: revenue above debt service)"))
+    for i, lever in enumerate(s.debt_levers):
+        if not (s.start_year <= lever.start_year <= s.end_year):
+            out.append((("debt_levers", i, "start_year"),
+                        f"got {lever.start_year}, outside the simulated years (allowed: {s.start_year} to {s.end_year})"))
+        for j, cid in enumerate(lever.countries):
+            if cid not in fiscal:
+                known = ", ".join(sorted(fiscal)) or "none"
+                out.append((("debt_levers", i, "countries", j),
+                            f"'{cid}' has no fiscal block, so no debt service to relieve (countries with one: {known})"))
+        for j, g in enumerate(getattr(lever, "goals", [])):
+            if g not in s.goal_ids:
+                out.append((("debt_levers", i, "goals", j),
+                            f"unknown goal '{g}' (declared: {', '.join(s.goal_ids)})"))
+    return out
+
+
+def start_debt_service(s: Scenario, country) -> float:
+    """A country's external debt service in the start year, US$ (its fiscal block's schedule)."""
+    f = country.fiscal
+    first = s.start_year if f.debt_service_from is None else f.debt_service_from
+    return float(debt_schedule(f.debt_service_usd, first, s.start_year, 1, country.gdp_growth)[0])

@@ -18,7 +18,7 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, field_name
-from .schema import BudgetCut, Pandemic, Scenario
+from .schema import BudgetCut, DebtRelief, DebtSwap, Pandemic, Scenario
 from .typeinfo import is_model, is_union, unwrap
 
 
@@ -42,7 +42,7 @@ def locate(tree: Any, loc: tuple) -> tuple[tuple[str, int], str]:
             names.append(field_name(key))
             where = getattr(node, "locs", {}).get(key, where)
             node = node[key]
-        elif isinstance(key, str) and key in _SHOCK_KINDS:
+        elif isinstance(key, str) and key in _TAGS:
             continue  # discriminated-union tag in pydantic's location
         elif key == "[key]":
             continue  # a bad key of a mapping: the key itself is the place
@@ -53,6 +53,8 @@ def locate(tree: Any, loc: tuple) -> tuple[tuple[str, int], str]:
 
 
 _SHOCK_KINDS: dict[str, type[BaseModel]] = {"pandemic": Pandemic, "budget_cut": BudgetCut}
+_LEVER_KINDS: dict[str, type[BaseModel]] = {"relief": DebtRelief, "swap": DebtSwap}
+_TAGS = {**_SHOCK_KINDS, **_LEVER_KINDS}
 
 
 def clip(text: str, limit: int = 60) -> str:
@@ -94,8 +96,8 @@ def _type_at(loc: tuple, root: type[BaseModel]) -> tuple[Any, list] | None:
                 return None
             tp, meta = unwrap(info.annotation)
             meta = list(info.metadata) + meta
-        elif is_union(tp) and key in _SHOCK_KINDS:
-            tp, meta = _SHOCK_KINDS[key], []
+        elif is_union(tp) and key in _TAGS:
+            tp, meta = _TAGS[key], []
         elif get_origin(tp) is list and isinstance(key, int):
             tp, meta = unwrap(get_args(tp)[0])
         elif get_origin(tp) is dict and isinstance(key, str):
@@ -196,10 +198,11 @@ def message(err: dict, loc: tuple, root: type[BaseModel] = Scenario) -> str:
     if kind == "literal_error":
         options = get_args(found[0]) if found and get_origin(found[0]) is Literal else ()
         return f"got {shown}, not an allowed value ({close(err.get('input'), options)}allowed: {allowed})"
+    what, kinds = ("debt lever", _LEVER_KINDS) if loc[:1] == ("debt_levers",) else ("shock", _SHOCK_KINDS)
     if kind == "union_tag_invalid":
-        return f"unknown shock kind {str(ctx.get('tag'))!r} (allowed: {', '.join(_SHOCK_KINDS)})"
+        return f"unknown {what} kind {str(ctx.get('tag'))!r} (allowed: {', '.join(kinds)})"
     if kind == "union_tag_not_found":
-        return f"shock has no 'kind' (allowed: {', '.join(_SHOCK_KINDS)})"
+        return f"{what} has no 'kind' (allowed: {', '.join(kinds)})"
     if kind == "string_pattern_mismatch":
         return f"got {shown}, not a valid id{allow}"
     if kind == "string_too_short":

@@ -158,6 +158,40 @@ class CountryIndicator(Strict):
     it moves the indicator faster, less slows it."""
 
 
+class LoanTerms(Strict):
+    """The terms of a funder's concessional loans: a grace period with interest only, then equal
+    principal instalments up to maturity. Default: IDA's regular credit terms (38 years, 6 of
+    grace, 0.75 % service charge; World Bank IDA terms, FY2024)."""
+
+    rate: Annotated[float, Field(ge=0.0, le=0.2)] = 0.0075
+    """Yearly interest (or service charge) on the principal outstanding."""
+    grace_years: Annotated[int, Field(ge=0, le=50)] = 6
+    """Years after disbursement in which only interest is paid."""
+    maturity_years: Annotated[int, Field(ge=1, le=60)] = 38
+    """Years after disbursement by which the principal is repaid (more than grace_years)."""
+
+
+class Fiscal(Strict):
+    """A government's fiscal position: what it can spend on the goals comes from revenue less
+    external public debt service (docs/model.md "Fiscal space")."""
+
+    revenue_share: Annotated[float, Field(gt=0.0, le=1.0)]
+    """Government revenue excluding grants, share of GDP in the start year (WDI GC.REV.XGRT.GD.ZS)."""
+    revenue_buoyancy: Annotated[float, Field(ge=0.0, le=3.0)] = 1.0
+    """Elasticity of revenue to GDP: revenue grows as GDP^buoyancy (1: a constant share of GDP)."""
+    debt_service_usd: Annotated[list[Usd], Field(max_length=MAX_YEARS)] = []
+    """Public and publicly guaranteed external debt service (principal and interest), US$ a year, from
+    `debt_service_from` on (World Bank IDS, actual then scheduled). Before the first and after the last
+    year, the nearest year's share of GDP holds. Empty: no external debt service."""
+    debt_service_from: Annotated[int, Field(ge=1900, le=2300)] | None = None
+    """The year of the first value of `debt_service_usd`. None: the scenario's start year."""
+    marginal_share: Share | None = None
+    """Share of a change in fiscal space that falls on the modelled goals' spending. None: the goals
+    keep their start-year share of fiscal space (a proportional cut or rise)."""
+    income_group: Literal["LDC", "LIC", "LMIC", "UMIC"] = "LMIC"
+    """For the DAC grant-equivalent of loans: discount rate 9 % (LDC, LIC), 7 % (LMIC), 6 % (UMIC)."""
+
+
 class Country(Strict):
     id: Ident
     name: Text = ""
@@ -185,6 +219,9 @@ class Country(Strict):
     """Indicator id -> start value and trend; one per declared indicator."""
     birth_rate_per_1000: Annotated[float, Field(gt=0.0, le=100.0)] = 30.0
     """Crude birth rate (live births per 1,000 people a year): the denominator of under-5 mortality."""
+    fiscal: Fiscal | None = None
+    """Revenue and debt service: domestic spending on the goals follows fiscal space (revenue less debt
+    service). None: domestic spending stays `domestic_sdg_share` of GDP."""
 
 
 class Donor(Strict):
@@ -215,6 +252,10 @@ class Donor(Strict):
     coordinated: bool = False
     """Shares its yearly plans with the facility and the other coordinated funders and moves money
     away from cells they already fund (docs/model.md "Pooled funds")."""
+    loan_share: Share = 0.0
+    """Share of its grant money given as concessional loans instead (on `loan_terms`): loans add to
+    the recipient's debt service in later years."""
+    loan_terms: LoanTerms = LoanTerms()
 
 
 class Facility(Strict):
@@ -255,6 +296,9 @@ class Facility(Strict):
     What it holds is not paid out within the horizon, so risk sharing costs as well as helps."""
     coordinated: bool = True
     """Plans with the coordinated donors (see Donor.coordinated)."""
+    loan_share: Share = 0.0
+    """Share of its grant money given as concessional loans (see Donor.loan_share)."""
+    loan_terms: LoanTerms = LoanTerms()
 
 
 class Technology(Strict):
@@ -328,6 +372,42 @@ class BudgetCut(Strict):
 Shock = Annotated[Pandemic | BudgetCut, Field(discriminator="kind")]
 
 
+class DebtRelief(Strict):
+    """Rescheduling or relief: a share of the countries' scheduled external debt service is not due
+    in the lever's years; the fiscal space it frees is spent as the budget is (Fiscal.marginal_share)."""
+
+    kind: Literal["relief"]
+    countries: Annotated[list[str], Field(min_length=1, max_length=MAX_ITEMS)]
+    """Countries with a `fiscal:` block."""
+    start_year: int
+    duration_years: Annotated[int, Field(ge=1, le=MAX_YEARS)] = 1
+    share: Share
+    """Share of the scheduled debt service relieved in each lever year."""
+
+
+class DebtSwap(Strict):
+    """A debt-for-SDG swap: a share of the scheduled debt service is cancelled against the debtor's
+    commitment to spend `commitment` of it on `goals` (ring-fenced, on top of its budget); structuring
+    and monitoring the swap cost `transaction_cost` of the committed money. The rest of the freed money
+    is relief."""
+
+    kind: Literal["swap"]
+    countries: Annotated[list[str], Field(min_length=1, max_length=MAX_ITEMS)]
+    start_year: int
+    duration_years: Annotated[int, Field(ge=1, le=MAX_YEARS)] = 1
+    share: Share
+    """Share of the scheduled debt service cancelled in each lever year."""
+    commitment: Share = 1.0
+    """Share of the cancelled debt service the debtor commits to the goals (Debt2Health: 0.5)."""
+    goals: Annotated[list[str], Field(min_length=1, max_length=17)]
+    """Goals the committed money goes to, split by the country's roadmap priorities among them."""
+    transaction_cost: Annotated[float, Field(ge=0.0, le=0.5)] = 0.05
+    """Share of the committed money lost to structuring, trust-fund set-up and monitoring."""
+
+
+DebtLever = Annotated[DebtRelief | DebtSwap, Field(discriminator="kind")]
+
+
 class GovernanceParams(Strict):
     leakage_max: Share = 0.3
     """Leakage at governance 0; leakage = leakage_max · (1 − governance/100)^exponent."""
@@ -385,6 +465,8 @@ class Scenario(Strict):
     research_bodies: Annotated[list[ResearchBody], Field(max_length=MAX_ITEMS)] = []
     partnerships: Annotated[list[Partnership], Field(max_length=MAX_ITEMS)] = []
     shocks: Annotated[list[Shock], Field(max_length=100)] = []
+    debt_levers: Annotated[list[DebtLever], Field(max_length=100)] = []
+    """Debt relief and debt-for-SDG swaps (countries with a `fiscal:` block)."""
     indicators: Annotated[list[Indicator], Field(max_length=200)] = []
     """Indicators in natural units; a goal with indicators takes its score from them."""
     absorption: Absorption = Absorption()
