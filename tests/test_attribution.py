@@ -120,3 +120,11 @@ def test_yearly_flows_give_exact_means_without_intervals(pooled, tmp_path):
     pd.testing.assert_frame_equal(back.attribution, c.attribution, check_dtype=False)
     assert back.shifts == c.shifts
     assert "Who gains and who loses" in (tmp_path / "c" / "report.html").read_text()
+
+
+def test_a_shift_smaller_than_the_smallest_effect_that_matters_is_not_warned_about():
+    d = np.array([[5_000.0] * 4, [-4_000.0] * 4])
+    t = split(d, ["AAA", "BBB"], {}, 0.95, scenario="option", reference="ref", outcome="people_gain:X",
+              period="in 2030")
+    assert shift_warnings(t, floors={"people_gain:X": 5_000.0})
+    assert not shift_warnings(t, floors={"people_gain:X": 5_001.0})

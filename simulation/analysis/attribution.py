@@ -30,7 +30,9 @@ gainers − losers = net in every run. The `side` of a row is
 The shift warning (`shift_warnings`): an option's gain in some countries is mostly a loss
 elsewhere when, in people, the losers' loss is at least `SHIFT_THRESHOLD` (50 %) of the gainers'
 gain (`offsets`) — then at least half of what the gainers gain is taken from others, and the
-net gain is at most half the gain seen in the places that gain.
+net gain is at most half the gain seen in the places that gain. Gains smaller than the
+outcome's smallest effect that matters (the registry's, e.g. 100,000 people, 1,000 deaths a
+year; ten times those over the horizon) are too small to warn about.
 """
 
 from __future__ import annotations
@@ -224,26 +226,27 @@ def gain_words(indicators) -> dict[str, str]:
 
 
 def shift_warnings(table: pd.DataFrame, threshold: float = SHIFT_THRESHOLD,
-                   words: Mapping[str, str] | None = None) -> list[str]:
+                   words: Mapping[str, str] | None = None, floors: Mapping[str, float] | None = None) -> list[str]:
     """One sentence per scenario whose gain in some countries is mostly a loss in others on some
     people outcome (`offsets`: the losers lose ≥ `threshold` of what the gainers gain, mean over
     runs), naming the outcomes, the countries and the shares. `words`: indicator id → what a gain
-    is (`gain_words`)."""
+    is (`gain_words`); `floors`: outcome label → the smallest gain that matters (people; a gain
+    below it, a difference too small to matter, is not warned about; 0 where not given)."""
     out = []
-    words = words or {}
+    words, floors = words or {}, floors or {}
     t = table[table.outcome.astype(str).str.split(":").str[0].isin(PEOPLE_OUTCOMES)]
     for name, s in t.groupby("scenario", sort=False):
         said = []
         for outcome, g in s.groupby("outcome", sort=False):
             tot = g[g.by == "total"].set_index("where").diff_mean
             gain, loss = float(tot.get("gainers", 0.0)), float(tot.get("losers", 0.0))
-            if not offsets(gain, loss, threshold):
+            if not offsets(gain, loss, threshold) or gain < floors.get(outcome, 0.0):
                 continue
             what = words.get(outcome.split(":", 1)[1], outcome)
             said.append(f"{what} {g.period.iloc[0]}: {gain:,.0f} in {_names(g, GAINS)} against {loss:,.0f} fewer in "
                         f"{_names(g, LOSES)} ({loss / gain:.0%} of the gain; net {gain - loss:+,.0f})")
         if said:
             out.append(f"Shift warning: {name} mostly moves benefits between countries: on {len(said)} people "
-                       f"outcome(s) the countries that lose lose {threshold:.0%} or more of what the countries "
-                       f"that gain gain. " + "; ".join(said) + ". See attribution.csv.")
+                       f"outcome(s), losses in some countries offset {threshold:.0%} or more of the gains in "
+                       f"others. " + "; ".join(said) + ". See attribution.csv.")
     return out

@@ -201,9 +201,11 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
     flows = flows if flows is not None else {n: getattr(r, "flows", None) for n, r in results.items()}
     attribution = attribute(vals, flows, reference, groups, level)
     words = gain_words({i.id: i for r in vals.values() for i in r.scenario.indicators}.values())
+    floors = {o: float(REGISTRY[o.split(":")[0]].default_min_effect(o.split(":")[1], 0.0, births))
+              for o in set(attribution.outcome) if o.split(":")[0] in REGISTRY}
     return Comparison(table=table, reference=reference, method=method, runs=N, warnings=warnings,
                       costs=cost_per_person(vals, reference, level, seed), attribution=attribution,
-                      shifts=shift_warnings(attribution, words=words))
+                      shifts=shift_warnings(attribution, words=words, floors=floors))
 
 
 def extra_money(result: RunArrays) -> np.ndarray:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..analysis.contrast import Contrast, contrast_runs, parse_contrast
@@ -28,6 +29,7 @@ from ..experiments.executors import Executor, make_executor
 from ..experiments.sweep.running import SweepResult as SweepRecord
 from ..experiments.sweep.running import run_sweep as _run_sweep
 from ..experiments.sweep.spec import Sweep, load_sweep
+from ..outcomes.registry import readable
 from ..report import sweep_plots
 from ..report.figures import axes_or_new
 from ..results.folders import atomic_folder, damaged_folder_errors, read_manifest, write_file_atomic
@@ -125,8 +127,24 @@ class AnalysisResult:
         return self.analysis.notes
 
     def summary(self) -> str:
-        """Describe in a few lines the most influential parameter and the most robust policy per outcome."""
-        return summary_text(self.analysis)
+        """Describe in a few lines the most influential parameter and the most robust policy per outcome.
+
+        For a contrast, first the difference's spread across the design and where it is above 0.
+        """
+        text = summary_text(self.analysis)
+        if self.contrast is None:
+            return text
+        pts = self.frames["points"]
+        lines = [f"{self.contrast.name} across the design (point means of the paired differences; + = "
+                 f"{self.contrast.policy} higher):"]
+        for oc in self.analysis.info.outcomes:
+            v = pts[oc].dropna().to_numpy(dtype=float)
+            if not v.size:
+                continue
+            p10, p50, p90 = (readable(oc, x, signed=True) for x in np.percentile(v, [10, 50, 90]))
+            lines.append(f"  {oc:<30} median {p50} (p10 {p10}, p90 {p90}); above 0 at {(v > 0).mean():.0%} "
+                         f"of {v.size} points")
+        return "\n".join([*lines, text])
 
     def plot(self, ax=None, outcome: str | None = None):
         """Mean regret of each policy on one outcome (default: the first analysed)."""

@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis.attribution import SHIFT_THRESHOLD
 from ..analysis.comparison import NO_EXTRA_MONEY, NO_MONEY_USD, SAVES_MONEY, Comparison, headline
 from ..analysis.decisions import LEVEL, MIN_PAIRED, VERDICT_HELP
 from ..analysis.sensitivity import near_best_text, replications_text
@@ -27,6 +26,7 @@ from ..results.folders import damaged_folder_errors, read_manifest, write_file_a
 from ..scenario import Scenario, validate_data
 from . import appraisal_html, backtest_plots, plots
 from .aggregates import read_run_tables
+from .attribution_html import attribution_section
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1.2em;
@@ -271,8 +271,7 @@ def _compare_report(folder: Path, man: dict) -> str:
     table = pd.read_parquet(folder / "comparison.parquet")
     names = _own_folders(folder, [s["name"] for s in man["scenarios"]])
     ref = man["reference"]
-    attribution = pd.read_parquet(folder / "attribution.parquet") if (folder / "attribution.parquet").is_file() \
-        else None
+    attribution = pd.read_parquet(folder / "attribution.parquet") if (folder / "attribution.parquet").is_file() else None
     comp = Comparison(table=table, reference=ref, method=man["interval"], runs=man["runs"],
                       warnings=man.get("warnings", []),
                       costs=pd.read_csv(folder / "costs.csv") if (folder / "costs.csv").is_file() else None,
@@ -337,7 +336,8 @@ def _compare_report(folder: Path, man: dict) -> str:
             "(people_gain: more with access, fewer undernourished, fewer under-5 deaths a year; people counted "
             f"and indicator levels). The period column says which. {VERDICT_HELP}</p>",
             people_table, "<h2>Cost per person reached</h2>", costs_table,
-            "<h2>Who gains and who loses</h2>", *_attribution_section(attribution, ref),
+            "<h2>Who gains and who loses</h2>",
+            *attribution_section(attribution, ref, table=_table, fmt_ci=_fmt_ci, num=_num),
             *appraisal_html.compare_appraisal_section(folder),
             "<h2>Outcomes, all countries</h2>",
             "<p class=muted>All-countries index and gap closure are population-weighted; the plain means are "
@@ -372,39 +372,6 @@ def _outcome_rows(o: pd.DataFrame, names: list[str], ref: str, key: bool = False
             row["P(ranks first)"] = f"{x.p_best:.0%}"
             rows.append(row)
     return _table(pd.DataFrame(rows))
-
-
-def _attribution_section(att: pd.DataFrame | None, ref: str) -> list[str]:
-    """attribution.csv as tables: per scenario, each place's difference in people and money
-    received [95% CI], then the largest differences in what each funder put where."""
-    if att is None or not len(att):
-        return ["<p class=muted>No attribution: the scenarios differ in countries, or the folder predates it.</p>"]
-    out = [f"<p class=muted>Paired differences to {_esc(ref)} [95% CI] by country, by group and in total: gainers "
-           "are the countries whose mean difference is positive (people oriented so that + is better: more with "
-           "access, fewer undernourished, fewer deaths), losers those whose is negative; gainers − losers = net "
-           f"in every run. A shift warning is given when the losers lose at least {SHIFT_THRESHOLD:.0%} of what "
-           "the gainers gain (people). Money received: every flow into a country from another source, over "
-           "the horizon; money intervals need --flows full. All rows: attribution.csv.</p>"]
-
-    def fmt(r) -> str:
-        if r.diff_ci_low != r.diff_ci_low:  # NaN: money from yearly flows has no interval
-            return f"{_num(r.diff_mean, 0, sign=True)} (no interval)"
-        return _fmt_ci(r.diff_mean, r.diff_ci_low, r.diff_ci_high, 0, sign=True)
-
-    for name, a in att.groupby("scenario", sort=False):
-        places = a[a.by != "funder"]
-        cols = {o: f"Δ {o} ({p})" for o, p in zip(places.outcome, places.period)}
-        rows = {}
-        for r in places.itertuples():
-            rows.setdefault((r.by, r.where), {"by": r.by, "where": r.where})[cols[r.outcome]] = fmt(r)
-        out += [f"<h3>{_esc(name)} vs {_esc(ref)}</h3>", _table(pd.DataFrame(list(rows.values())))]
-        funders = a[a.by == "funder"].sort_values("diff_mean", key=abs, ascending=False).head(15)
-        if len(funders):
-            out += [f"<p class=muted>Money by funder, {_esc(funders.period.iloc[0])}: the 15 largest differences "
-                    "(US$).</p>",
-                    _table(pd.DataFrame([{"funder": r.where, "to": r.to, "Δ US$ [95% CI]": fmt(r)}
-                                         for r in funders.itertuples()]))]
-    return out
 
 
 def _people(x: float) -> str:
