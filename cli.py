@@ -223,7 +223,10 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
     CI, paired difference to the reference with 95% CI, probability of beating the
     reference (by any amount, and by more than the smallest effect that matters),
     probability of ranking first, and a verdict: better, worse, equivalent or
-    inconclusive against --min-effect. Cost per person reached goes to costs.csv. Writes comparison.csv/.parquet, one
+    inconclusive against --min-effect. Each row's period says when it is counted ("in 2030", "a year in
+    2030", "over 2021-2030"). Cost per person reached goes to costs.csv; who gains and who loses people
+    and money, by country and by funder, to attribution.csv (money intervals need --flows full), with a
+    warning when losses elsewhere offset 50 % or more of an option's gains. Writes comparison.csv/.parquet, one
     results folder per scenario, plots/ and report.html into --out (atomically; each scenario's runs are
     written batch by batch as they finish).
 
@@ -267,8 +270,11 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             click.echo()
         for said in money_sentences(comp.comparison):  # "no extra money" / "saves money", never US$0
             click.echo(textwrap.fill(said, 80, break_on_hyphens=False))
+        for said in comp.shifts:  # most of a gain is a loss somewhere else (attribution.csv)
+            click.secho(textwrap.fill(said, 80, break_on_hyphens=False), fg="yellow")
         click.echo(f"Report:  {out / 'report.html'}")
         click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
+        click.echo(f"Tables:  {out / 'attribution.csv'}  (who gains and loses people and money)")
 
 
 @main.command()
@@ -449,25 +455,34 @@ def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str |
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace an existing FOLDER/analysis.")
 @click.option("--plots/--no-plots", default=True, show_default=True, help="Draw the PNG and SVG plots.")
-def analyze(folder: Path, force: bool, plots: bool) -> None:
+@click.option("--outcome", "outcomes", multiple=True, metavar="NAME[:KEY][@COUNTRY]",
+              help="Analyse only this outcome column (repeatable) [default: the sweep file's outcomes].")
+@click.option("--contrast", default=None, metavar="'B - A'",
+              help="Analyse the difference policy B minus policy A, per point from the paired replications "
+                   "(Sobol'/Morris indices of the difference, its spread); written to "
+                   "FOLDER/contrasts/B-minus-A/analysis/.")
+def analyze(folder: Path, force: bool, plots: bool, outcomes: tuple[str, ...], contrast: str | None) -> None:
     """Analyse a finished sweep FOLDER: Sobol' or Morris indices, robustness, plots.
 
     Writes FOLDER/analysis/ (points.csv, sobol.csv or morris.csv, robustness.csv,
     PNG + SVG plots) and FOLDER/analysis.json, an index of them for `sdgsim report`.
 
     \b
-    Example:
+    Examples:
       sdgsim analyze results/baseline-sobol
+      sdgsim analyze results/pooling --outcome people_gain:EG.ELC.ACCS.ZS --contrast 'pooled-20 - bilateral'
     """
     from simulation.results.folders import damaged_folder_errors
 
     try:
         with damaged_folder_errors(folder):
-            if (folder / "analysis").exists() and not force:
-                raise InputError([Problem(str(folder / "analysis"), 1, "<output>",
+            result = sim.analyze(folder, outcomes=list(outcomes) or None, contrast=contrast)
+            target = folder / "contrasts" / result.contrast.stem if result.contrast else folder
+            if (target / "analysis").exists() and not force:
+                raise InputError([Problem(str(target / "analysis"), 1, "<output>",
                                           "an analysis already exists (use --force to replace it)")])
-            result = sim.analyze(folder)
-            result.save(folder, force=force, plots=plots)
+            target.mkdir(parents=True, exist_ok=True)
+            result.save(target, force=force, plots=plots)
     except InputError as err:
         if any("sweep is incomplete" in p.message for p in err.problems):
             file = sim.read_sweep(folder).manifest.get("sweep_file", "SWEEP_FILE")

@@ -91,4 +91,4 @@ def test_compare_prints_the_money_in_words(tmp_path):
                                     "--set", "donors.JPN-ODA.strategy=impact", "--out", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     said = " ".join(res.output.split())  # wrapped to 80 columns
-    assert "Money: impact puts in no extra money over the horizon compared with baseline" in said, res.output
+    assert "Money: impact puts in no extra money over 2021–2030 compared with baseline" in said, res.output

@@ -32,9 +32,10 @@ import pandas as pd
 
 from ..model import RunArrays
 from ..outcomes import metrics
-from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, label, outcome_sense
+from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, label, outcome_sense, period
 from ..outcomes.values import RunValues
 from . import decisions
+from .attribution import attribute, gain_words, shift_warnings
 from .decisions import REFERENCE, SAYS
 
 MIN_RUNS_T = 10
@@ -58,6 +59,11 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
     costs: pd.DataFrame | None = None
     """Cost per person reached vs the reference, per scenario and indicator (`cost_per_person`)."""
+    attribution: pd.DataFrame | None = None
+    """Who gains and who loses people and money, by country, group and funder (`attribution.attribute`)."""
+    shifts: list[str] = field(default_factory=list)
+    """Shift warnings: an option whose gain in some countries is mostly a loss in others
+    (`attribution.shift_warnings`)."""
 
 
 def _mismatch_warnings(results: dict[str, RunValues], reference: str) -> list[str]:
@@ -99,7 +105,9 @@ def _gather(where: dict, keys: list[tuple[str, str, str]]) -> np.ndarray:
 
 
 def compare(results: Results, reference: str | None = None, method: str = "t",
-            level: float = 0.95, seed: int = 0, min_effects: dict[str, float | str] | None = None) -> Comparison:
+            level: float = 0.95, seed: int = 0, min_effects: dict[str, float | str] | None = None,
+            flows: dict[str, pd.DataFrame | None] | None = None,
+            groups: dict[str, list[str]] | None = None) -> Comparison:
     """Paired comparison of scenarios that were run with the same seed and number of runs.
 
     `results`: name → a run in memory (RunArrays) or its per-run outcome values (RunValues,
@@ -107,7 +115,9 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
     blocks, so the memory needed grows with the runs, not with the runs times the values.
     `min_effects`: smallest effect that matters per value name (NAME, NAME:KEY, NAME@COUNTRY
     or NAME:KEY@COUNTRY; a number in the outcome's unit, or "5%" of the reference's mean);
-    the registry's `min_effect` where none is given.
+    the registry's `min_effect` where none is given. `flows`: each scenario's money flows for the
+    attribution (default: a RunArrays' own `flows`); `groups`: country groups (name → member ids)
+    the attribution sums countries into (none by default).
     """
     given = dict(min_effects or {})
     vals = _values(results)
@@ -146,6 +156,7 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
         p_best[:, b] = (is_best / is_best.sum(axis=0, keepdims=True)).mean(axis=-1)  # ties split
         ref_mean[b] = _gather(where[reference], common[b]).mean(axis=-1)
 
+    when = {(o, g): period(o, vals[reference].scenario, g) for o, _, g in common}
     rng = np.random.default_rng(seed)
     births = frozenset(i.id for r in vals.values() for i in r.scenario.indicators if i.denominator == "births")
     m_eff = np.array([decisions.min_effect(o, g, rm, births, decisions.given_min_effect(o, c, g, given))
@@ -174,6 +185,7 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
                    else np.full(len(common), REFERENCE, object))
         frame = pd.MultiIndex.from_tuples(common, names=["outcome", "country", "goal"]).to_frame(index=False)
         frame.insert(0, "scenario", name)
+        frame.insert(4, "period", [when[o, g] for o, _, g in common])
         frame["higher_is_better"] = higher
         frame["runs"] = N
         for c in columns[:-2]:
@@ -186,8 +198,14 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
         frame["interval"] = method
         rows.append(frame)
     table = pd.concat(rows, ignore_index=True)
+    flows = flows if flows is not None else {n: getattr(r, "flows", None) for n, r in results.items()}
+    attribution = attribute(vals, flows, reference, groups, level)
+    words = gain_words({i.id: i for r in vals.values() for i in r.scenario.indicators}.values())
+    floors = {o: float(REGISTRY[o.split(":")[0]].default_min_effect(o.split(":")[1], 0.0, births))
+              for o in set(attribution.outcome) if o.split(":")[0] in REGISTRY}
     return Comparison(table=table, reference=reference, method=method, runs=N, warnings=warnings,
-                      costs=cost_per_person(vals, reference, level, seed))
+                      costs=cost_per_person(vals, reference, level, seed), attribution=attribution,
+                      shifts=shift_warnings(attribution, words=words, floors=floors))
 
 
 def extra_money(result: RunArrays) -> np.ndarray:
@@ -273,24 +291,47 @@ def _verdict_words(row, unit: str) -> str:
     return f"{SAYS[v]} by more than {size}"
 
 
+def _people_words(t: pd.DataFrame, r, what: str, total: bool) -> str:
+    """One people difference (a people_gain or people_years_gain row, oriented: + is better) in words."""
+    end = t[(t.outcome == "people_end") & (t.goal == r.goal)]
+    more_is_better = not len(end) or bool(end.higher_is_better.iloc[0])
+    if not more_is_better:  # fewer undernourished, fewer deaths
+        if "deaths" in what:
+            what = what.replace(" a year", "")
+            said = (f"{_count(abs(r.diff_mean))} {what} averted" if r.diff_mean >= 0
+                    else f"{_count(abs(r.diff_mean))} more {what}")
+            said += " in total" if total else " a year"
+        else:
+            said = f"{_count(abs(r.diff_mean))} {'fewer' if r.diff_mean >= 0 else 'more'} {what}"
+            said += " (person-years)" if total else ""
+    else:
+        said = f"{_count(r.diff_mean, True)} {what}" + (" (person-years)" if total else "")
+    return f"{said} ({_verdict_words(r, 'people')})"
+
+
 def _people_sentences(comp: Comparison) -> list[str]:
+    """Per scenario: the cumulative people figures over the horizon, the money over it, then the
+    values at the horizon, then any shift warning."""
     t = comp.table
-    sel = t[(t.outcome == "people_gain") & (t.country == ALL) & (t.scenario != comp.reference)]
     costs = comp.costs if comp.costs is not None else pd.DataFrame()
     names = dict(zip(costs.indicator, costs.people)) if len(costs) else {}
     out = []
-    for name, g in sel.groupby("scenario", sort=False):
-        parts = []
-        for r in g.itertuples():
-            end = t[(t.outcome == "people_end") & (t.country == ALL) & (t.goal == r.goal) & (t.scenario == name)]
-            what = names.get(r.goal, r.goal)
-            if len(end) and not bool(end.higher_is_better.iloc[0]):  # fewer undernourished, fewer deaths
-                said = f"{_count(abs(r.diff_mean))} {'fewer' if r.diff_mean >= 0 else 'more'} {what}"
-            else:
-                said = f"{_count(r.diff_mean, True)} {what}"
-            parts.append(f"{said} ({_verdict_words(r, 'people')})")
-        out.append(f"People: {name} vs {comp.reference} at the horizon, all countries: " + "; ".join(parts) + ".")
-        out += [m for m in money_sentences(comp) if m.startswith(f"Money: {name} ")]
+    others = t[(t.country == ALL) & (t.scenario != comp.reference)]
+    for name in dict.fromkeys(others.scenario):
+        mine = t[(t.country == ALL) & (t.scenario == name)]
+        for outcome, total in (("people_years_gain", True), ("people_gain", False)):
+            sel = mine[mine.outcome == outcome]
+            if not len(sel):
+                continue
+            when = sel.period.iloc[0] if "period" in sel else ("over the horizon" if total else "at the horizon")
+            if not total and "period" in sel:
+                when = f"in {when.rsplit(' ', 1)[-1]}"
+            parts = [_people_words(mine, r, names.get(r.goal, r.goal), total) for r in sel.itertuples()]
+            head = "People" if total else "At the horizon"
+            out.append(f"{head}: {name} vs {comp.reference} {when}, all countries: " + "; ".join(parts) + ".")
+            if total:
+                out += [m for m in money_sentences(comp) if m.startswith(f"Money: {name} ")]
+        out += [w for w in comp.shifts if w.startswith(f"Shift warning: {name} mostly ")]
     return out
 
 
@@ -298,6 +339,9 @@ def money_sentences(comp: Comparison) -> list[str]:
     """Per scenario, the extra money it puts in over the horizon and its cost per person reached,
     in words: "no extra money" or "saves money" where there is no price to state, never US$0."""
     costs = comp.costs if comp.costs is not None else pd.DataFrame()
+    t = comp.table
+    money = t[t.outcome == "money_usd"] if "period" in t else t[:0]
+    when = money.period.iloc[0] if len(money) else "over the horizon"
     out = []
     for name, c in (costs.groupby("scenario", sort=False) if len(costs) else ()):
         money = float(c.extra_money_usd.iloc[0])
@@ -306,11 +350,11 @@ def money_sentences(comp: Comparison) -> list[str]:
                if np.isfinite(r.cost_per_person_usd)]
         more_people = bool((c.extra_people > 0).any())
         if money > 0:
-            said = f"Money: {name} puts in US${_count(money)} more over the horizon than {comp.reference}"
+            said = f"Money: {name} puts in US${_count(money)} more {when} than {comp.reference}"
         elif money == 0:
-            said = f"Money: {name} puts in no extra money over the horizon compared with {comp.reference}"
+            said = f"Money: {name} puts in no extra money {when} compared with {comp.reference}"
         else:
-            said = f"Money: {name} saves money: US${_count(-money)} less over the horizon than {comp.reference}"
+            said = f"Money: {name} saves money: US${_count(-money)} less {when} than {comp.reference}"
         if per:
             said += f"; cost per person reached ({'; '.join(per)})."
         elif more_people:

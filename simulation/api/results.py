@@ -87,8 +87,10 @@ def _read_comparison(folder: Path, man: dict) -> ComparisonResult:
             raise ResultsError([Problem(str(folder / "manifest.json"), 1, "scenarios",
                                         f"scenario name {name!r} is not a folder inside the comparison")])
     table = pd.read_parquet(folder / "comparison.parquet")
+    att = folder / "attribution.parquet"
     comp = Comparison(table, man["reference"], man["interval"], man["runs"], man.get("warnings", []),
-                      costs=_costs(folder))
+                      costs=_costs(folder), attribution=pd.read_parquet(att) if att.is_file() else None,
+                      shifts=list(man.get("shifts", [])))
     return ComparisonResult(LazyRuns(folder, names), comp, [s["file"] for s in man["scenarios"]],
                             list(man.get("overrides", [])), _started(man), folder=folder)
 

@@ -375,6 +375,22 @@ class ComparisonResult:
         """Why some rows are not like for like (different countries, goals or years)."""
         return self.comparison.warnings
 
+    @property
+    def attribution(self) -> pd.DataFrame | None:
+        """Who gains and who loses people and money, option − reference (attribution.csv).
+
+        One row per scenario, outcome and place: by country, by group, by funder (money, with
+        the recipient in `to`) and the totals (gainers, losers, net; gainers − losers = net in
+        every paired run), each a paired mean difference with its 95 % t-interval (money has
+        intervals only with flows "full"). See `simulation.analysis.attribution`.
+        """
+        return self.comparison.attribution
+
+    @property
+    def shifts(self) -> list[str]:
+        """Shift warnings: options whose gain in some countries is mostly (≥ 50 %) a loss in others."""
+        return self.comparison.shifts
+
     def plot(self, ax=None, outcome: str = "sdg_index_end"):
         """Paired difference to the reference per scenario with 95 % CIs (all countries)."""
         return plots.draw_difference(ax, self.table, outcome)
@@ -402,12 +418,15 @@ class ComparisonResult:
             self.comparison.costs.to_parquet(tmp / "costs.parquet", index=False)
             if len(self.comparison.costs):
                 self.comparison.costs.to_csv(tmp / "costs.csv", index=False, float_format="%.6g")
+        if self.comparison.attribution is not None:
+            self.comparison.attribution.to_parquet(tmp / "attribution.parquet", index=False)
+            self.comparison.attribution.to_csv(tmp / "attribution.csv", index=False, float_format="%.6g")
         first = next(iter(self.runs.values())).data.info
         base = manifest(first, scenario_file=None, sets=self.sets, started=self.started, command=command)
         man = {k: base[k] for k in ("sdgsim_version", "seed", "runs", "seeding", "started", "finished",
                                     "command", "versions", "overrides")}
         c = self.comparison
-        man.update(kind="compare", reference=c.reference, interval=c.method, warnings=c.warnings,
+        man.update(kind="compare", reference=c.reference, interval=c.method, warnings=c.warnings, shifts=c.shifts,
                    scenarios=[{"name": n, "file": f, "hash": r.scenario.content_hash()}
                               for (n, r), f in zip(self.runs.items(), self.files)])
         (tmp / "manifest.json").write_text(json.dumps(man, indent=2))
@@ -421,7 +440,8 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             progress: Callable[[int], None] | None = None,
             min_effects: dict[str, float | str] | None = None, force_size: bool = False,
             batch_size: int | None = None, out: str | Path | None = None, force: bool = False,
-            command: list[str] | None = None, metrics: Sequence[str] = ()) -> ComparisonResult:
+            command: list[str] | None = None, metrics: Sequence[str] = (),
+            groups: Mapping[str, Sequence[str]] | None = None) -> ComparisonResult:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
     Parameters
@@ -445,6 +465,8 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
         Write the comparison folder while the scenarios run (as `ComparisonResult.save` would,
         atomically; an existing one only with `force`): only each scenario's per-run outcome
         values stay in memory. Identical tables for any batch size, executor or workers.
+    groups : mapping, optional
+        Country groups (name → member country ids) the attribution also sums countries into.
     sets, parameters, workers, executor, scheduler, flows, progress, batch_size, force, command, force_size
         As for `run`.
 
@@ -499,22 +521,41 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             res = run_scenario(sc, record_flows=mode, **options)
             results[name] = RunResult(InMemory(res), f, list(sets), started)
         comp = paired_comparison({n: r.result for n, r in results.items()}, reference=reference, method=interval,
-                                 seed=seed, min_effects=min_effects)
+                                 seed=seed, min_effects=min_effects, groups=_groups(groups))
         return ComparisonResult(results, comp, files, list(sets), started)
     out = Path(out)
     with atomic_folder(out, force) as tmp:
-        streamed = {}
+        streamed, flows_of = {}, {}
         for name, sc, f in zip(names, loaded, files):
             (tmp / name).mkdir()
             values, yearly = _stream(sc, tmp / name, mode=mode, **options)
+            flows_of[name] = _money_flows(tmp / name, mode, yearly)
             finish_run(RunInfo(sc, seed, runs, mode, yearly), values.summary(), tmp / name, scenario_file=f,
                        sets=list(sets), started=started, command=command)
             streamed[name] = RunResult(InFolder(out / name, values, mode), f, list(sets), started)
         comp = paired_comparison({n: r.values for n, r in streamed.items()}, reference=reference,
-                                 method=interval, seed=seed, min_effects=min_effects)
+                                 method=interval, seed=seed, min_effects=min_effects, flows=flows_of,
+                                 groups=_groups(groups))
         done = ComparisonResult(streamed, comp, files, list(sets), started, folder=out)
         done._finish(tmp, command)
     return done
+
+
+def _groups(groups: Mapping[str, Sequence[str]] | None) -> dict[str, list[str]]:
+    """Return country groups as plain lists (none: no group rows)."""
+    return {str(k): [str(c) for c in v] for k, v in (groups or {}).items()}
+
+
+def _money_flows(folder: Path, mode: str, yearly: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Read what the attribution needs of a streamed run's flows.
+
+    Every run's (run, source, recipient, amount_usd) from its flows.parquet (flows "full"),
+    the yearly sums, or None.
+    """
+    if mode == "full":
+        path = folder / "flows.parquet"
+        return pd.read_parquet(path, columns=["run", "source", "recipient", "amount_usd"]) if path.is_file() else None
+    return yearly
 
 
 __all__ = ["ComparisonResult", "RunResult", "compare", "run"]

@@ -16,6 +16,7 @@ from typing import Callable
 
 import pandas as pd
 
+from ..analysis.contrast import MINUS, contrast_runs, parse_contrast
 from ..analysis.discovery import METHODS, Discovery, discover_cases, make_cases, outcome_names
 from ..errors import OptionError, Problem, ResultsError
 from ..experiments.executors import Executor, make_executor
@@ -91,7 +92,8 @@ class DiscoveryResult:
         own discovery/ (results.searches.check_discovery_target).
         """
         d = self.discovery
-        stem = f"{d.outcome.replace(':', '_')}-{d.method}" + (f"-{d.policy}" if d.policy else "")
+        stem = f"{d.outcome.replace(':', '_')}-{d.method}" + (f"-{d.policy.replace(MINUS, '-minus-')}" if d.policy
+                                                               else "")
         if path is None:
             if self.folder is None:
                 raise ResultsError([Problem("path", 1, "path", "this sweep is in memory: give a file to save to")])
@@ -118,12 +120,15 @@ class DiscoveryResult:
 
 def discover(source: SweepResult | str | Path, outcome: str, *, worst: float | None = None, below: float | None = None,
              above: float | None = None, policy: str | None = None, method: str = "prim", alpha: float = 0.05,
-             min_coverage: float = 0.5, seed: int = 0) -> DiscoveryResult:
+             min_coverage: float = 0.5, seed: int = 0, contrast: str | None = None) -> DiscoveryResult:
     """Find where in a sweep's uncertainty space the cases of interest lie.
 
     Scenario discovery on a sweep (folder or SweepResult): which parameter ranges hold the cases
     of interest? Give exactly one of `worst` (a fraction, by the outcome's direction), `below`
-    or `above`. Cases are (policy, point) with the outcome averaged over replications.
+    or `above`. Cases are (policy, point) with the outcome averaged over replications; with
+    `contrast` ("B - A", two of the sweep's policies) one case per point: the mean over the
+    paired replications of B's outcome minus A's (`simulation.analysis.contrast`), e.g.
+    ``discover(folder, "people_gain:EG.ELC.ACCS.ZS", contrast="pooled-20 - bilateral", below=0)``.
     """
     sr = source if isinstance(source, SweepResult) else read_sweep(source)
     if not sr.complete:  # a running or killed sweep: as analyze, refuse rather than discover in part of it
@@ -140,19 +145,31 @@ def discover(source: SweepResult | str | Path, outcome: str, *, worst: float | N
         problems.append(Problem("outcome", 1, outcome, f"not an outcome of this sweep (allowed: {', '.join(outcomes)})"))
     if policy is not None and policy not in set(sr.runs.policy):
         problems.append(Problem("policy", 1, policy, f"unknown policy (allowed: {', '.join(sorted(set(sr.runs.policy)))})"))
+    diff = None
+    if contrast is not None:
+        if policy is not None:
+            problems.append(Problem("contrast", 1, contrast, "give a policy or a contrast, not both (a contrast "
+                                                             "names its two policies)"))
+        try:
+            diff = parse_contrast(contrast, list(dict.fromkeys(sr.manifest.get("policies") or sr.runs.policy)))
+        except OptionError as err:
+            problems += err.problems
     if method not in METHODS:
         problems.append(Problem("method", 1, method, f"unknown method (allowed: {', '.join(METHODS)})"))
     if problems:
         raise OptionError(problems)
     params = [c for c in sr.design.columns if c != "point" and not c.startswith("u:")]
-    cases = make_cases(sr.runs, sr.design, params, outcome, worst=worst, below=below, above=above, policy=policy,
+    runs = contrast_runs(sr.runs, [outcome], diff) if diff is not None else sr.runs
+    cases = make_cases(runs, sr.design, params, outcome, worst=worst, below=below, above=above, policy=policy,
                        sense=(sr.manifest.get("senses") or {}).get(outcome))
+    if diff is not None:  # the rule names the difference: "pooled-20 − bilateral: people_gain:... < 0"
+        cases = dataclasses.replace(cases, rule=f"{diff.name}: {cases.rule}")
     if not cases.y.any() or cases.y.all():
         raise OptionError([Problem("selection", 1, "worst" if worst else "below" if below is not None else "above",
                                    f"{cases.rule} selects {int(cases.y.sum())} of {len(cases.y)} cases; "
                                    "discovery needs some cases in and some out")])
-    d = discover_cases(cases, method=method, outcome=outcome, policy=policy, alpha=alpha, min_coverage=min_coverage,
-                       seed=seed)
+    d = discover_cases(cases, method=method, outcome=outcome, policy=diff.name if diff else policy, alpha=alpha,
+                       min_coverage=min_coverage, seed=seed)
     return DiscoveryResult(d, sr.folder)
 
 

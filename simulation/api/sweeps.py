@@ -12,19 +12,24 @@ folder), and analyse it (Sobol' / Morris indices, robustness and regret).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
+from ..analysis.contrast import Contrast, contrast_runs, parse_contrast
+from ..analysis.discovery import outcome_names
 from ..analysis.sensitivity import TABLE_TITLES, Analysis, SweepInfo, analyze_runs, summary_text
-from ..errors import Problem, ResultsError
+from ..errors import OptionError, Problem, ResultsError
 from ..experiments.executors import Executor, make_executor
 from ..experiments.sweep.running import SweepResult as SweepRecord
 from ..experiments.sweep.running import run_sweep as _run_sweep
 from ..experiments.sweep.spec import Sweep, load_sweep
+from ..outcomes.registry import readable
 from ..report import sweep_plots
 from ..report.figures import axes_or_new
 from ..results.folders import atomic_folder, damaged_folder_errors, read_manifest, write_file_atomic
@@ -108,6 +113,8 @@ class AnalysisResult:
     """Sensitivity indices, robustness and regret of a sweep (see simulation.analysis.sensitivity)."""
 
     analysis: Analysis
+    contrast: Contrast | None = None
+    """The policy difference analysed ("B − A", one pseudo-policy), or None: the policies themselves."""
 
     @property
     def frames(self) -> dict[str, pd.DataFrame]:
@@ -120,8 +127,24 @@ class AnalysisResult:
         return self.analysis.notes
 
     def summary(self) -> str:
-        """Describe in a few lines the most influential parameter and the most robust policy per outcome."""
-        return summary_text(self.analysis)
+        """Describe in a few lines the most influential parameter and the most robust policy per outcome.
+
+        For a contrast, first the difference's spread across the design and where it is above 0.
+        """
+        text = summary_text(self.analysis)
+        if self.contrast is None:
+            return text
+        pts = self.frames["points"]
+        lines = [f"{self.contrast.name} across the design (point means of the paired differences; + = "
+                 f"{self.contrast.policy} higher):"]
+        for oc in self.analysis.info.outcomes:
+            v = pts[oc].dropna().to_numpy(dtype=float)
+            if not v.size:
+                continue
+            p10, p50, p90 = (readable(oc, x, signed=True) for x in np.percentile(v, [10, 50, 90]))
+            lines.append(f"  {oc:<30} median {p50} (p10 {p10}, p90 {p90}); above 0 at {(v > 0).mean():.0%} "
+                         f"of {v.size} points")
+        return "\n".join([*lines, text])
 
     def plot(self, ax=None, outcome: str | None = None):
         """Mean regret of each policy on one outcome (default: the first analysed)."""
@@ -156,8 +179,33 @@ class AnalysisResult:
         return folder
 
 
-def analyze(source: SweepResult | str | Path) -> AnalysisResult:
-    """Analyse a complete sweep (a SweepResult or a sweep folder) in memory."""
+def analyze(source: SweepResult | str | Path, outcomes: Sequence[str] | None = None,
+            contrast: str | None = None) -> AnalysisResult:
+    """Analyse a complete sweep (a SweepResult or a sweep folder) in memory.
+
+    Parameters
+    ----------
+    source : SweepResult, str or Path
+        The sweep, or its folder.
+    outcomes : sequence of str, optional
+        Outcome columns to analyse (default: the sweep file's `outcomes:`).
+    contrast : str, optional
+        "B - A": analyse policy B minus policy A instead of the policies, the difference taken
+        per (point, replication) from the paired runs (`simulation.analysis.contrast`); its
+        Sobol' or Morris indices say which parameters decide by how much B beats A.
+
+    Returns
+    -------
+    AnalysisResult
+        The tables (points, sobol or morris, robustness, contrasts, failures) and notes.
+
+    Raises
+    ------
+    ResultsError
+        The sweep is incomplete or damaged.
+    OptionError
+        An outcome is not a column of the sweep, or the contrast names an unknown policy.
+    """
     sr = source if isinstance(source, SweepResult) else read_sweep(source)
     man = sr.manifest
     where = str(sr.folder / "manifest.json") if sr.folder else "sweep"
@@ -165,9 +213,27 @@ def analyze(source: SweepResult | str | Path) -> AnalysisResult:
         raise ResultsError([Problem(where, 1, "status",
                                     f"sweep is incomplete ({len(sr.runs)} of {man['plan']['runs']} runs stored); "
                                     "finish it by resuming the sweep into this folder")])
-    a = analyze_runs(sr.runs, sr.design.set_index("point"), SweepInfo.from_manifest(man))
+    info = SweepInfo.from_manifest(man)
+    known = outcome_names(sr.runs, man)
+    problems = [Problem("outcome", 1, o, f"not an outcome column of this sweep (allowed: {', '.join(known)})")
+                for o in outcomes or () if o not in known]
+    diff = None
+    if contrast is not None:
+        try:
+            diff = parse_contrast(contrast, info.policies)
+        except OptionError as err:
+            problems += err.problems
+    if problems:
+        raise OptionError(problems)
+    runs = sr.runs
+    if outcomes:
+        info = dataclasses.replace(info, outcomes=list(dict.fromkeys(outcomes)))
+    if diff is not None:
+        runs = contrast_runs(runs, info.outcomes, diff)
+        info = dataclasses.replace(info, policies=[diff.name])
+    a = analyze_runs(runs, sr.design.set_index("point"), info)
     a.folder = sr.folder
-    return AnalysisResult(a)
+    return AnalysisResult(a, diff)
 
 
 __all__ = ["AnalysisResult", "Sweep", "SweepResult", "analyze", "read_sweep", "run_sweep"]

@@ -165,6 +165,7 @@ class ComparePage:
             pn.pane.Markdown("### Comparison table"),
             pn.widgets.Tabulator(table, pagination="local", page_size=15, disabled=True, header_filters=True,
                                  sizing_mode="stretch_width", show_index=False),
+            *_attribution_panes(c),
             *appraisal_view.comparison_panes(folder),
             pn.Row(self.report_btn, self.report_out)]
 
@@ -196,6 +197,18 @@ class ComparePage:
             pn.Row(self.runs, self.seed, self.out),
             pn.Row(self.run_btn, self.cancel_btn), self.progress, self.progress_text, self.status,
             pn.Row(self.opened, self.open_btn), self.results, sizing_mode="stretch_width")
+
+
+def _attribution_panes(c: ComparisonResult) -> list:
+    """Who gains and who loses (attribution.csv) with the shift warnings, when the folder has them."""
+    att = c.attribution
+    if att is None or not len(att):
+        return []
+    shown = att[[col for col in att.columns if col != "reference"]]
+    return [pn.pane.Markdown("### Who gains and who loses (option − reference, by country, group and funder)"),
+            *[pn.pane.Alert(text(w), alert_type="warning") for w in c.shifts],
+            pn.widgets.Tabulator(shown, pagination="local", page_size=15, disabled=True, header_filters=True,
+                                 sizing_mode="stretch_width", show_index=False)]
 
 
 def _indicators(run: RunResult) -> pd.DataFrame | None:

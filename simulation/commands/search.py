@@ -20,20 +20,25 @@ from .common import fail as _fail
 @click.option("--below", type=float, default=None, help="Cases of interest: outcome below X.")
 @click.option("--above", type=float, default=None, help="Cases of interest: outcome above X.")
 @click.option("--policy", default=None, help="Only this policy's cases [default: all policies].")
+@click.option("--contrast", default=None, metavar="'B - A'",
+              help="Cases are the difference policy B minus policy A at each point (mean over the paired "
+                   "replications), e.g. --contrast 'pooled-20 - bilateral'; not with --policy.")
 @click.option("--method", type=click.Choice(["prim", "cart"]), default="prim", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON file [default: FOLDER/discovery/<outcome>-<method>.json, listed in the report]; never "
                    "inside another results folder.")
 @click.option("--force", is_flag=True, help="Replace an existing result (the JSON file, its table and plots).")
-def discover(folder, outcome, worst, below, above, policy, method, out, force) -> None:
+def discover(folder, outcome, worst, below, above, policy, contrast, method, out, force) -> None:
     """Scenario discovery on a sweep FOLDER: where do the chosen cases concentrate? (PRIM or CART)
 
     \b
-    Example:
+    Examples:
       sdgsim discover results/baseline-sobol --outcome sdg_index_end --worst 0.2
+      sdgsim discover results/pooling --outcome people_gain:EG.ELC.ACCS.ZS --contrast 'pooled-20 - bilateral' --below 0
     """
     try:
-        d = sim.discover(folder, outcome, worst=worst, below=below, above=above, policy=policy, method=method)
+        d = sim.discover(folder, outcome, worst=worst, below=below, above=above, policy=policy, method=method,
+                         contrast=contrast)
         path = d.save(out, force=force)
     except InputError as err:
         _fail(err)

@@ -26,6 +26,7 @@ from ..results.folders import damaged_folder_errors, read_manifest, write_file_a
 from ..scenario import Scenario, validate_data
 from . import appraisal_html, backtest_plots, plots
 from .aggregates import read_run_tables
+from .attribution_html import attribution_section
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1.2em;
@@ -270,9 +271,11 @@ def _compare_report(folder: Path, man: dict) -> str:
     table = pd.read_parquet(folder / "comparison.parquet")
     names = _own_folders(folder, [s["name"] for s in man["scenarios"]])
     ref = man["reference"]
+    attribution = pd.read_parquet(folder / "attribution.parquet") if (folder / "attribution.parquet").is_file() else None
     comp = Comparison(table=table, reference=ref, method=man["interval"], runs=man["runs"],
                       warnings=man.get("warnings", []),
-                      costs=pd.read_csv(folder / "costs.csv") if (folder / "costs.csv").is_file() else None)
+                      costs=pd.read_csv(folder / "costs.csv") if (folder / "costs.csv").is_file() else None,
+                      attribution=attribution, shifts=man.get("shifts", []))
     loaded = {n: read_run_tables(folder / n, _scenario(read_manifest(folder / n), folder / n), _runs(man))
               for n in names}
     index = {n: t.index for n, t in loaded.items()}
@@ -300,7 +303,8 @@ def _compare_report(folder: Path, man: dict) -> str:
 
     # other outcomes, all countries
     outcome_table = _outcome_rows(table[(table.country == ALL) & (table.goal == NO_GOAL)], names, ref)
-    people = table[(table.country == ALL) & table.outcome.isin(["people_gain", "people_end", "indicator_end"])]
+    people = table[(table.country == ALL) & table.outcome.isin(["people_years_gain", "people_years", "people_gain",
+                                                                 "people_end", "indicator_end"])]
     people_table = _outcome_rows(people, names, ref, key=True) if len(people) else \
         "<p class=muted>The scenarios declare no indicators.</p>"
     costs_table = _costs_table(folder / "costs.csv")
@@ -327,9 +331,13 @@ def _compare_report(folder: Path, man: dict) -> str:
             "<p class=muted>Mean [95% CI of the mean]; Δ = paired difference to the reference [95% CI]; "
             "best mean per row in bold.</p>", index_table,
             "<h2>People, all countries</h2>",
-            "<p class=muted>People better off (people_gain: more with access, fewer undernourished, fewer "
-            f"under-5 deaths a year), people counted and indicator levels at the horizon. {VERDICT_HELP}</p>",
+            "<p class=muted>Over the years after the start year (people_years_gain: people-years of access "
+            "gained, under-5 deaths averted in total; people_years: people-years counted), then at the horizon "
+            "(people_gain: more with access, fewer undernourished, fewer under-5 deaths a year; people counted "
+            f"and indicator levels). The period column says which. {VERDICT_HELP}</p>",
             people_table, "<h2>Cost per person reached</h2>", costs_table,
+            "<h2>Who gains and who loses</h2>",
+            *attribution_section(attribution, ref, table=_table, fmt_ci=_fmt_ci, num=_num),
             *appraisal_html.compare_appraisal_section(folder),
             "<h2>Outcomes, all countries</h2>",
             "<p class=muted>All-countries index and gap closure are population-weighted; the plain means are "
@@ -350,7 +358,8 @@ def _outcome_rows(o: pd.DataFrame, names: list[str], ref: str, key: bool = False
             if n not in r.index:
                 continue
             x = r.loc[n]
-            row = {"outcome": outcome, **({"indicator": goal} if key else {}), "scenario": n,
+            row = {"outcome": outcome, **({"indicator": goal} if key else {}),
+                   **({"period": x.period} if "period" in x.index else {}), "scenario": n,
                    "mean [95% CI]": _fmt_ci(x["mean"], x.ci_low, x.ci_high, 3),
                    "2.5-97.5% of runs": f"{_num(x.p2_5, 3)} to {_num(x.p97_5, 3)}",
                    f"Δ vs {ref} [95% CI]": "—" if n == ref else _fmt_ci(x.diff_mean, x.diff_ci_low, x.diff_ci_high,

@@ -82,7 +82,8 @@ def comparison_table(comp, outcome: str, country: str, goal: str, color: bool = 
     w_diff = max(len("diff vs ") + min(12, len(comp.reference)), *(len(x[3]) for x in rows)) + 1
     width = max(10, min(80 - w_mean - w_diff - 11, max(len(x[1]) for x in rows) + 2))
     in_unit = ((", US$ " + unit.strip()) if money else ", millions" if unit == " M" else "") if unit else ""
-    lines = [f"{what}, {where} ({'higher' if higher else 'lower'} is better{in_unit}); "
+    when = f", {sel.period.iloc[0]}" if "period" in sel and isinstance(sel.period.iloc[0], str) else ""
+    lines = [f"{what}, {where}{when} ({'higher' if higher else 'lower'} is better{in_unit}); "
              f"{comp.runs} paired runs, {comp.method} intervals",
              f"{'scenario':<{width}}{'mean [95% CI]':<{w_mean}}{'diff vs ' + _cut(comp.reference, 12):<{w_diff}}"
              f"{'P>ref':>6}{'P1st':>5}",
