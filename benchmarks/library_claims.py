@@ -18,8 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from simulation.scenario import load_scenario  # noqa: E402
-from tests.test_scenarios_library import (AFRICAN_PILOTS, LIBRARY, mean_score, overhead_usd,  # noqa: E402
-                                          paired_ci, run)
+from tests.test_scenarios_library import AFRICAN_PILOTS, LIBRARY, mean_score, overhead_usd, paired_ci, run  # noqa: E402
 
 
 def row(claim: str, b, a, unit: str = "points", scale: float = 1.0, digits: int = 3) -> str:
@@ -69,7 +68,8 @@ def main() -> None:
               ("roadmaps", roadmaps), ("triangular", tri), ("PiA", pia), ("PiA-covid", pia_covid))}
     print(f"\nLevels (means over 200 runs): index {mean_score(base, 2020).mean():.1f} in 2020; 2030: "
           + ", ".join(f"{n} {v:.2f}" for n, v in levels.items()))
-    print(f"overhead baseline {overhead_usd(base).mean() / 1e6:,.0f} M; unpooled PiA {np.mean(overhead_usd(pia_unpooled)) / 1e6:,.0f} M")
+    print(f"channel costs: baseline {overhead_usd(base).mean() / 1e6:,.0f} M; "
+          f"PiA unpooled {np.mean(overhead_usd(pia_unpooled)) / 1e6:,.0f} M")
 
 
 if __name__ == "__main__":
