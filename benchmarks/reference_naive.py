@@ -452,7 +452,7 @@ class Donor(Funder):
 
 
 class Facility(Funder):
-    """The pooled facility: allocates the pooled money by its strategy, lower overhead."""
+    """The pooled facility: allocates the pooled money by its strategy, with its own windows and overhead."""
 
     def __init__(self, model: NaiveModel, spec):
         super().__init__(model)

@@ -121,3 +121,16 @@ def test_a_partnership_listing_a_recipient_twice_still_conserves_money():
     b = eng.balance
     assert np.all(np.abs(b[..., 0] - b[..., 1:].sum(axis=-1)) <= 1e-9 * b[..., 0])
     assert_agree(run_reference(sc, seed=1, runs=2), eng)
+
+
+def test_engine_matches_reference_when_the_facility_keeps_the_pooled_moneys_own_mix():
+    # the facility's windows left unset: each year they are the contributors' shares weighted by
+    # what each pooled (funding.windows); and a cash-funded guarantee behind its risk sharing
+    data = make_scenario(countries=6, goals=5, donors=6, bodies=3, technologies=4, years=6, seed=2)
+    del data["facility"]["blended_share"], data["facility"]["capacity_share"]
+    data["facility"]["guarantee_provisioning"] = 1.0
+    sc = validate_data(data, "<synthetic>")
+    assert sc.facility.blended_share is None and any(d.pooled_share > 0 and d.blended_share > 0 for d in sc.donors)
+    ref = run_reference(sc, seed=4, runs=2)
+    eng = run_scenario(sc, runs=2, seed=4, record_flows=False)
+    assert_agree(ref, eng)

@@ -103,7 +103,8 @@ def build_capacity(m: FinancingModel, year: Year, cb_effective: np.ndarray) -> N
 
 
 def diffuse(m: FinancingModel, year: Year) -> np.ndarray:
-    """Deployable technologies spread (Bass); returns the multiplier on money (S, C, G)."""
+    """Deployable technologies spread (Bass); returns how much further the money deployed with them
+    goes, 1 + Σ_k adoption · efficacy (S, C, G)."""
     k = m.p.technologies
     deployable = m.trl >= k.deploy_trl
     m.adoption = technology.bass_step(m.adoption, k.bass_p, k.bass_q, m.capacity, m.p.partnerships.access[year.t],

@@ -440,7 +440,8 @@ class Channels(Strict):
     cost_elasticity: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
     """The cost grows as flow^elasticity: 0 = a fixed cost per channel, 1 = a flat rate."""
     volatility_cost: Annotated[float, Field(ge=0.0, le=20.0)] = 4.0
-    """λ: a channel whose flow departs by a share v from last year's loses λ·v² of it (at most all).
+    """λ: a recipient whose total aid departs by a share v from what it planned on (last year's flows
+    times each funder's planned growth) loses λ·v² of it (at most all), shared among its channels.
     4 ≈ 15-20 % of aid lost at the coefficient of variation typical of aid (Kharas 2008)."""
 
 
