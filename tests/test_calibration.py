@@ -215,7 +215,11 @@ def test_backtest_command_writes_forecast_skill_and_report(tmp_path):
     res = CliRunner().invoke(main, ["backtest", str(BACKTEST), "--history", str(HISTORY), "--fit-until", "2019",
                                     "--to", "2022", "--runs", "20", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert {"forecast.csv", "skill.csv", "report.html", "fit.csv", "manifest.json"} <= {p.name for p in out.iterdir()}
+    assert {"forecast.csv", "skill.csv", "series.csv", "report.html", "fit.csv", "manifest.json"} <= \
+        {p.name for p in out.iterdir()}
+    series = pd.read_csv(out / "series.csv")
+    assert len(series) == len(pd.read_csv(out / "forecast.csv").groupby(["country", "indicator"]))
+    assert series.coverage90.between(0, 1).all() and (series.rmse_model >= 0).all()
     assert "RMSE" in res.output and "linear trend" in res.output
 
 

@@ -310,6 +310,22 @@ class Backtest:
                   f"with money off {_all(s, 'money_off'):.3f} (all indicators)"]
         return "\n".join(lines)
 
+    def by_series(self) -> pd.DataFrame:
+        """Return the errors of every (country, indicator) series: where the skill is won and lost.
+
+        Columns: country, indicator, n, bias (mean error of the model's mean), rmse_model, rmse_money_off,
+        rmse_trend, rmse_persistence, coverage90.
+        """
+        f = self.forecast
+        rows = []
+        for (c, i), g in f.groupby(["country", "indicator"], sort=True):
+            rmse = {m: float(np.sqrt(((g[col] - g.observed) ** 2).mean())) for m, col in
+                    (("model", "mean"), ("money_off", "money_off"), ("trend", "trend"), ("persistence", "persistence"))}
+            rows.append({"country": c, "indicator": i, "n": len(g), "bias": float((g["mean"] - g.observed).mean()),
+                         **{f"rmse_{m}": v for m, v in rmse.items()},
+                         "coverage90": float(((g.observed >= g.p05) & (g.observed <= g.p95)).mean())})
+        return pd.DataFrame(rows)
+
     def plot(self, ax=None, country: str | None = None, indicator: str | None = None):
         """Observed against the forecast (median and 90 % band) for one series."""
         f = self.forecast
@@ -323,7 +339,8 @@ class Backtest:
         Parameters
         ----------
         path : str or Path
-            The folder: forecast.csv, skill.csv, fit.csv, summary.txt, plots, report.html,
+            The folder: forecast.csv, skill.csv, series.csv (errors per country and indicator),
+            fit.csv, summary.txt, plots, report.html,
             manifest.json and the calibration used (calibration/).
         force : bool
             Replace an existing results folder.
@@ -338,6 +355,7 @@ class Backtest:
         with atomic_folder(path, force) as tmp:
             self.forecast.to_csv(tmp / "forecast.csv", index=False, float_format="%.6g")
             self.skill.to_csv(tmp / "skill.csv", index=False, float_format="%.6g")
+            self.by_series().to_csv(tmp / "series.csv", index=False, float_format="%.6g")
             self.forecast.to_parquet(tmp / "forecast.parquet", index=False)
             self.skill.to_parquet(tmp / "skill.parquet", index=False)
             self.calibration.table.to_csv(tmp / "fit.csv", index=False, float_format="%.6g")

@@ -74,9 +74,11 @@ def backtest(scenario: Path, history_file: Path, fit_until: int, to_year: int, r
              out: Path | None, force: bool) -> None:
     """Calibrate on history up to --fit-until only, forecast to --to, score against what happened.
 
-    Writes forecast.csv (country, indicator, year, observed, mean, p05, p50, p95, trend,
-    persistence), skill.csv (RMSE, MAE, 90 % interval coverage and CRPS per indicator for
-    the model, a linear trend and persistence) and report.html with every series.
+    Writes forecast.csv (country, indicator, year, observed, mean, p05, p50, p95, money_off,
+    trend, persistence, crd), skill.csv (RMSE, MAE, 90 % interval coverage and CRPS per
+    indicator for the model, the model with money off, a linear trend, persistence and the
+    constant rate of decline), series.csv (bias, RMSE and coverage per country and indicator)
+    and report.html with every series. Values at a reporting floor are scored as published.
 
     \b
     Example:
