@@ -95,6 +95,20 @@ def test_money_is_conserved_with_loans_and_repayments_are_booked():
     assert flows["donor:loan"].total.sum() == pytest.approx(lent.sum(), rel=1e-12)
 
 
+def test_the_facility_lends_on_its_own_terms_and_its_loans_are_repaid():
+    d = fiscal_dict()
+    d["donors"][0]["pooled_share"] = 0.5
+    d["facility"] = {"strategy": "needs", "payout_rate": 1.0, "start_lag_years": 0, "loan_share": 1.0,
+                     "loan_terms": {"rate": 0.01, "grace_years": 2, "maturity_years": 4}}
+    m = run_model(scenario(d), runs=2, record_flows="yearly")
+    lent = m.ledger.blocks["facility:loan"].total.sum()
+    assert lent > 0 and "facility:grant" in m.ledger.blocks
+    assert m.ledger.blocks["facility:grant"].total.sum() == 0  # all of its grant window is lent
+    assert m.ledger.loans[..., 0].sum() == pytest.approx(lent, rel=1e-12)  # the donor gives grants only
+    assert m.ledger.loan_imbalance(m.loan_outstanding.sum(axis=1)).max() <= 1e-12
+    assert (m.ledger.loans[..., 1].sum(axis=0) > 0).all()  # repaid within the horizon (4-year maturity)
+
+
 def test_loans_add_to_later_debt_service_and_shrink_fiscal_space_and_domestic_money():
     grants = run_model(scenario(no_noise(fiscal_dict(0.0))), runs=2, record_flows="yearly")
     loans = run_model(scenario(no_noise(fiscal_dict(0.6))), runs=2, record_flows="yearly")

@@ -79,9 +79,10 @@ def grant_element(schedule: np.ndarray, discount: np.ndarray) -> np.ndarray:
 
 def schedule_service(due: np.ndarray, t: int, principal: np.ndarray, unit: np.ndarray) -> None:
     """Add the service of this year's loans to `due` (S, C, Y, 2), in place: principal (S, F, C)
-    lent in year t, unit (F, L, 2) each funder's schedule per US$; year t + k gets the k-th row."""
-    span = min(unit.shape[1], due.shape[2] - t - 1)
-    due[:, :, t + 1:t + 1 + span] += np.einsum("sfc,fkj->sckj", principal, unit[:, :span])
+    lent in year t, unit (1|S, F, L, 2) each funder's schedule per US$; year t + k gets the k-th row."""
+    span = min(unit.shape[-2], due.shape[2] - t - 1)
+    unit = np.broadcast_to(unit[..., :span, :], principal.shape[:2] + (span, 2))
+    due[:, :, t + 1:t + 1 + span] += np.einsum("sfc,sfkj->sckj", principal, unit)
 
 
 def lever_split(scheduled_usd: np.ndarray, relief: np.ndarray, swap: np.ndarray, commitment: np.ndarray,

@@ -148,7 +148,7 @@ class FinancingModel(mesa.Model):
         self.ind_value = np.broadcast_to(n.value0, (S, C, I)).copy()
         self.ind_pending = np.zeros((int(n.lag.max(initial=0)) + 1, S, C, I))  # money effects waiting for their lag
         f = p.fiscal  # loans' principal and interest due by year (until the last loan's maturity), principal owed
-        self.loan_due = np.zeros((S, C, self.T + f.donor_unit.shape[1] + 1, 2)) if f.lends else None
+        self.loan_due = np.zeros((S, C, self.T + f.donor_unit.shape[-2] + 1, 2)) if f.lends else None
         self.loan_outstanding = np.zeros((S, C))  # principal each country still owes
 
     def _make_agents(self, sc: Scenario) -> None:

@@ -219,11 +219,6 @@ class Indicators:
 class Fiscal:
     """Fiscal space (C,) and (T, C), loans by kind of funder, debt levers (mechanisms/fiscal.py)."""
     has: np.ndarray  # (C,) bool: countries whose domestic spending follows fiscal space
-    donor_unit: np.ndarray  # (D, L, 2) principal and interest per US$ lent, k years after
-    facility_unit: np.ndarray  # (1, L, 2)
-    donor_ge: np.ndarray  # (D, C) grant element of each donor's loans to each country (DAC discount rates)
-    facility_ge: np.ndarray  # (1, C)
-    lends: bool  # whether any funder lends (loans' service is then tracked)
     revenue0: np.ndarray = axis()  # (C,) US$ in the start year
     buoyancy: np.ndarray = axis()
     average: np.ndarray = axis()  # (C,) s: the goals' share of fiscal space in the start year
@@ -232,11 +227,20 @@ class Fiscal:
     scheduled: np.ndarray = axis(1)  # (T, C) external debt service due, US$ (IDS)
     donor_loan: np.ndarray = axis()  # (D,) share of grant money lent
     facility_loan: np.ndarray = axis()  # (1,)
+    donor_unit: np.ndarray = axis()  # (D, L, 2) principal and interest per US$ lent, k = 1 … L years after
+    facility_unit: np.ndarray = axis()  # (1, L, 2)
+    donor_ge: np.ndarray = axis()  # (D, C) grant element of each donor's loans to each country (DAC discount rates)
+    facility_ge: np.ndarray = axis()  # (1, C)
     relief: np.ndarray = axis(1)  # (T, C) share of scheduled service relieved
     swap: np.ndarray = axis(1)  # (T, C) share swapped
     commitment: np.ndarray = axis(1)  # (T, C) share of the swapped service committed to goals
     swap_cost: np.ndarray = axis(1)  # (T, C) transaction cost, share of the committed money
     swap_goals: np.ndarray = axis(1)  # (T, C, G) how committed money is split over goals (rows sum to 1 or 0)
+
+    @property
+    def lends(self) -> bool:
+        """Whether any funder of the batch lends (the loans' service is then tracked)."""
+        return bool(np.any(self.donor_loan) or np.any(self.facility_loan))
 
 
 @dataclass(frozen=True)
@@ -507,6 +511,10 @@ def _indicator_shocks(sc: Scenario, T: int) -> np.ndarray:
     return shock
 
 
+LOAN_YEARS = 60
+"""The longest loan maturity the schema allows (LoanTerms.maturity_years): the length of every schedule."""
+
+
 def _fiscal(sc: Scenario, T: int, countries: Countries) -> Fiscal:
     """Fiscal space, loans and debt levers (docs/model.md "Fiscal space, loans and debt")."""
     cs, C = sc.countries, len(sc.countries)
@@ -526,7 +534,7 @@ def _fiscal(sc: Scenario, T: int, countries: Countries) -> Fiscal:
             marginal[i] = average[i] if c.fiscal.marginal_share is None else c.fiscal.marginal_share
     discount = np.array([fiscal.DAC_DISCOUNT[c.fiscal.income_group if c.fiscal else "LMIC"] for c in cs])
     funders = [*sc.donors, *([sc.facility] if sc.facility is not None else [])]
-    L = max([f.loan_terms.maturity_years for f in funders], default=1)
+    L = LOAN_YEARS  # every schedule as long as the longest allowed, so that a sweep of terms stacks
     units = np.array([fiscal.loan_schedule(f.loan_terms.rate, f.loan_terms.grace_years,
                                            f.loan_terms.maturity_years, L) for f in funders]).reshape(-1, L, 2)
     ge = fiscal.grant_element(units[:, None], discount[None, :])  # (F, C)
@@ -535,7 +543,7 @@ def _fiscal(sc: Scenario, T: int, countries: Countries) -> Fiscal:
     return Fiscal(
         has, donor_unit=units[:D], facility_unit=units[D:] if sc.facility is not None else np.zeros((1, L, 2)),
         donor_ge=ge[:D], facility_ge=ge[D:] if sc.facility is not None else np.ones((1, C)),
-        lends=any(f.loan_share > 0 for f in funders), revenue0=revenue0, buoyancy=buoyancy, average=average,
+        revenue0=revenue0, buoyancy=buoyancy, average=average,
         marginal=marginal, path_share=np.divide(space0, countries.gdp0, out=np.zeros(C), where=countries.gdp0 > 0),
         scheduled=scheduled, donor_loan=np.array([d.loan_share for d in sc.donors]), facility_loan=facility_loan,
         **_levers(sc, T))
