@@ -3,16 +3,16 @@
 `fiscal_block(country, start, end, gdp_usd)` gives the `fiscal:` block of a scenario's country (the
 schema's `Fiscal`) with the provenance of each value, or None with the reason when the data cannot
 support one (then domestic spending stays a share of GDP). `sdgsim new` calls it for every country;
-the shipped baseline's blocks were written by it (`python -m simulation.data.fiscal ETH,GHA,... 2020 2030`
+the shipped baseline's blocks were written by it (`python -m simulation.data.fiscal ETH,GHA,... 2020 2031 2019`
 prints them).
 
 Revenue: WDI GC.REV.XGRT.GD.ZS (central government revenue excluding grants, % of GDP), the last
 value at or before the start year; without it, tax revenue GC.TAX.TOTL.GD.ZS (a lower bound).
 Debt service: World Bank IDS public and publicly guaranteed external debt service (all creditors,
 principal and interest) for the spending years start … end − 1 up to the edition's last year (2030;
-years after its last actual year are the schedule on debt outstanding). Unlike the other values of
-`sdgsim new`, the service after the start year is read: it is the contractual schedule, known at
-the start, though for a start year before the edition's last actual year it is what was paid.
+years after its last actual year are the schedule on debt then outstanding). The service after the
+start year is read only for a start year from SCHEDULE_FROM on, when it is the schedule; an earlier
+start (a back-test) reads its start year's service alone, carried at its share of GDP (no look-ahead).
 """
 
 from __future__ import annotations
@@ -23,13 +23,18 @@ from .store import countries as country_table
 from .store import debt_service, series
 
 DISCOUNT_GROUP = {"LIC": "LIC", "LMC": "LMIC", "UMC": "UMIC"}
+SCHEDULE_FROM = 2024
+"""The first year after the shipped IDS edition's last actual year (2023 or 2024: the file does not
+say, so the later): from then on its values are the schedule, known at the start."""
 
 
-def fiscal_block(country: str, start: int, end: int, gdp_usd: float,
-                 revenue_year: int | None = None) -> tuple[dict | None, dict[str, str]]:
+def fiscal_block(country: str, start: int, end: int, gdp_usd: float, revenue_year: int | None = None,
+                 read_ahead: bool = False) -> tuple[dict | None, dict[str, str]]:
     """(the fiscal block or None, {field: source}) for `country`, spending years start … end − 1,
     `gdp_usd` its start-year GDP as the scenario states it, revenue the last value at or before
-    `revenue_year` (default: start; the year of that GDP). A missing block's reason is under "fiscal"."""
+    `revenue_year` (default: start; the year of that GDP). `read_ahead`: the service of every spending
+    year whatever the start (the shipped 2020 scenarios: what was paid, then the schedule). A missing
+    block's reason is under "fiscal"."""
     got = None
     for code, what in (("GC.REV.XGRT.GD.ZS", "revenue excluding grants"), ("GC.TAX.TOTL.GD.ZS", "tax revenue")):
         s = series(code, [country], end=start if revenue_year is None else revenue_year)
@@ -41,7 +46,8 @@ def fiscal_block(country: str, start: int, end: int, gdp_usd: float,
         return None, {"fiscal": f"default: no WDI government revenue or tax series for {country} at or before {start}: "
                                 "domestic spending stays domestic_sdg_share of GDP"}
     d = debt_service()
-    d = d[(d.country == country) & (d.year >= start) & (d.year < end)].groupby("year").usd.sum()
+    last = end - 1 if start >= SCHEDULE_FROM or read_ahead else start
+    d = d[(d.country == country) & (d.year >= start) & (d.year <= last)].groupby("year").usd.sum()
     service = [round(float(v), -5) for v in d.sort_index().values]
     years = [int(y) for y in d.sort_index().index]
     if years and years != list(range(start, start + len(years))):
@@ -55,7 +61,8 @@ def fiscal_block(country: str, start: int, end: int, gdp_usd: float,
     sources = {
         "fiscal.revenue_share": f"World Bank WDI {got[2]} ({got[3]}, central government, % of GDP), {got[1]}",
         "fiscal.debt_service_usd": (f"World Bank IDS (via ONE Campaign, CC-BY-4.0), public and publicly guaranteed "
-                                    f"external debt service, all creditors, {years[0]}-{years[-1]}" if years else
+                                    f"external debt service, all creditors, {years[0]}"
+                                    f"{'' if len(years) == 1 else f'-{years[-1]}'}" if years else
                                     "default: no IDS debt service for these years (not an IDS reporter): none"),
         "fiscal.income_group": "World Bank income group and UN LDC list (country table), for the DAC discount rate",
     }
@@ -64,13 +71,14 @@ def fiscal_block(country: str, start: int, end: int, gdp_usd: float,
 
 def main(argv: list[str]) -> None:
     """Print the fiscal blocks of countries (comma-separated) for start and end years (and the year of
-    the scenario's GDP and revenue, default start)."""
+    the scenario's GDP and revenue, default start), reading ahead (as for the shipped scenarios)."""
     codes, start, end = argv[0].split(","), int(argv[1]), int(argv[2])
     data_year = int(argv[3]) if len(argv) > 3 else start
     gdp = series("NY.GDP.MKTP.CD", codes, end=data_year)
     for c in codes:
         g = gdp[gdp.country == c]
-        block, src = fiscal_block(c, start, end, float(g.loc[g.year.idxmax()].value) if len(g) else 0.0, data_year)
+        block, src = fiscal_block(c, start, end, float(g.loc[g.year.idxmax()].value) if len(g) else 0.0, data_year,
+                                  read_ahead=True)
         print(c, block, src)
 
 
