@@ -145,3 +145,10 @@ def test_every_row_says_when_it_is_counted_and_the_headline_leads_with_the_total
     assert totals_at < said.index("Money: pooled puts in") < horizon_at < index_at
     assert "under-5 deaths averted in total" in said or "more under-5 deaths in total" in said
     assert "a year in 2030" in comparison_table(pooled.comparison, "people_gain", ALL, "SH.DYN.MORT").splitlines()[0]
+
+
+def test_the_attribution_does_not_depend_on_batch_size_or_workers(pooled, tmp_path):
+    again = sim.compare(["baseline", _pooled_file(tmp_path)], runs=12, seed=3, flows="full", batch_size=5, workers=2,
+                        executor="process", groups={"pilots": ["ETH", "GHA", "KEN"]}, out=tmp_path / "c")
+    pd.testing.assert_frame_equal(again.attribution, pooled.attribution, check_exact=True)
+    assert again.shifts == pooled.shifts
