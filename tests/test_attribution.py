@@ -128,3 +128,27 @@ def test_a_shift_smaller_than_the_smallest_effect_that_matters_is_not_warned_abo
               period="in 2030")
     assert shift_warnings(t, floors={"people_gain:X": 5_000.0})
     assert not shift_warnings(t, floors={"people_gain:X": 5_001.0})
+
+
+def test_every_row_says_when_it_is_counted_and_the_headline_leads_with_the_totals(pooled):
+    from simulation.analysis.comparison import headline
+    from simulation.report.text import comparison_table
+
+    t = pooled.table.set_index(["scenario", "outcome", "country", "goal"]).period
+    assert t["pooled", "people_years_gain", ALL, "SH.DYN.MORT"] == "over 2021–2030"
+    assert t["pooled", "money_usd", ALL, "-"] == "over 2021–2030"
+    assert t["pooled", "people_gain", ALL, "SH.DYN.MORT"] == "a year in 2030"
+    assert t["pooled", "people_gain", "KEN", "EG.ELC.ACCS.ZS"] == "in 2030"
+    said = headline(pooled.comparison)
+    totals_at, horizon_at, index_at = (said.index(x) for x in ("over 2021–2030, all countries", "At the horizon",
+                                                                "Index:"))
+    assert totals_at < said.index("Money: pooled puts in") < horizon_at < index_at
+    assert "under-5 deaths averted in total" in said or "more under-5 deaths in total" in said
+    assert "a year in 2030" in comparison_table(pooled.comparison, "people_gain", ALL, "SH.DYN.MORT").splitlines()[0]
+
+
+def test_the_attribution_does_not_depend_on_batch_size_or_workers(pooled, tmp_path):
+    again = sim.compare(["baseline", _pooled_file(tmp_path)], runs=12, seed=3, flows="full", batch_size=5, workers=2,
+                        executor="process", groups={"pilots": ["ETH", "GHA", "KEN"]}, out=tmp_path / "c")
+    pd.testing.assert_frame_equal(again.attribution, pooled.attribution, check_exact=True)
+    assert again.shifts == pooled.shifts

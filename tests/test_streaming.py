@@ -169,3 +169,20 @@ def test_size_estimates_follow_what_is_kept():
         check_size([sc] * 4, 100_000, flows="yearly", streamed=True, available=2**30)
     assert estimate_size(sc, 1000, flows="full").flows > 100 * estimate_size(sc, 1000, flows="yearly").flows
     assert estimate_size(sc, 1000, flows="full", streamed=True).flows == 0  # full flows go to disk
+
+
+def test_a_table_without_rows_in_its_first_batch_takes_later_batches():
+    """A scenario without technologies has empty adoption and trl tables: their first batch
+    fixes null-typed label columns, which later batches must fill with nulls, not labels
+    (a 12-country `sdgsim new` scenario failed with 'ArrowInvalid: Invalid null value')."""
+    import pyarrow as pa
+
+    from simulation.model.result import tidy
+    from simulation.results.runs import tidy_arrow
+
+    axes = {"year": [2020, 2021], "country": ["SEN", "MWI"], "technology": []}
+    values = {"adoption": np.zeros((3, 2, 2, 0))}
+    schema = pa.Table.from_pandas(tidy(0, axes, values), preserve_index=False).schema
+    assert pa.types.is_null(schema.field("country").type)
+    later = tidy_arrow(3, axes, values, schema)
+    assert later.num_rows == 0 and later.schema == schema

@@ -302,10 +302,10 @@ def _people_words(t: pd.DataFrame, r, what: str, total: bool) -> str:
                     else f"{_count(abs(r.diff_mean))} more {what}")
             said += " in total" if total else " a year"
         else:
+            what = what.replace("people", "people-years", 1) if total else what
             said = f"{_count(abs(r.diff_mean))} {'fewer' if r.diff_mean >= 0 else 'more'} {what}"
-            said += " (person-years)" if total else ""
     else:
-        said = f"{_count(r.diff_mean, True)} {what}" + (" (person-years)" if total else "")
+        said = f"{_count(r.diff_mean, True)} {what.replace('people', 'people-years', 1) if total else what}"
     return f"{said} ({_verdict_words(r, 'people')})"
 
 

@@ -72,7 +72,9 @@ def tidy_arrow(first_run: int, axes: dict, values: dict[str, np.ndarray], schema
     lens = [len(labels) for labels in axes.values()]
     cols = [pa.array(first_run + tidy_positions(n, lens, None), schema.field("run").type)]
     for i, (name, labels) in enumerate(axes.items()):
-        cols.append(pa.array(list(labels), schema.field(name).type).take(pa.array(tidy_positions(n, lens, i))))
+        typ = schema.field(name).type  # null: the first batch had no rows (an empty axis, e.g. no technologies)
+        where = pa.array(tidy_positions(n, lens, i))
+        cols.append(pa.nulls(len(where)) if pa.types.is_null(typ) else pa.array(list(labels), typ).take(where))
     cols += [pa.array(arr.reshape(-1), schema.field(name).type) for name, arr in values.items()]
     return pa.Table.from_arrays(cols, schema=schema)
 
