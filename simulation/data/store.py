@@ -28,6 +28,7 @@ import pandas as pd
 from ..errors import InputError, OptionError, Problem
 from .catalog import DAC1_CODES, INDICATORS, PILOT_COUNTRIES
 from .checks import DataFileError, check_codes, check_series, check_values
+from .donors import OECD_RECIPIENT_NAMES
 from .formats import KINDS, read_download
 from .tables import EVIDENCE_DIR, MANIFEST, TABLES, user_dir, write_bytes_atomic, write_table
 
@@ -113,10 +114,12 @@ def countries() -> pd.DataFrame:
 
 
 def country_names() -> dict[str, str]:
-    """Lower-case names and codes -> ISO3 (for files that name countries)."""
+    """Lower-case names and codes -> ISO3 (for files that name countries; the OECD's spellings too)."""
     c = countries()
     names = {n.lower(): i for n, i in zip(c.name, c.country)}
     names.update({i.lower(): i for i in c.country})
+    known = set(c.country)
+    names.update({n: i for n, i in OECD_RECIPIENT_NAMES.items() if i in known and n not in names})
     return names
 
 

@@ -24,7 +24,7 @@ from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
 from ..results.folders import damaged_folder_errors, read_manifest, write_file_atomic
 from ..scenario import Scenario, validate_data
-from . import appraisal_html, backtest_plots, plots
+from . import appraisal_html, backtest_plots, donor_plots, plots
 from .aggregates import read_run_tables
 
 CSS = """
@@ -565,6 +565,11 @@ def _backtest_report(folder: Path, man: dict) -> str:
                                       (folder / "summary.txt").read_text())
 
 
+def _donors_report(folder: Path, man: dict) -> str:
+    return donor_plots.report_page(folder, pd.read_csv(folder / "fit.csv"), pd.read_csv(folder / "skill.csv"),
+                                   pd.read_csv(folder / "forecast.csv"), (folder / "summary.txt").read_text())
+
+
 def build_report(folder: str | Path) -> Path:
     """(Re)build report.html of a results folder; returns its path."""
     folder = Path(folder)
@@ -576,7 +581,7 @@ def build_report(folder: str | Path) -> Path:
                                   "manifest must be a JSON object (re-create the folder)")])
     kind = man.get("kind", "run")
     builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report, "search": _search_report,
-                "calibration": _calibration_report, "backtest": _backtest_report,
+                "calibration": _calibration_report, "backtest": _backtest_report, "donors": _donors_report,
                 "appraisal": lambda f, m: appraisal_html.appraisal_page(f, m, CSS)}
     if not isinstance(kind, str) or kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",

@@ -84,6 +84,9 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
             need(c, countries, ("donors", i, "eligible_countries", j), "country")
         for j, g in enumerate(d.goals or []):
             need(g, goal_set, ("donors", i, "goals", j), "goal", goal_list)
+        for key in ("recorded_shares", "share_drift"):
+            for c in getattr(d, key):
+                need(c, countries, ("donors", i, key, c), "country")
         if d.eligible_countries is not None and not d.eligible_countries:
             out.append((("donors", i, "eligible_countries"), "empty list; omit the field to allow every country"))
         if d.goals is not None and not d.goals:

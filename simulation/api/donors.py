@@ -1,0 +1,211 @@
+"""Donors' allocation rules fitted to the aid record (DAC2a) and tested out of sample.
+
+    fit = fit_donors(["FRA", "JPN"], fit_until=2018, to=2022)   # or donors="all-dac"
+    fit.fits          # donor, strategy, parameters, in-sample error (fit.csv)
+    fit.skill         # donor, strategy, share_mae, persistence_mae, needs_mae (skill.csv)
+    fit.best          # per donor: the rule with the least out-of-sample error, or persistence
+    fit.save("results/donors")   # fit.csv, skill.csv, forecast.csv, report.html
+
+The record is an imported DAC2a file (`sdgsim data import`, docs/data.md); what donors could
+observe comes from the shipped WDI. How each strategy is fitted: simulation/analysis/donor_fit.py.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import data
+from ..analysis import donor_fit, donor_panel
+from ..data.donors import BY_ID
+from ..errors import InputError, OptionError, Problem
+from ..mechanisms import dynamics
+from ..report import donor_plots
+from ..report.html import build_report
+from ..results.folders import atomic_folder
+from .scenarios import load_scenario
+
+__all__ = ["DonorFit", "fit_donors"]
+
+TEMPLATE = "baseline-all-goals"   # its indicators stand for the goals, as in `sdgsim new`
+
+
+@dataclass
+class DonorFit:
+    """Fitted allocation rules per donor, their out-of-sample skill, and the forecasts scored."""
+
+    fits: pd.DataFrame
+    """donor, strategy, parameters (JSON), in_sample_mae, note."""
+    skill: pd.DataFrame
+    """donor, strategy, share_mae, persistence_mae, needs_mae, years, recipients, best, beats_persistence."""
+    forecast: pd.DataFrame
+    """donor, year, recipient, observed, persistence, needs and one column per fitted strategy (shares)."""
+    fit_until: int
+    to: int
+    source: str
+    measure: str
+    notes: list[str] = field(default_factory=list)
+    panels: dict = field(default_factory=dict, repr=False)
+    fitted: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def best(self) -> pd.DataFrame:
+        """Return each donor's rule and its out-of-sample errors.
+
+        The rule is the one with the least out-of-sample error, or persistence with drift when none
+        beats persistence; columns donor, strategy, share_mae, persistence_mae, needs_mae, beats_persistence.
+        """
+        b = self.skill[self.skill.best]
+        return b[["donor", "strategy", "share_mae", "persistence_mae", "needs_mae", "beats_persistence"]] \
+            .reset_index(drop=True)
+
+    def summary(self) -> str:
+        """Describe in a few lines each donor's rule and its error against persistence and needs-only."""
+        lines = [f"Donor rules fitted on {self.source} ({self.measure}) up to {self.fit_until}, forecast "
+                 f"{self.fit_until + 1}-{self.to}; mean absolute error of recipient shares (percentage points)",
+                 f"{'donor':<7}{'rule':<13}{'rule':>8}{'persist.':>10}{'needs':>8}"]
+        for r in self.best.itertuples():
+            lines.append(f"{r.donor:<7}{r.strategy:<13}{100 * r.share_mae:>8.3f}{100 * r.persistence_mae:>10.3f}"
+                         f"{100 * r.needs_mae:>8.3f}" + ("" if r.beats_persistence else "  no rule beats persistence"))
+        b = self.best
+        lines.append(f"{int(b.beats_persistence.sum())} of {len(b)} donors have a rule beating persistence; "
+                     f"{int((b.share_mae < b.needs_mae).sum())} beat needs-only")
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+
+    def plot(self, ax=None):
+        """Each donor's best rule's error against persistence and needs-only (bars, percentage points)."""
+        return donor_plots.draw_skill(ax, self.best)
+
+    def save(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write fit.csv, skill.csv, forecast.csv, summary.txt, manifest.json and report.html.
+
+        Parameters
+        ----------
+        path : str or Path
+            The results folder (written atomically).
+        force : bool
+            Replace an existing folder.
+
+        Returns
+        -------
+        Path
+            The folder written.
+
+        """
+        path = Path(path)
+        with atomic_folder(path, force) as tmp:
+            self.fits.to_csv(tmp / "fit.csv", index=False, float_format="%.6g")
+            self.skill.to_csv(tmp / "skill.csv", index=False, float_format="%.6g")
+            self.forecast.to_csv(tmp / "forecast.csv", index=False, float_format="%.6g")
+            (tmp / "summary.txt").write_text(self.summary() + "\n")
+            (tmp / "manifest.json").write_text(json.dumps({
+                "kind": "donors", "fit_until": self.fit_until, "to": self.to, "source": self.source,
+                "measure": self.measure, "notes": self.notes}, indent=2))
+            build_report(tmp)
+        return path
+
+
+def _donor_ids(donors) -> list[str]:
+    if isinstance(donors, str):
+        if donors.strip().lower() == "all-dac":
+            return [d.id for d in BY_ID.values() if d.dac_member]
+        donors = [x for x in donors.split(",") if x.strip()]
+    out, problems = [], []
+    for x in (str(y).strip().upper() for y in donors):
+        if x in BY_ID and BY_ID[x].kind != "group":
+            out.append(x)
+        else:
+            problems.append(Problem("--donors", 1, x, "not a DAC donor (allowed: an ISO3 code such as FRA, EUI, or "
+                                                      "all-dac; sdgsim data show donors lists them)"))
+    if problems:
+        raise OptionError(problems)
+    return list(dict.fromkeys(out))
+
+
+def _needs_template() -> donor_panel.Needs:
+    """Read the indicators and goal definitions `sdgsim new` uses: the needs donors could observe."""
+    t = load_scenario(TEMPLATE)
+    proxy = {i.goal: i.model_dump() for i in t.indicators}   # one indicator per goal stands for it
+    retention = 1.0 - float(dynamics.leakage(np.array(donor_panel.GOVERNANCE), t.governance.leakage_max,
+                                             t.governance.exponent))
+    return donor_panel.Needs(list(proxy.values()), {g.id: g.effectiveness for g in t.goals},
+                             {g.id: g.spend_scale_usd_per_capita for g in t.goals}, retention)
+
+
+def _dac2a_record() -> tuple[pd.DataFrame, str]:
+    """Read the imported DAC2a flows and a label naming their import; a located error if there is none."""
+    flows = data.dac2a()
+    if not len(flows):
+        raise InputError([Problem(str(data.user_dir()), 1, "DAC2a",
+                                  "no DAC2a import in the user data folder: download DAC2A from the OECD Data "
+                                  "Explorer (data-explorer.oecd.org, search 'DAC2A', CSV) and import it with "
+                                  "`sdgsim data import FILE` (docs/data.md)")])
+    return flows, ", ".join(sorted(set(flows.source.astype(str))))
+
+
+def fit_donors(donors="all-dac", fit_until: int = 2018, to: int = 2022, measure: str = "auto") -> DonorFit:
+    """Fit every allocation strategy to each donor's DAC2a shares and score them out of sample.
+
+    Parameters
+    ----------
+    donors : str or list of str
+        Donor ids (ISO3 such as ``"FRA"``, ``"EUI"``), a comma-separated string, or ``"all-dac"``.
+    fit_until : int
+        Last year the fit reads (no later allocation is used for fitting).
+    to : int
+        Last year forecast and scored.
+    measure : {"auto", "gross", "net"}
+        DAC2a aid type: gross ODA disbursements (240), total net ODA (206), or gross where present.
+
+    Returns
+    -------
+    DonorFit
+        Fits, skill and forecasts; ``.save(path)`` writes the results folder.
+
+    """
+    if to <= fit_until:
+        raise OptionError([Problem("--to", 1, str(to), f"must be after --fit-until ({fit_until})")])
+    if measure not in ("auto", *donor_panel.MEASURES):
+        raise OptionError([Problem("--measure", 1, measure, "allowed: auto, gross, net")])
+    ids = _donor_ids(donors)
+    flows, source = _dac2a_record()
+    flows, used = donor_panel.pick_measure(flows, measure, source)
+    panels, notes = donor_panel.panels(flows, ids, _needs_template(), fit_until, to, source)
+    if not panels:
+        raise InputError([Problem(source, 1, "DAC2a", f"none of the donors ({', '.join(ids[:8])}) has DAC2a years "
+                                                      f"up to {fit_until} and after it: " + "; ".join(notes[:5]))])
+    fits, skill, fitted = [], [], {}
+    for donor, panel in panels.items():
+        fitted[donor] = donor_fit.fit_panel(panel, fit_until)
+        rows = donor_fit.skill(panel, fitted[donor], fit_until, to)
+        best, beats = donor_fit.best_rule(rows)
+        for f, r in zip(fitted[donor], rows):
+            fits.append({"donor": donor, "strategy": f.strategy, "parameters": json.dumps(f.params, sort_keys=True),
+                         "in_sample_mae": f.in_sample_mae, "fit_years": f"{int(panel.years.min())}-{fit_until}",
+                         "note": f.note})
+            skill.append({**r, "best": f.strategy == best, "beats_persistence": r["share_mae"] < r["persistence_mae"]})
+        for name, why in donor_fit.NOT_FITTED.items():
+            fits.append({"donor": donor, "strategy": name, "parameters": "{}", "in_sample_mae": np.nan,
+                         "fit_years": "", "note": f"not fitted: {why}"})
+    return DonorFit(pd.DataFrame(fits), pd.DataFrame(skill), _forecasts(panels, fitted, fit_until, to), fit_until,
+                    to, source, used, notes, panels, fitted)
+
+
+def _forecasts(panels: dict, fitted: dict, fit_until: int, to: int) -> pd.DataFrame:
+    frames = []
+    for donor, panel in panels.items():
+        past = panel.until(fit_until)
+        last = past.shares[np.flatnonzero(~np.isnan(past.shares).any(axis=1))[-1]]
+        for y, year in enumerate(panel.years):
+            if not fit_until < year <= to or np.isnan(panel.shares[y]).any():
+                continue
+            cols = {"donor": donor, "year": int(year), "recipient": panel.recipients, "observed": panel.shares[y],
+                    "persistence_last": last,
+                    "needs_only": donor_fit.rule_shares("needs", panel.contexts[y], panel.eligible, [{}])[0]}
+            cols.update({f.strategy: donor_fit.forecast(panel, f, fit_until, int(year)) for f in fitted[donor]})
+            frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
