@@ -207,5 +207,10 @@ def best_rule(rows: list[dict]) -> tuple[str, bool]:
     """The rule with the least out-of-sample error, and whether it beats persistence; a donor for
     which no rule does gets persistence with drift."""
     best = min(rows, key=lambda r: (r["share_mae"], r["strategy"]))
-    beats = best["share_mae"] < best["persistence_mae"]
+    beats = beats_persistence(best)
     return (best["strategy"] if beats else "persistence"), beats
+
+
+def beats_persistence(row: dict) -> bool:
+    """Whether a rule's error is below persistence's by more than float rounding (1e-9 relative)."""
+    return row["share_mae"] < row["persistence_mae"] * (1 - 1e-9)

@@ -6,10 +6,8 @@ for each year the model's `AllocationContext` over those recipients built from t
 as published up to the year before (population, GDP per capita, and goal scores from the
 indicators that stand for the goals in `sdgsim new`: the indicator on the SDR scale).
 
-Flows: gross ODA disbursements (DAC2a aid type 240) where the file has them, else total net
-ODA (206) with negative values (repayments exceeding disbursements) counted as 0. Shares do not
-depend on the price basis (a donor's deflator is the same for all its recipients): the basis
-with most rows is used.
+Flows: one DAC2a aid type on one price basis (simulation.data.dac2a_flows: gross ODA where the
+file has it).
 """
 
 from __future__ import annotations
@@ -21,14 +19,9 @@ import pandas as pd
 
 from ..data import series
 from ..data.newscenario import proxy_score
-from ..errors import InputError, Problem
 from ..mechanisms import allocation
 from .donor_fit import Panel
 
-MEASURES = {  # --measure -> DAC2a aid type codes and labels (legacy export and Data Explorer)
-    "gross": ("240", "Memo: ODA Total, Gross disbursements", "ODA Total, Gross disbursements"),
-    "net": ("206", "ODA: Total Net", "ODA Total, Net disbursements"),
-}
 GOVERNANCE = 50.0        # no governance data in the evidence base: the scale's midpoint, as `sdgsim new`
 DOMESTIC_SHARE = 0.03    # of GDP, over the goals: `sdgsim new`'s default where spending data is missing
 
@@ -45,20 +38,6 @@ class Needs:
     @property
     def goals(self) -> list[str]:
         return sorted({i["goal"] for i in self.indicators}, key=lambda g: int(g[3:]))
-
-
-def pick_measure(flows: pd.DataFrame, measure: str, label: str) -> tuple[pd.DataFrame, str]:
-    """The rows of one aid type, on the price basis with most rows, negatives as 0; and what was used."""
-    order = [measure] if measure != "auto" else ["gross", "net"]
-    for m in order:
-        rows = flows[flows.aidtype.astype(str).str.strip().isin(MEASURES[m])]
-        if len(rows):
-            price = rows.price.value_counts().index[0]
-            rows = rows[rows.price == price].assign(value=lambda f: f.value.clip(lower=0.0))
-            return rows, f"{MEASURES[m][1]} (aid type {MEASURES[m][0]}), {price or 'unstated'} prices"
-    found = ", ".join(sorted(flows.aidtype.astype(str).unique())[:10])
-    raise InputError([Problem(label, 1, "aidtype", f"no {' or '.join(MEASURES[m][1] for m in order)} rows (aid types "
-                                                   f"found: {found}; allowed: {', '.join(MEASURES)} as --measure)")])
 
 
 def _known_before(code: str, countries: list[str], years: np.ndarray) -> pd.DataFrame:
@@ -102,7 +81,7 @@ def panels(flows: pd.DataFrame, donors: list[str], needs: Needs, fit_until: int,
            label: str = "DAC2a") -> tuple[dict[str, Panel], list[str]]:
     """One Panel per donor with a record before and after `fit_until`; notes on what was left out."""
     flows = flows[flows.year <= to]
-    notes, out = [], {}
+    notes, out, left = [], {}, {}
     for donor in donors:
         f = flows[flows.donor == donor]
         if not len(f):
@@ -114,12 +93,13 @@ def panels(flows: pd.DataFrame, donors: list[str], needs: Needs, fit_until: int,
             notes.append(f"{donor}: no DAC2a years on both sides of {fit_until} ({years.min()}-{years.max()})")
             continue
         contexts, dropped = covariates(list(table.columns), years, needs)
-        if dropped:
-            notes.append(f"{donor}: {len(dropped)} recipients without population or GDP left out "
-                         f"({', '.join(dropped[:6])})")
+        for c in dropped:
+            left.setdefault(c, []).append(donor)
         table = table[[c for c in table.columns if c not in dropped]]
         total = table.sum(axis=1).to_numpy()
         shares = np.where(total[:, None] > 0, table.to_numpy() / np.where(total > 0, total, 1.0)[:, None], np.nan)
         eligible = (table.loc[table.index <= fit_until] > 0).any(axis=0).to_numpy()
         out[donor] = Panel(donor, years, list(table.columns), shares, contexts, eligible)
+    notes += [f"recipient {c} left out (no population or GDP in the WDI) for {len(d)} donors ({', '.join(d[:4])}"
+              f"{', ...' if len(d) > 4 else ''})" for c, d in sorted(left.items())]
     return out, notes

@@ -22,6 +22,7 @@ import pandas as pd
 from .. import data
 from ..analysis import donor_fit, donor_panel
 from ..data.donors import BY_ID
+from ..data.store import DAC2A_MEASURES
 from ..errors import InputError, OptionError, Problem
 from ..mechanisms import dynamics
 from ..report import donor_plots
@@ -67,10 +68,17 @@ class DonorFit:
         """Describe in a few lines each donor's rule and its error against persistence and needs-only."""
         lines = [f"Donor rules fitted on {self.source} ({self.measure}) up to {self.fit_until}, forecast "
                  f"{self.fit_until + 1}-{self.to}; mean absolute error of recipient shares (percentage points)",
-                 f"{'donor':<7}{'rule':<13}{'rule':>8}{'persist.':>10}{'needs':>8}"]
+                 f"{'donor':<7}{'rule':<22}{'rule':>7}{'persist.':>10}{'needs':>7}   best rule on recipients' data"]
+        params = self.fits.set_index(["donor", "strategy"]).parameters
         for r in self.best.itertuples():
-            lines.append(f"{r.donor:<7}{r.strategy:<13}{100 * r.share_mae:>8.3f}{100 * r.persistence_mae:>10.3f}"
-                         f"{100 * r.needs_mae:>8.3f}" + ("" if r.beats_persistence else "  no rule beats persistence"))
+            rule = r.strategy
+            if rule == "persistence":
+                rule += f" (drift {json.loads(params[(r.donor, rule)])['drift_weight']:g})"
+            other = self.skill[(self.skill.donor == r.donor) & (self.skill.strategy != "persistence")]
+            o = other.loc[other.share_mae.idxmin()]
+            lines.append(f"{r.donor:<7}{rule:<22}{100 * r.share_mae:>7.3f}{100 * r.persistence_mae:>10.3f}"
+                         f"{100 * r.needs_mae:>7.3f}   {o.strategy} {100 * o.share_mae:.3f}"
+                         + ("" if r.beats_persistence else "; no rule beats persistence"))
         b = self.best
         lines.append(f"{int(b.beats_persistence.sum())} of {len(b)} donors have a rule beating persistence; "
                      f"{int((b.share_mae < b.needs_mae).sum())} beat needs-only")
@@ -169,11 +177,11 @@ def fit_donors(donors="all-dac", fit_until: int = 2018, to: int = 2022, measure:
     """
     if to <= fit_until:
         raise OptionError([Problem("--to", 1, str(to), f"must be after --fit-until ({fit_until})")])
-    if measure not in ("auto", *donor_panel.MEASURES):
+    if measure not in ("auto", *DAC2A_MEASURES):
         raise OptionError([Problem("--measure", 1, measure, "allowed: auto, gross, net")])
     ids = _donor_ids(donors)
     flows, source = _dac2a_record()
-    flows, used = donor_panel.pick_measure(flows, measure, source)
+    flows, used = data.dac2a_flows(flows, measure, source)
     panels, notes = donor_panel.panels(flows, ids, _needs_template(), fit_until, to, source)
     if not panels:
         raise InputError([Problem(source, 1, "DAC2a", f"none of the donors ({', '.join(ids[:8])}) has DAC2a years "
@@ -187,7 +195,7 @@ def fit_donors(donors="all-dac", fit_until: int = 2018, to: int = 2022, measure:
             fits.append({"donor": donor, "strategy": f.strategy, "parameters": json.dumps(f.params, sort_keys=True),
                          "in_sample_mae": f.in_sample_mae, "fit_years": f"{int(panel.years.min())}-{fit_until}",
                          "note": f.note})
-            skill.append({**r, "best": f.strategy == best, "beats_persistence": r["share_mae"] < r["persistence_mae"]})
+            skill.append({**r, "best": f.strategy == best, "beats_persistence": donor_fit.beats_persistence(r)})
         for name, why in donor_fit.NOT_FITTED.items():
             fits.append({"donor": donor, "strategy": name, "parameters": "{}", "in_sample_mae": np.nan,
                          "fit_years": "", "note": f"not fitted: {why}"})
@@ -209,3 +217,68 @@ def _forecasts(panels: dict, fitted: dict, fit_until: int, to: int) -> pd.DataFr
             cols.update({f.strategy: donor_fit.forecast(panel, f, fit_until, int(year)) for f in fitted[donor]})
             frames.append(pd.DataFrame(cols))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+HOLDOUT = 4   # `sdgsim new`: the last years of the record up to --start that pick each donor's rule
+
+
+def apply_fitted_rules(doc: dict, start: int) -> list[str]:
+    """Give the donors of a scenario built by `sdgsim new` their best rule on the DAC2a record.
+
+    Each donor's rule is the one with the least error over the last HOLDOUT years of the record
+    up to `start` when fitted on the years before (persistence with drift when none beats
+    persistence); its parameters are then fitted on the whole record up to `start`. The fit is
+    written to the scenario's `sources:` (provenance). Without a DAC2a import nothing changes.
+
+    Parameters
+    ----------
+    doc : dict
+        The scenario body (`simulation.data.newscenario.build_scenario`), changed in place.
+    start : int
+        The scenario's start year: no later record is read.
+
+    Returns
+    -------
+    list of str
+        What could not be fitted and why (one line per donor).
+
+    """
+    flows = data.dac2a()
+    if not len(flows) or not doc["donors"]:
+        return []
+    flows, used = data.dac2a_flows(flows[flows.year <= start], "auto", "DAC2a")
+    source = ", ".join(sorted(set(flows.source.astype(str))))
+    last = int(flows.year.max())
+    ids = [d["id"].removesuffix("-ODA") for d in doc["donors"]]
+    panels, notes = donor_panel.panels(flows, ids, _needs_template(), last - HOLDOUT, last, source)
+    for entry in doc["donors"]:
+        donor = entry["id"].removesuffix("-ODA")
+        if donor in panels:
+            _apply(doc, entry, panels[donor], last, start, f"{source}, {used}")
+    return [n for n in notes if n.split(":")[0] not in panels]
+
+
+def _apply(doc: dict, entry: dict, panel, last: int, start: int, source: str) -> None:
+    fit_until = last - HOLDOUT
+    rows = donor_fit.skill(panel, donor_fit.fit_panel(panel, fit_until), fit_until, last)
+    rule, beats = donor_fit.best_rule(rows)
+    row = next(r for r in rows if r["strategy"] == rule)
+    final = donor_fit.fit_persistence(panel) if rule == "persistence" else donor_fit.fit_rule(panel, rule)
+    entry["strategy"], entry["strategy_params"] = rule, {k: v for k, v in final.params.items() if k != "window"}
+    if rule == "persistence":
+        ok = np.flatnonzero(~np.isnan(panel.shares).any(axis=1))
+        window = min(int(final.params["window"]), len(ok))
+        rec, drift = donor_fit.drift_record(panel.shares[ok], panel.years[ok], len(ok) - 1, window) \
+            if window > 1 else (panel.shares[ok[-1]], np.zeros(len(panel.recipients)))
+        chosen = {c["id"] for c in doc["countries"]}
+        keep = [i for i, r in enumerate(panel.recipients) if r in chosen]
+        entry["recorded_shares"] = {panel.recipients[i]: round(float(rec[i]), 6) for i in keep}
+        entry["share_drift"] = {panel.recipients[i]: round(float(drift[i]), 6) for i in keep}
+        entry["strategy_params"]["offset"] = float(start - int(panel.years[ok[-1]]))
+    why = "" if beats else "; no rule beat persistence, so persistence with drift"
+    doc["sources"][f"donors.{entry['id']}.strategy"] = (
+        f"fitted on {source} (`sdgsim donors fit` method): rule picked by its error on "
+        f"{fit_until + 1}-{last} when fitted on {int(panel.years.min())}-{fit_until} (share MAE "
+        f"{100 * row['share_mae']:.3f} points vs persistence {100 * row['persistence_mae']:.3f}, needs-only "
+        f"{100 * row['needs_mae']:.3f}; {len(panel.recipients)} recipients){why}; parameters fitted on "
+        f"{int(panel.years.min())}-{last} (in-sample MAE {100 * final.in_sample_mae:.3f} points)")
