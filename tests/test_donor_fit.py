@@ -228,3 +228,21 @@ def test_fit_json_parameters_are_valid_strategy_parameters(fitted):
         box = allocation.STRATEGIES[row.strategy].params
         for k, v in json.loads(row.parameters).items():
             assert k == "window" or box[k][0] <= v <= box[k][1]
+
+
+def test_sdgsim_new_gives_each_donor_its_best_rule_with_the_fit_as_provenance(tmp_path):
+    data.import_file(dac2a_file(tmp_path / "dac2a.csv"))
+    out = tmp_path / "sahel.yaml"
+    res = CliRunner().invoke(main, ["new", "sahel", "--countries", "SEN,MLI,KEN", "--donors", "FRA,NOR,USA",
+                                    "--start", "2023", "--end", "2026", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    sc = sim.load_scenario(out)
+    doc = sim.load_scenario(out).model_dump()
+    fra = next(d for d in sc.donors if d.id == "FRA-ODA")
+    source = doc["sources"]["donors.FRA-ODA.strategy"]
+    assert "fitted on import:dac2a" in source and "2019-2022 when fitted on 2009-2018" in source
+    assert fra.strategy in donor_fit.FITTED and "persistence" in source
+    if fra.strategy == "persistence":   # the record over the scenario's countries, one year before its start
+        assert set(fra.recorded_shares) == {"SEN", "MLI", "KEN"} and fra.strategy_params["offset"] == 1.0
+    assert doc["sources"]["donors.USA-ODA.strategy"].startswith("default:")   # USA is not in the record
+    assert len(sim.run(sc, runs=2, seed=1).scores)

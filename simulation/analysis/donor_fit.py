@@ -203,6 +203,23 @@ def skill(panel: Panel, fits: list[Fit], fit_until: int, to: int) -> list[dict]:
     return out
 
 
+def sector_skill(panel: Panel, fit_until: int, to: int) -> dict | None:
+    """Goal shares (a panel whose `recipients` are goals): persistence with drift fitted up to
+    `fit_until`, scored on the years after it against holding the last fitted year and an equal split."""
+    fit = fit_persistence(panel.until(fit_until))
+    rows = [y for y, year in enumerate(panel.years) if fit_until < year <= to and not np.isnan(panel.shares[y]).any()]
+    if not rows or not np.isfinite(fit.in_sample_mae):
+        return None
+    obs = panel.shares[rows]
+    past = panel.until(fit_until)
+    last = past.shares[np.flatnonzero(~np.isnan(past.shares).any(axis=1))[-1]]
+    pred = np.stack([forecast(panel, fit, fit_until, int(panel.years[y])) for y in rows])
+    return {"donor": panel.donor, "share_mae": float(np.abs(pred - obs).mean()),
+            "persistence_mae": float(np.abs(last - obs).mean()), "equal_mae": float(np.abs(1 / obs.shape[1] - obs).mean()),
+            "drift_weight": fit.params["drift_weight"], "window": fit.params["window"], "years": len(rows),
+            "goals": obs.shape[1]}
+
+
 def best_rule(rows: list[dict]) -> tuple[str, bool]:
     """The rule with the least out-of-sample error, and whether it beats persistence; a donor for
     which no rule does gets persistence with drift."""

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..data import series
-from ..data.newscenario import proxy_score
+from ..data import dac_sectors, series
+from ..data.newscenario import SECTOR_GOALS, proxy_score
 from ..mechanisms import allocation
 from .donor_fit import Panel
 
@@ -103,3 +103,18 @@ def panels(flows: pd.DataFrame, donors: list[str], needs: Needs, fit_until: int,
     notes += [f"recipient {c} left out (no population or GDP in the WDI) for {len(d)} donors ({', '.join(d[:4])}"
               f"{', ...' if len(d) > 4 else ''})" for c, d in sorted(left.items())]
     return out, notes
+
+
+def sector_panels(donors: list[str], to: int) -> dict[str, Panel]:
+    """Per donor, its bilateral ODA's shares over the goals its sectors fund (shipped CRS sector
+    groups mapped to goals as in `sdgsim new`; sectors that fund no goal left out), years <= `to`."""
+    s = dac_sectors()
+    s = s[s.donor.isin(donors) & (s.year <= to)].assign(goal=lambda f: f.sector.map(SECTOR_GOALS)).dropna(subset=["goal"])
+    out = {}
+    for donor, f in s.groupby("donor", sort=False):
+        t = f.pivot_table(index="year", columns="goal", values="usd_m", aggfunc="sum").fillna(0.0).clip(lower=0.0)
+        total = t.sum(axis=1).to_numpy()
+        shares = np.where(total[:, None] > 0, t.to_numpy() / np.where(total > 0, total, 1.0)[:, None], np.nan)
+        out[str(donor)] = Panel(str(donor), t.index.to_numpy(dtype=int), list(t.columns), shares, [],
+                                np.ones(t.shape[1], bool))
+    return out

@@ -50,6 +50,9 @@ class DonorFit:
     source: str
     measure: str
     notes: list[str] = field(default_factory=list)
+    sectors: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """donor, share_mae (persistence with drift), persistence_mae, equal_mae, drift_weight, window, years,
+    goals: the donor's shares over goals (shipped CRS sector groups), where the data allow."""
     panels: dict = field(default_factory=dict, repr=False)
     fitted: dict = field(default_factory=dict, repr=False)
 
@@ -82,6 +85,12 @@ class DonorFit:
         b = self.best
         lines.append(f"{int(b.beats_persistence.sum())} of {len(b)} donors have a rule beating persistence; "
                      f"{int((b.share_mae < b.needs_mae).sum())} beat needs-only")
+        if len(self.sectors):
+            s = self.sectors
+            lines.append(f"shares over goals (CRS sectors, {len(s)} donors): persistence with drift "
+                         f"{100 * s.share_mae.mean():.2f} points, persistence {100 * s.persistence_mae.mean():.2f}, "
+                         f"equal split {100 * s.equal_mae.mean():.2f} (means over donors); drift beats "
+                         f"persistence for {int((s.share_mae < s.persistence_mae * (1 - 1e-9)).sum())}")
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
     def plot(self, ax=None):
@@ -89,7 +98,7 @@ class DonorFit:
         return donor_plots.draw_skill(ax, self.best)
 
     def save(self, path: str | Path, *, force: bool = False) -> Path:
-        """Write fit.csv, skill.csv, forecast.csv, summary.txt, manifest.json and report.html.
+        """Write fit.csv, skill.csv, forecast.csv, sectors.csv, summary.txt, manifest.json and report.html.
 
         Parameters
         ----------
@@ -109,6 +118,7 @@ class DonorFit:
             self.fits.to_csv(tmp / "fit.csv", index=False, float_format="%.6g")
             self.skill.to_csv(tmp / "skill.csv", index=False, float_format="%.6g")
             self.forecast.to_csv(tmp / "forecast.csv", index=False, float_format="%.6g")
+            self.sectors.to_csv(tmp / "sectors.csv", index=False, float_format="%.6g")
             (tmp / "summary.txt").write_text(self.summary() + "\n")
             (tmp / "manifest.json").write_text(json.dumps({
                 "kind": "donors", "fit_until": self.fit_until, "to": self.to, "source": self.source,
@@ -199,8 +209,10 @@ def fit_donors(donors="all-dac", fit_until: int = 2018, to: int = 2022, measure:
         for name, why in donor_fit.NOT_FITTED.items():
             fits.append({"donor": donor, "strategy": name, "parameters": "{}", "in_sample_mae": np.nan,
                          "fit_years": "", "note": f"not fitted: {why}"})
+    sectors = [r for p in donor_panel.sector_panels(ids, to).values()
+               if (r := donor_fit.sector_skill(p, fit_until, to)) is not None]
     return DonorFit(pd.DataFrame(fits), pd.DataFrame(skill), _forecasts(panels, fitted, fit_until, to), fit_until,
-                    to, source, used, notes, panels, fitted)
+                    to, source, used, notes, pd.DataFrame(sectors), panels, fitted)
 
 
 def _forecasts(panels: dict, fitted: dict, fit_until: int, to: int) -> pd.DataFrame:

@@ -51,7 +51,8 @@ def _img(folder: Path, stem: str, alt: str) -> str:
     return f"<figure><img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'></figure>"
 
 
-def report_page(folder: Path, fits: pd.DataFrame, skill: pd.DataFrame, forecast: pd.DataFrame, summary: str) -> str:
+def report_page(folder: Path, fits: pd.DataFrame, skill: pd.DataFrame, forecast: pd.DataFrame, summary: str,
+                sectors: pd.DataFrame | None = None) -> str:
     """Draw plots/donors_skill and plots/donors_<donor> in `folder` and return the report's HTML."""
     plots = folder / "plots"
     best = skill[skill.best].reset_index(drop=True)
@@ -80,4 +81,8 @@ def report_page(folder: Path, fits: pd.DataFrame, skill: pd.DataFrame, forecast:
             "<p>persistence: the last fitted year's shares held; needs-only: the needs strategy at its defaults "
             "(gap exponent 1, population exponent 0.5); every rule is scored on the same recipients and years.</p>"
             f"<h2>Fitted parameters</h2>{fits.to_html(index=False, border=0)}"
+            + ("" if sectors is None or not len(sectors) else
+               "<h2>Shares over goals (shipped CRS sector groups)</h2><p>persistence with drift fitted up to the "
+               "fit year, against holding that year's goal shares and an equal split (fractions).</p>"
+               f"{sectors.to_html(index=False, border=0, float_format=lambda x: f'{x:.4g}')}") +
             f"<h2>Largest recipients per donor</h2>{''.join(figs[1:])}</body></html>")

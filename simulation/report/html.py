@@ -567,7 +567,15 @@ def _backtest_report(folder: Path, man: dict) -> str:
 
 def _donors_report(folder: Path, man: dict) -> str:
     return donor_plots.report_page(folder, pd.read_csv(folder / "fit.csv"), pd.read_csv(folder / "skill.csv"),
-                                   pd.read_csv(folder / "forecast.csv"), (folder / "summary.txt").read_text())
+                                   pd.read_csv(folder / "forecast.csv"), (folder / "summary.txt").read_text(),
+                                   _optional_csv(folder / "sectors.csv"))
+
+
+def _optional_csv(path: Path) -> pd.DataFrame | None:
+    try:
+        return pd.read_csv(path) if path.is_file() else None
+    except pd.errors.EmptyDataError:
+        return None
 
 
 def build_report(folder: str | Path) -> Path:
