@@ -123,10 +123,11 @@ def test_the_models_persistence_strategy_allocates_what_the_fit_forecast():
 RECIPIENTS = ["SEN", "MLI", "BFA", "NER", "KEN", "ETH", "TZA", "UGA", "GHA", "NGA", "BGD", "NPL", "VNM", "HTI"]
 
 
-def dac2a_file(path: Path, seed: int = 0, after: float = 1.0, measure: str = "240") -> Path:
-    """A Data Explorer DAC2A CSV: two donors with steady preferences and a drift, 2009-2022."""
+def dac2a_file(path: Path, seed: int = 0, after: float = 1.0, measure: str = "240", newcomer: bool = False) -> Path:
+    """A Data Explorer DAC2A CSV: two donors with steady preferences and a drift, 2009-2022 (with
+    `newcomer`, France also funds Zambia from 2020)."""
     rng = np.random.default_rng(seed)
-    rows = []
+    rows = [f"FRA,ZMB,{measure},V,{year},50,6" for year in (2020, 2021, 2022) if newcomer]
     for donor in ("FRA", "NOR"):
         base, trend = rng.lognormal(3, 1, len(RECIPIENTS)), rng.normal(0, 0.05, len(RECIPIENTS))
         for year in range(2009, 2023):
@@ -184,7 +185,7 @@ def test_every_rule_is_scored_on_the_same_rows_as_persistence_and_needs_only(fit
 def test_the_fit_reads_nothing_after_fit_until(tmp_path):
     data.import_file(dac2a_file(tmp_path / "a.csv"))
     a = sim.fit_donors("FRA", fit_until=2018, to=2022)
-    data.import_file(dac2a_file(tmp_path / "a.csv", after=np.e), force=True)   # other years after 2018
+    data.import_file(dac2a_file(tmp_path / "a.csv", after=np.e, newcomer=True), force=True)   # another 2019-2022
     b = sim.fit_donors("FRA", fit_until=2018, to=2022)
     pd.testing.assert_frame_equal(a.fits, b.fits)
     assert not a.forecast.observed.equals(b.forecast.observed)

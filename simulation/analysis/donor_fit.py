@@ -84,13 +84,14 @@ def rule_shares(name: str, ctx: allocation.AllocationContext, eligible: np.ndarr
 
 
 def _mae(panel: Panel, name: str, candidates: list[dict]) -> np.ndarray:
-    """Mean absolute share error (N,) of each candidate over the panel's observed years."""
+    """Mean absolute share error (N,) of each candidate over the panel's observed years and eligible
+    recipients (those funded in the fit years: recipients first funded later do not change the fit)."""
     err, years = np.zeros(len(candidates)), 0
     for y, ctx in enumerate(panel.contexts):
         obs = panel.shares[y]
         if np.isnan(obs).any():
             continue
-        err += np.abs(rule_shares(name, ctx, panel.eligible, candidates) - obs).mean(axis=1)
+        err += np.abs(rule_shares(name, ctx, panel.eligible, candidates) - obs)[:, panel.eligible].mean(axis=1)
         years += 1
     return err / max(years, 1)
 
@@ -154,7 +155,7 @@ def fit_persistence(panel: Panel) -> Fit:
             for target in range(origin + 1, min(origin + 1 + HORIZON, len(years))):
                 h = int(years[target] - years[origin])
                 pred = drift_forecast(rec, drift, DRIFT_WEIGHTS, h, panel.eligible)
-                errs += np.abs(pred - shares[target]).mean(axis=1)
+                errs += np.abs(pred - shares[target])[:, panel.eligible].mean(axis=1)
                 n += 1
         if n and errs.min() / n < best[0] - 1e-12:
             best = (errs.min() / n, window, float(DRIFT_WEIGHTS[int(np.argmin(errs))]))

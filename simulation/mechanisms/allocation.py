@@ -204,10 +204,11 @@ def persistence(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, pa
 
     share_c(h) = max(recorded_share_c + drift_weight · h · share_drift_c, 0), h = offset + year_index
     the years since the record. `recorded_share` and `share_drift` are (1|S, D, C) (a scenario's
-    donors' `recorded_shares` and `share_drift`); drift_weight 0 is pure persistence.
+    donors' `recorded_shares` and `share_drift`; without them an equal split); drift_weight 0 is pure persistence.
     """
+    none = np.zeros((1,) + mask.shape[:2])  # no record: every share 0, an equal split over eligible cells
     h = params["offset"] + ctx.year_index  # (1|S, D)
-    share = params["recorded_share"] + (params["drift_weight"] * h)[..., None] * params["share_drift"]
+    share = params.get("recorded_share", none) + (params["drift_weight"] * h)[..., None] * params.get("share_drift", none)
     w = np.maximum(share, 0.0)[..., None] * _cells(ctx.priority)  # (1|S, D, C, G)
     return normalise(w, mask, budget)
 

@@ -86,3 +86,14 @@ def report_page(folder: Path, fits: pd.DataFrame, skill: pd.DataFrame, forecast:
                "fit year, against holding that year's goal shares and an equal split (fractions).</p>"
                f"{sectors.to_html(index=False, border=0, float_format=lambda x: f'{x:.4g}')}") +
             f"<h2>Largest recipients per donor</h2>{''.join(figs[1:])}</body></html>")
+
+
+def report_folder(folder: Path) -> str:
+    """The report of a `sdgsim donors fit` folder (its CSV files), plots drawn into folder/plots."""
+    sectors = folder / "sectors.csv"
+    try:
+        sectors = pd.read_csv(sectors) if sectors.is_file() else None
+    except pd.errors.EmptyDataError:   # no donor had sector data
+        sectors = None
+    return report_page(folder, pd.read_csv(folder / "fit.csv"), pd.read_csv(folder / "skill.csv"),
+                       pd.read_csv(folder / "forecast.csv"), (folder / "summary.txt").read_text(), sectors)

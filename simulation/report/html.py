@@ -565,19 +565,6 @@ def _backtest_report(folder: Path, man: dict) -> str:
                                       (folder / "summary.txt").read_text())
 
 
-def _donors_report(folder: Path, man: dict) -> str:
-    return donor_plots.report_page(folder, pd.read_csv(folder / "fit.csv"), pd.read_csv(folder / "skill.csv"),
-                                   pd.read_csv(folder / "forecast.csv"), (folder / "summary.txt").read_text(),
-                                   _optional_csv(folder / "sectors.csv"))
-
-
-def _optional_csv(path: Path) -> pd.DataFrame | None:
-    try:
-        return pd.read_csv(path) if path.is_file() else None
-    except pd.errors.EmptyDataError:
-        return None
-
-
 def build_report(folder: str | Path) -> Path:
     """(Re)build report.html of a results folder; returns its path."""
     folder = Path(folder)
@@ -589,7 +576,8 @@ def build_report(folder: str | Path) -> Path:
                                   "manifest must be a JSON object (re-create the folder)")])
     kind = man.get("kind", "run")
     builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report, "search": _search_report,
-                "calibration": _calibration_report, "backtest": _backtest_report, "donors": _donors_report,
+                "calibration": _calibration_report, "backtest": _backtest_report,
+                "donors": lambda f, m: donor_plots.report_folder(f),
                 "appraisal": lambda f, m: appraisal_html.appraisal_page(f, m, CSS)}
     if not isinstance(kind, str) or kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",
