@@ -206,6 +206,12 @@ def test_a_file_without_oda_rows_or_donors_gives_located_errors(tmp_path):
         sim.fit_donors("FRA")
     with pytest.raises(InputError, match="not a DAC donor"):
         sim.fit_donors("FRA,XYZ")
+    data.import_file(dac2a_file(tmp_path / "grants.csv"), force=True)
+    with pytest.raises(InputError, match="no DAC2a years on both sides of 2022") as err:
+        sim.fit_donors("FRA", fit_until=2022, to=2024)
+    assert err.value.problems[0].file.startswith("import:dac2a-grants")
+    with pytest.raises(InputError, match="must be after --fit-until"):
+        sim.fit_donors("FRA", fit_until=2018, to=2018)
     bad = tmp_path / "bad.csv"
     bad.write_text("DONOR,RECIPIENT,MEASURE,PRICE_BASE,TIME_PERIOD,OBS_VALUE\nFRA,SEN,240,V,2019,12\nFRA,SEN,240,V,"
                    "2020,lots\n")
