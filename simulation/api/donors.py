@@ -239,7 +239,8 @@ def apply_fitted_rules(doc: dict, start: int) -> list[str]:
 
     Each donor's rule is the one with the least error over the last HOLDOUT years of the record
     up to `start` when fitted on the years before (persistence with drift when none beats
-    persistence); its parameters are then fitted on the whole record up to `start`. The fit is
+    persistence, with drift weight 0 when the drift did not help on those years either); its
+    parameters are then fitted on the whole record up to `start`. The fit is
     written to the scenario's `sources:` (provenance). Without a DAC2a import nothing changes.
 
     Parameters
@@ -276,6 +277,9 @@ def _apply(doc: dict, entry: dict, panel, last: int, start: int, source: str) ->
     rule, beats = donor_fit.best_rule(rows)
     row = next(r for r in rows if r["strategy"] == rule)
     final = donor_fit.fit_persistence(panel) if rule == "persistence" else donor_fit.fit_rule(panel, rule)
+    held = rule == "persistence" and not donor_fit.beats_persistence(row)
+    if held:   # its drift did not help out of sample: hold the record (drift weight 0)
+        final = donor_fit.Fit(rule, {**final.params, "drift_weight": 0.0}, final.in_sample_mae)
     entry["strategy"], entry["strategy_params"] = rule, {k: v for k, v in final.params.items() if k != "window"}
     if rule == "persistence":
         ok = np.flatnonzero(~np.isnan(panel.shares).any(axis=1))
@@ -287,10 +291,13 @@ def _apply(doc: dict, entry: dict, panel, last: int, start: int, source: str) ->
         entry["recorded_shares"] = {panel.recipients[i]: round(float(rec[i]), 6) for i in keep}
         entry["share_drift"] = {panel.recipients[i]: round(float(drift[i]), 6) for i in keep}
         entry["strategy_params"]["offset"] = float(start - int(panel.years[ok[-1]]))
-    why = "" if beats else "; no rule beat persistence, so persistence with drift"
+    why = "" if beats else ("; no rule beat persistence, so persistence with drift" +
+                            ("; its drift did not help on the test years, so drift weight 0" if held else ""))
     doc["sources"][f"donors.{entry['id']}.strategy"] = (
         f"fitted on {source} (`sdgsim donors fit` method): rule picked by its error on "
         f"{fit_until + 1}-{last} when fitted on {int(panel.years.min())}-{fit_until} (share MAE "
         f"{100 * row['share_mae']:.3f} points vs persistence {100 * row['persistence_mae']:.3f}, needs-only "
-        f"{100 * row['needs_mae']:.3f}; {len(panel.recipients)} recipients){why}; parameters fitted on "
-        f"{int(panel.years.min())}-{last} (in-sample MAE {100 * final.in_sample_mae:.3f} points)")
+        f"{100 * row['needs_mae']:.3f}; {len(panel.recipients)} recipients){why}; " + (
+            f"recorded shares of {last}, drift over its last {int(final.params['window'])} years"
+            if rule == "persistence" else f"parameters fitted on {int(panel.years.min())}-{last} (in-sample MAE "
+                                          f"{100 * final.in_sample_mae:.3f} points)"))
