@@ -253,3 +253,10 @@ def test_sdgsim_new_gives_each_donor_its_best_rule_with_the_fit_as_provenance(tm
         assert set(fra.recorded_shares) == {"SEN", "MLI", "KEN"} and fra.strategy_params["offset"] == 1.0
     assert doc["sources"]["donors.USA-ODA.strategy"].startswith("default:")   # USA is not in the record
     assert len(sim.run(sc, runs=2, seed=1).scores)
+
+
+def test_the_facility_cannot_use_persistence_which_needs_a_donors_record():
+    with pytest.raises(InputError) as err:
+        sim.load_scenario("scenarios/partnership-in-action.yaml", ["facility.strategy=persistence"])
+    p = next(p for p in err.value.problems if p.field == "facility.strategy")
+    assert "cannot use 'persistence'" in p.message and "needs" in p.message

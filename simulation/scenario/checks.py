@@ -101,10 +101,11 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
     if s.facility is not None:
         f = s.facility
         check_strategy(f.strategy, f.strategy_params, ("facility",))
-        if f.strategy == "adaptive":
+        donor_only = {"adaptive": "only donors learn", "persistence": "only donors have a recorded allocation"}
+        if f.strategy in donor_only:
             out.append((("facility", "strategy"),
-                        "the facility cannot use 'adaptive' (only donors learn; allowed: "
-                        f"{', '.join(n for n in STRATEGIES if n != 'adaptive')})"))
+                        f"the facility cannot use '{f.strategy}' ({donor_only[f.strategy]}; allowed: "
+                        f"{', '.join(n for n in STRATEGIES if n not in donor_only)})"))
         if f.blended_share + f.capacity_share > 1 + 1e-12:
             out.append((("facility", "blended_share"),
                         f"blended_share + capacity_share = {f.blended_share + f.capacity_share:g}, more than "
