@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 import simulation as sim
 from simulation import __version__
-from simulation.commands import app, appraisal, calibration, data, new, ppi, search
+from simulation.commands import app, appraisal, calibration, data, donors, new, ppi, search
 from simulation.commands.common import Commands
 from simulation.commands.common import fail as _fail
 from simulation.commands.common import scheduler_needs_dask as _scheduler_needs_dask
@@ -493,7 +493,7 @@ def analyze(folder: Path, force: bool, plots: bool, outcomes: tuple[str, ...], c
 
 
 for _command in (search.discover, search.optimize, calibration.calibrate, calibration.backtest, ppi.ppi, app.app,
-                 data.data, new.new, appraisal.appraise, appraisal.voi, appraisal.portfolio):
+                 data.data, donors.donors, new.new, appraisal.appraise, appraisal.voi, appraisal.portfolio):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the API's names 
         Calibration,
         ComparisonResult,
         DiscoveryResult,
+        DonorFit,
         PortfolioResult,
         RunResult,
         SearchResult,
@@ -68,6 +69,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the API's names 
         calibrate,
         compare,
         discover,
+        fit_donors,
         load_scenario,
         optimize,
         portfolio,
@@ -83,7 +85,7 @@ __all__ = ["AnalysisResult", "Backtest", "Calibration", "ComparisonResult", "Dis
            "ScenarioError", "SearchInterrupted", "SearchResult", "Sweep", "SweepFileError", "SweepIncomplete",
            "SweepInterrupted", "SweepResult", "TooLarge", "__version__", "analyze", "backtest", "calibrate", "compare",
            "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep", "AppraisalResult",
-           "PortfolioResult", "VoiResult", "appraise", "portfolio", "voi"]
+           "PortfolioResult", "VoiResult", "appraise", "portfolio", "voi", "DonorFit", "fit_donors"]
 
 
 _PACKAGES = ("analysis", "app", "commands", "data", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",

@@ -40,7 +40,8 @@ def new(name: str | None, countries: str | None, group: str | None, donors: str,
     (imported SDR scores, else the goal's indicator on the SDR scale), and domestic spending
     from government health and education spending. Donors get budgets from OECD DAC1 and
     their sector shares, spread over the chosen countries by an imported DAC2a file (else by
-    the countries' share of all ODA received). Every value's source and year, or
+    the countries' share of all ODA received), and with DAC2a each donor's allocation rule
+    fitted on its record (`sdgsim donors fit`). Every value's source and year, or
     "default: reason", is in the file's `sources:`; the command prints what was defaulted.
 
     \b
@@ -81,6 +82,7 @@ def _build(name, countries, group, donors, goals, start, end, out, force):
     import simulation as sim
     from simulation import data as ev
     from simulation.api.calibration import calibrate
+    from simulation.api.donors import apply_fitted_rules
     from simulation.data.newscenario import Spec, Templates, build_scenario, plain, rescore
     from simulation.data.tables import write_bytes_atomic
     from simulation.scenario.history import History
@@ -108,6 +110,7 @@ def _build(name, countries, group, donors, goals, start, end, out, force):
                 option="--group" if group else "--countries")
     built = build_scenario(spec, templates)
     doc = built.doc
+    built.left_out += [f"donor rule {x}" for x in apply_fitted_rules(doc, start)]
     scenario = validate_data(doc, f"{name} (built)", plain=True)
     frame = built.history.assign(retrieved="", line=0)
     cal = calibrate(scenario, History("evidence base (simulation.data)", frame), fit_until=start)

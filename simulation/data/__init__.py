@@ -24,6 +24,7 @@ from .store import (
     country_names,
     dac1,
     dac2a,
+    dac2a_flows,
     dac_sectors,
     datasets,
     debt_service,
@@ -39,5 +40,5 @@ from .store import (
 from .tables import user_dir
 
 __all__ = ["INDICATORS", "PILOT_COUNTRIES", "AlreadyImported", "DataFileError", "Dataset", "Indicator", "countries",
-           "country_names", "dac1", "dac2a", "dac_sectors", "datasets", "debt_service", "group_members", "groups",
+           "country_names", "dac1", "dac2a", "dac2a_flows", "dac_sectors", "datasets", "debt_service", "group_members", "groups",
            "import_file", "resolve", "sdr_scores", "series", "table", "user_dir", "value_at"]

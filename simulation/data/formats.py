@@ -276,7 +276,8 @@ def _dac2a(frame: pd.DataFrame, label: str, lookup: dict[str, str]) -> Download:
     out = pd.DataFrame({"donor": frame._donor, "recipient": iso, "year": frame._year,
                         "aidtype": frame[measure].str.strip() if measure else "", "price": _price(frame, label),
                         "value": frame._v * frame._scale, "line": frame.line})[keep]
-    skipped = {f"recipient not a country (regional or unspecified: {', '.join(sorted(set(rec[~keep]))[:6])})":
+    shown = (rec + " " + frame.Recipient.str.strip()) if "Recipient" in frame else rec
+    skipped = {f"recipient not a country (regional or unspecified: {', '.join(sorted(set(shown[~keep]))[:6])})":
                int((~keep).sum())} if (~keep).any() else {}
     return Download("dac2a", out.reset_index(drop=True), skipped)
 

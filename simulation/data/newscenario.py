@@ -23,8 +23,8 @@ from ..errors import InputError, Problem
 from .catalog import PILOT_COUNTRIES
 from .donors import BY_ID
 from .fiscal import fiscal_block
+from .store import DAC2A_MEASURES, dac1, dac2a, dac2a_flows, dac_sectors, sdr_scores, series
 from .store import countries as country_table
-from .store import dac1, dac2a, dac_sectors, sdr_scores, series
 
 HISTORY_SERIES = ("SP.DYN.CBRT.IN",)  # read by the calibration (the under-5 mortality denominator)
 # OECD sector groups (ONE's CRS chart) -> the SDG their money works on; the others (humanitarian,
@@ -346,7 +346,8 @@ def _donor(src: _Sources, donor: str, codes: list[str], goals: list[str], start:
     else:
         entry["growth"] = 0.0
         src.default(f"{p}.growth", "fewer than four years of DAC1 grant-equivalent ODA")
-    src.default(f"{p}.strategy", "needs-based allocation (the model's default strategy); the real-money issue fits it")
+    src.default(f"{p}.strategy", "needs-based allocation (the model's default strategy): no DAC2a record to fit the "
+                                 "donor's rule on (import DAC2a; `sdgsim donors fit`, docs/model.md)")
     return entry
 
 
@@ -368,7 +369,10 @@ def _recipient_share(donor: str, codes: list[str], start: int, year: int) -> tup
     eligible = [x for x in codes if bool(c.oda_recipient.get(x, False))]
     flows = dac2a()
     if len(flows):
-        f = flows[(flows.donor == donor) & (flows.year <= start) & (flows.price == "current")]
+        flows = flows[flows.year <= start]
+        flows = dac2a_flows(flows)[0] if flows.aidtype.astype(str).str.strip().isin(
+            [x for m in DAC2A_MEASURES.values() for x in m]).any() else flows[flows.price == "current"]
+        f = flows[flows.donor == donor]
         if len(f):
             fy = int(f.year.max())
             f = f[f.year == fy]

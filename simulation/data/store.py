@@ -28,6 +28,7 @@ import pandas as pd
 from ..errors import InputError, OptionError, Problem
 from .catalog import DAC1_CODES, INDICATORS, PILOT_COUNTRIES
 from .checks import DataFileError, check_codes, check_series, check_values
+from .donors import OECD_RECIPIENT_NAMES
 from .formats import KINDS, read_download
 from .tables import EVIDENCE_DIR, MANIFEST, TABLES, user_dir, write_bytes_atomic, write_table
 
@@ -113,10 +114,12 @@ def countries() -> pd.DataFrame:
 
 
 def country_names() -> dict[str, str]:
-    """Lower-case names and codes -> ISO3 (for files that name countries)."""
+    """Lower-case names and codes -> ISO3 (for files that name countries; the OECD's spellings too)."""
     c = countries()
     names = {n.lower(): i for n, i in zip(c.name, c.country)}
     names.update({i.lower(): i for i in c.country})
+    known = set(c.country)
+    names.update({n: i for n, i in OECD_RECIPIENT_NAMES.items() if i in known and n not in names})
     return names
 
 
@@ -232,6 +235,34 @@ def dac2a() -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["donor", "recipient", "year", "aidtype", "price", "value", "source"])
     return pd.concat(frames, ignore_index=True).drop_duplicates(["donor", "recipient", "year", "aidtype", "price"])
+
+
+DAC2A_MEASURES = {  # measure -> DAC2a aid type codes and labels (legacy export and Data Explorer)
+    "gross": ("240", "Memo: ODA Total, Gross disbursements", "ODA Total, Gross disbursements"),
+    "net": ("206", "ODA: Total Net", "ODA Total, Net disbursements"),
+}
+
+
+def dac2a_flows(flows: pd.DataFrame, measure: str = "auto", label: str = "DAC2a") -> tuple[pd.DataFrame, str]:
+    """One aid type of DAC2a flows on one price basis, negatives as 0; and a description of what was used.
+
+    `measure`: gross (ODA gross disbursements, aid type 240), net (total net ODA, 206) or auto
+    (gross where the file has it). Shares over recipients do not depend on the price basis (a
+    donor's deflator is the same for all its recipients): current prices are used where present,
+    else the basis with most rows. Net ODA below 0 (repayments above disbursements) counts as 0.
+    """
+    order = [measure] if measure != "auto" else ["gross", "net"]
+    for m in order:
+        rows = flows[flows.aidtype.astype(str).str.strip().isin(DAC2A_MEASURES[m])]
+        if len(rows):
+            prices = rows.price.value_counts()
+            price = "current" if "current" in prices.index else prices.index[0]
+            rows = rows[rows.price == price].assign(value=lambda f: f.value.clip(lower=0.0))
+            return rows, f"{DAC2A_MEASURES[m][1]} (aid type {DAC2A_MEASURES[m][0]}), {price or 'unstated'} prices"
+    found = ", ".join(sorted(flows.aidtype.astype(str).unique())[:10])
+    raise InputError([Problem(label, 1, "aidtype", f"no {' or '.join(DAC2A_MEASURES[m][1] for m in order)} rows "
+                                                   f"(aid types found: {found}; allowed: "
+                                                   f"{', '.join(DAC2A_MEASURES)} as --measure)")])
 
 
 def sdr_scores() -> pd.DataFrame:

@@ -47,6 +47,7 @@ class AllocationContext:
     retention: np.ndarray  # (1|S, C) 1 - leakage
     other_spend_pc: np.ndarray  # (S, C, G) effective spend per capita already planned
     propensity: np.ndarray | None = None  # (S, D, C, G) learned weights (adaptive donors)
+    year_index: int = 0  # years since the scenario's first year (0 in the first year)
 
 
 def normalise(weights: np.ndarray, mask: np.ndarray, budget: np.ndarray) -> np.ndarray:
@@ -197,6 +198,21 @@ def adaptive(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, param
     return normalise(ctx.propensity, mask, budget)
 
 
+def persistence(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
+    """Persistence with drift: the donor's recorded share of each country, moved along its recorded
+    yearly drift, split over the country's goals by roadmap priority.
+
+    share_c(h) = max(recorded_share_c + drift_weight · h · share_drift_c, 0), h = offset + year_index
+    the years since the record. `recorded_share` and `share_drift` are (1|S, D, C) (a scenario's
+    donors' `recorded_shares` and `share_drift`; without them an equal split); drift_weight 0 is pure persistence.
+    """
+    none = np.zeros((1,) + mask.shape[:2])  # no record: every share 0, an equal split over eligible cells
+    h = params["offset"] + ctx.year_index  # (1|S, D)
+    share = params.get("recorded_share", none) + (params["drift_weight"] * h)[..., None] * params.get("share_drift", none)
+    w = np.maximum(share, 0.0)[..., None] * _cells(ctx.priority)  # (1|S, D, C, G)
+    return normalise(w, mask, budget)
+
+
 @dataclass(frozen=True)
 class Strategy:
     fn: Callable[..., np.ndarray]
@@ -220,7 +236,12 @@ STRATEGIES: dict[str, Strategy] = {
                        "greedy largest marginal score gain per dollar"),
     "adaptive": Strategy(adaptive, {"learning_rate": (0.0, 1.0)}, {"learning_rate": 0.3},
                          "learns from observed progress (starts as needs)"),
+    "persistence": Strategy(persistence, {"drift_weight": (0.0, 1.0), "offset": (0.0, 50.0)},
+                            {"drift_weight": 0.0, "offset": 1.0},
+                            "recorded recipient shares moved along their recorded drift (docs/model.md)"),
 }
+RECORDED = ("recorded_share", "share_drift")
+"""Per-country parameters (D, C) of `persistence`, from the donors' `recorded_shares` and `share_drift`."""
 
 
 def stack_params(name: str, per_funder: list[dict[str, float]]) -> dict[str, np.ndarray]:

@@ -118,7 +118,7 @@ def context(m: FinancingModel, year: Year) -> AllocationContext:
     return AllocationContext(
         scores=m.scores, population=pop, gdp_per_capita=year.gdp / pop, governance=c.governance,
         priority=c.priority, effectiveness=m.expected_effectiveness, spend_scale=g.spend_scale,
-        retention=retention, other_spend_pc=other, propensity=None)
+        retention=retention, other_spend_pc=other, propensity=None, year_index=year.t)
 
 
 def plans(m: FinancingModel, year: Year) -> dict[str, tuple[Funders, np.ndarray]]:

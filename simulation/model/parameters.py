@@ -352,8 +352,19 @@ def _donors(sc: Scenario) -> Donors:
         pooled_share=np.array([d.pooled_share for d in ds]),
         blended_share=np.array([d.blended_share for d in ds]), capacity_share=np.array([d.capacity_share for d in ds]),
         overhead_rate=np.array([d.overhead_rate for d in ds]), channel_cost=np.array([d.channel_cost_usd for d in ds]),
-        params={name: allocation.stack_params(name, [ds[i].strategy_params for i in idx])
+        params={name: {**allocation.stack_params(name, [ds[i].strategy_params for i in idx]),
+                       **(_recorded([ds[i] for i in idx], ci) if name == "persistence" else {})}
                 for name, idx in groups.items()})
+
+
+def _recorded(ds: list, ci: dict[str, int]) -> dict[str, np.ndarray]:
+    """The `persistence` donors' recorded shares and drifts as (n, C) arrays over the scenario's countries."""
+    out = {k: np.zeros((len(ds), len(ci))) for k in allocation.RECORDED}
+    for i, d in enumerate(ds):
+        for key, field in zip(allocation.RECORDED, ("recorded_shares", "share_drift")):
+            for c, v in getattr(d, field).items():
+                out[key][i, ci[c]] = v
+    return out
 
 
 def _facility(sc: Scenario, donors: Donors, T: int) -> Facility:

@@ -24,7 +24,7 @@ from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
 from ..results.folders import damaged_folder_errors, read_manifest, write_file_atomic
 from ..scenario import Scenario, validate_data
-from . import appraisal_html, backtest_plots, plots
+from . import appraisal_html, backtest_plots, donor_plots, plots
 from .aggregates import read_run_tables
 from .attribution_html import attribution_section
 
@@ -586,6 +586,7 @@ def build_report(folder: str | Path) -> Path:
     kind = man.get("kind", "run")
     builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report, "search": _search_report,
                 "calibration": _calibration_report, "backtest": _backtest_report,
+                "donors": lambda f, m: donor_plots.report_folder(f),
                 "appraisal": lambda f, m: appraisal_html.appraisal_page(f, m, CSS)}
     if not isinstance(kind, str) or kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",

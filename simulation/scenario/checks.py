@@ -85,6 +85,9 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
             need(c, countries, ("donors", i, "eligible_countries", j), "country")
         for j, g in enumerate(d.goals or []):
             need(g, goal_set, ("donors", i, "goals", j), "goal", goal_list)
+        for key in ("recorded_shares", "share_drift"):
+            for c in getattr(d, key):
+                need(c, countries, ("donors", i, key, c), "country")
         if d.eligible_countries is not None and not d.eligible_countries:
             out.append((("donors", i, "eligible_countries"), "empty list; omit the field to allow every country"))
         if d.goals is not None and not d.goals:
@@ -98,10 +101,11 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
     if s.facility is not None:
         f = s.facility
         check_strategy(f.strategy, f.strategy_params, ("facility",))
-        if f.strategy == "adaptive":
+        donor_only = {"adaptive": "only donors learn", "persistence": "only donors have a recorded allocation"}
+        if f.strategy in donor_only:
             out.append((("facility", "strategy"),
-                        "the facility cannot use 'adaptive' (only donors learn; allowed: "
-                        f"{', '.join(n for n in STRATEGIES if n != 'adaptive')})"))
+                        f"the facility cannot use '{f.strategy}' ({donor_only[f.strategy]}; allowed: "
+                        f"{', '.join(n for n in STRATEGIES if n not in donor_only)})"))
         if (f.blended_share or 0.0) + (f.capacity_share or 0.0) > 1 + 1e-12:
             out.append((("facility", "blended_share"),
                         f"blended_share + capacity_share = {f.blended_share + f.capacity_share:g}, more than "

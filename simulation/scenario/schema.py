@@ -239,6 +239,11 @@ class Donor(Strict):
     strategy_params: dict[str, float] = {}
     eligible_countries: list[str] | None = None
     goals: list[str] | None = None
+    recorded_shares: dict[str, Share] = {}
+    """Strategy `persistence`: the donor's recorded share of its flows to each country (DAC2a, the last
+    year of the record; `sdgsim donors fit`). Countries left out get 0."""
+    share_drift: dict[str, Annotated[float, Field(ge=-1.0, le=1.0)]] = {}
+    """Strategy `persistence`: each country's recorded yearly change of that share (share points per year)."""
     pooled_share: Share = 0.0
     """Share of the budget routed into the pooled facility."""
     blended_share: Share = 0.0
