@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
     from .appraisal import AppraisalResult, VoiResult, appraise, voi
     from .calibration import Backtest, Calibration, backtest, calibrate
+    from .new import NewScenario, new_scenario
     from .portfolios import PortfolioResult, portfolio
     from .results import read_results
     from .runs import ComparisonResult, RunResult, compare, run
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
 MODULES = {  # public name -> the module of this package that defines it
     **dict.fromkeys(("AppraisalResult", "VoiResult", "appraise", "voi"), "appraisal"),
     **dict.fromkeys(("Backtest", "Calibration", "backtest", "calibrate"), "calibration"),
+    **dict.fromkeys(("NewScenario", "new_scenario"), "new"),
     **dict.fromkeys(("PortfolioResult", "portfolio"), "portfolios"),
     "read_results": "results",
     **dict.fromkeys(("ComparisonResult", "RunResult", "compare", "run"), "runs"),
@@ -36,16 +38,17 @@ MODULES = {  # public name -> the module of this package that defines it
 }
 
 __all__ = ["AnalysisResult", "AppraisalResult", "Backtest", "Calibration", "ComparisonResult", "DiscoveryResult",
-           "PortfolioResult", "RunResult", "SearchResult", "Sweep", "SweepResult", "VoiResult", "analyze", "appraise",
-           "backtest", "calibrate", "compare", "discover", "load_scenario", "optimize", "portfolio", "read_results",
-           "read_sweep", "run", "run_sweep", "voi"]
+           "NewScenario", "PortfolioResult", "RunResult", "SearchResult", "Sweep", "SweepResult", "VoiResult",
+           "analyze", "appraise", "backtest", "calibrate", "compare", "discover", "load_scenario", "new_scenario",
+           "optimize", "portfolio", "read_results", "read_sweep", "run", "run_sweep", "voi"]
 
 
 DEPRECATED = {"Run": "RunResult", "ComparisonRun": "ComparisonResult", "SweepRuns": "SweepResult",
               "SearchRun": "SearchResult", "SweepAnalysis": "AnalysisResult"}
 """Old names of the result classes: still found (with a DeprecationWarning), not listed in `__all__`."""
 
-SUBMODULES = ("appraisal", "calibration", "portfolios", "ppi", "results", "run_data", "runs", "scenarios", "search", "sweeps")
+SUBMODULES = ("appraisal", "calibration", "new", "portfolios", "ppi", "results", "run_data", "runs", "scenarios",
+              "search", "sweeps")
 
 
 def __getattr__(name: str) -> Any:

@@ -561,8 +561,10 @@ def _calibration_report(folder: Path, man: dict) -> str:
 
 
 def _backtest_report(folder: Path, man: dict) -> str:
+    groups = folder / "skill_by_group.csv"
     return backtest_plots.report_page(folder, pd.read_csv(folder / "forecast.csv"), pd.read_csv(folder / "skill.csv"),
-                                      (folder / "summary.txt").read_text())
+                                      (folder / "summary.txt").read_text(),
+                                      pd.read_csv(groups) if groups.is_file() else None)
 
 
 def build_report(folder: str | Path) -> Path:
