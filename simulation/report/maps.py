@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import PolyCollection
-from matplotlib.colors import Normalize, TwoSlopeNorm
+from matplotlib.colors import Normalize
 
 from ..data.geometry import world_shapes
 from .figures import axes_or_new, save, subplots
+from .plots import Figure
 
 NO_DATA = "#e6e6e6"
 EDGE = "#ffffff"
@@ -44,8 +45,9 @@ def draw_world(ax, values: pd.Series, label: str, cmap: str = "viridis", center:
     lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
     if hi <= lo:
         hi = lo + 1.0
-    if center is not None and lo < center < hi:
-        norm = TwoSlopeNorm(center, lo, hi)
+    if center is not None:  # symmetric around the centre, so equal distances get equal colours
+        m = max(abs(lo - center), abs(hi - center)) or 1.0
+        norm = Normalize(center - m, center + m)
     else:
         norm = Normalize(lo, hi)
     mappable = ScalarMappable(norm=norm, cmap=cmap)
@@ -88,3 +90,25 @@ def world_map(values: pd.Series, out: Path, stem: str, label: str, cmap: str = "
 def finite(values: pd.Series) -> pd.Series:
     """`values` without NaN or infinite entries (what a map can colour)."""
     return values[np.isfinite(values.to_numpy(dtype=float))]
+
+
+def index_map(summary: pd.DataFrame, out: Path, stem: str = "world_map") -> Figure | None:
+    """Map of the change in each country's SDG index (mean over runs, start to end) from summary.csv.
+
+    None when no country of the run is drawn on the map (ids that are not ISO3 codes).
+    """
+    s = summary[summary.metric.isin(["sdg_index_start", "sdg_index_end"])]
+    piv = s.pivot_table(index="country", columns="metric", values="mean")
+    if not {"sdg_index_start", "sdg_index_end"} <= set(piv.columns):
+        return None
+    change = finite(piv.sdg_index_end - piv.sdg_index_start)
+    shapes = world_shapes()
+    if not any(c in shapes for c in change.index):
+        return None
+    world_map(change, out, stem, "change in the SDG index, start to end (points, mean over runs)", cmap="RdYlGn",
+              center=0.0)
+    hidden = missing(change[[c for c in change.index if len(c) == 3]])
+    return Figure(stem, "SDG index change by country",
+                  "Mean over runs of each country's change in the SDG index from the first to the last year; "
+                  "grey: not in the scenario. Outlines: Natural Earth 1:110m (public domain)"
+                  + (f"; too small to draw at that scale: {', '.join(hidden)}" if hidden else "") + ".")
