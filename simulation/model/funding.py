@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..mechanisms import channels, dynamics
-from ..mechanisms.allocation import AllocationContext
+from ..mechanisms.allocation import AllocationContext, sum_goals
 from . import stacking
 from .agents import Donor, Facility
 from .ledger import NO_GOAL
@@ -152,7 +152,7 @@ def split(m: FinancingModel, who: Funders, alloc: np.ndarray):
                       where=avail_total > 0)
     blend *= ratio[..., None, None]
     grant -= blend
-    cap = alloc.sum(axis=-1) * who.capacity[..., None]
+    cap = sum_goals(alloc) * who.capacity[..., None]
     return grant, blend, cap
 
 
@@ -178,7 +178,7 @@ def deliver(m: FinancingModel, t: int, who: Funders, grant: np.ndarray, blended:
     as overhead. grant, blended (S, F, C, G) and capacity (S, F, C) gross USD. Returns the net
     amounts; the arrays given are scaled in place (they are recorded in the ledger first).
     """
-    flow = grant.sum(axis=-1) + blended.sum(axis=-1) + capacity  # (S, F, C)
+    flow = sum_goals(grant) + sum_goals(blended) + capacity  # (S, F, C)
     overhead = dynamics.channel_overhead(flow, who.overhead, who.channel_cost)
     overhead += recipient_losses(m, t, who, flow - overhead)
     keep = 1.0 - np.divide(overhead, flow, out=np.zeros_like(flow), where=flow > 0)
