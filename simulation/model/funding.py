@@ -143,8 +143,13 @@ def split(m: FinancingModel, who: Funders, alloc: np.ndarray):
     buffers of the model, valid until the next call.
     """
     keep = (1.0 - who.capacity)[..., None, None]
-    lev_mask = who.mask & (m.p.goals.leverage > 0)[..., None, None, :]
     grant = np.multiply(alloc, keep, out=m.buffer("grant", alloc.shape))
+    if not who.blended.any():  # no funder blends (every built scenario): the same zeros, four passes fewer
+        blend = m.buffer("blended", alloc.shape)
+        blend.fill(0.0)
+        cap = sum_goals(alloc) * who.capacity[..., None] if who.capacity.any() else np.zeros(alloc.shape[:-1])
+        return grant, blend, cap
+    lev_mask = who.mask & (m.p.goals.leverage > 0)[..., None, None, :]
     blend = np.multiply(grant, lev_mask, out=m.buffer("blended", alloc.shape))  # available for blending
     avail_total = blend.sum(axis=(-2, -1))
     want = alloc.sum(axis=(-2, -1)) * who.blended
@@ -178,7 +183,10 @@ def deliver(m: FinancingModel, t: int, who: Funders, grant: np.ndarray, blended:
     as overhead. grant, blended (S, F, C, G) and capacity (S, F, C) gross USD. Returns the net
     amounts; the arrays given are scaled in place (they are recorded in the ledger first).
     """
-    flow = sum_goals(grant) + sum_goals(blended) + capacity  # (S, F, C)
+    flow = sum_goals(grant)  # (S, F, C)
+    if who.blended.any():  # else blended money is all zeros (split)
+        flow += sum_goals(blended)
+    flow += capacity
     overhead = dynamics.channel_overhead(flow, who.overhead, who.channel_cost)
     overhead += recipient_losses(m, t, who, flow - overhead)
     keep = 1.0 - np.divide(overhead, flow, out=np.zeros_like(flow), where=flow > 0)
