@@ -15,7 +15,8 @@ swept over parameters and compared with paired statistics.
 Sweeps: `sim.Sweep.load(file)`, `sim.run_sweep(sweep, out=None)`, `sim.analyze(...)`,
 `sim.discover(folder, outcome, worst=0.2)` (scenario discovery); robust policy search:
 `sim.optimize(search_file, out=None)`.
-Calibration on history: `sim.calibrate(...)`, `sim.backtest(...)`.
+Calibration on history: `sim.calibrate(...)`, `sim.backtest(...)`. A scenario for any
+countries from the evidence base: `sim.new_scenario(name, countries=[...], donors=[...])`.
 Any folder back: `sim.read_results(path)`. Errors are typed (`simulation.errors`): a
 scenario error carries its located problems (file, line, field, message).
 
@@ -57,6 +58,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the API's names 
         ComparisonResult,
         DiscoveryResult,
         DonorFit,
+        NewScenario,
         PortfolioResult,
         RunResult,
         SearchResult,
@@ -71,6 +73,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the API's names 
         discover,
         fit_donors,
         load_scenario,
+        new_scenario,
         optimize,
         portfolio,
         read_results,
@@ -85,7 +88,8 @@ __all__ = ["AnalysisResult", "Backtest", "Calibration", "ComparisonResult", "Dis
            "ScenarioError", "SearchInterrupted", "SearchResult", "Sweep", "SweepFileError", "SweepIncomplete",
            "SweepInterrupted", "SweepResult", "TooLarge", "__version__", "analyze", "backtest", "calibrate", "compare",
            "discover", "load_scenario", "optimize", "read_results", "read_sweep", "run", "run_sweep", "AppraisalResult",
-           "PortfolioResult", "VoiResult", "appraise", "portfolio", "voi", "DonorFit", "fit_donors"]
+           "PortfolioResult", "VoiResult", "appraise", "portfolio", "voi", "DonorFit", "fit_donors",
+           "NewScenario", "new_scenario"]
 
 
 _PACKAGES = ("analysis", "app", "commands", "data", "experiments", "mechanisms", "model", "outcomes", "ppi", "report",

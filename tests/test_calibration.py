@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 import simulation as sim
 from cli import main
-from simulation.analysis.calibration import IndicatorSpec, crps_ensemble, fit_trends, form_drift, trend_form
+from simulation.analysis.calibration import (IndicatorSpec, crps_ensemble, fit_trends, form_drift, skill_by_group,
+                                             trend_form)
 from simulation.api.calibration import backtest, calibrate, relative_rmse, worst_ratio
 from simulation.errors import InputError
 from simulation.scenario.history import load_history
@@ -275,3 +276,22 @@ def test_calibrating_a_shipped_scenario_by_name_extends_it_by_name(tmp_path):
     cal.save(tmp_path / "cal")
     assert "extends: baseline\n" in (tmp_path / "cal" / "calibrated.yaml").read_text()
     assert sim.load_scenario(tmp_path / "cal" / "calibrated.yaml").countries
+
+
+def test_skill_by_group_pools_observations_per_indicator_and_averages_ratios_geometrically():
+    rows = []
+    for country, err_model, err_trend in (("A", 1.0, 2.0), ("B", 3.0, 2.0)):
+        for indicator, scale in (("X", 1.0), ("Y", 10.0)):  # Y in a unit ten times larger
+            rows.append({"country": country, "indicator": indicator, "observed": 0.0, "mean": err_model * scale,
+                         "trend": err_trend * scale, "persistence": 4.0 * scale})
+    groups = pd.DataFrame({"country": ["A", "B", "A"], "kind": ["region", "region", "income"],
+                           "group": ["R", "R", "I"]})
+    t = skill_by_group(pd.DataFrame(rows), groups).set_index(["kind", "group", "indicator"])
+    r = t.loc[("region", "R", "X")]
+    assert r.countries == 2 and r.n == 2
+    assert r.rmse_model == pytest.approx(np.sqrt((1 + 9) / 2)) and r.rmse_trend == pytest.approx(2.0)
+    ratio = np.sqrt(5) / 2  # the same for X and Y: units do not matter
+    assert t.loc[("region", "R", "ALL"), "vs_trend"] == pytest.approx(ratio)
+    assert t.loc[("income", "I", "ALL"), "vs_trend"] == pytest.approx(0.5)  # A alone
+    assert t.loc[("income", "I", "ALL"), "vs_persistence"] == pytest.approx(0.25)
+    assert list(t.xs(("region", "R")).index) == ["X", "Y", "ALL"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -155,6 +156,39 @@ def test_a_scenario_built_from_2010_back_tests_on_the_exported_history(tmp_path)
     for code in ("EG.ELC.ACCS.ZS", "SH.DYN.MORT", "SN.ITK.DEFC.ZS"):
         assert code in skill
     assert "trend" in res.output and "persist" in res.output
+    groups = pd.read_csv(tmp_path / "bt" / "skill_by_group.csv")
+    everyone = groups[groups.indicator == "ALL"].set_index(["kind", "group"])
+    assert everyone.loc[("region", "Sub-Saharan Africa"), "countries"] == 2  # SEN and BFA
+    assert set(everyone.loc["income"].index) == {"Low income", "Lower middle income"}  # BFA, SEN
+    assert (everyone.vs_trend > 0).all() and "By group" in res.output
+    assert "Skill by region and income group" in (tmp_path / "bt" / "report.html").read_text()
+
+
+def test_a_backtest_without_history_reads_the_evidence_base(tmp_path):
+    res, scenario = new(tmp_path, "--countries", "GHA", "--start", "2010", "--end", "2016")
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["backtest", str(scenario), "--fit-until", "2010", "--to", "2016", "--runs", "10",
+                                    "--out", str(tmp_path / "bt")])
+    assert res.exit_code == 0, res.output
+    forecast = pd.read_csv(tmp_path / "bt" / "forecast.csv")
+    mort = data.series("SH.DYN.MORT", ["GHA"]).set_index("year").value
+    got = forecast[forecast.indicator == "SH.DYN.MORT"].set_index("year").observed
+    assert len(got) and got.to_dict() == pytest.approx(mort[got.index].to_dict())
+
+
+def test_the_api_builds_in_memory_and_save_refuses_an_existing_file(tmp_path):
+    built = sim.new_scenario("two", countries=["SEN", "BFA"], donors="FRA", start=2020, end=2025)
+    assert built.scenario.country_ids == ["SEN", "BFA"] and built.doc["sources"]
+    assert built.summary()[0].startswith("2 countries")
+    out = tmp_path / "two.yaml"
+    out.write_text("keep me")
+    with pytest.raises(sim.OptionError, match="file exists"):
+        built.save(out)
+    assert out.read_text() == "keep me"
+    built.save(out, force=True)
+    assert sim.load_scenario(out).country_ids == ["SEN", "BFA"]
+    with pytest.raises(sim.OptionError, match="give either --countries or --group"):
+        sim.new_scenario("x", countries="SEN", group="ldc")
 
 
 def test_export_refuses_to_overwrite(tmp_path):
@@ -172,3 +206,14 @@ def test_a_donor_with_no_oda_recipient_among_the_countries_is_left_out_and_said_
     assert "left out donor FRA: none of the chosen countries is an ODA recipient" in res.output
     sc = sim.load_scenario(out)
     assert sc.donors == [] and not any(k.startswith("donors.") for k in sc.sources)
+
+
+def test_a_built_scenario_without_technologies_streams_more_runs_than_one_batch(tmp_path):
+    """A scenario from `new` has no technologies: its adoption table has no rows. Streaming a
+    second batch into that table failed ('Invalid null value': the first batch's empty table
+    gave its labels Arrow's null type)."""
+    built = sim.new_scenario("two", countries="SEN,BFA", start=2020, end=2023)
+    assert built.scenario.technologies == []
+    res = sim.run(built.scenario, runs=5, seed=1, batch_size=2, out=tmp_path / "run")
+    assert len(res.scores) == 5 * 4 * 2 * len(built.scenario.goals)
+    assert pd.read_parquet(tmp_path / "run" / "adoption.parquet").empty

@@ -419,3 +419,41 @@ def skill_table(forecast: pd.DataFrame, crps: pd.Series) -> pd.DataFrame:
                 "crps": float(g.crps_model.mean()) if model else float(err.abs().mean()),
             })
     return pd.DataFrame(rows)
+
+
+GROUP_METHODS = ("model", "trend", "persistence")
+"""Forecasts compared within each group of countries (the model's mean and the two naive ones)."""
+
+
+def skill_by_group(forecast: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Skill per group of countries (region, income group): RMSE per indicator, and unit-free ratios.
+
+    forecast: the back-test's rows (country, indicator, observed, mean, trend, persistence);
+    groups: country, kind (e.g. "region", "income"), group (the group's name). Per kind, group
+    and indicator: countries, n (observations), the RMSE of the model's mean, the linear trend
+    and persistence; per kind and group (indicator "ALL"): the geometric mean over the
+    group's indicators of RMSE(model) / RMSE(trend) and of RMSE(model) / RMSE(persistence)
+    (below 1 the model is better; indicators' units differ, so their RMSEs are not pooled).
+    Countries without a group are left out.
+    """
+    f = forecast.merge(groups, on="country", how="inner")
+    rows = []
+    for (kind, group, indicator), g in f.groupby(["kind", "group", "indicator"], sort=True):
+        r = {"kind": kind, "group": group, "indicator": indicator, "countries": int(g.country.nunique()),
+             "n": int(len(g))}
+        for m, col in zip(GROUP_METHODS, ("mean", "trend", "persistence")):
+            r[f"rmse_{m}"] = float(np.sqrt(((g[col] - g.observed) ** 2).mean()))
+        rows.append(r)
+    table = pd.DataFrame(rows, columns=["kind", "group", "indicator", "countries", "n",
+                                        *(f"rmse_{m}" for m in GROUP_METHODS)])
+    out = []
+    for (kind, group), g in table.groupby(["kind", "group"], sort=False):
+        ok = g[(g.rmse_trend > 0) & (g.rmse_persistence > 0) & (g.rmse_model > 0)]
+        out.append({"kind": kind, "group": group, "indicator": "ALL",
+                    "countries": int(f[(f.kind == kind) & (f.group == group)].country.nunique()), "n": int(g.n.sum()),
+                    "vs_trend": float(np.exp(np.log(ok.rmse_model / ok.rmse_trend).mean())) if len(ok) else np.nan,
+                    "vs_persistence": float(np.exp(np.log(ok.rmse_model / ok.rmse_persistence).mean()))
+                    if len(ok) else np.nan})
+    return pd.concat([table, pd.DataFrame(out)], ignore_index=True).sort_values(
+        ["kind", "group", "indicator"], key=lambda s: s.map(lambda x: (x == "ALL", x)) if s.name == "indicator" else s,
+        kind="stable").reset_index(drop=True)

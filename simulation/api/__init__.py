@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
     from .appraisal import AppraisalResult, VoiResult, appraise, voi
     from .calibration import Backtest, Calibration, backtest, calibrate
     from .donors import DonorFit, fit_donors
+    from .new import NewScenario, new_scenario
     from .portfolios import PortfolioResult, portfolio
     from .results import read_results
     from .runs import ComparisonResult, RunResult, compare, run
@@ -29,6 +30,7 @@ MODULES = {  # public name -> the module of this package that defines it
     **dict.fromkeys(("AppraisalResult", "VoiResult", "appraise", "voi"), "appraisal"),
     **dict.fromkeys(("Backtest", "Calibration", "backtest", "calibrate"), "calibration"),
     **dict.fromkeys(("DonorFit", "fit_donors"), "donors"),
+    **dict.fromkeys(("NewScenario", "new_scenario"), "new"),
     **dict.fromkeys(("PortfolioResult", "portfolio"), "portfolios"),
     "read_results": "results",
     **dict.fromkeys(("ComparisonResult", "RunResult", "compare", "run"), "runs"),
@@ -38,16 +40,16 @@ MODULES = {  # public name -> the module of this package that defines it
 }
 
 __all__ = ["AnalysisResult", "AppraisalResult", "Backtest", "Calibration", "ComparisonResult", "DiscoveryResult",
-           "DonorFit", "PortfolioResult", "RunResult", "SearchResult", "Sweep", "SweepResult", "VoiResult", "analyze",
-           "appraise", "backtest", "calibrate", "compare", "discover", "fit_donors", "load_scenario", "optimize",
-           "portfolio", "read_results", "read_sweep", "run", "run_sweep", "voi"]
+           "DonorFit", "NewScenario", "PortfolioResult", "RunResult", "SearchResult", "Sweep", "SweepResult", "VoiResult",
+           "analyze", "appraise", "backtest", "calibrate", "compare", "discover", "fit_donors", "load_scenario",
+           "new_scenario", "optimize", "portfolio", "read_results", "read_sweep", "run", "run_sweep", "voi"]
 
 
 DEPRECATED = {"Run": "RunResult", "ComparisonRun": "ComparisonResult", "SweepRuns": "SweepResult",
               "SearchRun": "SearchResult", "SweepAnalysis": "AnalysisResult"}
 """Old names of the result classes: still found (with a DeprecationWarning), not listed in `__all__`."""
 
-SUBMODULES = ("appraisal", "calibration", "donors", "portfolios", "ppi", "results", "run_data", "runs", "scenarios",
+SUBMODULES = ("appraisal", "calibration", "donors", "new", "portfolios", "ppi", "results", "run_data", "runs", "scenarios",
               "search", "sweeps")
 
 

@@ -30,8 +30,11 @@ from ..analysis.calibration import (
     crps_ensemble,
     fit_trends,
     linear_trend_forecast,
+    skill_by_group,
     skill_table,
 )
+from ..data import INDICATORS, series
+from ..data import countries as country_table
 from ..errors import OptionError, Problem
 from ..experiments.replications import run_scenario
 from ..mechanisms import indicators as ind
@@ -283,6 +286,10 @@ class Backtest:
     unscored: int = 0
     """Observations left out because a naive forecast had no past data to stand on (all methods are
     scored on the same rows)."""
+    by_group: pd.DataFrame | None = None
+    """Skill by World Bank region and income group (`skill_by_group`): kind, group, indicator,
+    countries, n, rmse_model, rmse_trend, rmse_persistence, and per group (indicator ALL) the
+    geometric mean over indicators of RMSE(model) / RMSE(trend) (vs_trend) and / RMSE(persistence)."""
 
     def summary(self) -> str:
         """Describe in a few lines the model's skill against the naive forecasts per indicator."""
@@ -308,7 +315,21 @@ class Backtest:
                   f"worst indicator against the better naive forecast: {worst[1]} at {worst[0]:.2f}x",
                   f"money's share of the skill: RMSE with money {_all(s, 'model'):.3f}, "
                   f"with money off {_all(s, 'money_off'):.3f} (all indicators)"]
-        return "\n".join(lines)
+        return "\n".join(lines + self._group_lines())
+
+    def _group_lines(self) -> list[str]:
+        g = self.by_group
+        if g is None or g.empty:
+            return []
+        g = g[g.indicator == "ALL"]
+        lines = ["", "By group (World Bank region and income group, today's membership): geometric mean over "
+                     "indicators of RMSE(model) / RMSE(naive); below 1 the model is better",
+                 f"{'group':<34}{'countries':>10}{'n':>7}{'/ trend':>9}{'/ persist.':>11}"]
+        for kind, part in g.groupby("kind", sort=False):
+            for _, r in part.iterrows():
+                lines.append(f"{(kind + ': ' + r.group)[:33]:<34}{int(r.countries):>10}{int(r.n):>7}"
+                             f"{r.vs_trend:>9.2f}{r.vs_persistence:>11.2f}")
+        return lines
 
     def by_series(self) -> pd.DataFrame:
         """Return the errors of every (country, indicator) series: where the skill is won and lost.
@@ -358,6 +379,9 @@ class Backtest:
             self.by_series().to_csv(tmp / "series.csv", index=False, float_format="%.6g")
             self.forecast.to_parquet(tmp / "forecast.parquet", index=False)
             self.skill.to_parquet(tmp / "skill.parquet", index=False)
+            if self.by_group is not None:
+                self.by_group.to_csv(tmp / "skill_by_group.csv", index=False, float_format="%.6g")
+                self.by_group.to_parquet(tmp / "skill_by_group.parquet", index=False)
             self.calibration.table.to_csv(tmp / "fit.csv", index=False, float_format="%.6g")
             (tmp / "calibration").mkdir()
             self.calibration.write_into(tmp / "calibration", path / "calibration")
@@ -373,9 +397,40 @@ class Backtest:
 def read_backtest(folder: Path, man: dict) -> Backtest:
     """Read a back-test folder back (forecast, skill and the calibration used)."""
     cal = read_calibration(folder / "calibration", read_manifest(folder / "calibration"))
+    groups = folder / "skill_by_group.parquet"
     return Backtest(cal, pd.read_parquet(folder / "forecast.parquet"), pd.read_parquet(folder / "skill.parquet"),
                     man["fit_until"], man["to"], man["runs"], man["seed"],
-                    int(man.get("unscored", 0)))
+                    int(man.get("unscored", 0)), pd.read_parquet(groups) if groups.is_file() else None)
+
+
+def evidence_history(sc: Scenario) -> History:
+    """Return the evidence base's series of a scenario's countries and indicators as a History.
+
+    The birth rate (under-5 mortality's denominator) is included. Raises OptionError when none
+    of the scenario's countries is in the evidence base.
+    """
+    known = set(country_table().country)
+    codes = [c for c in sc.country_ids if c in known]
+    if not codes:
+        raise OptionError([Problem("--history", 1, "<option>", f"none of the scenario's countries "
+                                                                f"({', '.join(sc.country_ids[:5])}) is in the evidence "
+                                                                "base; give a history file")])
+    frame = pd.concat([series(i, codes) for i in (*sc.indicator_ids, BIRTH_RATE)
+                       if i in INDICATORS], ignore_index=True)
+    return History("evidence base (simulation.data)", frame.assign(retrieved="", line=0))
+
+
+def country_groups(countries: list[str]) -> pd.DataFrame:
+    """Return the region and income group of each country the evidence base knows.
+
+    Columns country, kind ("region" or "income"), group: the World Bank's current groups.
+    Countries outside the country table (a hand-made scenario's ids) are left out.
+    """
+    c = country_table()
+    c = c[c.country.isin(countries)]
+    return pd.concat([pd.DataFrame({"country": c.country, "kind": "region", "group": c.region}),
+                      pd.DataFrame({"country": c.country, "kind": "income", "group": c.income_group})],
+                     ignore_index=True).query("group != ''").reset_index(drop=True)
 
 
 def _ratios(skill: pd.DataFrame) -> pd.DataFrame:
@@ -457,16 +512,19 @@ def _series_rows(c: str, spec: IndicatorSpec, obs: pd.DataFrame, past: pd.DataFr
              "crd": float(crd[k])} for k, y in enumerate(oy)]
 
 
-def backtest(scenario: Scenario | str | Path, history: History | str | Path, fit_until: int, to: int, *,
+def backtest(scenario: Scenario | str | Path, history: History | str | Path | None, fit_until: int, to: int, *,
              runs: int = 1000, seed: int = 0, window: int = WINDOW_YEARS) -> Backtest:
     """Back-test a scenario's forecasts against history.
 
     Calibrate on history up to `fit_until` only, simulate from `fit_until` to `to` with the
     scenario's money and shocks (and again with money off), and score the forecasts against the
-    observations after it, beside naive forecasts fitted on the last NAIVE_YEARS years before it.
+    observations after it, beside naive forecasts fitted on the last NAIVE_YEARS years before it,
+    per indicator and by World Bank region and income group (`Backtest.by_group`). `history`
+    None reads the evidence base (`evidence_history`).
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    hist = history if isinstance(history, History) else load_history(history)
+    hist = evidence_history(sc) if history is None else history if isinstance(history, History) \
+        else load_history(history)
     if not sc.start_year <= fit_until < to <= sc.end_year:
         raise OptionError([Problem("fit_until", 1, "fit_until", f"need {sc.start_year} <= fit_until < to <= "
                                                                 f"{sc.end_year} (the scenario's years); got "
@@ -503,7 +561,7 @@ def backtest(scenario: Scenario | str | Path, history: History | str | Path, fit
     forecast, members = forecast[scored].reset_index(drop=True), members[scored]
     crps = crps_ensemble(forecast.observed.to_numpy(), members)
     return Backtest(cal, forecast, skill_table(forecast, pd.Series(crps)), fit_until, to, runs, seed,
-                    int((~scored).sum()))
+                    int((~scored).sum()), skill_by_group(forecast, country_groups(forward.country_ids)))
 
 
 __all__ = ["Backtest", "Calibration", "backtest", "calibrate"]

@@ -14,6 +14,7 @@ from ..errors import InputError, Problem
 from ..outcomes.metrics import population_paths
 from ..report.html import build_report
 from . import appraisal_view, charts
+from .data_page import outcome_map
 from .folders import Folders, check_name
 from .jobs import Job
 from .messages import code, problems_alert, safe, text
@@ -178,6 +179,9 @@ class ComparePage:
             figs += [charts.sankey(self.flows.get(flow_of), countries, flow_of),
                      charts.gains_by_country(self.scores, self.cmp.reference, countries)]
             shown = [pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in figs if f is not None]
+            world = outcome_map(self.cmp.table, outcome, self.cmp.reference)
+            if world is not None:
+                shown.insert(2, world)
             return pn.Column(*shown, sizing_mode="stretch_width", css_classes=["charts"])
         except Exception as err:  # a chart that cannot be drawn is a message, not a traceback
             return pn.pane.Alert(f"Could not draw the charts: {text(type(err).__name__)}: {text(err)}",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import panel as pn
 
 from .compare_page import ComparePage
+from .data_page import DataPage
 from .folders import Folders
 from .messages import code
 from .scenarios_page import ScenariosPage
@@ -19,7 +20,7 @@ TITLE = "sdgsim"
 
 
 def make_app(folders: Folders) -> pn.viewable.Viewable:
-    """One session's page: Scenarios, Run and compare, Sweeps."""
+    """One session's page: Scenarios, From data, Run and compare, Sweeps."""
     compare = ComparePage(folders)
     sweeps = SweepsPage(folders)
 
@@ -28,8 +29,14 @@ def make_app(folders: Folders) -> pn.viewable.Viewable:
         sweeps.refresh()
 
     scenarios = ScenariosPage(folders, on_saved=saved)
+
+    def built():
+        scenarios.refresh()
+        saved()
+
+    from_data = DataPage(folders, on_saved=built)
     tabs = pn.Tabs(("Scenarios", scenarios.view()), ("Run and compare", compare.view()), ("Sweeps", sweeps.view()),
-                   dynamic=False, sizing_mode="stretch_width")
+                   ("From data", from_data.view()), dynamic=False, sizing_mode="stretch_width")
 
     def on_tab(event):
         if event.new == 1:

@@ -60,8 +60,9 @@ def calibrate(scenario: Path, history_file: Path, fit_until: int, out: Path | No
 
 @click.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@click.option("--history", "history_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Tidy history (CSV or Parquet): country, indicator, year, value[, source, retrieved].")
+@click.option("--history", "history_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Tidy history (CSV or Parquet): country, indicator, year, value[, source, retrieved] "
+                   "[default: the evidence base's series of the scenario's countries and indicators].")
 @click.option("--fit-until", type=click.IntRange(1800, 2300), required=True, help="Last year used for fitting.")
 @click.option("--to", "to_year", type=click.IntRange(1800, 2300), required=True, help="Last year forecast.")
 @click.option("--runs", "-n", default=1000, show_default=True, type=click.IntRange(2, 100_000),
@@ -70,19 +71,23 @@ def calibrate(scenario: Path, history_file: Path, fit_until: int, out: Path | No
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for forecast.csv, skill.csv and report.html [default: results/backtest-<fit-until>].")
 @click.option("--force", is_flag=True, help="Replace an existing folder.")
-def backtest(scenario: Path, history_file: Path, fit_until: int, to_year: int, runs: int, seed: int,
+def backtest(scenario: Path, history_file: Path | None, fit_until: int, to_year: int, runs: int, seed: int,
              out: Path | None, force: bool) -> None:
     """Calibrate on history up to --fit-until only, forecast to --to, score against what happened.
 
     Writes forecast.csv (country, indicator, year, observed, mean, p05, p50, p95, money_off,
     trend, persistence, crd), skill.csv (RMSE, MAE, 90 % interval coverage and CRPS per
     indicator for the model, the model with money off, a linear trend, persistence and the
-    constant rate of decline), series.csv (bias, RMSE and coverage per country and indicator)
-    and report.html with every series. Values at a reporting floor are scored as published.
+    constant rate of decline), series.csv (bias, RMSE and coverage per country and indicator),
+    skill_by_group.csv (the same skill by World Bank region and income group) and report.html
+    with every series and a map of skill by country. Values at a reporting floor are scored as
+    published. Without --history the observations are the evidence base's (`sdgsim data`).
 
     \b
-    Example:
+    Examples:
       sdgsim backtest scenarios/backtest.yaml --history scenarios/history/wdi.csv --fit-until 2015 --to 2022
+      sdgsim new sahel-2010 --countries SEN,MLI,BFA,NER --start 2010 --end 2023
+      sdgsim backtest sahel-2010.yaml --fit-until 2010 --to 2023
     """
     from simulation.api.calibration import backtest as run_backtest
     from simulation.results.folders import check_target

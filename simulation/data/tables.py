@@ -115,6 +115,23 @@ def write_manifest(out: Path, tables: dict[str, pd.DataFrame], sources, commits:
     return manifest
 
 
+GEOMETRY_SOURCE_MD = """## world-110m: country outlines for maps (world_110m.json)
+
+- publisher: Natural Earth (ne_110m_admin_0_countries), as packaged by GeoPandas
+- licence: public domain (Natural Earth's terms of use); the GeoPandas wheel is BSD-3-Clause
+- package: geopandas 0.14.4 on PyPI, `geopandas-0.14.4-py3-none-any.whl`
+  (sha256 3bb6473cb59d51e1a7fe2dbc24a1a063fb0ebdeddf3ce08ddbf8c7ddc99689aa)
+- paths:
+  - `geopandas/datasets/naturalearth_lowres/naturalearth_lowres.shp`
+    (sha256 1f689e60b357e1e98702d5d9f774e95e77fc6b324487cadf57eb9317d533ce12)
+  - `geopandas/datasets/naturalearth_lowres/naturalearth_lowres.dbf`
+    (sha256 5cfbcaa21ce5fad798abf2ec65ab0db59538f9bb8a37273ef62b6aa8121487fd)
+- converted by `python -m simulation.data.geometry SHP DBF simulation/data/evidence/world_110m.json`
+  (not by the build: it does not change with the data)
+"""
+"""The map outlines' source (simulation/data/geometry.py), appended to SOURCES.md."""
+
+
 def sources_md(sources, commits: dict[str, str]) -> str:
     lines = ["# Sources of the shipped evidence base", "",
              "Written by `python -m simulation.data.build` (docs/data.md). Every file read, at the commit read:", ""]
@@ -123,4 +140,4 @@ def sources_md(sources, commits: dict[str, str]) -> str:
         lines += [f"## {s.id}: {s.title}", "", f"- publisher: {s.publisher}", f"- licence: {licence}",
                   f"- repository: https://github.com/{s.repo} at commit {commits[s.id]}", "- paths:"]
         lines += [f"  - `{p}`" for p in s.paths] + [""]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n" + GEOMETRY_SOURCE_MD

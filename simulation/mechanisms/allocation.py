@@ -50,6 +50,28 @@ class AllocationContext:
     year_index: int = 0  # years since the scenario's first year (0 in the first year)
 
 
+SHORT_AXIS = 8
+"""Below this length NumPy sums an axis one element after the other (its pairwise sum unrolls in 8s)."""
+
+
+def sum_goals(a: np.ndarray) -> np.ndarray:
+    """Sum over the last (goal) axis: the same numbers as `a.sum(axis=-1)`, several times faster
+    for a few goals.
+
+    ufunc.reduce over a short contiguous last axis runs its inner loop once per cell: on
+    (100, 32, 134, 4) it took 9 ms against 1.2 ms for adding the four slices, which is also the
+    order NumPy adds fewer than SHORT_AXIS numbers in (so the sums are bit-identical). Longer
+    axes are left to NumPy's pairwise sum.
+    """
+    n = a.shape[-1]
+    if n >= SHORT_AXIS or n == 0:
+        return a.sum(axis=-1)
+    out = a[..., 0].copy()
+    for g in range(1, n):
+        out += a[..., g]
+    return out
+
+
 def normalise(weights: np.ndarray, mask: np.ndarray, budget: np.ndarray) -> np.ndarray:
     """Scale non-negative weights (S|1, D, C, G) so each funder's cells sum to its budget."""
     w = np.maximum(weights, 0.0)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..mechanisms import channels, dynamics
-from ..mechanisms.allocation import AllocationContext
+from ..mechanisms.allocation import AllocationContext, sum_goals
 from . import fiscal, stacking
 from .agents import Donor, Facility
 from .ledger import NO_GOAL
@@ -179,8 +179,13 @@ def split(m: FinancingModel, who: Funders, alloc: np.ndarray):
     buffers of the model, valid until the next call.
     """
     keep = (1.0 - who.capacity)[..., None, None]
-    lev_mask = who.mask & (m.p.goals.leverage > 0)[..., None, None, :]
     grant = np.multiply(alloc, keep, out=m.buffer(f"grant:{who.key}", alloc.shape))
+    if not who.blended.any():  # no funder blends (every built scenario): the same zeros, four passes fewer
+        blend = m.buffer(f"blended:{who.key}", alloc.shape)
+        blend.fill(0.0)
+        cap = sum_goals(alloc) * who.capacity[..., None] if who.capacity.any() else np.zeros(alloc.shape[:-1])
+        return grant, blend, cap
+    lev_mask = who.mask & (m.p.goals.leverage > 0)[..., None, None, :]
     blend = np.multiply(grant, lev_mask, out=m.buffer(f"blended:{who.key}", alloc.shape))  # available for blending
     avail_total = blend.sum(axis=(-2, -1))
     want = alloc.sum(axis=(-2, -1)) * who.blended
@@ -188,7 +193,7 @@ def split(m: FinancingModel, who: Funders, alloc: np.ndarray):
                       where=avail_total > 0)
     blend *= ratio[..., None, None]
     grant -= blend
-    cap = alloc.sum(axis=-1) * who.capacity[..., None]
+    cap = sum_goals(alloc) * who.capacity[..., None]
     return grant, blend, cap
 
 
@@ -201,9 +206,12 @@ def send(m: FinancingModel, t: int, who: Funders, alloc: np.ndarray) -> Sent:
     if who.risk is not None:
         provision(m, t, who, blended)
     loan = fiscal.lend(m, t, who, grant, blended, capacity)  # None: no loans in the scenario
-    flow = grant.sum(axis=-1) + blended.sum(axis=-1) + capacity  # (S, F, C)
+    flow = sum_goals(grant)  # (S, F, C)
+    if who.blended.any():  # else blended money is all zeros (split)
+        flow += sum_goals(blended)
+    flow += capacity
     if loan is not None:
-        flow += loan.sum(axis=-1)
+        flow += sum_goals(loan)
     return Sent(who, grant, blended, capacity, flow, dynamics.channel_overhead(flow, who.overhead, who.channel_cost),
                 loan)
 

@@ -24,7 +24,7 @@ from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
 from ..results.folders import damaged_folder_errors, read_manifest, write_file_atomic
 from ..scenario import Scenario, validate_data
-from . import appraisal_html, backtest_plots, donor_plots, plots
+from . import appraisal_html, backtest_plots, donor_plots, maps, plots
 from .aggregates import read_run_tables
 from .attribution_html import attribution_section
 
@@ -229,7 +229,8 @@ def _run_report(folder: Path, man: dict) -> str:
     name = man["scenario_name"]
     summary = pd.read_csv(folder / "summary.csv")
     figs = [plots.fan_chart({name: t.index}, out), plots.flows_by_source({name: t.flows}, out),
-            plots.adoption_curves({name: t.adoption}, out), plots.gains_heatmap({name: t.gains}, None, out)]
+            plots.adoption_curves({name: t.adoption}, out), plots.gains_heatmap({name: t.gains}, None, out),
+            maps.index_map(summary, out)]
     idx = summary[summary.metric.isin(["sdg_index_start", "sdg_index_end", "gap_closure"])]
     piv = idx.pivot_table(index="country", columns="metric", values=["mean", "p05", "p95"], sort=False)
     rows = []
@@ -570,8 +571,10 @@ def _calibration_report(folder: Path, man: dict) -> str:
 
 
 def _backtest_report(folder: Path, man: dict) -> str:
+    groups = folder / "skill_by_group.csv"
     return backtest_plots.report_page(folder, pd.read_csv(folder / "forecast.csv"), pd.read_csv(folder / "skill.csv"),
-                                      (folder / "summary.txt").read_text())
+                                      (folder / "summary.txt").read_text(),
+                                      pd.read_csv(groups) if groups.is_file() else None)
 
 
 def build_report(folder: str | Path) -> Path:

@@ -70,6 +70,8 @@ def tidy_arrow(first_run: int, axes: dict, values: dict[str, np.ndarray], schema
     built from the arrays without pandas: text labels gathered by integer codes in Arrow."""
     n = next(iter(values.values())).shape[0]
     lens = [len(labels) for labels in axes.values()]
+    if 0 in lens:  # no rows (adoption without technologies): the first batch's schema has null-typed labels
+        return schema.empty_table()
     cols = [pa.array(first_run + tidy_positions(n, lens, None), schema.field("run").type)]
     for i, (name, labels) in enumerate(axes.items()):
         typ = schema.field(name).type  # null: the first batch had no rows (an empty axis, e.g. no technologies)

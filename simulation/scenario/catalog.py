@@ -186,9 +186,17 @@ def unmatched_sources(scenario: Scenario) -> list[str]:
     data = scenario.model_dump(mode="json")
     data.pop("sources", None)
     paths = _paths(data)
-    bad = []
-    for key in scenario.sources:
-        parts = key.split(".")
-        if not any(len(p) >= len(parts) and all(k in ("*", c) for k, c in zip(parts, p)) for p in paths):
-            bad.append(key)
-    return bad
+    return [key for key in scenario.sources if not any(_names(key.split("."), [str(c) for c in p]) for p in paths)]
+
+
+def _names(parts: list[str], path: list[str]) -> bool:
+    """Whether key components `parts` name a prefix of field path `path`: `*` is any one
+    component, and an id with dots (an indicator code such as SN.ITK.DEFC.ZS) spans several."""
+    if not parts:
+        return True
+    if not path:
+        return False
+    if parts[0] == "*":
+        return _names(parts[1:], path[1:])
+    n = path[0].count(".") + 1
+    return ".".join(parts[:n]) == path[0] and _names(parts[n:], path[1:])

@@ -1,0 +1,114 @@
+"""World maps (choropleths) of a value per country, drawn offline from the shipped outlines.
+
+The outlines are Natural Earth's 1:110m countries (public domain; `simulation/data/geometry.py`),
+in plain longitude and latitude (equirectangular), drawn with matplotlib as PolyCollections:
+no map package and no internet. Countries with a value are coloured, the others light grey;
+small states Natural Earth does not draw at 1:110m (most small islands) are listed in the
+caption by the caller (`missing`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.cm import ScalarMappable
+from matplotlib.collections import PolyCollection
+from matplotlib.colors import Normalize
+
+from ..data.geometry import world_shapes
+from .figures import axes_or_new, save, subplots
+from .plots import Figure
+
+NO_DATA = "#e6e6e6"
+EDGE = "#ffffff"
+
+
+def missing(values: pd.Series) -> list[str]:
+    """The countries of `values` (indexed by ISO3) that the 1:110m outlines do not draw."""
+    shapes = world_shapes()
+    return [c for c in values.index if c not in shapes]
+
+
+def draw_world(ax, values: pd.Series, label: str, cmap: str = "viridis", center: float | None = None,
+               title: str | None = None):
+    """Colour each country by `values` (a Series indexed by ISO3); grey where it has none.
+
+    `center` makes the colour scale diverge around that value (e.g. 1 for a ratio, 0 for a
+    change). Returns the axes.
+    """
+    ax = axes_or_new(ax, figsize=(10, 5))
+    shapes = world_shapes()
+    v = values.dropna()
+    v = v[v.index.isin(list(shapes))]
+    lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
+    if hi <= lo:
+        hi = lo + 1.0
+    if center is not None:  # symmetric around the centre, so equal distances get equal colours
+        m = max(abs(lo - center), abs(hi - center)) or 1.0
+        norm = Normalize(center - m, center + m)
+    else:
+        norm = Normalize(lo, hi)
+    mappable = ScalarMappable(norm=norm, cmap=cmap)
+    grey, coloured, colours = [], [], []
+    for code, rings in shapes.items():
+        if code == "ATA":  # Antarctica: no country, most of the picture
+            continue
+        if code in v.index:
+            coloured += rings
+            colours += [mappable.to_rgba(v[code])] * len(rings)
+        else:
+            grey += rings
+    ax.add_collection(PolyCollection(grey, facecolors=NO_DATA, edgecolors=EDGE, linewidths=0.3))
+    ax.add_collection(PolyCollection(coloured, facecolors=colours, edgecolors=EDGE, linewidths=0.3))
+    ax.set_xlim(-170, 190)
+    ax.set_ylim(-57, 84)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    bar = ax.figure.colorbar(mappable, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02, aspect=40)
+    bar.set_label(label, fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def world_map(values: pd.Series, out: Path, stem: str, label: str, cmap: str = "viridis",
+              center: float | None = None, title: str | None = None) -> Path:
+    """Draw `draw_world` on its own figure and save `<out>/<stem>.png` and `.svg`; returns the SVG path."""
+    fig, ax = subplots(figsize=(10, 5.4))
+    draw_world(ax, values, label, cmap, center, title)
+    fig.tight_layout()
+    save(fig, out, stem)
+    return out / f"{stem}.svg"
+
+
+def finite(values: pd.Series) -> pd.Series:
+    """`values` without NaN or infinite entries (what a map can colour)."""
+    return values[np.isfinite(values.to_numpy(dtype=float))]
+
+
+def index_map(summary: pd.DataFrame, out: Path, stem: str = "world_map") -> Figure | None:
+    """Map of the change in each country's SDG index (mean over runs, start to end) from summary.csv.
+
+    None when no country of the run is drawn on the map (ids that are not ISO3 codes).
+    """
+    s = summary[summary.metric.isin(["sdg_index_start", "sdg_index_end"])]
+    piv = s.pivot_table(index="country", columns="metric", values="mean")
+    if not {"sdg_index_start", "sdg_index_end"} <= set(piv.columns):
+        return None
+    change = finite(piv.sdg_index_end - piv.sdg_index_start)
+    shapes = world_shapes()
+    if not any(c in shapes for c in change.index):
+        return None
+    world_map(change, out, stem, "change in the SDG index, start to end (points, mean over runs)", cmap="RdYlGn",
+              center=0.0)
+    hidden = missing(change[[c for c in change.index if len(c) == 3]])
+    return Figure(stem, "SDG index change by country",
+                  "Mean over runs of each country's change in the SDG index from the first to the last year; "
+                  "grey: not in the scenario. Outlines: Natural Earth 1:110m (public domain)"
+                  + (f"; too small to draw at that scale: {', '.join(hidden)}" if hidden else "") + ".")
