@@ -77,8 +77,8 @@ def backtest(scenario: Path, history_file: Path | None, fit_until: int, to_year:
 
     Writes forecast.csv (country, indicator, year, observed, mean, p05, p50, p95, trend,
     persistence), skill.csv (RMSE, MAE, 90 % interval coverage and CRPS per indicator for
-    the model, a linear trend and persistence), skill_by_group.csv (the same by World Bank
-    region and income group) and report.html with the series and a map of skill by country.
+    the model, a linear trend and persistence), skill_by_group.csv (the RMSE of the model, the
+    trend and persistence by World Bank region and income group) and report.html with the series and a map of skill by country.
     Without --history the observations are the evidence base's (`sdgsim data`).
 
     \b
