@@ -17,7 +17,6 @@ from ..api.new import NewScenario, list_groups, new_scenario
 from ..data import countries as country_table
 from ..data.donors import BY_ID
 from ..errors import InputError, Problem
-from ..outcomes.registry import NO_GOAL
 from ..report import maps
 from .folders import Folders, check_name
 from .messages import code, safe, text
@@ -43,16 +42,12 @@ def start_index(doc: dict) -> pd.Series:
 def outcome_map(table: pd.DataFrame, outcome: str, reference: str) -> pn.pane.SVG | None:
     """Map of a comparison's per-country difference in `outcome` (the first scenario against the
     reference); None when the table has no per-country rows of it or none is on the map."""
-    t = table[(table.outcome == outcome) & (table.country != "ALL") & (table.scenario != reference)
-              & (table.goal == NO_GOAL)]
-    if t.empty:
+    got = maps.difference_by_country(table, outcome, reference)
+    if got is None:
         return None
-    first = t.scenario.iloc[0]
-    diff = maps.finite(t[t.scenario == first].set_index("country").diff_mean.astype(float))
-    if not any(c in maps.world_shapes() for c in diff.index):
-        return None
-    better = "RdYlGn" if bool(t.higher_is_better.iloc[0]) else "RdYlGn_r"
-    return pn.pane.SVG(map_svg(diff, f"{outcome}: {first} minus {reference} (mean over runs)", better, 0.0),
+    first, diff, higher = got
+    return pn.pane.SVG(map_svg(diff, f"{outcome}: {first} minus {reference} (mean over runs)",
+                               "RdYlGn" if higher else "RdYlGn_r", 0.0),
                        sizing_mode="stretch_width", css_classes=["outcome-map"])
 
 

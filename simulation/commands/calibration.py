@@ -79,7 +79,8 @@ def backtest(scenario: Path, history_file: Path | None, fit_until: int, to_year:
     trend, persistence, crd), skill.csv (RMSE, MAE, 90 % interval coverage and CRPS per
     indicator for the model, the model with money off, a linear trend, persistence and the
     constant rate of decline), series.csv (bias, RMSE and coverage per country and indicator),
-    skill_by_group.csv (the same skill by World Bank region and income group) and report.html
+    skill_by_group.csv (the RMSE of the model, the trend and persistence by World Bank region
+    and income group) and report.html
     with every series and a map of skill by country. Values at a reporting floor are scored as
     published. Without --history the observations are the evidence base's (`sdgsim data`).
 

@@ -283,7 +283,8 @@ def _compare_report(folder: Path, man: dict) -> str:
     figs = [plots.fan_chart(index, out), plots.difference_fan(index, ref, out), plots.difference_bars(table, out),
             plots.flows_by_source({n: t.flows for n, t in loaded.items()}, out),
             plots.adoption_curves({n: t.adoption for n, t in loaded.items()}, out),
-            plots.gains_heatmap({n: t.gains for n, t in loaded.items()}, ref, out)]
+            plots.gains_heatmap({n: t.gains for n, t in loaded.items()}, ref, out),
+            maps.difference_map(table, ref, out)]
 
     # SDG index by country
     t = table[(table.outcome == "sdg_index_end") & (table.goal == NO_GOAL)]

@@ -18,6 +18,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import Normalize
 
 from ..data.geometry import world_shapes
+from ..outcomes.registry import NO_GOAL
 from .figures import axes_or_new, save, subplots
 from .plots import Figure
 
@@ -112,3 +113,34 @@ def index_map(summary: pd.DataFrame, out: Path, stem: str = "world_map") -> Figu
                   "Mean over runs of each country's change in the SDG index from the first to the last year; "
                   "grey: not in the scenario. Outlines: Natural Earth 1:110m (public domain)"
                   + (f"; too small to draw at that scale: {', '.join(hidden)}" if hidden else "") + ".")
+
+
+def difference_by_country(table: pd.DataFrame, outcome: str, reference: str) -> tuple[str, pd.Series, bool] | None:
+    """From a comparison table: the first scenario other than the reference, its paired
+    difference in `outcome` per country (diff_mean), and whether higher is better; None when
+    the table has no per-country rows of it or none of its countries is on the map."""
+    t = table[(table.outcome == outcome) & (table.country != "ALL") & (table.scenario != reference)
+              & (table.goal == NO_GOAL)]
+    if t.empty:
+        return None
+    first = str(t.scenario.iloc[0])
+    diff = finite(t[t.scenario == first].set_index("country").diff_mean.astype(float))
+    if not any(c in world_shapes() for c in diff.index):
+        return None
+    return first, diff, bool(t.higher_is_better.iloc[0])
+
+
+def difference_map(table: pd.DataFrame, reference: str, out: Path, outcome: str = "sdg_index_end",
+                   stem: str = "world_difference") -> Figure | None:
+    """Map of a comparison's per-country difference in `outcome` (first scenario against the reference)."""
+    got = difference_by_country(table, outcome, reference)
+    if got is None:
+        return None
+    first, diff, higher = got
+    world_map(diff, out, stem, f"{outcome}: {first} minus {reference} (mean paired difference over runs)",
+              cmap="RdYlGn" if higher else "RdYlGn_r", center=0.0)
+    hidden = missing(diff)
+    return Figure(stem, f"Difference by country: {first} against {reference}",
+                  f"Mean paired difference in {outcome} per country; green is better. Outlines: Natural Earth "
+                  "1:110m (public domain)" + (f"; too small to draw at that scale: {', '.join(hidden)}" if hidden
+                                               else "") + ".")
