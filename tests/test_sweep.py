@@ -82,7 +82,7 @@ def test_a_shipped_sweep_is_found_by_name_from_any_folder(tmp_path, monkeypatch)
     assert load_sweep("baseline-sobol").name == load_sweep(EXAMPLE).name
     res = CliRunner().invoke(main, ["sweep", "poolng", "--dry-run"])
     assert res.exit_code == 2
-    assert "poolng:1: <sweep>: no such file and no shipped sweep of that name (shipped: baseline-sobol, pooling)" \
+    assert "poolng:1: <sweep>: no such file and no shipped sweep of that name (shipped: baseline-sobol, pooling, technology)" \
         in res.output
     assert not (tmp_path / "results").exists()
 

@@ -127,18 +127,18 @@ def test_analysis_is_not_replaced_without_force(saltelli):
 
 def test_morris_screening_and_failed_runs(tmp_path):
     text = (f"scenario: {BASELINE}\nset: {{facility: {{}}}}\ndesign: {{method: morris, samples: 3, levels: 4}}\n"
-            f"{PARAMS}  donors.JPN-ODA.pooled_share: {{low: 0, high: 0.85}}\n"
+            f"{PARAMS}  donors.JPN-ODA.capacity_share: {{low: 0, high: 0.85}}\n"
             "  donors.JPN-ODA.blended_share: {low: 0, high: 0.95}\n"
             "replications: 1\ncommon_random_numbers: true\noutcomes: [sdg_index_end]\n")
     out = make(tmp_path, text, "morris")
     runs = read_sweep_runs(out)
-    assert (runs.status == "failed").any()  # pooled + blended + capacity share above 1 at some points
+    assert (runs.status == "failed").any()  # blended + capacity share above 1 at some points
     res = CliRunner().invoke(main, ["analyze", str(out), "--no-plots"])
     assert res.exit_code == 0, res.output
     assert "Morris indices of sdg_index_end for baseline skipped" in res.output
     assert (out / "analysis" / "failures.csv").exists() and not (out / "analysis" / "morris.csv").exists()
 
-    without_pooling = text.replace("  donors.JPN-ODA.pooled_share: {low: 0, high: 0.85}\n", "").replace(
+    without_pooling = text.replace("  donors.JPN-ODA.capacity_share: {low: 0, high: 0.85}\n", "").replace(
         "  donors.JPN-ODA.blended_share: {low: 0, high: 0.95}\n", "")
     out2 = make(tmp_path, without_pooling, "morris-ok")
     res = CliRunner().invoke(main, ["analyze", str(out2)])
