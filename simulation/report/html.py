@@ -24,7 +24,7 @@ from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
 from ..results.folders import damaged_folder_errors, read_manifest, write_file_atomic
 from ..scenario import Scenario, validate_data
-from . import appraisal_html, backtest_plots, plots
+from . import appraisal_html, backtest_plots, groups_html, plots
 from .aggregates import read_run_tables
 
 CSS = """
@@ -224,7 +224,7 @@ def _scenario(man: dict, folder: Path) -> Scenario:
 
 def _run_report(folder: Path, man: dict) -> str:
     out = folder / "plots"
-    t = read_run_tables(folder, _scenario(man, folder), _runs(man))
+    t = read_run_tables(folder, scenario := _scenario(man, folder), _runs(man))
     name = man["scenario_name"]
     summary = pd.read_csv(folder / "summary.csv")
     figs = [plots.fan_chart({name: t.index}, out), plots.flows_by_source({name: t.flows}, out),
@@ -247,6 +247,7 @@ def _run_report(folder: Path, man: dict) -> str:
             f"countries moves from {start['mean']:.1f} in {_esc(sc['start_year'])} to {overall['mean']:.1f} in "
             f"{_esc(sc['end_year'])} (90% of runs between {overall.p05:.1f} and {overall.p95:.1f}).</div>",
             "<h2>SDG index by country</h2>", _table(pd.DataFrame(rows)), *_people_summary(summary),
+            *groups_html.run_section(summary, scenario),
             "<h2>Plots</h2>", *[_figure(out, f) for f in figs],
             "<h2>Assumptions</h2>", _assumptions(sc), "<h2>Manifest</h2>", _manifest_block(man)]
     return _page(f"sdgsim run {name}", "".join(body))
@@ -330,6 +331,8 @@ def _compare_report(folder: Path, man: dict) -> str:
             "<p class=muted>People better off (people_gain: more with access, fewer undernourished, fewer "
             f"under-5 deaths a year), people counted and indicator levels at the horizon. {VERDICT_HELP}</p>",
             people_table, "<h2>Cost per person reached</h2>", costs_table,
+            *groups_html.compare_section(table, comp.costs, ref, ref_sc := validate_data(resolved[ref], ref)),
+            *groups_html.slide_section(table, ref, ref_sc, out),
             *appraisal_html.compare_appraisal_section(folder),
             "<h2>Outcomes, all countries</h2>",
             "<p class=muted>All-countries index and gap closure are population-weighted; the plain means are "
@@ -388,7 +391,8 @@ def _costs_table(path: Path) -> str:
     """Cost per person reached vs the reference (costs.csv), beside published benchmarks."""
     if not path.is_file():
         return "<p class=muted>No cost per person: the scenarios declare no indicators or differ in countries.</p>"
-    c = pd.read_csv(path)
+    c = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    c = c[c.country == ALL] if "country" in c.columns else c  # groups and countries: groups_html
     rows = [{"scenario": r.scenario, "indicator": r.indicator, "people": r.people,
              "extra money vs reference": _extra_money(r.extra_money_usd),
              "extra people [95% CI]": f"{_people(r.extra_people)} [{_people(r.extra_people_ci_low)}, "
