@@ -307,17 +307,20 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
 
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def report(folder: Path) -> None:
+@_group_option("A comparison's country group its slide shows (repeatable; default: every group the folder has). "
+               "Groups are made when comparing: sdgsim compare ... --group NAME=ISO3,... or --group gpp.")
+def report(folder: Path, groups: tuple[str, ...]) -> None:
     """Rebuild report.html (and plots/) of any results FOLDER: run, compare, sweep, search, calibration or back-test.
 
     \b
-    Example:
+    Examples:
       sdgsim report results/compare
+      sdgsim report results/compare --group gpp
     """
     from simulation.report.html import build_report
 
     try:
-        path = build_report(folder)
+        path = build_report(folder, list(groups) or None)
     except InputError as err:
         _fail(err)
     click.echo(f"Report: {path}")

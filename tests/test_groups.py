@@ -235,3 +235,22 @@ def test_compare_refuses_an_existing_slide_before_running(tmp_path):
                                   "--slide", str(tmp_path / "s.png")])
     assert r.exit_code == 2 and "exists" in r.output and not (tmp_path / "c").exists()
     assert (tmp_path / "s.png").read_bytes() == b"mine"
+
+
+def test_a_sweep_run_stores_group_columns_that_add_up_like_all_countries(tmp_path):
+    f = tmp_path / "tiny.yaml"
+    f.write_text(f"name: tiny\nscenario: {BASELINE}\ndesign: {{method: random, samples: 3}}\nparameters:\n"
+                 "  donors.JPN-ODA.budget_usd: {low: 1.0e9, high: 3.0e9}\nreplications: 2\nseed: 5\n")
+    every = "every=" + ",".join(sim.load_scenario("baseline").country_ids)
+    runs = sim.run_sweep(f, groups=[every, "gpp"]).runs
+    np.testing.assert_allclose(runs[f"people_gain:{ELEC}@group:every"], runs[f"people_gain:{ELEC}"], rtol=1e-9)
+    assert runs[f"people_years_gain:{MORT}@group:gpp"].nunique() == len(runs)  # a value per run
+
+
+def test_the_report_redraws_the_slide_for_some_groups(comparison, tmp_path):
+    folder = comparison.save(tmp_path / "c")
+    r = CliRunner().invoke(main, ["report", str(folder), "--group", "east"])
+    assert r.exit_code == 0, r.output
+    assert "Country groups" in (folder / "report.html").read_text() and (folder / "plots" / "slide.png").is_file()
+    bad = CliRunner().invoke(main, ["report", str(folder), "--group", "nosuch"])
+    assert bad.exit_code == 2 and "they have: gpp, east" in bad.output

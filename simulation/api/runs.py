@@ -42,7 +42,6 @@ from ..scenario.parameters import load_parameters, with_parameters
 from .run_data import InFolder, InMemory
 from .scenarios import load_scenario
 
-
 Groups = Sequence[str] | Mapping[str, Sequence[str]]
 """Country groups given beside a scenario's own (`outcomes.groups.resolve_groups`'s `extra`)."""
 
@@ -393,7 +392,7 @@ class ComparisonResult:
         return plots.draw_difference(ax, self.table, outcome)
 
     def slide(self, path: str | Path | None = None, *, groups: Sequence[str] | None = None, force: bool = False):
-        """The one-chart slide: people reached and deaths averted per option and group, and the money.
+        """Draw the one-chart slide: people reached and deaths averted per option and group, and the money.
 
         Parameters
         ----------

@@ -20,7 +20,7 @@ from typing import Callable, Mapping, Sequence
 import pandas as pd
 
 from ..analysis.sensitivity import TABLE_TITLES, Analysis, SweepInfo, analyze_runs, summary_text
-from ..errors import Problem, ResultsError
+from ..errors import OptionError, Problem, ResultsError
 from ..experiments.executors import Executor, make_executor
 from ..experiments.sweep.running import SweepResult as SweepRecord
 from ..experiments.sweep.running import run_sweep as _run_sweep

@@ -47,12 +47,18 @@ def _members(scenario: Scenario) -> str:
 
 
 def _what(scenario: Scenario, outcome: str, key: str) -> str:
+    """A people outcome's row in words, with when it is counted: "more people with electricity, in
+    2030", "under-5 deaths averted, a year in 2030", "under-5 deaths averted, over 2021–2030"."""
     ind = next((i for i in scenario.indicators if i.id == key), None)
-    people = (ind.people or ind.name) if ind is not None else key
+    when = period(outcome, scenario, key)
+    if ind is None:
+        return f"{outcome}:{key}, {when}"
+    people = ind.people or ind.name
+    if ind.denominator == "births":
+        return f"{people} averted, {when}"
     if outcome == "people_years_gain":
-        return f"{people} averted, {period(outcome, scenario, key)}" if ind is not None and \
-            ind.denominator == "births" else f"people-years: {people}, {period(outcome, scenario, key)}"
-    return f"{people} (better off), {period(outcome, scenario, key)}"
+        return f"{'people-years gained' if ind.higher_is_better else 'people-years avoided'}: {people}, {when}"
+    return f"{'more' if ind.higher_is_better else 'fewer'} {people}, {when}"
 
 
 def run_section(summary: pd.DataFrame, scenario: Scenario) -> list[str]:
@@ -93,7 +99,8 @@ def _comparison_rows(table: pd.DataFrame, scenario: Scenario, ref: str) -> list[
             f"SDG index at the horizon, in {scenario.end_year}"
         rows.append({"group": name_of(r.country), "outcome": what, "scenario": r.scenario,
                      f"Δ vs {ref}": _diff(r), "verdict": r.get("verdict", "")})
-    return sorted(rows, key=lambda x: (x["group"], x["scenario"]))
+    order = list(scenario.groups)
+    return sorted(rows, key=lambda x: (order.index(x["group"]) if x["group"] in order else len(order), x["scenario"]))
 
 
 def _price(r) -> str:
@@ -122,11 +129,12 @@ def _img(path: Path) -> str:
     return f'<img src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}" alt="{_esc(path.stem)}">'
 
 
-def slide_section(table: pd.DataFrame, ref: str, scenario: Scenario, out: Path) -> list[str]:
-    """The slide, drawn into `out`/slide.png and .svg and embedded."""
+def slide_section(table: pd.DataFrame, ref: str, scenario: Scenario, out: Path,
+                  groups: list[str] | None = None) -> list[str]:
+    """The slide (of `groups`, default every group), drawn into `out`/slide.png and .svg and embedded."""
     if table.scenario.nunique() < 2 or not scenario.indicators:
         return []
-    fig = slide_figure(table, ref, scenario)
+    fig = slide_figure(table, ref, scenario, groups)
     save(fig, out, "slide", dpi=130)
     return ["<h2>The slide</h2><p class=muted>People reached by the horizon and deaths averted over it, per option "
             "and group, as differences from the reference with where 90% of the paired runs' differences fall, "

@@ -266,7 +266,7 @@ def _people_summary(summary: pd.DataFrame) -> list[str]:
             _table(pd.DataFrame(rows))]
 
 
-def _compare_report(folder: Path, man: dict) -> str:
+def _compare_report(folder: Path, man: dict, groups: list[str] | None = None) -> str:
     out = folder / "plots"
     table = pd.read_parquet(folder / "comparison.parquet")
     names = _own_folders(folder, [s["name"] for s in man["scenarios"]])
@@ -332,7 +332,7 @@ def _compare_report(folder: Path, man: dict) -> str:
             f"under-5 deaths a year), people counted and indicator levels at the horizon. {VERDICT_HELP}</p>",
             people_table, "<h2>Cost per person reached</h2>", costs_table,
             *groups_html.compare_section(table, comp.costs, ref, ref_sc := validate_data(resolved[ref], ref)),
-            *groups_html.slide_section(table, ref, ref_sc, out),
+            *groups_html.slide_section(table, ref, ref_sc, out, groups),
             *appraisal_html.compare_appraisal_section(folder),
             "<h2>Outcomes, all countries</h2>",
             "<p class=muted>All-countries index and gap closure are population-weighted; the plain means are "
@@ -569,8 +569,8 @@ def _backtest_report(folder: Path, man: dict) -> str:
                                       (folder / "summary.txt").read_text())
 
 
-def build_report(folder: str | Path) -> Path:
-    """(Re)build report.html of a results folder; returns its path."""
+def build_report(folder: str | Path, groups: list[str] | None = None) -> Path:
+    """(Re)build report.html of a results folder; returns its path. `groups`: the comparison's slide shows these."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), 1, "<folder>", "no such results folder")])
@@ -579,12 +579,14 @@ def build_report(folder: str | Path) -> Path:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "<json>",
                                   "manifest must be a JSON object (re-create the folder)")])
     kind = man.get("kind", "run")
-    builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report, "search": _search_report,
+    builders = {"run": _run_report, "compare": lambda f, m: _compare_report(f, m, groups), "sweep": _sweep_report, "search": _search_report,
                 "calibration": _calibration_report, "backtest": _backtest_report,
                 "appraisal": lambda f, m: appraisal_html.appraisal_page(f, m, CSS)}
     if not isinstance(kind, str) or kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",
                                   f"unknown results kind {kind!r} (allowed: {', '.join(builders)})")])
+    if groups and kind != "compare":
+        raise InputError([Problem("--group", 1, ", ".join(groups), f"a {kind} folder has no slide (groups: compare)")])
     path = folder / "report.html"
     if path.is_dir() and not path.is_symlink():
         raise InputError([Problem(str(path), 1, "<output>", "is a directory; move it away so that the report "
