@@ -225,7 +225,8 @@ def test_the_slide_is_written_atomically_and_never_over_a_file_without_force(com
 def test_the_slides_title_says_the_answer_in_words(comparison):
     fig = comparison.slide()
     title = fig._suptitle.get_text()
-    assert title.startswith("partnership-in-action reaches") and "the gpp group by 2030" in title
+    assert title.startswith("partnership-in-action reaches") and "more people with" in title
+    assert "in the pilot countries by 2030" in title  # gpp in words
     assert "US$" in title and "than baseline" in title
 
 
@@ -254,3 +255,19 @@ def test_the_report_redraws_the_slide_for_some_groups(comparison, tmp_path):
     assert "Country groups" in (folder / "report.html").read_text() and (folder / "plots" / "slide.png").is_file()
     bad = CliRunner().invoke(main, ["report", str(folder), "--group", "nosuch"])
     assert bad.exit_code == 2 and "they have: gpp, east" in bad.output
+
+
+def test_the_app_shows_a_groups_rows_and_the_slide(comparison, tmp_path):
+    pytest.importorskip("panel")
+    from simulation.app.compare_page import ComparePage
+    from simulation.app.folders import Folders
+
+    folders = Folders.make(tmp_path / "sc", tmp_path / "res")
+    page = ComparePage(folders)
+    page.open(comparison.save(folders.results / "cmp"))
+    assert page.group.options == ["", "gpp", "east"] and page.groups["east"] == ["ETH", "KEN", "UGA"]
+    charts = page._charts([], "east", "all goals", "sdg_index_end", ELEC, "baseline")
+    differences = charts.objects[1].object
+    labels = differences.y_range.factors
+    assert labels == ["partnership-in-action · group:east"]
+    assert any(type(o).__name__ == "Matplotlib" for o in page.results.objects)  # the slide

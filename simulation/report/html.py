@@ -579,8 +579,8 @@ def build_report(folder: str | Path, groups: list[str] | None = None) -> Path:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "<json>",
                                   "manifest must be a JSON object (re-create the folder)")])
     kind = man.get("kind", "run")
-    builders = {"run": _run_report, "compare": lambda f, m: _compare_report(f, m, groups), "sweep": _sweep_report, "search": _search_report,
-                "calibration": _calibration_report, "backtest": _backtest_report,
+    builders = {"run": _run_report, "compare": lambda f, m: _compare_report(f, m, groups), "sweep": _sweep_report,
+                "search": _search_report, "calibration": _calibration_report, "backtest": _backtest_report,
                 "appraisal": lambda f, m: appraisal_html.appraisal_page(f, m, CSS)}
     if not isinstance(kind, str) or kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",
