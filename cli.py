@@ -45,6 +45,17 @@ def main() -> None:
     """
 
 
+GROUP_HELP = ("A country group reported like a country (repeatable): NAME=ISO3,ISO3,... defines one from the "
+              "scenario's countries (--group pilots=ETH,GHA,IND,KEN,SRB,UKR); NAME alone selects a shipped "
+              "group (gpp: the Global Pilot Programme; ldc, sids, lldc, fcs, oda-recipients; regions eas, ecs, "
+              "lcn, mea, nac, sas, ssf; income groups lic, lmc, umc, hic), kept to the scenario's countries. "
+              "Beside the scenario file's own groups:.")
+
+
+def _group_option(help_text: str = GROUP_HELP):
+    return click.option("--group", "groups", multiple=True, metavar="NAME[=ISO3,...]", help=help_text)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
@@ -105,9 +116,11 @@ def validate(files: tuple[Path, ...], sets: tuple[str, ...]) -> None:
                    "dask uses --scheduler or a local cluster of --workers. Results are identical.")
 @click.option("--scheduler", metavar="ADDR", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 @click.option("--force-size", is_flag=True, help="Run even if the estimated memory exceeds what is available.")
+@_group_option()
 def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, force: bool,
         sets: tuple[str, ...], parameters: Path | None, flows: str, no_flows: bool, batch_size: int | None,
-        report: bool, executor: str | None, scheduler: str | None, force_size: bool) -> None:
+        report: bool, executor: str | None, scheduler: str | None, force_size: bool,
+        groups: tuple[str, ...]) -> None:
     """Run SCENARIO many times and write a results folder.
 
     The folder holds manifest.json (scenario hash and content, seed, versions, command),
@@ -119,6 +132,7 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
     Examples:
       sdgsim run scenarios/baseline.yaml --runs 200 --seed 7
       sdgsim run scenarios/baseline.yaml --set donors.JPN-ODA.budget_usd=3e9 --out results/jpn-x2
+      sdgsim run scenarios/baseline.yaml --group gpp --group east=ETH,KEN
     """
     from simulation.report.text import summary_table
     from simulation.results.folders import check_target
@@ -130,6 +144,9 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
                                                                             f"{flows}; give one of them")])
         flows = "none" if no_flows else flows or "yearly"
         sc = sim.load_scenario(scenario, sets)
+        if groups:  # a bad --group before anything runs
+            from simulation.outcomes.groups import resolve_groups
+            resolve_groups(sc, groups)
         out = out or Path("results") / sc.name
         check_target(out, force)
     except InputError as err:
@@ -141,7 +158,7 @@ def run(scenario: Path, runs: int, seed: int, workers: int, out: Path | None, fo
                 result = sim.run(scenario, runs=runs, seed=seed, workers=workers, batch_size=batch_size,
                                  flows=flows, sets=sets, parameters=parameters,
                                  progress=bar.update, executor=executor, scheduler=scheduler, out=out, force=force,
-                                 report=report, command=sys.argv, force_size=force_size)
+                                 report=report, command=sys.argv, force_size=force_size, groups=groups)
             except InputError as err:
                 if getattr(err, "run", None) is not None:  # not saved: at least the summary is shown
                     click.echo(summary_table(err.run, err.run.summary))
@@ -212,10 +229,17 @@ def _parse_metric(spec: str) -> tuple[str, str, str]:
               help="Replications advanced together in one model (default: up to 64; with --flows full as many "
                    "as keep 64 MB of flow arrays). Results are identical.")
 @click.option("--force-size", is_flag=True, help="Run even if the estimated memory exceeds what is available.")
+@_group_option(GROUP_HELP + " Each group gets its comparison rows (metric NAME:KEY@group:NAME), costs and "
+               "report section.")
+@click.option("--slide", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE.png|svg",
+              help="Also draw the one-chart slide: people reached and deaths averted over the horizon per option "
+                   "and group, with 90% ranges and the money it takes, titled in words (not overwritten "
+                   "without --force).")
 def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out: Path, reference: str | None,
             metric_specs: tuple[str, ...], interval: str, min_effect_specs: tuple[str, ...], force: bool,
             sets: tuple[str, ...], parameters: Path | None, executor: str | None, scheduler: str | None,
-            flows: str, batch_size: int | None, force_size: bool) -> None:
+            flows: str, batch_size: int | None, force_size: bool, groups: tuple[str, ...],
+            slide: Path | None) -> None:
     """Compare SCENARIOS with paired statistics, plots and an HTML report.
 
     Replication i of every scenario uses the same random streams, so differences are
@@ -231,8 +255,10 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
     written batch by batch as they finish).
 
     \b
-    Example:
+    Examples:
       sdgsim compare scenarios/baseline.yaml scenarios/partnership-in-action.yaml --runs 200
+      sdgsim compare baseline partnership-in-action --group gpp --group east=ETH,KEN \\
+          --metric people_years_gain:EG.ELC.ACCS.ZS@group:gpp --slide pia.png
     """
     from simulation.analysis.comparison import money_sentences
     from simulation.outcomes.registry import label
@@ -251,6 +277,9 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
         min_effects[name.strip()] = value.strip()
     try:  # the API loads and checks every scenario, metric and smallest effect once, before any run
         _scheduler_needs_dask(scheduler, executor)
+        if slide is not None:  # before anything runs: a bad name or an existing file
+            from simulation.report.slide import check_slide_path
+            check_slide_path(slide, force)
         quiet = runs * len(scenarios) < 50 or not sys.stderr.isatty()
         with tqdm(total=runs * len(scenarios), unit="run", disable=quiet, file=sys.stderr, leave=False) as bar, \
                 _stop_on_ctrl_c(out):
@@ -258,7 +287,7 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
                                workers=workers, batch_size=batch_size,
                                reference=reference, interval=interval, progress=bar.update, executor=executor,
                                scheduler=scheduler, min_effects=min_effects, flows=flows, force_size=force_size,
-                               out=out, force=force, command=sys.argv,
+                               out=out, force=force, command=sys.argv, groups=groups,
                                metrics=[label(o, c, g) for o, c, g in metrics_wanted])
     except InputError as err:
         _fail(err)
@@ -272,24 +301,32 @@ def compare(scenarios: tuple[Path, ...], runs: int, seed: int, workers: int, out
             click.echo(textwrap.fill(said, 80, break_on_hyphens=False))
         for said in comp.shifts:  # most of a gain is a loss somewhere else (attribution.csv)
             click.secho(textwrap.fill(said, 80, break_on_hyphens=False), fg="yellow")
+        if slide is not None:
+            try:
+                click.echo(f"Slide:   {comp.slide(slide, force=force)}")
+            except InputError as err:
+                _fail(err)
         click.echo(f"Report:  {out / 'report.html'}")
-        click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country and goal)")
+        click.echo(f"Tables:  {out / 'comparison.csv'}  (every outcome, country, group and goal)")
         click.echo(f"Tables:  {out / 'attribution.csv'}  (who gains and loses people and money)")
 
 
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-def report(folder: Path) -> None:
+@_group_option("A comparison's country group its slide shows (repeatable; default: every group the folder has). "
+               "Groups are made when comparing: sdgsim compare ... --group NAME=ISO3,... or --group gpp.")
+def report(folder: Path, groups: tuple[str, ...]) -> None:
     """Rebuild report.html (and plots/) of any results FOLDER: run, compare, sweep, search, calibration or back-test.
 
     \b
-    Example:
+    Examples:
       sdgsim report results/compare
+      sdgsim report results/compare --group gpp
     """
     from simulation.report.html import build_report
 
     try:
-        path = build_report(folder)
+        path = build_report(folder, list(groups) or None)
     except InputError as err:
         _fail(err)
     click.echo(f"Report: {path}")
@@ -361,8 +398,10 @@ def show(scenario: str, sets: tuple[str, ...]) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing sweep folder.")
 @click.option("--dry-run", is_flag=True, help="Validate, print the number of runs and a time and disk estimate "
                    "(from a few timing runs); write nothing.")
+@_group_option(GROUP_HELP + " Each run records the group's people outcomes as columns "
+               "(people_gain:KEY@group:NAME) for analyze and discover; give the same --group to --resume.")
 def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str | None, out: Path | None,
-          resume: bool, force: bool, dry_run: bool) -> None:
+          resume: bool, force: bool, dry_run: bool, groups: tuple[str, ...]) -> None:
     """Run a parameter sweep: design points x policies x replications.
 
     SWEEP_FILE is a sweep file, or the name of a shipped sweep (baseline-sobol, pooling).
@@ -393,7 +432,7 @@ def sweep(sweep_file: Path, executor: str, workers: int | None, scheduler: str |
             raise InputError([Problem("--scheduler", 1, scheduler, "a scheduler address needs --executor dask")])
         if executor == "dask" and not dry_run:
             require("dask")  # before the plan is printed: the one line is all the output
-        sw = load_sweep(sweep_file)
+        sw = load_sweep(sweep_file, groups)
         out = out or Path("results") / sw.name
         if not resume and not dry_run:
             check_target(out, force)

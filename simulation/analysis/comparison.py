@@ -5,9 +5,10 @@ same random streams (rng.py keys streams by replication and entity id). Paired
 differences therefore cancel the noise the scenarios share, and identical scenarios
 give differences of exactly zero.
 
-Per outcome, scenario and (country, goal): mean with a 95 % confidence interval of the
-mean, the 2.5–97.5 % range of outcomes over runs, the paired difference to the reference
-scenario with its 95 % confidence interval, the probability of superiority
+Per outcome, scenario and (country or country group, goal): mean with a 95 % confidence
+interval of the mean, the 2.5–97.5 % range of outcomes over runs, the paired difference to
+the reference scenario with its 95 % confidence interval and the 5th–95th percentile of the
+paired differences over runs (`diff_p05`, `diff_p95`: where 90 % of the runs' differences fall), the probability of superiority
 P(scenario better than reference in the same replication; ties count half), and the
 probability that the scenario ranks first among all scenarios in a replication.
 
@@ -162,7 +163,7 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
     m_eff = np.array([decisions.min_effect(o, g, rm, births, decisions.given_min_effect(o, c, g, given))
                       for (o, c, g), rm in zip(common, ref_mean)], dtype=float)
     columns = ["mean", "ci_low", "ci_high", "p2_5", "p97_5", "diff_mean", "diff_ci_low", "diff_ci_high",
-               "p_superior", "p_better_by_min", "p_worse_by_min"]
+               "diff_p05", "diff_p95", "p_superior", "p_better_by_min", "p_worse_by_min"]
     rows = []
     for k, name in enumerate(names):
         out = {c: np.empty(len(common)) for c in columns}
@@ -177,6 +178,7 @@ def compare(results: Results, reference: str | None = None, method: str = "t",
             out["p2_5"][b], out["p97_5"][b] = np.percentile(x, [2.5, 97.5], axis=-1)
             out["diff_mean"][b] = d.mean(axis=-1)
             out["diff_ci_low"][b], out["diff_ci_high"][b] = np.where(zero, 0.0, dlo), np.where(zero, 0.0, dhi)
+            out["diff_p05"][b], out["diff_p95"][b] = np.percentile(d, [5, 95], axis=-1)  # 90 % of paired runs
             out["p_superior"][b] = (d * sb > 0).mean(axis=-1) + 0.5 * (d == 0).mean(axis=-1)
             out["p_better_by_min"][b] = (d * sb > mb).mean(axis=-1)
             out["p_worse_by_min"][b] = (d * sb < -mb).mean(axis=-1)
@@ -213,42 +215,52 @@ def extra_money(result: RunArrays) -> np.ndarray:
     return metrics.extra_money(result)
 
 
-def _people_gain_all(v: RunValues) -> np.ndarray:
-    """(N, indicators) people better off, all countries (people_gain's ALL values)."""
+def _people_gain(v: RunValues, country: str = ALL) -> np.ndarray:
+    """(N, indicators) people better off in `country` (a country id, group:NAME or ALL)."""
     arr, cs, _ = v.values["people_gain"]
-    return arr[:, cs.index(ALL), :]
+    return arr[:, cs.index(country), :]
+
+
+def _places(ref: RunValues, r: RunValues) -> list[str]:
+    """Where both runs count people better off: ALL, then each country group, then each country."""
+    both = [c for c in r.values["people_gain"][1] if c in ref.values["people_gain"][1]]
+    return [ALL, *(c for c in both if c.startswith("group:")), *(c for c in both if c != ALL
+                                                                 and not c.startswith("group:"))]
 
 
 def cost_per_person(results: Results, reference: str, level: float = 0.95,
                     seed: int = 0) -> pd.DataFrame:
-    """Cost per person reached, per scenario and indicator, against the reference.
+    """Cost per person reached, per scenario, place and indicator, against the reference.
 
     cost_per_person_usd = mean extra money put in (vs the reference, paired) / mean extra
-    people better off at the horizon (people_gain, all countries; vs the reference), with a
-    percentile-bootstrap interval over runs. NaN (with a `note`) where there is no price to
+    people better off at the horizon (people_gain; vs the reference) in the row's `country`:
+    ALL (all countries), a country group (group:NAME) or one country, with a
+    percentile-bootstrap interval over runs. The money is the option's whole extra money
+    wherever it goes: a group's or country's figure is what the option costs per extra person
+    reached there (where the money lands is the flows' and attribution's business). NaN (with a `note`) where there is no price to
     state: the scenario reaches no more people ("no more people reached"), or reaches more
     with no extra money ("no extra money": less than NO_MONEY_USD either way, stored as 0) or
     with less money ("saves money"). Only indicators both scenarios declare, and only
     scenarios with the reference's countries.
     """
-    cols = ["scenario", "indicator", "people", "extra_money_usd", "extra_people", "extra_people_ci_low",
+    cols = ["scenario", "country", "indicator", "people", "extra_money_usd", "extra_people", "extra_people_ci_low",
             "extra_people_ci_high", "cost_per_person_usd", "cost_ci_low", "cost_ci_high", "model_unit_cost_usd",
             "note", "reference"]
     vals = _values(results)
     ref = vals[reference]
     rows = []
     rng = np.random.default_rng(seed)
-    ref_gain = _people_gain_all(ref) if ref.scenario.indicators else None
     resamples = 1000
     for name, r in vals.items():
         sc = r.scenario
-        if name == reference or ref_gain is None or sc.country_ids != ref.scenario.country_ids:
+        if name == reference or not ref.scenario.indicators or sc.country_ids != ref.scenario.country_ids:
             continue
-        gain = _people_gain_all(r)  # (N, I)
         dm = r.extra_money - ref.extra_money
         money = float(dm.mean()) if abs(dm.mean()) >= NO_MONEY_USD else 0.0
-        inds = [(i, ind, gain[:, i] - ref_gain[:, ref.scenario.indicator_ids.index(ind.id)])
-                for i, ind in enumerate(sc.indicators) if ind.id in ref.scenario.indicator_ids]
+        inds = [(place, ind, _people_gain(r, place)[:, i]
+                 - _people_gain(ref, place)[:, ref.scenario.indicator_ids.index(ind.id)])
+                for place in _places(ref, r) for i, ind in enumerate(sc.indicators)
+                if ind.id in ref.scenario.indicator_ids]
         bm, bp = np.empty(resamples), np.empty((len(inds), resamples))
         step = max(1, BLOCK // r.runs)  # resamples drawn in order, block by block: the same numbers
         for b in range(0, resamples, step):
@@ -256,7 +268,7 @@ def cost_per_person(results: Results, reference: str, level: float = 0.95,
             bm[b:b + len(idx)] = dm[idx].mean(axis=1)
             for j, (_, _, dp) in enumerate(inds):
                 bp[j, b:b + len(idx)] = dp[idx].mean(axis=1)
-        for j, (i, ind, dp) in enumerate(inds):
+        for j, (place, ind, dp) in enumerate(inds):
             plo, phi = decisions.paired_interval(dp[None], "t", level)
             # a cost needs more money for more people; more people for less money dominates (no ratio)
             cost = money / dp.mean() if dp.mean() > 0 and money > 0 else np.nan
@@ -265,7 +277,7 @@ def cost_per_person(results: Results, reference: str, level: float = 0.95,
             boot = np.where(bp[j] > 0, bm / np.where(bp[j] > 0, bp[j], 1.0), np.inf)
             clo, chi = (np.percentile(boot, [50 * (1 - level), 50 * (1 + level)]) if np.isfinite(cost)
                         else (np.nan, np.nan))
-            rows.append((name, ind.id, ind.people or ind.name, money, float(dp.mean()), float(plo[0]),
+            rows.append((name, place, ind.id, ind.people or ind.name, money, float(dp.mean()), float(plo[0]),
                          float(phi[0]), cost, clo, chi, ind.unit_cost_usd, note, reference))
     return pd.DataFrame(rows, columns=cols)
 
@@ -342,6 +354,8 @@ def money_sentences(comp: Comparison) -> list[str]:
     t = comp.table
     money = t[t.outcome == "money_usd"] if "period" in t else t[:0]
     when = money.period.iloc[0] if len(money) else "over the horizon"
+    if "country" in costs.columns:  # all countries here; groups and countries in costs.csv
+        costs = costs[costs.country == ALL]
     out = []
     for name, c in (costs.groupby("scenario", sort=False) if len(costs) else ()):
         money = float(c.extra_money_usd.iloc[0])

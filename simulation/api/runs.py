@@ -28,9 +28,11 @@ from ..experiments.replications import run_scenario, stream_scenario
 from ..experiments.sizing import check_size
 from ..model import RunArrays
 from ..model.ledger import FLOW_MODES, flow_mode
+from ..outcomes.groups import with_groups
 from ..outcomes.registry import metric_problem, parse
 from ..outcomes.values import RunValues, ValueCollector
 from ..report import plots
+from ..report import slide as slides
 from ..report.html import build_report
 from ..results.folders import atomic_folder
 from ..results.runs import RunInfo, RunWriter, finish_run, manifest, write_run
@@ -39,6 +41,9 @@ from ..scenario.catalog import resolve
 from ..scenario.parameters import load_parameters, with_parameters
 from .run_data import InFolder, InMemory
 from .scenarios import load_scenario
+
+Groups = Sequence[str] | Mapping[str, Sequence[str]]
+"""Country groups given beside a scenario's own (`outcomes.groups.resolve_groups`'s `extra`)."""
 
 
 @dataclass
@@ -232,7 +237,8 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
         executor: str | None = None, scheduler: str | None = None, flows: bool | str = "yearly",
         batch_size: int | None = None, sets: Sequence[str] = (), parameters: str | Path | None = None,
         progress: Callable[[int], None] | None = None, out: str | Path | None = None, force: bool = False,
-        report: bool = True, command: list[str] | None = None, force_size: bool = False) -> RunResult:
+        report: bool = True, command: list[str] | None = None, force_size: bool = False,
+        groups: Groups = ()) -> RunResult:
     """Run `runs` replications of a scenario (object, file or shipped name) in memory.
 
     Replication i uses `SeedSequence(seed).spawn(runs)[i]`: the result is identical for any
@@ -268,6 +274,11 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
         Replace an existing folder; write report.html; the command recorded in the manifest.
     force_size : bool
         Run even if the estimated memory exceeds what is available.
+    groups : sequence of str, or mapping
+        Country groups beside the scenario's own `groups:` ("NAME=ISO3,ISO3,..." defines one,
+        a shipped "NAME" such as "gpp" or "ldc" selects one; or a mapping name -> ids): every
+        outcome that adds up or averages over countries is reported for each (country label
+        group:NAME). docs/scenarios.md, "Country groups".
 
     Returns
     -------
@@ -294,6 +305,7 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
                                                       "load_scenario(path, sets) first")])
     if runs < 1:
         raise OptionError([Problem("runs", 1, "runs", f"got {runs} (allowed: at least 1)")])
+    scenario = with_groups(scenario, groups)
     mode = _flow_detail(flows)
     if not force_size:  # a batch records its flows in memory whatever the detail kept
         check_size([scenario], runs, workers=workers, batch=batch_size, flows=mode, streamed=out is not None)
@@ -395,6 +407,34 @@ class ComparisonResult:
         """Paired difference to the reference per scenario with 95 % CIs (all countries)."""
         return plots.draw_difference(ax, self.table, outcome)
 
+    def slide(self, path: str | Path | None = None, *, groups: Sequence[str] | None = None, force: bool = False):
+        """Draw the one-chart slide: people reached and deaths averted per option and group, and the money.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            A .png or .svg file to write (atomically; an existing one only with `force`);
+            without it, the figure is returned and nothing is written.
+        groups : sequence of str, optional
+            The country groups to show (default: every group of the comparison), each beside
+            all countries.
+        force : bool
+            Replace an existing file.
+
+        Returns
+        -------
+        Path or matplotlib.figure.Figure
+            The file written, or the figure when no `path` is given.
+
+        Raises
+        ------
+        OptionError
+            The file is not .png or .svg, exists without `force`, or a group is not in the comparison.
+        """
+        fig = slides.slide_figure(self.table, self.reference, self.runs[self.reference].scenario,
+                                 None if groups is None else list(groups))
+        return fig if path is None else slides.write_slide(fig, path, force)
+
     def save(self, path: str | Path, *, force: bool = False, command: list[str] | None = None) -> Path:
         """Write the comparison folder.
 
@@ -440,8 +480,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             progress: Callable[[int], None] | None = None,
             min_effects: dict[str, float | str] | None = None, force_size: bool = False,
             batch_size: int | None = None, out: str | Path | None = None, force: bool = False,
-            command: list[str] | None = None, metrics: Sequence[str] = (),
-            groups: Mapping[str, Sequence[str]] | None = None) -> ComparisonResult:
+            command: list[str] | None = None, metrics: Sequence[str] = (), groups: Groups = ()) -> ComparisonResult:
     """Run scenarios with the same seed (common random numbers) and compare them, in memory.
 
     Parameters
@@ -459,14 +498,16 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
         outcome's unit, or "5%" of the reference's mean); the outcome registry's defaults
         otherwise. Each row gets a verdict against it (better, worse, equivalent, inconclusive).
     metrics : sequence of str
-        Values the caller will show (NAME[:KEY][@COUNTRY]); each is checked against the
-        scenarios with everything else, before anything runs.
+        Values the caller will show (NAME[:KEY][@COUNTRY], COUNTRY may be group:NAME); each is
+        checked against the scenarios with everything else, before anything runs.
+    groups : sequence of str, or mapping
+        Country groups for every scenario, as for `run`: each gets its comparison rows, costs
+        and report section (per group, with intervals from the paired runs), and the attribution
+        (attribution.csv) sums countries into each of them too.
     out : str or Path, optional
         Write the comparison folder while the scenarios run (as `ComparisonResult.save` would,
         atomically; an existing one only with `force`): only each scenario's per-run outcome
         values stay in memory. Identical tables for any batch size, executor or workers.
-    groups : mapping, optional
-        Country groups (name → member country ids) the attribution also sums countries into.
     sets, parameters, workers, executor, scheduler, flows, progress, batch_size, force, command, force_size
         As for `run`.
 
@@ -498,8 +539,16 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             problems += for_file(err.problems, f) if len(scenarios) > 1 else err.problems
     if problems:
         raise ScenarioError(problems)
+    for i, sc in enumerate(loaded):
+        try:
+            loaded[i] = with_groups(sc, groups)
+        except InputError as err:
+            problems += err.problems
+    if problems:
+        raise OptionError(list(dict.fromkeys(problems)))
     if not loaded:
         raise OptionError([Problem("scenarios", 1, "scenarios", "no scenario given (allowed: one or more)")])
+    resolved = {name: members for sc in loaded for name, members in sc.groups.items()}  # for the attribution
     names = unique_names([s.name for s in loaded])
     if reference is not None and reference not in names:
         raise OptionError([Problem("reference", 1, "reference",
@@ -521,7 +570,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             res = run_scenario(sc, record_flows=mode, **options)
             results[name] = RunResult(InMemory(res), f, list(sets), started)
         comp = paired_comparison({n: r.result for n, r in results.items()}, reference=reference, method=interval,
-                                 seed=seed, min_effects=min_effects, groups=_groups(groups))
+                                 seed=seed, min_effects=min_effects, groups=_groups(resolved))
         return ComparisonResult(results, comp, files, list(sets), started)
     out = Path(out)
     with atomic_folder(out, force) as tmp:
@@ -535,7 +584,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             streamed[name] = RunResult(InFolder(out / name, values, mode), f, list(sets), started)
         comp = paired_comparison({n: r.values for n, r in streamed.items()}, reference=reference,
                                  method=interval, seed=seed, min_effects=min_effects, flows=flows_of,
-                                 groups=_groups(groups))
+                                 groups=_groups(resolved))
         done = ComparisonResult(streamed, comp, files, list(sets), started, folder=out)
         done._finish(tmp, command)
     return done

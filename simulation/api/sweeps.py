@@ -16,7 +16,7 @@ import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -79,17 +79,24 @@ class SweepResult:
 
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, executor: str | Executor = "serial",
               workers: int | None = None, scheduler: str | None = None, resume: bool = False, force: bool = False,
-              progress: Callable[[int, int], None] | None = None, command: list[str] | None = None) -> SweepResult:
+              progress: Callable[[int, int], None] | None = None, command: list[str] | None = None,
+              groups: Sequence[str] | Mapping[str, Sequence[str]] = ()) -> SweepResult:
     """Run a sweep (object or file).
 
     Run a sweep (object or file). Without `out` everything stays in memory; with `out`
     each finished chunk streams to that folder, and `resume=True` completes a stopped one.
+    `groups`: more country groups for a sweep file ("NAME=ISO3,..." or a shipped "NAME", as
+    `--group`; docs/scenarios.md, "Country groups"): each run records their people outcomes
+    as columns (`people_gain:KEY@group:NAME`), beside the scenarios' own `groups:`.
 
     Results are bit-identical for any executor ("serial", "process", "dask") and worker
     count. Raises SweepInterrupted on Ctrl-C (the folder stays resumable) and
     SweepIncomplete if some chunks could not run at all.
     """
-    sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep)
+    if isinstance(sweep, Sweep) and groups:
+        raise OptionError([Problem("groups", 1, "groups", "groups apply when loading; pass the sweep file, or use "
+                                                          "load_sweep(path, groups) first")])
+    sw = sweep if isinstance(sweep, Sweep) else load_sweep(sweep, groups)
     ex = executor if isinstance(executor, Executor) else make_executor(executor, workers, scheduler)
     res = _run_sweep(sw, out, ex, resume=resume, force=force, progress=progress, command=command)
     if out is None:

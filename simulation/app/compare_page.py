@@ -146,6 +146,9 @@ class ComparePage:
         goals = sorted(set().union(*(set(s["goal"].unique()) for s in self.scores.values())))
         inds = sorted(set().union(*(set(d["indicator"].unique()) for d in self.indicators.values() if d is not None)))
         self.countries = pn.widgets.MultiChoice(name="Countries (none: all)", options=countries, width=360)
+        self.groups = dict(c.runs[c.reference].scenario.groups)
+        self.group = pn.widgets.Select(name="Country group (its countries, and its rows)", width=260,
+                                       options=["", *self.groups], visible=bool(self.groups))
         self.goal = pn.widgets.Select(name="Goal", options=["all goals", *goals], width=150)
         outcomes = sorted(c.table["outcome"].unique())
         self.outcome = pn.widgets.Select(name="Outcome", options=outcomes, width=200,
@@ -155,7 +158,7 @@ class ComparePage:
         self.report_btn = pn.widgets.Button(name="Save HTML report", button_type="success")
         self.report_btn.on_click(self._report)
         self.report_out = pn.Column()
-        widgets = [self.countries, self.goal, self.outcome, self.indicator, self.flow_of]
+        widgets = [self.countries, self.group, self.goal, self.outcome, self.indicator, self.flow_of]
         charts_view = pn.bind(self._charts, *[w.param.value for w in widgets])
         table = c.table.copy()
         table = table[[col for col in table.columns if col not in ("reference", "interval")]]
@@ -167,13 +170,27 @@ class ComparePage:
             pn.widgets.Tabulator(table, pagination="local", page_size=15, disabled=True, header_filters=True,
                                  sizing_mode="stretch_width", show_index=False),
             *_attribution_panes(c),
-            *appraisal_view.comparison_panes(folder),
+            *appraisal_view.comparison_panes(folder), *self._slide(),
             pn.Row(self.report_btn, self.report_out)]
 
-    def _charts(self, countries, goal, outcome, indicator, flow_of):
+    def _slide(self) -> list:
+        """The comparison's slide (people per option and group, and the money), as in the report."""
+        try:
+            fig = self.cmp.slide()
+        except Exception as err:  # a slide that cannot be drawn is a message, not a traceback
+            return [pn.pane.Alert(f"Could not draw the slide: {text(type(err).__name__)}: {text(err)}",
+                                  alert_type="warning")]
+        return [pn.pane.Markdown("### The slide (people by the horizon, deaths averted over it, money)"),
+                pn.pane.Matplotlib(fig, dpi=110, tight=True, sizing_mode="stretch_width")]
+
+    def _charts(self, countries, group, goal, outcome, indicator, flow_of):
         try:
             goal = None if goal == "all goals" else goal
-            figs = [charts.fan_chart(self.scores, countries, goal), charts.differences(self.cmp.table, outcome, countries)]
+            rows = list(countries or [])
+            if group:  # a group: its countries in the charts, its own rows in the differences
+                countries = self.groups.get(group, [])
+                rows = [f"group:{group}"]
+            figs = [charts.fan_chart(self.scores, countries, goal), charts.differences(self.cmp.table, outcome, rows)]
             if indicator:
                 figs.append(charts.people_chart(self.indicators, indicator, countries))
             figs += [charts.sankey(self.flows.get(flow_of), countries, flow_of),

@@ -56,7 +56,8 @@ def scenario_key(scenario) -> tuple:
             tuple(scenario.indicator_ids), tuple(k.id for k in scenario.technologies),
             tuple((c.population_m, c.population_growth, c.birth_rate_per_1000) for c in scenario.countries),
             tuple(g.target_score for g in scenario.goals),
-            tuple((i.scale, i.denominator, i.higher_is_better) for i in scenario.indicators))
+            tuple((i.scale, i.denominator, i.higher_is_better) for i in scenario.indicators),
+            tuple((name, tuple(members)) for name, members in scenario.groups.items()))
 
 
 def indicator_people(result: RunArrays) -> np.ndarray:

@@ -9,7 +9,9 @@ and of `--metric` (`metric_problem`), and the direction of each outcome (`outcom
 
 One value of an outcome has one name everywhere: `NAME`, `NAME@COUNTRY`, `NAME:KEY`
 or `NAME:KEY@COUNTRY` (`label` builds it, `parse` splits it). Without `@COUNTRY` the
-value is the all-countries one (country `ALL`); without `:KEY` the outcome has no goal
+value is the all-countries one (country `ALL`); a country group's (groups.py) has the
+country `group:NAME` (`people_gain:EG.ELC.ACCS.ZS@group:pilots`), for the outcomes that
+add up or average over countries (`Outcome.compute_group`); without `:KEY` the outcome has no goal
 dimension (goal `NO_GOAL`). The key is a goal id, or an indicator id for the outcomes in
 natural units and people (`indicator_end`, `people_end`, `people_gain`); tables keep it in
 their `goal` column either way.
@@ -30,6 +32,7 @@ import pandas as pd
 from ..model import RunArrays
 from ..model.ledger import NO_GOAL
 from ..scenario import Scenario
+from . import groups as groups_
 from . import metrics
 
 ALL = "ALL"
@@ -39,6 +42,7 @@ ALL = "ALL"
 
 Arrays = dict[str, np.ndarray]
 Compute = Callable[[Arrays, RunArrays], np.ndarray]
+ComputeGroup = Callable[[Arrays, RunArrays, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,9 @@ class Outcome:
     better, more under-5 deaths worse); `higher_is_better` is the fallback without a scenario."""
     cumulative: bool = False
     """Summed over the years after the start year ("over 2021-2030"), not a value at the horizon."""
+    compute_group: ComputeGroup | None = None
+    """A country group's value per run (N[, keys]) from its countries' positions: a sum for people,
+    a weighted mean for indices; None for outcomes not reported per group."""
 
     @property
     def keyed(self) -> bool:
@@ -103,33 +110,41 @@ class Outcome:
         """+1 if higher is better, −1 if lower is better."""
         return 1 if self.higher_is_better else -1
 
-    def keys(self, countries: list[str], goals: list[str], indicators: Iterable[str] = ()
-             ) -> tuple[list[str], list[str]]:
-        """Country and key labels of this outcome's values for these countries, goals and indicators."""
-        cs = [*(countries if self.by_country else []), *([ALL] if self.overall else [])]
+    def keys(self, countries: list[str], goals: list[str], indicators: Iterable[str] = (),
+             groups: Iterable[str] = ()) -> tuple[list[str], list[str]]:
+        """Country and key labels of this outcome's values for these countries, goals, indicators
+        and country groups (countries, then group:NAME, then ALL)."""
+        gr = [groups_.label(g) for g in groups] if self.compute_group is not None else []
+        cs = [*(countries if self.by_country else []), *gr, *([ALL] if self.overall else [])]
         return cs, list(indicators) if self.by_indicator else list(goals) if self.by_goal else [NO_GOAL]
 
     def values(self, m: Arrays, result: RunArrays) -> np.ndarray:
-        """All values of one run set, (N, countries, keys) in the order of `keys` (ALL last)."""
+        """All values of one run set, (N, countries, keys) in the order of `keys` (groups, then ALL, last)."""
         sc = result.scenario
-        cs, gs = self.keys(sc.country_ids, sc.goal_ids, sc.indicator_ids)
+        cs, gs = self.keys(sc.country_ids, sc.goal_ids, sc.indicator_ids, sc.groups)
         N = result.runs
         if not gs:
             return np.zeros((N, len(cs), 0))
         parts = [np.asarray(self.compute(m, result), dtype=float).reshape(N, -1, len(gs))]
+        if self.compute_group is not None:
+            parts += [np.asarray(self.compute_group(m, result, idx), dtype=float).reshape(N, 1, len(gs))
+                      for idx in groups_.positions(sc).values()]
         if self.by_country and self.overall:
             parts.append(np.asarray(self.compute_all(m, result), dtype=float).reshape(N, 1, len(gs)))
         return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
 
-    def sweep_keys(self, countries: list[str], goals: list[str], indicators: Iterable[str] = ()
-                   ) -> list[tuple[str, str]]:
+    def sweep_keys(self, countries: list[str], goals: list[str], indicators: Iterable[str] = (),
+                   groups: Iterable[str] = ()) -> list[tuple[str, str]]:
         """(country, key) of the values a sweep stores per run: the all-countries value(s)
-        (per key for keyed outcomes), plus one per country for per-country outcomes
-        without a key; an outcome without an all-countries value per country and key."""
+        (per key for keyed outcomes) and each country group's (per key), plus one per country
+        for per-country outcomes without a key; an outcome without an all-countries value per
+        country and key."""
         gs = self.keys([], goals, indicators)[1]
         if not self.overall:
             return [(c, g) for c in countries for g in gs]
         keys = [(ALL, g) for g in gs]
+        if self.compute_group is not None:
+            keys += [(groups_.label(name), g) for name in groups for g in gs]
         if self.by_country and not self.keyed:
             keys += [(c, NO_GOAL) for c in countries]
         return keys
@@ -165,6 +180,33 @@ def _countries_total(key: str) -> Compute:
     return lambda m, r: metrics.nan_total(m[key])
 
 
+def _sum_group(key: str) -> ComputeGroup:
+    """A group's value: the sum over its countries (people, deaths), run by run."""
+    return lambda m, r, idx: m[key][:, idx].sum(axis=1)
+
+
+def _index_group(t: int) -> ComputeGroup:
+    """A group's SDG index in year t, weighted by its countries' population then."""
+    return lambda m, r, idx: groups_.weighted_mean(m["index"][:, t], m["pop"][t], idx)
+
+
+def _closure_group(m: Arrays, r: RunArrays, idx: np.ndarray) -> np.ndarray:
+    start, end = _index_group(0)(m, r, idx), _index_group(-1)(m, r, idx)
+    return metrics.gap_closure(start, end, metrics.index_target(r.scenario))
+
+
+def _goal_group(m: Arrays, r: RunArrays, idx: np.ndarray) -> np.ndarray:
+    """(N, G) a group's goal scores at the horizon, weighted by its countries' population then."""
+    return groups_.weighted_mean(np.swapaxes(m["goal_end"], 1, 2), m["pop"][-1], idx)
+
+
+def _indicator_group(m: Arrays, r: RunArrays, idx: np.ndarray) -> np.ndarray:
+    """(N, I) a group's indicators at the horizon: its people over its denominators, in the indicator's unit."""
+    sc = r.scenario
+    scale = np.array([i.scale for i in sc.indicators])
+    return m["people"][:, -1][:, idx].sum(axis=1) / metrics.indicator_denominators(sc)[-1][idx].sum(axis=0) * scale
+
+
 POINTS = 0.5
 """Smallest index or score difference that matters (points): a year of the baseline's drift."""
 PEOPLE = 100_000.0
@@ -179,12 +221,12 @@ _OUTCOMES = [
             "SDG index in the start year (mean of goal scores, 0-100; all countries: population-weighted)",
             by_country=True, by_goal=False, overall=True,
             compute=lambda m, r: _index(m, 0), compute_all=lambda m, r: m["overall_weighted"][:, 0],
-            min_effect=POINTS),
+            compute_group=_index_group(0), min_effect=POINTS),
     Outcome("sdg_index_end", "index points", True,
             "SDG index at the horizon (mean of goal scores, 0-100; all countries: population-weighted)",
             by_country=True, by_goal=False, overall=True,
             compute=lambda m, r: _index(m, -1), compute_all=lambda m, r: m["overall_weighted"][:, -1],
-            analyze_by_default=True, min_effect=POINTS),
+            compute_group=_index_group(-1), analyze_by_default=True, min_effect=POINTS),
     Outcome("sdg_index_end_unweighted", "index points", True,
             "SDG index at the horizon, plain mean over countries (unweighted; each country counts once)",
             by_country=False, by_goal=False, overall=True, compute=lambda m, r: m["overall"][:, -1],
@@ -194,20 +236,22 @@ _OUTCOMES = [
             by_country=True, by_goal=False, overall=True,
             compute=lambda m, r: _index(m, -1) - _index(m, 0),
             compute_all=lambda m, r: m["overall_weighted"][:, -1] - m["overall_weighted"][:, 0],
+            compute_group=lambda m, r, idx: _index_group(-1)(m, r, idx) - _index_group(0)(m, r, idx),
             min_effect=POINTS),
     Outcome("gap_closure", "share", True,
             "share of the gap to the target index closed since the start year (all countries: of the "
             "population-weighted index)",
             by_country=True, by_goal=False, overall=True,
-            compute=_per_run("gap_closure"), compute_all=_per_run("gap_closure_weighted"), analyze_by_default=True,
-            min_effect=0.01),
+            compute=_per_run("gap_closure"), compute_all=_per_run("gap_closure_weighted"),
+            compute_group=_closure_group, analyze_by_default=True, min_effect=0.01),
     Outcome("gap_closure_unweighted", "share", True,
             "share of the gap closed by the plain mean of the country indices (unweighted)",
             by_country=False, by_goal=False, overall=True, compute=_overall_closure, min_effect=0.01),
     Outcome("goal_score_end", "score points", True,
             "goal score at the horizon (0-100; all countries: population-weighted)",
             by_country=True, by_goal=True, overall=True,
-            compute=_per_run("goal_end"), compute_all=_weighted_goal_end, min_effect=POINTS),
+            compute=_per_run("goal_end"), compute_all=_weighted_goal_end, compute_group=_goal_group,
+            min_effect=POINTS),
     Outcome("year_target_reached", "year", False,
             "first year the goal score reaches its target (horizon + 1 = not reached)",
             by_country=True, by_goal=True, overall=False, compute=_year_reached, min_effect=1.0),
@@ -215,20 +259,23 @@ _OUTCOMES = [
             "indicator value at the horizon in its own unit (% of population, per 1,000 live births; "
             "all countries: weighted by the people it is counted over); better is the indicator's direction",
             by_country=True, by_goal=False, overall=True, by_indicator=True, sense_from_indicator=True,
-            compute=_per_run("indicator_end"), compute_all=_per_run("indicator_end_all"), min_effect=0.5),
+            compute=_per_run("indicator_end"), compute_all=_per_run("indicator_end_all"),
+            compute_group=_indicator_group, min_effect=0.5),
     Outcome("people_end", "people", True,
             "people the indicator counts at the horizon (people with electricity, people with basic water, "
             "undernourished people, under-5 deaths a year; all countries: their sum); better is the "
             "indicator's direction",
             by_country=True, by_goal=False, overall=True, by_indicator=True, sense_from_indicator=True,
-            compute=_per_run("people_end"), compute_all=_sum_countries("people_end"), min_effect=PEOPLE,
+            compute=_per_run("people_end"), compute_all=_sum_countries("people_end"),
+            compute_group=_sum_group("people_end"), min_effect=PEOPLE,
             min_effect_births=DEATHS),
     Outcome("people_gain", "people", True,
             "people better off at the horizon than in the start year, oriented so that higher is better: "
             "more people with electricity or basic water, fewer undernourished people, fewer under-5 deaths "
             "a year (all countries: their sum)",
             by_country=True, by_goal=False, overall=True, by_indicator=True,
-            compute=_per_run("people_gain"), compute_all=_sum_countries("people_gain"), min_effect=PEOPLE,
+            compute=_per_run("people_gain"), compute_all=_sum_countries("people_gain"),
+            compute_group=_sum_group("people_gain"), min_effect=PEOPLE,
             min_effect_births=DEATHS),
     # cumulative over the years after the start year (the values above are at the horizon)
     Outcome("people_years", "people", True,
@@ -237,6 +284,7 @@ _OUTCOMES = [
             "their sum); better is the indicator's direction",
             by_country=True, by_goal=False, overall=True, by_indicator=True, sense_from_indicator=True,
             compute=_per_run("people_years"), compute_all=_sum_countries("people_years"),
+            compute_group=_sum_group("people_years"),
             min_effect=PEOPLE * HORIZON_YEARS, min_effect_births=DEATHS * HORIZON_YEARS, cumulative=True),
     Outcome("people_years_gain", "people", True,
             "people better off than in the start year, summed over the years after it and oriented so that "
@@ -244,6 +292,7 @@ _OUTCOMES = [
             "their sum)",
             by_country=True, by_goal=False, overall=True, by_indicator=True,
             compute=_per_run("people_years_gain"), compute_all=_sum_countries("people_years_gain"),
+            compute_group=_sum_group("people_years_gain"),
             min_effect=PEOPLE * HORIZON_YEARS, min_effect_births=DEATHS * HORIZON_YEARS, cumulative=True),
     Outcome("money_usd", "US$", False,
             "money put in over the years after the start year (every source: donors, partnership, research and "
@@ -385,8 +434,30 @@ def _union(scenarios: Iterable[Scenario]) -> tuple[list[str], list[str], list[st
             list(dict.fromkeys(i for s in scenarios for i in s.indicator_ids)))
 
 
+def _groups(scenarios: Iterable[Scenario]) -> list[str]:
+    return list(dict.fromkeys(g for s in scenarios for g in s.groups))
+
+
+def _country_problem(outcome: Outcome, country: str, countries: list[str], groups: list[str]) -> str | None:
+    """Why @COUNTRY (a country id or group:NAME) names no value of `outcome`, or None."""
+    if groups_.is_group(country):
+        if outcome.compute_group is None:
+            per_group = ", ".join(n for n, x in REGISTRY.items() if x.compute_group is not None)
+            return f"{outcome.name} is not reported per group (per group: {per_group})"
+        if groups_.name_of(country) not in groups:
+            return (f"unknown group '{groups_.name_of(country)}' (the scenarios have: {', '.join(groups) or 'none'};"
+                    " define one with groups: in the scenario or --group NAME=ISO3,...)")
+        return None
+    if not outcome.by_country:
+        return f"{outcome.name} is reported for all countries only (drop @{country})"
+    if country not in countries:
+        return f"unknown country '{country}' (the scenarios have: {', '.join(sorted(countries))})"
+    return None
+
+
 def metric_problem(outcome: str, country: str, goal: str, scenarios) -> str | None:
     """Why (outcome, country, key) names no value of these scenarios, or None if it does."""
+    scenarios = list(scenarios)
     countries, goals, indicators = _union(scenarios)
     o = REGISTRY.get(outcome)
     if o is None:
@@ -406,10 +477,8 @@ def metric_problem(outcome: str, country: str, goal: str, scenarios) -> str | No
         return f"{outcome} has no goal dimension (goals apply to: {per_goal}; indicators to: {per_ind})"
     elif goal != NO_GOAL and goal not in goals:
         return f"unknown goal '{goal}' (the scenarios have: {', '.join(sorted(goals))})"
-    if country != ALL and not o.by_country:
-        return f"{outcome} is reported for all countries only (drop @{country})"
-    if country != ALL and country not in countries:
-        return f"unknown country '{country}' (the scenarios have: {', '.join(sorted(countries))})"
+    if country != ALL and (why := _country_problem(o, country, countries, _groups(scenarios))):
+        return why
     if country == ALL and not o.overall:
         return f"{outcome} is per country: add @COUNTRY"
     return None
@@ -420,6 +489,7 @@ def partial_spec_problem(outcome: str, country: str, key: str, scenarios) -> str
 
     Unlike metric_problem, leaving out the key or the country is allowed (a smallest effect
     given for NAME applies to every key and country of it)."""
+    scenarios = list(scenarios)
     countries, goals, indicators = _union(scenarios)
     o = REGISTRY[outcome]
     if key != NO_GOAL:
@@ -429,10 +499,8 @@ def partial_spec_problem(outcome: str, country: str, key: str, scenarios) -> str
             return f"unknown goal '{key}' (the scenarios have: {', '.join(sorted(goals))})"
         if not o.keyed:
             return f"{outcome} has no goal or indicator dimension (drop :{key})"
-    if country != ALL and not o.by_country:
-        return f"{outcome} is reported for all countries only (drop @{country})"
-    if country != ALL and country not in countries:
-        return f"unknown country '{country}' (the scenarios have: {', '.join(sorted(countries))})"
+    if country != ALL:
+        return _country_problem(o, country, countries, _groups(scenarios))
     return None
 
 
@@ -447,7 +515,7 @@ def all_values(result: RunArrays, names: Iterable[str] | None = None
     out = {}
     for name in (REGISTRY if names is None else names):
         o = REGISTRY[name]
-        out[name] = (o.values(m, result), *o.keys(sc.country_ids, sc.goal_ids, sc.indicator_ids))
+        out[name] = (o.values(m, result), *o.keys(sc.country_ids, sc.goal_ids, sc.indicator_ids, sc.groups))
     return out
 
 
@@ -483,7 +551,7 @@ def summary(result: RunArrays) -> pd.DataFrame:
 
     One row per value of every outcome: `metric` is NAME or NAME:GOAL, `country` a
     country id or ALL; mean and 5th-95th percentile over the runs (non-finite runs left out).
-    Rows per country in the scenario's order, then ALL.
+    Rows per country in the scenario's order, then per country group (group:NAME), then ALL.
     """
     return values_summary(all_values(result), result.scenario, result.runs)
 
@@ -492,7 +560,7 @@ def values_summary(vals: dict[str, tuple[np.ndarray, list[str], list[str]]], sce
                    runs: int) -> pd.DataFrame:
     """`summary` of values already computed (`all_values`, or a run's kept `RunValues.values`)."""
     rows = []
-    for cid in [*scenario.country_ids, ALL]:
+    for cid in [*scenario.country_ids, *map(groups_.label, scenario.groups), ALL]:
         for name, (v, cs, gs) in vals.items():
             if cid not in cs:
                 continue
@@ -505,9 +573,10 @@ def values_summary(vals: dict[str, tuple[np.ndarray, list[str], list[str]]], sce
 
 def outcome_columns(scenarios: list[Scenario]) -> list[str]:
     """The outcome columns of a sweep's runs (see `Outcome.sweep_keys`), for these scenarios."""
+    scenarios = list(scenarios)
     countries, goals, indicators = _union(scenarios)
     return [label(name, c, g) for name, o in REGISTRY.items()
-            for c, g in o.sweep_keys(countries, goals, indicators)]
+            for c, g in o.sweep_keys(countries, goals, indicators, _groups(scenarios))]
 
 
 def column_values(result: RunArrays, columns: Iterable[str]) -> dict[str, np.ndarray]:

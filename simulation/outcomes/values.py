@@ -65,7 +65,7 @@ def values_per_run(scenario: Scenario) -> int:
     C, G, I = len(scenario.countries), len(scenario.goals), len(scenario.indicators)
     n = 1
     for o in REGISTRY.values():
-        cs = (C if o.by_country else 0) + (1 if o.overall else 0)
+        cs = (C if o.by_country else 0) + (1 if o.overall else 0) + (len(scenario.groups) if o.compute_group else 0)
         n += cs * (I if o.by_indicator else G if o.by_goal else 1)
     return n
 

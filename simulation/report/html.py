@@ -24,7 +24,7 @@ from ..errors import InputError, Problem
 from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
 from ..results.folders import damaged_folder_errors, read_manifest, write_file_atomic
 from ..scenario import Scenario, validate_data
-from . import appraisal_html, backtest_plots, donor_plots, maps, plots
+from . import appraisal_html, backtest_plots, donor_plots, groups_html, maps, plots
 from .aggregates import read_run_tables
 from .attribution_html import attribution_section
 
@@ -225,7 +225,7 @@ def _scenario(man: dict, folder: Path) -> Scenario:
 
 def _run_report(folder: Path, man: dict) -> str:
     out = folder / "plots"
-    t = read_run_tables(folder, _scenario(man, folder), _runs(man))
+    t = read_run_tables(folder, scenario := _scenario(man, folder), _runs(man))
     name = man["scenario_name"]
     summary = pd.read_csv(folder / "summary.csv")
     figs = [plots.fan_chart({name: t.index}, out), plots.flows_by_source({name: t.flows}, out),
@@ -249,6 +249,7 @@ def _run_report(folder: Path, man: dict) -> str:
             f"countries moves from {start['mean']:.1f} in {_esc(sc['start_year'])} to {overall['mean']:.1f} in "
             f"{_esc(sc['end_year'])} (90% of runs between {overall.p05:.1f} and {overall.p95:.1f}).</div>",
             "<h2>SDG index by country</h2>", _table(pd.DataFrame(rows)), *_people_summary(summary),
+            *groups_html.run_section(summary, scenario),
             "<h2>Plots</h2>", *[_figure(out, f) for f in figs],
             "<h2>Assumptions</h2>", _assumptions(sc), "<h2>Manifest</h2>", _manifest_block(man)]
     return _page(f"sdgsim run {name}", "".join(body))
@@ -267,7 +268,7 @@ def _people_summary(summary: pd.DataFrame) -> list[str]:
             _table(pd.DataFrame(rows))]
 
 
-def _compare_report(folder: Path, man: dict) -> str:
+def _compare_report(folder: Path, man: dict, groups: list[str] | None = None) -> str:
     out = folder / "plots"
     table = pd.read_parquet(folder / "comparison.parquet")
     names = _own_folders(folder, [s["name"] for s in man["scenarios"]])
@@ -340,6 +341,8 @@ def _compare_report(folder: Path, man: dict) -> str:
             people_table, "<h2>Cost per person reached</h2>", costs_table,
             "<h2>Who gains and who loses</h2>",
             *attribution_section(attribution, ref, table=_table, fmt_ci=_fmt_ci, num=_num),
+            *groups_html.compare_section(table, comp.costs, ref, ref_sc := validate_data(resolved[ref], ref)),
+            *groups_html.slide_section(table, ref, ref_sc, out, groups),
             *appraisal_html.compare_appraisal_section(folder),
             "<h2>Outcomes, all countries</h2>",
             "<p class=muted>All-countries index and gap closure are population-weighted; the plain means are "
@@ -399,7 +402,8 @@ def _costs_table(path: Path) -> str:
     """Cost per person reached vs the reference (costs.csv), beside published benchmarks."""
     if not path.is_file():
         return "<p class=muted>No cost per person: the scenarios declare no indicators or differ in countries.</p>"
-    c = pd.read_csv(path)
+    c = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    c = c[c.country == ALL] if "country" in c.columns else c  # groups and countries: groups_html
     rows = [{"scenario": r.scenario, "indicator": r.indicator, "people": r.people,
              "extra money vs reference": _extra_money(r.extra_money_usd),
              "extra people [95% CI]": f"{_people(r.extra_people)} [{_people(r.extra_people_ci_low)}, "
@@ -578,8 +582,8 @@ def _backtest_report(folder: Path, man: dict) -> str:
                                       pd.read_csv(groups) if groups.is_file() else None)
 
 
-def build_report(folder: str | Path) -> Path:
-    """(Re)build report.html of a results folder; returns its path."""
+def build_report(folder: str | Path, groups: list[str] | None = None) -> Path:
+    """(Re)build report.html of a results folder; returns its path. `groups`: the comparison's slide shows these."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError([Problem(str(folder), 1, "<folder>", "no such results folder")])
@@ -588,13 +592,15 @@ def build_report(folder: str | Path) -> Path:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "<json>",
                                   "manifest must be a JSON object (re-create the folder)")])
     kind = man.get("kind", "run")
-    builders = {"run": _run_report, "compare": _compare_report, "sweep": _sweep_report, "search": _search_report,
-                "calibration": _calibration_report, "backtest": _backtest_report,
+    builders = {"run": _run_report, "compare": lambda f, m: _compare_report(f, m, groups), "sweep": _sweep_report,
+                "search": _search_report, "calibration": _calibration_report, "backtest": _backtest_report,
                 "donors": lambda f, m: donor_plots.report_folder(f),
                 "appraisal": lambda f, m: appraisal_html.appraisal_page(f, m, CSS)}
     if not isinstance(kind, str) or kind not in builders:
         raise InputError([Problem(str(folder / "manifest.json"), 1, "kind",
                                   f"unknown results kind {kind!r} (allowed: {', '.join(builders)})")])
+    if groups and kind != "compare":
+        raise InputError([Problem("--group", 1, ", ".join(groups), f"a {kind} folder has no slide (groups: compare)")])
     path = folder / "report.html"
     if path.is_dir() and not path.is_symlink():
         raise InputError([Problem(str(path), 1, "<output>", "is a directory; move it away so that the report "

@@ -154,6 +154,39 @@ def cross_check(s: Scenario, data: Any = None) -> list[tuple[tuple, str]]:
         if not key.strip():
             out.append((("sources",), "source keys must be field paths"))
     out += indicator_checks(s)
+    out += group_checks(s)
+    return out
+
+
+def group_checks(s: Scenario) -> list[tuple[tuple, str]]:
+    """`groups:` names only the scenario's countries, each once; a group's name is no country id,
+    and a shipped group's name (data.groups(): gpp, ldc, ssf, lic, ...) only for exactly that
+    group's members among the scenario's countries (what `--group ldc` stores)."""
+    if not s.groups:
+        return []
+    from .. import data  # the country table (pandas) only for a scenario with groups: validate stays light
+
+    out: list[tuple[tuple, str]] = []
+    ids = s.country_ids
+    countries = set(ids)
+    shipped = data.groups()
+    for name, members in s.groups.items():
+        if name in countries:
+            out.append((("groups", name), f"group '{name}' has a country's id (allowed: a name no country has)"))
+        elif name.lower() in shipped:
+            own = [c for c in data.group_members(name) if c in countries]
+            if sorted(set(members)) != sorted(own):
+                out.append((("groups", name),
+                            f"'{name}' is a shipped group ({shipped[name.lower()][0]}: {', '.join(own) or 'none'} "
+                            "of these countries); list exactly those, or give your group another name"))
+        if not members:
+            out.append((("groups", name), "empty group (allowed: one or more of the scenario's country ids)"))
+        for j, c in enumerate(members):
+            if c not in countries:
+                out.append((("groups", name, j), f"unknown country '{c}' ({close(c, countries)}declared: "
+                                                  f"{', '.join(ids)})"))
+            elif c in members[:j]:
+                out.append((("groups", name, j), f"'{c}' is listed twice (list each country once)"))
     return out
 
 

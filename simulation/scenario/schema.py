@@ -482,6 +482,10 @@ class Scenario(Strict):
     uncertainty: Uncertainty = Uncertainty()
     sources: dict[str, Text] = {}
     """Provenance: field path → source and year."""
+    groups: Annotated[dict[Ident, Annotated[list[Ident], Field(max_length=MAX_ITEMS)]],
+                      Field(max_length=100)] = {}
+    """Named country groups (name -> country ids): every per-country outcome, comparison row,
+    cost and sweep column also exists per group (docs/scenarios.md, "Country groups")."""
 
     # -- convenience -------------------------------------------------------------
     @property
@@ -501,5 +505,8 @@ class Scenario(Strict):
         return list(range(self.start_year, self.end_year + 1))
 
     def content_hash(self) -> str:
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if not data["groups"]:  # groups came later: a scenario without them keeps its old hash
+            del data["groups"]
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()

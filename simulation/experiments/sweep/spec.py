@@ -40,6 +40,7 @@ from pydantic import ValidationError
 from scipy.special import ndtri  # Φ⁻¹, without importing all of scipy.stats
 
 from ...errors import InputError, Problem
+from ...outcomes.groups import Extra, with_groups
 from ...outcomes.registry import DEFAULT_OUTCOMES, metric_problem, outcome_columns, parse
 from ...scenario import Scenario, load_scenario, validate_data
 from ...scenario.catalog import resolve
@@ -269,7 +270,7 @@ def check_param(path: str, p: ParamSpec) -> tuple[list[tuple[tuple, str]], int, 
     return out, size, vector
 
 
-def load_sweep(path: str | Path) -> Sweep:
+def load_sweep(path: str | Path, groups: Extra = ()) -> Sweep:
     """Load and validate a sweep file (or a shipped sweep by name: `pooling`) and the scenarios it
     names; raise InputError if bad.
 
@@ -277,6 +278,7 @@ def load_sweep(path: str | Path) -> Sweep:
     the design's needs, that every `set` and parameter path names a field of every
     policy's scenario, and that the lowest and highest sampled value of each parameter
     gives a valid scenario (so out-of-range samples are reported before any run).
+    `groups`: more country groups for every policy (as `outcomes.groups.with_groups`; `--group`).
     """
     path = resolve(str(path), SHIPPED_DIR / "sweeps", kind="sweep")  # a file, or a shipped sweep by name
     label = str(path)
@@ -400,6 +402,14 @@ def load_sweep(path: str | Path) -> Sweep:
             if why:
                 add(("parameters", p.path), f"parameters.{p.path}", why)
                 break
+    if groups:  # --group: each policy's scenario keeps the groups, so every point's runs report them
+        try:
+            for pol in policies:
+                pol.scenario = with_groups(pol.scenario, groups)
+                pol.base = pol.scenario.model_dump()
+        except InputError as err:
+            problems += err.problems
+            raise InputError(problems) from None
     scenarios = [p.scenario for p in policies]
     known = outcome_columns(scenarios)
     for i, name in enumerate(spec.outcomes or []):
