@@ -19,8 +19,14 @@ from click.testing import CliRunner
 
 import simulation as sim
 from cli import main
-from simulation.analysis.calibration import (IndicatorSpec, crps_ensemble, fit_trends, form_drift, skill_by_group,
-                                             trend_form)
+from simulation.analysis.calibration import (
+    IndicatorSpec,
+    crps_ensemble,
+    fit_trends,
+    form_drift,
+    skill_by_group,
+    trend_form,
+)
 from simulation.api.calibration import backtest, calibrate, relative_rmse, worst_ratio
 from simulation.errors import InputError
 from simulation.scenario.history import load_history

@@ -28,7 +28,7 @@ from ..outcomes.registry import NO_GOAL, REGISTRY, label, metric_problem, outcom
 from ..report import appraisal_plots
 from ..report.appraisal_html import appraisal_page
 from ..report.figures import subplots
-from ..report.html import CSS
+from ..report.page_parts import CSS
 from ..results.folders import atomic_folder, damaged_folder_errors, read_manifest, write_file_atomic
 from .results import read_results
 from .runs import ComparisonResult, RunResult

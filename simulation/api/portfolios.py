@@ -25,7 +25,7 @@ from ..experiments.replications import run_scenario
 from ..outcomes import metrics
 from ..outcomes.registry import NO_GOAL, REGISTRY, column_values, label, metric_problem, outcome_sense, parse
 from ..report.figures import save, stable_color, subplots
-from ..report.html import CSS
+from ..report.page_parts import CSS
 from ..results.folders import atomic_folder
 from ..scenario.catalog import resolve
 from ..scenario.library import SHIPPED_DIR
