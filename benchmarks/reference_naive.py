@@ -159,6 +159,35 @@ class Country(mesa.Agent):
         self.adoption = [0.0] * m.K
         self.capacity = spec.absorptive_capacity
         self.noise = noise  # (T, G) score noise in points, or None
+        self.fiscal = self._fiscal(spec, m.scenario.start_year) if spec.fiscal is not None else None
+
+    def _fiscal(self, spec, start_year: int) -> tuple[float, float, float, float, list[float], int, float]:
+        """Fiscal space (docs/model.md "Fiscal space, loans and debt"), without loans or debt levers:
+        revenue0, buoyancy, s (the goals' share of start-year fiscal space), m, the service list, its
+        first year, and fiscal space / GDP in the start year."""
+        f = spec.fiscal
+        first = start_year if f.debt_service_from is None else f.debt_service_from
+        revenue0 = f.revenue_share * self.gdp0
+        space0 = revenue0 - self._service(f.debt_service_usd, first, start_year)
+        share = self.domestic_share * self.gdp0 / space0
+        marginal = share if f.marginal_share is None else f.marginal_share
+        return revenue0, f.revenue_buoyancy, share, marginal, list(f.debt_service_usd), first, space0 / self.gdp0
+
+    def _service(self, values: list[float], first: int, year: int) -> float:
+        """Scheduled debt service in `year`: the list's value, or the nearest one at GDP's growth."""
+        if not values:
+            return 0.0
+        k = min(max(year - first, 0), len(values) - 1)
+        return values[k] * (1.0 + self.gdp_growth) ** (year - (first + k))
+
+    def domestic_total(self, t: int) -> float:
+        """This year's domestic spending on the goals: a share of GDP, or from fiscal space."""
+        if self.fiscal is None:
+            return self.gdp * self.domestic_share
+        revenue0, buoyancy, share, marginal, values, first, path_share = self.fiscal
+        space = revenue0 * (self.gdp / self.gdp0) ** buoyancy - self._service(values, first, self.model.scenario.start_year + t)
+        path = path_share * self.gdp
+        return max(share * path + marginal * (space - path), 0.0)
 
     def prepare(self) -> None:
         """This year's people, GDP and domestic SDG spending; empty the inboxes."""
@@ -166,7 +195,7 @@ class Country(mesa.Agent):
         self.population = self.population0 * (1.0 + self.population_growth) ** t
         self.gdp = self.gdp0 * (1.0 + self.gdp_growth) ** t * (1.0 - m.gdp_cut(t, self.index))
         self.gdp_per_capita = self.gdp / self.population
-        self.domestic = [(self.gdp * self.domestic_share) * p for p in self.priority]
+        self.domestic = [self.domestic_total(t) * p for p in self.priority]
         self.planned_spend_pc = [d * self.retention / self.population for d in self.domestic]
         self.external = [0.0] * m.G
         self.blended = [0.0] * m.G

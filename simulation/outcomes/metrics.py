@@ -136,16 +136,17 @@ def _indicator_end_all(m: _PerRun, r: RunArrays) -> np.ndarray:
 
 def fiscal_totals(result: RunArrays, part: int) -> np.ndarray:
     """(N, C) one part of the fiscal history (model/fiscal.py FIELDS) summed over the spending years,
-    US$; NaN for a country without it (no fiscal block), and for every country of a run saved
-    before the fiscal table existed."""
-    x = result.fiscal[..., part] if result.fiscal is not None else np.full(result.scores.shape[:1] + (
-        result.scores.shape[1] - 1, result.scores.shape[2]), np.nan)
-    return np.where(np.isnan(x).all(axis=1), np.nan, np.nansum(x, axis=1))
+    US$; 0 for a country without it (no fiscal block: no debt service or fiscal space modelled), and
+    for every country of a run saved before the fiscal table existed. 0, not NaN, so that comparisons
+    and verdicts of scenarios without fiscal blocks stay exact (identical scenarios differ by 0)."""
+    if result.fiscal is None:
+        return np.zeros(result.scores.shape[:1] + result.scores.shape[2:3])
+    return np.nansum(result.fiscal[..., part], axis=1)
 
 
-def nan_total(x: np.ndarray) -> np.ndarray:
-    """(N,) the sum over countries of (N, C) values, countries without one left out (NaN if none has one)."""
-    return np.where(np.isnan(x).all(axis=1), np.nan, np.nansum(x, axis=1))
+def country_total(x: np.ndarray) -> np.ndarray:
+    """(N,) the sum over countries of (N, C) values."""
+    return x.sum(axis=1)
 
 
 _PER_RUN = {

@@ -177,7 +177,7 @@ def _per_run(key: str) -> Compute:
 
 
 def _countries_total(key: str) -> Compute:
-    return lambda m, r: metrics.nan_total(m[key])
+    return lambda m, r: metrics.country_total(m[key])
 
 
 def _sum_group(key: str) -> ComputeGroup:
@@ -331,9 +331,9 @@ _OUTCOMES = [
 
 _FISCAL = [  # per country and year in fiscal.parquet; here summed over the spending years
     ("debt_service_usd", False, "external public debt service paid to creditors over the horizon (IDS schedule, plus "
-     "the service of new loans, less what debt levers cancel), USD; countries with a fiscal block"),
+     "the service of new loans, less what debt levers cancel), USD; 0 for a country without a fiscal block"),
     ("fiscal_space_usd", True, "fiscal space over the horizon: government revenue less external debt service (and less "
-     "what a debt swap commits), USD; countries with a fiscal block"),
+     "what a debt swap commits), USD; 0 for a country without a fiscal block"),
     ("debt_relief_usd", False, "scheduled debt service cancelled by debt relief and debt-for-SDG swaps over the "
      "horizon, USD (the creditors' cost)"),
     ("loans_usd", False, "concessional loans disbursed by donors and the facility over the horizon (face value), USD"),
