@@ -137,7 +137,7 @@ def test_report_has_headline_differences_and_embedded_images(compare_dir):
     html = (out / "report.html").read_text()
     assert "class=headline" in html and "more-japan does best" in html
     assert "donors.JPN-ODA.budget_usd" in html  # what differs between the files
-    assert html.count("data:image/png;base64,") == 7  # six plots and the slide
+    assert html.count("data:image/png;base64,") == 8  # six plots, the slide and the world map
     assert "http://" not in html and "https://" not in html
 
 

@@ -42,6 +42,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..outcomes.groups import is_group
 from ..outcomes.registry import ALL, label, period
 from ..outcomes.values import RunValues
 from . import decisions
@@ -120,7 +121,7 @@ def _people_rows(v: RunValues, ref: RunValues, name: str, reference: str, groups
     for outcome in PEOPLE_OUTCOMES:
         arr, cs, keys = v.values[outcome]
         rarr, _, rkeys = ref.values[outcome]
-        countries = [c for c in cs if c != ALL]
+        countries = [c for c in cs if c != ALL and not is_group(c)]  # countries first, then groups, then ALL
         for k, ind in enumerate(keys):
             if ind not in rkeys:
                 continue
