@@ -716,3 +716,139 @@ def test_a_sweep_on_a_real_dask_cluster_is_bit_identical_to_serial_and_survives_
     cols = [c for c in a.columns if c != "chunk"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
 
+
+
+# --------------------------------------------------------------------------- 19: API arguments, checked in one place
+
+BAD_CALLS = [
+    ("run", (BASELINE,), {"runs": 2.5}, "runs"), ("run", (BASELINE,), {"runs": "10"}, "runs"),
+    ("run", (BASELINE,), {"runs": True}, "runs"), ("run", (BASELINE,), {"seed": -1}, "seed"),
+    ("run", (BASELINE,), {"seed": 1.5}, "seed"), ("run", (BASELINE,), {"seed": "abc"}, "seed"),
+    ("analyze", (None,), {}, "source"), ("read_results", (None,), {}, "path"),
+    ("discover", ("sweep", "sdg_index_end"), {"alpha": 1.5, "below": "60"}, "alpha"),
+    ("discover", ("sweep", "sdg_index_end"), {"alpha": 1.5, "below": "60"}, "below"),
+    ("optimize", ("s.yaml",), {"seed": -1}, "seed"),
+    ("calibrate", (BASELINE, "h.csv"), {"fit_until": "2019"}, "fit_until"),
+    ("backtest", (BASELINE, "h.csv", 2015, 2019), {"runs": 0}, "runs"),
+    ("compare", ([BASELINE],), {"workers": 0}, "workers"), ("run", (BASELINE,), {"batch_size": 0}, "batch_size"),
+    ("optimize", ("s.yaml",), {"evaluations": 0}, "evaluations"),
+    ("optimize", ("s.yaml",), {"evaluations": -5}, "evaluations"),
+    ("optimize", ("s.yaml",), {"resume": True}, "resume"), ("run_sweep", ("s.yaml",), {"resume": True}, "resume"),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs, argument", BAD_CALLS)
+def test_bad_api_arguments_are_option_errors_naming_the_argument(name, args, kwargs, argument):
+    with pytest.raises(OptionError) as err:
+        getattr(sim, name)(*args, **kwargs)
+    assert any(p.field == argument and p.file == argument for p in err.value.problems), err.value
+
+
+def public_functions() -> list:
+    import inspect
+
+    import simulation.api as api
+
+    return [getattr(api, n) for n in api.__all__ if inspect.isfunction(getattr(api, n))]
+
+
+PLACEHOLDERS = {"scenario": str(BASELINE), "scenarios": [str(BASELINE)], "history": "h.csv", "fit_until": 2019,
+                "to": 2022, "comparison": "c", "sweep": "s", "source": "s", "outcome": "sdg_index_end",
+                "search": "s.yaml", "file": "p.yaml", "path": "p", "folder": "f", "name_or_path": "baseline"}
+"""Valid-looking values for the required arguments: the checks refuse the hostile one before any
+of these is used (no file named here exists)."""
+COUNTS = {"runs": 1, "workers": 1, "batch_size": 1, "evaluations": 1, "window": 1, "resamples": 1, "points": 2,
+          "seed": 0}
+
+
+def alternatives(annotation: str) -> set[str]:
+    """The top-level alternatives of an annotation string: `dict[str, float | str] | None` ->
+    {`dict[str, float | str]`, `None`}."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(annotation):
+        depth += ch == "["
+        depth -= ch == "]"
+        if depth == 0 and annotation.startswith(" | ", i):
+            parts.append(annotation[start:i])
+            start = i + 3
+    return {*parts, annotation[start:]}
+
+
+def wrong_for(annotation: str, name: str, value) -> bool:
+    """Whether `value` is certainly not allowed for an argument annotated `annotation`."""
+    import math
+
+    kinds = alternatives(annotation)
+    containers = any(k.startswith(("Sequence", "list", "dict", "tuple", "Callable")) for k in kinds)
+    if value is None:
+        return "None" not in kinds
+    if isinstance(value, bool):
+        return "bool" not in kinds
+    if isinstance(value, int):
+        return not kinds & {"int", "float"} or (name in COUNTS and value < COUNTS[name])
+    if isinstance(value, float):
+        return "float" not in kinds or not math.isfinite(value) or name in COUNTS
+    if isinstance(value, str):
+        return "str" not in kinds and not kinds & {"Sequence[str]"}  # a str is a sequence of str, refused too
+    return not containers  # bytes, object(): no container or callable annotation takes them
+
+
+def hostile_calls():
+    import inspect
+
+    from hypothesis import strategies as st
+
+    targets = [(fn, p.name, p.annotation) for fn in public_functions()
+               for p in inspect.signature(fn).parameters.values()]
+    values = st.one_of(st.none(), st.booleans(), st.integers(-10, 3), st.integers(-2**70, 2**70),
+                       st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4),
+                       st.sampled_from([b"x", object(), 1e400, -0.0, 2.5]))
+    return st.tuples(st.sampled_from(targets), values).filter(lambda t: wrong_for(t[0][2], t[0][1], t[1]))
+
+
+def test_every_public_function_refuses_hostile_arguments_with_the_packages_own_error():
+    """Any public function (simulation.api.__all__), any argument, any value of the wrong type or
+    out of range: an OptionError naming that argument, raised before any work (the placeholders
+    of the other arguments name files that do not exist), never a bare TypeError or ValueError."""
+    import inspect
+
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+    @given(hostile_calls())
+    def check(call):
+        (fn, name, _), value = call
+        required = {p.name: PLACEHOLDERS[p.name] for p in inspect.signature(fn).parameters.values()
+                    if p.default is inspect.Parameter.empty and p.name != name}
+        with pytest.raises(OptionError) as err:
+            fn(**required, **{name: value})
+        assert any(p.field == name for p in err.value.problems), (fn.__name__, name, value, err.value)
+
+    check()
+
+
+# --------------------------------------------------------------------------- 24: errors at the row of the file
+
+
+def test_a_calibrated_value_the_scenario_refuses_is_located_at_the_history_row_that_gave_it(tmp_path):
+    """A birth rate of 500 per 1,000 in history was `baseline.yaml (calibrated):1`."""
+    body = "".join(f"KEN,EG.ELC.ACCS.ZS,{y},{50 + y - 2010}\n" for y in range(2010, 2020))
+    path = history(tmp_path, body + "KEN,SP.DYN.CBRT.IN,2018,30\nKEN,SP.DYN.CBRT.IN,2019,500\n")
+    with pytest.raises(InputError) as err:
+        sim.calibrate(BASELINE, path, 2019)
+    assert [str(p) for p in err.value.problems] == [
+        f"{path}:13: value: KEN SP.DYN.CBRT.IN 2019 gives the calibrated scenario's "
+        "countries.KEN.birth_rate_per_1000: got 500, above the maximum (allowed: a number, 0 < value <= 100)"]
+    res = cli("calibrate", BASELINE, "--history", path, "--fit-until", "2019", "--out", tmp_path / "c")
+    located(res, f"{path}:13: value: KEN SP.DYN.CBRT.IN 2019")
+    assert "(calibrated)" not in res.output
+
+
+@pytest.mark.parametrize("value, line", [("250", "fit.csv:3: value: got 250, outside 0-100"),
+                                         ("-20", "fit.csv:3: value: got -20, outside 0-100")])
+def test_a_fit_file_value_outside_its_indicators_range_is_located_at_its_row(tmp_path, value, line):
+    """250 % access gave Ethiopia 297 M people with electricity; the error names the fit file's row."""
+    text = f"country,indicator,value\nKEN,EG.ELC.ACCS.ZS,40\nETH,EG.ELC.ACCS.ZS,{value}\n"
+    res = cli("run", BASELINE, "--runs", "2", "--parameters", fit(tmp_path, text), "--out", tmp_path / "o")
+    located(res, line)
+    assert "with fit.csv:1" not in res.output and not (tmp_path / "o").exists()

@@ -29,6 +29,7 @@ from ..report import sweep_plots
 from ..report.figures import axes_or_new
 from ..results.folders import atomic_folder, damaged_folder_errors, read_manifest, write_file_atomic
 from ..results.sweeps import read_sweep_runs
+from .arguments import checked
 
 
 @dataclass
@@ -72,6 +73,7 @@ class SweepResult:
         return Path(path)
 
 
+@checked(needs={"resume": "out"})
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, executor: str | Executor = "serial",
               workers: int | None = None, scheduler: str | None = None, resume: bool = False, force: bool = False,
               progress: Callable[[int, int], None] | None = None, command: list[str] | None = None) -> SweepResult:
@@ -93,6 +95,7 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, execu
     return read_sweep(out, result=res)
 
 
+@checked
 def read_sweep(folder: str | Path, result: SweepRecord | None = None) -> SweepResult:
     """Read the runs, design and manifest of a sweep folder."""
     folder = Path(folder)
@@ -156,6 +159,7 @@ class AnalysisResult:
         return folder
 
 
+@checked
 def analyze(source: SweepResult | str | Path) -> AnalysisResult:
     """Analyse a complete sweep (a SweepResult or a sweep folder) in memory."""
     sr = source if isinstance(source, SweepResult) else read_sweep(source)
