@@ -654,25 +654,20 @@ outcomes: [sdg_index_end]
 """
 
 
-def test_a_sweep_on_a_real_dask_cluster_is_bit_identical_to_serial_and_survives_a_killed_worker(tmp_path):
+@pytest.fixture
+def dask_cluster(tmp_path):
     """`dask scheduler` and two `dask worker` processes on 127.0.0.1, as docs/cluster.md says to
-    start them; one worker is killed with SIGKILL once the sweep has written chunks."""
+    start them: (the scheduler's address, the worker commands' processes)."""
     import shutil
     import signal
     import subprocess
     import sys
     import time
 
-    import psutil
-
-    from simulation.results.sweeps import read_sweep_runs
-
     pytest.importorskip("distributed")
     dask_cli = shutil.which("dask", path=str(Path(sys.executable).parent))
     if dask_cli is None:
         pytest.skip("the dask command is not installed")
-    (tmp_path / "s.yaml").write_text(CLUSTER_SWEEP)
-    run_sweep(load_sweep(tmp_path / "s.yaml"), tmp_path / "serial", make_executor("serial"))
     info = tmp_path / "scheduler.json"
     procs = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                                "--scheduler-file", str(info)], cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -685,24 +680,17 @@ def test_a_sweep_on_a_real_dask_cluster_is_bit_identical_to_serial_and_survives_
                 address = json.loads(info.read_text())["address"]
             except (OSError, ValueError, KeyError):
                 time.sleep(0.1)
+        assert address, "the scheduler wrote no address in 120 s"
         for _ in range(2):
             procs.append(subprocess.Popen([dask_cli, "worker", address, "--nthreads", "1", "--nworkers", "1",
                                            "--no-dashboard", "--host", "127.0.0.1"], cwd=ROOT,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                           start_new_session=True))
-        sweep = subprocess.Popen([sys.executable, "-m", "cli", "sweep", str(tmp_path / "s.yaml"), "--executor", "dask",
-                                  "--scheduler", address, "--out", str(tmp_path / "dask")], cwd=ROOT,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        runs = tmp_path / "dask" / "runs"
-        while sweep.poll() is None and len(list(runs.glob("part-*.parquet")) if runs.exists() else []) < 3:
-            time.sleep(0.02)
-        assert sweep.poll() is None, "the sweep ended before a worker could be killed"
-        # the worker process (the nanny's child) of the first `dask worker`: SIGKILL, as a lost machine
-        victims = psutil.Process(procs[1].pid).children(recursive=True) or [psutil.Process(procs[1].pid)]
-        for v in victims:
-            v.send_signal(signal.SIGKILL)
-        out, err = sweep.communicate(timeout=600)
-        assert sweep.returncode == 0, out + err[-3000:]
+        from distributed import Client
+
+        with Client(address, timeout="120s") as client:  # both workers registered: an observed state
+            client.wait_for_workers(2, timeout=300)
+        yield address, procs[1:]
     finally:
         for p in procs:
             try:
@@ -710,12 +698,64 @@ def test_a_sweep_on_a_real_dask_cluster_is_bit_identical_to_serial_and_survives_
             except ProcessLookupError:
                 pass
             p.wait()
+
+
+def test_a_sweep_on_a_real_dask_cluster_is_bit_identical_to_serial_and_survives_a_killed_worker(tmp_path,
+                                                                                               dask_cluster):
+    """One worker is killed with SIGKILL once the sweep has written chunks."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from simulation.results.sweeps import read_sweep_runs
+
+    address, workers = dask_cluster
+    (tmp_path / "s.yaml").write_text(CLUSTER_SWEEP)
+    run_sweep(load_sweep(tmp_path / "s.yaml"), tmp_path / "serial", make_executor("serial"))
+    sweep = subprocess.Popen([sys.executable, "-m", "cli", "sweep", str(tmp_path / "s.yaml"), "--executor", "dask",
+                              "--scheduler", address, "--out", str(tmp_path / "dask")], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        runs = tmp_path / "dask" / "runs"
+        while sweep.poll() is None and len(list(runs.glob("part-*.parquet")) if runs.exists() else []) < 3:
+            time.sleep(0.02)  # polls an observable state (chunk files), with no deadline of its own
+        assert sweep.poll() is None, "the sweep ended before a worker could be killed"
+        # the worker process (the nanny's child) of the first `dask worker`: SIGKILL, as a lost machine
+        victims = psutil.Process(workers[0].pid).children(recursive=True) or [psutil.Process(workers[0].pid)]
+        for v in victims:
+            v.send_signal(signal.SIGKILL)
+        out, err = sweep.communicate(timeout=600)
+        assert sweep.returncode == 0, out + err[-3000:]
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+            sweep.communicate()
     key = ["policy", "point", "replication"]
     a = read_sweep_runs(tmp_path / "serial").sort_values(key, ignore_index=True)
     b = read_sweep_runs(tmp_path / "dask").sort_values(key, ignore_index=True)
     cols = [c for c in a.columns if c != "chunk"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
 
+
+def test_optimize_on_a_real_dask_cluster_is_bit_identical_to_serial(tmp_path, dask_cluster):
+    """`sdgsim optimize --executor dask --scheduler ADDR`, as sweep has: the same generations
+    and Pareto set as a serial search, value for value."""
+    address, _ = dask_cluster
+    f = search_file(tmp_path, generations=2)
+    serial = sim.optimize(f, tmp_path / "serial", executor="serial")
+    res = cli("optimize", f, "--executor", "dask", "--scheduler", address, "--out", tmp_path / "dask")
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "dask" / "manifest.json").read_text())["executor"]["name"] == "dask"
+    dask = sim.read_results(tmp_path / "dask")
+    pd.testing.assert_frame_equal(serial.pareto, dask.pareto, check_exact=True)
+    for gen in ("gen-000000.parquet", "gen-000001.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "serial" / "generations" / gen),
+                                      pd.read_parquet(tmp_path / "dask" / "generations" / gen), check_exact=True)
+    located(cli("optimize", f, "--executor", "process", "--scheduler", address, "--out", tmp_path / "x"),
+            "a scheduler address needs --executor dask")
 
 
 # --------------------------------------------------------------------------- 19: API arguments, checked in one place

@@ -330,7 +330,10 @@ class DaskExecutor(Executor):
         from concurrent.futures import CancelledError
 
         it = iter(tasks)
-        shared_box = self.client.scatter([shared], broadcast=True)
+        # hash=False: a key of its own each time. With content-hashed keys a second call with
+        # equal shared data (a search's next generation, a scenario compared twice) reused the
+        # key the first call's release was still deleting, and its tasks found no data.
+        shared_box = self.client.scatter([shared], broadcast=True, hash=False)
         owner: dict = {}
         tries: dict = {}
         ac = as_completed()
@@ -356,7 +359,7 @@ class DaskExecutor(Executor):
                 return False
             tries[id(task)] = n
             if shared_box[0].status != "finished":
-                shared_box[:] = self.client.scatter([shared], broadcast=True)
+                shared_box[:] = self.client.scatter([shared], broadcast=True, hash=False)
             send(task)
             return True
 
