@@ -30,6 +30,8 @@ import numpy as np
 
 from ..errors import OptionError, Problem
 
+__all__: list[str] = []  # the API's machinery: it exports no public name of its own
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
