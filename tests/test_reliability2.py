@@ -258,7 +258,7 @@ def half_sent(shared, task):
         frame = frame.f_back
     writer = frame.f_locals["result_queue"]._writer
     writer._send(struct.pack("!i", 1000) + b"x" * 10)
-    os.write(1, b"sent\n")  # one write: the driver's line and this one never interleave
+    os.write(1, b"sent\\n")  # one write: the driver's line and this one never interleave
     time.sleep(60)
 
 def report_reading():
@@ -270,7 +270,7 @@ def report_reading():
         for tid, frame in sys._current_frames().items():
             while tid != me and frame is not None:
                 if frame.f_code.co_name == "_recv" and "connection" in frame.f_code.co_filename:
-                    os.write(1, b"reading\n")
+                    os.write(1, b"reading\\n")
                     return
                 frame = frame.f_back
         time.sleep(0.01)
