@@ -35,8 +35,7 @@ demo: $(STAMP) $(KERNELS)
 	@echo "Report:           $(CURDIR)/results/demo-compare/report.html"
 
 test: $(STAMP) $(KERNELS)
-	$(PY) -m pytest -n 2 --durations=10 -m "not signals"
-	$(PY) -m pytest -n 1 -m signals
+	$(PY) -m pytest -n 2 --durations=10
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py

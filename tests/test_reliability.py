@@ -60,7 +60,7 @@ class HeldLock:
 
     def __exit__(self, *exc):
         self.proc.stdin.close()
-        self.proc.wait(timeout=10)
+        self.proc.wait(timeout=300)  # a hang bound, not a race: it exits once stdin closes
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +191,7 @@ def test_temp_folders_of_a_killed_run_are_removed_by_the_next_command(tmp_path):
         assert proc.stdout.readline().strip() == "writing"
     finally:
         proc.send_signal(signal.SIGKILL)  # as the OOM killer or `kill -9` would
-        proc.wait(timeout=30)
+        proc.wait(timeout=300)
     assert len(list(tmp_path.glob(f".out.tmp-{proc.pid}.*"))) == 1
     alive = tmp_path / f".out.tmp-{os.getpid()}.{folders._HOST}-abcdefgh"  # a temp name of a live process
     alive.mkdir()

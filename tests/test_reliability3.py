@@ -26,6 +26,7 @@ from simulation.experiments.search import running as search_running
 from simulation.experiments.sweep.running import run_sweep
 from simulation.experiments.sweep.spec import load_sweep
 from tests.factory import BASELINE
+from tests.processes import interruptible
 from tests.test_reliability import HeldLock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -372,8 +373,8 @@ def test_the_apps_comparison_process_dies_with_the_app(tmp_path):
                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     child = psutil.Process(int(app.stdout.readline()))
     app.send_signal(signal.SIGKILL)
-    app.wait(timeout=30)
-    child.wait(timeout=60)  # psutil.TimeoutExpired if it outlives the app
+    app.wait(timeout=300)
+    child.wait(timeout=300)  # psutil.TimeoutExpired if it outlives the app (it goes within 0.2 s)
     assert not (tmp_path / "r" / "c").exists()
 
 
@@ -591,7 +592,8 @@ def test_ctrl_c_during_interpreter_shutdown_keeps_the_commands_exit_code(tmp_pat
 
     script = tmp_path / "late.py"
     script.write_text(LATE_CTRL_C)
-    res = subprocess.run([sys.executable, str(script), *argv], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    res = subprocess.run(interruptible([sys.executable, str(script), *argv]), cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
     assert res.returncode == code, res.stderr
     assert "KeyboardInterrupt" not in res.stderr and "Traceback" not in res.stderr, res.stderr
 
@@ -654,25 +656,20 @@ outcomes: [sdg_index_end]
 """
 
 
-def test_a_sweep_on_a_real_dask_cluster_is_bit_identical_to_serial_and_survives_a_killed_worker(tmp_path):
+@pytest.fixture
+def dask_cluster(tmp_path):
     """`dask scheduler` and two `dask worker` processes on 127.0.0.1, as docs/cluster.md says to
-    start them; one worker is killed with SIGKILL once the sweep has written chunks."""
+    start them: (the scheduler's address, the worker commands' processes)."""
     import shutil
     import signal
     import subprocess
     import sys
     import time
 
-    import psutil
-
-    from simulation.results.sweeps import read_sweep_runs
-
     pytest.importorskip("distributed")
     dask_cli = shutil.which("dask", path=str(Path(sys.executable).parent))
     if dask_cli is None:
         pytest.skip("the dask command is not installed")
-    (tmp_path / "s.yaml").write_text(CLUSTER_SWEEP)
-    run_sweep(load_sweep(tmp_path / "s.yaml"), tmp_path / "serial", make_executor("serial"))
     info = tmp_path / "scheduler.json"
     procs = [subprocess.Popen([dask_cli, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                                "--scheduler-file", str(info)], cwd=ROOT, stdout=subprocess.DEVNULL,
@@ -685,24 +682,17 @@ def test_a_sweep_on_a_real_dask_cluster_is_bit_identical_to_serial_and_survives_
                 address = json.loads(info.read_text())["address"]
             except (OSError, ValueError, KeyError):
                 time.sleep(0.1)
+        assert address, "the scheduler wrote no address in 120 s"
         for _ in range(2):
             procs.append(subprocess.Popen([dask_cli, "worker", address, "--nthreads", "1", "--nworkers", "1",
                                            "--no-dashboard", "--host", "127.0.0.1"], cwd=ROOT,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                           start_new_session=True))
-        sweep = subprocess.Popen([sys.executable, "-m", "cli", "sweep", str(tmp_path / "s.yaml"), "--executor", "dask",
-                                  "--scheduler", address, "--out", str(tmp_path / "dask")], cwd=ROOT,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        runs = tmp_path / "dask" / "runs"
-        while sweep.poll() is None and len(list(runs.glob("part-*.parquet")) if runs.exists() else []) < 3:
-            time.sleep(0.02)
-        assert sweep.poll() is None, "the sweep ended before a worker could be killed"
-        # the worker process (the nanny's child) of the first `dask worker`: SIGKILL, as a lost machine
-        victims = psutil.Process(procs[1].pid).children(recursive=True) or [psutil.Process(procs[1].pid)]
-        for v in victims:
-            v.send_signal(signal.SIGKILL)
-        out, err = sweep.communicate(timeout=600)
-        assert sweep.returncode == 0, out + err[-3000:]
+        from distributed import Client
+
+        with Client(address, timeout="120s") as client:  # both workers registered: an observed state
+            client.wait_for_workers(2, timeout=300)
+        yield address, procs[1:]
     finally:
         for p in procs:
             try:
@@ -710,9 +700,197 @@ def test_a_sweep_on_a_real_dask_cluster_is_bit_identical_to_serial_and_survives_
             except ProcessLookupError:
                 pass
             p.wait()
+
+
+def test_a_sweep_on_a_real_dask_cluster_is_bit_identical_to_serial_and_survives_a_killed_worker(tmp_path,
+                                                                                               dask_cluster):
+    """One worker is killed with SIGKILL once the sweep has written chunks."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from simulation.results.sweeps import read_sweep_runs
+
+    address, workers = dask_cluster
+    (tmp_path / "s.yaml").write_text(CLUSTER_SWEEP)
+    run_sweep(load_sweep(tmp_path / "s.yaml"), tmp_path / "serial", make_executor("serial"))
+    sweep = subprocess.Popen([sys.executable, "-m", "cli", "sweep", str(tmp_path / "s.yaml"), "--executor", "dask",
+                              "--scheduler", address, "--out", str(tmp_path / "dask")], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        runs = tmp_path / "dask" / "runs"
+        while sweep.poll() is None and len(list(runs.glob("part-*.parquet")) if runs.exists() else []) < 3:
+            time.sleep(0.02)  # polls an observable state (chunk files), with no deadline of its own
+        assert sweep.poll() is None, "the sweep ended before a worker could be killed"
+        # the worker process (the nanny's child) of the first `dask worker`: SIGKILL, as a lost machine
+        victims = psutil.Process(workers[0].pid).children(recursive=True) or [psutil.Process(workers[0].pid)]
+        for v in victims:
+            v.send_signal(signal.SIGKILL)
+        out, err = sweep.communicate(timeout=600)
+        assert sweep.returncode == 0, out + err[-3000:]
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+            sweep.communicate()
     key = ["policy", "point", "replication"]
     a = read_sweep_runs(tmp_path / "serial").sort_values(key, ignore_index=True)
     b = read_sweep_runs(tmp_path / "dask").sort_values(key, ignore_index=True)
     cols = [c for c in a.columns if c != "chunk"]
     pd.testing.assert_frame_equal(a[cols], b[cols])
 
+
+def test_optimize_on_a_real_dask_cluster_is_bit_identical_to_serial(tmp_path, dask_cluster):
+    """`sdgsim optimize --executor dask --scheduler ADDR`, as sweep has: the same generations
+    and Pareto set as a serial search, value for value."""
+    address, _ = dask_cluster
+    f = search_file(tmp_path, generations=2)
+    serial = sim.optimize(f, tmp_path / "serial", executor="serial")
+    res = cli("optimize", f, "--executor", "dask", "--scheduler", address, "--out", tmp_path / "dask")
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "dask" / "manifest.json").read_text())["executor"]["name"] == "dask"
+    dask = sim.read_results(tmp_path / "dask")
+    pd.testing.assert_frame_equal(serial.pareto, dask.pareto, check_exact=True)
+    for gen in ("gen-000000.parquet", "gen-000001.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "serial" / "generations" / gen),
+                                      pd.read_parquet(tmp_path / "dask" / "generations" / gen), check_exact=True)
+    located(cli("optimize", f, "--executor", "process", "--scheduler", address, "--out", tmp_path / "x"),
+            "a scheduler address needs --executor dask")
+
+
+# --------------------------------------------------------------------------- 19: API arguments, checked in one place
+
+BAD_CALLS = [
+    ("run", (BASELINE,), {"runs": 2.5}, "runs"), ("run", (BASELINE,), {"runs": "10"}, "runs"),
+    ("run", (BASELINE,), {"runs": True}, "runs"), ("run", (BASELINE,), {"seed": -1}, "seed"),
+    ("run", (BASELINE,), {"seed": 1.5}, "seed"), ("run", (BASELINE,), {"seed": "abc"}, "seed"),
+    ("analyze", (None,), {}, "source"), ("read_results", (None,), {}, "path"),
+    ("discover", ("sweep", "sdg_index_end"), {"alpha": 1.5, "below": "60"}, "alpha"),
+    ("discover", ("sweep", "sdg_index_end"), {"alpha": 1.5, "below": "60"}, "below"),
+    ("optimize", ("s.yaml",), {"seed": -1}, "seed"),
+    ("calibrate", (BASELINE, "h.csv"), {"fit_until": "2019"}, "fit_until"),
+    ("backtest", (BASELINE, "h.csv", 2015, 2019), {"runs": 0}, "runs"),
+    ("compare", ([BASELINE],), {"workers": 0}, "workers"), ("run", (BASELINE,), {"batch_size": 0}, "batch_size"),
+    ("optimize", ("s.yaml",), {"evaluations": 0}, "evaluations"),
+    ("optimize", ("s.yaml",), {"evaluations": -5}, "evaluations"),
+    ("optimize", ("s.yaml",), {"resume": True}, "resume"), ("run_sweep", ("s.yaml",), {"resume": True}, "resume"),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs, argument", BAD_CALLS)
+def test_bad_api_arguments_are_option_errors_naming_the_argument(name, args, kwargs, argument):
+    with pytest.raises(OptionError) as err:
+        getattr(sim, name)(*args, **kwargs)
+    assert any(p.field == argument and p.file == argument for p in err.value.problems), err.value
+
+
+def public_functions() -> list:
+    import inspect
+
+    import simulation.api as api
+
+    return [getattr(api, n) for n in api.__all__ if inspect.isfunction(getattr(api, n))]
+
+
+PLACEHOLDERS = {"scenario": str(BASELINE), "scenarios": [str(BASELINE)], "history": "h.csv", "fit_until": 2019,
+                "to": 2022, "comparison": "c", "sweep": "s", "source": "s", "outcome": "sdg_index_end",
+                "search": "s.yaml", "file": "p.yaml", "path": "p", "folder": "f", "name_or_path": "baseline"}
+"""Valid-looking values for the required arguments: the checks refuse the hostile one before any
+of these is used (no file named here exists)."""
+COUNTS = {"runs": 1, "workers": 1, "batch_size": 1, "evaluations": 1, "window": 1, "resamples": 1, "points": 2,
+          "seed": 0}
+
+
+def alternatives(annotation: str) -> set[str]:
+    """The top-level alternatives of an annotation string: `dict[str, float | str] | None` ->
+    {`dict[str, float | str]`, `None`}."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(annotation):
+        depth += ch == "["
+        depth -= ch == "]"
+        if depth == 0 and annotation.startswith(" | ", i):
+            parts.append(annotation[start:i])
+            start = i + 3
+    return {*parts, annotation[start:]}
+
+
+def wrong_for(annotation: str, name: str, value) -> bool:
+    """Whether `value` is certainly not allowed for an argument annotated `annotation`."""
+    import math
+
+    kinds = alternatives(annotation)
+    containers = any(k.startswith(("Sequence", "list", "dict", "tuple", "Callable")) for k in kinds)
+    if value is None:
+        return "None" not in kinds
+    if isinstance(value, bool):
+        return "bool" not in kinds
+    if isinstance(value, int):
+        return not kinds & {"int", "float"} or (name in COUNTS and value < COUNTS[name])
+    if isinstance(value, float):
+        return "float" not in kinds or not math.isfinite(value) or name in COUNTS
+    if isinstance(value, str):
+        return "str" not in kinds and not kinds & {"Sequence[str]"}  # a str is a sequence of str, refused too
+    return not containers  # bytes, object(): no container or callable annotation takes them
+
+
+def hostile_calls():
+    import inspect
+
+    from hypothesis import strategies as st
+
+    targets = [(fn, p.name, p.annotation) for fn in public_functions()
+               for p in inspect.signature(fn).parameters.values()]
+    values = st.one_of(st.none(), st.booleans(), st.integers(-10, 3), st.integers(-2**70, 2**70),
+                       st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4),
+                       st.sampled_from([b"x", object(), 1e400, -0.0, 2.5]))
+    return st.tuples(st.sampled_from(targets), values).filter(lambda t: wrong_for(t[0][2], t[0][1], t[1]))
+
+
+def test_every_public_function_refuses_hostile_arguments_with_the_packages_own_error():
+    """Any public function (simulation.api.__all__), any argument, any value of the wrong type or
+    out of range: an OptionError naming that argument, raised before any work (the placeholders
+    of the other arguments name files that do not exist), never a bare TypeError or ValueError."""
+    import inspect
+
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+    @given(hostile_calls())
+    def check(call):
+        (fn, name, _), value = call
+        required = {p.name: PLACEHOLDERS[p.name] for p in inspect.signature(fn).parameters.values()
+                    if p.default is inspect.Parameter.empty and p.name != name}
+        with pytest.raises(OptionError) as err:
+            fn(**required, **{name: value})
+        assert any(p.field == name for p in err.value.problems), (fn.__name__, name, value, err.value)
+
+    check()
+
+
+# --------------------------------------------------------------------------- 24: errors at the row of the file
+
+
+def test_a_calibrated_value_the_scenario_refuses_is_located_at_the_history_row_that_gave_it(tmp_path):
+    """A birth rate of 500 per 1,000 in history was `baseline.yaml (calibrated):1`."""
+    body = "".join(f"KEN,EG.ELC.ACCS.ZS,{y},{50 + y - 2010}\n" for y in range(2010, 2020))
+    path = history(tmp_path, body + "KEN,SP.DYN.CBRT.IN,2018,30\nKEN,SP.DYN.CBRT.IN,2019,500\n")
+    with pytest.raises(InputError) as err:
+        sim.calibrate(BASELINE, path, 2019)
+    assert [str(p) for p in err.value.problems] == [
+        f"{path}:13: value: KEN SP.DYN.CBRT.IN 2019 gives the calibrated scenario's "
+        "countries.KEN.birth_rate_per_1000: got 500, above the maximum (allowed: a number, 0 < value <= 100)"]
+    res = cli("calibrate", BASELINE, "--history", path, "--fit-until", "2019", "--out", tmp_path / "c")
+    located(res, f"{path}:13: value: KEN SP.DYN.CBRT.IN 2019")
+    assert "(calibrated)" not in res.output
+
+
+@pytest.mark.parametrize("value, line", [("250", "fit.csv:3: value: got 250, outside 0-100"),
+                                         ("-20", "fit.csv:3: value: got -20, outside 0-100")])
+def test_a_fit_file_value_outside_its_indicators_range_is_located_at_its_row(tmp_path, value, line):
+    """250 % access gave Ethiopia 297 M people with electricity; the error names the fit file's row."""
+    text = f"country,indicator,value\nKEN,EG.ELC.ACCS.ZS,40\nETH,EG.ELC.ACCS.ZS,{value}\n"
+    res = cli("run", BASELINE, "--runs", "2", "--parameters", fit(tmp_path, text), "--out", tmp_path / "o")
+    located(res, line)
+    assert "with fit.csv:1" not in res.output and not (tmp_path / "o").exists()

@@ -49,8 +49,8 @@ DEPRECATED = {"Run": "RunResult", "ComparisonRun": "ComparisonResult", "SweepRun
               "SearchRun": "SearchResult", "SweepAnalysis": "AnalysisResult"}
 """Old names of the result classes: still found (with a DeprecationWarning), not listed in `__all__`."""
 
-SUBMODULES = ("appraisal", "calibration", "donors", "new", "portfolios", "ppi", "results", "run_data", "runs", "scenarios",
-              "search", "sweeps")
+SUBMODULES = ("appraisal", "arguments", "calibration", "donors", "new", "portfolios", "ppi", "results", "run_data", "runs",
+              "scenarios", "search", "sweeps")
 
 
 def __getattr__(name: str) -> Any:

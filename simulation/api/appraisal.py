@@ -30,6 +30,7 @@ from ..report.appraisal_html import appraisal_page
 from ..report.figures import subplots
 from ..report.page_parts import CSS
 from ..results.folders import atomic_folder, damaged_folder_errors, read_manifest, write_file_atomic
+from .arguments import checked
 from .results import read_results
 from .runs import ComparisonResult, RunResult
 from .sweeps import SweepResult, read_sweep
@@ -165,6 +166,7 @@ class AppraisalResult:
         return Path(path)
 
 
+@checked
 def appraise(comparison: ComparisonResult | str | Path, outcome: str = "people_gain", *,
              wtp: tuple[float, float] | None = None, threshold: float | None = None, points: int = 101,
              level: float = stats.LEVEL, seed: int = 0) -> AppraisalResult:
@@ -282,6 +284,7 @@ class VoiResult:
         return path
 
 
+@checked
 def voi(sweep: SweepResult | str | Path, outcome: str, *, wtp: float | None = None, cost: str | None = None,
         groups: dict[str, list[str]] | None = None, resamples: int = stats.EVPPI_BOOTSTRAP,
         seed: int = 0) -> VoiResult:

@@ -35,7 +35,7 @@ from ..analysis.calibration import (
 )
 from ..data import INDICATORS, series
 from ..data import countries as country_table
-from ..errors import OptionError, Problem
+from ..errors import InputError, OptionError, Problem
 from ..experiments.replications import run_scenario
 from ..mechanisms import indicators as ind
 from ..report import backtest_plots
@@ -45,6 +45,7 @@ from ..scenario import Scenario
 from ..scenario.history import History, HistoryError, load_history
 from ..scenario.loading import validate_data
 from ..scenario.rebase import rebase
+from .arguments import checked
 from .scenarios import load_scenario
 
 BIRTH_RATE = "SP.DYN.CBRT.IN"
@@ -70,6 +71,26 @@ def _check_ranges(hist: History, sc: Scenario) -> None:
                                     f"({i.unit or 'its unit'})"))
     if problems:
         raise HistoryError(problems)
+
+
+def _line(known: History, country: str, indicator: str, year: int) -> int:
+    """Return the line in the history file of one observation (1 if the frame does not say)."""
+    f = known.frame
+    rows = f[(f.country == country) & (f.indicator == indicator) & (f.year == year)]
+    return int(rows.line.iloc[0]) if "line" in f and len(rows) and pd.notna(rows.line.iloc[0]) else 1
+
+
+def _from_history(p: Problem, file: str, origin: dict[str, tuple[int, str]]) -> Problem:
+    """Locate a problem of the calibrated scenario at the history row that set the value.
+
+    The field is the history's `value` column; the message names the row's series and the
+    scenario field it became. A field no row set keeps the scenario's problem as it is.
+    """
+    for prefix in sorted(origin, key=len, reverse=True):
+        if p.field == prefix or (prefix.endswith(".") and p.field.startswith(prefix)):
+            line, what = origin[prefix]
+            return Problem(file, line, "value", f"{what} gives the calibrated scenario's {p.field}: {p.message}")
+    return p
 
 
 def _base_money(sc: Scenario, fit_until: int, window: int) -> np.ndarray:
@@ -189,6 +210,7 @@ def read_calibration(folder: Path, man: dict) -> Calibration:
                        validate_data(man["calibrated"], where), text.splitlines())
 
 
+@checked
 def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fit_until: int, *,
               start_year: int | None = None, window: int = WINDOW_YEARS) -> Calibration:
     """Calibrate a scenario's indicators on history.
@@ -210,9 +232,6 @@ def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fi
         raise OptionError([Problem(hist.file, 1, "<file>", f"no observation up to {fit_until} of the scenario's "
                                                            f"countries ({', '.join(sc.country_ids)}) and indicators "
                                                            f"({', '.join(sc.indicator_ids)})")])
-    if window <= 0:
-        raise OptionError([Problem("window", 1, "window", f"got {window}; the fit window is a whole number of years "
-                                                          "(at least 1) before fit_until")])
     _check_ranges(hist, sc)
     specs = _specs(sc)
     fit = fit_trends(known.frame, specs, sc.country_ids, fit_until, window)
@@ -225,11 +244,14 @@ def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fi
     rows = []
     ft = fit.table.set_index(["country", "indicator"])
     data = sc.model_dump()
+    origin: dict[str, tuple[int, str]] = {}  # a calibrated field -> the history row (line) it came from, and how
     for ci, c in enumerate(sc.countries):
         cdata = data["countries"][ci]
         br = known.value_at(c.id, BIRTH_RATE, min(start, fit_until))
         if br is not None:
             cdata["birth_rate_per_1000"] = br[0]
+            origin[f"countries.{c.id}.birth_rate_per_1000"] = (_line(known, c.id, BIRTH_RATE, br[1]),
+                                                               f"{c.id} {BIRTH_RATE} {br[1]}")
         for ii, spec in enumerate(specs):
             f = ft.loc[(c.id, spec.id)]
             if spec.id not in fitted:  # history has no series of it: keep the scenario's own trend
@@ -243,6 +265,8 @@ def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fi
                                f"from the scenario ({value:g})")
             else:
                 value, year = obs
+                origin[f"countries.{c.id}.indicators.{spec.id}.value"] = (_line(known, c.id, spec.id, year),
+                                                                          f"{c.id} {spec.id} {year}")
                 if year < start:  # carry the last observation to the start year along the fitted trend
                     g = spec.log_gap(np.array([value]))[0] - f.trend * (start - year)
                     value = float(ind.value_of(np.exp(g), spec.best, spec.higher_is_better))
@@ -251,13 +275,20 @@ def calibrate(scenario: Scenario | str | Path, history: History | str | Path, fi
                    "baseline_usd_per_capita": float(base[ci, ii]), "n_obs": int(f.n_obs), "pooled": bool(f.pooled),
                    "raw_trend": f.raw_trend, "raw_se": f.raw_se, "rmse_fit": f.rmse_fit}
             rows.append(row)
+            last = known.value_at(c.id, spec.id, fit_until)
+            if spec.id in fitted and last is not None:  # the trend's fit ends at the last observation it used
+                origin[f"countries.{c.id}.indicators.{spec.id}."] = (
+                    _line(known, c.id, spec.id, last[1]), f"the trend fitted on {c.id} {spec.id} up to {last[1]}")
             cdata["indicators"][spec.id] = {k: row[k] for k in ("value", "trend", "trend_sd", "noise_sd",
                                                                 "baseline_usd_per_capita")}
     for k, row in fit.pooling.iterrows():  # history's range of decade-long trends bounds every trend draw
         if np.isfinite(row.trend_lo) and np.isfinite(row.trend_hi):
             lo, hi = sorted((row.trend_lo, row.trend_hi))
             data["indicators"][k]["trend_range"] = [float(np.clip(lo, -1, 1)), float(np.clip(hi, -1, 1))]
-    calibrated = validate_data(data, f"{file or sc.name} (calibrated)")
+    try:
+        calibrated = validate_data(data, f"{file or sc.name} (calibrated)")
+    except InputError as err:  # a value history gave: located at the history's row, never at the scenario's line 1
+        raise HistoryError([_from_history(p, hist.file, origin) for p in err.problems]) from None
     return Calibration(sc, file, hist.file, fit_until, fit, pd.DataFrame(rows), calibrated, skipped)
 
 
@@ -512,6 +543,7 @@ def _series_rows(c: str, spec: IndicatorSpec, obs: pd.DataFrame, past: pd.DataFr
              "crd": float(crd[k])} for k, y in enumerate(oy)]
 
 
+@checked
 def backtest(scenario: Scenario | str | Path, history: History | str | Path | None, fit_until: int, to: int, *,
              runs: int = 1000, seed: int = 0, window: int = WINDOW_YEARS) -> Backtest:
     """Back-test a scenario's forecasts against history.

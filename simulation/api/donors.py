@@ -28,6 +28,7 @@ from ..mechanisms import dynamics
 from ..report import donor_plots
 from ..report.html import build_report
 from ..results.folders import atomic_folder
+from .arguments import checked
 from .scenarios import load_scenario
 
 __all__ = ["DonorFit", "fit_donors"]
@@ -165,6 +166,7 @@ def _dac2a_record() -> tuple[pd.DataFrame, str]:
     return flows, ", ".join(sorted(set(flows.source.astype(str))))
 
 
+@checked
 def fit_donors(donors="all-dac", fit_until: int = 2018, to: int = 2022, measure: str = "auto") -> DonorFit:
     """Fit every allocation strategy to each donor's DAC2a shares and score them out of sample.
 

@@ -25,6 +25,7 @@ from ..errors import OptionError, Problem
 from ..scenario import Scenario
 from ..scenario.history import History
 from ..scenario.loading import validate_data
+from .arguments import checked
 from .calibration import Calibration, calibrate
 from .donors import apply_fitted_rules
 from .scenarios import load_scenario
@@ -235,6 +236,7 @@ def _calibrate_into(doc: dict, history, scenario: Scenario, start: int) -> Calib
     return cal
 
 
+@checked
 def new_scenario(name: str, *, countries: str | Sequence[str] | None = None, group: str | None = None,
                  donors: str | Sequence[str] = (), goals: str | Sequence[str] | None = None,
                  start: int = 2024, end: int = 2035, command: str = "") -> NewScenario:

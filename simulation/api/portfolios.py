@@ -29,6 +29,7 @@ from ..report.page_parts import CSS
 from ..results.folders import atomic_folder
 from ..scenario.catalog import resolve
 from ..scenario.library import SHIPPED_DIR
+from .arguments import checked
 
 
 @dataclass
@@ -116,6 +117,7 @@ class PortfolioResult:
         return Path(path)
 
 
+@checked
 def portfolio(file: PortfolioSpec | str | Path, *, budget: float | None = None, outcome: str | None = None,
               runs: int | None = None, seed: int | None = None, workers: int = 1, executor: str | None = None,
               progress: Callable[[int], None] | None = None) -> PortfolioResult:

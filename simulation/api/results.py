@@ -20,6 +20,7 @@ from ..analysis.comparison import Comparison
 from ..errors import Problem, ResultsError
 from ..results.folders import damaged_folder_errors, read_manifest
 from ..results.runs import read_run_result
+from .arguments import checked
 from .run_data import InMemory
 from .runs import ComparisonResult, RunResult
 from .sweeps import SweepResult, read_sweep
@@ -100,6 +101,7 @@ def _later(module: str, name: str):
     return lambda folder, man: getattr(importlib.import_module(f"{__package__}.{module}"), name)(folder, man)
 
 
+@checked
 def read_results(path: str | Path) -> AnyResult:
     """Open any results folder written by sdgsim.
 

@@ -39,6 +39,7 @@ from ..results.runs import RunInfo, RunWriter, finish_run, manifest, write_run
 from ..scenario import Scenario
 from ..scenario.catalog import resolve
 from ..scenario.parameters import load_parameters, with_parameters
+from .arguments import checked
 from .run_data import InFolder, InMemory
 from .scenarios import load_scenario
 
@@ -233,6 +234,7 @@ def _stream(scenario: Scenario, folder: Path, *, runs: int, seed: int, workers: 
     return values.done(), flows
 
 
+@checked
 def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, workers: int = 1,
         executor: str | None = None, scheduler: str | None = None, flows: bool | str = "yearly",
         batch_size: int | None = None, sets: Sequence[str] = (), parameters: str | Path | None = None,
@@ -303,8 +305,6 @@ def run(scenario: Scenario | str | Path, runs: int = 100, seed: int = 0, *, work
     if sets and isinstance(scenario, Scenario) and file is None:
         raise OptionError([Problem("sets", 1, "sets", "overrides apply when loading; pass a file or name, or use "
                                                       "load_scenario(path, sets) first")])
-    if runs < 1:
-        raise OptionError([Problem("runs", 1, "runs", f"got {runs} (allowed: at least 1)")])
     scenario = with_groups(scenario, groups)
     mode = _flow_detail(flows)
     if not force_size:  # a batch records its flows in memory whatever the detail kept
@@ -473,6 +473,7 @@ class ComparisonResult:
         build_report(tmp)
 
 
+@checked
 def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: int = 0, *,
             reference: str | None = None, interval: str = "t", sets: Sequence[str] = (),
             parameters: str | Path | None = None, workers: int = 1,

@@ -14,8 +14,10 @@ from ..scenario import Scenario
 from ..scenario.catalog import resolve
 from ..scenario.loading import load_scenario as _load_file
 from ..scenario.parameters import load_parameters, with_parameters
+from .arguments import checked
 
 
+@checked
 def load_scenario(name_or_path: str | Path, sets: Sequence[str] = (), parameters: str | Path | None = None
                   ) -> Scenario:
     """Load a validated scenario from a file, or a shipped scenario by name (`"baseline"`).

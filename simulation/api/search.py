@@ -28,6 +28,7 @@ from ..report.html import build_report
 from ..report.search_plots import box_plot, draw_discovery, draw_search, parallel_plot
 from ..results.folders import write_file_atomic
 from ..results.searches import check_discovery_target, discovery_files, read_discovery_index
+from .arguments import checked
 from .sweeps import SweepResult, read_sweep
 
 
@@ -118,6 +119,7 @@ class DiscoveryResult:
         return path
 
 
+@checked
 def discover(source: SweepResult | str | Path, outcome: str, *, worst: float | None = None, below: float | None = None,
              above: float | None = None, policy: str | None = None, method: str = "prim", alpha: float = 0.05,
              min_coverage: float = 0.5, seed: int = 0, contrast: str | None = None) -> DiscoveryResult:
@@ -138,8 +140,6 @@ def discover(source: SweepResult | str | Path, outcome: str, *, worst: float | N
     problems = []
     if sum(v is not None for v in (worst, below, above)) != 1:
         problems.append(Problem("selection", 1, "worst", "give exactly one of worst, below or above"))
-    if worst is not None and not 0 < worst < 1:
-        problems.append(Problem("selection", 1, "worst", f"got {worst}; a fraction between 0 and 1"))
     outcomes = outcome_names(sr.runs, sr.manifest)
     if outcome not in outcomes:
         problems.append(Problem("outcome", 1, outcome, f"not an outcome of this sweep (allowed: {', '.join(outcomes)})"))
@@ -243,22 +243,24 @@ class SearchResult:
         return folder
 
 
+@checked(needs={"resume": "out"})
 def optimize(search: Search | str | Path, out: str | Path | None = None, *, evaluations: int | None = None,
              seed: int | None = None, executor: str | Executor = "serial", workers: int | None = None,
-             resume: bool = False, force: bool = False,
+             scheduler: str | None = None, resume: bool = False, force: bool = False,
              progress: Callable[[int, int], None] | None = None, command: list[str] | None = None) -> SearchResult:
     """Search for robust policies (NSGA-II) over a search file's levers.
 
     Many-objective robust policy search (NSGA-II) over a search file's levers, each policy
     judged by a robustness measure over the sampled futures. With `out`, each generation is
     stored as it finishes (`resume=True` continues a stopped search) and the Pareto set, plots
-    and report.html are written at the end. Identical results for any executor and worker count.
+    and report.html are written at the end. Identical results for any executor ("serial",
+    "process", "dask": a running scheduler at `scheduler`, or a local cluster) and worker count.
     Raises SearchInterrupted on Ctrl-C.
     """
     s = search if isinstance(search, Search) else load_search(search)
     if seed is not None:
         s = dataclasses.replace(s, spec=s.spec.model_copy(update={"seed": seed}))
-    ex = executor if isinstance(executor, Executor) else make_executor(executor, worker_count(s, workers))
+    ex = executor if isinstance(executor, Executor) else make_executor(executor, worker_count(s, workers), scheduler)
     run = SearchResult(run_search(s, out, ex, evaluations=evaluations, resume=resume, force=force, progress=progress,
                                command=command))
     if out is not None:

@@ -34,6 +34,7 @@ from ..report import sweep_plots
 from ..report.figures import axes_or_new
 from ..results.folders import atomic_folder, damaged_folder_errors, read_manifest, write_file_atomic
 from ..results.sweeps import read_sweep_runs
+from .arguments import checked
 
 
 @dataclass
@@ -77,6 +78,7 @@ class SweepResult:
         return Path(path)
 
 
+@checked(needs={"resume": "out"})
 def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, executor: str | Executor = "serial",
               workers: int | None = None, scheduler: str | None = None, resume: bool = False, force: bool = False,
               progress: Callable[[int, int], None] | None = None, command: list[str] | None = None,
@@ -105,6 +107,7 @@ def run_sweep(sweep: Sweep | str | Path, out: str | Path | None = None, *, execu
     return read_sweep(out, result=res)
 
 
+@checked
 def read_sweep(folder: str | Path, result: SweepRecord | None = None) -> SweepResult:
     """Read the runs, design and manifest of a sweep folder."""
     folder = Path(folder)
@@ -186,6 +189,7 @@ class AnalysisResult:
         return folder
 
 
+@checked
 def analyze(source: SweepResult | str | Path, outcomes: Sequence[str] | None = None,
             contrast: str | None = None) -> AnalysisResult:
     """Analyse a complete sweep (a SweepResult or a sweep folder) in memory.

@@ -12,8 +12,9 @@ from ..errors import FolderExists, InputError, MissingExtra, Problem, TooLarge
 
 EXIT_BAD_INPUT = 2
 FLAG_HINTS = {"scheduler": "--scheduler", "executor": "--executor", "reference": "--reference", "runs": "--runs",
-              "metrics": "--metric", "min_effects": "--min-effect",
-              "contrast": "--contrast"}  # the API's argument → the command's option
+              "metrics": "--metric", "min_effects": "--min-effect", "wtp": "--wtp", "threshold": "--threshold",
+              "budget": "--budget", "seed": "--seed", "workers": "--workers", "evaluations": "--evaluations",
+              "resamples": "--resamples", "contrast": "--contrast"}  # the API's argument → the command's option
 EXTRA_FLAGS = {"dask": " --executor dask"}  # an extra that one option of a command needs, not the command
 
 

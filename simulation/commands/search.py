@@ -10,7 +10,9 @@ import click
 import simulation as sim
 
 from ..errors import InputError
+from ..extras import require
 from .common import fail as _fail
+from .common import scheduler_needs_dask
 
 
 @click.command()
@@ -51,19 +53,24 @@ def discover(folder, outcome, worst, below, above, policy, contrast, method, out
 @click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None, help="Override the file's seed.")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Search folder [default: results/<search name>].")
-@click.option("--executor", "-e", type=click.Choice(["serial", "process"]), default="process", show_default=True)
+@click.option("--executor", "-e", type=click.Choice(["serial", "process", "dask"]), default="process",
+              show_default=True, help="Where policies are evaluated; dask uses --scheduler or a local cluster of "
+                                      "--workers. Results are identical.")
 @click.option("--workers", "-w", type=click.IntRange(1, 4096), default=None, help="Worker processes.")
+@click.option("--scheduler", metavar="ADDR", default=None,
+              help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
 @click.option("--resume", is_flag=True, help="Continue a stopped search in --out.")
 @click.option("--force", is_flag=True, help="Replace an existing search folder.")
 @click.option("--dry-run", is_flag=True, help="Validate, print the number of evaluations and runs and a time and "
                                               "disk estimate (from a few timing runs); write nothing.")
-def optimize(search_file, evaluations, seed, out, executor, workers, resume, force, dry_run) -> None:
+def optimize(search_file, evaluations, seed, out, executor, workers, scheduler, resume, force, dry_run) -> None:
     """Robust policy search (NSGA-II) over SEARCH_FILE's levers and futures: pareto.csv, report.html.
 
     \b
     Example:
       sdgsim optimize scenarios/searches/pia-levers.yaml --dry-run
       sdgsim optimize scenarios/searches/pia-levers.yaml --out results/pia-levers
+      sdgsim optimize big.yaml --executor dask --scheduler tcp://head-node:8786 --out /shared/big
 
     Worker processes are capped at the population and the machine's cores.
     """
@@ -71,6 +78,9 @@ def optimize(search_file, evaluations, seed, out, executor, workers, resume, for
     from simulation.errors import SearchInterrupted
 
     try:
+        scheduler_needs_dask(scheduler, executor)
+        if executor == "dask" and not dry_run:
+            require("dask")
         sw = load_search(search_file)
         out = out or Path("results") / sw.name
         if dry_run:
@@ -81,8 +91,8 @@ def optimize(search_file, evaluations, seed, out, executor, workers, resume, for
                        f"{sw.spec.futures.count} futures\n{estimate_text(est)}\n  output:      {out}/")
             return
         s = sim.optimize(sw, out, evaluations=evaluations, seed=seed, executor=executor, workers=workers,
-                         resume=resume, force=force, progress=lambda g, n: click.echo(f"generation {g}/{n}", err=True),
-                         command=sys.argv)
+                         scheduler=scheduler, resume=resume, force=force,
+                         progress=lambda g, n: click.echo(f"generation {g}/{n}", err=True), command=sys.argv)
     except InputError as err:
         _fail(err)
     except SearchInterrupted as stop:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import numbers
 import os
 import signal
 import sys
@@ -331,7 +330,10 @@ class DaskExecutor(Executor):
         from concurrent.futures import CancelledError
 
         it = iter(tasks)
-        shared_box = self.client.scatter([shared], broadcast=True)
+        # hash=False: a key of its own each time. With content-hashed keys a second call with
+        # equal shared data (a search's next generation, a scenario compared twice) reused the
+        # key the first call's release was still deleting, and its tasks found no data.
+        shared_box = self.client.scatter([shared], broadcast=True, hash=False)
         owner: dict = {}
         tries: dict = {}
         ac = as_completed()
@@ -357,7 +359,7 @@ class DaskExecutor(Executor):
                 return False
             tries[id(task)] = n
             if shared_box[0].status != "finished":
-                shared_box[:] = self.client.scatter([shared], broadcast=True)
+                shared_box[:] = self.client.scatter([shared], broadcast=True, hash=False)
             send(task)
             return True
 
@@ -410,22 +412,10 @@ def _worker_version(local: bool = False) -> str:
     return __version__  # the engine (this module and what it imports) is loaded by unpickling the call
 
 
-def check_count(name: str, value: object, low: int = 1, high: int | None = None, *, optional: bool = True) -> None:
-    """Refuse an API count (`workers`, `batch_size`, `runs`, `evaluations`) that is not a whole
-    number in [low, high] (None passes when `optional`): an OptionError naming the argument,
-    never a silent default (`workers=0` meant all cores) or a TypeError."""
-    if value is None and optional:
-        return
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low \
-        and (high is None or value <= high)
-    if not ok:
-        allowed = f"a whole number, {low} or more" if high is None else f"a whole number, {low} to {high}"
-        raise OptionError([Problem(name, 1, name, f"got {value!r} (allowed: {allowed})")])
-
-
 def make_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:
     """serial, process (local cores) or dask (scheduler address, or a LocalCluster)."""
-    check_count("workers", workers)
+    if scheduler is not None and name != "dask":
+        raise OptionError([Problem("scheduler", 1, scheduler, "a scheduler address needs the dask executor")])
     if name == "serial":
         return SerialExecutor(1)
     if name == "process":

@@ -24,7 +24,7 @@ import pandas as pd
 from ..model import FinancingModel, RunArrays, result_arrays, rng
 from ..model.ledger import FullFlows, flow_mode, flows_table, merge_yearly
 from ..scenario import Scenario
-from .executors import check_count, make_executor
+from .executors import make_executor
 from .sizing import full_flows_batch
 
 DEFAULT_BATCH = 64
@@ -108,9 +108,6 @@ class _Merger:
 def _execute(scenario: Scenario, runs: int, seed: int, workers: int, batch_size: int | None, mode: str,
              progress: Callable[[int], None] | None, executor: str | None, scheduler: str | None,
              merger: _Merger) -> None:
-    check_count("runs", runs, optional=False)
-    check_count("workers", workers, optional=False)
-    check_count("batch_size", batch_size)
     batch = batch_size or min(DEFAULT_BATCH, max(1, -(-runs // max(1, workers))),
                               full_flows_batch(scenario) if mode == "full" else DEFAULT_BATCH)
     bounds = [(a, min(a + batch, runs)) for a in range(0, runs, batch)]

@@ -230,6 +230,12 @@ def indicator_checks(s: Scenario) -> list[tuple[tuple, str]]:
                 out.append((("countries", c, "indicators", key),
                             f"unknown indicator '{key}' ({close(key, ids)}declared: {', '.join(ids) or 'none'})"))
         for ind in s.indicators:
+            own = country.indicators.get(ind.id)
+            lo, hi = min(0.0, ind.best), max(ind.scale, ind.best)
+            if own is not None and not lo <= own.value <= hi:  # 250 % access: 297 M people of 120 M
+                out.append((("countries", c, "indicators", ind.id, "value"),
+                            f"got {own.value:g}, outside {lo:g}-{hi:g} ({ind.unit or 'its unit'}, the range "
+                            "its scale allows)"))
             if ind.id not in country.indicators:
                 out.append((("countries", c, "indicators"), f"no start value for indicator {ind.id} "
                                                             "(every declared indicator needs one per country)"))

@@ -28,13 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from ...errors import InputError, OptionError, SearchInterrupted
+from ...errors import InputError, SearchInterrupted
 from ...errors import Problem as Located
 from ...extras import require
 from ...results.searches import SearchStore
 from ...scenario import validate_data
 from ...scenario.paths import with_values
-from ..executors import Executor, SerialExecutor, check_count
+from ..executors import Executor, SerialExecutor
 from ..sweep.chunks import decode_row, run_many
 from ..sweep.chunks import error_text as _error_text
 from ..sweep.designs import design_seed, run_seeds
@@ -72,7 +72,6 @@ def future_sample(search: Search) -> np.ndarray:
 def worker_count(search: Search, workers: int | None) -> int:
     """Worker processes worth starting: no more than the policies evaluated at once (the
     population) and the machine's cores, whatever was asked for (default: all cores)."""
-    check_count("workers", workers)
     cores = os.cpu_count() or 1
     return max(1, min(workers or cores, cores, search.spec.search.population))
 
@@ -203,9 +202,6 @@ def run_search(search: Search, out=None, executor: Executor | None = None, *, ev
     from pymoo.core.problem import Problem
     from pymoo.problems.static import StaticProblem
 
-    check_count("evaluations", evaluations, high=10_000_000)
-    if resume and out is None:
-        raise OptionError([Located("resume", 1, "resume", "resume continues a search folder: give out=FOLDER")])
     t0 = time.perf_counter()
     spec = search.spec.search
     pop = spec.population
