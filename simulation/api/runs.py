@@ -35,7 +35,7 @@ from ..report import plots
 from ..report import slide as slides
 from ..report.html import build_report
 from ..results.folders import atomic_folder
-from ..results.runs import RunInfo, RunWriter, finish_run, manifest, write_run
+from ..results.runs import RunInfo, RunWriter, finish_run, manifest, money_flows, write_run
 from ..scenario import Scenario
 from ..scenario.catalog import resolve
 from ..scenario.parameters import load_parameters, with_parameters
@@ -549,7 +549,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
         raise OptionError(list(dict.fromkeys(problems)))
     if not loaded:
         raise OptionError([Problem("scenarios", 1, "scenarios", "no scenario given (allowed: one or more)")])
-    resolved = {name: members for sc in loaded for name, members in sc.groups.items()}  # for the attribution
+    resolved = {name: list(members) for sc in loaded for name, members in sc.groups.items()}  # for the attribution
     names = unique_names([s.name for s in loaded])
     if reference is not None and reference not in names:
         raise OptionError([Problem("reference", 1, "reference",
@@ -571,7 +571,7 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
             res = run_scenario(sc, record_flows=mode, **options)
             results[name] = RunResult(InMemory(res), f, list(sets), started)
         comp = paired_comparison({n: r.result for n, r in results.items()}, reference=reference, method=interval,
-                                 seed=seed, min_effects=min_effects, groups=_groups(resolved))
+                                 seed=seed, min_effects=min_effects, groups=resolved)
         return ComparisonResult(results, comp, files, list(sets), started)
     out = Path(out)
     with atomic_folder(out, force) as tmp:
@@ -579,33 +579,16 @@ def compare(scenarios: Sequence[Scenario | str | Path], runs: int = 100, seed: i
         for name, sc, f in zip(names, loaded, files):
             (tmp / name).mkdir()
             values, yearly = _stream(sc, tmp / name, mode=mode, **options)
-            flows_of[name] = _money_flows(tmp / name, mode, yearly)
+            flows_of[name] = money_flows(tmp / name, mode, yearly)
             finish_run(RunInfo(sc, seed, runs, mode, yearly), values.summary(), tmp / name, scenario_file=f,
                        sets=list(sets), started=started, command=command)
             streamed[name] = RunResult(InFolder(out / name, values, mode), f, list(sets), started)
         comp = paired_comparison({n: r.values for n, r in streamed.items()}, reference=reference,
                                  method=interval, seed=seed, min_effects=min_effects, flows=flows_of,
-                                 groups=_groups(resolved))
+                                 groups=resolved)
         done = ComparisonResult(streamed, comp, files, list(sets), started, folder=out)
         done._finish(tmp, command)
     return done
-
-
-def _groups(groups: Mapping[str, Sequence[str]] | None) -> dict[str, list[str]]:
-    """Return country groups as plain lists (none: no group rows)."""
-    return {str(k): [str(c) for c in v] for k, v in (groups or {}).items()}
-
-
-def _money_flows(folder: Path, mode: str, yearly: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Read what the attribution needs of a streamed run's flows.
-
-    Every run's (run, source, recipient, amount_usd) from its flows.parquet (flows "full"),
-    the yearly sums, or None.
-    """
-    if mode == "full":
-        path = folder / "flows.parquet"
-        return pd.read_parquet(path, columns=["run", "source", "recipient", "amount_usd"]) if path.is_file() else None
-    return yearly
 
 
 __all__ = ["ComparisonResult", "RunResult", "compare", "run"]

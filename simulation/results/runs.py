@@ -294,3 +294,12 @@ def read_run_result(folder: Path, man: dict) -> RunArrays:
     flows = pd.read_parquet(folder / "flows.parquet") if (folder / "flows.parquet").exists() else None
     return RunArrays(scenario=sc, seed=man["seed"], flows=flows,
                      flow_detail=man.get("flows", "none" if flows is None else "full"), **arrays)
+
+
+def money_flows(folder: Path, mode: str, yearly: pd.DataFrame | None) -> pd.DataFrame | None:
+    """What a comparison's attribution needs of a streamed run's flows: every run's (run, source,
+    recipient, amount_usd) from its flows.parquet (flows "full"), the yearly sums, or None."""
+    if mode == "full":
+        path = folder / "flows.parquet"
+        return pd.read_parquet(path, columns=["run", "source", "recipient", "amount_usd"]) if path.is_file() else None
+    return yearly
