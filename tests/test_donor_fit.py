@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import simulation as sim
@@ -63,6 +63,7 @@ def test_the_fit_recovers_the_needs_exponents_that_made_the_record(gap, pop, see
 
 @SLOW
 @given(pop=st.floats(0.1, 1.8), income=st.floats(-1.8, 1.8), seed=st.integers(0, 50))
+@example(pop=1.5, income=0.75, seed=28)  # the zooming grid alone stopped at 1.67 / 0.48 here
 def test_the_fit_recovers_performance_exponents_and_says_governance_is_not_identified(pop, income, seed):
     fit = donor_fit.fit_rule(record("performance", {"population_exponent": pop, "income_exponent": income}, seed),
                              "performance")

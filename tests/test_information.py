@@ -20,7 +20,7 @@ def _first_year_allocation(strategy: str, effectiveness_sd: float):
         donor["strategy"] = strategy
         donor.pop("strategy_params", None)
     d["donors"][0]["pooled_share"] = 0.3
-    facility = strategy if strategy != "adaptive" else "impact"  # only donors learn
+    facility = strategy if strategy not in ("adaptive", "persistence") else "impact"  # donors only: learning, a record
     d["facility"] = {"strategy": facility, "blended_share": 0.2, "overhead_rate": 0.03}
     d["uncertainty"] = {"effectiveness_sd": effectiveness_sd, "score_noise_sd": 0.2}
     sc = factory.scenario(d)

@@ -796,7 +796,8 @@ def public_functions() -> list:
 
 PLACEHOLDERS = {"scenario": str(BASELINE), "scenarios": [str(BASELINE)], "history": "h.csv", "fit_until": 2019,
                 "to": 2022, "comparison": "c", "sweep": "s", "source": "s", "outcome": "sdg_index_end",
-                "search": "s.yaml", "file": "p.yaml", "path": "p", "folder": "f", "name_or_path": "baseline"}
+                "search": "s.yaml", "file": "p.yaml", "path": "p", "folder": "f", "name_or_path": "baseline",
+                "name": "placeholder"}
 """Valid-looking values for the required arguments: the checks refuse the hostile one before any
 of these is used (no file named here exists)."""
 COUNTS = {"runs": 1, "workers": 1, "batch_size": 1, "evaluations": 1, "window": 1, "resamples": 1, "points": 2,

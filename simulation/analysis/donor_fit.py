@@ -23,6 +23,7 @@ import itertools
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy import optimize
 
 from ..mechanisms import allocation
 
@@ -122,7 +123,22 @@ def fit_rule(panel: Panel, name: str) -> Fit:
         cands = [dict(zip(names, map(float, p))) for p in points]
         err = _mae(panel, name, cands)
         best, step = points[int(np.argmin(err))], step * 2 / (GRID - 1)
-    return Fit(name, {k: round(float(v), 4) for k, v in zip(names, best)}, float(err.min()), note)
+    best, low = _polish(panel, name, names, best, float(err.min()), lo, hi)
+    return Fit(name, {k: round(float(v), 4) for k, v in zip(names, best)}, low, note)
+
+
+def _polish(panel: Panel, name: str, names: list[str], start: np.ndarray, err: float, lo: np.ndarray,
+            hi: np.ndarray) -> tuple[np.ndarray, float]:
+    """Nelder-Mead within the box from the grid's best point: the zooming grid can settle in a local
+    dip of the share error (seen: population exponent 1.67 for a record made with 1.5, error 6e-4),
+    which the simplex leaves. Keeps the grid's point unless the simplex finds a lower error."""
+    def error(x: np.ndarray) -> float:
+        return float(_mae(panel, name, [dict(zip(names, map(float, np.clip(x, lo, hi))))])[0])
+
+    found = optimize.minimize(error, start, method="Nelder-Mead", bounds=list(zip(lo, hi)),
+                              options={"xatol": 1e-5, "fatol": 1e-10, "maxfev": 400})
+    x = np.clip(found.x, lo, hi)
+    return (x, float(found.fun)) if found.fun < err else (start, err)
 
 
 def drift_record(shares: np.ndarray, years: np.ndarray, origin: int, window: int) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -167,7 +168,8 @@ def _dac2a_record() -> tuple[pd.DataFrame, str]:
 
 
 @checked
-def fit_donors(donors="all-dac", fit_until: int = 2018, to: int = 2022, measure: str = "auto") -> DonorFit:
+def fit_donors(donors: str | Sequence[str] = "all-dac", fit_until: int = 2018, to: int = 2022,
+               measure: str = "auto") -> DonorFit:
     """Fit every allocation strategy to each donor's DAC2a shares and score them out of sample.
 
     Parameters
