@@ -77,6 +77,15 @@ def test_the_headline_says_no_extra_money_or_saves_money_never_us0(money, says):
     assert says in said and "US$0" not in said and "e-" not in said, said
 
 
+def test_the_money_sentence_names_what_rises_and_what_falls():
+    """Pooling once read 'reaches more people' with fewer people with electricity and water: one
+    indicator rising is not more people overall."""
+    two = pd.concat([_costs(0.0, people=9e3), _costs(0.0, people=-3e4).assign(indicator="SH.H2O.BASW.ZS",
+                                                                             people="people with basic water")])
+    [said] = money_sentences(Comparison(table=pd.DataFrame(), reference="base", method="t", runs=4, costs=two))
+    assert "reaches more people (people with electricity)" in said and "fewer people with basic water" in said, said
+
+
 @pytest.mark.parametrize("money, says", [(1e-10, NO_EXTRA_MONEY), (-3e8, SAVES_MONEY)])
 def test_the_report_table_says_no_extra_money_or_saves_money(tmp_path, money, says):
     _costs(money).to_csv(tmp_path / "costs.csv", index=False)

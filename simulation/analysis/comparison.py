@@ -362,7 +362,8 @@ def money_sentences(comp: Comparison) -> list[str]:
         money = money if abs(money) >= NO_MONEY_USD else 0.0  # folders written before the rounding rule
         per = [f"{r.people}: US${r.cost_per_person_usd:,.0f} per extra one" for r in c.itertuples()
                if np.isfinite(r.cost_per_person_usd)]
-        more_people = bool((c.extra_people > 0).any())
+        gains = [str(r.people) for r in c.itertuples() if r.extra_people > 0]
+        losses = [str(r.people) for r in c.itertuples() if r.extra_people < 0]
         if money > 0:
             said = f"Money: {name} puts in US${_count(money)} more {when} than {comp.reference}"
         elif money == 0:
@@ -371,8 +372,9 @@ def money_sentences(comp: Comparison) -> list[str]:
             said = f"Money: {name} saves money: US${_count(-money)} less {when} than {comp.reference}"
         if per:
             said += f"; cost per person reached ({'; '.join(per)})."
-        elif more_people:
-            said += ", and reaches more people: no price per person to pay."
+        elif gains:  # name what rises and what falls: one indicator up is not "more people" overall
+            said += f", and reaches more people ({', '.join(gains)}): no price per person to pay"
+            said += f"; it reaches fewer {', '.join(losses)}." if losses else "."
         else:
             said += "; it reaches no more people on any indicator."
         out.append(said)
