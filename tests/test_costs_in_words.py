@@ -101,3 +101,17 @@ def test_compare_prints_the_money_in_words(tmp_path):
     assert res.exit_code == 0, res.output
     said = " ".join(res.output.split())  # wrapped to 80 columns
     assert "Money: impact puts in no extra money over 2021–2030 compared with baseline" in said, res.output
+
+
+def test_a_cost_interval_reaching_resamples_with_no_more_people_is_unbounded_not_nan():
+    """Bootstrapped costs are inf where a resample reaches no more people; interpolating between two
+    infinities gave NaN and a RuntimeWarning on every comparison of the shipped scenarios."""
+    import warnings
+
+    from simulation.analysis.comparison import _bounds
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        low, high = _bounds(np.array([100.0, 200.0, 300.0, np.inf, np.inf]), 0.95)
+    assert low == pytest.approx(110.0) and high == np.inf
+    assert _bounds(np.array([1.0, 2.0, 3.0, 4.0]), 0.95) == pytest.approx((1.075, 3.925))

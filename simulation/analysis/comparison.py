@@ -275,11 +275,19 @@ def cost_per_person(results: Results, reference: str, level: float = 0.95,
             note = ("" if np.isfinite(cost) else "no more people reached" if dp.mean() <= 0
                     else NO_EXTRA_MONEY if money == 0 else SAVES_MONEY)
             boot = np.where(bp[j] > 0, bm / np.where(bp[j] > 0, bp[j], 1.0), np.inf)
-            clo, chi = (np.percentile(boot, [50 * (1 - level), 50 * (1 + level)]) if np.isfinite(cost)
-                        else (np.nan, np.nan))
+            clo, chi = _bounds(boot, level) if np.isfinite(cost) else (np.nan, np.nan)
             rows.append((name, place, ind.id, ind.people or ind.name, money, float(dp.mean()), float(plo[0]),
                          float(phi[0]), cost, clo, chi, ind.unit_cost_usd, note, reference))
     return pd.DataFrame(rows, columns=cols)
+
+
+def _bounds(boot: np.ndarray, level: float) -> tuple[float, float]:
+    """Percentile interval of bootstrapped costs; a resample with no more people costs inf (no
+    price), so a bound that falls among them is inf (unbounded), not the NaN (and RuntimeWarning)
+    that interpolating between two infinities gives."""
+    with np.errstate(invalid="ignore"):
+        lo, hi = np.percentile(boot, [50 * (1 - level), 50 * (1 + level)])
+    return (float(np.inf if np.isnan(lo) else lo), float(np.inf if np.isnan(hi) else hi))
 
 
 def _count(x: float, sign: bool = False) -> str:
