@@ -216,3 +216,13 @@ def test_bad_fiscal_input_is_a_located_error(change, where, words):
         scenario(d)
     text = str(e.value)
     assert where in text and words in text, text
+
+
+def test_a_revenue_share_outside_0_to_100_percent_gives_no_fiscal_block_and_says_why():
+    """Timor-Leste's WDI revenue is 274 % of GDP in 2010 (a resource fund against a small GDP):
+    `sdgsim new --group oda-recipients` stopped on it; the country keeps a share of GDP instead."""
+    from simulation.data.fiscal import fiscal_block
+
+    block, sources = fiscal_block("TLS", 2010, 2023, 1e9)
+    assert block is None and "outside 0-100 %" in sources["fiscal"]
+    assert fiscal_block("GHA", 2024, 2035, 7e10)[0] is not None  # an ordinary share still gets its block

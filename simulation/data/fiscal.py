@@ -45,6 +45,9 @@ def fiscal_block(country: str, start: int, end: int, gdp_usd: float, revenue_yea
     if got is None:
         return None, {"fiscal": f"default: no WDI government revenue or tax series for {country} at or before {start}: "
                                 "domestic spending stays domestic_sdg_share of GDP"}
+    if not 0.0 < got[0] <= 1.0:  # Timor-Leste 274 %, Nauru 116 %: resource-fund revenue against a small GDP
+        return None, {"fiscal": f"default: {country}'s WDI {got[2]} is {got[0]:.1%} of GDP in {got[1]}, outside "
+                                "0-100 %: domestic spending stays domestic_sdg_share of GDP"}
     d = debt_service()
     last = end - 1 if start >= SCHEDULE_FROM or read_ahead else start
     d = d[(d.country == country) & (d.year >= start) & (d.year <= last)].groupby("year").usd.sum()
