@@ -205,7 +205,7 @@ def test_a_file_without_oda_rows_or_donors_gives_located_errors(tmp_path):
     data.import_file(dac2a_file(tmp_path / "grants.csv", measure="201"))
     with pytest.raises(InputError, match="aid types found: 201"):
         sim.fit_donors("FRA")
-    with pytest.raises(InputError, match="not a DAC donor"):
+    with pytest.raises(InputError, match="not a DAC1 donor"):
         sim.fit_donors("FRA,XYZ")
     data.import_file(dac2a_file(tmp_path / "grants.csv"), force=True)
     with pytest.raises(InputError, match="no DAC2a years on both sides of 2022") as err:

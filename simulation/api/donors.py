@@ -129,22 +129,38 @@ class DonorFit:
         return path
 
 
-def _donor_ids(donors) -> list[str]:
-    if isinstance(donors, str):
-        if donors.strip().lower() == "all-dac":
-            return [d.id for d in BY_ID.values() if d.dac_member]
-        donors = [x for x in donors.split(",") if x.strip()]
+def parse_donors(text: str | Sequence[str]) -> list[str]:
+    """Return donor ids from a list or "JPN,FRA" or "all-dac" (every DAC member).
+
+    Parameters
+    ----------
+    text : str or sequence of str
+        DAC1 donor ids (ISO3 such as JPN, EUI for EU institutions), or "all-dac".
+
+    Returns
+    -------
+    list of str
+        The ids, in the order given, without repeats.
+
+    Raises
+    ------
+    OptionError
+        A name that is not a DAC1 donor, located at `--donors`.
+    """
+    items = [y.strip() for y in text.split(",")] if isinstance(text, str) else [str(y).strip() for y in text]
+    items = [x for x in items if x]
+    if [x.lower() for x in items] == ["all-dac"]:
+        return [d.id for d in BY_ID.values() if d.dac_member]
     out, problems = [], []
-    for x in (str(y).strip().upper() for y in donors):
+    for x in (y.upper() for y in items):
         if x in BY_ID and BY_ID[x].kind != "group":
             out.append(x)
         else:
-            problems.append(Problem("--donors", 1, x, "not a DAC donor (allowed: an ISO3 code such as FRA, EUI, or "
+            problems.append(Problem("--donors", 1, x, "not a DAC1 donor (allowed: an ISO3 code such as FRA, EUI, or "
                                                       "all-dac; sdgsim data show donors lists them)"))
     if problems:
         raise OptionError(problems)
     return list(dict.fromkeys(out))
-
 
 def _needs_template() -> donor_panel.Needs:
     """Read the indicators and goal definitions `sdgsim new` uses: the needs donors could observe."""
@@ -193,7 +209,7 @@ def fit_donors(donors: str | Sequence[str] = "all-dac", fit_until: int = 2018, t
         raise OptionError([Problem("--to", 1, str(to), f"must be after --fit-until ({fit_until})")])
     if measure not in ("auto", *DAC2A_MEASURES):
         raise OptionError([Problem("--measure", 1, measure, "allowed: auto, gross, net")])
-    ids = _donor_ids(donors)
+    ids = parse_donors(donors)
     flows, source = _dac2a_record()
     flows, used = data.dac2a_flows(flows, measure, source)
     panels, notes = donor_panel.panels(flows, ids, _needs_template(), fit_until, to, source)

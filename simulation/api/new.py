@@ -18,7 +18,6 @@ from typing import Sequence
 import yaml
 
 from ..data import group_members, groups, resolve, value_at
-from ..data.donors import BY_ID
 from ..data.newscenario import Spec, Templates, build_scenario, format_summary, plain, rescore
 from ..data.tables import write_bytes_atomic
 from ..errors import OptionError, Problem
@@ -27,7 +26,7 @@ from ..scenario.history import History
 from ..scenario.loading import validate_data
 from .arguments import checked
 from .calibration import Calibration, calibrate
-from .donors import apply_fitted_rules
+from .donors import apply_fitted_rules, parse_donors
 from .scenarios import load_scenario
 
 TEMPLATE = "baseline-all-goals"
@@ -126,40 +125,6 @@ def refuse_existing(path: Path, force: bool) -> None:
     """Raise OptionError if the file `path` exists and replacing it was not asked for."""
     if path.exists() and not force:
         raise OptionError([Problem(str(path), 1, "<output>", "file exists (use --force to replace it, or --out FILE)")])
-
-
-def parse_donors(text: str | Sequence[str]) -> list[str]:
-    """Return donor ids from a list or "JPN,FRA" or "all-dac" (every DAC member).
-
-    Parameters
-    ----------
-    text : str or sequence of str
-        DAC1 donor ids (ISO3 such as JPN, EUI for EU institutions), or "all-dac".
-
-    Returns
-    -------
-    list of str
-        The ids, in the order given, without repeats.
-
-    Raises
-    ------
-    OptionError
-        A name that is not a DAC1 donor, located at `--donors`.
-    """
-    items = [y.strip() for y in text.split(",")] if isinstance(text, str) else [str(y).strip() for y in text]
-    items = [x for x in items if x]
-    if [x.lower() for x in items] == ["all-dac"]:
-        return [d.id for d in BY_ID.values() if d.dac_member]
-    out, problems = [], []
-    for x in (y.upper() for y in items):
-        if x in BY_ID and BY_ID[x].kind != "group":
-            out.append(x)
-        else:
-            problems.append(Problem("--donors", 1, x, "not a DAC1 donor (allowed: an ISO3 code such as FRA, EUI, or "
-                                                      "all-dac; sdgsim data show donors lists them)"))
-    if problems:
-        raise OptionError(problems)
-    return list(dict.fromkeys(out))
 
 
 def parse_goals(text: str | Sequence[str] | None) -> tuple[str, ...] | None:
