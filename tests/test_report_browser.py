@@ -56,7 +56,7 @@ def test_compare_report_renders_in_chromium_with_all_images_and_no_errors(tmp_pa
     assert res.exit_code == 0, res.output
     info, errors = _open(out / "report.html", tmp_path / "shot.png")
     assert errors == []
-    assert info["images"] == 6 and info["broken"] == 0  # with the difference fan
+    assert info["images"] == 8 and info["broken"] == 0  # with the difference fan, the slide and the world map
     assert info["tables"] >= 3 and "does best" in info["headline"]
     assert (tmp_path / "shot.png").stat().st_size > 50_000
 
@@ -66,4 +66,4 @@ def test_run_report_renders_in_chromium(tmp_path):
     assert CliRunner().invoke(main, ["run", str(BASELINE), "--runs", "5", "--out", str(out)]).exit_code == 0
     assert CliRunner().invoke(main, ["report", str(out)]).exit_code == 0
     info, errors = _open(out / "report.html", tmp_path / "shot.png")
-    assert errors == [] and info["images"] == 4 and info["broken"] == 0
+    assert errors == [] and info["images"] == 5 and info["broken"] == 0  # four plots and the world map

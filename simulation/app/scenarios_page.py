@@ -157,7 +157,9 @@ class ScenariosPage:
             target = self.folders.scenario_file(name)
             new = self._current()
             missing = [f"{k}" for k, w in self.donor_inputs.items() if w.value is None]
-            if missing or None in (new.start_year, new.end_year) or (new.facility and None in new.facility.values()):
+            unset = {k for k, v in (lv.levers(self.parent).facility or {}).items() if v is None}  # the pooled mix
+            blank = [k for k, v in (new.facility or {}).items() if v is None and k not in unset]
+            if missing or None in (new.start_year, new.end_year) or blank:
                 self.status.objects = [pn.pane.Alert("Every number must be filled in.", alert_type="warning")]
                 return
             data = lv.derived_data(self.parent_file, self.parent, new, name, self.desc.value_input or "", self.folders)
