@@ -1,6 +1,6 @@
 """The under-5 price of health money, fitted to the elasticities: curvature η and the unit cost at 50 per 1,000.
 
-    python scenarios/history/health_cost_fit.py             # from the project root; about five minutes
+    python scenarios/history/health_cost_fit.py             # from the project root; under a minute
     python scenarios/history/health_cost_fit.py --runs 20   # quicker, noisier
 
 The model prices an under-5 death a year averted at unit_cost · (50 / mortality)^η for the money at work on
