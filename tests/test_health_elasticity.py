@@ -3,8 +3,9 @@
 - the fixed-effects estimator recovers a known elasticity from a panel whose levels differ by country and
   year, and its cluster-robust interval covers it;
 - more health money lowers under-5 mortality in the model in every country;
-- the model's implied elasticity lies within the published range: NOT YET (strict xfail, with the
-  numbers): its unit cost per death is the best programmes' (GiveWell), not the average public dollar's.
+- the model's implied elasticity lies within the published range, and no country's is far beyond it (with the
+  best programmes' unit cost, GiveWell's US$4,000, and cost ∝ 1/mortality it was 6x Bokhari's at the median and
+  37x in Serbia; the price is now fitted to these elasticities: scenarios/history/health_cost_fit.py).
 """
 
 import numpy as np
@@ -71,11 +72,13 @@ def test_more_health_money_lowers_under_5_mortality_in_every_country(paired):
     assert (domestic < 0).all() and (aid < 0).all()
 
 
-@pytest.mark.xfail(strict=True, reason="the model's elasticity of under-5 mortality to health money is 4-50x the "
-                                       "published ones (docs/model.md, 'Under-5 mortality and health spending')")
 def test_the_models_elasticity_lies_in_the_published_range(paired):
     """Government health spending: Bokhari et al. 2007 −0.33 (cross-section, IV) to this project's within-country
     −0.03 to −0.16; health aid: Mishra & Newhouse 2009, doubling cuts infant mortality about 2 % (−0.03)."""
     domestic, aid = paired
     assert -0.5 <= domestic.median() <= -0.02
     assert -0.1 <= aid.median() <= -0.01
+    # one elasticity for all countries, as the published ones are: no country's money buys 3x Bokhari's
+    # (with cost ∝ 1/mortality, Serbia's was −12.2: big budgets in low-mortality countries bought more deaths
+    # than occur)
+    assert domestic.min() >= -1.0, domestic.idxmin()

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 import simulation as sim  # noqa: E402
 from simulation import data  # noqa: E402
 from simulation.analysis.elasticity import implied_elasticity, panel_elasticity  # noqa: E402
+from simulation.scenario import Scenario  # noqa: E402
 from simulation.scenario.loading import validate_data  # noqa: E402
 
 OUT = Path(__file__).with_name("health_elasticity.csv")
@@ -80,7 +81,10 @@ def estimates(p: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def with_health_money(sc, **change) -> sim.Scenario:
+def with_health_money(sc, **change) -> Scenario:
+    """The scenario with more health money (`path`: domestic money that share above its path; `aid`: all
+    external SDG 3 money at work counts as extra) and/or the under-5 indicator's price changed (`unit_cost`:
+    a factor on `unit_cost_usd`; `curvature`: `cost_curvature` set)."""
     d = sc.model_dump()
     for c in d["countries"]:
         if "path" in change:
@@ -90,6 +94,8 @@ def with_health_money(sc, **change) -> sim.Scenario:
     for i in d["indicators"]:
         if i["id"] == U5 and "unit_cost" in change:
             i["unit_cost_usd"] = i["unit_cost_usd"] * change["unit_cost"]
+        if i["id"] == U5 and "curvature" in change:
+            i["cost_curvature"] = change["curvature"]
     return validate_data(d, f"{sc.name} ({', '.join(change)})")
 
 
@@ -99,19 +105,29 @@ def u5_2030(result) -> pd.Series:
     return f.set_index(["run", "country"]).value
 
 
+EXPERIMENTS = (("domestic health money +10 % above its path", {"path": 0.10}, 0.10),
+               ("external health money doubled", {"aid": True}, 1.0))
+"""(label, change, how much more money): the model's two experiments, on the terms of the published rows."""
+
+
+def per_country(scenario, runs: int = 100, seed: int = 1, **price) -> list[pd.Series]:
+    """The model's elasticity of 2030 under-5 mortality per country (mean over paired runs), one Series per
+    experiment in EXPERIMENTS. `price` (unit_cost, curvature) changes the under-5 price in the reference
+    AND the variant: a pair differs only by the money."""
+    base = scenario if isinstance(scenario, Scenario) else sim.load_scenario(scenario)
+    ref = u5_2030(sim.run(with_health_money(base, **price) if price else base, runs=runs, seed=seed))
+    out = []
+    for _, change, more in EXPERIMENTS:
+        v = u5_2030(sim.run(with_health_money(base, **change, **price), runs=runs, seed=seed))
+        e = pd.Series(implied_elasticity(ref, v.loc[ref.index], more), index=ref.index)
+        out.append(e.groupby("country").mean())
+    return out
+
+
 def model_elasticities(runs: int = 100, seed: int = 1, scenario=BASELINE) -> list[dict]:
-    """The model's elasticity of 2030 under-5 mortality: +10 % domestic health money, doubled health aid,
-    and the domestic one again at ten times the unit cost (what it would take to meet the evidence)."""
-    base = sim.load_scenario(scenario)
-    ref = u5_2030(sim.run(base, runs=runs, seed=seed))
+    """The model's elasticity of 2030 under-5 mortality: +10 % domestic health money, doubled health aid."""
     rows = []
-    for label, change, more in (("domestic health money +10 % above its path", {"path": 0.10}, 0.10),
-                                ("external health money doubled", {"aid": True}, 1.0),
-                                ("domestic +10 %, at 10x the under-5 unit cost", {"path": 0.10, "unit_cost": 10.0},
-                                 0.10)):
-        v = u5_2030(sim.run(with_health_money(base, **change), runs=runs, seed=seed))
-        per_country = pd.Series(implied_elasticity(ref, v.loc[ref.index], more), index=ref.index)
-        by = per_country.groupby("country").mean()
+    for (label, _, _), by in zip(EXPERIMENTS, per_country(scenario, runs, seed)):
         rows.append({"source": f"the model (baseline, {runs} paired runs, seed {seed}, 2030)", "measure": label,
                      "elasticity": float(by.median()), "lo": float(by.min()), "hi": float(by.max()),
                      "n": runs, "countries": len(by)})

@@ -40,8 +40,9 @@ BENCHMARKS = {
                        "People (2019)"),
     "SH.H2O.BASW.ZS": ("no sourced per-person benchmark found (WASH capital needs ≈ US$114 bn a year "
                        "globally, unverified)", "Hutton & Varughese, World Bank WSP (2016)"),
-    "SH.DYN.MORT": ("no per-death benchmark; cost per DALY averted US$998 (low-HDI national average)",
-                    "Daroudi et al., Cost Eff. Resour. Alloc. 19:7 (2021)"),
+    "SH.DYN.MORT": ("US$4,205 (low income) to 10,016 (upper-middle income) of child-health spending per child "
+                    "life saved, 2000-2014; US$50,000-100,000 of public health spending per child death averted",
+                    "IHME, Keeping score, Lancet (2015); Filmer & Pritchett, Soc. Sci. Med. 49:1309 (1999)"),
     "SN.ITK.DEFC.ZS": ("no sourced per-person benchmark found", "—"),
 }
 """Published cost-per-outcome benchmarks beside the model's cost per person reached
