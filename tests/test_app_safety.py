@@ -40,7 +40,7 @@ def test_variant_extends_its_parent_and_changes_only_levers(folders):
     parent = load_scenario(parent_file)
     new = lv.levers(parent)
     new.donors["JPN-ODA"]["pooled_share"] = 0.5
-    data = lv.derived_data(parent_file, parent, new, "bigger-pool", "", folders)
+    data = lv.derived_data(parent_file, lv.levers(parent), new, "bigger-pool", "", folders)
     assert data == {"extends": "partnership-in-action", "name": "bigger-pool",
                     "donors": [{"id": "JPN-ODA", "pooled_share": 0.5}]}
     target = folders.scenario_file("bigger-pool")
@@ -58,7 +58,7 @@ def test_a_bad_lever_gives_the_clis_located_problem_for_the_target_file(folders)
     new = lv.levers(parent)
     new.donors["JPN-ODA"]["pooled_share"] = 1.5
     target = folders.scenario_file("too-much")
-    _, problems = lv.check(lv.to_text(lv.derived_data(parent_file, parent, new, "too-much", "", folders)), target)
+    _, problems = lv.check(lv.to_text(lv.derived_data(parent_file, lv.levers(parent), new, "too-much", "", folders)), target)
     assert len(problems) == 1
     p = problems[0]
     assert p.file == str(target) and p.line > 1 and p.field == "donors.JPN-ODA.pooled_share"
@@ -91,14 +91,14 @@ def test_the_pooled_fund_levers_reach_the_variant(folders):
     assert set(new.facility) == set(lv.FACILITY_LEVERS)
     new.facility.update(payout_rate=0.9, risk_sharing=0.5, start_lag_years=0.0, capacity_share=0.1,
                         coordinated=not parent.facility.coordinated)
-    data = lv.derived_data(parent_file, parent, new, "fast-payout", "", folders)
+    data = lv.derived_data(parent_file, lv.levers(parent), new, "fast-payout", "", folders)
     assert data["facility"] == {"payout_rate": 0.9, "risk_sharing": 0.5, "start_lag_years": 0.0,
                                 "capacity_share": 0.1, "coordinated": not parent.facility.coordinated}
     s = load_scenario(lv.save(lv.to_text(data), folders.scenario_file("fast-payout")))
     assert (s.facility.payout_rate, s.facility.risk_sharing, s.facility.start_lag_years) == (0.9, 0.5, 0.0)
     new.facility["payout_rate"] = 0.01  # below the allowed 0.05
     target = folders.scenario_file("too-slow")
-    _, problems = lv.check(lv.to_text(lv.derived_data(parent_file, parent, new, "too-slow", "", folders)), target)
+    _, problems = lv.check(lv.to_text(lv.derived_data(parent_file, lv.levers(parent), new, "too-slow", "", folders)), target)
     assert [p.field for p in problems] == ["facility.payout_rate"] and not target.exists()
 
 
@@ -119,3 +119,24 @@ def test_the_compare_page_opens_a_comparison_and_charts_the_registrys_weighted_i
     index = c.runs["baseline"].outcomes.query("outcome == 'sdg_index_end' and country == 'ALL'").value
     assert np.isclose(median[-1], np.median(index))  # the population-weighted index, not the plain mean
     assert fig.yaxis[0].axis_label and fig.xaxis[0].axis_label
+
+
+def test_the_variant_form_reads_its_parents_levers_once_per_parent_not_per_keystroke(folders, monkeypatch):
+    pytest.importorskip("panel")
+    from simulation.app.scenarios_page import ScenariosPage
+
+    page = ScenariosPage(folders)
+    pia = str(resolve("partnership-in-action"))
+    page.pick.value = pia
+    reads = []
+    real = lv.levers
+    monkeypatch.setattr(lv, "levers", lambda s: reads.append(s.name) or real(s))
+    for typed in ("b", "bi", "big", "bigger-pool"):  # each keystroke checks the form again
+        page.name.value_input = typed
+    (did, key), w = next((k, w) for k, w in page.donor_inputs.items() if k[1] == "pooled_share")
+    w.value = 0.5
+    assert reads == []
+    assert "bigger-pool" in page.preview.object and f"id: {did}" in page.preview.object  # the form still follows
+    assert page.status.objects and "Valid" in page.status.objects[0].object
+    page.pick.value = str(resolve("baseline"))
+    assert reads == ["baseline"]  # a new parent: read once

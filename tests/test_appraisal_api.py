@@ -75,6 +75,35 @@ def test_sdgsim_appraise_writes_tables_plots_report_and_never_overwrites(compare
     assert bad.exit_code == 2 and "--wtp" in bad.output
 
 
+def test_without_wtp_the_curve_reaches_past_every_ratio_whatever_the_quadrant(compared, tmp_path):
+    """On deaths, triangular-cooperation is cheaper but less effective (or dominated): the default
+    range once fell back to US$0-1 per death, stating P(best) at US$0.50."""
+    comp, cmp = compared
+    a = sim.appraise(comp, "people_gain:SH.DYN.MORT")
+    row = a.table.set_index("option").loc["triangular-cooperation"]
+    prices = [v for v in (row.icer, row.icer_frontier, a.table.icer_frontier.max()) if np.isfinite(v) and v > 0]
+    if prices:  # a price: the curve holds it with room either side, the threshold in the middle
+        assert a.wtp == (0.0, pytest.approx(3 * max(prices)))
+    else:  # none: money and effect both weigh in the range, and the notes say how it was chosen
+        assert a.wtp[1] == pytest.approx(3 * abs(row.d_cost / row.d_effect))
+        assert any("willingness-to-pay range" in n for n in a.notes)
+    assert a.threshold == pytest.approx(a.wtp[1] / 2)
+    res = CliRunner().invoke(main, ["appraise", str(cmp), "--outcome", "people_gain:SH.DYN.MORT",
+                                    "--threshold", str(4 * a.wtp[1]), "--out", str(tmp_path / "ap")])
+    assert res.exit_code == 0, res.output  # a threshold above the default range widens it to hold it
+    assert pd.read_csv(tmp_path / "ap" / "ceac.csv").wtp.max() == pytest.approx(8 * a.wtp[1])
+
+
+def test_without_a_range_to_read_appraise_asks_for_wtp_or_threshold():
+    from simulation.api.appraisal import _default_range
+
+    same = np.ones((4, 2))  # two options alike in money and effect in every run
+    with pytest.raises(InputError) as err:
+        _default_range(same, same, 0, ["a", "b"], "people_gain", None, [])
+    assert err.value.problems[0].file == "wtp" and "--threshold" in err.value.problems[0].message
+    assert _default_range(same, same, 0, ["a", "b"], "people_gain", 40.0, []) == (0.0, 80.0)
+
+
 def test_the_comparison_report_shows_the_appraisal_in_its_folder(compared):
     comp, cmp = compared
     sim.appraise(cmp, "people_gain:EG.ELC.ACCS.ZS").save(cmp / "appraisal", force=True)

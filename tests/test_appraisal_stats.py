@@ -63,6 +63,60 @@ def test_acceptability_goes_from_cheapest_to_most_effective():
     assert p[0] == 0 and 0.3 < p[1] < 0.7 and p[2] > 0.99  # ICER 50: a coin toss there
 
 
+def _means(points):
+    """One run per option at the given (cost, effect) means: (1, D) arrays."""
+    cost, effect = np.array(points, dtype=float).T
+    return cost[None, :], effect[None, :]
+
+
+def test_the_default_wtp_range_holds_a_cheaper_but_less_effective_options_ratio():
+    # the reference (0, 0); an option US$94,600 cheaper per death a year it gives up: a price (the
+    # baseline is the better buy above it), so the curve must reach past it, not stop at US$1
+    cost, effect = _means([(0.0, 0.0), (-65e6, -686.0)])
+    chosen = ap.default_wtp(cost, effect, 0, ["baseline", "triangular"], "per death")
+    assert chosen.price and chosen.high == pytest.approx(3 * 65e6 / 686)
+    assert "triangular" in chosen.basis
+
+
+def test_the_default_wtp_range_reaches_the_frontiers_last_switch():
+    # B against the reference: 10 per unit; C against B: 990 / 0.01 = 99,000 per unit, far above
+    # C's own ratio to the reference (~990): the best buy changes there, so the range holds it
+    cost, effect = _means([(0.0, 0.0), (10.0, 1.0), (1000.0, 1.01)])
+    chosen = ap.default_wtp(cost, effect, 0)
+    assert chosen.high == pytest.approx(3 * 990 / 0.01)
+
+
+def test_with_no_price_the_default_range_weighs_money_and_effect_and_says_so():
+    # every option dearer and less effective: no ratio is a price; the range is three times the
+    # largest |Δcost| / |Δeffect| (1.47e9 / 1010 per death), not 0-1
+    cost, effect = _means([(0.0, 0.0), (1.47e9, -1010.0), (2e8, -50.0)])
+    chosen = ap.default_wtp(cost, effect, 0, ["baseline", "pia", "other"], "per death")
+    assert not chosen.price
+    assert chosen.high == pytest.approx(3 * max(1.47e9 / 1010, 2e8 / 50))
+    assert "dominates" in chosen.basis and "other" in chosen.basis
+
+
+def test_no_default_range_when_no_option_differs_in_money_and_effect():
+    assert ap.default_wtp(*_means([(5.0, 1.0), (5.0, 2.0)]), 0) is None  # same money
+    assert ap.default_wtp(*_means([(5.0, 1.0), (7.0, 1.0)]), 0) is None  # same effect
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e3, 1e3)), min_size=2, max_size=6, unique=True))
+def test_beyond_the_default_range_the_best_buy_no_longer_changes(points):
+    cost, effect = _means(points)
+    chosen = ap.default_wtp(cost, effect, 0)
+    if chosen is None:
+        return
+    assert 0 <= chosen.low < chosen.high
+    best = lambda lam: ap.net_benefit(cost, effect, lam)[0]  # noqa: E731
+    top = best(chosen.high).max()
+    far = best(chosen.high * 1e6)
+    winners_far = set(np.flatnonzero(far >= far.max() - 1e-9 * abs(far.max())))
+    # whichever option is best far beyond the range is already best (or tied) at its top
+    assert any(best(chosen.high)[k] >= top - 1e-6 * max(1.0, abs(top)) for k in winners_far)
+
+
 def test_icer_interval_covers_the_ratio_and_is_undefined_when_the_effect_may_be_nil():
     rng = np.random.default_rng(2)
     dc, de = 100 + rng.normal(0, 20, 500), 2 + rng.normal(0, 0.5, 500)

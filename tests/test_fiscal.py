@@ -218,11 +218,31 @@ def test_bad_fiscal_input_is_a_located_error(change, where, words):
     assert where in text and words in text, text
 
 
-def test_a_revenue_share_outside_0_to_100_percent_gives_no_fiscal_block_and_says_why():
+def test_a_revenue_share_outside_the_schemas_range_gives_no_fiscal_block_and_says_why():
     """Timor-Leste's WDI revenue is 274 % of GDP in 2010 (a resource fund against a small GDP):
     `sdgsim new --group oda-recipients` stopped on it; the country keeps a share of GDP instead."""
     from simulation.data.fiscal import fiscal_block
+    from simulation.scenario.schema import Fiscal
+    from simulation.scenario.typeinfo import field_range
 
-    block, sources = fiscal_block("TLS", 2010, 2023, 1e9)
-    assert block is None and "outside 0-100 %" in sources["fiscal"]
-    assert fiscal_block("GHA", 2024, 2035, 7e10)[0] is not None  # an ordinary share still gets its block
+    allowed = field_range(Fiscal, "revenue_share")
+    block, sources = fiscal_block("TLS", 2010, 2023, 1e9, revenue_share=allowed)
+    assert block is None and "outside what fiscal.revenue_share allows (0 < value <= 1" in sources["fiscal"]
+    assert fiscal_block("GHA", 2024, 2035, 7e10, revenue_share=allowed)[0] is not None  # an ordinary share
+
+
+def test_the_revenue_share_bound_is_the_schemas_alone():
+    """One source of truth: sdgsim new applies the schema's bound on fiscal.revenue_share (passed
+    down in its templates, as the data layer cannot import the schema), no literal of its own."""
+    from simulation.api.new import _templates
+    from simulation.data.fiscal import fiscal_block
+    from simulation.scenario.schema import Fiscal
+    from simulation.scenario.typeinfo import Range, field_range
+
+    allowed = _templates().ranges["fiscal.revenue_share"]
+    assert allowed == field_range(Fiscal, "revenue_share") == Range(0.0, True, 1.0, False)
+    assert 1.0 in allowed and 0.0 not in allowed and 1.0001 not in allowed
+    gha = fiscal_block("GHA", 2024, 2035, 7e10, revenue_share=allowed)[0]["revenue_share"]
+    tighter = Range(0.0, True, gha / 2, False)  # a narrower schema refuses the same data, in its own words
+    block, sources = fiscal_block("GHA", 2024, 2035, 7e10, revenue_share=tighter)
+    assert block is None and f"(0 < value <= {gha / 2:g}, a share of GDP)" in sources["fiscal"]

@@ -3,6 +3,8 @@ per sweep point, from the paired replications, with located errors for unknown p
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -121,7 +123,24 @@ def test_the_commands_take_a_contrast_and_say_where_a_bad_one_is_wrong(tmp_path)
     found = runner.invoke(cli.main, ["discover", str(folder), "--outcome", "sdg_index_end", "--below", "0",
                                      "--contrast", "pooled-20 - bilateral"])
     assert found.exit_code == 0, found.output
-    assert (folder / "discovery" / "sdg_index_end-prim-pooled-20-minus-bilateral.json").is_file()
+    assert (folder / "discovery" / "sdg_index_end-below-0-prim-pooled-20-minus-bilateral.json").is_file()
+
+
+def test_discover_above_after_below_on_one_outcome_keeps_both_and_replaces_only_with_force(tmp_path):
+    folder = paired_sweep(n=60).save(tmp_path / "sweep")
+    runner = CliRunner()
+    args = ["discover", str(folder), "--outcome", "sdg_index_end", "--contrast", "pooled-20 - bilateral"]
+    for rule in (["--below", "0"], ["--above", "0"], ["--above", "-0.05"], ["--worst", "0.2"]):
+        res = runner.invoke(cli.main, [*args, *rule])
+        assert res.exit_code == 0, res.output
+    names = {p.name for p in (folder / "discovery").glob("*.json")}
+    assert names == {f"sdg_index_end-{s}-prim-pooled-20-minus-bilateral.json"
+                     for s in ("below-0", "above-0", "above-minus0.05", "worst-0.2")}
+    listed = json.loads((folder / "discovery.json").read_text())["results"]
+    assert len(listed) == 4 and len({e["rule"] for e in listed}) == 4  # the report lists each rule once
+    again = runner.invoke(cli.main, [*args, "--above", "0"])
+    assert again.exit_code == 2 and "exists (replace it with force" in again.output
+    assert runner.invoke(cli.main, [*args, "--above", "0", "--force"]).exit_code == 0
 
 
 def test_a_contrast_that_splits_two_ways_asks_for_spaces():

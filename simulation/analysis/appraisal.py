@@ -218,12 +218,57 @@ def wtp_grid(low: float, high: float, points: int = 101) -> np.ndarray:
     return np.linspace(low, high, points)
 
 
-def default_wtp(cost: np.ndarray, effect: np.ndarray, reference: int) -> tuple[float, float]:
-    """0 to three times the largest positive mean ratio ΔC / ΔE against the reference (1 if none)."""
-    dc = cost.mean(axis=0) - cost[:, reference].mean()
-    de = effect.mean(axis=0) - effect[:, reference].mean()
-    ratios = [c / e for c, e in zip(dc, de) if e > 0 and c > 0]
-    return (0.0, float(3 * max(ratios)) if ratios else 1.0)
+WTP_SPAN = 3.0
+"""The default acceptability curve runs from 0 to this many times the price read from the means."""
+
+
+@dataclass(frozen=True)
+class WtpRange:
+    """A default willingness-to-pay range and what it was read from, in words (for the notes)."""
+
+    low: float
+    high: float
+    basis: str
+    price: bool
+    """True when `high` rests on a ratio that is a price (where the best buy can change)."""
+
+
+def default_wtp(cost: np.ndarray, effect: np.ndarray, reference: int, options: list[str] | None = None,
+                per: str = "per unit") -> WtpRange | None:
+    """The acceptability curve's default range: 0 to WTP_SPAN times a price read from the mean
+    costs and effects, or None when they give none.
+
+    1. The largest ratio that is a price: an option's ICER against the reference (more effect for
+       more money, or money saved per unit given up) or a sequential ICER of the frontier (where
+       the option with the highest expected net benefit changes). The range then holds every λ
+       at which the best buy changes, with room on either side.
+    2. Without one (one option dominates every other in the means: the best buy is the same at
+       every λ, only the acceptability probabilities move), the largest |ΔC̄| / |ΔĒ| of an option
+       against the reference: the λ at which its difference in effect is worth its difference
+       in money, so that both weigh in the range.
+    3. None: no option differs from the reference in both mean money and mean effect.
+    """
+    names = options or [f"option {k + 1}" for k in range(cost.shape[1])]
+    mc, me = cost.mean(axis=0), effect.mean(axis=0)
+    dc, de = mc - mc[reference], me - me[reference]
+    prices = {k: dc[k] / de[k] for k in range(len(dc)) if dc[k] * de[k] > 0}
+    _, seq = frontier(mc, me)
+    steps = {k: float(seq[k]) for k in range(len(seq)) if np.isfinite(seq[k]) and seq[k] > 0}
+    if prices or steps:
+        k, v = max([*prices.items(), *steps.items()], key=lambda kv: kv[1])
+        how = "its ICER against the reference" if prices.get(k) == v else "its sequential ICER on the frontier"
+        return WtpRange(0.0, WTP_SPAN * v, f"{WTP_SPAN:g} times the largest ratio ({names[k]}, {how}: "
+                                            f"US${v:,.4g} {per})", True)
+    scales = {k: abs(dc[k] / de[k]) for k in range(len(dc)) if de[k] != 0 and dc[k] != 0}
+    if not scales:
+        return None
+    k = max(scales, key=scales.get)
+    v = scales[k]
+    return WtpRange(0.0, WTP_SPAN * v,
+                    f"no option's mean cost and effect give a ratio that is a price (each dominates or is "
+                    f"dominated), so the best buy is the same at every willingness to pay; the range is "
+                    f"{WTP_SPAN:g} times the largest difference in money per difference in effect "
+                    f"({names[k]}: US${v:,.4g} {per}), where money and effect both weigh", False)
 
 
 # --------------------------------------------------------------------------- value of information

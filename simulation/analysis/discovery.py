@@ -46,6 +46,8 @@ class Cases:
     rule: str
     ids: pd.DataFrame
     """policy, point per case."""
+    selection: str = ""
+    """The rule in a file name's words: 'worst-0.2', 'below-0', 'above-minus1.5'."""
 
     @property
     def base_rate(self) -> float:
@@ -74,11 +76,17 @@ def make_cases(runs: pd.DataFrame, design: pd.DataFrame, params: list[str], outc
             cut = np.sort(sense * v, kind="stable")[k - 1]
             y = sense * v <= cut
         rule = f"worst {worst:g} of cases by {outcome} ({'higher' if sense > 0 else 'lower'} is better)"
+        selection = f"worst-{_tag(worst)}"
     elif below is not None:
-        y, rule = v < below, f"{outcome} < {below:g}"
+        y, rule, selection = v < below, f"{outcome} < {below:g}", f"below-{_tag(below)}"
     else:
-        y, rule = v > above, f"{outcome} > {above:g}"
-    return Cases(x, y, v, rule, means[["policy", "point"]].reset_index(drop=True))
+        y, rule, selection = v > above, f"{outcome} > {above:g}", f"above-{_tag(above)}"
+    return Cases(x, y, v, rule, means[["policy", "point"]].reset_index(drop=True), selection)
+
+
+def _tag(x: float) -> str:
+    """A number for a file name: 0.2, 1e06, minus1.5 (no sign characters)."""
+    return f"{x:g}".replace("-", "minus").replace("+", "")
 
 
 ID_COLUMNS = ("policy", "point", "replication", "seed", "chunk", "status", "error")

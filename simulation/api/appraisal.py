@@ -166,6 +166,25 @@ class AppraisalResult:
         return Path(path)
 
 
+def _default_range(cost: np.ndarray, effect: np.ndarray, r: int, names: list[str], outcome: str,
+                   threshold: float | None, notes: list[str]) -> tuple[float, float]:
+    """Choose the acceptability curve's range when none is given (`stats.default_wtp`).
+
+    Widened to hold a given threshold in its middle or below; said in `notes` when it rests on no price.
+    """
+    chosen = stats.default_wtp(cost, effect, r, names, _per(_unit(outcome)))
+    if threshold is not None and threshold > 0 and (chosen is None or threshold > chosen.high / 2):
+        return 0.0, 2 * float(threshold)
+    if chosen is None:
+        raise OptionError([Problem("wtp", 1, "<default>", "no option differs from the reference in both mean money "
+                                   "and mean effect, so no willingness-to-pay range can be read from them: give "
+                                   "--wtp LOW:HIGH (US$ per unit of effect) or --threshold")])
+    if not chosen.price:
+        notes.append(f"willingness-to-pay range 0 to US${chosen.high:,.4g}: {chosen.basis}; give --wtp or "
+                     "--threshold for your own")
+    return chosen.low, chosen.high
+
+
 @checked
 def appraise(comparison: ComparisonResult | str | Path, outcome: str = "people_gain", *,
              wtp: tuple[float, float] | None = None, threshold: float | None = None, points: int = 101,
@@ -179,8 +198,11 @@ def appraise(comparison: ComparisonResult | str | Path, outcome: str = "people_g
     oriented so that more is better; `people_gain` alone takes the scenarios' first indicator).
 
     `wtp`: the range of willingness to pay (US$ per unit of effect) of the acceptability curve
-    (default: 0 to three times the largest ratio); `threshold`: the one at which net benefit and
-    P(best) are stated (default: the middle of the range).
+    (default: 0 to three times the largest ratio that is a price: an ICER against the reference
+    or a sequential ICER on the frontier; without one, as every option dominates or is
+    dominated, three times the largest |Δcost| / |Δeffect|, said in `notes`; widened to twice
+    `threshold` when that is higher; `analysis.appraisal.default_wtp`); `threshold`: the one at
+    which net benefit and P(best) are stated (default: the middle of the range).
     """
     runs, money, by, reference, notes, where = _gather(comparison)
     names = list(runs)
@@ -200,7 +222,7 @@ def appraise(comparison: ComparisonResult | str | Path, outcome: str = "people_g
                                    "sdgsim without the per-run finance table); appraise the comparison in memory: "
                                    "sim.appraise(sim.compare(...)), or run the comparison again")])
     r = names.index(reference)
-    low, high = wtp if wtp is not None else stats.default_wtp(cost, effect, r)
+    low, high = wtp if wtp is not None else _default_range(cost, effect, r, names, outcome, threshold, notes)
     if not (np.isfinite(low) and np.isfinite(high) and 0 <= low < high):
         raise OptionError([Problem("wtp", 1, f"{low}:{high}", "expected 0 <= LOW < HIGH, finite (US$ per unit)")])
     lam = (low + high) / 2 if threshold is None else float(threshold)

@@ -24,6 +24,8 @@ from ..errors import OptionError, Problem
 from ..scenario import Scenario
 from ..scenario.history import History
 from ..scenario.loading import validate_data
+from ..scenario.schema import Fiscal
+from ..scenario.typeinfo import field_range
 from .arguments import checked
 from .calibration import Calibration, calibrate
 from .donors import apply_fitted_rules, parse_donors
@@ -161,7 +163,8 @@ def _templates() -> Templates:
     return Templates(goals={g.id: g.model_dump(exclude_defaults=True) | {"id": g.id} for g in t.goals},
                      indicators=[i.model_dump() for i in t.indicators],
                      interlinkages=[x.model_dump() for x in t.interlinkages], uncertainty=t.uncertainty.model_dump(),
-                     origin=f"the shipped scenario {TEMPLATE}")
+                     origin=f"the shipped scenario {TEMPLATE}",
+                     ranges={"fiscal.revenue_share": field_range(Fiscal, "revenue_share")})
 
 
 def _check(name: str, countries, group, start: int, end: int) -> None:

@@ -86,15 +86,16 @@ class DiscoveryResult:
     def save(self, path: str | Path | None = None, *, force: bool = False) -> Path:
         """Write the discovery result, its plots and its table.
 
-        Write the JSON result to `path` (default: DIR/discovery/<outcome>-<method>.json in the
-        sweep folder) with its PNG + SVG plots and a table beside it; in a sweep folder also
+        Write the JSON result to `path` (default: DIR/discovery/<outcome>-<selection>-<method>[-<policy>].json
+        in the sweep folder, the selection as worst-0.2, below-0 or above-minus1.5, so that each
+        rule on one outcome has its own file) with its PNG + SVG plots and a table beside it; in a sweep folder also
         list it in DIR/discovery.json, which `sdgsim report DIR` shows. Existing files are
         replaced only with `force`, and never inside a results folder other than the sweep's
         own discovery/ (results.searches.check_discovery_target).
         """
         d = self.discovery
-        stem = f"{d.outcome.replace(':', '_')}-{d.method}" + (f"-{d.policy.replace(MINUS, '-minus-')}" if d.policy
-                                                               else "")
+        stem = (f"{d.outcome.replace(':', '_')}-{d.cases.selection or 'cases'}-{d.method}"
+                + (f"-{d.policy.replace(MINUS, '-minus-')}" if d.policy else ""))
         if path is None:
             if self.folder is None:
                 raise ResultsError([Problem("path", 1, "path", "this sweep is in memory: give a file to save to")])

@@ -59,10 +59,10 @@ def extends_value(parent: Path, folders: Folders) -> str:
     return str(parent)
 
 
-def derived_data(parent_file: Path, parent: Scenario, new: Levers, name: str, description: str,
+def derived_data(parent_file: Path, old: Levers, new: Levers, name: str, description: str,
                  folders: Folders) -> dict[str, Any]:
-    """The new file's content: `extends:` the parent plus only the levers that changed."""
-    old = levers(parent)
+    """The new file's content: `extends:` the parent plus only the levers that changed from the
+    parent's (`old`: `levers(parent)`, read once per parent by the form, not on every keystroke)."""
     data: dict[str, Any] = {"extends": extends_value(parent_file, folders), "name": name}
     if description.strip():
         data["description"] = description.strip()

@@ -91,6 +91,7 @@ class ScenariosPage:
             w.param.watch(lambda e: self._check(), "value")
         self._text = ""
         self.parent = None
+        self.parent_levers: lv.Levers | None = None
         self._loading = False
         self._load()
 
@@ -113,7 +114,7 @@ class ScenariosPage:
             self.parent = load_scenario(path)
             self.parent_file = path
             self.details.object = describe(path)
-            now = lv.levers(self.parent)
+            now = self.parent_levers = lv.levers(self.parent)  # read once per parent: the form compares with it
             self.name.value = self.name.value_input = f"{self.parent.name}-variant"
             self.desc.value = self.desc.value_input = f"A variant of {self.parent.name}."
             self.start.value, self.end.value = now.start_year, now.end_year
@@ -157,12 +158,13 @@ class ScenariosPage:
             target = self.folders.scenario_file(name)
             new = self._current()
             missing = [f"{k}" for k, w in self.donor_inputs.items() if w.value is None]
-            unset = {k for k, v in (lv.levers(self.parent).facility or {}).items() if v is None}  # the pooled mix
+            unset = {k for k, v in (self.parent_levers.facility or {}).items() if v is None}  # the pooled mix
             blank = [k for k, v in (new.facility or {}).items() if v is None and k not in unset]
             if missing or None in (new.start_year, new.end_year) or blank:
                 self.status.objects = [pn.pane.Alert("Every number must be filled in.", alert_type="warning")]
                 return
-            data = lv.derived_data(self.parent_file, self.parent, new, name, self.desc.value_input or "", self.folders)
+            data = lv.derived_data(self.parent_file, self.parent_levers, new, name, self.desc.value_input or "",
+                                   self.folders)
             self._text = lv.to_text(data)
             self._target = target
             self.preview.object = (f"**{text(target.name)}** (saved in the app's scenarios folder)\n\n"

@@ -31,8 +31,10 @@ def _wtp_range(spec: str | None) -> tuple[float, float] | None:
               help="The effect: any outcome of the registry (people_gain takes the first indicator), e.g. "
                    "people_gain:SH.DYN.MORT (under-5 deaths averted a year), sdg_index_end.")
 @click.option("--wtp", metavar="LOW:HIGH", default=None,
-              help="Willingness to pay per unit of effect, US$, for the acceptability curve "
-                   "[default: 0 to three times the largest ratio].")
+              help="Willingness to pay per unit of effect, US$, for the acceptability curve [default: 0 to "
+                   "three times the largest ICER, against the reference or along the frontier; when every "
+                   "option dominates or is dominated, three times the largest Δcost/Δeffect (the notes say "
+                   "so); at least twice --threshold].")
 @click.option("--threshold", type=float, default=None,
               help="The willingness to pay at which net benefit and P(best) are stated [default: mid-range].")
 @click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -27,8 +27,9 @@ from .common import scheduler_needs_dask
                    "replications), e.g. --contrast 'pooled-20 - bilateral'; not with --policy.")
 @click.option("--method", type=click.Choice(["prim", "cart"]), default="prim", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="JSON file [default: FOLDER/discovery/<outcome>-<method>.json, listed in the report]; never "
-                   "inside another results folder.")
+              help="JSON file [default: FOLDER/discovery/<outcome>-<selection>-<method>[-<policy>].json, the "
+                   "selection as worst-0.2, below-0 or above-minus1.5; listed in the report]; never inside "
+                   "another results folder.")
 @click.option("--force", is_flag=True, help="Replace an existing result (the JSON file, its table and plots).")
 def discover(folder, outcome, worst, below, above, policy, contrast, method, out, force) -> None:
     """Scenario discovery on a sweep FOLDER: where do the chosen cases concentrate? (PRIM or CART)

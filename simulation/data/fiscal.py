@@ -18,6 +18,7 @@ start (a back-test) reads its start year's service alone, carried at its share o
 from __future__ import annotations
 
 import sys
+from typing import Container
 
 from .store import countries as country_table
 from .store import debt_service, series
@@ -29,12 +30,16 @@ say, so the later): from then on its values are the schedule, known at the start
 
 
 def fiscal_block(country: str, start: int, end: int, gdp_usd: float, revenue_year: int | None = None,
-                 read_ahead: bool = False) -> tuple[dict | None, dict[str, str]]:
+                 read_ahead: bool = False, *, revenue_share: Container[float] | None = None
+                 ) -> tuple[dict | None, dict[str, str]]:
     """(the fiscal block or None, {field: source}) for `country`, spending years start … end − 1,
     `gdp_usd` its start-year GDP as the scenario states it, revenue the last value at or before
     `revenue_year` (default: start; the year of that GDP). `read_ahead`: the service of every spending
     year whatever the start (the shipped 2020 scenarios: what was paid, then the schedule). A missing
-    block's reason is under "fiscal"."""
+    block's reason is under "fiscal". `revenue_share`: the values the schema allows for
+    fiscal.revenue_share (`scenario.typeinfo.field_range(Fiscal, "revenue_share")`, which this layer
+    cannot import: sdgsim new passes it in its Templates); a share outside them leaves the country
+    without a block. None: not checked (main, which prints blocks for the schema to check on load)."""
     got = None
     for code, what in (("GC.REV.XGRT.GD.ZS", "revenue excluding grants"), ("GC.TAX.TOTL.GD.ZS", "tax revenue")):
         s = series(code, [country], end=start if revenue_year is None else revenue_year)
@@ -45,9 +50,11 @@ def fiscal_block(country: str, start: int, end: int, gdp_usd: float, revenue_yea
     if got is None:
         return None, {"fiscal": f"default: no WDI government revenue or tax series for {country} at or before {start}: "
                                 "domestic spending stays domestic_sdg_share of GDP"}
-    if not 0.0 < got[0] <= 1.0:  # Timor-Leste 274 %, Nauru 116 %: resource-fund revenue against a small GDP
+    if revenue_share is not None and got[0] not in revenue_share:  # Timor-Leste 274 %, Nauru 116 %: resource-fund
+        # revenue against a small GDP
         return None, {"fiscal": f"default: {country}'s WDI {got[2]} is {got[0]:.1%} of GDP in {got[1]}, outside "
-                                "0-100 %: domestic spending stays domestic_sdg_share of GDP"}
+                                f"what fiscal.revenue_share allows ({revenue_share}, a share of GDP): domestic "
+                                "spending stays domestic_sdg_share of GDP"}
     d = debt_service()
     last = end - 1 if start >= SCHEDULE_FROM or read_ahead else start
     d = d[(d.country == country) & (d.year >= start) & (d.year <= last)].groupby("year").usd.sum()

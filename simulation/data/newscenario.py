@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Container
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,7 @@ class Templates:
     interlinkages: list[dict]
     uncertainty: dict
     origin: str                                  # e.g. "scenarios/baseline-all-goals.yaml"
+    ranges: dict[str, Container[float]]          # the schema's bounds that data must meet, e.g. "fiscal.revenue_share"
 
 
 @dataclass
@@ -225,7 +227,8 @@ def build_scenario(spec: Spec, templates: Templates) -> Built:
                 entry[key] = g[0]
                 src.data(f"{p}.{key}", f"{WDI} {what}, compound yearly growth {g[1]}")
         entry["domestic_sdg_share"] = _domestic_share(src, p, c, goals, health, expense, educ, spec.start)
-        block, fiscal_sources = fiscal_block(c, spec.start, spec.end, gv)
+        block, fiscal_sources = fiscal_block(c, spec.start, spec.end, gv,
+                                             revenue_share=templates.ranges["fiscal.revenue_share"])
         if block is not None:
             entry["fiscal"] = block
         for key, text in fiscal_sources.items():

@@ -223,16 +223,23 @@ class ProcessExecutor(Executor):
             fill()
 
 
+WORKER_WAIT_S = 120.0
+"""How long a sweep waits for the first worker of a scheduler that has none yet (a cluster whose
+scheduler has just started, its workers still starting or queued), in seconds, before it stops."""
+
+
 class DaskExecutor(Executor):
     """Dask distributed: a running scheduler (`address`), or a LocalCluster of `workers`
-    single-threaded worker processes on the loopback interface."""
+    single-threaded worker processes on the loopback interface. `worker_wait`: seconds to wait
+    for a scheduler's first worker."""
 
     name = "dask"
 
-    def __init__(self, workers: int | None = None, address: str | None = None):
+    def __init__(self, workers: int | None = None, address: str | None = None, worker_wait: float = WORKER_WAIT_S):
         require("dask")  # here, so a sweep stops before it makes its folder
         super().__init__(workers or os.cpu_count() or 1)
         self.address = address
+        self.worker_wait = worker_wait
         self.client = None
         self.cluster = None
 
@@ -251,8 +258,6 @@ class DaskExecutor(Executor):
                 raise OptionError([Problem("scheduler", 1, self.address,
                                           f"not a Dask scheduler address ({exc}; allowed: e.g. "
                                           "tcp://10.0.0.5:8786)")]) from None
-            self.workers = max(1, sum(w.get("nthreads", 1) for w in
-                                      self.client.scheduler_info().get("workers", {}).values()))
         else:
             # On Linux the local workers are forked from this process, which has the engine imported
             # already: starting two of them takes about 0.5 s instead of 3.5 s with fresh interpreters,
@@ -286,6 +291,16 @@ class DaskExecutor(Executor):
         """Import the engine on every worker now (start-up, not the first chunks, pays for
         it) and check that each worker runs the same sdgsim version as this client."""
         where = self.address or "LocalCluster"
+        try:  # a scheduler just started may have no worker yet: wait for one, not for all
+            self.client.wait_for_workers(1, timeout=self.worker_wait)
+        except TimeoutError:  # distributed's WorkerStartTimeoutError is one
+            raise OptionError([Problem("scheduler", 1, where,
+                                      f"no Dask worker registered with the scheduler at {where} within "
+                                      f"{self.worker_wait:g} s; start workers (dask worker {where}), then try "
+                                      "again")]) from None
+        if self.address:
+            self.workers = max(1, sum(w.get("nthreads", 1) for w in
+                                      self.client.scheduler_info().get("workers", {}).values()))
         answers: dict = {}
         for _ in range(3):  # a worker lost during the check (killed, its machine gone) is no import error
             try:

@@ -7,8 +7,12 @@ the 5th–95th percentile of the paired runs' differences as a 90 % range; a las
 the extra money each option puts in over the horizon (one bar per option: the money is the
 option's, not a group's). People with access are counted at the horizon ("by 2030"); deaths
 are summed over the horizon ("averted over 2021–2030"), and every panel says which. The title
-says the first option's answer in words ("partnership-in-action reaches 1.2 M more people with
-electricity in the gpp group by 2030 for US$1.4 bn more").
+says in words what is true of every bar, never one bar as the headline: with one option and one
+panel its difference in each place ("partnership-in-action reaches 1.2 M more people with
+electricity in the pilot countries and 30 k fewer in all countries by 2030 for US$1.4 bn more than
+baseline"), otherwise where each option gains and loses over the panels ("Against baseline:
+partnership-in-action, for US$1.45 bn more, gains on all 4 indicators in the pilots group, but
+loses on 2 of 4 in all countries (under-5 deaths averted, people with electricity)").
 
 `write_slide` saves it to a .png or .svg atomically and never over a file without `force`.
 """
@@ -124,36 +128,92 @@ def _money_words(usd: float) -> str:
     return f"for US${_count(usd)} more" if usd > 0 else f"while saving US${_count(usd)}"
 
 
+def _short(p: Panel) -> str:
+    """A panel's indicator in a few words: 'people with electricity', 'under-5 deaths averted'."""
+    return p.what.split(" ", 1)[1] if p.what.startswith(("more ", "fewer ")) else p.what
+
+
+def _diff(table: pd.DataFrame, p: Panel, place: str, name: str) -> float:
+    r = _rows(table, p.outcome, p.key, [place], [name])
+    return float(r.diff_mean.iloc[0]) if len(r) else float("nan")
+
+
+def _amount(p: Panel, d: float, first: bool) -> str:
+    """'reaches 1.2 M more people with electricity' (first place), '30 k fewer' (the next ones);
+    a positive difference is good on every panel (more reached, fewer left, more averted)."""
+    what = _short(p)
+    if p.outcome != "people_gain":
+        word = "more" if d >= 0 else "fewer"
+        return f"averts {_count(d)} {word} {what.replace(' averted', '')}" if first else f"{_count(d)} {word}"
+    if p.what.startswith("more"):
+        word = "more" if d >= 0 else "fewer"
+        return f"reaches {_count(d)} {word} {what}" if first else f"{_count(d)} {word}"
+    word = "fewer" if d >= 0 else "more"
+    return f"leaves {_count(d)} {word} {what}" if first else f"{_count(d)} {word}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _in_words(places: list[str]) -> str:
+    return _and([place_name(c) for c in places])
+
+
+def _tally(table: pd.DataFrame, name: str, ps: list[Panel], where: list[str]) -> str:
+    """What one option gains and loses, place by place, over every panel: 'gains on all 4
+    indicators in the pilot countries, but loses on 2 of 4 in all countries (...)'."""
+    said: dict[tuple, list[str]] = {}
+    for place in where:
+        d = {p: _diff(table, p, place, name) for p in ps}
+        shown = [p for p in ps if np.isfinite(d[p])]
+        if not shown:
+            continue
+        lost = tuple(_short(p) for p in shown if d[p] < 0)
+        gained = sum(d[p] > 0 for p in shown)
+        said.setdefault((len(shown), gained, lost), []).append(place)
+    parts = []
+    for (n, gained, lost), at in said.items():
+        noun = "indicator" if n == 1 else "indicators"
+        if not lost and gained == n:
+            parts.append(f"gains on {'the' if n == 1 else f'all {n}'} {noun} in {_in_words(at)}")
+        elif len(lost) == n:
+            parts.append(f"loses on {'the' if n == 1 else f'all {n}'} {noun} in {_in_words(at)}")
+        else:
+            parts.append(f"loses on {len(lost)} of {n} in {_in_words(at)} ({', '.join(lost)})" if lost
+                         else f"gains on {gained} of {n} in {_in_words(at)}, no change on the others")
+    return _and(parts) if parts else "has no people results"
+
+
 def title(table: pd.DataFrame, reference: str, scenario: Scenario, where: list[str]) -> str:
-    """The slide's answer in words, for the first option and the first place (the first group):
-    the people panel in which it reaches the most people (the chart shows every panel)."""
+    """The slide's answer in words, true of every bar it draws, never one bar picked as a headline.
+
+    One option and one panel: its difference in each place, in people ("partnership-in-action
+    reaches 63 k more people with electricity in the pilot countries and 12 k fewer in all countries
+    by 2030 for US$1.4 bn more than baseline"). Otherwise, per option, where it gains and loses over
+    the panels ("Against baseline: partnership-in-action, for US$1.45 bn more, gains on all 4
+    indicators in the pilots group, but loses on 2 of 4 in all countries (under-5 deaths averted,
+    people with electricity)"); the bars give the numbers."""
     options = [s for s in dict.fromkeys(table.scenario) if s != reference]
     ps = panels(scenario)
     if not options or not ps:
         return f"Compared with {reference}"
-    name, place = options[0], where[0]
 
-    def size(p: Panel) -> float:
-        r = _rows(table, p.outcome, p.key, [place], [name])
-        return float(r.diff_mean.iloc[0]) if len(r) and np.isfinite(r.diff_mean.iloc[0]) else -np.inf
+    def money(name: str) -> str:
+        m = _rows(table, "money_usd", NO_GOAL, [ALL], [name])
+        return _money_words(float(m.diff_mean.iloc[0])) if len(m) else ""
 
-    access = [p for p in ps if p.what.startswith("more ")] or ps
-    p = max(access, key=size)
-    rows = _rows(table, p.outcome, p.key, [place], [name])
-    money = _rows(table, "money_usd", NO_GOAL, [ALL], [name])
-    if rows.empty:
-        return f"{name} compared with {reference}"
-    d = float(rows.diff_mean.iloc[0])
-    what = p.what.split(" ", 1)[1] if p.what.startswith(("more ", "fewer ")) else p.what
-    if p.outcome == "people_gain":
-        verb = f"reaches {_count(d)} {'more' if d >= 0 else 'fewer'} {what}" if p.what.startswith("more") \
-            else f"leaves {_count(d)} {'fewer' if d >= 0 else 'more'} {what}"
-    else:
-        verb = f"averts {_count(d)} {'more' if d >= 0 else 'fewer'} {what.replace(' averted', '')}"
-    said = f"{name} {verb} in {place_name(place)} {p.when.replace(' (cumulative)', '')}"
-    if len(money):
-        said += " " + _money_words(float(money.diff_mean.iloc[0]))
-    return said + f" than {reference}"
+    if len(options) == 1 and len(ps) == 1:
+        (name,), (p,) = options, ps
+        d = {c: _diff(table, p, c, name) for c in where}
+        shown = [c for c in where if np.isfinite(d[c])]
+        if not shown:
+            return f"{name} compared with {reference}"
+        said = _and([f"{_amount(p, d[c], i == 0)} in {place_name(c)}" for i, c in enumerate(shown)])
+        return f"{name} {said} {p.when.replace(' (cumulative)', '')} {money(name)} than {reference}".replace("  ", " ")
+    clauses = [f"{name}{f', {money(name)},' if money(name) else ''} {_tally(table, name, ps, where)}"
+               for name in options]
+    return f"Against {reference}: " + "; ".join(clauses)
 
 
 def slide_figure(table: pd.DataFrame, reference: str, scenario: Scenario, groups: list[str] | None = None):
