@@ -205,15 +205,20 @@ def send(m: FinancingModel, t: int, who: Funders, alloc: np.ndarray) -> Sent:
         divert(m, t, grant)
     if who.risk is not None:
         provision(m, t, who, blended)
-    loan = fiscal.lend(m, t, who, grant, blended, capacity)  # None: no loans in the scenario
-    flow = sum_goals(grant)  # (S, F, C)
+    face = face_value(who, grant, blended, capacity)  # (S, F, C)
+    loan = fiscal.lend(m, t, who, grant, face)  # None: no loans in the scenario
+    flow = face if loan is None else face_value(who, grant, blended, capacity) + sum_goals(loan)
+    return Sent(who, grant, blended, capacity, flow, dynamics.channel_overhead(flow, who.overhead, who.channel_cost),
+                loan)
+
+
+def face_value(who: Funders, grant: np.ndarray, blended: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """(S, F, C) grant, blended and capacity money per channel, summed in that order."""
+    flow = sum_goals(grant)
     if who.blended.any():  # else blended money is all zeros (split)
         flow += sum_goals(blended)
     flow += capacity
-    if loan is not None:
-        flow += sum_goals(loan)
-    return Sent(who, grant, blended, capacity, flow, dynamics.channel_overhead(flow, who.overhead, who.channel_cost),
-                loan)
+    return flow
 
 
 def provision(m: FinancingModel, t: int, who: Funders, blended: np.ndarray) -> None:
