@@ -72,20 +72,24 @@ def sum_goals(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def normalise(weights: np.ndarray, mask: np.ndarray, budget: np.ndarray) -> np.ndarray:
-    """Scale non-negative weights (S|1, D, C, G) so each funder's cells sum to its budget."""
-    w = np.maximum(weights, 0.0)
+def normalise(weights: np.ndarray, mask: np.ndarray, budget: np.ndarray, scratch: bool = False) -> np.ndarray:
+    """Scale non-negative weights (S|1, D, C, G) so each funder's cells sum to its budget.
+
+    scratch: `weights` is a float array the caller no longer needs, and is overwritten (one
+    (S, D, C, G) array fewer; the same numbers).
+    """
+    w = np.maximum(weights, 0.0, out=weights if scratch else None)
     np.copyto(w, 0.0, where=~mask)
     total = w.sum(axis=(-2, -1), keepdims=True)  # (S|1, D, 1, 1)
     if (total > 0).all():
-        share = w / total
+        w /= total
     else:  # a funder with all-zero weights splits equally over its eligible cells
         uniform = mask / mask.sum(axis=(-2, -1), keepdims=True)
-        share = np.where(total > 0, w / np.where(total > 0, total, 1.0), uniform)
-    if share.shape[0] == budget.shape[0]:
-        share *= budget[..., None, None]
-        return share
-    return budget[..., None, None] * share
+        w = np.where(total > 0, w / np.where(total > 0, total, 1.0), uniform)
+    if w.shape[0] == budget.shape[0]:
+        w *= budget[..., None, None]
+        return w
+    return budget[..., None, None] * w
 
 
 def _p(params: dict[str, np.ndarray], name: str) -> np.ndarray:
@@ -105,15 +109,17 @@ def _cells(x: np.ndarray) -> np.ndarray:
 
 def equal(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
     """Equal split over eligible cells."""
-    return normalise(np.ones(mask.shape)[None], mask, budget)
+    return normalise(np.ones((1,) + mask.shape), mask, budget, scratch=True)
 
 
 def needs(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
     """∝ gap^gap_exponent · population^population_exponent · roadmap priority."""
     gap = (100.0 - ctx.scores)[:, None]  # (S, 1, C, G)
     pop = _country(ctx.population)
-    w = _power(gap, params["gap_exponent"]) * _pow(pop, _p(params, "population_exponent")) * _cells(ctx.priority)
-    return normalise(w, mask, budget)
+    w = _power(gap, params["gap_exponent"])  # a new (S, D, C, G) array, scaled in place
+    w *= _pow(pop, _p(params, "population_exponent"))
+    w *= _cells(ctx.priority)
+    return normalise(w, mask, budget, scratch=True)
 
 
 def _power(base: np.ndarray, exponent: np.ndarray) -> np.ndarray:
@@ -160,14 +166,14 @@ def performance(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, pa
     inc = _country(np.maximum(ctx.gdp_per_capita, 1e-9))
     w = _pow(gov / 100.0, _p(params, "governance_exponent")) * _pow(pop, _p(params, "population_exponent"))
     w = w * _pow(inc, _p(params, "income_exponent")) * _cells(ctx.priority)
-    return normalise(w, mask, budget)
+    return normalise(w, mask, budget, scratch=True)
 
 
 def priority(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params: dict) -> np.ndarray:
     """Roadmap shares: each country's goals by its roadmap priority, countries ∝ population^a."""
     pop = _country(ctx.population)
     w = _cells(ctx.priority) * _pow(pop, _p(params, "population_exponent"))
-    return normalise(w, mask, budget)
+    return normalise(w, mask, budget, scratch=True)
 
 
 def marginal_gain(ctx: AllocationContext, spend_pc: np.ndarray) -> np.ndarray:
@@ -232,7 +238,7 @@ def persistence(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, pa
     h = params["offset"] + ctx.year_index  # (1|S, D)
     share = params.get("recorded_share", none) + (params["drift_weight"] * h)[..., None] * params.get("share_drift", none)
     w = np.maximum(share, 0.0)[..., None] * _cells(ctx.priority)  # (1|S, D, C, G)
-    return normalise(w, mask, budget)
+    return normalise(w, mask, budget, scratch=True)
 
 
 @dataclass(frozen=True)
