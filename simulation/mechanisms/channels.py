@@ -34,8 +34,9 @@ def recipient_cost(flow: np.ndarray, share: float, reference: float, elasticity:
 
 def _recipient_cost(flow: np.ndarray, share, reference, elasticity: float) -> np.ndarray:
     ratio = np.divide(flow, reference)
-    cost = share * reference * np.power(ratio, elasticity, out=np.zeros_like(ratio), where=flow > 0)
-    return np.minimum(cost, flow)
+    cost = np.power(ratio, elasticity, out=np.zeros_like(ratio), where=flow > 0)
+    cost *= share * reference
+    return np.minimum(cost, flow, out=cost)
 
 
 def planned_flow(flow: np.ndarray, previous: np.ndarray | None, planned_growth: np.ndarray) -> np.ndarray:

@@ -268,7 +268,8 @@ def deliver(m: FinancingModel, t: int, sent: list[Sent]) -> list[dict[str, np.nd
         windows = {"grant": s.grant, "blended": s.blended, **({} if s.loan is None else {"loan": s.loan})}
         for inst, a in windows.items():
             m.ledger.flow(f"{who.key}:{inst}", a, inst, who.ids, c, g)
-            a *= keep[..., None]
+            if inst != "blended" or who.blended.any():  # else all zeros (split)
+                a *= keep[..., None]
         m.ledger.flow(f"{who.key}:capacity", s.capacity, "capacity", who.ids, c, NO_GOAL)
         s.capacity *= keep
         out.append({**windows, "capacity": s.capacity})
@@ -281,7 +282,7 @@ def recipient_losses(m: FinancingModel, t: int, sent: list[Sent]) -> list[np.nda
     aid costs (channels.volatility_loss: surprises of several funders offset each other); at most
     all of it. Recorded in history["channel_costs"]."""
     ch = m.p.channels
-    arrived = [s.flow - s.overhead for s in sent]
+    arrived = [np.subtract(s.flow, s.overhead) for s in sent]
     total = sum(a.sum(axis=1) for a in arrived)  # (S, C)
     planned = sum(channels.planned_flow(a, m.arrived.get(s.who.key), s.who.growth).sum(axis=1)
                   for s, a in zip(sent, arrived))
@@ -296,7 +297,9 @@ def recipient_losses(m: FinancingModel, t: int, sent: list[Sent]) -> list[np.nda
         m.arrived[s.who.key] = a
         # the two parts of what the recipients lose, in proportion where all that arrived was lost
         part = np.divide(capped, friction, out=np.zeros_like(friction), where=friction > 0)
-        m.history["channel_costs"][t, :, 0] += (recipient * part).sum(axis=(1, 2))
-        m.history["channel_costs"][t, :, 1] += (volatility * part).sum(axis=(1, 2))
+        recipient *= part
+        volatility *= part
+        m.history["channel_costs"][t, :, 0] += recipient.sum(axis=(1, 2))
+        m.history["channel_costs"][t, :, 1] += volatility.sum(axis=(1, 2))
         out.append(capped)
     return out

@@ -18,6 +18,7 @@ disagreed, `draws` falls back to `stream`).
 from __future__ import annotations
 
 import zlib
+from typing import Iterator
 
 import numpy as np
 
@@ -84,15 +85,14 @@ _PCG_MULT, _M128 = 0x2360ED051FC65DA44385DF649FCCF645, (1 << 128) - 1
 _checked: bool | None = None
 
 
-def _pcg64_states(words: np.ndarray) -> list[dict]:
-    """PCG64 states seeded from rows of 4 uint64 words (pcg64_set_seed: state, then increment)."""
-    out = []
+def _pcg64_states(words: np.ndarray) -> Iterator[dict]:
+    """PCG64 states seeded from rows of 4 uint64 words (pcg64_set_seed: state, then increment), one
+    at a time (thousands of live dicts would cost the garbage collector more than making them)."""
     for w0, w1, w2, w3 in words.tolist():  # Python ints: 128-bit arithmetic
         inc = (((w2 << 64) | w3) << 1 | 1) & _M128
         state = (inc + ((w0 << 64) | w1)) & _M128  # step from 0, add the seed
         state = (state * _PCG_MULT + inc) & _M128  # step
-        out.append({"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0})
-    return out
+        yield {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0}
 
 
 def _stream_words(seqs: list[np.random.SeedSequence], keys: list[int]) -> np.ndarray:
@@ -114,7 +114,7 @@ def _stream_words(seqs: list[np.random.SeedSequence], keys: list[int]) -> np.nda
 def _stream_states(specs: list[tuple]) -> list[dict]:
     """PCG64 states of the streams (entropy, spawn_key), in order (one by one; `draws` seeds in bulk)."""
     words = [seeding.generate_state64(seeding.assembled_entropy(e, k), 4) for e, k in specs]
-    return _pcg64_states(np.concatenate(words)) if words else []
+    return list(_pcg64_states(np.concatenate(words))) if words else []
 
 
 def _bulk_seeding_ok() -> bool:
