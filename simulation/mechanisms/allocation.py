@@ -79,8 +79,11 @@ def normalise(weights: np.ndarray, mask: np.ndarray, budget: np.ndarray, scratch
     (S, D, C, G) array fewer; the same numbers).
     """
     w = np.maximum(weights, 0.0, out=weights if scratch else None)
-    np.copyto(w, 0.0, where=~mask)
+    w *= mask.astype(w.dtype)  # zero outside the mask (a masked copyto is ten times slower)
     total = w.sum(axis=(-2, -1), keepdims=True)  # (S|1, D, 1, 1)
+    if not np.isfinite(total).all():  # a non-finite weight: 0 · inf is NaN, outside the mask 0 it is
+        np.copyto(w, 0.0, where=~mask)
+        total = w.sum(axis=(-2, -1), keepdims=True)
     if (total > 0).all():
         w /= total
     else:  # a funder with all-zero weights splits equally over its eligible cells
@@ -204,8 +207,8 @@ def impact(ctx: AllocationContext, budget: np.ndarray, mask: np.ndarray, params:
     alloc = np.zeros((S, D, C * G))
     chunk = budget / steps
     per_usd = ctx.retention / ctx.population  # (1|S, C)
-    gain = marginal_gain(ctx, ctx.other_spend_pc[:, None] + alloc.reshape(S, D, C, G) * _country(per_usd))
-    gain = np.where(mask.reshape(1, D, C * G), gain.reshape(S, D, C * G), -np.inf)
+    gain = marginal_gain(ctx, ctx.other_spend_pc[:, None])  # (S, 1, C, G): nothing of theirs planned yet
+    gain = np.where(mask.reshape(1, D, C * G), gain.reshape(S, 1, C * G), -np.inf)
     s_idx, d_idx = np.meshgrid(np.arange(S), np.arange(D), indexing="ij")
     per_usd, scale = np.broadcast_to(per_usd, (S, C)), np.broadcast_to(ctx.spend_scale, (S, G))  # views
     for i in range(steps.max(initial=0)):

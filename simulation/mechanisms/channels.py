@@ -131,5 +131,5 @@ def coordinate(plans: np.ndarray, mask: np.ndarray, per_usd: np.ndarray, spend_s
     np.divide(w, wsum, out=w, where=ok)
     if not ok.all():  # a funder whose every cell is crowded out to zero weight keeps its plan (none: zeros)
         np.copyto(w, np.where(budget == 0, 0.0, plans), where=~ok)
-    w *= mask[None]
+    w *= mask.astype(w.dtype)  # a float mask: multiplying by a bool array casts every element
     return w

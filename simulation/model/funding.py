@@ -185,7 +185,7 @@ def split(m: FinancingModel, who: Funders, alloc: np.ndarray):
         blend.fill(0.0)
         cap = sum_goals(alloc) * who.capacity[..., None] if who.capacity.any() else np.zeros(alloc.shape[:-1])
         return grant, blend, cap
-    lev_mask = who.mask & (m.p.goals.leverage > 0)[..., None, None, :]
+    lev_mask = (who.mask & (m.p.goals.leverage > 0)[..., None, None, :]).astype(alloc.dtype)  # 1 or 0
     blend = np.multiply(grant, lev_mask, out=m.buffer(f"blended:{who.key}", alloc.shape))  # available for blending
     avail_total = blend.sum(axis=(-2, -1))
     want = alloc.sum(axis=(-2, -1)) * who.blended
