@@ -9,12 +9,14 @@ best of --repeat, on:
 * large: benchmarks/synthetic.py's large scenario (100 countries, 17 goals, 30 donors, 40 years),
   20 replications in one batch (as `bench_engine.py --quick`);
 * baseline: the checkout's own scenarios/baseline.yaml without indicators, 500 replications in
-  batches of 100 (a checkout's baseline is the model of its day: compare it like for like);
+  batches of 100 (a checkout's baseline is the model of its day; --baseline FILE runs one file, e.g.
+  the oldest checkout's, on every checkout: like for like);
 * world (--world): the checkout's scenarios/world.yaml without indicators, 128 replications in
   batches of 64 (the runner's default batch).
 
     git worktree add --detach /tmp/before f980e2e
     python benchmarks/bench_versions.py /tmp/before . --rounds 3
+    python benchmarks/bench_versions.py /tmp/before . --baseline /tmp/before/scenarios/baseline.yaml
     python benchmarks/bench_versions.py /tmp/before . --world --only world
 """
 
@@ -31,7 +33,7 @@ CASES = {"large": (20, 20), "baseline": (500, 100), "world": (128, 64)}  # repli
 
 CHILD = r"""
 import json, os, sys, time
-root, repeat, cases = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(",")
+root, repeat, cases, baseline = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(","), sys.argv[5]
 sys.path.insert(0, root)
 import simulation
 assert os.path.realpath(simulation.__file__).startswith(os.path.realpath(root)), simulation.__file__
@@ -42,8 +44,8 @@ from simulation.scenario import load_scenario, validate_data
 plan = json.loads(sys.argv[4])
 out = {}
 for case in cases:
-    sc = validate_data(make_scenario(), "large") if case == "large" else \
-        without_indicators(load_scenario(os.path.join(root, "scenarios", case + ".yaml")), case)
+    path = baseline if case == "baseline" and baseline else os.path.join(root, "scenarios", case + ".yaml")
+    sc = validate_data(make_scenario(), "large") if case == "large" else without_indicators(load_scenario(path), case)
     runs, batch = plan[case]
     run_scenario(sc, runs=2, seed=2030, batch_size=2, record_flows=False)  # warm-up
     best = float("inf")
@@ -56,9 +58,10 @@ print(json.dumps(out))
 """
 
 
-def measure(root: Path, cases: list[str], repeat: int) -> dict:
+def measure(root: Path, cases: list[str], repeat: int, baseline: Path | None = None) -> dict:
     res = subprocess.run([sys.executable, "-c", CHILD, str(root.resolve()), str(repeat), ",".join(cases),
-                          json.dumps(CASES)], capture_output=True, text=True, check=True)
+                          json.dumps(CASES), str(baseline.resolve()) if baseline else ""],
+                         capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -68,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="alternations of all checkouts")
     ap.add_argument("--repeat", type=int, default=5, help="timings per case and process; the best is kept")
     ap.add_argument("--only", help="comma-separated cases (large, baseline, world)")
+    ap.add_argument("--baseline", type=Path, help="this baseline file for every checkout (default: each one's own)")
     ap.add_argument("--world", action="store_true", help="add the world scenario (checkouts that ship it)")
     ap.add_argument("--json", type=Path, help="also write every timing to this JSON file")
     a = ap.parse_args(argv)
@@ -76,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in range(a.rounds):
         for root in a.roots:
             load = os.getloadavg()[0]
-            t = measure(root, cases, a.repeat)
+            t = measure(root, cases, a.repeat, a.baseline)
             rows.append({"round": r + 1, "root": str(root), "load": load, **t})
             print(f"round {r + 1}  {str(root):<28} " + "  ".join(f"{c} {t[c]:.3f}" for c in cases)
                   + f"  CPU s (load {load:.1f})", flush=True)
