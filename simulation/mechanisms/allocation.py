@@ -79,7 +79,8 @@ def normalise(weights: np.ndarray, mask: np.ndarray, budget: np.ndarray, scratch
     (S, D, C, G) array fewer; the same numbers).
     """
     w = np.maximum(weights, 0.0, out=weights if scratch else None)
-    w *= mask.astype(w.dtype)  # zero outside the mask (a masked copyto is ten times slower)
+    with np.errstate(invalid="ignore"):  # 0 · inf outside the mask is NaN: made 0 below
+        w *= mask.astype(w.dtype)  # zero outside the mask (a masked copyto is ten times slower)
     total = w.sum(axis=(-2, -1), keepdims=True)  # (S|1, D, 1, 1)
     if not np.isfinite(total).all():  # a non-finite weight: 0 · inf is NaN, outside the mask 0 it is
         np.copyto(w, 0.0, where=~mask)
