@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from simulation.mechanisms.allocation import STRATEGIES, AllocationContext, allocate, marginal_gain
+from simulation.mechanisms.allocation import STRATEGIES, AllocationContext, allocate, marginal_gain, normalise
 
 S, D, C, G = 3, 4, 5, 4
 
@@ -116,3 +116,19 @@ def test_all_zero_weights_fall_back_to_an_equal_split_not_a_loss():
     ctx = make_ctx(rs, scores=np.full((S, C, G), 100.0))  # every gap closed: needs weights are all zero
     out = allocate("needs", ctx, np.full((S, 1), 40.0), np.ones((1, C, G), bool), [{}])
     np.testing.assert_allclose(out, 40.0 / (C * G))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf / inf where a funder has inf weights
+@settings(max_examples=50, deadline=None, derandomize=True)
+@given(mask=masks, weights=hnp.arrays(float, (S, D, C, G), elements=st.sampled_from([0.0, 0.5, 3.0, np.inf, np.nan])))
+def test_normalise_in_place_gives_the_same_numbers_and_ignores_what_lies_outside_the_mask(mask, weights):
+    # scratch=True overwrites the weights (the strategies' own temporaries); cells outside the mask count
+    # as zero whatever they hold, even inf or NaN (0 · inf is NaN: the masked fallback), exactly as
+    # zeroing them first would
+    budget = np.full((S, D), 60.0)
+    w = np.where(mask, np.maximum(weights, 0.0), 0.0)
+    total = w.sum(axis=(-2, -1), keepdims=True)
+    uniform = mask / mask.sum(axis=(-2, -1), keepdims=True)
+    expected = np.where(total > 0, w / np.where(total > 0, total, 1.0), uniform) * budget[..., None, None]
+    np.testing.assert_array_equal(normalise(weights.copy(), mask, budget), expected)
+    np.testing.assert_array_equal(normalise(weights.copy(), mask, budget, scratch=True), expected)

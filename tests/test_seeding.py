@@ -49,6 +49,17 @@ def test_the_models_bulk_draws_are_the_streams_numpy_builds_one_by_one(seed, rep
         bits.state = state
         assert np.array_equal(np.random.Generator(bits).standard_normal(3),
                               rng.stream(seq, "budget", ident).standard_normal(3))
+    # in bulk (draws): each replication's words assembled once, the entities' keys a column of the block
+    seqs = [seq, seeding.spawned(seed, replication + 1), np.random.SeedSequence(seed)]
+    states = rng._pcg64_states(rng._stream_words(seqs, [rng._key("budget", i) for i in idents]))
+    for n, state in enumerate(states):
+        bits.state = state
+        one, ident = seqs[n // len(idents)], idents[n % len(idents)]
+        assert np.array_equal(np.random.Generator(bits).standard_normal(3),
+                              rng.stream(one, "budget", ident).standard_normal(3))
+    assert rng._bulk_seeding_ok()  # else draws falls back to the streams one by one
+    uniform = rng.draws(seqs, "tech", idents, (), dist="uniform")
+    assert uniform[-1, -1] == rng.stream(seqs[-1], "tech", idents[-1]).random()
 
 
 @settings(max_examples=20, deadline=None)

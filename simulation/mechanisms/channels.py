@@ -34,8 +34,9 @@ def recipient_cost(flow: np.ndarray, share: float, reference: float, elasticity:
 
 def _recipient_cost(flow: np.ndarray, share, reference, elasticity: float) -> np.ndarray:
     ratio = np.divide(flow, reference)
-    cost = share * reference * np.power(ratio, elasticity, out=np.zeros_like(ratio), where=flow > 0)
-    return np.minimum(cost, flow)
+    cost = np.power(ratio, elasticity, out=np.zeros_like(ratio), where=flow > 0)
+    cost *= share * reference
+    return np.minimum(cost, flow, out=cost)
 
 
 def planned_flow(flow: np.ndarray, previous: np.ndarray | None, planned_growth: np.ndarray) -> np.ndarray:
@@ -116,11 +117,19 @@ def coordinate(plans: np.ndarray, mask: np.ndarray, per_usd: np.ndarray, spend_s
     """
     if plans.shape[1] < 2:
         return plans
-    total = plans.sum(axis=1, keepdims=True)
-    others = (total - plans) * per_usd[..., None, :, None]
-    w = plans * np.exp(-others / spend_scale[..., None, None, :])
+    # w = plans · exp(−others / s_g), others = (total − plans) · per_usd, in one array
+    w = np.subtract(plans.sum(axis=1, keepdims=True), plans)
+    w *= per_usd[..., None, :, None]
+    np.negative(w, out=w)
+    w /= spend_scale[..., None, None, :]
+    np.exp(w, out=w)
+    w *= plans
     budget = plans.sum(axis=(-2, -1), keepdims=True)
     wsum = w.sum(axis=(-2, -1), keepdims=True)
-    out = np.divide(w * budget, wsum, out=np.zeros_like(w), where=wsum > 0)
-    # a funder whose every cell is crowded out to zero weight keeps its plan
-    return np.where((wsum > 0) | (budget == 0), out, plans) * mask[None]
+    w *= budget
+    ok = wsum > 0
+    np.divide(w, wsum, out=w, where=ok)
+    if not ok.all():  # a funder whose every cell is crowded out to zero weight keeps its plan (none: zeros)
+        np.copyto(w, np.where(budget == 0, 0.0, plans), where=~ok)
+    w *= mask.astype(w.dtype)  # a float mask: multiplying by a bool array casts every element
+    return w

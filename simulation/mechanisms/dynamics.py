@@ -35,8 +35,9 @@ def channel_overhead(flow: np.ndarray, rate: np.ndarray, channel_cost: np.ndarra
 
     flow: (S, D, C) USD; rate, channel_cost: (1|S, D) → (S, D, C) USD.
     """
-    fixed = np.where(flow > 0, channel_cost[..., None], 0.0)
-    return np.minimum(flow, rate[..., None] * flow + fixed)
+    out = rate[..., None] * flow
+    out += np.where(flow > 0, channel_cost[..., None], 0.0)  # the fixed cost
+    return np.minimum(flow, out, out=out)
 
 
 def direct_gain(scores: np.ndarray, effectiveness: np.ndarray, spend_pc: np.ndarray,

@@ -67,15 +67,21 @@ class Donor(Entity):
         """Each donor splits `budget` (S, D) over its eligible cells with its strategy → (S, D, C, G).
 
         Donors sharing a strategy are allocated together in one vectorised call. The result
-        is a scratch buffer of the model (every donor's rows are written), valid for this year.
+        is a scratch buffer of the model (every donor's rows are written), or the one strategy's
+        own new array when all donors share it; valid for this year.
         """
         d = m.p.donors
-        out = m.buffer("alloc", budget.shape + d.mask.shape[1:])
+        shape = budget.shape + d.mask.shape[1:]
+        out = None if len(d.groups) == 1 else m.buffer("alloc", shape)
         for name, idx in d.groups.items():  # donors in agent order; their parameters (1|S, n)
             gctx = ctx
             if name == "adaptive" and m.propensity is not None:  # propensity rows follow the group's order
                 gctx = allocation.AllocationContext(**{**ctx.__dict__, "propensity": m.propensity})
-            out[:, idx] = allocation.run(name, gctx, budget[:, idx], d.mask[idx], d.params[name])
+            alloc = allocation.run(name, gctx, budget[:, idx], d.mask[idx], d.params[name])
+            if out is None and alloc.shape == shape and alloc.flags.c_contiguous:
+                return alloc  # one strategy (idx = every donor in order): no copy into the buffer
+            out = m.buffer("alloc", shape) if out is None else out
+            out[:, idx] = alloc
         return out
 
     @classmethod

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..mechanisms import dynamics
 from ..mechanisms import fiscal as fs
+from ..mechanisms.allocation import sum_goals
 from .ledger import NO_GOAL
 
 if TYPE_CHECKING:
@@ -64,23 +65,22 @@ def repay(m: FinancingModel, t: int) -> np.ndarray | float:
     return due.sum(axis=-1)
 
 
-def lend(m: FinancingModel, t: int, who: Funders, grant: np.ndarray, blended: np.ndarray,
-         capacity: np.ndarray) -> np.ndarray | None:
+def lend(m: FinancingModel, t: int, who: Funders, grant: np.ndarray, face: np.ndarray) -> np.ndarray | None:
     """Split `who`'s loan share off its grant money (S, F, C, G), in place; schedule the loans'
-    service and record their disbursement and the DAC grant equivalent of all its money (grants,
-    blended and capacity money at face value, loans at their grant element). Returns the loans, or
-    None when the scenario has no loans (the grant equivalent is then the face value)."""
+    service and record their disbursement and the DAC grant equivalent of all its money (`face`
+    (S, F, C): grants, blended and capacity money at face value; loans at their grant element).
+    Returns the loans, or None when the scenario has no loans (the grant equivalent is then the
+    face value)."""
     f = m.p.fiscal
     share, unit, ge = (f.donor_loan, f.donor_unit, f.donor_ge) if who.key == "donor" else \
         (f.facility_loan, f.facility_unit, f.facility_ge)
-    face = grant.sum(axis=-1) + blended.sum(axis=-1) + capacity  # (S, F, C)
     h = m.history["fiscal"][t]
     if not f.lends:
         h[..., 4] += face.sum(axis=1)
         return None
     loan = grant * share[..., None, None]
     grant -= loan
-    principal = loan.sum(axis=-1)  # (S, F, C)
+    principal = sum_goals(loan)  # (S, F, C)
     fs.schedule_service(m.loan_due, t, principal, unit)
     m.loan_outstanding += principal.sum(axis=1)
     m.ledger.book_loans(t, lent=principal.sum(axis=(1, 2)))

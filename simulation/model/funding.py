@@ -185,7 +185,7 @@ def split(m: FinancingModel, who: Funders, alloc: np.ndarray):
         blend.fill(0.0)
         cap = sum_goals(alloc) * who.capacity[..., None] if who.capacity.any() else np.zeros(alloc.shape[:-1])
         return grant, blend, cap
-    lev_mask = who.mask & (m.p.goals.leverage > 0)[..., None, None, :]
+    lev_mask = (who.mask & (m.p.goals.leverage > 0)[..., None, None, :]).astype(alloc.dtype)  # 1 or 0
     blend = np.multiply(grant, lev_mask, out=m.buffer(f"blended:{who.key}", alloc.shape))  # available for blending
     avail_total = blend.sum(axis=(-2, -1))
     want = alloc.sum(axis=(-2, -1)) * who.blended
@@ -205,15 +205,20 @@ def send(m: FinancingModel, t: int, who: Funders, alloc: np.ndarray) -> Sent:
         divert(m, t, grant)
     if who.risk is not None:
         provision(m, t, who, blended)
-    loan = fiscal.lend(m, t, who, grant, blended, capacity)  # None: no loans in the scenario
-    flow = sum_goals(grant)  # (S, F, C)
+    face = face_value(who, grant, blended, capacity)  # (S, F, C)
+    loan = fiscal.lend(m, t, who, grant, face)  # None: no loans in the scenario
+    flow = face if loan is None else face_value(who, grant, blended, capacity) + sum_goals(loan)
+    return Sent(who, grant, blended, capacity, flow, dynamics.channel_overhead(flow, who.overhead, who.channel_cost),
+                loan)
+
+
+def face_value(who: Funders, grant: np.ndarray, blended: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """(S, F, C) grant, blended and capacity money per channel, summed in that order."""
+    flow = sum_goals(grant)
     if who.blended.any():  # else blended money is all zeros (split)
         flow += sum_goals(blended)
     flow += capacity
-    if loan is not None:
-        flow += sum_goals(loan)
-    return Sent(who, grant, blended, capacity, flow, dynamics.channel_overhead(flow, who.overhead, who.channel_cost),
-                loan)
+    return flow
 
 
 def provision(m: FinancingModel, t: int, who: Funders, blended: np.ndarray) -> None:
@@ -263,7 +268,8 @@ def deliver(m: FinancingModel, t: int, sent: list[Sent]) -> list[dict[str, np.nd
         windows = {"grant": s.grant, "blended": s.blended, **({} if s.loan is None else {"loan": s.loan})}
         for inst, a in windows.items():
             m.ledger.flow(f"{who.key}:{inst}", a, inst, who.ids, c, g)
-            a *= keep[..., None]
+            if inst != "blended" or who.blended.any():  # else all zeros (split)
+                a *= keep[..., None]
         m.ledger.flow(f"{who.key}:capacity", s.capacity, "capacity", who.ids, c, NO_GOAL)
         s.capacity *= keep
         out.append({**windows, "capacity": s.capacity})
@@ -276,7 +282,7 @@ def recipient_losses(m: FinancingModel, t: int, sent: list[Sent]) -> list[np.nda
     aid costs (channels.volatility_loss: surprises of several funders offset each other); at most
     all of it. Recorded in history["channel_costs"]."""
     ch = m.p.channels
-    arrived = [s.flow - s.overhead for s in sent]
+    arrived = [np.subtract(s.flow, s.overhead) for s in sent]
     total = sum(a.sum(axis=1) for a in arrived)  # (S, C)
     planned = sum(channels.planned_flow(a, m.arrived.get(s.who.key), s.who.growth).sum(axis=1)
                   for s, a in zip(sent, arrived))
@@ -291,7 +297,9 @@ def recipient_losses(m: FinancingModel, t: int, sent: list[Sent]) -> list[np.nda
         m.arrived[s.who.key] = a
         # the two parts of what the recipients lose, in proportion where all that arrived was lost
         part = np.divide(capped, friction, out=np.zeros_like(friction), where=friction > 0)
-        m.history["channel_costs"][t, :, 0] += (recipient * part).sum(axis=(1, 2))
-        m.history["channel_costs"][t, :, 1] += (volatility * part).sum(axis=(1, 2))
+        recipient *= part
+        volatility *= part
+        m.history["channel_costs"][t, :, 0] += recipient.sum(axis=(1, 2))
+        m.history["channel_costs"][t, :, 1] += volatility.sum(axis=(1, 2))
         out.append(capped)
     return out

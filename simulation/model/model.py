@@ -228,7 +228,7 @@ class FinancingModel(mesa.Model):
         sent = [funding.send(self, year.t, who, alloc) for who, alloc in plans.values()]
         external = capacity = mobilising = None
         for s, net in zip(sent, funding.deliver(self, year.t, sent)):
-            b = net["blended"].sum(axis=1)
+            b = net["blended"].sum(axis=1) if s.who.blended.any() else np.zeros(self.scores.shape)  # else zeros
             mob = b if s.who.risk is None else b * (1.0 + s.who.risk)  # risk sharing: a first-loss tranche
             g, cap = net["grant"].sum(axis=1), net["capacity"].sum(axis=1)
             if "loan" in net:

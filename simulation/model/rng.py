@@ -18,6 +18,7 @@ disagreed, `draws` falls back to `stream`).
 from __future__ import annotations
 
 import zlib
+from typing import Iterator
 
 import numpy as np
 
@@ -67,14 +68,13 @@ def draws(seqs: list[np.random.SeedSequence], kind: str, idents: list[str], shap
                 g = stream(seq, kind, ident)
                 out[s, e] = g.standard_normal(shape) if dist == "normal" else g.random(shape)
         return out
-    keys = [_key(kind, ident) for ident in idents]
     bits = np.random.PCG64(0)
     gen = np.random.Generator(bits)
-    states = _stream_states([(seq.entropy, (*seq.spawn_key, key)) for seq in seqs for key in keys])
-    flat = out.reshape(len(seqs) * len(idents), *shape)  # a view: stream n is (n // E, n % E)
-    for n, state in enumerate(states):
+    fill = gen.standard_normal if dist == "normal" else gen.random
+    flat = out.reshape(len(seqs) * len(idents), -1)  # a view: stream n is (n // E, n % E)
+    for row, state in zip(flat, _pcg64_states(_stream_words(seqs, [_key(kind, ident) for ident in idents]))):
         bits.state = state
-        flat[n] = gen.standard_normal(shape) if dist == "normal" else gen.random(shape)
+        fill(out=row)
     return out
 
 
@@ -85,35 +85,49 @@ _PCG_MULT, _M128 = 0x2360ED051FC65DA44385DF649FCCF645, (1 << 128) - 1
 _checked: bool | None = None
 
 
-def _pcg64_state(words: np.ndarray) -> dict:
-    """PCG64 state seeded from 4 uint64 words (pcg64_set_seed: state, then increment)."""
-    init_state = (int(words[0]) << 64) | int(words[1])
-    inc = (((int(words[2]) << 64) | int(words[3])) << 1 | 1) & _M128
-    state = (inc + init_state) & _M128  # step from 0, add the seed
-    state = (state * _PCG_MULT + inc) & _M128  # step
-    return {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0}
+def _pcg64_states(words: np.ndarray) -> Iterator[dict]:
+    """PCG64 states seeded from rows of 4 uint64 words (pcg64_set_seed: state, then increment), one
+    at a time (thousands of live dicts would cost the garbage collector more than making them)."""
+    for w0, w1, w2, w3 in words.tolist():  # Python ints: 128-bit arithmetic
+        inc = (((w2 << 64) | w3) << 1 | 1) & _M128
+        state = (inc + ((w0 << 64) | w1)) & _M128  # step from 0, add the seed
+        state = (state * _PCG_MULT + inc) & _M128  # step
+        yield {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0}
+
+
+def _stream_words(seqs: list[np.random.SeedSequence], keys: list[int]) -> np.ndarray:
+    """(S·E, 4) uint64 seed words of the streams (seqs[n // E], keys[n % E]) (E keys).
+
+    A stream's assembled entropy is its replication's words then the key's one word (a CRC-32),
+    so each replication's words are assembled once and the keys are a column of the block."""
+    prefix = [seeding.assembled_entropy(seq.entropy, (*seq.spawn_key, 0))[:-1] for seq in seqs]
+    column = np.asarray(keys, dtype=np.uint32)
+    out = np.empty((len(seqs), len(keys), 4), np.uint64)
+    for length in {len(x) for x in prefix}:  # replications with the same number of words at once
+        rows = [s for s, x in enumerate(prefix) if len(x) == length]
+        block = np.array([prefix[s] for s in rows], dtype=np.uint32).reshape(len(rows), length)
+        entropy = [np.repeat(c, len(keys)) for c in block.T] + [np.tile(column, len(rows))]
+        out[rows] = seeding.generate_state64(entropy, 4).reshape(len(rows), len(keys), 4)
+    return out.reshape(-1, 4)
 
 
 def _stream_states(specs: list[tuple]) -> list[dict]:
-    """PCG64 states of the streams (entropy, spawn_key), in order."""
-    entropy = [seeding.assembled_entropy(e, k) for e, k in specs]
-    words = np.empty((len(specs), 4), np.uint64)
-    for length in {len(x) for x in entropy}:  # streams with the same entropy length at once
-        rows = [i for i, x in enumerate(entropy) if len(x) == length]
-        block = np.array([entropy[i] for i in rows], dtype=np.uint32)
-        words[rows] = seeding.generate_state64(list(block.T), 4)
-    return [_pcg64_state(w) for w in words]
+    """PCG64 states of the streams (entropy, spawn_key), in order (one by one; `draws` seeds in bulk)."""
+    words = [seeding.generate_state64(seeding.assembled_entropy(e, k), 4) for e, k in specs]
+    return list(_pcg64_states(np.concatenate(words))) if words else []
 
 
 def _bulk_seeding_ok() -> bool:
     """Does bulk seeding give NumPy's own streams here? Checked once per process."""
     global _checked
     if _checked is None:
-        seq = np.random.SeedSequence(2**70 + 12345).spawn(2)[1]
+        seqs = [np.random.SeedSequence(2**70 + 12345).spawn(2)[1], np.random.SeedSequence(7, spawn_key=(3,))]
+        keys = [0, 2**32 - 1, _key("check", "x")]
         bits = np.random.PCG64(0)
         _checked = True
-        for key in (0, 2**32 - 1, _key("check", "x")):
-            bits.state = _stream_states([(seq.entropy, (*seq.spawn_key, key))])[0]
+        for n, state in enumerate(_pcg64_states(_stream_words(seqs, keys))):
+            seq, key = seqs[n // len(keys)], keys[n % len(keys)]
+            bits.state = state
             child = np.random.SeedSequence(entropy=seq.entropy, spawn_key=(*seq.spawn_key, key))
             expected = np.random.Generator(np.random.PCG64(child)).standard_normal(4)
             _checked = _checked and bool(np.array_equal(np.random.Generator(bits).standard_normal(4), expected))
