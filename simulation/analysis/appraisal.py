@@ -251,15 +251,19 @@ def default_wtp(cost: np.ndarray, effect: np.ndarray, reference: int, options: l
     names = options or [f"option {k + 1}" for k in range(cost.shape[1])]
     mc, me = cost.mean(axis=0), effect.mean(axis=0)
     dc, de = mc - mc[reference], me - me[reference]
-    prices = {k: dc[k] / de[k] for k in range(len(dc)) if dc[k] * de[k] > 0}
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        ratio = dc / de
+    # a ratio whose range would overflow (an effect difference next to nothing) states no price
+    usable = lambda v: np.isfinite(WTP_SPAN * v)  # noqa: E731
+    prices = {k: ratio[k] for k in range(len(dc)) if dc[k] * de[k] > 0 and usable(ratio[k])}
     _, seq = frontier(mc, me)
-    steps = {k: float(seq[k]) for k in range(len(seq)) if np.isfinite(seq[k]) and seq[k] > 0}
+    steps = {k: float(seq[k]) for k in range(len(seq)) if seq[k] > 0 and usable(seq[k])}
     if prices or steps:
         k, v = max([*prices.items(), *steps.items()], key=lambda kv: kv[1])
         how = "its ICER against the reference" if prices.get(k) == v else "its sequential ICER on the frontier"
         return WtpRange(0.0, WTP_SPAN * v, f"{WTP_SPAN:g} times the largest ratio ({names[k]}, {how}: "
                                             f"US${v:,.4g} {per})", True)
-    scales = {k: abs(dc[k] / de[k]) for k in range(len(dc)) if de[k] != 0 and dc[k] != 0}
+    scales = {k: abs(ratio[k]) for k in range(len(dc)) if de[k] != 0 and dc[k] != 0 and usable(abs(ratio[k]))}
     if not scales:
         return None
     k = max(scales, key=scales.get)
