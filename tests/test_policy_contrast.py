@@ -139,7 +139,7 @@ def test_discover_above_after_below_on_one_outcome_keeps_both_and_replaces_only_
     listed = json.loads((folder / "discovery.json").read_text())["results"]
     assert len(listed) == 4 and len({e["rule"] for e in listed}) == 4  # the report lists each rule once
     again = runner.invoke(cli.main, [*args, "--above", "0"])
-    assert again.exit_code == 2 and "exists (replace it with force" in again.output
+    assert again.exit_code == 2 and "exists (replace it with --force" in again.output
     assert runner.invoke(cli.main, [*args, "--above", "0", "--force"]).exit_code == 0
 
 

@@ -70,6 +70,8 @@ def fail(err: InputError) -> None:
             p = Problem(FLAG_HINTS.get(p.file, p.file), p.line, p.field, f"{p.message} (--force-size runs it anyway)")
         elif p.file in FLAG_HINTS:
             p = Problem(FLAG_HINTS[p.file], p.line, p.field, p.message)
+        if "with force" in p.message:  # the API's argument is `force`; on the command line it is --force
+            p = Problem(p.file, p.line, p.field, p.message.replace("with force", "with --force"))
         click.echo(str(p), err=True)
     sys.exit(EXIT_BAD_INPUT)
 

@@ -209,9 +209,6 @@ def import_(file: Path, kind: str | None, force: bool) -> None:
 
     try:
         d, skipped = ev.import_file(file, kind, force)
-    except ev.AlreadyImported as err:
-        _fail(InputError([Problem(p.file, p.line, p.field, p.message.replace("with force", "with --force"))
-                          for p in err.problems]))
     except InputError as err:
         _fail(err)
     years = f", {d.years[0]}-{d.years[1]}" if d.years else ""
