@@ -141,6 +141,17 @@ def test_report_has_headline_differences_and_embedded_images(compare_dir):
     assert "http://" not in html and "https://" not in html
 
 
+def test_report_sets_each_headline_statement_on_its_own_line_with_its_label_in_bold(compare_dir):
+    out, _ = compare_dir
+    html = (out / "report.html").read_text()
+    box = re.search(r"<div class=headline>(.*?)</div>", html, re.S).group(1)
+    statements = re.findall(r"<p>(.*?)</p>", box, re.S)
+    labels = [re.match(r"<b>([^<]*):</b>", x).group(1) for x in statements if x.startswith("<b>")]
+    # the option's people over the horizon, its money, its people at the horizon, the index
+    assert labels[:2] == ["People", "Money"] and "At the horizon" in labels and labels[-1] == "Index", box
+    assert "".join(statements) == box.replace("<p>", "").replace("</p>", "")  # nothing outside a statement
+
+
 def test_report_command_rebuilds_any_results_folder(compare_dir, tmp_path):
     out, _ = compare_dir
     (out / "report.html").unlink()

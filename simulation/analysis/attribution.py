@@ -210,6 +210,11 @@ def attribute(values: Mapping[str, RunValues], flows: Mapping[str, pd.DataFrame 
     return out[COLUMNS]
 
 
+def _sentence(text: str) -> str:
+    """`text` with a capital first letter ("more people with …" starts a sentence)."""
+    return text[:1].upper() + text[1:]
+
+
 def _names(t: pd.DataFrame, side: str) -> str:
     rows = t[(t.by == "country") & (t.side == side)].sort_values("diff_mean", key=abs, ascending=False)
     return ", ".join(rows["where"].head(4)) + (" and others" if len(rows) > 4 else "")
@@ -247,7 +252,8 @@ def shift_warnings(table: pd.DataFrame, threshold: float = SHIFT_THRESHOLD,
             said.append(f"{what} {g.period.iloc[0]}: {gain:,.0f} in {_names(g, GAINS)} against {loss:,.0f} fewer in "
                         f"{_names(g, LOSES)} ({loss / gain:.0%} of the gain; net {gain - loss:+,.0f})")
         if said:
-            out.append(f"Shift warning: {name} mostly moves benefits between countries: on {len(said)} people "
-                       f"outcome(s), losses in some countries offset {threshold:.0%} or more of the gains in "
-                       f"others. " + "; ".join(said) + ". See attribution.csv.")
+            n = f"{len(said)} people outcome{'s' if len(said) > 1 else ''}"
+            out.append(f"Shift warning: {name} mostly moves benefits between countries: on {n}, losses in some "
+                       f"countries offset {threshold:.0%} or more of the gains in others. "
+                       + _sentence("; ".join(said)) + ". See attribution.csv.")
     return out

@@ -324,8 +324,9 @@ def _people_words(t: pd.DataFrame, r, what: str, total: bool) -> str:
         else:
             what = what.replace("people", "people-years", 1) if total else what
             said = f"{_count(abs(r.diff_mean))} {'fewer' if r.diff_mean >= 0 else 'more'} {what}"
-    else:
-        said = f"{_count(r.diff_mean, True)} {what.replace('people', 'people-years', 1) if total else what}"
+    else:  # "647,796 fewer people-years with electricity", not "-647,796 people-years with electricity"
+        what = what.replace("people", "people-years", 1) if total else what
+        said = f"{_count(abs(r.diff_mean))} {'more' if r.diff_mean >= 0 else 'fewer'} {what}"
     return f"{said} ({_verdict_words(r, 'people')})"
 
 
@@ -392,6 +393,13 @@ def money_sentences(comp: Comparison) -> list[str]:
 def headline(comp: Comparison, outcome: str = "sdg_index_end", country: str = ALL, goal: str = NO_GOAL) -> str:
     """The answer first: people and money, then index points; says when nothing differs by
     more than the smallest effect that matters. "clearly better" appears only for a `better` verdict."""
+    return " ".join(headline_parts(comp, outcome, country, goal)) or "no data for the headline outcome"
+
+
+def headline_parts(comp: Comparison, outcome: str = "sdg_index_end", country: str = ALL,
+                   goal: str = NO_GOAL) -> list[str]:
+    """`headline`'s sentences, one per statement ("People: …", "Money: …", "At the horizon: …",
+    "Shift warning: …", "Index: …"): the report sets each on its own line."""
     t = comp.table
     others = t[(t.scenario != comp.reference) & (t.country == ALL)]
     parts = []
@@ -401,7 +409,7 @@ def headline(comp: Comparison, outcome: str = "sdg_index_end", country: str = AL
     parts += _people_sentences(comp)
     sel = t[(t.outcome == outcome) & (t.country == country) & (t.goal == goal)]
     if sel.empty:
-        return " ".join(parts) or "no data for the headline outcome"
+        return parts
     higher = bool(sel.higher_is_better.iloc[0])
     best = sel.sort_values("mean", ascending=not higher).iloc[0]
     desc = REGISTRY[outcome].description
@@ -420,4 +428,4 @@ def headline(comp: Comparison, outcome: str = "sdg_index_end", country: str = AL
                      f"{_verdict_words(best, unit)}; it beats {comp.reference} by more than {best.min_effect:.2g} "
                      f"{unit} in {best.p_better_by_min:.0%} of paired runs (by any amount in "
                      f"{best.p_superior:.0%}) and ranks first in {best.p_best:.0%}.")
-    return " ".join(parts)
+    return parts

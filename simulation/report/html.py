@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis.comparison import NO_EXTRA_MONEY, NO_MONEY_USD, SAVES_MONEY, Comparison, headline
+from ..analysis.comparison import NO_EXTRA_MONEY, NO_MONEY_USD, SAVES_MONEY, Comparison, headline_parts
 from ..analysis.decisions import LEVEL, MIN_PAIRED, VERDICT_HELP
 from ..analysis.sensitivity import near_best_text, replications_text
 from ..errors import InputError, Problem
@@ -78,6 +78,18 @@ def _run_report(folder: Path, man: dict) -> str:
             "<h2>Plots</h2>", *[_figure(out, f) for f in figs],
             "<h2>Assumptions</h2>", _assumptions(sc), "<h2>Manifest</h2>", _manifest_block(man)]
     return _page(f"sdgsim run {name}", "".join(body))
+
+
+HEADLINE_LABELS = ("People", "Money", "At the horizon", "Shift warning", "Index")
+"""The headline statements' leading words, set in bold so that a reader can scan the options."""
+
+
+def _statement(text: str) -> str:
+    """One headline statement as a paragraph, its label ("Money: …") in bold."""
+    label, sep, rest = text.partition(": ")
+    if sep and label in HEADLINE_LABELS:
+        return f"<p><b>{_esc(label)}:</b> {_esc(rest)}</p>"
+    return f"<p>{_esc(text)}</p>"
 
 
 def _people_summary(summary: pd.DataFrame) -> list[str]:
@@ -154,7 +166,8 @@ def _compare_report(folder: Path, man: dict, groups: list[str] | None = None) ->
             f"<p class=muted>{_esc(man['runs'])} paired runs per scenario (common random numbers, seed "
             f"{_esc(man['seed'])}); "
             f"intervals: {_esc(man['interval'])}; reference: {_esc(ref)}.</p>",
-            f"<div class=headline>{_esc(headline(comp))}</div>", warn,
+            "<div class=headline>" + "".join(_statement(x) for x in headline_parts(comp)
+                                             or ["no data for the headline outcome"]) + "</div>", warn,
             "<h2>SDG index at the horizon by country</h2>",
             "<p class=muted>Mean [95% CI of the mean]; Δ = paired difference to the reference [95% CI]; "
             "best mean per row in bold.</p>", index_table,
