@@ -22,6 +22,20 @@ def run_dir(tmp_path_factory):
     return out, res.output
 
 
+def test_run_report_names_each_indicator_and_gives_its_people_beside_summary_csv(run_dir):
+    out, _ = run_dir
+    html = (out / "report.html").read_text()
+    section = html.split("<h2>People, all countries</h2>", 1)[1].split("<h2>", 1)[0]
+    summary = pd.read_csv(out / "summary.csv").set_index(["country", "metric"])
+    for ind, name in (("EG.ELC.ACCS.ZS", "Access to electricity"), ("SH.DYN.MORT", "Under-5 mortality")):
+        row = next(r for r in section.split("<tr>") if f"({ind})" in r)
+        assert name.lower() in row.lower(), row
+        gain = summary.loc[("ALL", f"people_gain:{ind}"), "mean"]
+        shown = f"{gain / 1e6:.2f} m" if abs(gain) >= 1e6 else f"{gain:,.0f}"
+        last = row.split("</td>")[-2]  # "better off than in 2020": mean [90 % interval]
+        assert last.split(">")[-1].startswith(shown + " ["), (shown, row)
+
+
 def test_run_writes_the_results_folder_of_the_design(run_dir):
     out, _ = run_dir
     names = {p.name for p in out.iterdir()}

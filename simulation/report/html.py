@@ -73,7 +73,7 @@ def _run_report(folder: Path, man: dict) -> str:
             f"{len(sc['countries'])} "
             f"countries moves from {start['mean']:.1f} in {_esc(sc['start_year'])} to {overall['mean']:.1f} in "
             f"{_esc(sc['end_year'])} (90% of runs between {overall.p05:.1f} and {overall.p95:.1f}).</div>",
-            "<h2>SDG index by country</h2>", _table(pd.DataFrame(rows)), *_people_summary(summary),
+            "<h2>SDG index by country</h2>", _table(pd.DataFrame(rows)), *_people_summary(summary, sc),
             *groups_html.run_section(summary, scenario),
             "<h2>Plots</h2>", *[_figure(out, f) for f in figs],
             "<h2>Assumptions</h2>", _assumptions(sc), "<h2>Manifest</h2>", _manifest_block(man)]
@@ -92,16 +92,27 @@ def _statement(text: str) -> str:
     return f"<p>{_esc(text)}</p>"
 
 
-def _people_summary(summary: pd.DataFrame) -> list[str]:
-    """All-countries people outcomes of a run: mean and 90 % interval over runs."""
+def _people_summary(summary: pd.DataFrame, sc: dict) -> list[str]:
+    """All-countries people outcomes of a run, a row per indicator: its level, the people it counts
+    at the horizon and how many are better off than in the start year (mean and 90 % interval)."""
     p = summary[(summary.country == ALL) & summary.metric.str.match(r"^(people_gain|people_end|indicator_end):")]
     if p.empty:
         return []
-    rows = [{"outcome": m, "mean (90% interval)": _fmt_ci(a, lo, hi, 2)}
-            for m, a, lo, hi in zip(p.metric, p["mean"], p.p05, p.p95)]
-    return ["<h2>People, all countries</h2><p class=muted>people_gain: people better off at the horizon than "
-            "in the start year (more with electricity or basic water, fewer undernourished, fewer under-5 deaths a "
-            "year); people_end: people counted at the horizon; indicator_end: the indicator's level.</p>",
+    cell = {m: _fmt_ci(a, lo, hi, 2) for m, a, lo, hi in zip(p.metric, p["mean"], p.p05, p.p95)}
+    known = {i["id"]: i for i in sc.get("indicators", [])}
+    rows = []
+    for ind in dict.fromkeys(m.split(":", 1)[1] for m in p.metric):
+        i = known.get(ind, {})
+        rows.append({"indicator": f"{i.get('name', ind)} ({ind})",
+                     f"level in {sc.get('end_year', 'the end')}": cell.get(f"indicator_end:{ind}", "—")
+                     + (f" {i['unit']}" if i.get("unit") else ""),
+                     "counts": i.get("people") or "people",
+                     f"counted in {sc.get('end_year', 'the end')}": cell.get(f"people_end:{ind}", "—"),
+                     f"better off than in {sc.get('start_year', 'the start')}": cell.get(f"people_gain:{ind}", "—")})
+    return ["<h2>People, all countries</h2><p class=muted>Mean (90% interval over runs). Better off: more people "
+            "with electricity or basic water, fewer undernourished people, fewer under-5 deaths a year than in the "
+            "start year; negative when there are fewer with access or more undernourished or dying (the "
+            "outcome people_gain). People counted: people_end; level: indicator_end.</p>",
             _table(pd.DataFrame(rows))]
 
 
