@@ -141,6 +141,24 @@ def test_report_has_headline_differences_and_embedded_images(compare_dir):
     assert "http://" not in html and "https://" not in html
 
 
+def test_reports_people_section_leads_with_each_options_difference_and_verdict(compare_dir):
+    out, _ = compare_dir
+    html = (out / "report.html").read_text()
+    section = html.split("<h2>People, all countries</h2>", 1)[1].split("<h2>", 1)[0]
+    lead = section.split("<details>", 1)[0]  # the full table (means, ranges) comes after, folded
+    assert "<details>" in section and "P(ranks first)" in section.split("<details>", 1)[1]
+    t = pd.read_parquet(out / "comparison.parquet")
+    d = t[(t.country == "ALL") & t.outcome.isin(["people_gain", "people_years_gain"]) & (t.scenario == "more-japan")]
+    rows = [r for r in lead.split("<tr>")[2:]]  # after the header
+    assert len(rows) == len(d) > 0
+    for r, x in zip(rows, d.itertuples()):
+        assert f"({x.goal})" in r and x.period in r, r
+        cell = r.split("</td>")[2]
+        assert cell.endswith(x.verdict) and (f"class={x.verdict}" in cell) == (x.verdict in ("better", "worse"))
+        shown = f"{x.diff_mean / 1e6:+.2f} M" if abs(x.diff_mean) >= 1e6 else f"{x.diff_mean:+,.0f}"
+        assert f">{shown} [" in cell, (shown, cell)
+
+
 def test_report_sets_each_headline_statement_on_its_own_line_with_its_label_in_bold(compare_dir):
     out, _ = compare_dir
     html = (out / "report.html").read_text()

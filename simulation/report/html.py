@@ -152,18 +152,20 @@ def _compare_report(folder: Path, man: dict, groups: list[str] | None = None) ->
         rows.append(row)
     index_table = _table(pd.DataFrame(rows), best)
 
+    resolved = {s["name"]: json.loads((folder / s["name"] / "manifest.json").read_text())["scenario"]
+                for s in man["scenarios"]}
     # other outcomes, all countries
     outcome_table = _outcome_rows(table[(table.country == ALL) & (table.goal == NO_GOAL)], names, ref)
     people = table[(table.country == ALL) & table.outcome.isin(["people_years_gain", "people_years", "people_gain",
                                                                  "people_end", "indicator_end"])]
-    people_table = _outcome_rows(people, names, ref, key=True) if len(people) else \
+    people_table = (_people_differences(people, names, ref, resolved[ref].get("indicators", []))
+                    + "<details><summary>Every people outcome: means, ranges over runs, probabilities</summary>"
+                    + _outcome_rows(people, names, ref, key=True) + "</details>") if len(people) else \
         "<p class=muted>The scenarios declare no indicators.</p>"
     costs_table = _costs_table(folder / "costs.csv")
     legend = "".join(f"<li><code>{_esc(k)}</code>: {_esc(o.description)} ({_esc(o.unit)}; "
                      f"{'higher' if o.higher_is_better else 'lower'} is better)</li>" for k, o in REGISTRY.items())
 
-    resolved = {s["name"]: json.loads((folder / s["name"] / "manifest.json").read_text())["scenario"]
-                for s in man["scenarios"]}
     diffs = []
     for n in names:
         if n == ref:
@@ -183,10 +185,12 @@ def _compare_report(folder: Path, man: dict, groups: list[str] | None = None) ->
             "<p class=muted>Mean [95% CI of the mean]; Δ = paired difference to the reference [95% CI]; "
             "best mean per row in bold.</p>", index_table,
             "<h2>People, all countries</h2>",
-            "<p class=muted>Over the years after the start year (people_years_gain: people-years of access "
-            "gained, under-5 deaths averted in total; people_years: people-years counted), then at the horizon "
-            "(people_gain: more with access, fewer undernourished, fewer under-5 deaths a year; people counted "
-            f"and indicator levels). The period column says which. {VERDICT_HELP}</p>",
+            f"<p class=muted>Each option's paired difference from {_esc(ref)} [95% CI] and its verdict: at the "
+            "horizon, people better off than in the start year (more with access, fewer undernourished, fewer "
+            "under-5 deaths a year; the outcome people_gain), and over the years after the start year "
+            "(people-years of access gained, under-5 deaths averted in total; people_years_gain). + is better. "
+            f"{VERDICT_HELP} The full table below adds the means, the ranges over runs, the people counted and "
+            "the indicator levels.</p>",
             people_table, "<h2>Cost per person reached</h2>", costs_table,
             "<h2>Who gains and who loses</h2>",
             *attribution_section(attribution, ref, table=_table, fmt_ci=_fmt_ci, num=_num),
@@ -226,6 +230,39 @@ def _outcome_rows(o: pd.DataFrame, names: list[str], ref: str, key: bool = False
             row["P(ranks first)"] = f"{x.p_best:.0%}"
             rows.append(row)
     return _table(pd.DataFrame(rows))
+
+
+def _people_differences(people: pd.DataFrame, names: list[str], ref: str, indicators: list[dict]) -> str:
+    """The people outcomes a reader compares first: a row per indicator and period (people_gain at
+    the horizon, people_years_gain over it), a column per option: Δ vs the reference [95% CI] and
+    its verdict, the cell shaded by the verdict (better green, worse red)."""
+    known = {i["id"]: i for i in indicators}
+    d = people[people.outcome.isin(["people_gain", "people_years_gain"]) & (people.scenario != ref)]
+    options = [n for n in names if n != ref and n in set(d.scenario)]
+    if d.empty or not options:
+        return ""
+    head = "<th>indicator</th><th>what</th>" + "".join(f"<th>{_esc(n)} vs {_esc(ref)}</th>" for n in options)
+    body = []
+    for (outcome, ind), g in d.groupby(["outcome", "goal"], sort=False):
+        r = g.set_index("scenario")
+        i = known.get(ind, {})
+        total = outcome == "people_years_gain"
+        deaths = "death" in (i.get("people") or "")
+        what = "deaths averted" if deaths else "people-years better off" if total else "people better off"
+        when = r.period.iloc[0] if "period" in r else "over the horizon" if total else "at the horizon"
+        cells = []
+        for n in options:
+            if n not in r.index:
+                cells.append("<td>—</td>")
+                continue
+            x = r.loc[n]
+            verdict = str(x.get("verdict", ""))
+            shade = f" class={verdict}" if verdict in ("better", "worse") else ""
+            cells.append(f"<td{shade}>{_esc(_people(x.diff_mean))} [{_esc(_people(x.diff_ci_low))}, "
+                         f"{_esc(_people(x.diff_ci_high))}] {_esc(verdict)}</td>")
+        body.append(f"<tr><td>{_esc(i.get('name', ind))} ({_esc(ind)})</td><td>{_esc(what)} {_esc(when)}</td>"
+                    + "".join(cells) + "</tr>")
+    return f"<div class=tw><table class=people><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
 def _people(x: float) -> str:

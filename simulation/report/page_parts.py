@@ -22,6 +22,9 @@ color:#1d2733;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:2px solid #e3e8ee;padding-bottom:.2em}
 .headline{background:#eef5fc;border-left:5px solid #1f5fa8;padding:.8em 1em;font-size:1.1em}
 .headline p{margin:.35em 0}
+td.better{background:#eaf6ee}td.worse{background:#fdecea}
+table.people td:nth-child(2),table.people th:nth-child(2){text-align:left}
+details summary{cursor:pointer;color:#1f5fa8;margin:.4em 0}
 .warn{background:#fff5e6;border-left:5px solid #d9822b;padding:.5em 1em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.88em;display:block;max-width:100%;overflow-x:auto}
 th,td{border-bottom:1px solid #e3e8ee;padding:.25em .6em;
