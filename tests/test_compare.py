@@ -139,6 +139,8 @@ def test_report_has_headline_differences_and_embedded_images(compare_dir):
     assert "donors.JPN-ODA.budget_usd" in html  # what differs between the files
     assert html.count("data:image/png;base64,") == 8  # six plots, the slide and the world map
     assert "http://" not in html and "https://" not in html
+    # money by funder from yearly flows has no interval: said once above its table, not on each row
+    assert "(no interval)" not in html and "no interval: run with --flows full" in html
 
 
 def test_reports_people_section_leads_with_each_options_difference_and_verdict(compare_dir):

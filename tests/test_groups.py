@@ -275,7 +275,14 @@ def test_the_report_redraws_the_slide_for_some_groups(comparison, tmp_path):
     folder = comparison.save(tmp_path / "c")
     r = CliRunner().invoke(main, ["report", str(folder), "--group", "east"])
     assert r.exit_code == 0, r.output
-    assert "Country groups" in (folder / "report.html").read_text() and (folder / "plots" / "slide.png").is_file()
+    html = (folder / "report.html").read_text()
+    assert "Country groups" in html and (folder / "plots" / "slide.png").is_file()
+    # the groups' cost per person in sight, the countries' dozens of rows folded, every one of them there
+    costs = html.split("Cost per person reached, per group and per country", 1)[1].split("<h2>", 1)[0]
+    shown, folded = costs.split("<details>", 1)
+    c = comparison.comparison.costs
+    assert shown.count("<td>group ") == (c.country.str.startswith("group:") & (c.scenario != "baseline")).sum() > 0
+    assert folded.count("<tr>") - 1 == (~c.country.str.startswith("group:") & (c.country != "ALL")).sum()
     bad = CliRunner().invoke(main, ["report", str(folder), "--group", "nosuch"])
     assert bad.exit_code == 2 and "they have: gpp, east" in bad.output
 

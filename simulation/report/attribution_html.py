@@ -39,15 +39,20 @@ def attribution_section(att: pd.DataFrame | None, ref: str, *, table: Callable[[
 
     for name, a in att.groupby("scenario", sort=False):
         places = a[a.by != "funder"]
-        cols = {o: f"Δ {o} ({p})" for o, p in zip(places.outcome, places.period)}
+        bare = set(places.groupby("outcome").diff_ci_low.apply(lambda x: x.isna().all()).loc[lambda x: x].index)
+        cols = {o: f"Δ {o} ({p}{'; mean, no interval' if o in bare else ''})"
+                for o, p in zip(places.outcome, places.period)}
         rows = {}
-        for r in places.itertuples():
-            rows.setdefault((r.by, r.where), {"by": r.by, "where": r.where})[cols[r.outcome]] = fmt(r)
+        for r in places.itertuples():  # a column without intervals says so in its header, not in every cell
+            rows.setdefault((r.by, r.where), {"by": r.by, "where": r.where})[cols[r.outcome]] = \
+                num(r.diff_mean, 0, sign=True) if r.outcome in bare else fmt(r)
         out += [f"<h3>{_esc(name)} vs {_esc(ref)}</h3>", table(pd.DataFrame(list(rows.values())))]
         funders = a[a.by == "funder"].sort_values("diff_mean", key=abs, ascending=False).head(15)
         if len(funders):
+            bare = funders.diff_ci_low.isna().all()  # yearly flows: no interval on any row, said once
             out += [f"<p class=muted>Money by funder, {_esc(funders.period.iloc[0])}: the 15 largest differences "
-                    "(US$).</p>",
-                    table(pd.DataFrame([{"funder": r.where, "to": r.to, "Δ US$ [95% CI]": fmt(r)}
-                                         for r in funders.itertuples()]))]
+                    f"(US${'; mean over runs, no interval: run with --flows full for one' if bare else ''}).</p>",
+                    table(pd.DataFrame([{"funder": r.where, "to": r.to,
+                                         **({"Δ US$": num(r.diff_mean, 0, sign=True)} if bare else
+                                            {"Δ US$ [95% CI]": fmt(r)})} for r in funders.itertuples()]))]
     return out

@@ -111,6 +111,17 @@ def _price(r) -> str:
     return r.note if isinstance(r.note, str) and r.note else "no more people reached"
 
 
+def _folded_countries(rows: list[dict]) -> list[str]:
+    """The groups' cost rows shown, the countries' (one per option, country and indicator: dozens) folded."""
+    groups = [r for r in rows if r["where"].startswith("group ")]
+    countries = [r for r in rows if not r["where"].startswith("group ")]
+    out = [_table(groups)] if groups else []
+    if countries:
+        out.append(f"<details><summary>Per country: {len(countries)} rows, each option, country and indicator "
+                   f"(also in costs.csv)</summary>{_table(countries)}</details>")
+    return out
+
+
 def cost_rows(costs: pd.DataFrame) -> list[dict]:
     """Cost per person reached per group, then per country (costs.csv's rows other than ALL)."""
     if costs is None or "country" not in costs.columns:
@@ -156,5 +167,6 @@ def compare_section(table: pd.DataFrame, costs: pd.DataFrame | None, ref: str, s
         parts += ["<h3>Cost per person reached, per group and per country</h3><p class=muted>The option's whole "
                   "extra money over the horizon over the extra people better off at the horizon in that place "
                   "(both paired against the reference): what the option costs per person it reaches there. "
-                  "\"no extra money\" and \"saves money\" where there is no price to state.</p>", _table(rows)]
+                  "\"no extra money\" and \"saves money\" where there is no price to state.</p>",
+                  *_folded_countries(rows)]
     return parts
