@@ -56,5 +56,6 @@ def test_labels_say_a_year_in_2030_or_over_2021_2030():
     assert period("people_gain", sc, "EG.ELC.ACCS.ZS") == "in 2030"
     assert period("people_years_gain", sc, "SH.DYN.MORT") == "over 2021\u20132030"
     assert period("money_usd", sc) == "over 2021\u20132030"
+    assert period("sdg_index_start", sc) == "in 2020" and period("sdg_index_end", sc) == "in 2030"  # was "in 2030"
     assert all(REGISTRY[n].cumulative for n in ("people_years", "people_years_gain", "money_usd"))
     assert not REGISTRY["people_end"].cumulative and np.isfinite(REGISTRY["people_years"].min_effect)

@@ -80,6 +80,8 @@ class Outcome:
     better, more under-5 deaths worse); `higher_is_better` is the fallback without a scenario."""
     cumulative: bool = False
     """Summed over the years after the start year ("over 2021-2030"), not a value at the horizon."""
+    at_start: bool = False
+    """A value of the start year ("in 2020"), not of the horizon."""
     compute_group: ComputeGroup | None = None
     """A country group's value per run (N[, keys]) from its countries' positions: a sum for people,
     a weighted mean for indices; None for outcomes not reported per group."""
@@ -221,7 +223,7 @@ _OUTCOMES = [
             "SDG index in the start year (mean of goal scores, 0-100; all countries: population-weighted)",
             by_country=True, by_goal=False, overall=True,
             compute=lambda m, r: _index(m, 0), compute_all=lambda m, r: m["overall_weighted"][:, 0],
-            compute_group=_index_group(0), min_effect=POINTS),
+            compute_group=_index_group(0), min_effect=POINTS, at_start=True),
     Outcome("sdg_index_end", "index points", True,
             "SDG index at the horizon (mean of goal scores, 0-100; all countries: population-weighted)",
             by_country=True, by_goal=False, overall=True,
@@ -362,11 +364,13 @@ def label(name: str, country: str = ALL, goal: str = NO_GOAL) -> str:
 
 def period(name: str, scenario: Scenario, key: str = NO_GOAL) -> str:
     """When a value of outcome `name` is counted, in words: "over 2021-2030" for a cumulative
-    outcome, "a year in 2030" for people counted a year at the horizon (under-5 deaths), else
-    "in 2030"."""
+    outcome, "in 2020" for a start-year value, "a year in 2030" for people counted a year at the
+    horizon (under-5 deaths), else "in 2030"."""
     o = REGISTRY[name]
     if o.cumulative:
         return f"over {scenario.years[1]}\u2013{scenario.end_year}"
+    if o.at_start:
+        return f"in {scenario.start_year}"
     per_year = o.by_indicator and any(i.id == key and i.denominator == "births" for i in scenario.indicators)
     return f"{'a year ' if per_year else ''}in {scenario.end_year}"
 

@@ -187,9 +187,11 @@ def _page(title: str, body: str) -> str:
 
 
 def _num(x: float, digits: int = 2, sign: bool = False) -> str:
-    """Readable number: US$-sized values in bn / m, thousands without decimals (counts of people
+    """Readable number: US$-sized values in tn / bn / m, thousands without decimals (counts of people
     with separators), smaller values with `digits` decimals."""
     s = "+" if sign else ""
+    if abs(x) >= 1e12:  # fiscal space over a decade: 5.721 tn, not 5720.915 bn
+        return f"{x / 1e12:{s}.{digits}f} tn"
     if abs(x) >= 1e9:
         return f"{x / 1e9:{s}.{digits}f} bn"
     if abs(x) >= 1e6:
