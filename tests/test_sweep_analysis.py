@@ -192,10 +192,19 @@ def test_the_sweep_report_says_how_often_a_policy_wins_and_what_decides_it(salte
     res = CliRunner().invoke(main, ["report", str(out)])
     assert res.exit_code == 0, res.output
     html = (out / "report.html").read_text()
-    assert "more-dac vs bilateral, sdg_index_end:" in html and "decided most by" in html
-    assert "with 95% intervals over 2 paired replications per point, clearly better" in html
-    undecided = (pd.read_csv(out / "analysis" / "contrasts.csv").undecided_share > 0).any()
-    assert ("more replications per point might decide those" in html) == undecided  # said only where it applies
+    con = pd.read_csv(out / "analysis" / "contrasts.csv")
+    # one table row per policy and outcome against the reference: the four shares and what decides it
+    section = html.split("<h2>Each policy against bilateral</h2>", 1)[1].split("<h2>", 1)[0]
+    rows = section.split("<tbody>", 1)[1].split("<tr>")[1:]
+    assert len(rows) == len(con) > 0
+    for row, r in zip(rows, con.itertuples()):
+        assert f"<td>{r.outcome}</td><td>{r.policy}</td>" in row
+        shares = re.findall(r">(\d+)%</td>", row)
+        assert shares == [f"{x:.0%}"[:-1] for x in (r.clearly_better_share, r.clearly_equivalent_share,
+                                                     r.clearly_worse_share, r.undecided_share)], row
+    assert "interval of the paired difference over 2 replications per point" in section
+    assert re.search(r"<td>[\w.\-]+ \(\d\.\d\d\)</td></tr>", section)  # decided most by: parameter (ST)
+    assert ("more replications per point might decide those" in html) == (con.undecided_share > 0).any()
     assert re.search(r"most robust policy \S+ \(lowest mean regret across the design, best at \d+% of points", html)
     index = json.loads((out / "analysis.json").read_text())
     assert any("sobol" in p["png"] for p in index["plots"])
@@ -372,7 +381,7 @@ def test_the_report_of_an_analysis_written_before_intervals_says_its_shares_igno
     res = CliRunner().invoke(main, ["report", str(copy)])
     assert res.exit_code == 0, res.output
     html = (copy / "report.html").read_text()
-    assert "(point means, Monte Carlo error ignored)" in html and "undecided at" not in html
+    assert "(point means, Monte Carlo error ignored)" in html and "<th>undecided</th>" not in html
 
 
 def test_the_report_says_more_replications_would_decide_the_undecided_points(saltelli, tmp_path):
@@ -386,7 +395,9 @@ def test_the_report_says_more_replications_would_decide_the_undecided_points(sal
     res = CliRunner().invoke(main, ["report", str(copy)])
     assert res.exit_code == 0, res.output
     html = (copy / "report.html").read_text()
-    assert "undecided at 25% (more replications per point might decide those)" in html
+    assert "more replications per point might decide those" in html
+    table = html.split("<table class=contrasts>", 1)[1].split("</table>", 1)[0]
+    assert table.count(">25%</td><td>") == len(con)  # the undecided column, before "decided most by"
 
 
 def test_the_report_says_one_replication_per_point_gives_no_interval(saltelli, tmp_path):

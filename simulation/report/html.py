@@ -16,13 +16,12 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.comparison import NO_EXTRA_MONEY, NO_MONEY_USD, SAVES_MONEY, Comparison, headline_parts
-from ..analysis.decisions import LEVEL, MIN_PAIRED, VERDICT_HELP
-from ..analysis.sensitivity import near_best_text, replications_text
+from ..analysis.decisions import VERDICT_HELP
 from ..errors import InputError, Problem
-from ..outcomes.registry import ALL, NO_GOAL, REGISTRY, readable
+from ..outcomes.registry import ALL, NO_GOAL, REGISTRY
 from ..results.folders import damaged_folder_errors, read_manifest, write_file_atomic
 from ..scenario import validate_data
-from . import appraisal_html, backtest_plots, donor_plots, groups_html, maps, plots
+from . import appraisal_html, backtest_plots, donor_plots, groups_html, maps, plots, sweep_html
 from .aggregates import read_run_tables
 from .attribution_html import attribution_section
 from .page_parts import (
@@ -306,54 +305,6 @@ def _costs_table(path: Path) -> str:
             "serves a household of several people.</p>" + _table(pd.DataFrame(rows)))
 
 
-def _sweep_headline(analysis: Path) -> list[str]:
-    """Most influential parameter and most robust policy per outcome, from analyze's tables."""
-    lines = []
-    rob_path, sob_path = analysis / "robustness.csv", analysis / "sobol.csv"
-    con_path = analysis / "contrasts.csv"
-    sob = pd.read_csv(sob_path) if sob_path.is_file() else pd.DataFrame()
-    if {"outcome", "parameter", "ST", "policy"} <= set(sob.columns) and len(sob):
-        diff = sob.policy.astype(str).str.contains(" − ")
-        for outcome, g in sob[~diff].groupby("outcome", sort=False):
-            top = g.groupby("parameter").ST.mean().sort_values(ascending=False)
-            lines.append(f"{outcome}: most influential parameter {top.index[0]} "
-                         f"(total Sobol' index {top.iloc[0]:.2f}, mean over policies)")
-    if con_path.is_file():  # each policy against the first: how often it wins, and what decides it
-        con = pd.read_csv(con_path)
-        if {"policy", "reference", "outcome", "diff_mean", "better_share", "worse_share"} <= set(con.columns):
-            for r in con.itertuples():
-                if not getattr(r, "points", 1):
-                    lines.append(f"{r.policy} vs {r.reference}, {r.outcome}: no point where both have a successful run")
-                    continue
-                why = ""
-                if len(sob) and "policy" in sob.columns:
-                    g = sob[(sob.policy == f"{r.policy} − {r.reference}") & (sob.outcome == r.outcome)]
-                    if len(g) and g.ST.notna().any():
-                        top = g.loc[g.ST.idxmax()]
-                        why = f"; decided most by {top.parameter} (total Sobol' index {top.ST:.2f})"
-                if "undecided_share" in con.columns and not r.replications_median >= MIN_PAIRED:  # no interval at all
-                    verdict = replications_text(r.replications_median)
-                elif "undecided_share" in con.columns:  # intervals of the paired differences per point
-                    verdict = (f"with {LEVEL:.0%} intervals over {r.replications_median:.0f} paired replications per point, "
-                               f"clearly better than the smallest effect that matters at {r.clearly_better_share:.0%} "
-                               f"of points, clearly equivalent at {r.clearly_equivalent_share:.0%}, clearly worse at "
-                               f"{r.clearly_worse_share:.0%}, undecided at {r.undecided_share:.0%}"
-                               + (" (more replications per point might decide those)" if r.undecided_share > 0 else ""))
-                else:  # an analysis written before the intervals: point means only
-                    verdict = (f"better by more than the smallest effect that matters at {r.better_share:.0%} of "
-                               f"points, worse at {r.worse_share:.0%} (point means, Monte Carlo error ignored)")
-                lines.append(f"{r.policy} vs {r.reference}, {r.outcome}: {readable(r.outcome, r.diff_mean, True)} on average; "
-                             f"{verdict}{why}")
-    if rob_path.is_file():
-        rob = pd.read_csv(rob_path)
-        if {"outcome", "policy", "regret_mean"} <= set(rob.columns) and rob.policy.nunique() > 1:
-            for outcome, g in rob.groupby("outcome", sort=False):
-                best = g.sort_values("regret_mean").iloc[0]
-                lines.append(f"{outcome}: most robust policy {best.policy} (lowest mean regret across the design, "
-                             f"best at {best.best_share:.0%} of points{near_best_text(g, best.policy)})")
-    return lines
-
-
 def _sweep_report(folder: Path, man: dict) -> str:
     """Sweep folder: the analysis tables and plots listed in analysis.json (`sdgsim analyze`)."""
     sweep = man.get("sweep") if isinstance(man.get("sweep"), dict) else {}
@@ -371,9 +322,10 @@ def _sweep_report(folder: Path, man: dict) -> str:
             raise InputError([Problem(str(index_path), 1, "<json>", "the analysis index must be a JSON object "
                                                                     "(re-run sdgsim analyze --force)")])
         body += [f"<p class=warn>{_esc(n)}</p>" for n in index.get("notes", []) if isinstance(n, str)]
-        lines = _sweep_headline(folder / "analysis")
+        lines = sweep_html.headline(folder / "analysis")
         if lines:
-            body.append("<div class=headline>" + "<br>".join(_esc(x) for x in lines) + "</div>")
+            body.append("<div class=headline>" + "".join(lines) + "</div>")
+        body += sweep_html.contrasts_table(folder / "analysis")
         plots_html = []
         for item in _items(index.get("plots")):
             png = _own_file(folder, item.get("png") or item.get("file"))

@@ -23,7 +23,8 @@ h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:2px soli
 .headline{background:#eef5fc;border-left:5px solid #1f5fa8;padding:.8em 1em;font-size:1.1em}
 .headline p{margin:.35em 0}
 td.better{background:#eaf6ee}td.worse{background:#fdecea}
-table.people td:nth-child(2),table.people th:nth-child(2){text-align:left}
+table.people td:nth-child(2),table.people th:nth-child(2),table.contrasts td:nth-child(2),
+table.contrasts th:nth-child(2){text-align:left}
 details summary{cursor:pointer;color:#1f5fa8;margin:.4em 0}
 .warn{background:#fff5e6;border-left:5px solid #d9822b;padding:.5em 1em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.88em;display:block;max-width:100%;overflow-x:auto}
