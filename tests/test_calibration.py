@@ -228,6 +228,19 @@ def test_backtest_command_writes_forecast_skill_and_report(tmp_path):
     assert len(series) == len(pd.read_csv(out / "forecast.csv").groupby(["country", "indicator"]))
     assert series.coverage90.between(0, 1).all() and (series.rmse_model >= 0).all()
     assert "RMSE" in res.output and "linear trend" in res.output
+    # the report leads with the answer, computed from skill.csv: skill against the trend, worst indicator,
+    # coverage, money on and off; then a row per indicator with the lowest RMSE in bold
+    skill = pd.read_csv(out / "skill.csv")
+    html = (out / "report.html").read_text()
+    box = html.split("<div class=headline>", 1)[1].split("</div>", 1)[0]
+    assert f"has {relative_rmse(skill):.2f} times the RMSE of a linear trend" in box
+    assert f"{worst_ratio(skill)[1]}, at {worst_ratio(skill)[0]:.2f}×" in box
+    assert "fitted up to 2019 and forecast 2020-2022" in box and "<b>Money:</b>" in box
+    table = html.split("<h2>Skill</h2>", 1)[1].split("</table>", 1)[0]
+    for key, g in skill.groupby("indicator"):
+        row = next(r for r in table.split("<tr>") if f"<td>{key}</td>" in r)
+        lowest = g[g.method.isin(["model", "model_median", "money_off", "trend", "persistence", "crd"])].rmse.min()
+        assert f"<td class=best>{lowest:.3g}</td>" in row, (key, row)
 
 
 def test_parameters_from_a_calibration_reach_run_and_compare(tmp_path):

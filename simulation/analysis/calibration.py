@@ -457,3 +457,25 @@ def skill_by_group(forecast: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame
     return pd.concat([table, pd.DataFrame(out)], ignore_index=True).sort_values(
         ["kind", "group", "indicator"], key=lambda s: s.map(lambda x: (x == "ALL", x)) if s.name == "indicator" else s,
         kind="stable").reset_index(drop=True)
+
+
+def _ratios(skill: pd.DataFrame) -> pd.DataFrame:
+    return skill[skill.indicator != "ALL"].pivot(index="indicator", columns="method", values="rmse")
+
+
+def overall_rmse(skill: pd.DataFrame, method: str) -> float:
+    """RMSE of `method` over every scored observation (the skill table's ALL row)."""
+    return float(skill[(skill.indicator == "ALL") & (skill.method == method)].rmse.iloc[0])
+
+
+def relative_rmse(skill: pd.DataFrame, method: str = "model") -> float:
+    """Geometric mean over indicators of RMSE(method) / RMSE(linear trend): below 1 beats the trend."""
+    s = _ratios(skill)
+    return float(np.exp(np.log(s[method] / s["trend"]).mean()))
+
+
+def worst_ratio(skill: pd.DataFrame, method: str = "model") -> tuple[float, str]:
+    """Return the largest RMSE(method) / min(RMSE(trend), RMSE(persistence)) over indicators, and where."""
+    s = _ratios(skill)
+    r = s[method] / np.minimum(s["trend"], s["persistence"])
+    return float(r.max()), str(r.idxmax())

@@ -30,8 +30,11 @@ from ..analysis.calibration import (
     crps_ensemble,
     fit_trends,
     linear_trend_forecast,
+    overall_rmse,
+    relative_rmse,
     skill_by_group,
     skill_table,
+    worst_ratio,
 )
 from ..data import INDICATORS, series
 from ..data import countries as country_table
@@ -344,8 +347,8 @@ class Backtest:
         lines += ["", f"geometric mean over indicators of RMSE(model) / RMSE(linear trend): {rel:.2f} "
                       f"({'better than' if rel < 1 else 'no better than'} the linear trend)",
                   f"worst indicator against the better naive forecast: {worst[1]} at {worst[0]:.2f}x",
-                  f"money's share of the skill: RMSE with money {_all(s, 'model'):.3f}, "
-                  f"with money off {_all(s, 'money_off'):.3f} (all indicators)"]
+                  f"money's share of the skill: RMSE with money {overall_rmse(s, 'model'):.3f}, "
+                  f"with money off {overall_rmse(s, 'money_off'):.3f} (all indicators)"]
         return "\n".join(lines + self._group_lines())
 
     def _group_lines(self) -> list[str]:
@@ -462,27 +465,6 @@ def country_groups(countries: list[str]) -> pd.DataFrame:
     return pd.concat([pd.DataFrame({"country": c.country, "kind": "region", "group": c.region}),
                       pd.DataFrame({"country": c.country, "kind": "income", "group": c.income_group})],
                      ignore_index=True).query("group != ''").reset_index(drop=True)
-
-
-def _ratios(skill: pd.DataFrame) -> pd.DataFrame:
-    return skill[skill.indicator != "ALL"].pivot(index="indicator", columns="method", values="rmse")
-
-
-def _all(skill: pd.DataFrame, method: str) -> float:
-    return float(skill[(skill.indicator == "ALL") & (skill.method == method)].rmse.iloc[0])
-
-
-def relative_rmse(skill: pd.DataFrame, method: str = "model") -> float:
-    """Geometric mean over indicators of RMSE(method) / RMSE(linear trend): below 1 beats the trend."""
-    s = _ratios(skill)
-    return float(np.exp(np.log(s[method] / s["trend"]).mean()))
-
-
-def worst_ratio(skill: pd.DataFrame, method: str = "model") -> tuple[float, str]:
-    """Return the largest RMSE(method) / min(RMSE(trend), RMSE(persistence)) over indicators, and where."""
-    s = _ratios(skill)
-    r = s[method] / np.minimum(s["trend"], s["persistence"])
-    return float(r.max()), str(r.idxmax())
 
 
 def without_money(sc: Scenario) -> Scenario:

@@ -10,9 +10,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from ..analysis.calibration import overall_rmse, relative_rmse, worst_ratio
 from ..data.geometry import world_shapes
 from . import maps
 from .figures import axes_or_new, save, subplots
+from .page_parts import _page as page
+from .page_parts import _table
 
 OBSERVED, MODEL, TREND = "#222222", "#1f5fa8", "#d9822b"
 
@@ -60,13 +63,6 @@ def _grid(forecast: pd.DataFrame, indicator: str, out: Path) -> str:
     return stem
 
 
-def write_report(folder: Path, forecast: pd.DataFrame, skill: pd.DataFrame, summary: str) -> Path:
-    """plots/backtest_<indicator>.png|svg and a self-contained report.html in `folder`."""
-    path = folder / "report.html"
-    path.write_text(report_page(folder, forecast, skill, summary))
-    return path
-
-
 def _png(path: Path, alt: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode()
     return f"<figure><img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
@@ -89,7 +85,7 @@ def _groups_html(by_group: pd.DataFrame | None) -> str:
     per = by_group[by_group.indicator != "ALL"].drop(columns=["vs_trend", "vs_persistence"], errors="ignore")
     for col in ("rmse_model", "rmse_trend", "rmse_persistence"):
         per[col] = per[col].map(lambda x: f"{x:.3g}")
-    return ("<h2>Skill by region and income group</h2><p>Geometric mean over the group's indicators of "
+    return ("<h2>Skill by region and income group</h2><p class=muted>Geometric mean over the group's indicators of "
             "RMSE(model) / RMSE(linear trend) and / RMSE(persistence): below 1 the model forecast better. Groups "
             "are the World Bank's current regions and income groups.</p>"
             f"{g.to_html(index=False, border=0)}<h3>Per indicator</h3>{per.to_html(index=False, border=0)}")
@@ -108,8 +104,56 @@ def _map_html(forecast: pd.DataFrame, plots: Path) -> str:
             + (f" Not drawn at 1:110m: {', '.join(hidden)}." if hidden else "") + "</figcaption></figure>")
 
 
+METHOD_NAMES = {"model": "model (mean)", "model_median": "model (median)", "money_off": "money off",
+                "trend": "linear trend", "persistence": "persistence", "crd": "constant rate of decline"}
+
+
+def skill_table_html(skill: pd.DataFrame) -> tuple[pd.DataFrame, set[tuple[int, int]]]:
+    """A row per indicator: each forecast's RMSE (the lowest marked), the model's coverage and CRPS."""
+    methods = [m for m in METHOD_NAMES if m in set(skill.method)]
+    rows, best = [], set()
+    for i, (key, g) in enumerate(skill.groupby("indicator", sort=False)):
+        m = g.set_index("method")
+        rmse = {k: float(m.loc[k, "rmse"]) for k in methods if k in m.index and np.isfinite(m.loc[k, "rmse"])}
+        row = {"indicator": key, "n": int(m.loc["model", "n"]) if "model" in m.index else int(g.n.max())}
+        row |= {METHOD_NAMES[k]: f"{rmse[k]:.3g}" if k in rmse else "—" for k in methods}
+        if rmse:
+            best.add((i, 2 + methods.index(min(rmse, key=rmse.get))))
+        cov = m.loc["model", "coverage90"] if "model" in m.index else np.nan
+        row["90% coverage"] = "" if not np.isfinite(cov) else f"{cov:.0%}"
+        row["CRPS"] = f"{m.loc['model', 'crps']:.3g}" if "model" in m.index else ""
+        rows.append(row)
+    return pd.DataFrame(rows), best
+
+
+def headline(skill: pd.DataFrame, man: dict) -> list[str]:
+    """The back-test's answer first, one statement a paragraph: skill against the linear trend, the
+    worst indicator against the better naive forecast, the intervals' coverage, money on and off."""
+    if not {"indicator", "method", "rmse"} <= set(skill.columns) or not (skill.indicator != "ALL").any():
+        return []
+    rel, (worst, where) = relative_rmse(skill), worst_ratio(skill)
+    fit, to = man.get("fit_until"), man.get("to")
+    cover = skill[(skill.indicator == "ALL") & (skill.method == "model")].coverage90
+    when = f"fitted up to {fit} and forecast {fit + 1}-{to}" if isinstance(fit, int) else "out of sample"
+    out = [f"<b>Skill:</b> {html.escape(when)}, the model's mean forecast has {rel:.2f} times the RMSE of a linear trend "
+           f"fitted on the same years (geometric mean over indicators): "
+           + ("better than the trend." if rel < 1 else "no better than the trend."),
+           f"<b>Worst indicator:</b> {html.escape(where)}, at {worst:.2f}× the RMSE of the better of the "
+           "linear trend and persistence" + (" (worse than a naive forecast)." if worst > 1 else "."),
+           ]
+    if len(cover) and np.isfinite(cover.iloc[0]):
+        out.append(f"<b>Intervals:</b> the model's 90% intervals hold {cover.iloc[0]:.0%} of the observations "
+                   "(a calibrated forecast holds about 90%).")
+    if (skill.method == "money_off").any():
+        on, off = overall_rmse(skill, "model"), overall_rmse(skill, "money_off")
+        out.append(f"<b>Money:</b> RMSE {on:.3f} with money and {off:.3f} with money off (trends alone) over all "
+                   "indicators: " + ("money improves the forecast." if on < off else
+                                     "money does not improve the forecast of this history."))
+    return [f"<p>{x}</p>" for x in out]
+
+
 def report_page(folder: Path, forecast: pd.DataFrame, skill: pd.DataFrame, summary: str,
-                by_group: pd.DataFrame | None = None) -> str:
+                by_group: pd.DataFrame | None = None, man: dict | None = None) -> str:
     """Draw plots/backtest_<indicator>.png|svg (and a skill map) in `folder` and return the report's HTML."""
     plots = folder / "plots"
     figs = []
@@ -117,20 +161,19 @@ def report_page(folder: Path, forecast: pd.DataFrame, skill: pd.DataFrame, summa
         stem = _grid(forecast, indicator, plots)
         figs.append(_png(plots / f"{stem}.png", indicator) + "</figure>")
     many = forecast.country.nunique() > MAX_PANELS
-    table = skill.copy()
-    for col in ("rmse", "mae", "crps"):
-        table[col] = table[col].map(lambda x: f"{x:.3g}")
-    table["coverage90"] = table["coverage90"].map(lambda x: "" if np.isnan(x) else f"{x:.0%}")
-    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>sdgsim back-test</title>"
-            "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-            "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 8px}"
-            "img{max-width:100%}pre{background:#f6f6f6;padding:1em}</style></head><body>"
-            "<h1>Back-test: out-of-sample forecasts against observations</h1>"
-            f"<pre>{html.escape(summary)}</pre><h2>Skill</h2>{table.to_html(index=False, border=0)}"
-            "<p>RMSE and MAE in each indicator's natural unit; coverage: share of observations inside the "
-            "model's 90 % interval (a calibrated forecast covers about 90 %); CRPS: continuous ranked "
-            "probability score (lower is better; for the naive forecasts it equals the MAE).</p>"
+    table, best = skill_table_html(skill)
+    lead = headline(skill, man or {})
+    body = ("<h1>sdgsim back-test: out-of-sample forecasts against observations</h1>"
+            + (f"<div class=headline>{''.join(lead)}</div>" if lead else "")
+            + f"<details><summary>The terminal summary</summary><pre>{html.escape(summary)}</pre></details>"
+            f"<h2>Skill</h2>{_table(table, best)}"
+            "<p class=muted>RMSE of each forecast in each indicator's natural unit, the lowest per row in bold: "
+            "the model's mean over runs and its median, the model with money off (trends alone), and the naive "
+            "forecasts fitted on the same years (linear trend, persistence, and a constant rate of decline for "
+            "mortality-type indicators). 90% coverage: share of observations inside the model's 90 % interval "
+            "(a calibrated forecast covers about 90 %); CRPS: continuous ranked probability score of the model "
+            "(lower is better). MAE and every method's CRPS: skill.csv.</p>"
             f"{_groups_html(by_group)}{_map_html(forecast, plots)}<h2>Series</h2>"
-            + (f"<p>Per indicator the {MAX_PANELS} countries with the most observations; every series is in "
-               "forecast.csv.</p>" if many else "") + f"{''.join(figs)}</body></html>")
-    return page
+            + (f"<p class=muted>Per indicator the {MAX_PANELS} countries with the most observations; every series "
+               "is in forecast.csv.</p>" if many else "") + "".join(figs))
+    return page("sdgsim back-test", body)

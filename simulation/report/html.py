@@ -417,7 +417,7 @@ def _backtest_report(folder: Path, man: dict) -> str:
     groups = folder / "skill_by_group.csv"
     return backtest_plots.report_page(folder, pd.read_csv(folder / "forecast.csv"), pd.read_csv(folder / "skill.csv"),
                                       (folder / "summary.txt").read_text(),
-                                      pd.read_csv(groups) if groups.is_file() else None)
+                                      pd.read_csv(groups) if groups.is_file() else None, man)
 
 
 def build_report(folder: str | Path, groups: list[str] | None = None) -> Path:
