@@ -247,6 +247,10 @@ def test_parameters_from_a_calibration_reach_run_and_compare(tmp_path):
     cal = calibrate(BASELINE, HISTORY, 2015)
     cal.save(tmp_path / "cal")
     fit = tmp_path / "cal" / "fit.csv"
+    # the report draws every fitted trend (a panel per indicator, named) above the table
+    html = (tmp_path / "cal" / "report.html").read_text()
+    assert (tmp_path / "cal" / "plots" / "calibration_trends.png").is_file() and "Fitted trends.</b>" in html
+    assert html.index("calibration_trends") < html.index("<table")
     sc = sim.load_scenario("baseline", parameters=fit)
     ken = sc.countries[sc.country_ids.index("KEN")].indicators["EG.ELC.ACCS.ZS"]
     row = cal.table[(cal.table.country == "KEN") & (cal.table.indicator == "EG.ELC.ACCS.ZS")].iloc[0]

@@ -88,6 +88,7 @@ def test_every_axis_of_every_report_figure_says_what_it_shows(tmp_path, monkeypa
     sim.run("baseline", runs=3, seed=1).save(tmp_path / "r")
     sim.backtest(ROOT / "scenarios" / "backtest.yaml", ROOT / "scenarios" / "history" / "wdi.csv", 2015, 2020,
                  runs=10, seed=1).save(tmp_path / "bt")
+    sim.calibrate("baseline", ROOT / "scenarios" / "history" / "wdi.csv", 2019).save(tmp_path / "cal")
     assert len(drawn) >= 10
     missing = _axes_without_labels(drawn)
     assert missing == [], sorted(set(missing))

@@ -402,11 +402,14 @@ def _search_report(folder: Path, man: dict) -> str:
 def _calibration_report(folder: Path, man: dict) -> str:
     fit = pd.read_csv(folder / "fit.csv")
     skipped = (folder / "skipped.txt").read_text().splitlines() if (folder / "skipped.txt").is_file() else []
+    sc = man.get("scenario") if isinstance(man.get("scenario"), dict) else {}
+    names = {i["id"]: f"{i.get('name', i['id'])} ({i['id']})" for i in sc.get("indicators", []) if "id" in i}
+    trends = plots.calibration_trends(fit, folder / "plots", names)
     body = [f"<h1>sdgsim calibration: {_esc(man.get('scenario_file') or '')}</h1>",
             f"<div class=headline>{len(fit)} series fitted on {_esc(man.get('history_file'))} up to "
             f"{_esc(man.get('fit_until'))}; {_esc(man.get('pooled', 0))} pooled across countries, "
             f"{len(skipped)} skipped. calibrated.yaml extends the input with these values.</div>",
-            "<h2>Fitted trends</h2>", _table(fit),
+            "<h2>Fitted trends</h2>", _figure(folder / "plots", trends), _table(fit),
             "<h2>Skipped</h2>" + ("".join(f"<p>{_esc(x)}</p>" for x in skipped) or "<p class=muted>none</p>"),
             "<h2>Manifest</h2>", _manifest_block({k: v for k, v in man.items()
                                                   if k not in ("scenario", "calibrated")})]

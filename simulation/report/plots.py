@@ -280,3 +280,51 @@ def draw_difference(ax, table: pd.DataFrame, outcome: str = "sdg_index_end", cou
         money_axis(ax.xaxis, f"{outcome}: difference to {t.reference.iloc[0]}, US$ (95% CI)")
     ax.grid(axis="x", alpha=0.3)
     return ax
+
+
+def calibration_trends(fit: pd.DataFrame, out: Path, names: dict[str, str] | None = None) -> Figure | None:
+    """Per indicator, each country's fitted trend (the yearly change of the log gap to the
+    indicator's best value, + = the gap closes) with its 90 % interval (± 1.645 trend_sd): the
+    countries fitted from their own series solid, those given the pooled trend hollow."""
+    need = {"country", "indicator", "trend", "trend_sd", "pooled"}
+    if fit.empty or not need <= set(fit.columns):
+        return None
+    indicators = list(dict.fromkeys(fit.indicator))
+    countries = list(dict.fromkeys(fit.country))
+    cols = min(4, len(indicators))
+    rows = -(-len(indicators) // cols)
+    fig, axes = subplots(rows, cols, figsize=(3.3 * cols, 0.28 * len(countries) * rows + 1.4 * rows),
+                         squeeze=False, sharey=True)
+    pos = {c: k for k, c in enumerate(countries)}
+    for k, ind in enumerate(indicators):
+        ax = axes[k // cols][k % cols]
+        f = fit[fit.indicator == ind]
+        y = f.country.map(pos).to_numpy(float)
+        half = 1.645 * f.trend_sd.to_numpy(float)
+        pooled = f.pooled.astype(str).str.lower().isin(["true", "1"]).to_numpy()
+        ax.axvline(0.0, color="#999999", linewidth=0.8)
+        ax.errorbar(f.trend, y, xerr=half, fmt="none", ecolor=PALETTE[0], elinewidth=1.2, alpha=0.6)
+        ax.plot(f.trend[~pooled], y[~pooled], "o", color=PALETTE[0], markersize=5, label="own series")
+        ax.plot(f.trend[pooled], y[pooled], "o", markerfacecolor="white", markeredgecolor=PALETTE[0],
+                markersize=5, label="pooled (no usable series)")
+        ax.set_title((names or {}).get(ind, ind), fontsize=9)
+        ax.set_xlabel("log-gap change a year (+ closes the gap)", fontsize=7)
+        ax.set_ylabel("country", fontsize=7)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+    axes[0][0].set_yticks(range(len(countries)), countries)
+    axes[0][0].invert_yaxis()
+    for k in range(len(indicators), rows * cols):
+        axes[k // cols][k % cols].axis("off")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    keep = [(h, t) for h, t in zip(handles, labels) if t == "own series" or fit.pooled.astype(str).str.lower()
+            .isin(["true", "1"]).any()]
+    fig.legend(*zip(*keep), fontsize=7, frameon=False, loc="lower center", ncol=2)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    _save(fig, out, "calibration_trends")
+    return Figure("calibration_trends", "Fitted trends",
+                  "Per indicator and country, the fitted trend: the yearly change of the log gap to the "
+                  "indicator's best value (+ = the gap closes: access rises, mortality or undernourishment falls), "
+                  "with its 90 % interval (± 1.645 trend_sd, which includes the indicator's trend instability). "
+                  "Hollow: no usable series (too few observations, or all at a reporting floor); the country "
+                  "takes the trend pooled across the others.")
