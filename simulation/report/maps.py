@@ -32,9 +32,38 @@ def missing(values: pd.Series) -> list[str]:
     return [c for c in values.index if c not in shapes]
 
 
+WORLD = ((-170.0, 190.0), (-57.0, 84.0))
+"""The whole map (longitude, latitude), Antarctica left out."""
+
+
+def extent(rings: list) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The part of the map to draw: the coloured countries with a margin when they span less than
+    half the world's width (ten African pilots are not a dot on a world map), else the world. At
+    least 60 by 35 degrees, never beyond the world's edges."""
+    (wx0, wx1), (wy0, wy1) = WORLD
+    if not rings:
+        return WORLD
+    pts = np.concatenate([np.asarray(r, float) for r in rings])
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    if x1 - x0 > (wx1 - wx0) / 2:
+        return WORLD
+
+    def span(lo, hi, least, a, b):
+        pad = max(0.12 * (hi - lo), 5.0)
+        lo, hi = lo - pad, hi + pad
+        grow = max(least - (hi - lo), 0.0) / 2
+        lo, hi = lo - grow, hi + grow
+        shift = max(a - lo, 0.0) - max(hi - b, 0.0)  # slide back inside the world
+        return max(lo + shift, a), min(hi + shift, b)
+
+    return span(x0, x1, 60.0, wx0, wx1), span(y0, y1, 35.0, wy0, wy1)
+
+
 def draw_world(ax, values: pd.Series, label: str, cmap: str = "viridis", center: float | None = None,
                title: str | None = None):
-    """Colour each country by `values` (a Series indexed by ISO3); grey where it has none.
+    """Colour each country by `values` (a Series indexed by ISO3); grey where it has none; the
+    view is the coloured countries' part of the world (`extent`).
 
     `center` makes the colour scale diverge around that value (e.g. 1 for a ratio, 0 for a
     change). Returns the axes.
@@ -63,8 +92,9 @@ def draw_world(ax, values: pd.Series, label: str, cmap: str = "viridis", center:
             grey += rings
     ax.add_collection(PolyCollection(grey, facecolors=NO_DATA, edgecolors=EDGE, linewidths=0.3))
     ax.add_collection(PolyCollection(coloured, facecolors=colours, edgecolors=EDGE, linewidths=0.3))
-    ax.set_xlim(-170, 190)
-    ax.set_ylim(-57, 84)
+    (x0, x1), (y0, y1) = extent(coloured)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
