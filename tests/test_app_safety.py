@@ -3,6 +3,9 @@ file that extends its parent, validated with the CLI's located messages, never o
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 
 from simulation.app import Folders
@@ -140,3 +143,20 @@ def test_the_variant_form_reads_its_parents_levers_once_per_parent_not_per_keyst
     assert page.status.objects and "Valid" in page.status.objects[0].object
     page.pick.value = str(resolve("baseline"))
     assert reads == ["baseline"]  # a new parent: read once
+
+
+@pytest.mark.parametrize("content", ["name: x\n<script>alert(1)</script>\n", "a ``` b\n````\n<img src=x onerror=1>",
+                                     "# Made with `sdgsim app`\nextends: baseline\n"])
+def test_a_file_shown_whole_keeps_its_lines_and_is_never_markup(content):
+    """The variant's YAML and a sweep's summary are shown as fenced code: every line kept (a <pre>
+    in Markdown showed the YAML on one line), nothing in it rendered, whatever backticks it holds."""
+    pytest.importorskip("panel")
+    import panel as pn
+
+    from simulation.app.messages import code_block
+
+    block = code_block(content, "yaml")
+    page = html.unescape(pn.pane.Markdown(block)._transform_object(block)["object"])  # the HTML the browser gets
+    assert "<script" not in page and "<img" not in page  # shown as text, never elements
+    shown = html.unescape(re.sub(r"<[^>]+>", "", page))  # what the reader sees
+    assert shown.strip("\n") == content.rstrip("\n")  # every line, as written

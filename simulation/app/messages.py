@@ -30,6 +30,15 @@ def code(value: object) -> str:
     return f"<code>{html.escape(one_line(str(value)), quote=True)}</code>"
 
 
+def code_block(value: object, language: str = "") -> str:
+    """Text from a file shown whole, as a fenced Markdown code block: its lines kept, nothing in it
+    markup (the fence is longer than any run of backticks inside)."""
+    body = str(value)
+    runs = [len(m) for m in re.findall(r"`+", body)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return f"{fence}{language}\n{body.rstrip()}\n{fence}"
+
+
 def problem_line(p: Problem | str) -> str:
     """A problem as the page shows it: the app's own fields by name (`results folder: ...`),
     others as FILE:LINE: field: message, the field never JSON-quoted (`"results\\u0020folder"`)."""

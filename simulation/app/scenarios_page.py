@@ -3,7 +3,6 @@ changing its levers in a form, validated as you type, saved as a file that `exte
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import panel as pn
@@ -13,7 +12,7 @@ from ..scenario import catalog
 from ..scenario.loading import load_scenario
 from . import levers as lv
 from .folders import Folders, check_name
-from .messages import code, problems_alert, safe, text
+from .messages import code, code_block, problems_alert, safe, text
 
 
 def library(folders: Folders) -> dict[str, str]:
@@ -69,7 +68,9 @@ class ScenariosPage:
         self.folders = folders
         self.on_saved = on_saved
         self.pick = pn.widgets.Select(name="Scenario", options=library(folders), width=340)
-        self.details = pn.pane.Markdown(sizing_mode="stretch_width")
+        # long source texts and field paths wrap inside the column instead of running under the form
+        self.details = pn.pane.Markdown(sizing_mode="stretch_width", stylesheets=[
+            "table{table-layout:fixed;width:100%}td,th{overflow-wrap:anywhere}td:first-child{width:40%}"])
         self.name = pn.widgets.TextInput(name="New scenario name (also its file name)", width=340)
         self.desc = pn.widgets.TextAreaInput(name="Description", height=70, width=340)
         self.start = pn.widgets.IntInput(name="Start year", width=110)
@@ -168,7 +169,7 @@ class ScenariosPage:
             self._text = lv.to_text(data)
             self._target = target
             self.preview.object = (f"**{text(target.name)}** (saved in the app's scenarios folder)\n\n"
-                                   f"<pre>{html.escape(self._text)}</pre>")
+                                   + code_block(self._text, "yaml"))
             _, problems = lv.check(self._text, target)
         except InputError as err:
             problems = err.problems

@@ -3,7 +3,6 @@ robustness and regret, discovery boxes) or a search folder (its Pareto set)."""
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from ..errors import InputError, Problem
 from .appraisal_view import sweep_panes
 from .charts import PALETTE, new_figure
 from .folders import Folders
-from .messages import code, safe, text
+from .messages import code, code_block, safe, text
 
 
 def _table(df: pd.DataFrame) -> pn.widgets.Tabulator:
@@ -77,7 +76,7 @@ class SweepsPage:
         outcomes = [o for o in runs.manifest.get("outcomes", []) if o in ok.columns]
         out = [pn.pane.Markdown(f"## Sweep {code(folder.relative_to(self.folders.results))} · {len(ok)} runs"
                                 + ("" if runs.complete else " (incomplete)")),
-               pn.pane.Markdown(f"<pre>{html.escape(a.summary())}</pre>")]
+               pn.pane.Markdown(code_block(a.summary()))]
         if params and outcomes:
             p = pn.widgets.Select(name="Parameter", options=params, width=260)
             o = pn.widgets.Select(name="Outcome", options=outcomes, width=220)
