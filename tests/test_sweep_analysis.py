@@ -413,3 +413,40 @@ def test_the_report_says_one_replication_per_point_gives_no_interval(saltelli, t
     html = (copy / "report.html").read_text()
     assert "1 replication per point: no interval, every point undecided; run 2 or more" in html
     assert "1 paired replications" not in html
+
+
+def test_the_app_opens_a_sweep_from_its_saved_analysis_with_one_bar_per_parameter(saltelli, tmp_path):
+    """The app's sweep page read every policy's Sobol' rows into one bar chart: a parameter twice on a
+    categorical axis is an error in the browser, and the page showed nothing. One bar per parameter
+    (the mean over policies); a saved analysis is read, not recomputed, unless runs came after it."""
+    pytest.importorskip("panel")
+    import os
+
+    from simulation.app import Folders
+    from simulation.app.sweeps_page import SweepsPage, index_bars, saved_analysis
+
+    out, _ = saltelli
+    sob = pd.read_csv(out / "analysis" / "sobol.csv")
+    fig = index_bars(sob, "sdg_index_end", "ST")
+    factors = list(fig.y_range.factors)
+    assert len(factors) == len(set(factors)) == sob.parameter.nunique()
+    mean = sob[(sob.outcome == "sdg_index_end") & ~sob.policy.str.contains(" − ")].groupby("parameter").ST.mean()
+    np.testing.assert_allclose(fig.renderers[0].data_source.data["ST"], mean.loc[factors].to_numpy())
+
+    copy = tmp_path / "results" / "sa"
+    shutil.copytree(out, copy)
+    analysis_time = (copy / "analysis.json").stat().st_mtime
+    for part in (copy / "runs").glob("part-*.parquet"):  # written before the analysis, as by sdgsim
+        os.utime(part, (analysis_time - 10, analysis_time - 10))
+    assert set(saved_analysis(copy)) >= {"sobol", "robustness", "contrasts"}
+    page = SweepsPage(Folders.make(tmp_path / "scenarios", tmp_path / "results"))
+    page.pick.value = "sa"
+    page._open()
+    assert not page.status.objects  # no error
+    shown = "".join(str(getattr(o, "object", "")) for o in page.body.objects)
+    assert "From the saved analysis" in shown and "Each policy against bilateral" in shown
+    os.utime(next((copy / "runs").glob("part-*.parquet")), (analysis_time + 10, analysis_time + 10))  # resumed
+    assert saved_analysis(copy) is None
+    page._open()
+    shown = "".join(str(getattr(o, "object", "")) for o in page.body.objects)
+    assert "Analysed now" in shown and "Each policy against bilateral" in shown

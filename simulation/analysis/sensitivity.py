@@ -389,7 +389,7 @@ def summary_text(a: Analysis) -> str:
             lines.append(f"  {oc:<22} {best.policy}  (best at {best.best_share:.0%} of points; "
                          f"worst decile {readable(oc, best.worst_decile)}){near_best_text(t, best.policy)}")
     lines += [f"note: {n}" for n in a.notes]
-    if a.folder is not None:
+    if a.folder is not None and (a.tables or a.plots):  # said only once saved (not for an analysis in memory)
         lines.append(f"Wrote {len(a.tables)} tables and {len(a.plots)} plots (PNG + SVG) to {a.folder}/analysis/ "
                      f"and an index to {a.folder}/analysis.json")
     return "\n".join(lines)

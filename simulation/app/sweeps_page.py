@@ -12,10 +12,12 @@ from bokeh.models import ColumnDataSource, HoverTool
 
 from ..api import analyze, read_sweep
 from ..errors import InputError, Problem
+from ..report import sweep_html
+from ..report.page_parts import CSS
 from .appraisal_view import sweep_panes
 from .charts import PALETTE, new_figure
 from .folders import Folders
-from .messages import code, code_block, safe, text
+from .messages import code, safe, text
 
 
 def _table(df: pd.DataFrame) -> pn.widgets.Tabulator:
@@ -36,11 +38,18 @@ def scatter(runs: pd.DataFrame, parameter: str, outcome: str):
 
 
 def index_bars(frame: pd.DataFrame, outcome: str, value: str):
-    """One sensitivity index per parameter (Sobol' ST or Morris mu*) as bars."""
-    t = frame[frame["outcome"] == outcome].sort_values(value)
+    """One sensitivity index per parameter (Sobol' ST or Morris mu*) as bars: with several policies
+    the mean over them (their "B − A" differences left out), one bar per parameter (a parameter
+    twice on the axis is an error in the browser, and the whole page update failed with it)."""
+    t = frame[frame["outcome"] == outcome]
+    several = "policy" in t.columns and t.policy.nunique() > 1
+    if "policy" in t.columns:
+        t = t[~t.policy.astype(str).str.contains(" − ")]
+    t = t.groupby("parameter", as_index=False)[value].mean().sort_values(value)
     if t.empty:
         return None
-    f = new_figure(f"{value} per parameter for {outcome}", y_range=list(t["parameter"]), height=60 + 26 * len(t))
+    f = new_figure(f"{value} per parameter for {outcome}" + (" (mean over policies)" if several else ""),
+                   y_range=list(t["parameter"]), height=60 + 26 * len(t))
     r = f.hbar(y="parameter", right=value, height=0.7, source=ColumnDataSource(t), color=PALETTE[0])
     f.add_tools(HoverTool(renderers=[r], tooltips=[("parameter", "@parameter"), (value, f"@{{{value}}}{{0.000}}")]))
     return f
@@ -70,23 +79,32 @@ class SweepsPage:
 
     def _sweep(self, folder: Path) -> list:
         runs = read_sweep(folder)
-        a = analyze(runs)
         ok = runs.runs[runs.runs["status"] == "ok"]
         params = [c for c in runs.design.columns if c != "point" and not c.startswith("u:")]
         outcomes = [o for o in runs.manifest.get("outcomes", []) if o in ok.columns]
         out = [pn.pane.Markdown(f"## Sweep {code(folder.relative_to(self.folders.results))} · {len(ok)} runs"
-                                + ("" if runs.complete else " (incomplete)")),
-               pn.pane.Markdown(code_block(a.summary()))]
+                                + ("" if runs.complete else " (incomplete)"))]
+        frames = saved_analysis(folder)
+        if frames is not None:  # `sdgsim analyze` wrote it after the last run: read, not recomputed
+            said = "From the saved analysis (`sdgsim analyze`)."
+        else:
+            frames = analyze(runs).frames
+            said = "Analysed now, in memory (`sdgsim analyze DIR` saves the tables and plots)."
+        lead = sweep_html.headline(frames)
+        out += [pn.pane.Markdown(said),
+                pn.pane.HTML((f"<div class=headline>{''.join(lead)}</div>" if lead else "")
+                             + "".join(sweep_html.contrasts_table(frames)), stylesheets=[CSS],
+                             sizing_mode="stretch_width")]
         if params and outcomes:
             p = pn.widgets.Select(name="Parameter", options=params, width=260)
             o = pn.widgets.Select(name="Outcome", options=outcomes, width=220)
             out += [pn.Row(p, o), pn.bind(lambda pv, ov: pn.pane.Bokeh(scatter(ok, pv, ov),
                                                                        sizing_mode="stretch_width"), p, o)]
             for key, value in (("sobol", "ST"), ("morris", "mu_star")):
-                frame = a.frames.get(key)
+                frame = frames.get(key)
                 if frame is not None and not frame.empty and value in frame.columns:
                     out.append(pn.bind(lambda ov, fr=frame, v=value: _maybe(index_bars(fr, ov, v)), o))
-        for key, frame in a.frames.items():
+        for key, frame in frames.items():
             if frame is not None and not frame.empty:
                 out += [pn.pane.Markdown(f"### {text(key)}"), _table(frame)]
         for js in sorted((folder / "discovery").glob("*.json")):
@@ -125,3 +143,24 @@ class SweepsPage:
 
 def _maybe(fig):
     return pn.pane.Bokeh(fig, sizing_mode="stretch_width") if fig is not None else pn.pane.Markdown("")
+
+
+def saved_analysis(folder: Path) -> dict[str, pd.DataFrame] | None:
+    """The tables `sdgsim analyze` saved for `folder` (analysis/<name>.csv by name), or None when there
+    is no analysis or a run was written after it (a resumed sweep: the saved one is stale)."""
+    index = folder / "analysis.json"
+    if not index.is_file():
+        return None
+    parts = [p.stat().st_mtime for p in (folder / "runs").glob("part-*.parquet")]
+    if parts and max(parts) > index.stat().st_mtime:
+        return None
+    try:
+        listed = json.loads(index.read_text(encoding="utf-8")).get("tables", [])
+        frames = {}
+        for item in listed:
+            path = (folder / str(item.get("file", ""))).resolve()
+            if path.suffix == ".csv" and path.is_file() and path.is_relative_to(folder.resolve()):
+                frames[path.stem] = pd.read_csv(path)
+    except (OSError, ValueError, AttributeError, pd.errors.ParserError):
+        return None  # unreadable: analyse again
+    return frames or None

@@ -322,10 +322,11 @@ def _sweep_report(folder: Path, man: dict) -> str:
             raise InputError([Problem(str(index_path), 1, "<json>", "the analysis index must be a JSON object "
                                                                     "(re-run sdgsim analyze --force)")])
         body += [f"<p class=warn>{_esc(n)}</p>" for n in index.get("notes", []) if isinstance(n, str)]
-        lines = sweep_html.headline(folder / "analysis")
+        frames = sweep_html.read_frames(folder / "analysis")
+        lines = sweep_html.headline(frames)
         if lines:
             body.append("<div class=headline>" + "".join(lines) + "</div>")
-        body += sweep_html.contrasts_table(folder / "analysis")
+        body += sweep_html.contrasts_table(frames)
         plots_html = []
         for item in _items(index.get("plots")):
             png = _own_file(folder, item.get("png") or item.get("file"))

@@ -1,8 +1,9 @@
 """The top of a sweep's report: per outcome, the most robust policy and the most influential
 parameter (a paragraph each), then one table of every policy against the reference policy —
 how often it is clearly better, equivalent, clearly worse or undecided across the design, and
-which parameter decides it. Read from `sdgsim analyze`'s tables (robustness.csv, sobol.csv,
-contrasts.csv); any of them may be missing (an analysis with one policy, without Sobol').
+which parameter decides it. From `sdgsim analyze`'s frames (robustness, sobol, contrasts: in
+memory, or the CSV tables of a saved analysis, `read_frames`); any of them may be missing (an
+analysis with one policy, without Sobol').
 """
 
 from __future__ import annotations
@@ -21,16 +22,22 @@ def _esc(x) -> str:
     return html.escape(str(x), quote=True)
 
 
-def _read(path: Path, needs: set[str]) -> pd.DataFrame:
-    """A table of the analysis if it is there with the columns used here, else an empty one."""
-    t = pd.read_csv(path) if path.is_file() else pd.DataFrame()
-    return t if needs <= set(t.columns) and len(t) else pd.DataFrame()
+def read_frames(analysis: Path) -> dict[str, pd.DataFrame]:
+    """The saved analysis tables this module uses (analysis/<name>.csv), by name."""
+    return {name: pd.read_csv(analysis / f"{name}.csv") for name in ("sobol", "robustness", "contrasts")
+            if (analysis / f"{name}.csv").is_file()}
 
 
-def headline(analysis: Path) -> list[str]:
+def _read(frames: dict[str, pd.DataFrame], name: str, needs: set[str]) -> pd.DataFrame:
+    """A frame of the analysis if it is there with the columns used here, else an empty one."""
+    t = frames.get(name)
+    return t if t is not None and needs <= set(t.columns) and len(t) else pd.DataFrame()
+
+
+def headline(frames: dict[str, pd.DataFrame]) -> list[str]:
     """One paragraph per outcome: its most robust policy, then its most influential parameter."""
-    sob = _read(analysis / "sobol.csv", {"outcome", "parameter", "ST", "policy"})
-    rob = _read(analysis / "robustness.csv", {"outcome", "policy", "regret_mean"})
+    sob = _read(frames, "sobol", {"outcome", "parameter", "ST", "policy"})
+    rob = _read(frames, "robustness", {"outcome", "policy", "regret_mean"})
     said: dict[str, list[str]] = {}
     if len(rob) and rob.policy.nunique() > 1:
         for outcome, g in rob.groupby("outcome", sort=False):
@@ -65,14 +72,14 @@ def _share(x: float, colour: str) -> str:
 GREEN, BLUE, RED, GREY = "46,160,67", "31,95,168", "214,39,40", "127,127,127"
 
 
-def contrasts_table(analysis: Path) -> list[str]:
+def contrasts_table(frames: dict[str, pd.DataFrame]) -> list[str]:
     """Each policy against the reference, per outcome: the mean paired difference and the shares of
     the design's points where its interval says clearly better, equivalent, worse or undecided."""
-    con = _read(analysis / "contrasts.csv", {"policy", "reference", "outcome", "diff_mean", "better_share",
-                                             "worse_share"})
+    con = _read(frames, "contrasts", {"policy", "reference", "outcome", "diff_mean", "better_share",
+                                      "worse_share"})
     if not len(con):
         return []
-    sob = _read(analysis / "sobol.csv", {"outcome", "parameter", "ST", "policy"})
+    sob = _read(frames, "sobol", {"outcome", "parameter", "ST", "policy"})
     intervals = "undecided_share" in con.columns
     head = ["outcome", "policy", "Δ on average"] + (
         ["clearly better", "clearly equivalent", "clearly worse", "undecided"] if intervals
