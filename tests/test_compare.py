@@ -14,6 +14,7 @@ from cli import main
 from simulation.analysis.comparison import compare
 from simulation.analysis.decisions import paired_interval
 from simulation.experiments.replications import run_scenario
+from simulation.outcomes.registry import NO_GOAL
 from tests.factory import BASELINE, scenario, small_dict
 
 
@@ -159,6 +160,20 @@ def test_reports_people_section_leads_with_each_options_difference_and_verdict(c
         assert cell.endswith(x.verdict) and (f"class={x.verdict}" in cell) == (x.verdict in ("better", "worse"))
         shown = f"{x.diff_mean / 1e6:+.2f} M" if abs(x.diff_mean) >= 1e6 else f"{x.diff_mean:+,.0f}"
         assert f">{shown} [" in cell, (shown, cell)
+
+
+def test_reports_outcomes_section_is_a_row_per_outcome_with_the_full_table_folded(compare_dir):
+    out, _ = compare_dir
+    html = (out / "report.html").read_text()
+    section = html.split("<h2>Outcomes, all countries</h2>", 1)[1].split("<h2>", 1)[0]
+    lead, folded = section.split("<details>", 1)
+    t = pd.read_parquet(out / "comparison.parquet")
+    mine = t[(t.country == "ALL") & (t.goal == NO_GOAL) & (t.scenario == "more-japan")]
+    rows = lead.split("<tbody>", 1)[1].split("<tr>")[1:]
+    assert len(rows) == len(mine) > 10  # one per outcome, not one per outcome and option
+    for row, x in zip(rows, mine.itertuples()):
+        assert row.startswith(f"<td>{x.outcome}</td>") and row.split("</td>")[-2].endswith(x.verdict), row
+    assert "P(ranks first)" in folded  # the means, ranges and probabilities are all still there
 
 
 def test_report_sets_each_headline_statement_on_its_own_line_with_its_label_in_bold(compare_dir):

@@ -154,7 +154,10 @@ def _compare_report(folder: Path, man: dict, groups: list[str] | None = None) ->
     resolved = {s["name"]: json.loads((folder / s["name"] / "manifest.json").read_text())["scenario"]
                 for s in man["scenarios"]}
     # other outcomes, all countries
-    outcome_table = _outcome_rows(table[(table.country == ALL) & (table.goal == NO_GOAL)], names, ref)
+    overall = table[(table.country == ALL) & (table.goal == NO_GOAL)]
+    outcome_table = (_outcome_differences(overall, names, ref)
+                     + "<details><summary>Every outcome: means, ranges over runs, probabilities</summary>"
+                     + _outcome_rows(overall, names, ref) + "</details>")
     people = table[(table.country == ALL) & table.outcome.isin(["people_years_gain", "people_years", "people_gain",
                                                                  "people_end", "indicator_end"])]
     people_table = (_people_differences(people, names, ref, resolved[ref].get("indicators", []))
@@ -197,8 +200,11 @@ def _compare_report(folder: Path, man: dict, groups: list[str] | None = None) ->
             *groups_html.slide_section(table, ref, ref_sc, out, groups),
             *appraisal_html.compare_appraisal_section(folder),
             "<h2>Outcomes, all countries</h2>",
-            "<p class=muted>All-countries index and gap closure are population-weighted; the plain means are "
-            f"the *_unweighted rows. {VERDICT_HELP}</p>", outcome_table, f"<ul class=muted>{legend}</ul>",
+            f"<p class=muted>Each option's paired difference from {_esc(ref)} [95% CI] and its verdict, per "
+            "outcome (oriented as each outcome's legend below says: higher or lower is better). All-countries "
+            "index and gap closure are population-weighted; the plain means are the *_unweighted rows. "
+            f"{VERDICT_HELP} The full table below adds the means, ranges over runs and probabilities.</p>",
+            outcome_table, f"<ul class=muted>{legend}</ul>",
             "<h2>Plots</h2>", *[_figure(out, f) for f in figs],
             "<h2>What differs between the scenario files</h2>", *diffs,
             "<h2>Assumptions</h2>", *[f"<h3>{_esc(n)}</h3>{_assumptions(resolved[n])}" for n in names],
@@ -261,6 +267,32 @@ def _people_differences(people: pd.DataFrame, names: list[str], ref: str, indica
                          f"{_esc(_people(x.diff_ci_high))}] {_esc(verdict)}</td>")
         body.append(f"<tr><td>{_esc(i.get('name', ind))} ({_esc(ind)})</td><td>{_esc(what)} {_esc(when)}</td>"
                     + "".join(cells) + "</tr>")
+    return f"<div class=tw><table class=people><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+
+
+def _outcome_differences(o: pd.DataFrame, names: list[str], ref: str) -> str:
+    """A row per outcome (with its unit and period), a column per option: Δ vs the reference
+    [95% CI] and its verdict, shaded by the verdict (better green, worse red)."""
+    options = [n for n in names if n != ref and n in set(o.scenario)]
+    if o.empty or not options:
+        return ""
+    head = "<th>outcome</th><th>unit, period</th>" + "".join(f"<th>{_esc(n)} vs {_esc(ref)}</th>" for n in options)
+    body = []
+    for outcome, g in o.groupby("outcome", sort=False):
+        r = g.set_index("scenario")
+        unit = REGISTRY[outcome].unit if outcome in REGISTRY else ""
+        when = r.period.iloc[0] if "period" in r else ""
+        cells = []
+        for n in options:
+            if n not in r.index:
+                cells.append("<td>—</td>")
+                continue
+            x = r.loc[n]
+            verdict = str(x.get("verdict", ""))
+            shade = f" class={verdict}" if verdict in ("better", "worse") else ""
+            cells.append(f"<td{shade}>{_esc(_fmt_ci(x.diff_mean, x.diff_ci_low, x.diff_ci_high, 3, sign=True))} "
+                         f"{_esc(verdict)}</td>")
+        body.append(f"<tr><td>{_esc(outcome)}</td><td>{_esc(unit)}, {_esc(when)}</td>" + "".join(cells) + "</tr>")
     return f"<div class=tw><table class=people><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
 
 
