@@ -237,63 +237,62 @@ def _outcome_rows(o: pd.DataFrame, names: list[str], ref: str, key: bool = False
     return _table(pd.DataFrame(rows))
 
 
+def _verdict_cells(r: pd.DataFrame, options: list[str], fmt) -> str:
+    """Per option (rows of `r` by scenario): Δ vs the reference [95% CI] as `fmt` writes it, and its
+    verdict, the cell shaded by the verdict (better green, worse red)."""
+    cells = []
+    for n in options:
+        if n not in r.index:
+            cells.append("<td>—</td>")
+            continue
+        x = r.loc[n]
+        verdict = str(x.get("verdict", ""))
+        shade = f" class={verdict}" if verdict in ("better", "worse") else ""
+        cells.append(f"<td{shade}>{_esc(fmt(x))} {_esc(verdict)}</td>")
+    return "".join(cells)
+
+
+def _differences(rows: list[tuple[str, str, pd.DataFrame]], heads: tuple[str, str], options: list[str], ref: str,
+                 fmt) -> str:
+    """A differences table: (label, what, rows by scenario) per line, a column per option."""
+    head = "".join(f"<th>{_esc(h)}</th>" for h in heads) + "".join(f"<th>{_esc(n)} vs {_esc(ref)}</th>"
+                                                                   for n in options)
+    body = "".join(f"<tr><td>{_esc(label)}</td><td>{_esc(what)}</td>{_verdict_cells(r, options, fmt)}</tr>"
+                   for label, what, r in rows)
+    return f"<div class=tw><table class=people><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+
+
 def _people_differences(people: pd.DataFrame, names: list[str], ref: str, indicators: list[dict]) -> str:
     """The people outcomes a reader compares first: a row per indicator and period (people_gain at
-    the horizon, people_years_gain over it), a column per option: Δ vs the reference [95% CI] and
-    its verdict, the cell shaded by the verdict (better green, worse red)."""
+    the horizon, people_years_gain over it), a column per option (`_verdict_cells`)."""
     known = {i["id"]: i for i in indicators}
     d = people[people.outcome.isin(["people_gain", "people_years_gain"]) & (people.scenario != ref)]
     options = [n for n in names if n != ref and n in set(d.scenario)]
     if d.empty or not options:
         return ""
-    head = "<th>indicator</th><th>what</th>" + "".join(f"<th>{_esc(n)} vs {_esc(ref)}</th>" for n in options)
-    body = []
+    rows = []
     for (outcome, ind), g in d.groupby(["outcome", "goal"], sort=False):
         r = g.set_index("scenario")
         i = known.get(ind, {})
         total = outcome == "people_years_gain"
-        deaths = "death" in (i.get("people") or "")
-        what = "deaths averted" if deaths else "people-years better off" if total else "people better off"
+        what = "deaths averted" if "death" in (i.get("people") or "") else \
+            "people-years better off" if total else "people better off"
         when = r.period.iloc[0] if "period" in r else "over the horizon" if total else "at the horizon"
-        cells = []
-        for n in options:
-            if n not in r.index:
-                cells.append("<td>—</td>")
-                continue
-            x = r.loc[n]
-            verdict = str(x.get("verdict", ""))
-            shade = f" class={verdict}" if verdict in ("better", "worse") else ""
-            cells.append(f"<td{shade}>{_esc(_people(x.diff_mean))} [{_esc(_people(x.diff_ci_low))}, "
-                         f"{_esc(_people(x.diff_ci_high))}] {_esc(verdict)}</td>")
-        body.append(f"<tr><td>{_esc(i.get('name', ind))} ({_esc(ind)})</td><td>{_esc(what)} {_esc(when)}</td>"
-                    + "".join(cells) + "</tr>")
-    return f"<div class=tw><table class=people><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        rows.append((f"{i.get('name', ind)} ({ind})", f"{what} {when}", r))
+    return _differences(rows, ("indicator", "what"), options, ref,
+                        lambda x: f"{_people(x.diff_mean)} [{_people(x.diff_ci_low)}, {_people(x.diff_ci_high)}]")
 
 
 def _outcome_differences(o: pd.DataFrame, names: list[str], ref: str) -> str:
-    """A row per outcome (with its unit and period), a column per option: Δ vs the reference
-    [95% CI] and its verdict, shaded by the verdict (better green, worse red)."""
+    """A row per outcome (with its unit and period), a column per option (`_verdict_cells`)."""
     options = [n for n in names if n != ref and n in set(o.scenario)]
     if o.empty or not options:
         return ""
-    head = "<th>outcome</th><th>unit, period</th>" + "".join(f"<th>{_esc(n)} vs {_esc(ref)}</th>" for n in options)
-    body = []
-    for outcome, g in o.groupby("outcome", sort=False):
-        r = g.set_index("scenario")
-        unit = REGISTRY[outcome].unit if outcome in REGISTRY else ""
-        when = r.period.iloc[0] if "period" in r else ""
-        cells = []
-        for n in options:
-            if n not in r.index:
-                cells.append("<td>—</td>")
-                continue
-            x = r.loc[n]
-            verdict = str(x.get("verdict", ""))
-            shade = f" class={verdict}" if verdict in ("better", "worse") else ""
-            cells.append(f"<td{shade}>{_esc(_fmt_ci(x.diff_mean, x.diff_ci_low, x.diff_ci_high, 3, sign=True))} "
-                         f"{_esc(verdict)}</td>")
-        body.append(f"<tr><td>{_esc(outcome)}</td><td>{_esc(unit)}, {_esc(when)}</td>" + "".join(cells) + "</tr>")
-    return f"<div class=tw><table class=people><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    rows = [(outcome, f"{REGISTRY[outcome].unit if outcome in REGISTRY else ''}, "
+                      f"{g.period.iloc[0] if 'period' in g else ''}", g.set_index("scenario"))
+            for outcome, g in o.groupby("outcome", sort=False)]
+    return _differences(rows, ("outcome", "unit, period"), options, ref,
+                        lambda x: _fmt_ci(x.diff_mean, x.diff_ci_low, x.diff_ci_high, 3, sign=True))
 
 
 def _people(x: float) -> str:
