@@ -146,8 +146,9 @@ def _maybe(fig):
 
 
 def saved_analysis(folder: Path) -> dict[str, pd.DataFrame] | None:
-    """The tables `sdgsim analyze` saved for `folder` (analysis/<name>.csv by name), or None when there
-    is no analysis or a run was written after it (a resumed sweep: the saved one is stale)."""
+    """The tables `sdgsim analyze` saved for `folder` (by name: sobol, robustness, ...;
+    `report.sweep_html.read_tables`), or None when there is no analysis or a run was written after
+    it (a resumed sweep: the saved one is stale)."""
     index = folder / "analysis.json"
     if not index.is_file():
         return None
@@ -155,12 +156,9 @@ def saved_analysis(folder: Path) -> dict[str, pd.DataFrame] | None:
     if parts and max(parts) > index.stat().st_mtime:
         return None
     try:
-        listed = json.loads(index.read_text(encoding="utf-8")).get("tables", [])
-        frames = {}
-        for item in listed:
-            path = (folder / str(item.get("file", ""))).resolve()
-            if path.suffix == ".csv" and path.is_file() and path.is_relative_to(folder.resolve()):
-                frames[path.stem] = pd.read_csv(path)
-    except (OSError, ValueError, AttributeError, pd.errors.ParserError):
-        return None  # unreadable: analyse again
+        listed = json.loads(index.read_text(encoding="utf-8"))
+        frames = {path.stem: df for _, path, df in sweep_html.read_tables(folder, listed)} \
+            if isinstance(listed, dict) else {}
+    except (OSError, ValueError):  # unreadable (pandas' ParserError is a ValueError): analyse again
+        return None
     return frames or None

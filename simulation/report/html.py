@@ -32,6 +32,7 @@ from .page_parts import (
     _figure,
     _fmt_ci,
     _img,
+    _items,
     _link,
     _manifest_block,
     _num,
@@ -353,7 +354,8 @@ def _sweep_report(folder: Path, man: dict) -> str:
             raise InputError([Problem(str(index_path), 1, "<json>", "the analysis index must be a JSON object "
                                                                     "(re-run sdgsim analyze --force)")])
         body += [f"<p class=warn>{_esc(n)}</p>" for n in index.get("notes", []) if isinstance(n, str)]
-        frames = sweep_html.read_frames(folder / "analysis")
+        tables = sweep_html.read_tables(folder, index)
+        frames = {path.stem: df for _, path, df in tables}
         lines = sweep_html.headline(frames)
         if lines:
             body.append("<div class=headline>" + "".join(lines) + "</div>")
@@ -366,14 +368,11 @@ def _sweep_report(folder: Path, man: dict) -> str:
                 plots_html.append(f"<figure>{_img(png)}<figcaption><b>{_esc(item.get('title', png.stem))}.</b> "
                                   f"{_esc(item.get('caption', ''))}{svg}</figcaption></figure>")
         tables_html = []
-        for item in _items(index.get("tables")):
-            path = _own_file(folder, item.get("file"))
-            if path is not None:
-                df = pd.read_csv(path)
-                more = f"<p class=muted>First 30 of {len(df)} rows; all in {_esc(item['file'])}.</p>" \
-                    if len(df) > 30 else ""
-                tables_html.append((len(df), f"<h3>{_esc(item.get('title', path.stem))}</h3>"
-                                             f"{_table(df.head(30))}{more}"))
+        for item, path, df in tables:
+            more = f"<p class=muted>First 30 of {len(df)} rows; all in {_esc(item['file'])}.</p>" \
+                if len(df) > 30 else ""
+            tables_html.append((len(df), f"<h3>{_esc(item.get('title', path.stem))}</h3>"
+                                         f"{_table(df.head(30))}{more}"))
         if plots_html:
             body += ["<h2>Plots</h2>", *plots_html]
         if tables_html:  # short summary tables first, long per-point listings last
@@ -381,11 +380,6 @@ def _sweep_report(folder: Path, man: dict) -> str:
     body += _discovery_section(folder) + appraisal_html.voi_section(folder)
     body += ["<h2>Manifest</h2>", _manifest_block(man)]
     return _page("sdgsim sweep", "".join(body))
-
-
-def _items(value: Any) -> list[dict]:
-    """The entries of an index list that are mappings (a tampered index may hold anything)."""
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _figures(base: Path, items: Any) -> list[str]:

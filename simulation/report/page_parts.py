@@ -66,6 +66,11 @@ def _own_file(folder: Path, rel: Any) -> Path | None:
     return path if root in path.parents and path.is_file() else None
 
 
+def _items(value: Any) -> list[dict]:
+    """The entries of an index list that are mappings (a tampered index may hold anything)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _link(folder: Path, rel: Any, text: str) -> str:
     """` (<a href=REL>TEXT</a>)` for a file inside `folder` named by a plain relative path; nothing
     for anything else (a `javascript:` or other URL, an absolute path, a file outside)."""

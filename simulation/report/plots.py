@@ -296,12 +296,14 @@ def calibration_trends(fit: pd.DataFrame, out: Path, names: dict[str, str] | Non
     fig, axes = subplots(rows, cols, figsize=(3.3 * cols, 0.28 * len(countries) * rows + 1.4 * rows),
                          squeeze=False, sharey=True)
     pos = {c: k for k, c in enumerate(countries)}
+    pooled_all = fit.pooled.astype(str).str.lower().isin(["true", "1"])  # fit.csv's True / False, as read
     for k, ind in enumerate(indicators):
         ax = axes[k // cols][k % cols]
-        f = fit[fit.indicator == ind]
+        mine = (fit.indicator == ind).to_numpy()
+        f = fit[mine]
         y = f.country.map(pos).to_numpy(float)
         half = 1.645 * f.trend_sd.to_numpy(float)
-        pooled = f.pooled.astype(str).str.lower().isin(["true", "1"]).to_numpy()
+        pooled = pooled_all.to_numpy()[mine]
         ax.axvline(0.0, color="#999999", linewidth=0.8)
         ax.errorbar(f.trend, y, xerr=half, fmt="none", ecolor=PALETTE[0], elinewidth=1.2, alpha=0.6)
         ax.plot(f.trend[~pooled], y[~pooled], "o", color=PALETTE[0], markersize=5, label="own series")
@@ -317,8 +319,7 @@ def calibration_trends(fit: pd.DataFrame, out: Path, names: dict[str, str] | Non
     for k in range(len(indicators), rows * cols):
         axes[k // cols][k % cols].axis("off")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    keep = [(h, t) for h, t in zip(handles, labels) if t == "own series" or fit.pooled.astype(str).str.lower()
-            .isin(["true", "1"]).any()]
+    keep = [(h, t) for h, t in zip(handles, labels) if t == "own series" or pooled_all.any()]
     fig.legend(*zip(*keep), fontsize=7, frameon=False, loc="lower center", ncol=2)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     _save(fig, out, "calibration_trends")

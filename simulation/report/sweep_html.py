@@ -2,13 +2,12 @@
 parameter (a paragraph each), then one table of every policy against the reference policy —
 how often it is clearly better, equivalent, clearly worse or undecided across the design, and
 which parameter decides it. From `sdgsim analyze`'s frames (robustness, sobol, contrasts: in
-memory, or the CSV tables of a saved analysis, `read_frames`); any of them may be missing (an
+memory, or the CSV tables of a saved analysis, `read_tables`); any of them may be missing (an
 analysis with one policy, without Sobol').
 """
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import pandas as pd
@@ -16,16 +15,19 @@ import pandas as pd
 from ..analysis.decisions import LEVEL, MIN_PAIRED
 from ..analysis.sensitivity import near_best_text, replications_text
 from ..outcomes.registry import readable
+from .page_parts import _esc, _items, _own_file
 
 
-def _esc(x) -> str:
-    return html.escape(str(x), quote=True)
-
-
-def read_frames(analysis: Path) -> dict[str, pd.DataFrame]:
-    """The saved analysis tables this module uses (analysis/<name>.csv), by name."""
-    return {name: pd.read_csv(analysis / f"{name}.csv") for name in ("sobol", "robustness", "contrasts")
-            if (analysis / f"{name}.csv").is_file()}
+def read_tables(folder: Path, index: dict) -> list[tuple[dict, Path, pd.DataFrame]]:
+    """The CSV tables a sweep's analysis index (analysis.json, read) lists, each read once, with its
+    entry and path: only regular files inside `folder` (a tampered index cannot read elsewhere).
+    `{path.stem: frame}` is what `headline` and `contrasts_table` take."""
+    out = []
+    for item in _items(index.get("tables")):
+        path = _own_file(folder, item.get("file"))
+        if path is not None and path.suffix == ".csv":
+            out.append((item, path, pd.read_csv(path)))
+    return out
 
 
 def _read(frames: dict[str, pd.DataFrame], name: str, needs: set[str]) -> pd.DataFrame:
